@@ -1,0 +1,91 @@
+// Package receipt describes the receipt a citizen takes home as a document
+// independent of paper: blocks of text, label/value rows and a tracking QR
+// code. The printer encodes it to ESC/POS; the screen shows the same
+// document rendered to an image.
+package receipt
+
+import (
+	"time"
+)
+
+// Kind is the kind of a block.
+type Kind int
+
+// Block kinds.
+const (
+	Title Kind = iota // centred, bold, double size
+	Text              // wrapped paragraph
+	Row               // "label：value" on one or more lines
+	Rule              // a horizontal separator
+	QR                // a QR code of Data, centred, with Text under it
+)
+
+// Block is one element of a receipt.
+type Block struct {
+	Kind  Kind
+	Label string // Row only
+	Text  string
+	Data  string // QR only: the encoded content
+}
+
+// Document is a whole receipt, top to bottom.
+type Document struct {
+	Blocks []Block
+}
+
+// Case holds what a receipt says about one submitted application. Every
+// personal value in it must already be masked.
+type Case struct {
+	Hall            string    // 服务大厅 name
+	KioskID         string    // terminal id
+	Item            string    // 事项名称
+	CaseNumber      string    // 办件编号 from the platform, or a local reference while queued
+	Queued          bool      // true while the application waits in the outbox
+	Submitted       time.Time // 申请时间
+	ApplicantMasked string    // 张*
+	NumberMasked    string    // 5101**********123X
+	Next            string    // 后续办理说明
+	Due             string    // 承诺办结时限, e.g. "5个工作日"
+	TrackCode       string    // content of the tracking QR code
+}
+
+// New builds the standard receipt for a case.
+func New(c Case) Document {
+	status := "已提交"
+	if c.Queued {
+		status = "已受理，待上报（网络恢复后自动提交）"
+	}
+	blocks := []Block{
+		{Kind: Title, Text: "政务服务办件回执"},
+		{Kind: Text, Text: c.Hall},
+		{Kind: Rule},
+		{Kind: Row, Label: "事项", Text: c.Item},
+		{Kind: Row, Label: "办件编号", Text: c.CaseNumber},
+		{Kind: Row, Label: "状态", Text: status},
+		{Kind: Row, Label: "申请人", Text: c.ApplicantMasked},
+		{Kind: Row, Label: "证件号码", Text: c.NumberMasked},
+		{Kind: Row, Label: "申请时间", Text: c.Submitted.Format("2006-01-02 15:04")},
+	}
+	if c.Due != "" {
+		blocks = append(blocks, Block{Kind: Row, Label: "办结时限", Text: c.Due})
+	}
+	blocks = append(blocks, Block{Kind: Rule})
+	if c.Next != "" {
+		blocks = append(blocks, Block{Kind: Text, Text: c.Next})
+	}
+	if c.TrackCode != "" {
+		blocks = append(blocks, Block{Kind: QR, Data: c.TrackCode, Text: "扫码查询办理进度"})
+	}
+	blocks = append(blocks, Block{Kind: Text, Text: "终端 " + c.KioskID + "  请妥善保管本回执"})
+	return Document{Blocks: blocks}
+}
+
+// Find returns the text of the first row with label, or "".
+func (d Document) Find(label string) string {
+	for _, b := range d.Blocks {
+		if b.Kind == Row && b.Label == label {
+			return b.Text
+		}
+	}
+	return ""
+}

@@ -1,0 +1,35 @@
+package receipt
+
+import (
+	"testing"
+	"time"
+)
+
+func TestNewCarriesCaseNumberAndQR(t *testing.T) {
+	tests := []struct {
+		name   string
+		c      Case
+		status string
+	}{
+		{"submitted", Case{CaseNumber: "SC20261125000001", TrackCode: "https://t/x", Submitted: time.Now()}, "已提交"},
+		{"queued", Case{CaseNumber: "Q-7F3A", Queued: true, Submitted: time.Now()}, "已受理，待上报（网络恢复后自动提交）"},
+	}
+	for _, tt := range tests {
+		d := New(tt.c)
+		if got := d.Find("办件编号"); got != tt.c.CaseNumber {
+			t.Errorf("%s: case number %q, want %q", tt.name, got, tt.c.CaseNumber)
+		}
+		if got := d.Find("状态"); got != tt.status {
+			t.Errorf("%s: status %q, want %q", tt.name, got, tt.status)
+		}
+		hasQR := false
+		for _, b := range d.Blocks {
+			if b.Kind == QR && b.Data == tt.c.TrackCode {
+				hasQR = true
+			}
+		}
+		if hasQR != (tt.c.TrackCode != "") {
+			t.Errorf("%s: QR present = %v", tt.name, hasQR)
+		}
+	}
+}
