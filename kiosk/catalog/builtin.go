@@ -1,0 +1,72 @@
+package catalog
+
+// Builtin is the catalogue the kiosk uses until the platform's signed
+// catalogue has been fetched (and what the simulator serves). The codes are
+// fictitious but shaped like national 实施编码: the implementing body's
+// unified social credit code, the level digit, a 12-character basic code.
+func Builtin() Catalog {
+	applicant := []Field{
+		{Key: "name", Label: "申请人姓名", Kind: Text, Required: true, Prefill: FromName, ReadOnly: true},
+		{Key: "id_number", Label: "公民身份号码", Kind: Text, Required: true, Prefill: FromNumber, ReadOnly: true},
+		{Key: "phone", Label: "联系电话", Kind: Phone, Required: true},
+	}
+	with := func(extra ...Field) []Field { return append(append([]Field{}, applicant...), extra...) }
+	return Catalog{Version: "builtin-1", Items: []Item{
+		{
+			Code: "11510100MB0000001K3510100001001", Name: "居住证签注", Department: "成都市公安局",
+			Province: "51", Mode: "全程网办", Due: "即时办结",
+			Conditions: "在本市居住满半年并已办理居住证的居民。",
+			Materials:  []string{"居民身份证"},
+			Next:       "签注结果将以短信通知，可凭回执二维码查询进度。",
+			Fields:     with(Field{Key: "reason", Label: "签注事由", Kind: Choice, Required: true, Options: []string{"居住", "就业", "就读"}}),
+		},
+		{
+			Code: "11510100MB0000002H3510100002001", Name: "社会保障卡补领", Department: "成都市人力资源和社会保障局",
+			Province: "51", Mode: "全程网办", Due: "5个工作日",
+			Conditions: "社会保障卡遗失或损坏的参保人员。",
+			Materials:  []string{"居民身份证"},
+			Next:       "新卡制成后将短信通知领取地点。",
+			Fields:     with(Field{Key: "reason", Label: "补领原因", Kind: Choice, Required: true, Options: []string{"遗失", "损坏", "信息变更"}}),
+		},
+		{
+			Code: "11510100MB0000003D3510100003001", Name: "个人参保证明打印", Department: "成都市社会保险事业管理局",
+			Province: "51", Mode: "全程网办", Due: "即时办结",
+			Conditions: "在本市参加社会保险的人员。",
+			Materials:  []string{"居民身份证"},
+			Next:       "证明可凭办件编号在任一服务大厅打印。",
+			Fields:     with(Field{Key: "period", Label: "证明期间", Kind: Choice, Required: true, Options: []string{"近6个月", "近12个月", "全部"}}),
+		},
+		{
+			Code: "11510100MB0000004A3510100004001", Name: "不动产登记信息查询", Department: "成都市不动产登记中心",
+			Province: "51", Mode: "全程网办", Due: "1个工作日",
+			Conditions: "查询本人名下不动产登记信息。",
+			Materials:  []string{"居民身份证"},
+			Next:       "查询结果将推送至天府通办App。",
+			Fields:     with(),
+		},
+		{
+			Code: "11500000MB0000005X3500000005001", Name: "重庆市住房公积金缴存证明", Department: "重庆市住房公积金管理中心",
+			Province: "50", Mode: "川渝通办·全程网办", Due: "3个工作日",
+			Conditions: "在重庆市缴存住房公积金的职工。",
+			Materials:  []string{"居民身份证"},
+			Next:       "由重庆市办理，结果推送至渝快办App，并可凭回执查询。",
+			Fields:     with(Field{Key: "purpose", Label: "用途", Kind: Choice, Required: true, Options: []string{"贷款", "落户", "其他"}}),
+		},
+		{
+			Code: "11510100MB0000006R3510100006001", Name: "老年人优待证申领", Department: "成都市民政局",
+			Province: "51", Mode: "全程网办", Due: "10个工作日",
+			Conditions: "年满60周岁的本市户籍或常住老年人。",
+			Materials:  []string{"居民身份证"},
+			Next:       "优待证制成后邮寄或到社区领取。",
+			Fields:     with(Field{Key: "pickup", Label: "领取方式", Kind: Choice, Required: true, Options: []string{"社区领取", "邮寄到家"}}),
+		},
+		{
+			Code: "11510100MB0000007N3510100007001", Name: "灵活就业人员参保登记", Department: "成都市社会保险事业管理局",
+			Province: "51", Mode: "全程网办", Due: "3个工作日",
+			Conditions: "在本市灵活就业的人员。",
+			Materials:  []string{"居民身份证"},
+			Next:       "登记结果将以短信通知。",
+			Fields:     with(),
+		},
+	}}
+}

@@ -1,0 +1,52 @@
+package session
+
+import (
+	"sckiosk/kiosk/platform"
+	"sckiosk/kiosk/receipt"
+)
+
+// Effect is work the runtime must do for the core. Its outcome comes back
+// as an event.
+type Effect interface{ isEffect() }
+
+// WipeReason says why a visit ended.
+type WipeReason string
+
+// Reasons a visit ends.
+const (
+	WipeDone        WipeReason = "done"
+	WipeCancel      WipeReason = "cancel"
+	WipeTimeout     WipeReason = "timeout"
+	WipeCardRemoved WipeReason = "card_removed"
+)
+
+// Wipe drops every trace of the visit outside the core: widgets, buffers,
+// temporary files. The core has already dropped its own.
+type Wipe struct {
+	Reason WipeReason
+	From   Screen
+}
+
+// Submit stores the application durably and forwards it to the platform.
+// Answered by Submitted or SubmitFailed.
+type Submit struct{ Application platform.Application }
+
+// Print prints the receipt. Answered by Printed or PrintFailed.
+type Print struct{ Document receipt.Document }
+
+// VerifyCode asks the platform who an identity code belongs to. Answered
+// by CodeVerified or CodeRejected.
+type VerifyCode struct{ Text string }
+
+// Log records a masked, content-free line about the visit for the audit
+// trail and the log. It never carries personal data.
+type Log struct {
+	Msg   string
+	Attrs []any
+}
+
+func (Wipe) isEffect()       {}
+func (Submit) isEffect()     {}
+func (Print) isEffect()      {}
+func (VerifyCode) isEffect() {}
+func (Log) isEffect()        {}

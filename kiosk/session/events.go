@@ -1,0 +1,124 @@
+package session
+
+import (
+	"time"
+
+	"sckiosk/devices/device"
+	"sckiosk/kiosk/catalog"
+	"sckiosk/kiosk/identity"
+)
+
+// Event is anything that happens to the kiosk: a tap, a device report, a
+// platform answer, time passing.
+type Event interface{ isEvent() }
+
+// Tick advances the core's clock; the runtime sends one every second.
+type Tick struct{ Now time.Time }
+
+// Start is a tap on the attract screen.
+type Start struct{}
+
+// Cancel is a tap on 退出 / 返回首页: the visit ends and is wiped.
+type Cancel struct{}
+
+// Back returns to the previous step of the visit.
+type Back struct{}
+
+// Continue is a tap on 继续办理 during the countdown.
+type Continue struct{}
+
+// CardRead is an ID card read by the reader.
+type CardRead struct{ Person identity.Person }
+
+// CardRemoved is the card leaving the reader's field.
+type CardRemoved struct{}
+
+// ReadFailed is a card that could not be read; Notice is plain Chinese.
+type ReadFailed struct{ Notice string }
+
+// CodeScanned is a QR code from the scanner or the camera.
+type CodeScanned struct{ Text string }
+
+// CodeVerified is the platform's answer to an identity code: who it is.
+type CodeVerified struct{ Person identity.Person }
+
+// CodeRejected is a code that does not identify anyone; Notice is Chinese.
+type CodeRejected struct{ Notice string }
+
+// PageTo shows page n of the catalogue.
+type PageTo struct{ Page int }
+
+// ChooseItemEvent is a tap on a service item.
+type ChooseItemEvent struct{ Code string }
+
+// Proceed moves on from the guide to the form, or from the form to review.
+type Proceed struct{}
+
+// FocusField makes a field receive keypad input.
+type FocusField struct{ Key string }
+
+// SetField replaces a field's value (a choice button, or the keyboard's
+// committed text).
+type SetField struct{ Key, Value string }
+
+// TypeRune appends a rune to the focused field.
+type TypeRune struct{ R rune }
+
+// Backspace removes the focused field's last rune.
+type Backspace struct{}
+
+// SetConsent ticks or unticks the consent box.
+type SetConsent struct{ Agreed bool }
+
+// Confirm submits the reviewed application.
+type Confirm struct{}
+
+// Submitted is the runtime's answer to Submit: the application is durable
+// in the outbox, and perhaps acknowledged by the platform.
+type Submitted struct {
+	CaseNumber string
+	Queued     bool
+	TrackCode  string
+}
+
+// SubmitFailed means the application could not be stored: nothing was sent.
+type SubmitFailed struct{ Notice string }
+
+// Printed is a receipt that came out of the printer.
+type Printed struct{}
+
+// PrintFailed is a receipt that was not printed; Notice names the cause.
+type PrintFailed struct{ Notice string }
+
+// DeviceChanged is a device's new status.
+type DeviceChanged struct{ Status device.Status }
+
+// CatalogLoaded replaces the catalogue (fetched from the platform).
+type CatalogLoaded struct{ Catalog catalog.Catalog }
+
+func (Tick) isEvent()            {}
+func (Start) isEvent()           {}
+func (Cancel) isEvent()          {}
+func (Back) isEvent()            {}
+func (Continue) isEvent()        {}
+func (CardRead) isEvent()        {}
+func (CardRemoved) isEvent()     {}
+func (ReadFailed) isEvent()      {}
+func (CodeScanned) isEvent()     {}
+func (CodeVerified) isEvent()    {}
+func (CodeRejected) isEvent()    {}
+func (PageTo) isEvent()          {}
+func (ChooseItemEvent) isEvent() {}
+func (Proceed) isEvent()         {}
+func (FocusField) isEvent()      {}
+func (SetField) isEvent()        {}
+func (TypeRune) isEvent()        {}
+func (Backspace) isEvent()       {}
+func (SetConsent) isEvent()      {}
+func (Confirm) isEvent()         {}
+func (Submitted) isEvent()       {}
+func (SubmitFailed) isEvent()    {}
+func (Printed) isEvent()         {}
+func (PrintFailed) isEvent()     {}
+func (DeviceChanged) isEvent()   {}
+func (CatalogLoaded) isEvent()   {}

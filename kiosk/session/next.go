@@ -1,0 +1,370 @@
+package session
+
+import (
+	"time"
+
+	"maps"
+	"sckiosk/devices/device"
+	"strings"
+	"unicode/utf8"
+
+	"sckiosk/kiosk/catalog"
+	"sckiosk/kiosk/identity"
+	"sckiosk/kiosk/platform"
+	"sckiosk/kiosk/receipt"
+)
+
+// Plain Chinese messages the core puts on screen.
+const (
+	NoticeExpired       = "证件已过期，请使用有效证件或联系工作人员"
+	NoticeBadCard       = "证件信息校验失败，请重新放置证件"
+	NoticeVerifying     = "正在核验二维码，请稍候"
+	NoticeNoReader      = "读卡器暂时无法使用，请扫码办理或联系工作人员"
+	NoticeCheckForm     = "请检查标红的内容"
+	NoticeNeedConsent   = "请先阅读并勾选同意"
+	NoticePrinterDown   = "打印机暂时无法使用，请拍照保存回执二维码或联系工作人员"
+	ProblemSubmitFailed = "提交失败，您的申请没有保存，请联系工作人员"
+)
+
+// IDTypeResident is the GA/T 2000.156 code of the resident ID card.
+const IDTypeResident = "111"
+
+// Next is the kiosk's transition function. It is pure: the same state and
+// event always give the same result, and the given state is not changed
+// (except that ending a visit zeroes the person's photo bytes).
+func Next(s State, ev Event) (State, []Effect) {
+	before := s.Screen
+	var eff []Effect
+	userAction := true
+	switch e := ev.(type) {
+	case Tick:
+		userAction = false
+		s.Now = e.Now
+		if !s.Deadline.IsZero() && !s.Now.Before(s.Deadline) {
+			s, eff = endVisit(s, WipeTimeout)
+		} else {
+			return s, nil // only the clock moved
+		}
+	case Start:
+		if s.Screen == Idle {
+			s.Screen = Identifying
+		}
+	case Cancel:
+		if s.Screen != Idle && s.Screen != Submitting {
+			reason := WipeCancel
+			if s.Screen == Done {
+				reason = WipeDone
+			}
+			s, eff = endVisit(s, reason)
+		}
+	case Back:
+		s, eff = back(s)
+	case Continue:
+		// Only the deadline moves, below.
+	case CardRead:
+		userAction = false
+		s, eff = identify(s, e.Person)
+	case CodeVerified:
+		userAction = false
+		if s.Screen == Identifying {
+			s, eff = identify(s, e.Person)
+		}
+	case CardRemoved:
+		userAction = false
+		switch {
+		case s.Screen == Done && !s.Result.Printing && s.Result.PrintNotice == "":
+			s, eff = endVisit(s, WipeCardRemoved)
+		case s.Config.EndOnCardRemoved && s.Person != nil && s.Person.Source == identity.SourceIDCard &&
+			s.Screen != Submitting && s.Screen != Done:
+			s, eff = endVisit(s, WipeCardRemoved)
+		}
+	case ReadFailed:
+		userAction = false
+		if s.Screen == Idle || s.Screen == Identifying {
+			s.Screen, s.Notice = Identifying, e.Notice
+		}
+	case CodeScanned:
+		userAction = false
+		if s.Screen == Idle || s.Screen == Identifying {
+			s.Screen, s.Notice = Identifying, NoticeVerifying
+			eff = append(eff, VerifyCode{Text: e.Text})
+		}
+	case CodeRejected:
+		userAction = false
+		if s.Screen == Identifying {
+			s.Notice = e.Notice
+		}
+	case PageTo:
+		if s.Screen == ChooseItem {
+			_, pages := s.Catalog.Page(0, s.Config.PageSize)
+			s.Page = max(0, min(e.Page, pages-1))
+		}
+	case ChooseItemEvent:
+		if s.Screen == ChooseItem {
+			if it, ok := s.Catalog.Find(e.Code); ok {
+				s.Item, s.Screen = &it, ItemGuide
+			}
+		}
+	case Proceed:
+		s = proceed(s)
+	case FocusField:
+		if f, ok := s.field(e.Key); ok && s.Screen == Form && !f.ReadOnly {
+			s.Focus = e.Key
+		}
+	case SetField:
+		if f, ok := s.field(e.Key); ok && s.Screen == Form && !f.ReadOnly {
+			s = s.withValue(f, e.Value)
+		}
+	case TypeRune:
+		if f, ok := s.field(s.Focus); ok && s.Screen == Form && !f.ReadOnly {
+			s = s.withValue(f, s.Values[f.Key]+string(e.R))
+		}
+	case Backspace:
+		if f, ok := s.field(s.Focus); ok && s.Screen == Form && !f.ReadOnly {
+			v := s.Values[f.Key]
+			_, size := utf8.DecodeLastRuneInString(v)
+			s = s.withValue(f, v[:len(v)-size])
+		}
+	case SetConsent:
+		if s.Screen == Review {
+			s.Consent = e.Agreed
+			s.Notice = ""
+		}
+	case Confirm:
+		if s.Screen == Review {
+			if !s.Consent {
+				s.Notice = NoticeNeedConsent
+				break
+			}
+			s.Screen, s.Notice = Submitting, ""
+			eff = append(eff, Submit{Application: s.application()}, Log{Msg: "application submitted", Attrs: []any{"item", s.Item.Code}})
+		}
+	case Submitted:
+		userAction = false
+		if s.Screen == Submitting {
+			s, eff = done(s, e)
+		}
+	case SubmitFailed:
+		userAction = false
+		if s.Screen == Submitting {
+			s.Screen, s.Problem = Failed, e.Notice
+			if s.Problem == "" {
+				s.Problem = ProblemSubmitFailed
+			}
+		}
+	case Printed:
+		userAction = false
+		if s.Screen == Done {
+			s.Result.Printing, s.Result.Printed = false, true
+		}
+	case PrintFailed:
+		userAction = false
+		if s.Screen == Done {
+			s.Result.Printing, s.Result.PrintNotice = false, e.Notice
+		}
+	case DeviceChanged:
+		userAction = false
+		s.Devices = maps.Clone(s.Devices)
+		if s.Devices == nil {
+			s.Devices = map[string]device.Status{}
+		}
+		s.Devices[e.Status.Device] = e.Status
+		if s.Screen == Identifying && e.Status.Device == "idcard" && !e.Status.State.Usable() && e.Status.State != device.Starting {
+			s.Notice = NoticeNoReader
+		}
+	case CatalogLoaded:
+		userAction = false
+		s.Catalog = e.Catalog
+	default:
+		return s, nil
+	}
+	if userAction || s.Screen != before {
+		s.Deadline = s.deadline()
+	}
+	if s.Screen != before && s.Screen != Identifying {
+		s.Notice = ""
+	}
+	s.Rev++
+	return s, eff
+}
+
+func (s State) deadline() (t time.Time) {
+	d := s.Config.Timeouts[s.Screen]
+	if d <= 0 || s.Screen == Idle || s.Screen == Submitting {
+		return t
+	}
+	return s.Now.Add(d)
+}
+
+func identify(s State, p identity.Person) (State, []Effect) {
+	if s.Screen != Idle && s.Screen != Identifying {
+		return s, nil // a card placed mid-visit does not change who applies
+	}
+	s.Screen = Identifying
+	if p.Source == identity.SourceIDCard && identity.ValidateNumber(p.Number) != nil {
+		p.Wipe()
+		s.Notice = NoticeBadCard
+		return s, []Effect{Log{Msg: "card rejected: invalid identity number"}}
+	}
+	if p.Expired(s.Now) && !s.Config.AllowExpired {
+		p.Wipe()
+		s.Notice = NoticeExpired
+		return s, []Effect{Log{Msg: "card rejected: expired"}}
+	}
+	s.Person = &p
+	s.Screen, s.Page = ChooseItem, 0
+	return s, []Effect{Log{Msg: "citizen identified", Attrs: []any{"source", string(p.Source), "person", p}}}
+}
+
+func back(s State) (State, []Effect) {
+	switch s.Screen {
+	case Identifying, ChooseItem, Failed:
+		return endVisit(s, WipeCancel)
+	case ItemGuide:
+		s.Item, s.Screen = nil, ChooseItem
+	case Form:
+		s.Values, s.FieldError, s.Focus, s.Screen = nil, nil, "", ItemGuide
+	case Review:
+		s.Consent, s.Screen = false, Form
+	}
+	return s, nil
+}
+
+func proceed(s State) State {
+	switch s.Screen {
+	case ItemGuide:
+		s.Values, s.FieldError, s.Focus = map[string]string{}, nil, ""
+		for _, f := range s.Item.Fields {
+			s.Values[f.Key] = s.prefill(f.Prefill)
+			if s.Focus == "" && !f.ReadOnly && f.Kind != catalog.Choice {
+				s.Focus = f.Key
+			}
+		}
+		s.Screen = Form
+	case Form:
+		errs := map[string]string{}
+		for _, f := range s.Item.Fields {
+			if msg := f.Validate(s.Values[f.Key]); msg != "" {
+				errs[f.Key] = msg
+			}
+		}
+		if len(errs) > 0 {
+			s.FieldError, s.Notice = errs, NoticeCheckForm
+			return s
+		}
+		s.FieldError, s.Consent, s.Screen = nil, false, Review
+	}
+	return s
+}
+
+func (s State) prefill(p catalog.Prefill) string {
+	if s.Person == nil {
+		return ""
+	}
+	switch p {
+	case catalog.FromName:
+		return s.Person.Name
+	case catalog.FromNumber:
+		return s.Person.Number
+	case catalog.FromAddress:
+		return s.Person.Address
+	}
+	return ""
+}
+
+func (s State) field(key string) (catalog.Field, bool) {
+	if s.Item == nil || key == "" {
+		return catalog.Field{}, false
+	}
+	for _, f := range s.Item.Fields {
+		if f.Key == key {
+			return f, true
+		}
+	}
+	return catalog.Field{}, false
+}
+
+// withValue sets a field's value on copies of the maps, keeping Next pure.
+func (s State) withValue(f catalog.Field, v string) State {
+	if f.Kind == catalog.Phone {
+		v = strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, v)
+		if len(v) > 11 {
+			v = v[:11]
+		}
+	}
+	max := f.Max
+	if max == 0 {
+		max = 50
+	}
+	if r := []rune(v); len(r) > max {
+		v = string(r[:max])
+	}
+	s.Values = maps.Clone(s.Values)
+	if s.Values == nil {
+		s.Values = map[string]string{}
+	}
+	s.Values[f.Key] = v
+	if s.FieldError[f.Key] != "" {
+		s.FieldError = maps.Clone(s.FieldError)
+		delete(s.FieldError, f.Key)
+	}
+	return s
+}
+
+func (s State) application() platform.Application {
+	fields := map[string]string{}
+	for k, v := range s.Values {
+		switch k {
+		case "name", "id_number", "phone":
+		default:
+			fields[k] = v
+		}
+	}
+	handle := s.Config.Division
+	if s.Item.Province != "" && !strings.HasPrefix(handle, s.Item.Province) {
+		handle = s.Item.Province + "0000"
+	}
+	return platform.Application{
+		ItemCode: s.Item.Code, ItemName: s.Item.Name, Province: s.Item.Province,
+		Applicant: platform.Applicant{IDType: IDTypeResident, Number: s.Person.Number, Name: s.Person.Name, Phone: s.Values["phone"]},
+		Fields:    fields, AcceptDivision: s.Config.Division, HandleDivision: handle,
+		Mode: s.Item.Mode, KioskID: s.Config.KioskID, SubmittedAt: s.Now,
+	}
+}
+
+func done(s State, e Submitted) (State, []Effect) {
+	s.Screen = Done
+	s.Result = Result{CaseNumber: e.CaseNumber, Queued: e.Queued, TrackCode: e.TrackCode}
+	m := s.Person.Mask()
+	doc := receipt.New(receipt.Case{
+		Hall: s.Config.Hall, KioskID: s.Config.KioskID, Item: s.Item.Name,
+		CaseNumber: e.CaseNumber, Queued: e.Queued, Submitted: s.Now,
+		ApplicantMasked: m.Name, NumberMasked: m.Number,
+		Next: s.Item.Next, Due: s.Item.Due, TrackCode: e.TrackCode,
+	})
+	if !s.DeviceUsable("printer") {
+		s.Result.PrintNotice = NoticePrinterDown
+		return s, []Effect{Log{Msg: "receipt not printed: printer unusable", Attrs: []any{"case", e.CaseNumber}}}
+	}
+	s.Result.Printing = true
+	return s, []Effect{Print{Document: doc}}
+}
+
+// endVisit drops everything personal from the state and tells the runtime
+// to wipe the rest. Every path back to Idle goes through here.
+func endVisit(s State, reason WipeReason) (State, []Effect) {
+	from := s.Screen
+	if s.Person != nil {
+		s.Person.Wipe()
+	}
+	s = State{Config: s.Config, Now: s.Now, Rev: s.Rev, Catalog: s.Catalog, Devices: s.Devices, Screen: Idle}
+	return s, []Effect{
+		Log{Msg: "visit ended", Attrs: []any{"reason", string(reason), "from", from.String()}},
+		Wipe{Reason: reason, From: from},
+	}
+}

@@ -1,0 +1,313 @@
+package session
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"sckiosk/devices/device"
+	"sckiosk/kiosk/catalog"
+	"sckiosk/kiosk/identity"
+)
+
+var t0 = time.Date(2026, 11, 25, 9, 0, 0, 0, time.Local)
+
+func samplePerson() identity.Person {
+	return identity.Person{Source: identity.SourceIDCard, Name: "张三", Sex: "男", Nation: "汉", Birth: "19491231",
+		Number: "11010519491231002X", Address: "四川省成都市武侯区人民南路四段1号", ValidFrom: "20200101", ValidTo: "20400101",
+		Photo: []byte{1, 2, 3, 4}}
+}
+
+func online(name string) Event {
+	return DeviceChanged{Status: device.Status{Device: name, State: device.Online}}
+}
+
+// run applies events in order, collecting effects.
+func run(t *testing.T, s State, events ...Event) (State, []Effect) {
+	t.Helper()
+	var all []Effect
+	for _, ev := range events {
+		var eff []Effect
+		s, eff = Next(s, ev)
+		all = append(all, eff...)
+	}
+	return s, all
+}
+
+func idle() State {
+	s := New(DefaultConfig(), catalog.Builtin(), t0)
+	s, _ = Next(s, online("printer"))
+	s, _ = Next(s, online("idcard"))
+	return s
+}
+
+const item = "11510100MB0000001K3510100001001" // 居住证签注: name, id, phone, reason
+
+func toForm() []Event {
+	return []Event{Start{}, CardRead{Person: samplePerson()}, ChooseItemEvent{Code: item}, Proceed{}}
+}
+
+func toReview() []Event {
+	return append(toForm(), FocusField{Key: "phone"}, SetField{Key: "phone", Value: "13812345678"},
+		SetField{Key: "reason", Value: "就业"}, Proceed{})
+}
+
+func toSubmitting() []Event { return append(toReview(), SetConsent{Agreed: true}, Confirm{}) }
+
+func toDone() []Event {
+	return append(toSubmitting(), Submitted{CaseNumber: "SC20261125000001", TrackCode: "https://track/1"})
+}
+
+func effectsOf[T Effect](effs []Effect) []T {
+	var out []T
+	for _, e := range effs {
+		if v, ok := e.(T); ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func TestTransitions(t *testing.T) {
+	tests := []struct {
+		name   string
+		events []Event
+		screen Screen
+		wipe   WipeReason // "" = no wipe effect expected
+		notice string
+	}{
+		{"start", []Event{Start{}}, Identifying, "", ""},
+		{"card on attract screen", []Event{CardRead{Person: samplePerson()}}, ChooseItem, "", ""},
+		{"card after start", []Event{Start{}, CardRead{Person: samplePerson()}}, ChooseItem, "", ""},
+		{"read failure", []Event{Start{}, ReadFailed{Notice: "读卡失败，请重新放置证件"}}, Identifying, "", "读卡失败，请重新放置证件"},
+		{"expired card", []Event{Start{}, CardRead{Person: func() identity.Person { p := samplePerson(); p.ValidTo = "20201231"; return p }()}}, Identifying, "", NoticeExpired},
+		{"forged number", []Event{Start{}, CardRead{Person: func() identity.Person { p := samplePerson(); p.Number = "110105194912310021"; return p }()}}, Identifying, "", NoticeBadCard},
+		{"code scanned", []Event{Start{}, CodeScanned{Text: "x"}}, Identifying, "", NoticeVerifying},
+		{"code verified", []Event{Start{}, CodeScanned{Text: "x"}, CodeVerified{Person: samplePerson()}}, ChooseItem, "", ""},
+		{"code rejected", []Event{Start{}, CodeScanned{Text: "x"}, CodeRejected{Notice: "二维码已失效"}}, Identifying, "", "二维码已失效"},
+		{"choose item", []Event{Start{}, CardRead{Person: samplePerson()}, ChooseItemEvent{Code: item}}, ItemGuide, "", ""},
+		{"unknown item ignored", []Event{Start{}, CardRead{Person: samplePerson()}, ChooseItemEvent{Code: "nope"}}, ChooseItem, "", ""},
+		{"guide to form", toForm(), Form, "", ""},
+		{"incomplete form stays", append(toForm(), Proceed{}), Form, "", NoticeCheckForm},
+		{"form to review", toReview(), Review, "", ""},
+		{"confirm without consent", append(toReview(), Confirm{}), Review, "", NoticeNeedConsent},
+		{"confirm", toSubmitting(), Submitting, "", ""},
+		{"cancel ignored while submitting", append(toSubmitting(), Cancel{}), Submitting, "", ""},
+		{"submitted", toDone(), Done, "", ""},
+		{"submit failed", append(toSubmitting(), SubmitFailed{Notice: ""}), Failed, "", ""},
+		{"done then finish", append(toDone(), Printed{}, Cancel{}), Idle, WipeDone, ""},
+		{"done then card removed", append(toDone(), Printed{}, CardRemoved{}), Idle, WipeCardRemoved, ""},
+		{"card removed while printing stays", append(toDone(), CardRemoved{}), Done, "", ""},
+		{"card removed mid-visit keeps visit", append(toForm(), CardRemoved{}), Form, "", ""},
+		{"back from guide", []Event{Start{}, CardRead{Person: samplePerson()}, ChooseItemEvent{Code: item}, Back{}}, ChooseItem, "", ""},
+		{"back from form", append(toForm(), Back{}), ItemGuide, "", ""},
+		{"back from review", append(toReview(), Back{}), Form, "", ""},
+		{"back from choose ends visit", []Event{Start{}, CardRead{Person: samplePerson()}, Back{}}, Idle, WipeCancel, ""},
+		{"back from identifying ends visit", []Event{Start{}, Back{}}, Idle, WipeCancel, ""},
+		{"cancel from form", append(toForm(), Cancel{}), Idle, WipeCancel, ""},
+		{"failed back to idle", append(toSubmitting(), SubmitFailed{}, Cancel{}), Idle, WipeCancel, ""},
+		{"reader fault while identifying", []Event{Start{}, DeviceChanged{Status: device.Status{Device: "idcard", State: device.Offline}}}, Identifying, "", NoticeNoReader},
+		{"reader fault mid-form keeps visit", append(toForm(), DeviceChanged{Status: device.Status{Device: "idcard", State: device.Offline}}), Form, "", ""},
+		{"printer fault mid-review keeps visit", append(toReview(), DeviceChanged{Status: device.Status{Device: "printer", State: device.Fault, Reason: "paper end"}}), Review, "", ""},
+		{"second card mid-visit ignored", append(toForm(), CardRead{Person: identity.Person{Source: identity.SourceIDCard, Name: "李四", Number: "440524188001010014"}}), Form, "", ""},
+		{"events on idle ignored", []Event{Proceed{}, Confirm{}, Back{}, Cancel{}, Submitted{}, Printed{}, CodeVerified{Person: samplePerson()}}, Idle, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, eff := run(t, idle(), tt.events...)
+			if s.Screen != tt.screen {
+				t.Fatalf("screen = %v, want %v", s.Screen, tt.screen)
+			}
+			wipes := effectsOf[Wipe](eff)
+			if tt.wipe == "" && len(wipes) != 0 {
+				t.Fatalf("unexpected wipe %v", wipes)
+			}
+			if tt.wipe != "" && (len(wipes) != 1 || wipes[0].Reason != tt.wipe) {
+				t.Fatalf("wipes = %v, want one %v", wipes, tt.wipe)
+			}
+			if s.Notice != tt.notice {
+				t.Fatalf("notice = %q, want %q", s.Notice, tt.notice)
+			}
+			if s.Screen == Idle && (s.Person != nil || s.Values != nil || s.Item != nil || s.Result != (Result{})) {
+				t.Fatalf("idle state keeps visit data: %+v", s)
+			}
+		})
+	}
+}
+
+// Every screen with a timeout returns to Idle with a wipe once the deadline
+// passes, and shows the countdown in its last seconds.
+func TestTimeouts(t *testing.T) {
+	paths := map[Screen][]Event{
+		Identifying: {Start{}},
+		ChooseItem:  {Start{}, CardRead{Person: samplePerson()}},
+		ItemGuide:   {Start{}, CardRead{Person: samplePerson()}, ChooseItemEvent{Code: item}},
+		Form:        toForm(),
+		Review:      toReview(),
+		Done:        toDone(),
+		Failed:      append(toSubmitting(), SubmitFailed{}),
+	}
+	for screen, events := range paths {
+		t.Run(screen.String(), func(t *testing.T) {
+			s, _ := run(t, idle(), events...)
+			if s.Screen != screen {
+				t.Fatalf("setup reached %v", s.Screen)
+			}
+			timeout := s.Config.Timeouts[screen]
+			s, eff := Next(s, Tick{Now: t0.Add(timeout - 11*time.Second)})
+			if s.CountingDown() || len(eff) != 0 {
+				t.Fatalf("counting down too early (remaining %v)", s.Remaining())
+			}
+			s, _ = Next(s, Tick{Now: t0.Add(timeout - 5*time.Second)})
+			if !s.CountingDown() || s.Screen != screen {
+				t.Fatalf("no countdown 5 s before the timeout")
+			}
+			// 继续办理 gives the full time again.
+			c, _ := Next(s, Continue{})
+			if c.CountingDown() || c.Remaining() != timeout {
+				t.Fatalf("continue: remaining %v, want %v", c.Remaining(), timeout)
+			}
+			s, eff = Next(s, Tick{Now: t0.Add(timeout)})
+			if s.Screen != Idle || s.Person != nil {
+				t.Fatalf("after timeout: screen %v, person %v", s.Screen, s.Person)
+			}
+			if w := effectsOf[Wipe](eff); len(w) != 1 || w[0].Reason != WipeTimeout || w[0].From != screen {
+				t.Fatalf("wipe effects %v", w)
+			}
+		})
+	}
+	// Idle and Submitting never time out.
+	for _, events := range [][]Event{nil, toSubmitting()} {
+		s, _ := run(t, idle(), events...)
+		s2, eff := Next(s, Tick{Now: t0.Add(24 * time.Hour)})
+		if s2.Screen != s.Screen || len(eff) != 0 {
+			t.Fatalf("%v timed out", s.Screen)
+		}
+	}
+}
+
+func TestSubmitBuildsApplication(t *testing.T) {
+	_, eff := run(t, idle(), toSubmitting()...)
+	subs := effectsOf[Submit](eff)
+	if len(subs) != 1 {
+		t.Fatalf("%d submit effects", len(subs))
+	}
+	a := subs[0].Application
+	if a.ItemCode != item || a.Province != "51" || a.Applicant.Number != "11010519491231002X" ||
+		a.Applicant.Name != "张三" || a.Applicant.Phone != "13812345678" || a.Applicant.IDType != "111" ||
+		a.AcceptDivision != "510107" || a.HandleDivision != "510107" || !reflect.DeepEqual(a.Fields, map[string]string{"reason": "就业"}) {
+		t.Fatalf("application = %+v", a)
+	}
+	// A double tap on 确认提交 submits once.
+	s, _ := run(t, idle(), toSubmitting()...)
+	_, eff = Next(s, Confirm{})
+	if len(effectsOf[Submit](eff)) != 0 {
+		t.Fatal("second confirm submitted again")
+	}
+}
+
+func TestChongqingItemRoutesToChongqing(t *testing.T) {
+	cq := "11500000MB0000005X3500000005001"
+	_, eff := run(t, idle(), Start{}, CardRead{Person: samplePerson()}, ChooseItemEvent{Code: cq}, Proceed{},
+		SetField{Key: "phone", Value: "13812345678"}, SetField{Key: "purpose", Value: "贷款"}, Proceed{}, SetConsent{Agreed: true}, Confirm{})
+	a := effectsOf[Submit](eff)[0].Application
+	if a.Province != "50" || a.HandleDivision != "500000" || a.AcceptDivision != "510107" {
+		t.Fatalf("application = %+v", a)
+	}
+}
+
+func TestDonePrintsMaskedReceipt(t *testing.T) {
+	s, eff := run(t, idle(), toDone()...)
+	prints := effectsOf[Print](eff)
+	if len(prints) != 1 || !s.Result.Printing {
+		t.Fatalf("print effects %v", prints)
+	}
+	doc := prints[0].Document
+	if doc.Find("办件编号") != "SC20261125000001" || doc.Find("申请人") != "张*" || doc.Find("证件号码") != "1101**********002X" {
+		t.Fatalf("receipt rows wrong: %+v", doc)
+	}
+	s, _ = Next(s, PrintFailed{Notice: "打印机缺纸"})
+	if s.Result.PrintNotice != "打印机缺纸" || s.Result.Printing {
+		t.Fatalf("result = %+v", s.Result)
+	}
+}
+
+func TestDoneWithoutPrinterShowsQR(t *testing.T) {
+	s, _ := run(t, idle(), append([]Event{DeviceChanged{Status: device.Status{Device: "printer", State: device.Fault}}}, toDone()...)...)
+	if s.Result.PrintNotice != NoticePrinterDown || s.Result.Printing {
+		t.Fatalf("result = %+v", s.Result)
+	}
+}
+
+func TestKeypadInput(t *testing.T) {
+	s, _ := run(t, idle(), toForm()...)
+	if s.Focus != "phone" {
+		t.Fatalf("focus = %q, want phone", s.Focus)
+	}
+	for _, r := range "1380013800099" { // two digits too many
+		s, _ = Next(s, TypeRune{R: r})
+	}
+	s, _ = Next(s, TypeRune{R: 'a'})
+	if s.Values["phone"] != "13800138000" {
+		t.Fatalf("phone = %q", s.Values["phone"])
+	}
+	s, _ = Next(s, Backspace{})
+	if s.Values["phone"] != "1380013800" {
+		t.Fatalf("after backspace phone = %q", s.Values["phone"])
+	}
+	// Read-only fields from the card cannot be changed.
+	s2, _ := Next(s, SetField{Key: "id_number", Value: "x"})
+	if s2.Values["id_number"] != "11010519491231002X" {
+		t.Fatalf("read-only field changed")
+	}
+}
+
+func TestNextDoesNotMutateInput(t *testing.T) {
+	s, _ := run(t, idle(), toForm()...)
+	before := s.Values["phone"]
+	_, _ = Next(s, TypeRune{R: '1'})
+	if s.Values["phone"] != before {
+		t.Fatal("Next changed the input state's values")
+	}
+	devices := len(s.Devices)
+	_, _ = Next(s, DeviceChanged{Status: device.Status{Device: "scanner", State: device.Online}})
+	if len(s.Devices) != devices {
+		t.Fatal("Next changed the input state's devices")
+	}
+}
+
+func TestWipeZeroesPhoto(t *testing.T) {
+	p := samplePerson()
+	photo := p.Photo
+	s, _ := run(t, idle(), Start{}, CardRead{Person: p}, Cancel{})
+	if s.Person != nil {
+		t.Fatal("person kept")
+	}
+	for _, b := range photo {
+		if b != 0 {
+			t.Fatalf("photo not zeroed: %v", photo)
+		}
+	}
+}
+
+func TestPaging(t *testing.T) {
+	s, _ := run(t, idle(), Start{}, CardRead{Person: samplePerson()}, PageTo{Page: 1})
+	if s.Page != 1 {
+		t.Fatalf("page = %d", s.Page)
+	}
+	s, _ = Next(s, PageTo{Page: 99})
+	if s.Page != 1 {
+		t.Fatalf("page clamps to last, got %d", s.Page)
+	}
+}
+
+func TestLogsCarryNoPersonalData(t *testing.T) {
+	_, eff := run(t, idle(), append(toDone(), Printed{}, Cancel{})...)
+	for _, l := range effectsOf[Log](eff) {
+		for _, a := range l.Attrs {
+			if s, ok := a.(string); ok && (s == "张三" || s == "11010519491231002X") {
+				t.Fatalf("log %q carries %q", l.Msg, s)
+			}
+		}
+	}
+}

@@ -1,0 +1,146 @@
+// Package session is the kiosk's core: one citizen's visit as a pure state
+// machine. Next(state, event) returns the new state and the effects the
+// runtime must carry out (submit, print, verify a code, wipe). It does no
+// I/O, reads no clock and imports no UI: time arrives as Tick events, device
+// reports and platform answers arrive as events, and the screens are drawn
+// from the State it returns.
+package session
+
+import (
+	"time"
+
+	"sckiosk/devices/device"
+	"sckiosk/kiosk/catalog"
+	"sckiosk/kiosk/identity"
+)
+
+// Screen is the step of the visit the citizen sees.
+type Screen int
+
+// The screens of a visit, in order.
+const (
+	Idle        Screen = iota // attract screen, no one is being served
+	Identifying               // place the ID card or show a code
+	ChooseItem                // pick a service item
+	ItemGuide                 // conditions, materials, time limit
+	Form                      // the short form, pre-filled
+	Review                    // check the values and consent
+	Submitting                // writing to the outbox and waiting for the platform
+	Done                      // receipt printed or shown
+	Failed                    // something went wrong; what to do next
+)
+
+var screenNames = [...]string{"idle", "identifying", "choose_item", "item_guide", "form", "review", "submitting", "done", "failed"}
+
+// String returns the English name used in logs.
+func (s Screen) String() string {
+	if s >= 0 && int(s) < len(screenNames) {
+		return screenNames[s]
+	}
+	return "screen?"
+}
+
+// Config holds the hall's settings the core needs.
+type Config struct {
+	KioskID  string
+	Hall     string
+	Division string // GB/T 2260 code of the hall, 受理地
+	// Timeouts per screen; zero means the screen never times out.
+	Timeouts map[Screen]time.Duration
+	// Countdown is how long before a timeout the citizen is warned.
+	Countdown time.Duration
+	// AllowExpired lets an expired card submit (a hall may allow it).
+	AllowExpired bool
+	// EndOnCardRemoved ends the visit when the card leaves the reader
+	// before the receipt; by default only the done screen ends early.
+	EndOnCardRemoved bool
+	PageSize         int
+}
+
+// DefaultConfig returns timeouts that suit elderly citizens: long enough to
+// read, short enough that the next person does not find the last one's data.
+func DefaultConfig() Config {
+	return Config{
+		KioskID: "SIM-0001", Hall: "成都市武侯区政务服务中心", Division: "510107",
+		Timeouts: map[Screen]time.Duration{
+			Identifying: 60 * time.Second,
+			ChooseItem:  90 * time.Second,
+			ItemGuide:   120 * time.Second,
+			Form:        180 * time.Second,
+			Review:      120 * time.Second,
+			Done:        45 * time.Second,
+			Failed:      30 * time.Second,
+		},
+		Countdown: 10 * time.Second,
+		PageSize:  6,
+	}
+}
+
+// Result is what the visit produced: the case and how its receipt went.
+type Result struct {
+	CaseNumber string
+	Queued     bool   // held in the outbox; the platform has not answered yet
+	TrackCode  string // content of the tracking QR code
+	Printing   bool   // a print is under way
+	Printed    bool
+	// PrintNotice tells the citizen why there is no paper receipt; the
+	// screen then shows the receipt's QR code to photograph.
+	PrintNotice string
+}
+
+// State is a snapshot of the kiosk for the screens. It is a value: Next
+// never mutates the state it is given, except for wiping personal data.
+type State struct {
+	Config Config
+	Now    time.Time
+	Rev    int // changes whenever something other than Now changes
+
+	Screen   Screen
+	Deadline time.Time // when the current screen times out; zero = never
+
+	Person     *identity.Person // nil outside a visit
+	Catalog    catalog.Catalog
+	Page       int
+	Item       *catalog.Item
+	Values     map[string]string
+	Focus      string            // key of the field the keypad types into
+	FieldError map[string]string // per-field messages in Chinese
+	Consent    bool
+
+	Result  Result
+	Problem string // the Failed screen's message
+	Notice  string // a short message on the current screen (读卡失败…)
+
+	Devices map[string]device.Status
+}
+
+// New returns the idle state of a kiosk.
+func New(cfg Config, cat catalog.Catalog, now time.Time) State {
+	return State{Config: cfg, Catalog: cat, Now: now, Screen: Idle, Devices: map[string]device.Status{}}
+}
+
+// Remaining is the time left before the current screen times out.
+func (s State) Remaining() time.Duration {
+	if s.Deadline.IsZero() {
+		return 0
+	}
+	if d := s.Deadline.Sub(s.Now); d > 0 {
+		return d
+	}
+	return 0
+}
+
+// CountingDown reports whether the citizen should see the countdown with
+// 继续办理.
+func (s State) CountingDown() bool {
+	return !s.Deadline.IsZero() && s.Remaining() <= s.Config.Countdown
+}
+
+// DeviceUsable reports whether a device is online (or warning).
+func (s State) DeviceUsable(name string) bool {
+	st, ok := s.Devices[name]
+	return ok && st.State.Usable()
+}
+
+// InVisit reports whether a citizen is being served.
+func (s State) InVisit() bool { return s.Screen != Idle }
