@@ -1,0 +1,488 @@
+package idcard
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"sckiosk/devices/device"
+	"sckiosk/devices/serialport"
+)
+
+// wait bounds every wait in these tests. It is a failure timeout only:
+// nothing here asserts that the driver is fast.
+const wait = 10 * time.Second
+
+func testLog() *slog.Logger {
+	if testing.Verbose() {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// rig is a simulator on a pty and a driver session on its slave.
+type rig struct {
+	t      *testing.T
+	sim    *Sim
+	pty    *serialport.Pty
+	events chan Event
+	done   chan error
+	cancel context.CancelFunc
+
+	mu       sync.Mutex
+	statuses []device.Status
+}
+
+func newRig(t *testing.T, log *slog.Logger) *rig {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	sim, p, err := StartPty(ctx, testLog())
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	r := &rig{t: t, sim: sim, pty: p, events: make(chan Event, 16), done: make(chan error, 1), cancel: cancel}
+	drv := New(Options{Port: p.SlavePath, PollInterval: 20 * time.Millisecond, CommandTimeout: 2 * time.Second}, log)
+	go func() { r.done <- drv.Session(r.events)(ctx, r.record) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-r.done:
+		case <-time.After(wait):
+			t.Error("session did not end after cancel")
+		}
+	})
+	r.waitState(device.Online)
+	return r
+}
+
+func (r *rig) record(s device.Status) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.statuses = append(r.statuses, s)
+}
+
+func (r *rig) waitState(want device.State) {
+	r.t.Helper()
+	eventually(r.t, "state "+want.String(), func() bool {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return len(r.statuses) > 0 && r.statuses[len(r.statuses)-1].State == want
+	})
+}
+
+// next returns the next event, failing if it is not of kind want.
+func (r *rig) next(want EventKind) Event {
+	r.t.Helper()
+	select {
+	case ev := <-r.events:
+		if ev.Kind != want {
+			r.t.Fatalf("event %v (err %v), want %v", ev.Kind, ev.Err, want)
+		}
+		return ev
+	case err := <-r.done:
+		r.t.Fatalf("session ended (%v) while waiting for %v", err, want)
+	case <-time.After(wait):
+		r.t.Fatalf("no %v event", want)
+	}
+	return Event{}
+}
+
+// quietFor waits until the driver has polled n more times and checks that
+// no event came meanwhile.
+func (r *rig) quietFor(n int) {
+	r.t.Helper()
+	start := r.sim.count(OpFind)
+	eventually(r.t, "more polls", func() bool { return r.sim.count(OpFind) >= start+n })
+	select {
+	case ev := <-r.events:
+		r.t.Fatalf("unexpected %v event (err %v)", ev.Kind, ev.Err)
+	default:
+	}
+}
+
+func (r *rig) place(c Card) {
+	r.t.Helper()
+	if err := r.sim.Place(c); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func checkSample(t *testing.T, got Card) {
+	t.Helper()
+	want := SampleCard()
+	if textOf(got) != textOf(want) {
+		t.Errorf("card\n got %#v\nwant %#v", textOf(got), textOf(want))
+	}
+	if !bytes.Equal(got.Photo, want.Photo) {
+		t.Errorf("photo differs (%d bytes)", len(got.Photo))
+	}
+}
+
+func TestDriverReadsOncePerPresence(t *testing.T) {
+	r := newRig(t, testLog())
+	r.quietFor(3) // empty field: no events
+
+	r.place(SampleCard())
+	checkSample(t, r.next(CardRead).Card)
+	r.quietFor(5) // card stays: not read again
+	if n := r.sim.count(OpRead); n != 1 {
+		t.Errorf("reads = %d, want 1", n)
+	}
+
+	r.sim.Remove()
+	r.next(CardRemoved)
+	r.quietFor(3)
+
+	r.place(SampleCard())
+	checkSample(t, r.next(CardRead).Card)
+}
+
+func TestDriverReadFault(t *testing.T) {
+	r := newRig(t, testLog())
+	r.sim.SetFault(SW3ReadFailed)
+	r.place(SampleCard())
+	ev := r.next(ReadFailed)
+	var se *StatusError
+	if !errors.As(ev.Err, &se) || se.SW3 != SW3ReadFailed {
+		t.Fatalf("err = %v, want status 41", ev.Err)
+	}
+	if got := se.Notice(); got != "读卡失败，请重新放置证件" {
+		t.Errorf("Notice = %q", got)
+	}
+	if got := Notice(ev.Err); got != "读卡失败，请重新放置证件" {
+		t.Errorf("Notice(err) = %q", got)
+	}
+	checkSample(t, r.next(CardRead).Card) // retried on the next poll
+	r.quietFor(3)
+	r.sim.Remove()
+	r.next(CardRemoved)
+}
+
+func TestDriverVerificationFault(t *testing.T) {
+	r := newRig(t, testLog())
+	r.sim.SetFault(SW3SAMAuthCard)
+	r.place(SampleCard())
+	if got := Notice(r.next(ReadFailed).Err); got != "证件验证失败，请重新放置证件" {
+		t.Errorf("Notice = %q", got)
+	}
+	r.next(CardRead)
+}
+
+func TestDriverLineNoise(t *testing.T) {
+	tests := []struct {
+		name   string
+		spoil  func(*Sim)
+		before bool // spoil before placing the card (hits a find reply)
+	}{
+		{"garbage before find reply", func(s *Sim) { s.InjectGarbage(37) }, true},
+		{"garbage before every reply", func(s *Sim) {
+			go func() {
+				for range 6 {
+					s.InjectGarbage(300)
+					time.Sleep(10 * time.Millisecond)
+				}
+			}()
+		}, false},
+		{"corrupted reply", func(s *Sim) { s.CorruptNextReply() }, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, testLog())
+			if tt.before {
+				tt.spoil(r.sim)
+				r.place(SampleCard())
+			} else {
+				r.place(SampleCard())
+				tt.spoil(r.sim)
+			}
+			checkSample(t, r.next(CardRead).Card)
+			r.quietFor(3)
+		})
+	}
+}
+
+func TestDriverUnsupportedCard(t *testing.T) {
+	r := newRig(t, testLog())
+	text, err := EncodeText(SampleCard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	text[248], text[249] = 'J', 0
+	if err := r.sim.PlaceBlocks(text, nil); err != nil {
+		t.Fatal(err)
+	}
+	ev := r.next(ReadFailed)
+	if !errors.Is(ev.Err, ErrUnsupportedCardType) {
+		t.Fatalf("err = %v, want ErrUnsupportedCardType", ev.Err)
+	}
+	r.quietFor(5) // not read again while it stays
+	r.sim.Remove()
+	r.next(CardRemoved)
+}
+
+func TestDriverUnplug(t *testing.T) {
+	r := newRig(t, testLog())
+	r.place(SampleCard())
+	r.next(CardRead)
+	r.pty.Close()
+	select {
+	case err := <-r.done:
+		if err == nil || errors.Is(err, context.Canceled) {
+			t.Fatalf("session ended with %v, want an I/O error", err)
+		}
+		t.Logf("session error: %v", err)
+		if !strings.HasPrefix(err.Error(), "idcard: ") {
+			t.Errorf("error %q lacks context", err)
+		}
+		r.done <- err // for the cleanup
+	case <-time.After(wait):
+		t.Fatal("session did not end after unplug")
+	}
+}
+
+func TestDriverCancel(t *testing.T) {
+	r := newRig(t, testLog())
+	r.cancel()
+	select {
+	case err := <-r.done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("err = %v, want context.Canceled", err)
+		}
+		r.done <- err
+	case <-time.After(wait):
+		t.Fatal("session did not end after cancel")
+	}
+}
+
+func TestDriverMissingPort(t *testing.T) {
+	d := New(Options{Port: filepath.Join(t.TempDir(), "ttyUSB9")}, nil)
+	err := d.Session(nil)(context.Background(), func(device.Status) {})
+	if !errors.Is(err, serialport.ErrNoPort) {
+		t.Fatalf("err = %v, want ErrNoPort", err)
+	}
+}
+
+func TestDriverSilentReader(t *testing.T) {
+	p, err := serialport.NewPty() // nobody answers on the master
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	d := New(Options{Port: p.SlavePath, CommandTimeout: 50 * time.Millisecond, Retries: -1}, nil)
+	err = d.Session(nil)(context.Background(), func(device.Status) {})
+	if !errors.Is(err, ErrTimeout) {
+		t.Fatalf("err = %v, want ErrTimeout", err)
+	}
+}
+
+// Under the supervisor an unplugged reader goes Offline and comes back
+// Online when a reader reappears at the same path.
+func TestDriverSupervisedReplug(t *testing.T) {
+	link := filepath.Join(t.TempDir(), "dev", "idcard")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	plug := func() (*Sim, *serialport.Pty) {
+		sim, p, err := StartPty(ctx, testLog())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.LinkAt(link); err != nil {
+			t.Fatal(err)
+		}
+		return sim, p
+	}
+	sim, p := plug()
+
+	var mu sync.Mutex
+	var states []device.State
+	report := func(s device.Status) {
+		if s.Device != DeviceName {
+			t.Errorf("status for %q", s.Device)
+		}
+		mu.Lock()
+		states = append(states, s.State)
+		mu.Unlock()
+	}
+	last := func() device.State {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(states) == 0 {
+			return -1
+		}
+		return states[len(states)-1]
+	}
+	events := make(chan Event, 16)
+	drv := New(Options{Port: link, PollInterval: 20 * time.Millisecond}, testLog())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		device.Supervise(ctx, DeviceName, device.Backoff{Min: 20 * time.Millisecond, Max: 100 * time.Millisecond, Stable: time.Minute},
+			testLog(), report, drv.Session(events))
+	}()
+
+	eventually(t, "online", func() bool { return last() == device.Online })
+	if err := sim.Place(SampleCard()); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, events, CardRead)
+
+	p.Close()
+	eventually(t, "offline", func() bool { return last() == device.Offline })
+
+	sim, _ = plug()
+	eventually(t, "online again", func() bool { return last() == device.Online })
+	if err := sim.Place(SampleCard()); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, events, CardRead)
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(wait):
+		t.Fatal("supervisor did not stop")
+	}
+}
+
+func waitEvent(t *testing.T, events <-chan Event, want EventKind) Event {
+	t.Helper()
+	select {
+	case ev := <-events:
+		if ev.Kind != want {
+			t.Fatalf("event %v (err %v), want %v", ev.Kind, ev.Err, want)
+		}
+		return ev
+	case <-time.After(wait):
+		t.Fatalf("no %v event", want)
+	}
+	return Event{}
+}
+
+// syncBuffer is a log sink safe for the driver goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestDriverLogsNoPersonalData(t *testing.T) {
+	var buf syncBuffer
+	log := slog.New(slog.NewTextHandler(io.MultiWriter(&buf), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	r := newRig(t, log)
+	r.sim.SetFault(SW3ReadFailed)
+	r.place(SampleCard())
+	r.next(ReadFailed)
+	r.next(CardRead)
+	r.sim.Remove()
+	r.next(CardRemoved)
+	out := buf.String()
+	c := SampleCard()
+	for _, secret := range []string{c.Name, c.Number, c.Address, c.Authority, c.Birth} {
+		if strings.Contains(out, secret) {
+			t.Errorf("driver log contains %q:\n%s", secret, out)
+		}
+	}
+	if !strings.Contains(out, "5101**********") {
+		t.Errorf("driver log lacks the masked number:\n%s", out)
+	}
+}
+
+func TestDriverWrongCard(t *testing.T) {
+	r := newRig(t, testLog())
+	r.sim.SetFault(SW3WrongCard)
+	r.place(SampleCard())
+	if got := Notice(r.next(ReadFailed).Err); got != "无法识别此卡，请放置身份证件" {
+		t.Errorf("Notice = %q", got)
+	}
+	r.quietFor(5) // not retried while it stays
+	r.sim.Remove()
+	r.next(CardRemoved)
+}
+
+// A SAM that fails its self-test is reported as Fault and rechecked; once
+// it answers 00 00 90 the reader goes Online.
+func TestDriverSAMFaultAtStart(t *testing.T) {
+	p, err := serialport.NewPty()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	go func() { // a scripted reader: two failed self-tests, then healthy
+		fr := NewFrameReader(p.Master)
+		statusChecks := 0
+		for {
+			c, err := fr.ReadCommand()
+			if err != nil {
+				return
+			}
+			reply := status(SW3NoCard)
+			if c.Op() == OpStatus {
+				statusChecks++
+				reply = status(SW3OK)
+				if statusChecks <= 2 {
+					reply = status(SW3SelfTestFailed)
+				}
+			}
+			if _, err := p.Master.Write(reply); err != nil {
+				return
+			}
+		}
+	}()
+	var mu sync.Mutex
+	var got []device.Status
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	d := New(Options{Port: p.SlavePath, PollInterval: 20 * time.Millisecond, FaultRetry: 20 * time.Millisecond}, testLog())
+	go func() {
+		done <- d.Session(nil)(ctx, func(s device.Status) {
+			mu.Lock()
+			got = append(got, s)
+			mu.Unlock()
+		})
+	}()
+	eventually(t, "online", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(got) > 0 && got[len(got)-1].State == device.Online
+	})
+	cancel()
+	<-done
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 2 || got[0].State != device.Fault || got[1].State != device.Online {
+		t.Fatalf("statuses = %v, want fault then online", got)
+	}
+	if got[0].Notice != "读卡器故障，请联系工作人员" || !strings.Contains(got[0].Reason, "self-test") {
+		t.Errorf("fault status = %+v", got[0])
+	}
+}

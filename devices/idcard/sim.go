@@ -1,0 +1,306 @@
+package idcard
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"sckiosk/devices/serialport"
+)
+
+// Sim plays a SAM ID-card reader on a byte stream, usually the master side
+// of a pty, answering byte for byte as devices.md §1.5 lists.
+//
+// Presence: while a card is in the field, find card keeps answering 9F, even
+// after the card was read; it answers 80 only once the card is removed.
+// Some real readers answer non-9F for a card already read (§1.6, inferred);
+// the simulator does not, because the driver tells removal from "already
+// read" only by 80 and suppresses re-reads itself.
+//
+// As on a real reader, find and select must precede every read: select
+// without a successful find answers 81, read without a successful select
+// answers 41. All methods are safe for concurrent use.
+type Sim struct {
+	rw  io.ReadWriter
+	log *slog.Logger
+
+	mu       sync.Mutex
+	present  bool
+	text     []byte // 256-byte text block of the card in the field
+	photo    []byte // 1024-byte photo block
+	found    bool   // find answered 9F since the last read
+	selected bool   // select answered 90 since the last read
+	fault    byte   // status for the next read, 0 for none
+	garbage  int    // noise bytes before the next reply
+	corrupt  bool   // spoil the checksum of the next reply
+	served   map[Op]int
+}
+
+// NewSim returns a simulator that reads commands from rw and writes answers
+// to it; a nil log discards.
+func NewSim(rw io.ReadWriter, log *slog.Logger) *Sim {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Sim{rw: rw, log: log.With("device", DeviceName, "sim", true), served: make(map[Op]int)}
+}
+
+// Place puts c in the field. The photo is padded with zeros to 1024 bytes;
+// it returns an error if c cannot be encoded (see [EncodeText]) or the
+// photo is longer than 1024 bytes.
+func (s *Sim) Place(c Card) error {
+	text, err := EncodeText(c)
+	if err != nil {
+		return fmt.Errorf("idcard: sim place card: %w", err)
+	}
+	if err := s.PlaceBlocks(text, c.Photo); err != nil {
+		return err
+	}
+	s.log.Info("card placed", "card", c)
+	return nil
+}
+
+// PlaceBlocks puts a card given as raw blocks in the field: a 256-byte text
+// block (any card type) and a photo of at most 1024 bytes, padded with
+// zeros.
+func (s *Sim) PlaceBlocks(text, photo []byte) error {
+	if len(text) != TextSize {
+		return fmt.Errorf("idcard: sim place card: %w: %d bytes", ErrTextSize, len(text))
+	}
+	if len(photo) > PhotoSize {
+		return fmt.Errorf("idcard: sim place card: photo of %d bytes exceeds %d", len(photo), PhotoSize)
+	}
+	p := make([]byte, PhotoSize)
+	copy(p, photo)
+	t := append([]byte(nil), text...)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.wipeLocked()
+	s.present, s.text, s.photo = true, t, p
+	return nil
+}
+
+// Remove takes the card out of the field.
+func (s *Sim) Remove() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.present {
+		s.log.Info("card removed")
+	}
+	s.wipeLocked()
+}
+
+func (s *Sim) wipeLocked() {
+	clear(s.text)
+	clear(s.photo)
+	s.present, s.text, s.photo, s.found, s.selected = false, nil, nil, false, false
+}
+
+// Present reports whether a card is in the field.
+func (s *Sim) Present() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.present
+}
+
+// SetFault makes the next read (30 01 or 30 10) answer 00 00 sw3, e.g.
+// 0x41 (read failed) or 0x33 (verification error); 0 cancels.
+func (s *Sim) SetFault(sw3 byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fault = sw3
+}
+
+// InjectGarbage sends n noise bytes before the next reply. The noise holds
+// partial preambles (AA AA 96 69) but never a complete one.
+func (s *Sim) InjectGarbage(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.garbage += max(n, 0)
+}
+
+// CorruptNextReply spoils the checksum of the next reply, as line noise
+// would.
+func (s *Sim) CorruptNextReply() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.corrupt = true
+}
+
+// count returns how many frames of op the simulator has answered.
+func (s *Sim) count(op Op) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.served[op]
+}
+
+// Serve answers commands until ctx ends (when rw supports read deadlines),
+// the stream ends (nil) or reading or writing fails. A pty master does not
+// support deadlines: close the pty to stop Serve.
+func (s *Sim) Serve(ctx context.Context) error {
+	if d, ok := s.rw.(interface{ SetReadDeadline(time.Time) error }); ok {
+		stop := context.AfterFunc(ctx, func() { _ = d.SetReadDeadline(time.Now()) })
+		defer stop()
+	}
+	fr := NewFrameReader(s.rw)
+	for {
+		f, err := fr.ReadFrame()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		var reply []byte
+		switch {
+		case err == nil:
+			reply = s.handle(f)
+		case errors.Is(err, ErrChecksum):
+			s.log.Debug("command with bad checksum", "err", err)
+			reply = EncodeResponse(0, 0, SW3BadChecksum, nil)
+		case errors.Is(err, ErrLength):
+			s.log.Debug("command with bad length", "err", err)
+			reply = EncodeResponse(0, 0, SW3BadLength, nil)
+		case errors.Is(err, io.EOF):
+			return nil
+		default:
+			return fmt.Errorf("idcard: sim read command: %w", err)
+		}
+		if _, err := s.rw.Write(s.decorate(reply)); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("idcard: sim write reply: %w", err)
+		}
+	}
+}
+
+// noise never holds three AA in a row, so it cannot form a preamble, even
+// when it ends right before a real one.
+var noise = [...]byte{0xAA, 0xAA, 0x96, 0x69, 0x00, 0x05, 0x13, 0xFF, 0x55, 0xAA, 0x96, 0x00}
+
+// decorate prepends pending noise and spoils the checksum if asked.
+func (s *Sim) decorate(reply []byte) []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.corrupt {
+		reply[len(reply)-1] ^= 0xFF
+		s.corrupt = false
+	}
+	if s.garbage == 0 {
+		return reply
+	}
+	out := make([]byte, 0, s.garbage+len(reply))
+	for i := range s.garbage {
+		out = append(out, noise[i%len(noise)])
+	}
+	s.garbage = 0
+	return append(out, reply...)
+}
+
+func status(sw3 byte) []byte { return EncodeResponse(0, 0, sw3, nil) }
+
+func (s *Sim) handle(f Frame) []byte {
+	c, err := f.Command()
+	if err != nil {
+		return status(SW3BadLength)
+	}
+	op := c.Op()
+	s.log.Debug("command", "op", op)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.served[op]++
+	switch op {
+	case OpReset:
+		s.found, s.selected = false, false
+		return status(SW3OK)
+	case OpStatus:
+		return status(SW3OK)
+	case OpSAMID:
+		return EncodeResponse(0, 0, SW3OK, simSAMID())
+	case OpMaxRF:
+		if len(c.Data) != 1 {
+			return status(SW3BadCommand)
+		}
+		return status(SW3OK)
+	case OpFind:
+		s.found, s.selected = s.present, false
+		if !s.present {
+			return status(SW3NoCard)
+		}
+		return EncodeResponse(0, 0, SW3CardFound, make([]byte, 4))
+	case OpSelect:
+		if !s.present || !s.found {
+			s.found = false
+			return status(SW3SelectFailed)
+		}
+		s.found, s.selected = false, true
+		return EncodeResponse(0, 0, SW3OK, make([]byte, 8))
+	case OpRead, OpReadFP:
+		ok := s.present && s.selected
+		s.selected = false
+		if s.fault != 0 {
+			f := s.fault
+			s.fault = 0
+			return status(f)
+		}
+		if !ok {
+			return status(SW3ReadFailed)
+		}
+		return s.baseMessageLocked(op == OpReadFP)
+	case OpReadAddress:
+		if !s.present {
+			return status(SW3ReadFailed)
+		}
+		return status(SW3NoContent)
+	}
+	return status(SW3BadCommand)
+}
+
+// baseMessageLocked builds the 30 01 answer (or 30 10 without fingerprint).
+func (s *Sim) baseMessageLocked(fingerprint bool) []byte {
+	data := make([]byte, 0, 6+TextSize+PhotoSize)
+	data = binary.BigEndian.AppendUint16(data, TextSize)
+	data = binary.BigEndian.AppendUint16(data, PhotoSize)
+	if fingerprint {
+		data = binary.BigEndian.AppendUint16(data, 0)
+	}
+	data = append(data, s.text...)
+	data = append(data, s.photo...)
+	return EncodeResponse(0, 0, SW3OK, data)
+}
+
+// simSAMID is a fictitious SAM number: version 05.01 and three uint32,
+// all little-endian.
+func simSAMID() []byte {
+	b := make([]byte, 0, 16)
+	b = binary.LittleEndian.AppendUint16(b, 5)
+	b = binary.LittleEndian.AppendUint16(b, 1)
+	b = binary.LittleEndian.AppendUint32(b, 20240101)
+	b = binary.LittleEndian.AppendUint32(b, 12345678)
+	b = binary.LittleEndian.AppendUint32(b, 87654321)
+	return b
+}
+
+// StartPty makes a pty pair and serves a new simulator on its master in a
+// goroutine. The driver opens the returned pty's SlavePath. The pty is
+// closed when ctx ends; closing it earlier looks like an unplugged reader.
+func StartPty(ctx context.Context, log *slog.Logger) (*Sim, *serialport.Pty, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	p, err := serialport.NewPty()
+	if err != nil {
+		return nil, nil, fmt.Errorf("idcard: sim pty: %w", err)
+	}
+	s := NewSim(p.Master, log)
+	go func() {
+		if err := s.Serve(ctx); err != nil && ctx.Err() == nil {
+			s.log.Debug("simulator stopped", "err", err)
+		}
+	}()
+	context.AfterFunc(ctx, func() { _ = p.Close() })
+	return s, p, nil
+}

@@ -1,0 +1,171 @@
+// Package scanner drives serial QR scanners in raw output mode: the decoded
+// bytes of a symbol followed by a terminator (CR, LF or CRLF). It also holds
+// the simulator that "shows" codes to the kiosk over a pseudo-terminal.
+package scanner
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"sckiosk/devices/device"
+	"sckiosk/devices/serialport"
+)
+
+// Options configure the driver.
+type Options struct {
+	Port    string
+	Baud    int           // default 9600, the GM65 family's default
+	MaxLine int           // longest accepted code in bytes, default 4096
+	Dedup   time.Duration // the same code again within this window is dropped; default 2 s
+}
+
+// ErrTooLong is reported when more than MaxLine bytes arrive without a
+// terminator; the partial line is dropped.
+var ErrTooLong = errors.New("scanner: code longer than the limit without a terminator")
+
+// Event is one decoded code, or a problem with the input.
+type Event struct {
+	Text string
+	Err  error
+}
+
+// Driver reads codes from a serial scanner.
+type Driver struct {
+	opts Options
+	log  *slog.Logger
+}
+
+// New returns a driver for opts, filling defaults.
+func New(opts Options, log *slog.Logger) *Driver {
+	if opts.Baud == 0 {
+		opts.Baud = 9600
+	}
+	if opts.MaxLine == 0 {
+		opts.MaxLine = 4096
+	}
+	if opts.Dedup == 0 {
+		opts.Dedup = 2 * time.Second
+	}
+	return &Driver{opts: opts, log: log}
+}
+
+// Session opens the port and sends one Event per code until the port fails.
+func (d *Driver) Session(events chan<- Event) device.Session {
+	return func(ctx context.Context, report func(device.Status)) error {
+		port, err := serialport.Open(d.opts.Port, d.opts.Baud)
+		if err != nil {
+			return fmt.Errorf("scanner: %w", err)
+		}
+		defer port.Close()
+		if err := port.SetReadTimeout(200 * time.Millisecond); err != nil {
+			return fmt.Errorf("scanner: set timeout: %w", err)
+		}
+		report(device.Status{Device: "scanner", State: device.Online, Since: time.Now()})
+		lines := NewLineReader(d.opts.MaxLine)
+		var last string
+		var lastAt time.Time
+		buf := make([]byte, 512)
+		for ctx.Err() == nil {
+			n, err := port.Read(buf)
+			if err != nil {
+				return fmt.Errorf("scanner: read: %w", err)
+			}
+			for _, ev := range lines.Feed(buf[:n]) {
+				if ev.Err == nil && ev.Text == last && time.Since(lastAt) < d.opts.Dedup {
+					continue
+				}
+				if ev.Err == nil {
+					last, lastAt = ev.Text, time.Now()
+				} else {
+					d.log.Warn("scanner input dropped", "err", ev.Err)
+				}
+				select {
+				case events <- ev:
+				case <-ctx.Done():
+					return nil
+				}
+			}
+		}
+		return nil
+	}
+}
+
+// LineReader splits raw scanner output into codes. It never holds more
+// than max bytes.
+type LineReader struct {
+	max      int
+	buf      []byte
+	dropping bool // discarding an over-long line until its terminator
+}
+
+// NewLineReader returns a reader that accepts codes up to max bytes.
+func NewLineReader(max int) *LineReader { return &LineReader{max: max} }
+
+// Feed consumes bytes and returns the codes they complete.
+func (l *LineReader) Feed(p []byte) []Event {
+	var out []Event
+	for _, b := range p {
+		if b == '\r' || b == '\n' {
+			if l.dropping {
+				l.dropping = false
+			} else if len(l.buf) > 0 {
+				out = append(out, Event{Text: decode(l.buf)})
+			}
+			l.buf = l.buf[:0]
+			continue
+		}
+		if l.dropping {
+			continue
+		}
+		if len(l.buf) >= l.max {
+			l.buf = l.buf[:0]
+			l.dropping = true
+			out = append(out, Event{Err: ErrTooLong})
+			continue
+		}
+		l.buf = append(l.buf, b)
+	}
+	return out
+}
+
+// decode reads UTF-8 when the bytes are valid UTF-8, else GB18030 (Chinese
+// generators that write GBK without an ECI).
+func decode(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	s, err := simplifiedchinese.GB18030.NewDecoder().Bytes(b)
+	if err != nil {
+		return string(bytes.ToValidUTF8(b, []byte("\uFFFD")))
+	}
+	return string(s)
+}
+
+// Sim plays a scanner in continuous mode on the master side of a pty.
+type Sim struct {
+	w          io.Writer
+	Terminator string
+}
+
+// NewSim returns a simulator writing to w with a CR terminator.
+func NewSim(w io.Writer) *Sim { return &Sim{w: w, Terminator: "\r"} }
+
+// Show presents a code as the scanner would send it.
+func (s *Sim) Show(text string) error {
+	_, err := io.WriteString(s.w, text+s.Terminator)
+	return err
+}
+
+// ShowBytes sends raw bytes (for GB18030 or garbage tests), terminator added.
+func (s *Sim) ShowBytes(b []byte) error {
+	_, err := s.w.Write(append(append([]byte{}, b...), s.Terminator...))
+	return err
+}

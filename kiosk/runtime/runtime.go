@@ -1,0 +1,250 @@
+// Package runtime runs the session core: it feeds events to session.Next
+// one at a time, carries out the effects it returns (store and forward the
+// application, print, verify a code, wipe) and publishes every new state to
+// the screens. It is the only place where the pure core meets I/O.
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"sckiosk/kiosk/identity"
+	"sckiosk/kiosk/platform"
+	"sckiosk/kiosk/receipt"
+	"sckiosk/kiosk/session"
+)
+
+// Printer prints receipts. An error may carry a Chinese notice for the
+// citizen through a Notice() string method.
+type Printer interface {
+	Print(ctx context.Context, doc receipt.Document) error
+}
+
+// Queue is the durable outbox: Enqueue returns once the application is
+// committed to disk.
+type Queue interface {
+	Enqueue(ctx context.Context, app platform.Application) error
+	Wait(ctx context.Context, requestID string) (platform.Receipt, error)
+	Kick()
+}
+
+// Verifier asks the platform who an identity code belongs to.
+type Verifier interface {
+	Verify(ctx context.Context, code string) (identity.Person, error)
+}
+
+// Options wire a runtime.
+type Options struct {
+	Printer  Printer
+	Queue    Queue
+	Verifier Verifier // may be nil: codes are then refused politely
+	// SubmitWait is how long the citizen waits for the platform's case
+	// number before the receipt says the application is queued.
+	SubmitWait time.Duration
+	Tick       time.Duration // default 1 s
+	Now        func() time.Time
+	Log        *slog.Logger
+}
+
+// Runtime owns the session state.
+type Runtime struct {
+	opts   Options
+	events chan session.Event
+
+	mu      sync.Mutex
+	state   session.State
+	subs    []func(session.State)
+	onWipe  []func(session.WipeReason)
+	running sync.WaitGroup
+}
+
+// New returns a runtime starting from state.
+func New(state session.State, opts Options) *Runtime {
+	if opts.SubmitWait == 0 {
+		opts.SubmitWait = 8 * time.Second
+	}
+	if opts.Tick == 0 {
+		opts.Tick = time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	return &Runtime{opts: opts, events: make(chan session.Event, 64), state: state}
+}
+
+// Subscribe registers f to receive every new state. f runs on the
+// runtime's goroutine and must not block (the UI hands it to fyne.Do).
+func (r *Runtime) Subscribe(f func(session.State)) {
+	r.mu.Lock()
+	r.subs = append(r.subs, f)
+	s := r.state
+	r.mu.Unlock()
+	f(s)
+}
+
+// OnWipe registers f to run whenever a visit ends, to drop what the edges
+// hold (widgets, printer buffers, temporary files).
+func (r *Runtime) OnWipe(f func(session.WipeReason)) {
+	r.mu.Lock()
+	r.onWipe = append(r.onWipe, f)
+	r.mu.Unlock()
+}
+
+// Send queues an event for the core. It never blocks the caller for long:
+// if the queue is full (the core is stuck) the event is dropped and logged.
+func (r *Runtime) Send(ev session.Event) {
+	select {
+	case r.events <- ev:
+	case <-time.After(2 * time.Second):
+		r.opts.Log.Error("event dropped: core not keeping up", "event", fmt.Sprintf("%T", ev))
+	}
+}
+
+// State returns the current state snapshot.
+func (r *Runtime) State() session.State {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.state
+}
+
+// Run processes events until ctx ends, then waits for effects in flight.
+func (r *Runtime) Run(ctx context.Context) {
+	tick := time.NewTicker(r.opts.Tick)
+	defer tick.Stop()
+	defer r.running.Wait()
+	for {
+		var ev session.Event
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			ev = session.Tick{Now: r.opts.Now()}
+		case ev = <-r.events:
+		}
+		r.apply(ctx, ev)
+	}
+}
+
+func (r *Runtime) apply(ctx context.Context, ev session.Event) {
+	r.mu.Lock()
+	prev := r.state
+	next, effects := session.Next(prev, ev)
+	r.state = next
+	subs := append([]func(session.State){}, r.subs...)
+	r.mu.Unlock()
+	if next.Rev != prev.Rev || !next.Now.Equal(prev.Now) {
+		for _, f := range subs {
+			f(next)
+		}
+	}
+	for _, e := range effects {
+		r.do(ctx, e)
+	}
+}
+
+// do carries out one effect. Slow effects run on their own goroutine and
+// answer with an event, so the core never waits on I/O.
+func (r *Runtime) do(ctx context.Context, e session.Effect) {
+	log := r.opts.Log
+	switch e := e.(type) {
+	case session.Log:
+		log.Info(e.Msg, e.Attrs...)
+	case session.Wipe:
+		r.mu.Lock()
+		hooks := append([]func(session.WipeReason){}, r.onWipe...)
+		r.mu.Unlock()
+		for _, f := range hooks {
+			f(e.Reason)
+		}
+	case session.Submit:
+		r.async(ctx, func(ctx context.Context) session.Event { return r.submit(ctx, e.Application) })
+	case session.Print:
+		r.async(ctx, func(ctx context.Context) session.Event { return r.print(ctx, e.Document) })
+	case session.VerifyCode:
+		r.async(ctx, func(ctx context.Context) session.Event { return r.verify(ctx, e.Text) })
+	default:
+		log.Error("unknown effect", "effect", fmt.Sprintf("%T", e))
+	}
+}
+
+func (r *Runtime) async(ctx context.Context, f func(context.Context) session.Event) {
+	r.running.Add(1)
+	go func() {
+		defer r.running.Done()
+		ev := f(ctx)
+		if ev != nil && ctx.Err() == nil {
+			r.Send(ev)
+		}
+	}()
+}
+
+// submit makes the application durable first, then gives the platform a
+// few seconds to answer. Without an answer the citizen still gets a
+// receipt: the outbox forwards the application when the network returns.
+func (r *Runtime) submit(ctx context.Context, app platform.Application) session.Event {
+	app.RequestID = uuid.NewString()
+	if err := r.opts.Queue.Enqueue(ctx, app); err != nil {
+		r.opts.Log.Error("application not stored", "item", app.ItemCode, "err", err)
+		return session.SubmitFailed{Notice: session.ProblemSubmitFailed}
+	}
+	r.opts.Queue.Kick()
+	wctx, cancel := context.WithTimeout(ctx, r.opts.SubmitWait)
+	defer cancel()
+	rc, err := r.opts.Queue.Wait(wctx, app.RequestID)
+	if err != nil {
+		r.opts.Log.Warn("application queued, platform has not answered", "request_id", app.RequestID, "err", err)
+		return session.Submitted{CaseNumber: LocalReference(app.RequestID), Queued: true, TrackCode: "KIOSK:REQ:" + app.RequestID}
+	}
+	return session.Submitted{CaseNumber: rc.CaseNumber, TrackCode: rc.TrackURL}
+}
+
+// LocalReference is the short reference printed for a queued application
+// until the platform assigns its case number.
+func LocalReference(requestID string) string {
+	return "Q-" + strings.ToUpper(strings.ReplaceAll(requestID, "-", "")[:12])
+}
+
+func (r *Runtime) print(ctx context.Context, doc receipt.Document) session.Event {
+	if r.opts.Printer == nil {
+		return session.PrintFailed{Notice: session.NoticePrinterDown}
+	}
+	if err := r.opts.Printer.Print(ctx, doc); err != nil {
+		r.opts.Log.Warn("receipt not printed", "err", err)
+		return session.PrintFailed{Notice: noticeOf(err, session.NoticePrinterDown)}
+	}
+	return session.Printed{}
+}
+
+func (r *Runtime) verify(ctx context.Context, code string) session.Event {
+	if r.opts.Verifier == nil {
+		return session.CodeRejected{Notice: "暂不支持扫码办理，请使用身份证"}
+	}
+	vctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	p, err := r.opts.Verifier.Verify(vctx, code)
+	if err != nil {
+		r.opts.Log.Warn("code refused", "err", err)
+		return session.CodeRejected{Notice: noticeOf(err, "二维码无法识别，请刷新后重试或使用身份证")}
+	}
+	p.Source = identity.SourceQR
+	return session.CodeVerified{Person: p}
+}
+
+// noticeOf finds a Chinese notice in err's chain, or returns fallback.
+func noticeOf(err error, fallback string) string {
+	var n interface{ Notice() string }
+	if errors.As(err, &n) && n.Notice() != "" {
+		return n.Notice()
+	}
+	return fallback
+}

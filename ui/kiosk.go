@@ -1,0 +1,103 @@
+package ui
+
+import (
+	"fmt"
+	"image/color"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"sckiosk/kiosk/session"
+)
+
+// Size is the design size of the kiosk screen in Fyne units.
+type Size = fyne.Size
+
+// Portrait and Landscape are the two supported screen layouts.
+var (
+	Portrait  = fyne.NewSize(1080, 1920)
+	Landscape = fyne.NewSize(1920, 1080)
+)
+
+// Kiosk is the citizen-facing window's content: it projects session states
+// and sends taps back as events.
+type Kiosk struct {
+	send    func(session.Event)
+	root    *fyne.Container
+	body    *fyne.Container
+	bar     *fyne.Container // countdown bar
+	barText *canvas.Text
+	lastRev int
+	shown   bool
+	current session.State
+}
+
+// NewKiosk returns the kiosk content; send delivers events to the runtime.
+func NewKiosk(send func(session.Event)) *Kiosk {
+	k := &Kiosk{send: send, lastRev: -1}
+	k.barText = canvas.NewText("", color.White)
+	k.barText.TextSize = 34
+	k.barText.TextStyle.Bold = true
+	cont := bigButton("继续办理", true, func() { k.send(session.Continue{}) })
+	bg := canvas.NewRectangle(color.NRGBA{0xC6, 0x28, 0x28, 0xF0})
+	k.bar = container.NewStack(bg, container.NewPadded(container.NewBorder(nil, nil, nil, cont, container.NewCenter(k.barText))))
+	k.bar.Hide()
+	k.body = container.NewStack()
+	k.root = container.NewBorder(nil, k.bar, nil, nil, k.body)
+	return k
+}
+
+// Content is the canvas object to put in the window.
+func (k *Kiosk) Content() fyne.CanvasObject { return k.root }
+
+// Show renders s. It must run on Fyne's goroutine (wrap it in fyne.Do).
+// Only the countdown is refreshed when nothing but the clock changed.
+func (k *Kiosk) Show(s session.State) {
+	if !k.shown || s.Rev != k.lastRev {
+		k.body.Objects = []fyne.CanvasObject{screen(s, k.send)}
+		k.body.Refresh()
+		k.lastRev, k.shown = s.Rev, true
+	}
+	k.current = s
+	if s.CountingDown() {
+		k.barText.Text = fmt.Sprintf("%d 秒后将返回首页", int(s.Remaining().Seconds()+0.5))
+		k.barText.Refresh()
+		k.bar.Show()
+	} else {
+		k.bar.Hide()
+	}
+}
+
+// Current is the state last shown.
+func (k *Kiosk) Current() session.State { return k.current }
+
+// bigButton is a touch target at least 90 units high.
+func bigButton(label string, primary bool, tap func()) *widget.Button {
+	b := widget.NewButton(label, tap)
+	if primary {
+		b.Importance = widget.HighImportance
+	}
+	return b
+}
+
+// tall wraps o so it is at least h units high.
+func tall(o fyne.CanvasObject, h float32) fyne.CanvasObject {
+	r := canvas.NewRectangle(color.Transparent)
+	r.SetMinSize(fyne.NewSize(0, h))
+	return container.NewStack(r, o)
+}
+
+func text(s string, size float32, bold bool, c color.Color) *canvas.Text {
+	t := canvas.NewText(s, c)
+	t.TextSize = size
+	t.TextStyle.Bold = bold
+	return t
+}
+
+func para(s string) *widget.Label {
+	l := widget.NewLabel(s)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}

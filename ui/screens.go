@@ -1,0 +1,322 @@
+package ui
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	_ "image/png" // QR codes are decoded from PNG
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/widget"
+	qrcode "github.com/skip2/go-qrcode"
+
+	"sckiosk/devices/device"
+	"sckiosk/kiosk/catalog"
+	"sckiosk/kiosk/identity"
+	"sckiosk/kiosk/session"
+)
+
+var (
+	blue  = color.NRGBA{0x00, 0x5B, 0xAC, 0xFF}
+	red   = color.NRGBA{0xC6, 0x28, 0x28, 0xFF}
+	grey  = color.NRGBA{0x55, 0x5F, 0x6B, 0xFF}
+	green = color.NRGBA{0x1B, 0x7F, 0x3B, 0xFF}
+)
+
+const touch = 110 // height of the main touch targets
+
+// screen builds the whole screen for s.
+func screen(s session.State, send func(session.Event)) fyne.CanvasObject {
+	var body fyne.CanvasObject
+	switch s.Screen {
+	case session.Idle:
+		body = idleScreen(s, send)
+	case session.Identifying:
+		body = identifyingScreen(s, send)
+	case session.ChooseItem:
+		body = chooseScreen(s, send)
+	case session.ItemGuide:
+		body = guideScreen(s, send)
+	case session.Form:
+		body = formScreen(s, send)
+	case session.Review:
+		body = reviewScreen(s, send)
+	case session.Submitting:
+		body = message("正在提交，请稍候…", "申请已安全保存，请勿离开", nil)
+	case session.Done:
+		body = doneScreen(s, send)
+	case session.Failed:
+		body = message("办理未完成", s.Problem, bigButton("返回首页", true, func() { send(session.Cancel{}) }))
+	}
+	header := container.NewStack(canvas.NewRectangle(blue), container.NewPadded(container.NewHBox(
+		text("四川政务服务 · 自助终端", 36, true, color.White), layout.NewSpacer(),
+		text(s.Config.Hall, 26, false, color.White))))
+	return container.NewBorder(header, footer(s), nil, nil, container.NewPadded(body))
+}
+
+func footer(s session.State) fyne.CanvasObject {
+	var parts []string
+	for _, name := range []string{"idcard", "scanner", "printer"} {
+		st, ok := s.Devices[name]
+		label := map[string]string{"idcard": "读卡器", "scanner": "扫码器", "printer": "打印机"}[name]
+		switch {
+		case !ok || st.State == device.Starting:
+			parts = append(parts, label+"：启动中")
+		case st.State == device.Warning:
+			parts = append(parts, label+"：注意")
+		case st.State.Usable():
+			parts = append(parts, label+"：正常")
+		default:
+			parts = append(parts, label+"：暂停服务")
+		}
+	}
+	return container.NewPadded(text(strings.Join(parts, "    ")+"    终端 "+s.Config.KioskID, 22, false, grey))
+}
+
+func heading(s string) fyne.CanvasObject { return text(s, 56, true, blue) }
+
+func notice(s string) fyne.CanvasObject {
+	if s == "" {
+		return layout.NewSpacer()
+	}
+	t := widget.NewLabel(s)
+	t.Importance = widget.DangerImportance
+	t.Wrapping = fyne.TextWrapWord
+	t.TextStyle.Bold = true
+	return t
+}
+
+func message(title, detail string, action fyne.CanvasObject) fyne.CanvasObject {
+	items := []fyne.CanvasObject{layout.NewSpacer(), container.NewCenter(heading(title)), para(detail)}
+	if action != nil {
+		items = append(items, tall(action, touch))
+	}
+	items = append(items, layout.NewSpacer())
+	return container.NewVBox(items...)
+}
+
+func idleScreen(s session.State, send func(session.Event)) fyne.CanvasObject {
+	scan := "请将身份证放在读卡区"
+	if s.DeviceUsable("scanner") {
+		scan += "，或出示天府通办二维码"
+	}
+	return container.NewVBox(
+		layout.NewSpacer(),
+		container.NewCenter(text("欢迎使用", 72, true, blue)),
+		container.NewCenter(text("政务服务自助终端", 72, true, blue)),
+		container.NewCenter(text("一证一照一码 · 川渝通办", 40, false, grey)),
+		layout.NewSpacer(),
+		tall(bigButton("开始办理", true, func() { send(session.Start{}) }), 160),
+		container.NewCenter(text(scan, 34, false, grey)),
+		layout.NewSpacer(),
+	)
+}
+
+func identifyingScreen(s session.State, send func(session.Event)) fyne.CanvasObject {
+	lines := []fyne.CanvasObject{
+		heading("请验证身份"),
+		para("请将第二代居民身份证平放在下方读卡区，读卡时请勿移动。"),
+	}
+	if s.DeviceUsable("scanner") {
+		lines = append(lines, para("也可打开天府通办App，出示“亮码”或电子证照二维码，对准扫码窗口。"))
+	}
+	if !s.DeviceUsable("idcard") {
+		lines = append(lines, notice(session.NoticeNoReader))
+	}
+	lines = append(lines, notice(s.Notice), layout.NewSpacer(),
+		tall(bigButton("返回首页", false, func() { send(session.Cancel{}) }), touch))
+	return container.NewVBox(lines...)
+}
+
+func greeting(p *identity.Person) string {
+	if p == nil {
+		return ""
+	}
+	return "您好，" + identity.MaskName(p.Name)
+}
+
+func chooseScreen(s session.State, send func(session.Event)) fyne.CanvasObject {
+	items, pages := s.Catalog.Page(s.Page, s.Config.PageSize)
+	list := container.NewVBox()
+	for _, it := range items {
+		code := it.Code
+		label := it.Name
+		if it.Province == "50" {
+			label += "（川渝通办·重庆）"
+		}
+		list.Add(tall(bigButton(label, false, func() { send(session.ChooseItemEvent{Code: code}) }), touch))
+	}
+	nav := container.NewGridWithColumns(3,
+		tall(bigButton("上一页", false, func() { send(session.PageTo{Page: s.Page - 1}) }), touch),
+		container.NewCenter(text(fmt.Sprintf("第 %d / %d 页", s.Page+1, max(pages, 1)), 34, false, grey)),
+		tall(bigButton("下一页", false, func() { send(session.PageTo{Page: s.Page + 1}) }), touch))
+	top := container.NewVBox(heading("请选择办理事项"), text(greeting(s.Person), 34, false, grey))
+	bottom := container.NewVBox(nav, tall(bigButton("退出", false, func() { send(session.Cancel{}) }), touch))
+	return container.NewBorder(top, bottom, nil, nil, list)
+}
+
+func guideScreen(s session.State, send func(session.Event)) fyne.CanvasObject {
+	it := s.Item
+	rows := container.NewVBox(
+		heading(it.Name),
+		para("办理部门："+it.Department),
+		para("办理条件："+it.Conditions),
+		para("所需材料："+strings.Join(it.Materials, "、")),
+		para("办结时限："+it.Due),
+		para("办理方式："+it.Mode),
+	)
+	buttons := container.NewGridWithColumns(2,
+		tall(bigButton("上一步", false, func() { send(session.Back{}) }), touch),
+		tall(bigButton("开始填写", true, func() { send(session.Proceed{}) }), touch))
+	return container.NewBorder(nil, buttons, nil, nil, rows)
+}
+
+func formScreen(s session.State, send func(session.Event)) fyne.CanvasObject {
+	fields := container.NewVBox(heading(s.Item.Name))
+	var focused *catalog.Field
+	for i, f := range s.Item.Fields {
+		v := s.Values[f.Key]
+		fields.Add(text(f.Label+fieldMark(f), 30, true, grey))
+		switch {
+		case f.ReadOnly:
+			if f.Prefill == catalog.FromNumber {
+				v = identity.MaskNumber(v)
+			}
+			fields.Add(text(v+"（来自身份证）", 36, false, color.Black))
+		case f.Kind == catalog.Choice:
+			row := container.NewGridWithColumns(len(f.Options))
+			for _, o := range f.Options {
+				key, opt := f.Key, o
+				b := bigButton(o, v == o, func() { send(session.SetField{Key: key, Value: opt}) })
+				row.Add(tall(b, touch))
+			}
+			fields.Add(row)
+		default:
+			key := f.Key
+			shown := v
+			if s.Focus == f.Key {
+				shown += "▏"
+				focused = &s.Item.Fields[i]
+			}
+			if v == "" && s.Focus != f.Key {
+				shown = "点击此处输入"
+			}
+			fields.Add(tall(bigButton(shown, s.Focus == f.Key, func() { send(session.FocusField{Key: key}) }), touch))
+		}
+		if msg := s.FieldError[f.Key]; msg != "" {
+			fields.Add(text(msg, 30, true, red))
+		}
+	}
+	fields.Add(notice(s.Notice))
+	bottom := container.NewVBox()
+	if focused != nil {
+		bottom.Add(keypad(send))
+	}
+	bottom.Add(container.NewGridWithColumns(2,
+		tall(bigButton("上一步", false, func() { send(session.Back{}) }), touch),
+		tall(bigButton("下一步", true, func() { send(session.Proceed{}) }), touch)))
+	return container.NewBorder(nil, bottom, nil, nil, fields)
+}
+
+func fieldMark(f catalog.Field) string {
+	if f.Required && !f.ReadOnly {
+		return "（必填）"
+	}
+	return ""
+}
+
+// keypad is the on-screen digit pad for phone numbers and other digits.
+func keypad(send func(session.Event)) fyne.CanvasObject {
+	grid := container.NewGridWithColumns(3)
+	for _, r := range "123456789" {
+		r := r
+		grid.Add(tall(bigButton(string(r), false, func() { send(session.TypeRune{R: r}) }), 100))
+	}
+	grid.Add(tall(bigButton("清空", false, func() {
+		for i := 0; i < 20; i++ {
+			send(session.Backspace{})
+		}
+	}), 100))
+	grid.Add(tall(bigButton("0", false, func() { send(session.TypeRune{R: '0'}) }), 100))
+	grid.Add(tall(bigButton("删除", false, func() { send(session.Backspace{}) }), 100))
+	return grid
+}
+
+func reviewScreen(s session.State, send func(session.Event)) fyne.CanvasObject {
+	rows := container.NewVBox(heading("请核对信息"), para("事项："+s.Item.Name))
+	for _, f := range s.Item.Fields {
+		v := s.Values[f.Key]
+		switch f.Kind {
+		case catalog.Phone:
+			v = identity.MaskPhone(v)
+		}
+		if f.Prefill == catalog.FromNumber {
+			v = identity.MaskNumber(v)
+		}
+		rows.Add(para(f.Label + "：" + v))
+	}
+	consent := widget.NewCheck("我已阅读并同意：本机仅为办理本事项向政务服务平台提交以上信息，办理结束后立即清除。", func(b bool) {
+		send(session.SetConsent{Agreed: b})
+	})
+	consent.Checked = s.Consent
+	rows.Add(tall(consent, touch))
+	rows.Add(notice(s.Notice))
+	buttons := container.NewGridWithColumns(2,
+		tall(bigButton("返回修改", false, func() { send(session.Back{}) }), touch),
+		tall(bigButton("确认提交", true, func() { send(session.Confirm{}) }), touch))
+	return container.NewBorder(nil, buttons, nil, nil, rows)
+}
+
+func doneScreen(s session.State, send func(session.Event)) fyne.CanvasObject {
+	r := s.Result
+	title := "提交成功"
+	status := "您的申请已提交至政务服务平台。"
+	if r.Queued {
+		title = "申请已受理"
+		status = "网络暂时不畅，申请已安全保存在本机，恢复后将自动上报，无需重复办理。"
+	}
+	printing := "请取走回执"
+	var printColor color.Color = green
+	switch {
+	case r.Printing:
+		printing, printColor = "回执正在打印，请稍候…", grey
+	case r.PrintNotice != "":
+		printing, printColor = r.PrintNotice, red
+	}
+	items := []fyne.CanvasObject{
+		container.NewCenter(text(title, 64, true, green)),
+		para(status),
+		container.NewCenter(text("办件编号", 32, false, grey)),
+		container.NewCenter(text(r.CaseNumber, 52, true, color.Black)),
+	}
+	if r.TrackCode != "" {
+		if img := qrImage(r.TrackCode, 420); img != nil {
+			items = append(items, container.NewCenter(img), container.NewCenter(text("扫码查询办理进度", 30, false, grey)))
+		}
+	}
+	items = append(items, container.NewCenter(text(printing, 36, true, printColor)),
+		container.NewCenter(text("请取回您的身份证", 36, true, blue)))
+	return container.NewBorder(nil, tall(bigButton("完成", true, func() { send(session.Cancel{}) }), touch), nil, nil, container.NewVBox(items...))
+}
+
+// qrImage draws content as a QR code of side size.
+func qrImage(content string, size float32) fyne.CanvasObject {
+	png, err := qrcode.Encode(content, qrcode.Medium, int(size))
+	if err != nil {
+		return nil
+	}
+	img, _, err := image.Decode(bytes.NewReader(png))
+	if err != nil {
+		return nil
+	}
+	c := canvas.NewImageFromImage(img)
+	c.FillMode = canvas.ImageFillContain
+	c.ScaleMode = canvas.ImageScalePixels
+	c.SetMinSize(fyne.NewSize(size, size))
+	return c
+}

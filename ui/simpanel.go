@@ -1,0 +1,80 @@
+package ui
+
+import (
+	"image"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+)
+
+// SimControls is what the simulator control panel drives: the device and
+// platform simulators behind a kiosk started with --sim.
+type SimControls interface {
+	PlaceCard() error
+	RemoveCard() error
+	// ShowCode presents a sample code to the scanner: "app" (a valid
+	// 天府通办 code) or "forged" (a code whose signature does not verify).
+	ShowCode(kind string) error
+	SetPaperOut(out bool)
+	SetNetworkDown(down bool)
+}
+
+// SimPanel is the second window of a --sim kiosk: buttons that play the
+// citizen's card and phone, the printer's paper and the network, and the
+// last receipt the printer simulator rendered.
+type SimPanel struct {
+	ctrl    SimControls
+	status  *widget.Label
+	receipt *canvas.Image
+	root    fyne.CanvasObject
+}
+
+// NewSimPanel builds the panel.
+func NewSimPanel(ctrl SimControls) *SimPanel {
+	p := &SimPanel{ctrl: ctrl, status: widget.NewLabel("模拟器就绪")}
+	p.status.Wrapping = fyne.TextWrapWord
+	p.receipt = canvas.NewImageFromImage(nil)
+	p.receipt.FillMode = canvas.ImageFillContain
+	p.receipt.SetMinSize(fyne.NewSize(300, 520))
+	do := func(what string, f func() error) func() {
+		return func() {
+			if err := f(); err != nil {
+				p.status.SetText(what + "失败：" + err.Error())
+				return
+			}
+			p.status.SetText(what)
+		}
+	}
+	paper := widget.NewCheck("打印机缺纸", func(b bool) {
+		ctrl.SetPaperOut(b)
+		p.status.SetText(map[bool]string{true: "打印机已缺纸", false: "已装纸"}[b])
+	})
+	net := widget.NewCheck("断开网络", func(b bool) {
+		ctrl.SetNetworkDown(b)
+		p.status.SetText(map[bool]string{true: "平台网络已断开", false: "平台网络已恢复"}[b])
+	})
+	buttons := container.NewVBox(
+		widget.NewLabelWithStyle("模拟器控制面板", fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
+		widget.NewButton("放置身份证", do("已放置样例身份证", ctrl.PlaceCard)),
+		widget.NewButton("取走身份证", do("已取走身份证", ctrl.RemoveCard)),
+		widget.NewButton("出示天府通办码", do("已出示天府通办码", func() error { return ctrl.ShowCode("app") })),
+		widget.NewButton("出示伪造二维码", do("已出示伪造二维码", func() error { return ctrl.ShowCode("forged") })),
+		paper, net, p.status,
+		widget.NewLabel("最近打印的回执："),
+	)
+	p.root = container.NewBorder(buttons, nil, nil, nil, container.NewScroll(p.receipt))
+	return p
+}
+
+// Content is the panel's canvas object.
+func (p *SimPanel) Content() fyne.CanvasObject { return p.root }
+
+// ShowReceipt displays the printer simulator's rendering of the last
+// receipt. It must run on Fyne's goroutine.
+func (p *SimPanel) ShowReceipt(img image.Image) {
+	p.receipt.Image = img
+	p.receipt.Refresh()
+	p.status.SetText("打印机输出了一张回执")
+}
