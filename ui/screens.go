@@ -260,11 +260,12 @@ func reviewScreen(s session.State, send func(session.Event)) fyne.CanvasObject {
 		}
 		rows.Add(para(f.Label + "：" + v))
 	}
-	consent := widget.NewCheck("我已阅读并同意：本机仅为办理本事项向政务服务平台提交以上信息，办理结束后立即清除。", func(b bool) {
-		send(session.SetConsent{Agreed: b})
-	})
-	consent.Checked = s.Consent
-	rows.Add(tall(consent, touch))
+	rows.Add(para("本机仅为办理本事项向政务服务平台提交以上信息，办理结束后立即从本机清除。"))
+	label := "□ 我已阅读并同意"
+	if s.Consent {
+		label = "✓ 我已阅读并同意"
+	}
+	rows.Add(tall(bigButton(label, s.Consent, func() { send(session.SetConsent{Agreed: !s.Consent}) }), touch))
 	rows.Add(notice(s.Notice))
 	buttons := container.NewGridWithColumns(2,
 		tall(bigButton("返回修改", false, func() { send(session.Back{}) }), touch),

@@ -28,11 +28,11 @@ type Printer interface {
 }
 
 // Queue is the durable outbox: Enqueue returns once the application is
-// committed to disk.
+// committed to disk and wakes the forwarder; Wait gives the platform's
+// receipt once it has answered.
 type Queue interface {
 	Enqueue(ctx context.Context, app platform.Application) error
 	Wait(ctx context.Context, requestID string) (platform.Receipt, error)
-	Kick()
 }
 
 // Verifier asks the platform who an identity code belongs to.
@@ -197,7 +197,6 @@ func (r *Runtime) submit(ctx context.Context, app platform.Application) session.
 		r.opts.Log.Error("application not stored", "item", app.ItemCode, "err", err)
 		return session.SubmitFailed{Notice: session.ProblemSubmitFailed}
 	}
-	r.opts.Queue.Kick()
 	wctx, cancel := context.WithTimeout(ctx, r.opts.SubmitWait)
 	defer cancel()
 	rc, err := r.opts.Queue.Wait(wctx, app.RequestID)

@@ -23,6 +23,7 @@ const (
 	NoticeCheckForm     = "请检查标红的内容"
 	NoticeNeedConsent   = "请先阅读并勾选同意"
 	NoticePrinterDown   = "打印机暂时无法使用，请拍照保存回执二维码或联系工作人员"
+	noticePhotoReceipt  = "，请拍照保存回执二维码或联系工作人员"
 	ProblemSubmitFailed = "提交失败，您的申请没有保存，请联系工作人员"
 )
 
@@ -348,7 +349,7 @@ func done(s State, e Submitted) (State, []Effect) {
 		Next: s.Item.Next, Due: s.Item.Due, TrackCode: e.TrackCode,
 	})
 	if !s.DeviceUsable("printer") {
-		s.Result.PrintNotice = NoticePrinterDown
+		s.Result.PrintNotice = PrinterNotice(s.Devices["printer"].Notice)
 		return s, []Effect{Log{Msg: "receipt not printed: printer unusable", Attrs: []any{"case", e.CaseNumber}}}
 	}
 	s.Result.Printing = true
@@ -367,4 +368,13 @@ func endVisit(s State, reason WipeReason) (State, []Effect) {
 		Log{Msg: "visit ended", Attrs: []any{"reason", string(reason), "from", from.String()}},
 		Wipe{Reason: reason, From: from},
 	}
+}
+
+// PrinterNotice tells the citizen there is no paper receipt and why: cause
+// is the printer's own notice (打印机缺纸), or empty when it is not known.
+func PrinterNotice(cause string) string {
+	if cause == "" || cause == "设备未连接" {
+		return NoticePrinterDown
+	}
+	return cause + noticePhotoReceipt
 }

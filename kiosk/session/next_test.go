@@ -233,9 +233,16 @@ func TestDonePrintsMaskedReceipt(t *testing.T) {
 }
 
 func TestDoneWithoutPrinterShowsQR(t *testing.T) {
-	s, _ := run(t, idle(), append([]Event{DeviceChanged{Status: device.Status{Device: "printer", State: device.Fault}}}, toDone()...)...)
-	if s.Result.PrintNotice != NoticePrinterDown || s.Result.Printing {
-		t.Fatalf("result = %+v", s.Result)
+	tests := []struct{ cause, want string }{
+		{"", NoticePrinterDown},
+		{"设备未连接", NoticePrinterDown},
+		{"打印机缺纸", "打印机缺纸，请拍照保存回执二维码或联系工作人员"},
+	}
+	for _, tt := range tests {
+		s, _ := run(t, idle(), append([]Event{DeviceChanged{Status: device.Status{Device: "printer", State: device.Fault, Notice: tt.cause}}}, toDone()...)...)
+		if s.Result.PrintNotice != tt.want || s.Result.Printing {
+			t.Fatalf("cause %q: result = %+v", tt.cause, s.Result)
+		}
 	}
 }
 

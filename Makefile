@@ -1,0 +1,60 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+# Everything else here is what those two are made of.
+
+GO        ?= go
+BIN       := bin
+PKG_FYNE  := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
+# Packages the pure core and device packages are tested under the race detector.
+RACE_PKGS := ./kiosk/... ./devices/...
+LDFLAGS   := -s -w
+
+.PHONY: run test build bench deps deps-check vet clean screenshot
+
+## run: build and start the kiosk on simulated devices and the embedded platform simulator
+run: deps-check build
+	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
+	  echo "make run: no display (DISPLAY is not set)."; \
+	  echo "  On a desktop, run it from a terminal inside the session."; \
+	  echo "  Without one: xvfb-run -s '-screen 0 1920x1080x24' make run"; \
+	  exit 1; fi
+	./$(BIN)/kiosk --sim
+
+## test: go vet, every test, and the core and device packages again under the race detector
+test: deps-check
+	$(GO) vet ./...
+	CGO_ENABLED=0 $(GO) test -count=1 $$($(GO) list ./... | grep -v '/cmd/kiosk$$')
+	$(GO) test -count=1 -race $(RACE_PKGS)
+	$(GO) test -count=1 ./cmd/kiosk/
+
+## build: all binaries in bin/ (the first build compiles the GL driver: about 5 minutes)
+build: deps-check
+	@mkdir -p $(BIN)
+	@[ -f $(BIN)/kiosk ] || echo "Building the kiosk; the first build compiles Fyne's OpenGL driver and takes about 5 minutes on 2 cores..."
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/...
+
+## bench: run every benchmark once per package
+bench:
+	CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchmem ./...
+
+## deps-check: install the Debian packages Fyne needs to build, when missing
+deps-check:
+	@missing=""; for p in $(PKG_FYNE); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian packages needed to build Fyne:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else \
+	    echo "The kiosk needs these Debian packages to build:$$missing"; \
+	    echo "Install them with:"; \
+	    echo "  sudo apt-get install -y$$missing"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+## screenshot: start the kiosk under Xvfb and save docs/screenshot.png (needs xvfb, imagemagick)
+screenshot: build
+	./packaging/screenshot.sh
+
+clean:
+	rm -rf $(BIN)

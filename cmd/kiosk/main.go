@@ -1,0 +1,137 @@
+// Command kiosk is the service-hall kiosk app: it loads the hall profile,
+// wires the devices, the outbox, the platform client and the session core,
+// and opens the full-screen citizen UI. With --sim it first starts every
+// device simulator on pseudo-terminals and the platform simulator on
+// loopback, and opens a simulator control panel beside the kiosk.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+
+	"sckiosk/devices/printer"
+	"sckiosk/kiosk/catalog"
+	"sckiosk/kiosk/profile"
+	"sckiosk/kiosk/session"
+	"sckiosk/kiosk/simrig"
+	"sckiosk/kiosk/wire"
+	"sckiosk/ui"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stderr))
+}
+
+// run returns the exit code: 0 on a normal quit, 2 on bad flags or a broken
+// profile, 1 on any other failure.
+func run(args []string, stderr io.Writer) int {
+	opts, err := parseOptions(args, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "kiosk:", err)
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	prof, err := loadProfile(opts)
+	if err != nil {
+		fmt.Fprintln(stderr, "kiosk:", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	var rig *simrig.Rig
+	if opts.sim {
+		dir := opts.simDir
+		if dir == "" {
+			base, err := os.MkdirTemp("", "kiosk-sim-")
+			if err != nil {
+				fmt.Fprintln(stderr, "kiosk:", err)
+				return 1
+			}
+			defer os.RemoveAll(base)
+			dir = base
+		}
+		paper := printer.Paper80
+		if prof.Devices.Printer.PaperWidth == 58 {
+			paper = printer.Paper58
+		}
+		rig, err = simrig.Start(ctx, filepath.Join(dir, "dev"), paper, log)
+		if err != nil {
+			fmt.Fprintln(stderr, "kiosk:", err)
+			return 1
+		}
+		defer rig.Close()
+		prof = rig.Profile(prof)
+		prof.DataDir = filepath.Join(dir, "data")
+		log.Info("simulators running", "ports", rig.Dir, "sichuan", rig.URL["51"], "chongqing", rig.URL["50"])
+	}
+
+	k, err := wire.Build(prof, catalog.Builtin(), log, wire.Options{})
+	if err != nil {
+		fmt.Fprintln(stderr, "kiosk:", err)
+		return 1
+	}
+	if opts.scale > 0 {
+		os.Setenv("FYNE_SCALE", strconv.FormatFloat(opts.scale, 'f', -1, 64))
+	} else if os.Getenv("FYNE_SCALE") == "" && !opts.fullscreen {
+		os.Setenv("FYNE_SCALE", "0.5") // a 1080×1920 kiosk on a desktop screen
+	}
+	a := app.NewWithID("cn.gov.sc.kiosk")
+	a.Settings().SetTheme(ui.NewTheme())
+	w := a.NewWindow("政务服务自助终端")
+	screen := ui.NewKiosk(k.Runtime.Send)
+	w.SetContent(screen.Content())
+	if prof.UI.Orientation == "landscape" {
+		w.Resize(ui.Landscape)
+	} else {
+		w.Resize(ui.Portrait)
+	}
+	w.SetFullScreen(opts.fullscreen)
+	w.SetMaster()
+	k.Runtime.Subscribe(func(s session.State) { fyne.Do(func() { screen.Show(s) }) })
+
+	if rig != nil {
+		panel := ui.NewSimPanel(rig)
+		pw := a.NewWindow("模拟器控制面板")
+		pw.SetContent(panel.Content())
+		pw.Resize(fyne.NewSize(700, 1900))
+		rig.OnReceipt(func(rc printer.Receipt) { fyne.Do(func() { panel.ShowReceipt(rc.Image) }) })
+		pw.Show()
+	}
+
+	done := make(chan struct{})
+	go func() {
+		k.Run(ctx)
+		close(done)
+	}()
+	go func() {
+		<-ctx.Done()
+		fyne.Do(a.Quit)
+	}()
+	w.ShowAndRun()
+	stop()
+	<-done
+	return 0
+}
+
+func loadProfile(o options) (profile.Profile, error) {
+	if o.profile == "" {
+		return profile.Default(), nil
+	}
+	p, err := profile.Load(o.profile)
+	if err != nil {
+		return p, err
+	}
+	return p, nil
+}
+

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// options are the kiosk's command-line flags.
+type options struct {
+	sim        bool
+	profile    string
+	fullscreen bool
+	scale      float64 // 0 = leave Fyne's default (or FYNE_SCALE)
+	simDir     string
+}
+
+// errUsage marks a command-line mistake: exit code 2.
+var errUsage = errors.New("usage")
+
+func parseOptions(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("kiosk", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.BoolVar(&o.sim, "sim", false, "run on simulated devices and the embedded platform simulator")
+	fs.StringVar(&o.profile, "profile", "", "hall profile (YAML); required without --sim")
+	fs.BoolVar(&o.fullscreen, "fullscreen", false, "fill the screen (real kiosks)")
+	scale := fs.String("scale", "", "UI scale factor, e.g. 0.5 to fit a portrait kiosk on a desktop screen")
+	fs.StringVar(&o.simDir, "sim-dir", "", "with --sim: where to link the simulated ports (default: a temporary directory)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stderr, "usage: kiosk [--sim] [--profile FILE] [--fullscreen] [--scale F]")
+			fs.SetOutput(stderr)
+			fs.PrintDefaults()
+		}
+		return o, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	if !o.sim && o.profile == "" {
+		return o, fmt.Errorf("%w: give --profile FILE, or --sim to run on simulated devices", errUsage)
+	}
+	if *scale != "" {
+		f, err := strconv.ParseFloat(*scale, 64)
+		if err != nil || f < 0.2 || f > 4 {
+			return o, fmt.Errorf("%w: --scale %q is not a number between 0.2 and 4", errUsage, *scale)
+		}
+		o.scale = f
+	}
+	return o, nil
+}

@@ -1,0 +1,601 @@
+package printer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"sckiosk/devices/device"
+	"sckiosk/devices/serialport"
+	"sckiosk/kiosk/receipt"
+)
+
+// Errors of Print and Query. A refused job is a *NotReadyError, which also
+// matches ErrNotReady and the specific cause (ErrOffline, ErrNoResponse,
+// ErrWriteTimeout).
+var (
+	// ErrNotReady: the printer is not ready and the job was not sent.
+	ErrNotReady = errors.New("printer not ready")
+	// ErrOffline: the driver has no open port (no session, or it ended).
+	ErrOffline = errors.New("printer not connected")
+	// ErrNoResponse: the printer did not answer DLE EOT within StatusTimeout.
+	ErrNoResponse = errors.New("printer did not answer status query")
+	// ErrWriteTimeout: a job stopped moving for WriteTimeout. The job is
+	// dropped, never replayed, and the printer is faulty until its line
+	// moves again.
+	ErrWriteTimeout = errors.New("print job write timed out")
+)
+
+// NotReadyError is returned by Print when it refused a job: nothing was
+// sent to the printer.
+type NotReadyError struct {
+	Cause  Cause
+	Notice string // plain Chinese for the citizen, e.g. 打印机缺纸
+	Status Status // the printer's answer; zero when it gave none
+	Err    error  // ErrNotReady, ErrOffline, ErrNoResponse or ErrWriteTimeout
+}
+
+// Error implements error.
+func (e *NotReadyError) Error() string {
+	return "printer: not ready: " + e.Cause.String()
+}
+
+// Unwrap lets errors.Is match ErrNotReady and the specific error.
+func (e *NotReadyError) Unwrap() []error {
+	if e.Err == nil || e.Err == ErrNotReady {
+		return []error{ErrNotReady}
+	}
+	return []error{ErrNotReady, e.Err}
+}
+
+// Timeout reports whether the printer failed to answer in time.
+func (e *NotReadyError) Timeout() bool {
+	return e.Cause == CauseNoResponse || e.Cause == CauseWriteTimeout
+}
+
+func notReady(c Cause, st Status, err error) *NotReadyError {
+	return &NotReadyError{Cause: c, Notice: c.Notice(), Status: st, Err: err}
+}
+
+// Notice returns the plain Chinese notice to show for an error from Print:
+// the cause's notice for a refused or stalled job, 打印失败 for any other
+// error, "" for nil.
+func Notice(err error) string {
+	var nr *NotReadyError
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &nr):
+		return nr.Notice
+	case errors.Is(err, ErrWriteTimeout):
+		return CauseWriteTimeout.Notice()
+	}
+	return "打印失败"
+}
+
+// Options configure a Driver. Zero fields take the defaults shown.
+type Options struct {
+	Port string // device path, e.g. /dev/ttyUSB0 or a pty link; required
+	// Baud is the line rate, default 115200. A USB-CDC printer ignores
+	// it; an RS-232 printer must be set (DIP switches) to the same rate.
+	Baud         int
+	Paper        Paper   // default Paper58
+	QRMode       QRMode  // default QRNative; QRRaster for printers without GS ( k
+	QRModuleSize int     // dots per QR module, default 6 (shrunk to fit the paper)
+	QRECLevel    ECLevel // default ECLevelM
+	// PollInterval is the status poll period while idle, default 10 s.
+	PollInterval time.Duration
+	// WriteTimeout is the longest a job may go without progress (one
+	// 512-byte chunk written), default 5 s. Past it the job is dropped and
+	// the printer reported faulty.
+	WriteTimeout time.Duration
+	// StatusTimeout bounds the wait for each DLE EOT reply, default 1 s.
+	StatusTimeout time.Duration
+}
+
+// writeChunk is the unit of progress of a job write.
+const writeChunk = 512
+
+// Driver runs an ESC/POS receipt printer on a serial line. Its Session
+// (under device.Supervise) owns the port and polls status; Print may be
+// called from any goroutine.
+type Driver struct {
+	opts Options
+	enc  EncodeOptions
+	log  *slog.Logger
+
+	reportMu sync.Mutex // serialises status changes and their reports
+
+	mu      sync.Mutex
+	conn    *conn
+	status  device.Status
+	printer Status
+}
+
+// New returns a driver for opts; it opens nothing until its Session runs.
+// A nil log discards.
+func New(opts Options, log *slog.Logger) (*Driver, error) {
+	if opts.Port == "" {
+		return nil, errors.New("printer: no port configured")
+	}
+	if opts.Baud == 0 {
+		opts.Baud = 115200
+	}
+	if opts.Baud < 0 {
+		return nil, fmt.Errorf("printer: invalid baud rate %d", opts.Baud)
+	}
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = 10 * time.Second
+	}
+	if opts.WriteTimeout <= 0 {
+		opts.WriteTimeout = 5 * time.Second
+	}
+	if opts.StatusTimeout <= 0 {
+		opts.StatusTimeout = time.Second
+	}
+	enc, err := opts.EncodeOptions().withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	opts.Paper, opts.QRMode, opts.QRModuleSize, opts.QRECLevel = enc.Paper, enc.QRMode, enc.QRModuleSize, enc.QRECLevel
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	d := &Driver{opts: opts, enc: enc, log: log.With("device", DeviceName, "port", opts.Port)}
+	d.status = deviceStatus(CauseDisconnected)
+	d.status.State = device.Starting
+	d.status.Since = time.Now()
+	return d, nil
+}
+
+// Options returns the options in force, defaults filled in.
+func (d *Driver) Options() Options { return d.opts }
+
+// EncodeOptions returns the layout part of o.
+func (o Options) EncodeOptions() EncodeOptions {
+	return EncodeOptions{Paper: o.Paper, QRMode: o.QRMode, QRModuleSize: o.QRModuleSize, QRECLevel: o.QRECLevel}
+}
+
+// Status returns the last status the driver reported.
+func (d *Driver) Status() device.Status {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.status
+}
+
+// PrinterStatus returns the last DLE EOT status read, and whether the
+// printer has answered since the session began.
+func (d *Driver) PrinterStatus() Status {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.printer
+}
+
+// conn is one session's open port. Whoever holds the token may use the
+// port; a job's writer goroutine keeps it until the write ends, even after
+// Print gave up on it.
+type conn struct {
+	port    serialport.Port
+	report  func(device.Status)
+	token   chan struct{} // holds one value while the port is free
+	failed  chan error    // an I/O failure outside the session goroutine
+	kick    chan struct{} // ask the session to poll now
+	done    chan struct{} // closed when the session ends
+	stalled atomic.Bool   // a timed-out job's writer still holds the port
+}
+
+func newConn(port serialport.Port, report func(device.Status)) *conn {
+	c := &conn{
+		port:   port,
+		report: report,
+		token:  make(chan struct{}, 1),
+		failed: make(chan error, 1),
+		kick:   make(chan struct{}, 1),
+		done:   make(chan struct{}),
+	}
+	c.token <- struct{}{}
+	return c
+}
+
+// errSessionEnded means the session closed while a caller waited for the
+// port.
+var errSessionEnded = errors.New("session ended")
+
+// acquire waits for the port.
+func (c *conn) acquire(ctx context.Context) error {
+	select {
+	case <-c.token:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.done:
+		return errSessionEnded
+	}
+	select {
+	case <-c.done:
+		c.release()
+		return errSessionEnded
+	default:
+		return nil
+	}
+}
+
+// tryAcquire takes the port if it is free.
+func (c *conn) tryAcquire() bool {
+	select {
+	case <-c.token:
+		return true
+	default:
+		return false
+	}
+}
+
+func (c *conn) release() { c.token <- struct{}{} }
+
+// fail ends the session with err (the first failure wins).
+func (c *conn) fail(err error) {
+	select {
+	case c.failed <- err:
+	default:
+	}
+}
+
+// query asks DLE EOT 1–4. answered is false when a reply did not come
+// within timeout; err is a port I/O error. The caller holds the token.
+func (c *conn) query(timeout time.Duration) (st Status, answered bool, err error) {
+	if err := c.port.ResetInputBuffer(); err != nil {
+		return st, false, fmt.Errorf("reset input: %w", err)
+	}
+	for n := 1; n <= 4; n++ {
+		if _, err := c.port.Write(StatusQuery(n)); err != nil {
+			return st, false, fmt.Errorf("send DLE EOT %d: %w", n, err)
+		}
+		b, ok, err := c.readStatusByte(timeout)
+		if err != nil {
+			return st, false, fmt.Errorf("read DLE EOT %d reply: %w", n, err)
+		}
+		if !ok {
+			return st, false, nil
+		}
+		if err := st.Apply(n, b); err != nil {
+			return st, false, err
+		}
+	}
+	return st, true, nil
+}
+
+// readStatusByte waits up to timeout for a byte with the DLE EOT reply
+// pattern, skipping any other byte.
+func (c *conn) readStatusByte(timeout time.Duration) (byte, bool, error) {
+	deadline := time.Now().Add(timeout)
+	var one [1]byte
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return 0, false, nil
+		}
+		if err := c.port.SetReadTimeout(min(left, 100*time.Millisecond)); err != nil {
+			return 0, false, err
+		}
+		n, err := c.port.Read(one[:])
+		if err != nil {
+			return 0, false, err
+		}
+		if n == 1 && IsStatusByte(one[0]) {
+			return one[0], true, nil
+		}
+	}
+}
+
+// Session returns the device session for device.Supervise: it opens the
+// port, reads the status and reports it, then polls every PollInterval
+// while idle and reports changes. A port I/O error ends the session (the
+// supervisor reopens the port); so does ctx.
+func (d *Driver) Session() device.Session { return d.session }
+
+func (d *Driver) session(ctx context.Context, report func(device.Status)) error {
+	port, err := serialport.Open(d.opts.Port, d.opts.Baud)
+	if err != nil {
+		return fmt.Errorf("printer: %w", err)
+	}
+	c := newConn(port, report)
+	d.mu.Lock()
+	d.conn = c
+	d.printer = Status{}
+	d.mu.Unlock()
+	defer d.closeConn(c)
+	d.log.Info("printer port open", "baud", d.opts.Baud)
+
+	if err := c.acquire(ctx); err != nil {
+		return nil // ctx ended before the first poll
+	}
+	if err := d.poll(c); err != nil {
+		return err
+	}
+	tick := time.NewTicker(d.opts.PollInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-c.failed:
+			return err
+		case <-tick.C:
+		case <-c.kick:
+		}
+		if c.stalled.Load() || !c.tryAcquire() {
+			continue // a job holds the port; it reads the status itself
+		}
+		if err := d.poll(c); err != nil {
+			return err
+		}
+	}
+}
+
+// poll reads the status once, releases the port token the caller holds,
+// and reports the status; an error is a port failure.
+func (d *Driver) poll(c *conn) error {
+	st, ok, err := c.query(d.opts.StatusTimeout)
+	c.release()
+	if err != nil {
+		return fmt.Errorf("printer: query status: %w", err)
+	}
+	d.update(c, causeOf(st, ok), st, ok)
+	return nil
+}
+
+func causeOf(st Status, answered bool) Cause {
+	if !answered {
+		return CauseNoResponse
+	}
+	return st.Cause()
+}
+
+// closeConn detaches c so Print fails fast, wakes waiters, and closes the
+// port once no one uses it (a stalled writer may hold it for a while).
+func (d *Driver) closeConn(c *conn) {
+	d.reportMu.Lock()
+	d.mu.Lock()
+	if d.conn == c {
+		d.conn = nil
+		d.status = deviceStatus(CauseDisconnected)
+		d.status.Since = time.Now()
+	}
+	d.mu.Unlock()
+	d.reportMu.Unlock()
+	close(c.done)
+	closePort := func() {
+		if err := c.port.Close(); err != nil {
+			d.log.Debug("close port", "err", err)
+		}
+	}
+	// Wait for whoever holds the port; a stalled writer may hold it for
+	// long, so then the port is closed when it lets go.
+	for {
+		select {
+		case <-c.token:
+			closePort()
+			return
+		case <-time.After(50 * time.Millisecond):
+			if c.stalled.Load() {
+				go func() {
+					<-c.token
+					closePort()
+				}()
+				return
+			}
+		}
+	}
+}
+
+// update records cause (and st when answered) and reports a change of
+// state or reason. Reports of a session that has ended are dropped.
+func (d *Driver) update(c *conn, cause Cause, st Status, answered bool) {
+	ds := deviceStatus(cause)
+	d.setStatus(c, ds, func() {
+		if answered {
+			d.printer = st
+		}
+	})
+}
+
+// setStatus stores ds and reports it when its state or reason changed.
+func (d *Driver) setStatus(c *conn, ds device.Status, also func()) {
+	d.reportMu.Lock()
+	defer d.reportMu.Unlock()
+	d.mu.Lock()
+	if d.conn != c {
+		d.mu.Unlock()
+		return
+	}
+	if also != nil {
+		also()
+	}
+	changed := ds.State != d.status.State || ds.Reason != d.status.Reason
+	if changed {
+		ds.Since = time.Now()
+		d.status = ds
+	}
+	d.mu.Unlock()
+	if changed {
+		if ds.State.Usable() {
+			d.log.Info("printer status", "state", ds.State.String(), "reason", ds.Reason)
+		} else {
+			d.log.Warn("printer status", "state", ds.State.String(), "reason", ds.Reason)
+		}
+		c.report(ds)
+	}
+}
+
+// Query reads the printer's status now (for technicians) and reports it.
+func (d *Driver) Query(ctx context.Context) (Status, error) {
+	c := d.current()
+	if c == nil {
+		return Status{}, fmt.Errorf("printer: query: %w", ErrOffline)
+	}
+	if c.stalled.Load() {
+		return Status{}, fmt.Errorf("printer: query: %w", ErrWriteTimeout)
+	}
+	if err := c.acquire(ctx); err != nil {
+		if errors.Is(err, errSessionEnded) {
+			err = ErrOffline
+		}
+		return Status{}, fmt.Errorf("printer: query: %w", err)
+	}
+	st, ok, err := c.query(d.opts.StatusTimeout)
+	c.release()
+	if err != nil {
+		c.fail(fmt.Errorf("printer: query status: %w", err))
+		return Status{}, fmt.Errorf("printer: query status: %w", err)
+	}
+	d.update(c, causeOf(st, ok), st, ok)
+	if !ok {
+		return Status{}, fmt.Errorf("printer: query: %w", ErrNoResponse)
+	}
+	return st, nil
+}
+
+func (d *Driver) current() *conn {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.conn
+}
+
+// Print prints doc. This is the print guard: it first reads DLE EOT 1–4
+// and, unless the printer is ready (online, or paper near end), sends
+// nothing and returns a *NotReadyError carrying the cause and its Chinese
+// notice. Otherwise it writes the whole job. A job that stops moving for
+// WriteTimeout is dropped (never replayed), the printer is reported Fault
+// and ErrWriteTimeout returned. Without an open port Print fails at once
+// with ErrOffline. ctx bounds only the wait for the port; once a job
+// starts it is written to the end or to its timeout.
+func (d *Driver) Print(ctx context.Context, doc receipt.Document) error {
+	c := d.current()
+	if c == nil {
+		return notReady(CauseDisconnected, Status{}, ErrOffline)
+	}
+	if c.stalled.Load() {
+		return notReady(CauseWriteTimeout, Status{}, ErrWriteTimeout)
+	}
+	job, err := EncodeReceipt(doc, d.enc)
+	if err != nil {
+		return err
+	}
+	if err := c.acquire(ctx); err != nil {
+		if errors.Is(err, errSessionEnded) {
+			return notReady(CauseDisconnected, Status{}, ErrOffline)
+		}
+		return fmt.Errorf("printer: print: wait for port: %w", err)
+	}
+	st, ok, err := c.query(d.opts.StatusTimeout)
+	if err != nil {
+		c.release()
+		err = fmt.Errorf("printer: print: query status: %w", err)
+		c.fail(err)
+		return err
+	}
+	cause := causeOf(st, ok)
+	d.update(c, cause, st, ok)
+	if !cause.Ready() {
+		c.release()
+		errFor := ErrNotReady
+		if cause == CauseNoResponse {
+			errFor = ErrNoResponse
+		}
+		d.log.Warn("print refused", "cause", cause.String())
+		return notReady(cause, st, errFor)
+	}
+
+	d.setStatus(c, device.Status{Device: DeviceName, State: device.Busy}, nil)
+	start := time.Now()
+	if err := d.write(c, job); err != nil {
+		if errors.Is(err, ErrWriteTimeout) {
+			d.log.Error("print job stalled, dropped", "bytes", len(job), "after", time.Since(start))
+			d.update(c, CauseWriteTimeout, Status{}, false)
+			return fmt.Errorf("printer: print: %w", ErrWriteTimeout)
+		}
+		c.release()
+		err = fmt.Errorf("printer: print: write job: %w", err)
+		c.fail(err)
+		return err
+	}
+	c.release()
+	d.update(c, cause, st, true)
+	d.log.Info("receipt printed", "bytes", len(job), "took", time.Since(start))
+	return nil
+}
+
+// write sends job in chunks from a goroutine that holds the port token.
+// On success or an I/O error the token is back with the caller. On
+// ErrWriteTimeout the goroutine keeps the token and the conn is marked
+// stalled until the blocked write returns; then it stops, releases the
+// port and asks the session to poll.
+func (d *Driver) write(c *conn, job []byte) error {
+	progress := make(chan struct{}, 1)
+	result := make(chan error, 1)
+	var settled atomic.Bool // set by whichever side decides the outcome first
+	go func() {
+		err := writeChunks(c.port, job, progress, &settled)
+		if settled.CompareAndSwap(false, true) {
+			result <- err
+			return
+		}
+		// Print gave up on this job: drop the rest and free the port.
+		if err != nil && !errors.Is(err, errAbandoned) {
+			c.fail(fmt.Errorf("printer: write abandoned job: %w", err))
+		}
+		d.log.Info("stalled job's write returned, rest dropped")
+		c.stalled.Store(false)
+		c.release()
+		select {
+		case c.kick <- struct{}{}:
+		default:
+		}
+	}()
+	timer := time.NewTimer(d.opts.WriteTimeout)
+	defer timer.Stop()
+	for {
+		select {
+		case err := <-result:
+			return err
+		case <-progress:
+			timer.Reset(d.opts.WriteTimeout)
+		case <-timer.C:
+			c.stalled.Store(true)
+			if settled.CompareAndSwap(false, true) {
+				return ErrWriteTimeout
+			}
+			c.stalled.Store(false)
+			return <-result
+		}
+	}
+}
+
+// errAbandoned ends the write of a job Print gave up on.
+var errAbandoned = errors.New("job abandoned")
+
+func writeChunks(w io.Writer, job []byte, progress chan<- struct{}, abandoned *atomic.Bool) error {
+	for off := 0; off < len(job); {
+		if abandoned.Load() {
+			return errAbandoned
+		}
+		end := min(off+writeChunk, len(job))
+		n, err := w.Write(job[off:end])
+		off += n
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return io.ErrShortWrite
+		}
+		select {
+		case progress <- struct{}{}:
+		default:
+		}
+	}
+	return nil
+}

@@ -1,0 +1,592 @@
+package printer
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"math"
+	"strings"
+
+	"github.com/makiuchi-d/gozxing"
+	zxqr "github.com/makiuchi-d/gozxing/qrcode"
+	"golang.org/x/image/draw"
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/math/fixed"
+
+	"sckiosk/assets/fonts"
+)
+
+// Geometry of the simulated print head (203 dpi, Font A 12×24, Font B
+// 9×17, CJK 24×24, default line spacing 30 dots).
+const (
+	glyphH         = 24
+	fontBW, fontBH = 9, 17
+	defaultSpacing = 30
+	tabStop        = 8 * cellDots
+	// maxPageDots bounds one receipt's length (about 2 m of paper): the
+	// simulator tears off a longer one there, as if it had been cut.
+	maxPageDots = 16384
+	// pageMargin is the white border above and below the rendered paper.
+	pageMargin = 12
+)
+
+// cell is one printed character, placed on its line.
+type cell struct {
+	r         rune
+	x, w, h   int
+	bold      bool
+	underline int
+	ascii     bool
+}
+
+// itemKind is the kind of a thing on the paper.
+type itemKind uint8
+
+const (
+	itemText itemKind = iota
+	itemImage
+	itemCutMark
+)
+
+// item is one printed line, image or cut mark, y dots from the paper top.
+type item struct {
+	kind  itemKind
+	y, h  int
+	cells []cell
+	img   *image.Gray // itemImage
+	x     int         // itemImage left edge
+	qr    string      // itemImage from a native QR: its content
+	decQR bool        // itemImage from a raster: try to decode it as a QR
+}
+
+// page is the simulated printer's mechanism: print modes, the line buffer
+// and the paper printed since the last cut.
+type page struct {
+	dots int
+
+	// print modes
+	align      Align
+	bold       bool
+	underline  int
+	wmul, hmul int
+	fontB      bool
+	spacing    int
+
+	// line buffer (not printed yet)
+	line  []cell
+	lineW int
+	text  strings.Builder
+
+	cur  sheet   // paper since the last cut
+	torn []sheet // sheets torn off at maxPageDots, not yet collected
+
+	// native QR state (GS ( k)
+	qrData   []byte
+	qrModule int
+	qrEC     ECLevel
+}
+
+func newPage(p Paper) *page {
+	pg := &page{dots: p.Dots()}
+	pg.reset()
+	return pg
+}
+
+// reset restores the power-on print modes and clears the line buffer
+// (ESC @). Paper already printed stays.
+func (pg *page) reset() {
+	pg.align, pg.bold, pg.underline, pg.fontB = AlignLeft, false, 0, false
+	pg.wmul, pg.hmul = 1, 1
+	pg.spacing = defaultSpacing
+	pg.line, pg.lineW = pg.line[:0], 0
+	pg.text.Reset()
+	pg.qrData, pg.qrModule, pg.qrEC = nil, 3, ECLevelL
+}
+
+// apply performs one parsed op on the paper. It reports whether the op
+// was a cut.
+func (pg *page) apply(o op) (cut bool) {
+	switch o.kind {
+	case opText:
+		pg.char(o.r)
+	case opLF:
+		pg.printLine()
+	case opTab:
+		next := (pg.lineW/tabStop + 1) * tabStop
+		if next > pg.dots {
+			pg.printLine()
+		} else {
+			pg.line = append(pg.line, cell{r: ' ', x: pg.lineW, w: next - pg.lineW, h: glyphH * pg.hmul, ascii: true})
+			pg.lineW = next
+			pg.text.WriteByte(' ')
+		}
+	case opFeedLines: // print the line; n line feeds in all
+		k := o.n
+		if len(pg.line) > 0 {
+			pg.printLine()
+			k--
+		}
+		for range max(k, 0) {
+			pg.printLine()
+		}
+	case opFeedDots: // print the line; n dots of feed in all
+		if len(pg.line) > 0 {
+			h := pg.lineHeight()
+			pg.printLine()
+			pg.space(o.n - h)
+		} else {
+			pg.space(o.n)
+		}
+	case opInit:
+		pg.reset()
+	case opAlign:
+		if len(pg.line) == 0 { // honoured only at the beginning of a line
+			if n := o.n % 48; n <= int(AlignRight) {
+				pg.align = Align(n)
+			}
+		}
+	case opBold:
+		pg.bold = o.n&1 == 1
+	case opUnderline:
+		pg.underline = o.n % 48
+	case opPrintMode:
+		pg.fontB = o.n&0x01 != 0
+		pg.bold = o.n&0x08 != 0
+		pg.hmul, pg.wmul = 1, 1
+		if o.n&0x10 != 0 {
+			pg.hmul = 2
+		}
+		if o.n&0x20 != 0 {
+			pg.wmul = 2
+		}
+		pg.underline = 0
+		if o.n&0x80 != 0 {
+			pg.underline = 1
+		}
+	case opSize:
+		pg.wmul, pg.hmul = o.n>>4&7+1, o.n&7+1
+	case opLineSpacing:
+		pg.spacing = o.n
+		if o.n < 0 {
+			pg.spacing = defaultSpacing
+		}
+	case opQRModule:
+		pg.qrModule = min(max(o.n, 1), maxModuleSize)
+	case opQREC:
+		if l := ECLevel(o.n); l.valid() {
+			pg.qrEC = l
+		} else if o.n >= 0 && o.n <= 3 {
+			pg.qrEC = ECLevel('0' + o.n)
+		}
+	case opQRStore:
+		pg.qrData = append(pg.qrData[:0], o.data[:min(len(o.data), maxQRData)]...)
+	case opQRPrint:
+		pg.printQR()
+	case opRaster:
+		pg.raster(o)
+	case opCut:
+		if len(pg.line) > 0 {
+			pg.printLine()
+		}
+		return true
+	}
+	return false
+}
+
+// char adds r to the line buffer, printing the line first when r does not
+// fit (the printer wraps by itself).
+func (pg *page) char(r rune) {
+	c := cell{r: r, bold: pg.bold, underline: pg.underline}
+	if RuneWidth(r) == 1 {
+		c.ascii = true
+		c.w, c.h = cellDots*pg.wmul, glyphH*pg.hmul
+		if pg.fontB {
+			c.w, c.h = fontBW*pg.wmul, fontBH*pg.hmul
+		}
+	} else {
+		c.w, c.h = glyphH*pg.wmul, glyphH*pg.hmul
+	}
+	if c.w > pg.dots {
+		return
+	}
+	if pg.lineW+c.w > pg.dots {
+		pg.printLine()
+	}
+	c.x = pg.lineW
+	pg.line = append(pg.line, c)
+	pg.lineW += c.w
+	pg.text.WriteRune(r)
+}
+
+// printLine prints the line buffer (or feeds an empty line) at the
+// current alignment; characters of different heights share the bottom.
+func (pg *page) printLine() {
+	h := pg.lineHeight()
+	pg.room(h)
+	if len(pg.line) > 0 {
+		shift := pg.alignShift(pg.lineW)
+		cells := make([]cell, len(pg.line))
+		top := 0
+		for _, c := range pg.line {
+			top = max(top, c.h)
+		}
+		for i, c := range pg.line {
+			c.x += shift
+			cells[i] = c
+		}
+		pg.cur.items = append(pg.cur.items, item{kind: itemText, y: pg.cur.height, h: top, cells: cells})
+	}
+	pg.cur.lines = append(pg.cur.lines, strings.TrimRight(pg.text.String(), " "))
+	pg.cur.height += h
+	pg.line, pg.lineW = pg.line[:0], 0
+	pg.text.Reset()
+}
+
+// lineHeight is the feed of the line buffer: the line spacing, or the
+// tallest character when taller.
+func (pg *page) lineHeight() int {
+	h := pg.spacing
+	for _, c := range pg.line {
+		h = max(h, c.h)
+	}
+	return h
+}
+
+// room tears the sheet off when h more dots would make it longer than
+// maxPageDots.
+func (pg *page) room(h int) {
+	if pg.cur.height > 0 && pg.cur.height+h > maxPageDots {
+		pg.torn = append(pg.torn, pg.cur)
+		pg.cur = sheet{}
+	}
+}
+
+func (pg *page) space(h int) {
+	if h <= 0 {
+		return
+	}
+	h = min(h, maxPageDots)
+	pg.room(h)
+	pg.cur.height += h
+}
+
+func (pg *page) alignShift(w int) int {
+	switch pg.align {
+	case AlignCenter:
+		return (pg.dots - w) / 2
+	case AlignRight:
+		return pg.dots - w
+	}
+	return 0
+}
+
+// printQR prints the stored native QR symbol (model 2 whatever model was
+// selected). A symbol wider than the paper is not printed, as on a real
+// printer.
+func (pg *page) printQR() {
+	if len(pg.line) > 0 {
+		pg.printLine()
+	}
+	if len(pg.qrData) == 0 {
+		return
+	}
+	bm, err := qrModules(pg.qrData, pg.qrEC)
+	if err != nil || len(bm)*pg.qrModule > pg.dots {
+		return
+	}
+	m := pg.qrModule
+	n := len(bm) * m
+	pg.room(n)
+	img := image.NewGray(image.Rect(0, 0, n, n))
+	for y := range n {
+		row := img.Pix[y*img.Stride : y*img.Stride+n]
+		for x := range n {
+			if bm[y/m][x/m] {
+				row[x] = 0
+			} else {
+				row[x] = 0xFF
+			}
+		}
+	}
+	pg.cur.items = append(pg.cur.items, item{kind: itemImage, y: pg.cur.height, h: n, img: img, x: pg.alignShift(n), qr: string(pg.qrData)})
+	pg.cur.height += n
+}
+
+// raster prints a GS v 0 image, cropped to the paper width.
+func (pg *page) raster(o op) {
+	if len(pg.line) > 0 {
+		pg.printLine()
+	}
+	sx, sy := 1, 1
+	if o.n&1 != 0 {
+		sx = 2
+	}
+	if o.n&2 != 0 {
+		sy = 2
+	}
+	w := min(o.w*8*sx, pg.dots)
+	h := min(o.h*sy, maxPageDots) // a longer image is cut short
+	if w == 0 || h == 0 {
+		return
+	}
+	pg.room(h)
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	for y := range h {
+		src := o.data[(y/sy)*o.w : (y/sy+1)*o.w]
+		row := img.Pix[y*img.Stride : y*img.Stride+w]
+		for x := range w {
+			if src[(x/sx)/8]&(0x80>>((x/sx)%8)) != 0 {
+				row[x] = 0
+			} else {
+				row[x] = 0xFF
+			}
+		}
+	}
+	pg.cur.items = append(pg.cur.items, item{kind: itemImage, y: pg.cur.height, h: h, img: img, x: pg.alignShift(w), decQR: true})
+	pg.cur.height += h
+}
+
+// cutMark records a cut inside a rendering that spans several receipts.
+func (pg *page) cutMark() {
+	pg.room(16)
+	pg.cur.items = append(pg.cur.items, item{kind: itemCutMark, y: pg.cur.height, h: 16})
+	pg.cur.height += 16
+}
+
+// sheet is a piece of paper: what was printed between two cuts.
+type sheet struct {
+	items  []item
+	height int
+	lines  []string
+}
+
+// cut returns the sheets finished since the last call: the torn ones and,
+// when cut is true, the current one. Print modes and the stored QR stay.
+func (pg *page) sheets(cut bool) []sheet {
+	out := pg.torn
+	pg.torn = nil
+	if cut {
+		out = append(out, pg.cur)
+		pg.cur = sheet{}
+	}
+	return out
+}
+
+// pageText joins printed lines, dropping trailing empty ones.
+func pageText(lines []string) string {
+	end := len(lines)
+	for end > 0 && lines[end-1] == "" {
+		end--
+	}
+	return strings.Join(lines[:end], "\n")
+}
+
+// glyphKey identifies a glyph mask scaled to its cell.
+type glyphKey struct {
+	r    rune
+	w, h int
+}
+
+// renderer draws pages with the embedded Noto Sans CJK SC. It caches faces
+// and glyph masks and is not safe for concurrent use.
+type renderer struct {
+	font   *opentype.Font
+	faces  map[int]font.Face
+	glyphs map[glyphKey]*image.Alpha
+}
+
+func newRenderer() (*renderer, error) {
+	f, err := opentype.Parse(fonts.NotoSansCJKSC)
+	if err != nil {
+		return nil, fmt.Errorf("printer: parse CJK font: %w", err)
+	}
+	return &renderer{font: f, faces: map[int]font.Face{}, glyphs: map[glyphKey]*image.Alpha{}}, nil
+}
+
+// maxGlyphCache bounds the glyph cache; it is emptied when full.
+const maxGlyphCache = 4096
+
+func (rd *renderer) face(px int) (font.Face, error) {
+	if f, ok := rd.faces[px]; ok {
+		return f, nil
+	}
+	f, err := opentype.NewFace(rd.font, &opentype.FaceOptions{Size: float64(px), DPI: 72, Hinting: font.HintingNone})
+	if err != nil {
+		return nil, fmt.Errorf("printer: font face %d px: %w", px, err)
+	}
+	rd.faces[px] = f
+	return f, nil
+}
+
+// glyph returns r's coverage mask for a w×h cell: drawn at h pixels, ASCII
+// squeezed (never stretched beyond its proportion) to fit its column, CJK
+// stretched to the cell, a quarter of the height below the cell for
+// descenders.
+func (rd *renderer) glyph(r rune, w, h int, ascii bool) (*image.Alpha, error) {
+	key := glyphKey{r, w, h}
+	if m, ok := rd.glyphs[key]; ok {
+		return m, nil
+	}
+	face, err := rd.face(h)
+	if err != nil {
+		return nil, err
+	}
+	natW, unit := h, h // natural glyph width, natural cell width at this height
+	if ascii {
+		adv, ok := face.GlyphAdvance(r)
+		if !ok {
+			adv = fixed.I(h / 2)
+		}
+		natW = max(adv.Ceil(), 1)
+		unit = h / 2
+		if h == fontBH {
+			unit = fontBW
+		}
+	}
+	mh := h + h/4
+	src := image.NewAlpha(image.Rect(0, 0, natW, mh))
+	d := font.Drawer{Dst: src, Src: image.Opaque, Face: face, Dot: fixed.P(0, int(math.Round(float64(h)*0.88)))}
+	d.DrawString(string(r))
+	dw := min(int(math.Round(float64(natW)*float64(w)/float64(unit))), w)
+	if !ascii {
+		dw = w
+	}
+	dst := src
+	if dw != natW {
+		dst = image.NewAlpha(image.Rect(0, 0, max(dw, 1), mh))
+		draw.ApproxBiLinear.Scale(dst, dst.Bounds(), src, src.Bounds(), draw.Src, nil)
+	}
+	if len(rd.glyphs) >= maxGlyphCache {
+		clear(rd.glyphs)
+	}
+	rd.glyphs[key] = dst
+	return dst, nil
+}
+
+// render draws items on a white strip of paper dots wide.
+func (rd *renderer) render(dots int, items []item, height int) (*image.Gray, error) {
+	img := image.NewGray(image.Rect(0, 0, dots, height+2*pageMargin))
+	for i := range img.Pix {
+		img.Pix[i] = 0xFF
+	}
+	for _, it := range items {
+		y := it.y + pageMargin
+		switch it.kind {
+		case itemText:
+			for _, c := range it.cells {
+				top := y + it.h - c.h
+				if c.r != ' ' {
+					m, err := rd.glyph(c.r, c.w, c.h, c.ascii)
+					if err != nil {
+						return nil, err
+					}
+					x := c.x + (c.w-m.Bounds().Dx())/2
+					r := image.Rect(x, top, x+m.Bounds().Dx(), top+m.Bounds().Dy())
+					draw.DrawMask(img, r, image.Black, image.Point{}, m, image.Point{}, draw.Over)
+					if c.bold {
+						draw.DrawMask(img, r.Add(image.Pt(1, 0)), image.Black, image.Point{}, m, image.Point{}, draw.Over)
+					}
+				}
+				if c.underline > 0 {
+					ul := image.Rect(c.x, top+c.h-c.underline, c.x+c.w, top+c.h)
+					draw.Draw(img, ul, image.Black, image.Point{}, draw.Src)
+				}
+			}
+		case itemImage:
+			b := it.img.Bounds()
+			draw.Draw(img, b.Add(image.Pt(it.x, y)), it.img, b.Min, draw.Src)
+		case itemCutMark:
+			mid := y + it.h/2
+			for x := 0; x < dots; x += 8 {
+				for dx := 0; dx < 4 && x+dx < dots; dx++ {
+					img.SetGray(x+dx, mid, color.Gray{Y: 0x80})
+				}
+			}
+		}
+	}
+	return img, nil
+}
+
+// Render draws what a printer with paper p would print for the ESC/POS
+// stream raw, the way the simulator does: white paper p.Dots() wide, text
+// in Noto Sans CJK SC, QR codes and raster images as sent. Several cuts
+// show as dashed lines on one strip, at most about 2 m of it; the trailing
+// cut is not shown. Text in the stream is read in Chinese mode, as
+// printers start.
+func Render(raw []byte, p Paper) (image.Image, error) {
+	if p == 0 {
+		p = Paper58
+	}
+	if !p.Valid() {
+		return nil, fmt.Errorf("printer: render: unsupported paper %d mm", int(p))
+	}
+	rd, err := newRenderer()
+	if err != nil {
+		return nil, err
+	}
+	ps := newParser(true)
+	pg := newPage(p)
+	pendingCut := false
+	ps.feed(raw, func(o op) {
+		if o.realtime() || len(pg.torn) > 0 {
+			return // a strip longer than maxPageDots is not drawn further
+		}
+		if pendingCut && o.prints() {
+			pg.cutMark()
+			pendingCut = false
+		}
+		if pg.apply(o) {
+			pendingCut = true
+		}
+	})
+	if len(pg.line) > 0 && len(pg.torn) == 0 {
+		pg.printLine()
+	}
+	sh := pg.cur
+	if len(pg.torn) > 0 {
+		sh = pg.torn[0]
+	}
+	return rd.render(p.Dots(), sh.items, sh.height)
+}
+
+// RenderPNG is Render encoded as PNG, for the kiosk screen and for
+// technicians.
+func RenderPNG(raw []byte, p Paper) ([]byte, error) {
+	img, err := Render(raw, p)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return nil, fmt.Errorf("printer: encode PNG: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// decodeQR reads a QR code in img with gozxing, adding a white quiet zone
+// first (printers print symbols without one).
+func decodeQR(img image.Image) (string, error) {
+	b := img.Bounds()
+	const quiet = 16
+	padded := image.NewGray(image.Rect(0, 0, b.Dx()+2*quiet, b.Dy()+2*quiet))
+	for i := range padded.Pix {
+		padded.Pix[i] = 0xFF
+	}
+	draw.Draw(padded, b.Sub(b.Min).Add(image.Pt(quiet, quiet)), img, b.Min, draw.Src)
+	bmp, err := gozxing.NewBinaryBitmapFromImage(padded)
+	if err != nil {
+		return "", fmt.Errorf("printer: QR bitmap: %w", err)
+	}
+	hints := map[gozxing.DecodeHintType]any{
+		gozxing.DecodeHintType_TRY_HARDER:    true,
+		gozxing.DecodeHintType_CHARACTER_SET: "UTF-8",
+	}
+	res, err := zxqr.NewQRCodeReader().Decode(bmp, hints)
+	if err != nil {
+		return "", fmt.Errorf("printer: decode QR: %w", err)
+	}
+	return res.GetText(), nil
+}

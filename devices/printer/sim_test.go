@@ -1,0 +1,429 @@
+package printer
+
+import (
+	"bytes"
+	"flag"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/makiuchi-d/gozxing"
+	zxqr "github.com/makiuchi-d/gozxing/qrcode"
+
+	"sckiosk/kiosk/receipt"
+)
+
+var sampleOut = flag.String("out", "", "TestRenderSample writes the sample receipt PNG here")
+
+// line is a fake wire for a Sim driven through consume: it records the
+// sim's replies and never yields input.
+type line struct {
+	mu  sync.Mutex
+	out bytes.Buffer
+}
+
+func (l *line) Read([]byte) (int, error) { select {} }
+
+func (l *line) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.out.Write(b)
+}
+
+func (l *line) replies() []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]byte(nil), l.out.Bytes()...)
+}
+
+func newTestSim(t testing.TB, opts SimOptions) (*Sim, *line) {
+	t.Helper()
+	l := &line{}
+	s, err := NewSim(l, opts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, l
+}
+
+// decodeAll decodes the one QR code in img.
+func decodeImage(t testing.TB, img image.Image) string {
+	t.Helper()
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := zxqr.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
+	if err != nil {
+		t.Fatalf("QR not readable in the rendered receipt: %v", err)
+	}
+	return res.GetText()
+}
+
+func TestSimStatusReplies(t *testing.T) {
+	tests := []struct {
+		name  string
+		set   func(s *Sim)
+		want  [4]byte
+		cause Cause
+	}{
+		{"healthy", func(s *Sim) {}, [4]byte{0x12, 0x12, 0x12, 0x12}, CauseNone},
+		{"near end", func(s *Sim) { s.SetPaper(PaperNearEnd) }, [4]byte{0x12, 0x12, 0x12, 0x1E}, CausePaperNearEnd},
+		{"paper out", func(s *Sim) { s.SetPaper(PaperOut) }, [4]byte{0x1A, 0x32, 0x12, 0x7E}, CausePaperEnd},
+		{"cover open", func(s *Sim) { s.SetCoverOpen(true) }, [4]byte{0x1A, 0x16, 0x12, 0x12}, CauseCoverOpen},
+		{"cutter", func(s *Sim) { s.SetCutterError(true) }, [4]byte{0x1A, 0x52, 0x1A, 0x12}, CauseCutterError},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, l := newTestSim(t, SimOptions{})
+			tt.set(s)
+			var q []byte
+			for n := 1; n <= 4; n++ {
+				q = append(q, StatusQuery(n)...)
+			}
+			q = append(q, StatusQuery(7)...) // unknown n: no answer
+			s.consume(q)
+			got := l.replies()
+			if !bytes.Equal(got, tt.want[:]) {
+				t.Fatalf("replies % X, want % X", got, tt.want)
+			}
+			st, err := ParseStatus(tt.want)
+			if err != nil || st.Cause() != tt.cause {
+				t.Fatalf("cause %v, %v; want %v", st.Cause(), err, tt.cause)
+			}
+			if s.Stats().StatusQueries != 5 || s.Stats().StatusAnswers != 4 || s.Stats().DataBytes != 0 {
+				t.Errorf("stats %+v", s.Stats())
+			}
+		})
+	}
+	t.Run("offline", func(t *testing.T) {
+		s, l := newTestSim(t, SimOptions{})
+		s.SetOffline(true)
+		s.consume(append(StatusQuery(1), 'x', '\n'))
+		if len(l.replies()) != 0 {
+			t.Fatalf("offline sim answered % X", l.replies())
+		}
+		if st := s.Stats(); st.DroppedBytes != 2 || st.DataBytes != 2 {
+			t.Errorf("stats %+v", st)
+		}
+	})
+}
+
+func TestSimReadsEncoderOutput(t *testing.T) {
+	doc := sampleCase()
+	for _, opt := range []EncodeOptions{{}, {Paper: Paper80}, {QRMode: QRRaster}, {Paper: Paper80, QRMode: QRRaster, QRECLevel: ECLevelH}} {
+		t.Run(opt.Paper.String()+"-"+opt.QRMode.String(), func(t *testing.T) {
+			job, err := EncodeReceipt(doc, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			paper := opt.Paper
+			if paper == 0 {
+				paper = Paper58
+			}
+			s, _ := newTestSim(t, SimOptions{Paper: paper})
+			s.consume(job)
+			rs := s.Receipts()
+			if len(rs) != 1 {
+				t.Fatalf("%d receipts", len(rs))
+			}
+			r := rs[0]
+			for _, want := range []string{"政务服务办件回执", "办件编号：SC20261125000123", "申请人：张*", "扫码查询办理进度", "终端 WH-K07"} {
+				if !strings.Contains(r.Text, want) {
+					t.Errorf("text lacks %q:\n%s", want, r.Text)
+				}
+			}
+			if len(r.QR) != 1 || r.QR[0] != "https://zwfw.sc.gov.cn/track?c=SC20261125000123" {
+				t.Errorf("QR = %q", r.QR)
+			}
+			if !bytes.Equal(r.Raw, job) {
+				t.Errorf("raw is %d bytes, job %d", len(r.Raw), len(job))
+			}
+			if r.Image.Bounds().Dx() != paper.Dots() {
+				t.Errorf("image width %d, want %d", r.Image.Bounds().Dx(), paper.Dots())
+			}
+			if got := decodeImage(t, r.Image); got != r.QR[0] {
+				t.Errorf("rendered QR reads %q", got)
+			}
+			// Every printed line fits the paper.
+			for _, l := range strings.Split(r.Text, "\n") {
+				if DisplayWidth(l) > paper.Columns() {
+					t.Errorf("line %q wider than %d columns", l, paper.Columns())
+				}
+			}
+		})
+	}
+}
+
+func TestSimSplitReadsGiveSameReceipt(t *testing.T) {
+	job, err := EncodeReceipt(sampleCase(), EncodeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, _ := newTestSim(t, SimOptions{})
+	whole.consume(job)
+	byByte, _ := newTestSim(t, SimOptions{})
+	for i := range job {
+		byByte.consume(job[i : i+1])
+	}
+	a, b := whole.Receipts(), byByte.Receipts()
+	if len(a) != 1 || len(b) != 1 || a[0].Text != b[0].Text || strings.Join(a[0].QR, ",") != strings.Join(b[0].QR, ",") {
+		t.Fatalf("byte-by-byte parse differs:\n%q\n%q", a, b)
+	}
+}
+
+func TestSimParsing(t *testing.T) {
+	tests := []struct {
+		name   string
+		stream string // hex, with text in quotes written as hex too
+		opts   SimOptions
+		text   string
+	}{
+		{"gb18030", "1B 40 1C 26 CB C4 B4 A8 0A 1D 56 42 00", SimOptions{}, "四川"},
+		{"4-byte gb18030", "95 34 B2 35 0A 1D 56 00", SimOptions{}, "𠮷"},
+		{"unknown commands skipped", "1B 74 FF 41 1B 70 00 19 FA 42 1D 48 02 1B 44 08 10 00 43 1B 7E 44 1D 7E 45 0A 1D 56 00", SimOptions{}, "ABCDE"},
+		{"barcode skipped", "41 1D 6B 04 31 32 33 00 1D 6B 49 03 31 32 33 42 0A 1D 56 00", SimOptions{}, "AB"},
+		{"GS ( L graphics skipped", "41 1D 28 4C 04 00 30 45 20 20 42 0A 1D 56 00", SimOptions{}, "AB"},
+		{"GS 8 L skipped", "41 1D 38 4C 03 00 00 00 01 02 03 42 0A 1D 56 00", SimOptions{}, "AB"},
+		{"bit image skipped", "41 1B 2A 21 02 00 01 02 03 04 05 06 42 0A 1D 56 00", SimOptions{}, "AB"},
+		{"single-byte mode", "1C 2E 41 CB 0A 1D 56 00", SimOptions{}, "A╦"},
+		{"single-byte at power on", "41 CB 0A 1C 26 CB C4 0A 1D 56 00", SimOptions{SingleByteAtPowerOn: true}, "A╦\n四"},
+		{"ESC @ restores power-on mode", "1C 2E 1B 40 CB C4 0A 1D 56 00", SimOptions{}, "四"},
+		{"bad trail byte", "CB 0A 41 0A 1D 56 00", SimOptions{}, "\uFFFD\nA"},
+		{"status inside text", "41 10 04 01 42 0A 1D 56 00", SimOptions{}, "AB"},
+		{"feed lines", "41 1B 64 02 42 0A 1D 56 00", SimOptions{}, "A\n\nB"},
+		{"ESC i cuts", "41 0A 1B 69", SimOptions{}, "A"},
+		{"tab", "41 09 42 0A 1D 56 00", SimOptions{}, "A B"},
+		{"controls ignored", "41 0D 00 07 42 0A 1D 56 00", SimOptions{}, "AB"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := newTestSim(t, tt.opts)
+			s.consume(unhex(t, tt.stream))
+			rs := s.Receipts()
+			if len(rs) != 1 {
+				t.Fatalf("%d receipts", len(rs))
+			}
+			if rs[0].Text != tt.text {
+				t.Fatalf("text %q, want %q", rs[0].Text, tt.text)
+			}
+		})
+	}
+}
+
+func TestSimWrapsLongLines(t *testing.T) {
+	s, _ := newTestSim(t, SimOptions{})
+	e := NewEncoder().Text(strings.Repeat("四", 20)).LF().Size(2, 2).Text(strings.Repeat("A", 20)).LF().Cut(0)
+	s.consume(e.Bytes())
+	want := strings.Repeat("四", 16) + "\n" + strings.Repeat("四", 4) + "\n" + strings.Repeat("A", 16) + "\n" + strings.Repeat("A", 4)
+	if got := s.Receipts()[0].Text; got != want {
+		t.Fatalf("text\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestSimDropsDataWhenItCannotPrint(t *testing.T) {
+	job, err := EncodeReceipt(sampleCase(), EncodeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, set := range []func(*Sim){
+		func(s *Sim) { s.SetPaper(PaperOut) },
+		func(s *Sim) { s.SetCoverOpen(true) },
+		func(s *Sim) { s.SetCutterError(true) },
+	} {
+		s, _ := newTestSim(t, SimOptions{})
+		set(s)
+		s.consume(job)
+		if st := s.Stats(); st.DroppedBytes != int64(len(job)) || st.Receipts != 0 || len(s.Receipts()) != 0 {
+			t.Errorf("stats %+v", st)
+		}
+	}
+	// Near end still prints.
+	s, _ := newTestSim(t, SimOptions{})
+	s.SetPaper(PaperNearEnd)
+	s.consume(job)
+	if len(s.Receipts()) != 1 {
+		t.Error("near-end sim did not print")
+	}
+}
+
+func TestSimKeepsBoundedReceipts(t *testing.T) {
+	s, _ := newTestSim(t, SimOptions{Keep: 3})
+	var got []string
+	s.OnReceipt(func(r Receipt) { got = append(got, r.Text) })
+	for _, c := range "ABCDE" {
+		s.consume([]byte{byte(c), '\n', 0x1D, 'V', 0})
+	}
+	rs := s.Receipts()
+	if len(rs) != 3 || rs[0].Text != "C" || rs[2].Text != "E" {
+		t.Fatalf("kept %d receipts", len(rs))
+	}
+	if strings.Join(got, "") != "ABCDE" || s.Stats().Receipts != 5 {
+		t.Fatalf("callback saw %q", got)
+	}
+}
+
+func TestSimTearsOffOverlongPaper(t *testing.T) {
+	s, _ := newTestSim(t, SimOptions{})
+	flood := bytes.Repeat([]byte{0x1B, 'd', 255}, 10) // 2550 lines of 30 dots
+	s.consume(flood)
+	if s.page.cur.height > maxPageDots {
+		t.Fatalf("page grew to %d dots", s.page.cur.height)
+	}
+	s.consume([]byte{'E', 'N', 'D', 0x1D, 'V', 0})
+	rs := s.Receipts()
+	if len(rs) != 5 || !strings.HasSuffix(rs[4].Text, "END") {
+		t.Fatalf("%d receipts", len(rs))
+	}
+	for _, r := range rs {
+		if h := r.Image.Bounds().Dy(); h > maxPageDots+2*pageMargin {
+			t.Fatalf("image %d high", h)
+		}
+	}
+}
+
+func TestRender(t *testing.T) {
+	for _, p := range []Paper{Paper58, Paper80} {
+		job, err := EncodeReceipt(sampleCase(), EncodeOptions{Paper: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := RenderPNG(job, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if img.Bounds().Dx() != p.Dots() || img.Bounds().Dy() < 400 {
+			t.Errorf("%s: image %v", p, img.Bounds())
+		}
+		if got := decodeImage(t, img); got != "https://zwfw.sc.gov.cn/track?c=SC20261125000123" {
+			t.Errorf("%s: QR reads %q", p, got)
+		}
+		if err := os.WriteFile(filepath.Join(t.TempDir(), "receipt.png"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := Render(nil, 60); err == nil {
+		t.Error("unknown paper accepted")
+	}
+	// Two receipts render on one strip with a cut mark between them.
+	one, _ := EncodeReceipt(receipt.Document{Blocks: []receipt.Block{{Kind: receipt.Text, Text: "一"}}}, EncodeOptions{})
+	single, _ := Render(one, Paper58)
+	double, _ := Render(append(append([]byte(nil), one...), one...), Paper58)
+	if double.Bounds().Dy() <= 2*single.Bounds().Dy()-2*pageMargin {
+		t.Errorf("two receipts %d high, one %d", double.Bounds().Dy(), single.Bounds().Dy())
+	}
+}
+
+// TestRenderSample writes the sample receipt for a person to look at:
+//
+//	go test ./devices/printer -run TestRenderSample -args -out /tmp/receipt.png
+func TestRenderSample(t *testing.T) {
+	if *sampleOut == "" {
+		t.Skip("no -out given")
+	}
+	job, err := EncodeReceipt(sampleCase(), EncodeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := RenderPNG(job, Paper58)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(*sampleOut, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote %s (%d bytes)", *sampleOut, len(b))
+}
+
+func BenchmarkEncodeReceipt(b *testing.B) {
+	doc := sampleCase()
+	for _, opt := range []EncodeOptions{{}, {QRMode: QRRaster}} {
+		b.Run(opt.QRMode.String(), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := EncodeReceipt(doc, opt); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkRender(b *testing.B) {
+	job, err := EncodeReceipt(sampleCase(), EncodeOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("RenderPNG", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := RenderPNG(job, Paper58); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("SimReceipt", func(b *testing.B) { // warm glyph cache, QR, render
+		s, _ := newTestSim(b, SimOptions{})
+		b.ReportAllocs()
+		for b.Loop() {
+			s.consume(job)
+		}
+	})
+}
+
+// FuzzSimStream feeds arbitrary bytes, split in two reads, to the sim: it
+// must not panic and its memory must stay bounded.
+func FuzzSimStream(f *testing.F) {
+	job, err := EncodeReceipt(sampleCase(), EncodeOptions{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	raster, _ := EncodeReceipt(sampleCase(), EncodeOptions{QRMode: QRRaster, Paper: Paper80})
+	f.Add(job, 100)
+	f.Add(raster, 7)
+	f.Add(unhex(f, "1D 76 30 03 FF FF FF FF 00"), 3)
+	f.Add(unhex(f, "1D 28 6B 03 00 31 51 30 1D 28 6B 05 00 31 50 30 41 42 1D 28 6B 03 00 31 51 30"), 11)
+	f.Add(unhex(f, "1B 26 03 20 7E 0C"), 2)
+	f.Add(unhex(f, "1D 38 4C FF FF FF FF"), 4)
+	f.Add(unhex(f, "10 04 01 10 04 04 10 14 08 01 02 03 04 05 06 07"), 1)
+	f.Add(unhex(f, "81 30 81 30 FE 39 FE 39 1C 2E 81 1B 40 95 32"), 5)
+	f.Fuzz(func(t *testing.T, data []byte, split int) {
+		s, l := newTestSim(t, SimOptions{Keep: 4})
+		if split < 0 || split > len(data) {
+			split = len(data) / 2
+		}
+		s.consume(data[:split])
+		s.consume(data[split:])
+		if len(s.parser.buf) > maxBuffered+len(data) {
+			t.Fatalf("parser holds %d bytes", len(s.parser.buf))
+		}
+		if s.page.cur.height > maxPageDots || len(s.page.torn) > 0 || len(s.raw) > maxRaw || len(s.Receipts()) > 4 {
+			t.Fatalf("unbounded: page %d dots, raw %d, %d receipts", s.page.cur.height, len(s.raw), len(s.Receipts()))
+		}
+		for _, b := range l.replies() {
+			if !IsStatusByte(b) {
+				t.Fatalf("sim sent %#02x", b)
+			}
+		}
+		st := s.Stats()
+		if st.DataBytes > int64(len(data)) {
+			t.Fatalf("counted %d data bytes of %d", st.DataBytes, len(data))
+		}
+		s.parser.drop()
+		// The sim still works after the garbage.
+		s.consume([]byte{0x1D, 'V', 0})
+		s.consume([]byte{0x1B, '@', 'O', 'K', '\n', 0x1D, 'V', 0})
+		rs := s.Receipts()
+		if len(rs) == 0 || !strings.HasSuffix(rs[len(rs)-1].Text, "OK") {
+			t.Fatalf("sim broken after fuzz input")
+		}
+	})
+}

@@ -1,0 +1,314 @@
+package platform
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"time"
+)
+
+// maxAnswer bounds how much of an answer the client reads.
+const maxAnswer = 1 << 20
+
+// defaultTimeout bounds one request when the caller gives no http.Client.
+const defaultTimeout = 30 * time.Second
+
+// Signer authenticates a request to a platform, for example with an SM2
+// signature over the SM3 digest of the body and a timestamp. It is called
+// once per request after every other header is set; body is the exact bytes
+// sent (nil for a GET).
+type Signer interface {
+	Sign(req *http.Request, body []byte) error
+}
+
+// ClientOption configures a Client.
+type ClientOption func(*Client)
+
+// WithSigner makes the client sign every request with s.
+func WithSigner(s Signer) ClientOption {
+	return func(c *Client) { c.signer = s }
+}
+
+// WithUserAgent sets the User-Agent header of every request.
+func WithUserAgent(ua string) ClientOption {
+	return func(c *Client) { c.userAgent = ua }
+}
+
+// Client talks HTTP to the provincial platforms, routing each request by
+// province, with the protocol described at Envelope. It implements
+// Submitter and is safe for concurrent use. Every request goes through one
+// path, where a Signer (WithSigner) can authenticate it.
+type Client struct {
+	endpoints map[string]*url.URL
+	http      *http.Client
+	log       *slog.Logger
+	signer    Signer
+	userAgent string
+}
+
+var _ Submitter = (*Client)(nil)
+
+// NewClient returns a client for the platforms in endpoints (province code,
+// e.g. Sichuan, -> base URL such as "https://gw.example/sc"). httpClient
+// carries timeouts and TLS; nil means a client with a 30 s timeout. log may
+// be nil.
+func NewClient(endpoints map[string]string, httpClient *http.Client, log *slog.Logger, opts ...ClientOption) (*Client, error) {
+	if len(endpoints) == 0 {
+		return nil, errors.New("platform: new client: no endpoints")
+	}
+	if httpClient == nil {
+		httpClient = &http.Client{Timeout: defaultTimeout}
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	c := &Client{
+		endpoints: make(map[string]*url.URL, len(endpoints)),
+		http:      httpClient,
+		log:       log,
+		userAgent: "sckiosk-platform-client/1",
+	}
+	provinces := make([]string, 0, len(endpoints))
+	for p := range endpoints {
+		provinces = append(provinces, p)
+	}
+	sort.Strings(provinces)
+	for _, p := range provinces {
+		u, err := url.Parse(endpoints[p])
+		if err != nil {
+			return nil, fmt.Errorf("platform: new client: endpoint for %s: %w", p, err)
+		}
+		if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("platform: new client: endpoint for %s: want an http(s) URL with a host, got %q", p, endpoints[p])
+		}
+		if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+			log.Warn("platform endpoint without TLS", "province", p, "host", u.Host)
+		}
+		c.endpoints[p] = u
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	return c, nil
+}
+
+// Submit sends app to the platform of app.Province with app.RequestID as the
+// idempotency key. Resending the same application returns the same case with
+// Duplicate set. Errors wrap ErrRejected (do not resend), ErrUnavailable
+// (resend later, same request_id) or ErrUnknownProvince.
+func (c *Client) Submit(ctx context.Context, app Application) (Receipt, error) {
+	body, err := json.Marshal(app)
+	if err != nil {
+		return Receipt{}, fmt.Errorf("platform: submit: encode application: %w", err)
+	}
+	ans, err := c.roundTrip(ctx, request{
+		op:       "submit",
+		province: app.Province,
+		method:   http.MethodPost,
+		path:     []string{"api", "v1", "applications"},
+		body:     body,
+		key:      app.RequestID,
+	})
+	if err != nil {
+		return Receipt{}, err
+	}
+	var rc Receipt
+	decodeErr := json.Unmarshal(ans.env.Data, &rc)
+	if ans.status == http.StatusConflict {
+		if decodeErr == nil && rc.CaseNumber != "" {
+			rc.Duplicate = true
+		} else {
+			return Receipt{}, ans.apiError(ErrUnavailable) // the same key is still in flight
+		}
+	} else if err := ans.class(); err != nil {
+		return Receipt{}, err
+	}
+	if decodeErr != nil || rc.CaseNumber == "" {
+		return Receipt{}, fmt.Errorf("platform %s: submit: %w: answer without a case number", app.Province, ErrUnavailable)
+	}
+	if rc.RequestID == "" {
+		rc.RequestID = app.RequestID
+	}
+	if rc.RequestID != app.RequestID {
+		return Receipt{}, fmt.Errorf("platform %s: submit: %w: answer for request %q, sent %q", app.Province, ErrUnavailable, rc.RequestID, app.RequestID)
+	}
+	c.log.Debug("platform accepted application", "province", app.Province, "request_id", app.RequestID,
+		"case", rc.CaseNumber, "duplicate", rc.Duplicate)
+	return rc, nil
+}
+
+// CaseStatus asks the platform of province about a case. An unknown case
+// gives an error wrapping ErrNotFound.
+func (c *Client) CaseStatus(ctx context.Context, province, caseNumber string) (CaseStatus, error) {
+	if !validCaseNumber(caseNumber) {
+		return CaseStatus{}, fmt.Errorf("platform: case status: invalid case number %q", caseNumber)
+	}
+	ans, err := c.roundTrip(ctx, request{
+		op:       "case status",
+		province: province,
+		method:   http.MethodGet,
+		path:     []string{"api", "v1", "cases", caseNumber},
+	})
+	if err != nil {
+		return CaseStatus{}, err
+	}
+	if err := ans.class(); err != nil {
+		return CaseStatus{}, err
+	}
+	var st CaseStatus
+	if err := json.Unmarshal(ans.env.Data, &st); err != nil {
+		return CaseStatus{}, fmt.Errorf("platform %s: case status: %w: decode: %w", province, ErrUnavailable, err)
+	}
+	return st, nil
+}
+
+// Health checks that the platform of province answers. A nil error means it
+// is up.
+func (c *Client) Health(ctx context.Context, province string) error {
+	ans, err := c.roundTrip(ctx, request{
+		op:       "health",
+		province: province,
+		method:   http.MethodGet,
+		path:     []string{"api", "v1", "health"},
+	})
+	if err != nil {
+		return err
+	}
+	return ans.class()
+}
+
+// request is one call to a platform.
+type request struct {
+	op       string
+	province string
+	method   string
+	path     []string // segments below the base URL, escaped when joined
+	body     []byte   // JSON, nil for none
+	key      string   // Idempotency-Key, "" for none
+}
+
+// answer is a platform's reply to a request.
+type answer struct {
+	req    request
+	status int
+	env    Envelope
+}
+
+// roundTrip sends r and reads the answer. Transport failures and unreadable
+// answers come back as errors wrapping ErrUnavailable; classifying the
+// status is left to the caller.
+func (c *Client) roundTrip(ctx context.Context, r request) (answer, error) {
+	base, ok := c.endpoints[r.province]
+	if !ok {
+		return answer{}, fmt.Errorf("platform: %s: %w %q", r.op, ErrUnknownProvince, r.province)
+	}
+	target := base.JoinPath(r.path...)
+	var rd io.Reader
+	if r.body != nil {
+		rd = bytes.NewReader(r.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, target.String(), rd)
+	if err != nil {
+		return answer{}, fmt.Errorf("platform %s: %s: build request: %w", r.province, r.op, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	if r.body != nil {
+		req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	}
+	if r.key != "" {
+		req.Header.Set("Idempotency-Key", r.key)
+	}
+	if c.signer != nil {
+		if err := c.signer.Sign(req, r.body); err != nil {
+			return answer{}, fmt.Errorf("platform %s: %s: sign: %w", r.province, r.op, err)
+		}
+	}
+	start := time.Now()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.log.Debug("platform request failed", "province", r.province, "op", r.op, "request_id", r.key,
+			"elapsed", time.Since(start), "err", err)
+		return answer{}, fmt.Errorf("platform %s: %s: %w: %w", r.province, r.op, ErrUnavailable, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	if err != nil {
+		return answer{}, fmt.Errorf("platform %s: %s: %w: read answer: %w", r.province, r.op, ErrUnavailable, err)
+	}
+	ans := answer{req: r, status: resp.StatusCode}
+	if err := json.Unmarshal(raw, &ans.env); err != nil {
+		// Not an envelope: a proxy's error page, say. Keep the status.
+		ans.env = Envelope{Code: 0, Message: http.StatusText(resp.StatusCode)}
+		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+			return answer{}, fmt.Errorf("platform %s: %s: %w: answer is not a JSON envelope", r.province, r.op, ErrUnavailable)
+		}
+	}
+	c.log.Debug("platform answered", "province", r.province, "op", r.op, "request_id", r.key,
+		"status", resp.StatusCode, "code", ans.env.Code, "elapsed", time.Since(start))
+	return ans, nil
+}
+
+// class returns nil for a successful answer, or an *APIError of the class
+// the Envelope documentation gives.
+func (a answer) class() error {
+	s, code := a.status, a.env.Code
+	switch {
+	case s >= 200 && s < 300 && code == CodeOK:
+		return nil
+	case s >= 200 && s < 300:
+		s = code / 100 // an HTTP-200 gateway: the code carries the class
+	}
+	switch {
+	case s == http.StatusRequestTimeout, s == http.StatusConflict, s == http.StatusTooEarly, s == http.StatusTooManyRequests:
+		return a.apiError(ErrUnavailable)
+	case s == http.StatusNotFound && a.req.op == "case status":
+		return a.apiError(ErrNotFound)
+	case s >= 400 && s < 500:
+		return a.apiError(ErrRejected)
+	default:
+		return a.apiError(ErrUnavailable)
+	}
+}
+
+func (a answer) apiError(class error) *APIError {
+	return &APIError{
+		Province: a.req.province,
+		Op:       a.req.op,
+		Status:   a.status,
+		Code:     a.env.Code,
+		Message:  a.env.Message,
+		class:    class,
+	}
+}
+
+// validCaseNumber reports whether n can be a case number: 1 to 50 letters,
+// digits, '-' or '_' (GB/T 39046 办件编号 an..50).
+func validCaseNumber(n string) bool {
+	if n == "" || len(n) > 50 {
+		return false
+	}
+	for _, r := range n {
+		if !(r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// isLoopback reports whether host names this machine.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,482 @@
+package platform
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"sckiosk/kiosk/identity"
+)
+
+// chinaTime is China Standard Time (UTC+8, no daylight saving); case numbers
+// carry the platform's local date.
+var chinaTime = time.FixedZone("CST", 8*60*60)
+
+// maxApplication bounds the body of an application the simulator accepts.
+const maxApplication = 1 << 20
+
+// Sim plays a provincial platform on HTTP with the protocol described at
+// Envelope: it validates and accepts applications (201, case number
+// SC/CQ + YYYYMMDD in China time + a 6-digit daily sequence), honours the
+// idempotency key (the same request_id again: 200 with the same Receipt and
+// duplicate:true, never a second case; the same request_id for a different
+// item or applicant: 422), and answers case and health queries and a plain
+// track page (/track/{number}) for the receipt's QR code, all in memory.
+// Fault switches let tests and the kiosk's simulator panel make it fail. It
+// is an http.Handler and safe for concurrent use.
+type Sim struct {
+	province string
+	prefix   string
+	log      *slog.Logger
+	mux      *http.ServeMux
+	now      func() time.Time
+
+	mu       sync.Mutex
+	down     bool
+	delay    time.Duration
+	failLeft int
+	failCode int
+	received int
+	seq      map[string]int // YYYYMMDD -> last sequence number given
+	cases    []*simCase     // in order of creation
+	byKey    map[string]*simCase
+	byNumber map[string]*simCase
+}
+
+// simCase is one case held by the simulator.
+type simCase struct {
+	app     Application
+	receipt Receipt
+	status  CaseStatus
+}
+
+// NewSim returns a simulator of the platform of province (Sichuan gives case
+// numbers SC…, Chongqing CQ…). log may be nil.
+func NewSim(province string, log *slog.Logger) *Sim {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Sim{
+		province: province,
+		prefix:   CasePrefix(province),
+		log:      log.With("sim", "platform", "province", province),
+		now:      time.Now,
+		seq:      make(map[string]int),
+		byKey:    make(map[string]*simCase),
+		byNumber: make(map[string]*simCase),
+	}
+	s.mux = http.NewServeMux()
+	s.mux.HandleFunc("POST /api/v1/applications", s.serve(s.submit))
+	s.mux.HandleFunc("GET /api/v1/cases/{number}", s.serve(s.caseStatus))
+	s.mux.HandleFunc("GET /api/v1/health", s.serve(s.health))
+	s.mux.HandleFunc("GET /track/{number}", s.serve(s.track))
+	s.mux.HandleFunc("/", s.serve(func(*http.Request) simAnswer {
+		return simFail(http.StatusNotFound, CodeNotFound, "无此接口 / no such endpoint")
+	}))
+	return s
+}
+
+// CasePrefix returns the letters that start the case numbers of the
+// platform of province: SC for Sichuan, CQ for Chongqing, ZW otherwise.
+func CasePrefix(province string) string {
+	switch province {
+	case Sichuan:
+		return "SC"
+	case Chongqing:
+		return "CQ"
+	}
+	return "ZW"
+}
+
+// Province returns the province code the simulator plays.
+func (s *Sim) Province() string { return s.province }
+
+// SetDown makes the simulator answer 503 to every request while down is true.
+func (s *Sim) SetDown(down bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.down = down
+	s.log.Info("sim fault switch", "down", down)
+}
+
+// SetDelay makes the simulator wait d before writing each answer. The work
+// (storing a case) is done first, so an answer given up by the client while
+// it waits is a lost response: the case exists, the kiosk does not know it.
+// The wait ends early when the request's context ends.
+func (s *Sim) SetDelay(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delay = max(d, 0)
+	s.log.Info("sim fault switch", "delay", s.delay)
+}
+
+// FailNext makes the next n API requests fail with HTTP status (a 4xx or
+// 5xx; anything else means 500) before they are processed.
+func (s *Sim) FailNext(n int, status int) {
+	if status < 400 || status > 599 {
+		status = http.StatusInternalServerError
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failLeft, s.failCode = max(n, 0), status
+	s.log.Info("sim fault switch", "fail_next", s.failLeft, "status", status)
+}
+
+// Applications returns the applications the simulator holds, one per case,
+// in the order the cases were created.
+func (s *Sim) Applications() []Application {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Application, len(s.cases))
+	for i, c := range s.cases {
+		out[i] = c.app
+		out[i].Fields = maps.Clone(c.app.Fields)
+	}
+	return out
+}
+
+// Cases returns the status of every case, in the order they were created.
+func (s *Sim) Cases() []CaseStatus {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]CaseStatus, len(s.cases))
+	for i, c := range s.cases {
+		out[i] = c.status
+	}
+	return out
+}
+
+// Received returns how many application POSTs reached the simulator,
+// duplicates, failures and rejections included.
+func (s *Sim) Received() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.received
+}
+
+// SetCaseStatus moves a case to status code (StatusWaiting, StatusAccepted
+// or StatusDone), as the back office would.
+func (s *Sim) SetCaseStatus(caseNumber string, code int) error {
+	text := StatusText(code)
+	if text == "" {
+		return fmt.Errorf("platform sim: set case status: unknown status code %d", code)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.byNumber[caseNumber]
+	if !ok {
+		return fmt.Errorf("platform sim: set case status %s: %w", caseNumber, ErrNotFound)
+	}
+	c.status.Code, c.status.Status, c.status.UpdatedAt = code, text, s.now()
+	return nil
+}
+
+// ServeHTTP answers one request of the platform protocol.
+func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mux.ServeHTTP(w, r)
+}
+
+// simAnswer is an answer computed before it is written, so that the delay
+// switch can hold it back.
+type simAnswer struct {
+	status int
+	env    Envelope
+	text   string // plain-text body instead of env when not empty
+}
+
+func simOK(status int, data any) simAnswer {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return simFail(http.StatusInternalServerError, CodeInternal, "内部错误 / internal error")
+	}
+	return simAnswer{status: status, env: Envelope{Code: CodeOK, Message: "ok", Data: raw}}
+}
+
+func simFail(status, code int, message string) simAnswer {
+	return simAnswer{status: status, env: Envelope{Code: code, Message: message}}
+}
+
+// serve wraps a handler with the fault switches and the delay.
+func (s *Sim) serve(h func(*http.Request) simAnswer) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		api := strings.HasPrefix(r.URL.Path, "/api/")
+		s.mu.Lock()
+		if r.Method == http.MethodPost && r.URL.Path == "/api/v1/applications" {
+			s.received++
+		}
+		down, delay := s.down, s.delay
+		injected := 0
+		if !down && api && s.failLeft > 0 {
+			s.failLeft--
+			injected = s.failCode
+		}
+		s.mu.Unlock()
+
+		var a simAnswer
+		switch {
+		case down:
+			a = simFail(http.StatusServiceUnavailable, CodeUnavailable, "平台维护中 / platform unavailable (simulated)")
+		case injected != 0:
+			a = simFail(injected, injected*100, "模拟故障 / injected fault")
+		default:
+			a = h(r)
+		}
+		if delay > 0 {
+			t := time.NewTimer(delay)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+				s.log.Info("sim answer lost: client gone during delay", "path", r.URL.Path, "status", a.status)
+				return
+			}
+		}
+		if a.text != "" {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.WriteHeader(a.status)
+			_, _ = io.WriteString(w, a.text)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		if a.status == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", "2")
+		}
+		w.WriteHeader(a.status)
+		_ = json.NewEncoder(w).Encode(a.env)
+	}
+}
+
+// submit accepts an application.
+func (s *Sim) submit(r *http.Request) simAnswer {
+	raw, err := io.ReadAll(io.LimitReader(r.Body, maxApplication+1))
+	if err != nil {
+		return simFail(http.StatusBadRequest, CodeBadRequest, "请求读取失败 / cannot read the request body")
+	}
+	if len(raw) > maxApplication {
+		return simFail(http.StatusRequestEntityTooLarge, CodeTooLarge, "申请过大 / application too large")
+	}
+	var app Application
+	if err := json.Unmarshal(raw, &app); err != nil {
+		return simFail(http.StatusBadRequest, CodeBadRequest, "申请不是有效的JSON / body is not a valid JSON application")
+	}
+	if a, bad := s.validate(r, app); bad {
+		s.log.Info("sim rejected application", "request_id", app.RequestID, "item", app.ItemCode, "reason", a.env.Message)
+		return a
+	}
+
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, seen := s.byKey[app.RequestID]; seen {
+		if c.app.ItemCode != app.ItemCode || c.app.Applicant.Number != app.Applicant.Number {
+			return simFail(http.StatusUnprocessableEntity, CodeKeyReused,
+				"幂等键已用于另一申请 / idempotency key already used for a different application")
+		}
+		rc := c.receipt
+		rc.Duplicate = true
+		s.log.Info("sim duplicate application", "request_id", app.RequestID, "case", rc.CaseNumber)
+		return simOK(http.StatusOK, rc)
+	}
+	day := now.In(chinaTime).Format("20060102")
+	n := s.seq[day] + 1
+	if n > 999999 {
+		return simFail(http.StatusServiceUnavailable, CodeUnavailable, "今日办件编号已用尽 / case numbers for today exhausted")
+	}
+	s.seq[day] = n
+	number := fmt.Sprintf("%s%s%06d", s.prefix, day, n)
+	c := &simCase{
+		app: app,
+		receipt: Receipt{
+			RequestID:  app.RequestID,
+			CaseNumber: number,
+			Status:     StatusText(StatusAccepted),
+			AcceptedAt: now,
+			TrackURL:   trackURL(r, number),
+		},
+		status: CaseStatus{
+			CaseNumber: number,
+			ItemCode:   app.ItemCode,
+			ItemName:   app.ItemName,
+			Code:       StatusAccepted,
+			Status:     StatusText(StatusAccepted),
+			AcceptedAt: now,
+			UpdatedAt:  now,
+		},
+	}
+	s.cases = append(s.cases, c)
+	s.byKey[app.RequestID] = c
+	s.byNumber[number] = c
+	s.log.Info("sim accepted application", "request_id", app.RequestID, "case", number, "item", app.ItemCode,
+		"applicant", identity.MaskNumber(app.Applicant.Number))
+	return simOK(http.StatusCreated, c.receipt)
+}
+
+// validate checks the required data items of app; bad is true when the
+// answer a must be sent instead of accepting.
+func (s *Sim) validate(r *http.Request, app Application) (a simAnswer, bad bool) {
+	missing := func(msg string) (simAnswer, bool) {
+		return simFail(http.StatusBadRequest, CodeMissingField, msg), true
+	}
+	switch key := r.Header.Get("Idempotency-Key"); {
+	case strings.TrimSpace(app.RequestID) == "":
+		return missing("缺少申请流水号 / missing request_id")
+	case key != "" && key != app.RequestID:
+		return missing("幂等键与申请流水号不一致 / Idempotency-Key does not match request_id")
+	case strings.TrimSpace(app.ItemCode) == "":
+		return missing("缺少事项实施编码 / missing item_code")
+	case utf8.RuneCountInString(app.Applicant.Number) != 18:
+		return missing("申请人证件号码应为18位 / applicant id_number must have 18 characters")
+	case strings.TrimSpace(app.Applicant.Name) == "":
+		return missing("缺少申请人姓名 / missing applicant name")
+	case app.Province != s.province:
+		return simFail(http.StatusBadRequest, CodeWrongProvince,
+			fmt.Sprintf("申请不属于本平台（%s） / application for province %q sent to platform %s", s.province, app.Province, s.province)), true
+	}
+	return simAnswer{}, false
+}
+
+// trackURL is where the receipt's QR code points: this simulator's own
+// track page.
+func trackURL(r *http.Request, number string) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + "/track/" + number
+}
+
+func (s *Sim) caseStatus(r *http.Request) simAnswer {
+	st, found := s.lookup(r.PathValue("number"))
+	if !found {
+		return simFail(http.StatusNotFound, CodeNotFound, "未找到该办件 / case not found")
+	}
+	return simOK(http.StatusOK, st)
+}
+
+func (s *Sim) health(*http.Request) simAnswer {
+	name := "一体化政务服务平台（模拟）"
+	switch s.province {
+	case Sichuan:
+		name = "四川省一体化政务服务平台（模拟）"
+	case Chongqing:
+		name = "重庆市渝快办平台（模拟）"
+	}
+	return simOK(http.StatusOK, Health{Province: s.province, Name: name, Time: s.now()})
+}
+
+// track is the page a citizen's phone opens from the receipt's QR code. It
+// shows no personal data.
+func (s *Sim) track(r *http.Request) simAnswer {
+	st, found := s.lookup(r.PathValue("number"))
+	if !found {
+		return simAnswer{status: http.StatusNotFound, text: "未找到该办件 / case not found\n"}
+	}
+	return simAnswer{status: http.StatusOK, text: fmt.Sprintf("办件编号 %s\n事项 %s\n状态 %s\n受理时间 %s\n",
+		st.CaseNumber, st.ItemName, st.Status, st.AcceptedAt.In(chinaTime).Format("2006-01-02 15:04"))}
+}
+
+func (s *Sim) lookup(number string) (CaseStatus, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, found := s.byNumber[number]
+	if !found {
+		return CaseStatus{}, false
+	}
+	return c.status, true
+}
+
+// SimServer is a Sim serving HTTP on a TCP listener.
+type SimServer struct {
+	srv    *http.Server
+	ln     net.Listener
+	cancel context.CancelFunc
+	done   chan struct{}
+	err    error // set before done is closed
+}
+
+// Start serves the simulator on addr ("127.0.0.1:0" picks a free port) until
+// Shutdown or Close.
+func (s *Sim) Start(addr string) (*SimServer, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("platform sim: listen %s: %w", addr, err)
+	}
+	base, cancel := context.WithCancel(context.Background())
+	ss := &SimServer{
+		ln:     ln,
+		cancel: cancel,
+		done:   make(chan struct{}),
+		srv: &http.Server{
+			Handler:           s,
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       30 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			BaseContext:       func(net.Listener) context.Context { return base },
+			ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		},
+	}
+	go func() {
+		err := ss.srv.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		ss.err = err
+		close(ss.done)
+	}()
+	s.log.Info("sim listening", "url", ss.URL())
+	return ss, nil
+}
+
+// URL returns the base URL of the server, e.g. "http://127.0.0.1:8451".
+func (ss *SimServer) URL() string { return "http://" + ss.ln.Addr().String() }
+
+// Addr returns the address the server listens on.
+func (ss *SimServer) Addr() net.Addr { return ss.ln.Addr() }
+
+// Done is closed when the server has stopped serving.
+func (ss *SimServer) Done() <-chan struct{} { return ss.done }
+
+// Err returns why the server stopped, nil after Shutdown or Close. It is
+// meaningful once Done is closed.
+func (ss *SimServer) Err() error {
+	select {
+	case <-ss.done:
+		return ss.err
+	default:
+		return nil
+	}
+}
+
+// Shutdown stops accepting connections, abandons answers held back by the
+// delay switch and waits for the others until ctx ends, then closes what
+// remains.
+func (ss *SimServer) Shutdown(ctx context.Context) error {
+	ss.cancel()
+	err := ss.srv.Shutdown(ctx)
+	if err != nil {
+		err = errors.Join(err, ss.srv.Close())
+		return fmt.Errorf("platform sim: shutdown: %w", err)
+	}
+	<-ss.done
+	return nil
+}
+
+// Close stops the server at once.
+func (ss *SimServer) Close() error {
+	ss.cancel()
+	if err := ss.srv.Close(); err != nil {
+		return fmt.Errorf("platform sim: close: %w", err)
+	}
+	<-ss.done
+	return nil
+}

@@ -1,0 +1,265 @@
+package ui_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"sckiosk/devices/idcard"
+	"sckiosk/devices/printer"
+	"sckiosk/kiosk/catalog"
+	"sckiosk/kiosk/profile"
+	"sckiosk/kiosk/session"
+	"sckiosk/kiosk/simrig"
+	"sckiosk/kiosk/wire"
+	"sckiosk/ui"
+)
+
+// harness is a whole kiosk on simulated devices, with the test goroutine
+// acting as Fyne's UI goroutine: states are queued and shown by pump.
+type harness struct {
+	t      *testing.T
+	rig    *simrig.Rig
+	kiosk  *wire.Kiosk
+	screen *ui.Kiosk
+	mu     sync.Mutex
+	latest session.State
+	logs   *syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	test.NewTempApp(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(io.MultiWriter(logs), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	rig, err := simrig.Start(ctx, filepath.Join(t.TempDir(), "dev"), printer.Paper80, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prof := rig.Profile(profile.Default())
+	prof.DataDir = t.TempDir()
+	k, err := wire.Build(prof, catalog.Builtin(), log, wire.Options{Tick: 200 * time.Millisecond, PollInterval: 30 * time.Millisecond, SubmitWait: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { k.Run(ctx); close(done) }()
+	h := &harness{t: t, rig: rig, kiosk: k, logs: logs}
+	h.screen = ui.NewKiosk(k.Runtime.Send)
+	test.NewWindow(h.screen.Content()).Resize(ui.Portrait)
+	k.Runtime.Subscribe(func(s session.State) { h.mu.Lock(); h.latest = s; h.mu.Unlock() })
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		rig.Close()
+	})
+	return h
+}
+
+// waitFor pumps states to the screen until cond holds.
+func (h *harness) waitFor(what string, cond func(session.State) bool) session.State {
+	h.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		h.mu.Lock()
+		s := h.latest
+		h.mu.Unlock()
+		h.screen.Show(s)
+		if cond(s) {
+			return s
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("timed out waiting for %s; screen %v, notice %q", what, s.Screen, s.Notice)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (h *harness) onScreen(sc session.Screen) session.State {
+	h.t.Helper()
+	return h.waitFor(sc.String(), func(s session.State) bool { return s.Screen == sc })
+}
+
+// tap finds the button or check labelled label on the screen and taps it.
+func (h *harness) tap(label string) {
+	h.t.Helper()
+	var found fyne.Tappable
+	walk(h.screen.Content(), func(o fyne.CanvasObject) {
+		switch w := o.(type) {
+		case *widget.Button:
+			if w.Text == label && found == nil {
+				found = w
+			}
+		case *widget.Check:
+			if strings.HasPrefix(w.Text, label) && found == nil {
+				found = w
+			}
+		}
+	})
+	if found == nil {
+		h.t.Fatalf("no %q on screen %v", label, h.screen.Current().Screen)
+	}
+	test.Tap(found)
+}
+
+// texts returns every string visible on the screen.
+func (h *harness) texts() string {
+	var b strings.Builder
+	walk(h.screen.Content(), func(o fyne.CanvasObject) {
+		switch w := o.(type) {
+		case *canvas.Text:
+			b.WriteString(w.Text + "\n")
+		case *widget.Label:
+			b.WriteString(w.Text + "\n")
+		case *widget.Button:
+			b.WriteString(w.Text + "\n")
+		case *widget.Check:
+			b.WriteString(w.Text + "\n")
+		}
+	})
+	return b.String()
+}
+
+func walk(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
+	if o == nil || !o.Visible() {
+		return
+	}
+	f(o)
+	switch c := o.(type) {
+	case *fyne.Container:
+		for _, child := range c.Objects {
+			walk(child, f)
+		}
+	case fyne.Widget:
+		if _, ok := o.(*widget.Button); ok {
+			return
+		}
+		r := test.WidgetRenderer(c)
+		for _, child := range r.Objects() {
+			walk(child, f)
+		}
+	}
+}
+
+func devicesOnline(s session.State) bool {
+	return s.DeviceUsable("idcard") && s.DeviceUsable("printer") && s.DeviceUsable("scanner")
+}
+
+// A citizen places a card, picks an item, fills the form and confirms: the
+// platform gets exactly one application with the right fields, the printer
+// a receipt with the case number, and after the visit nothing personal is
+// left in the core or on the screen.
+func TestCitizenVisitEndToEnd(t *testing.T) {
+	h := newHarness(t)
+	h.waitFor("devices online", devicesOnline)
+	card := idcard.SampleCard()
+
+	h.tap("开始办理")
+	h.onScreen(session.Identifying)
+	if err := h.rig.PlaceCard(); err != nil {
+		t.Fatal(err)
+	}
+	h.onScreen(session.ChooseItem)
+	if !strings.Contains(h.texts(), "您好，张*") {
+		t.Fatalf("no masked greeting on screen:\n%s", h.texts())
+	}
+	h.tap("居住证签注")
+	h.onScreen(session.ItemGuide)
+	h.tap("开始填写")
+	h.onScreen(session.Form)
+	for _, d := range "13812345678" {
+		h.tap(string(d))
+	}
+	h.waitFor("phone typed", func(s session.State) bool { return s.Values["phone"] == "13812345678" })
+	h.tap("就业")
+	h.waitFor("reason chosen", func(s session.State) bool { return s.Values["reason"] == "就业" })
+	h.tap("下一步")
+	h.onScreen(session.Review)
+	h.tap("□ 我已阅读并同意")
+	h.waitFor("consent", func(s session.State) bool { return s.Consent })
+	h.tap("确认提交")
+	s := h.onScreen(session.Done)
+	if s.Result.Queued || s.Result.CaseNumber == "" {
+		t.Fatalf("result = %+v, want a case number from the platform", s.Result)
+	}
+
+	apps := h.rig.Platform["51"].Applications()
+	if len(apps) != 1 {
+		t.Fatalf("platform received %d applications, want 1", len(apps))
+	}
+	a := apps[0]
+	if a.ItemCode != "11510100MB0000001K3510100001001" || a.Applicant.Number != card.Number || a.Applicant.Name != card.Name ||
+		a.Applicant.Phone != "13812345678" || a.Fields["reason"] != "就业" || a.AcceptDivision != "510107" || a.RequestID == "" {
+		t.Fatalf("application = %+v", a)
+	}
+	if n := len(h.rig.Platform["50"].Applications()); n != 0 {
+		t.Fatalf("Chongqing received %d applications", n)
+	}
+
+	s = h.waitFor("printed", func(s session.State) bool { return s.Result.Printed || s.Result.PrintNotice != "" })
+	if s.Result.PrintNotice != "" {
+		t.Fatalf("print failed: %s", s.Result.PrintNotice)
+	}
+	var rc printer.Receipt
+	h.waitFor("receipt cut", func(session.State) bool { rc = h.rig.LastReceipt(); return rc.Raw != nil })
+	if !strings.Contains(rc.Text, s.Result.CaseNumber) {
+		t.Fatalf("receipt lacks case number %s:\n%s", s.Result.CaseNumber, rc.Text)
+	}
+	if len(rc.QR) == 0 || rc.QR[0] != s.Result.TrackCode {
+		t.Fatalf("receipt QR %v, want %q", rc.QR, s.Result.TrackCode)
+	}
+	if strings.Contains(rc.Text, card.Number) || strings.Contains(rc.Text, card.Name) {
+		t.Fatalf("receipt carries unmasked identity:\n%s", rc.Text)
+	}
+
+	caseNumber := s.Result.CaseNumber
+	h.tap("完成")
+	s = h.onScreen(session.Idle)
+	if s.Person != nil || s.Values != nil || s.Item != nil || s.Result != (session.Result{}) {
+		t.Fatalf("core keeps visit data after the visit: %+v", s)
+	}
+	screenText := h.texts()
+	for _, secret := range []string{card.Name, card.Number, card.Address, "13812345678", "*"} {
+		if strings.Contains(screenText, secret) {
+			t.Fatalf("screen shows %q after the visit:\n%s", secret, screenText)
+		}
+	}
+	logs := h.logs.String()
+	for _, secret := range []string{card.Name, card.Number, card.Address, "13812345678"} {
+		if strings.Contains(logs, secret) {
+			t.Fatalf("log carries %q", secret)
+		}
+	}
+	// The outbox has delivered and purged the personal payload.
+	entries, err := h.kiosk.Outbox.List(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].HasPayload || entries[0].CaseNumber != caseNumber {
+		t.Fatalf("outbox entries = %+v, want one sent entry for %s without payload", entries, caseNumber)
+	}
+}
