@@ -134,4 +134,3 @@ func loadProfile(o options) (profile.Profile, error) {
 	}
 	return p, nil
 }
-
