@@ -62,7 +62,7 @@ func newHarness(t *testing.T) *harness {
 	}
 	prof := rig.Profile(profile.Default())
 	prof.DataDir = t.TempDir()
-	k, err := wire.Build(prof, catalog.Builtin(), log, wire.Options{Tick: 200 * time.Millisecond, PollInterval: 30 * time.Millisecond, SubmitWait: 10 * time.Second})
+	k, err := wire.Build(prof, catalog.Builtin(), log, wire.Options{Tick: 200 * time.Millisecond, PollInterval: 30 * time.Millisecond, SubmitWait: 3 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,5 +261,127 @@ func TestCitizenVisitEndToEnd(t *testing.T) {
 	}
 	if len(entries) != 1 || entries[0].HasPayload || entries[0].CaseNumber != caseNumber {
 		t.Fatalf("outbox entries = %+v, want one sent entry for %s without payload", entries, caseNumber)
+	}
+}
+
+// fillAndConfirm walks from the item list to the confirmed application for
+// 居住证签注.
+func (h *harness) fillAndConfirm() {
+	h.t.Helper()
+	h.tap("居住证签注")
+	h.onScreen(session.ItemGuide)
+	h.tap("开始填写")
+	h.onScreen(session.Form)
+	for _, d := range "13812345678" {
+		h.tap(string(d))
+	}
+	h.tap("居住")
+	h.waitFor("form filled", func(s session.State) bool { return s.Values["phone"] == "13812345678" && s.Values["reason"] == "居住" })
+	h.tap("下一步")
+	h.onScreen(session.Review)
+	h.tap("□ 我已阅读并同意")
+	h.waitFor("consent", func(s session.State) bool { return s.Consent })
+	h.tap("确认提交")
+}
+
+func TestAppCodeIdentifies(t *testing.T) {
+	h := newHarness(t)
+	h.waitFor("devices online", devicesOnline)
+	h.tap("开始办理")
+	h.onScreen(session.Identifying)
+	if err := h.rig.ShowCode("forged"); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("forged code refused", func(s session.State) bool {
+		return s.Screen == session.Identifying && strings.Contains(s.Notice, "二维码无效")
+	})
+	if !strings.Contains(h.texts(), "二维码无效") {
+		t.Fatalf("refusal not on screen:\n%s", h.texts())
+	}
+	if err := h.rig.ShowCode("app"); err != nil {
+		t.Fatal(err)
+	}
+	s := h.onScreen(session.ChooseItem)
+	if s.Person == nil || s.Person.Name != simrig.SampleAppIdentity().Name {
+		t.Fatalf("person = %+v", s.Person)
+	}
+	h.fillAndConfirm()
+	h.onScreen(session.Done)
+	apps := h.rig.Platform["51"].Applications()
+	if len(apps) != 1 || apps[0].Applicant.Number != simrig.SampleAppIdentity().Number {
+		t.Fatalf("applications = %+v", apps)
+	}
+}
+
+// With the network cut, the citizen still gets a receipt saying the
+// application is queued; when the network returns the outbox delivers it
+// exactly once.
+func TestNetworkCutQueuesAndDeliversOnce(t *testing.T) {
+	h := newHarness(t)
+	h.waitFor("devices online", devicesOnline)
+	h.rig.SetNetworkDown(true)
+	h.tap("开始办理")
+	h.rig.PlaceCard()
+	h.onScreen(session.ChooseItem)
+	h.fillAndConfirm()
+	s := h.waitFor("queued receipt", func(s session.State) bool { return s.Screen == session.Done })
+	if !s.Result.Queued || !strings.HasPrefix(s.Result.CaseNumber, "Q-") {
+		t.Fatalf("result = %+v, want a queued local reference", s.Result)
+	}
+	if !strings.Contains(h.texts(), "申请已受理") {
+		t.Fatalf("screen does not say the application is kept:\n%s", h.texts())
+	}
+	var rc printer.Receipt
+	h.waitFor("receipt cut", func(session.State) bool { rc = h.rig.LastReceipt(); return rc.Raw != nil })
+	if !strings.Contains(rc.Text, s.Result.CaseNumber) || !strings.Contains(rc.Text, "待上报") {
+		t.Fatalf("queued receipt:\n%s", rc.Text)
+	}
+	h.tap("完成")
+	h.onScreen(session.Idle)
+	if n := len(h.rig.Platform["51"].Applications()); n != 0 {
+		t.Fatalf("platform got %d applications through a cut network", n)
+	}
+
+	h.rig.SetNetworkDown(false)
+	h.kiosk.Outbox.Kick()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		pending, sent, _, err := h.kiosk.Outbox.Stats(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pending == 0 && sent == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("outbox not delivered: pending %d sent %d", pending, sent)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := len(h.rig.Platform["51"].Applications()); n != 1 {
+		t.Fatalf("platform holds %d applications, want exactly 1", n)
+	}
+}
+
+// A printer out of paper prints nothing — no bytes left in it for the next
+// citizen — and the citizen is shown the receipt's QR code and the cause.
+func TestPaperOutShowsQROnScreen(t *testing.T) {
+	h := newHarness(t)
+	h.waitFor("devices online", devicesOnline)
+	h.rig.SetPaperOut(true)
+	h.tap("开始办理")
+	h.rig.PlaceCard()
+	h.onScreen(session.ChooseItem)
+	h.fillAndConfirm()
+	s := h.waitFor("print refused", func(s session.State) bool { return s.Screen == session.Done && s.Result.PrintNotice != "" })
+	if !strings.Contains(s.Result.PrintNotice, "打印机缺纸") {
+		t.Fatalf("print notice %q", s.Result.PrintNotice)
+	}
+	if !strings.Contains(h.texts(), "打印机缺纸") {
+		t.Fatalf("cause not on screen:\n%s", h.texts())
+	}
+	st := h.rig.Printer.Stats()
+	if st.Receipts != 0 || st.DroppedBytes != 0 {
+		t.Fatalf("printer received a job while out of paper: %+v", st)
 	}
 }

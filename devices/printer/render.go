@@ -469,9 +469,7 @@ func (rd *renderer) glyph(r rune, w, h int, ascii bool) (*image.Alpha, error) {
 // render draws items on a white strip of paper dots wide.
 func (rd *renderer) render(dots int, items []item, height int) (*image.Gray, error) {
 	img := image.NewGray(image.Rect(0, 0, dots, height+2*pageMargin))
-	for i := range img.Pix {
-		img.Pix[i] = 0xFF
-	}
+	fillWhite(img.Pix)
 	for _, it := range items {
 		y := it.y + pageMargin
 		switch it.kind {
@@ -566,15 +564,24 @@ func RenderPNG(raw []byte, p Paper) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// fillWhite sets every byte of pix to 0xFF.
+func fillWhite(pix []byte) {
+	if len(pix) == 0 {
+		return
+	}
+	pix[0] = 0xFF
+	for n := 1; n < len(pix); n *= 2 {
+		copy(pix[n:], pix[:n])
+	}
+}
+
 // decodeQR reads a QR code in img with gozxing, adding a white quiet zone
 // first (printers print symbols without one).
 func decodeQR(img image.Image) (string, error) {
 	b := img.Bounds()
 	const quiet = 16
 	padded := image.NewGray(image.Rect(0, 0, b.Dx()+2*quiet, b.Dy()+2*quiet))
-	for i := range padded.Pix {
-		padded.Pix[i] = 0xFF
-	}
+	fillWhite(padded.Pix)
 	draw.Draw(padded, b.Sub(b.Min).Add(image.Pt(quiet, quiet)), img, b.Min, draw.Src)
 	bmp, err := gozxing.NewBinaryBitmapFromImage(padded)
 	if err != nil {

@@ -117,12 +117,17 @@ func NewSim(rw io.ReadWriter, opts SimOptions, log *slog.Logger) (*Sim, error) {
 	if opts.CommandTimeout <= 0 {
 		opts.CommandTimeout = 2 * time.Second
 	}
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	rd, err := newRenderer()
 	if err != nil {
 		return nil, err
+	}
+	return newSim(rw, opts, log, rd), nil
+}
+
+// newSim builds a Sim around an existing renderer; opts must be valid.
+func newSim(rw io.ReadWriter, opts SimOptions, log *slog.Logger, rd *renderer) *Sim {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
 	}
 	return &Sim{
 		rw:        rw,
@@ -133,7 +138,7 @@ func NewSim(rw io.ReadWriter, opts SimOptions, log *slog.Logger) (*Sim, error) {
 		parser:    newParser(!opts.SingleByteAtPowerOn),
 		page:      newPage(opts.Paper),
 		rend:      rd,
-	}, nil
+	}
 }
 
 // SetPaper sets the roll sensor.

@@ -3,13 +3,16 @@ package printer
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"image"
 	"image/png"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/makiuchi-d/gozxing"
 	zxqr "github.com/makiuchi-d/gozxing/qrcode"
@@ -395,8 +398,20 @@ func FuzzSimStream(f *testing.F) {
 	f.Add(unhex(f, "1D 38 4C FF FF FF FF"), 4)
 	f.Add(unhex(f, "10 04 01 10 04 04 10 14 08 01 02 03 04 05 06 07"), 1)
 	f.Add(unhex(f, "81 30 81 30 FE 39 FE 39 1C 2E 81 1B 40 95 32"), 5)
+	rd, err := newRenderer() // shared: the fuzz function runs sequentially in each worker
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, data []byte, split int) {
-		s, l := newTestSim(t, SimOptions{Keep: 4})
+		// A hang is a failure too: dump the stacks and crash.
+		wd := time.AfterFunc(10*time.Second, func() {
+			buf := make([]byte, 1<<20)
+			os.Stderr.Write(buf[:runtime.Stack(buf, true)])
+			panic(fmt.Sprintf("sim stuck on a %d-byte input", len(data)))
+		})
+		defer wd.Stop()
+		l := &line{}
+		s := newSim(l, SimOptions{Paper: Paper58, Keep: 4, CommandTimeout: time.Second}, nil, rd)
 		if split < 0 || split > len(data) {
 			split = len(data) / 2
 		}

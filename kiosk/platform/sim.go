@@ -2,6 +2,7 @@ package platform
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -51,6 +52,8 @@ type Sim struct {
 	cases    []*simCase     // in order of creation
 	byKey    map[string]*simCase
 	byNumber map[string]*simCase
+	codes    map[string]issuedCode // app codes issued, by token
+	codeKey  [32]byte              // MAC key of the app codes
 }
 
 // simCase is one case held by the simulator.
@@ -75,7 +78,9 @@ func NewSim(province string, log *slog.Logger) *Sim {
 		byKey:    make(map[string]*simCase),
 		byNumber: make(map[string]*simCase),
 	}
+	_, _ = rand.Read(s.codeKey[:])
 	s.mux = http.NewServeMux()
+	s.mux.HandleFunc("POST /api/v1/codes/verify", s.serve(s.verifyCode))
 	s.mux.HandleFunc("POST /api/v1/applications", s.serve(s.submit))
 	s.mux.HandleFunc("GET /api/v1/cases/{number}", s.serve(s.caseStatus))
 	s.mux.HandleFunc("GET /api/v1/health", s.serve(s.health))

@@ -186,20 +186,6 @@ func (r *Rig) SetPaperOut(out bool) {
 // SetNetworkDown cuts or restores the network to both platforms.
 func (r *Rig) SetNetworkDown(down bool) { r.netDown.Store(down) }
 
-// ShowCode presents a code to the scanner: "app" is a 天府通办 code for the
-// sample citizen, "forged" the same code with a broken signature; anything
-// else is sent as it is.
-func (r *Rig) ShowCode(kind string) error {
-	code := kind
-	switch kind {
-	case "app":
-		code = SampleAppCode
-	case "forged":
-		code = ForgedAppCode
-	}
-	return r.Scanner.Show(code)
-}
-
 // Close stops every simulator and removes the links.
 func (r *Rig) Close() {
 	r.cancel()

@@ -100,10 +100,7 @@ func Build(prof profile.Profile, cat catalog.Catalog, log *slog.Logger, opts Opt
 	if k.Printer != nil {
 		pr = printerAdapter{k.Printer}
 	}
-	var verifier runtime.Verifier
-	if v, ok := any(client).(runtime.Verifier); ok {
-		verifier = v
-	}
+	verifier := codeVerifier{client}
 	k.Runtime = runtime.New(session.New(cfg, cat, opts.Now()), runtime.Options{
 		Printer: pr, Queue: ob, Verifier: verifier, SubmitWait: opts.SubmitWait, Tick: opts.Tick, Now: opts.Now, Log: log,
 	})
@@ -216,3 +213,18 @@ type noticeError struct {
 func (e noticeError) Error() string  { return e.err.Error() }
 func (e noticeError) Unwrap() error  { return e.err }
 func (e noticeError) Notice() string { return e.notice }
+
+// codeVerifier asks the platform who an app code belongs to.
+type codeVerifier struct{ c *platform.Client }
+
+func (v codeVerifier) Verify(ctx context.Context, code string) (identity.Person, error) {
+	id, err := v.c.VerifyCode(ctx, code)
+	if err != nil {
+		var ce *platform.CodeError
+		if errors.As(err, &ce) {
+			return identity.Person{}, noticeError{err: err, notice: ce.Notice}
+		}
+		return identity.Person{}, noticeError{err: err, notice: "暂时无法核验二维码，请使用身份证或稍后再试"}
+	}
+	return identity.Person{Source: identity.SourceQR, Name: id.Name, Number: id.Number}, nil
+}
