@@ -168,8 +168,8 @@ func (d *Driver) Status() device.Status {
 	return d.status
 }
 
-// PrinterStatus returns the last DLE EOT status read, and whether the
-// printer has answered since the session began.
+// PrinterStatus returns the last DLE EOT status the printer answered in
+// this session (the zero Status, which is not ready, before any answer).
 func (d *Driver) PrinterStatus() Status {
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -20,7 +20,11 @@ import (
 	"sckiosk/kiosk/receipt"
 )
 
-var sampleOut = flag.String("out", "", "TestRenderSample writes the sample receipt PNG here")
+var (
+	sampleOut    = flag.String("out", "", "TestRenderSample writes the sample receipt PNG here")
+	samplePaper  = flag.Int("paper", 58, "TestRenderSample paper width in mm (58 or 80)")
+	sampleRaster = flag.Bool("raster", false, "TestRenderSample sends the QR as a raster image")
+)
 
 // line is a fake wire for a Sim driven through consume: it records the
 // sim's replies and never yields input.
@@ -327,16 +331,20 @@ func TestRender(t *testing.T) {
 
 // TestRenderSample writes the sample receipt for a person to look at:
 //
-//	go test ./devices/printer -run TestRenderSample -args -out /tmp/receipt.png
+//	go test ./devices/printer -run TestRenderSample -args -out /tmp/receipt.png [-paper 80] [-raster]
 func TestRenderSample(t *testing.T) {
 	if *sampleOut == "" {
 		t.Skip("no -out given")
 	}
-	job, err := EncodeReceipt(sampleCase(), EncodeOptions{})
+	opt := EncodeOptions{Paper: Paper(*samplePaper)}
+	if *sampleRaster {
+		opt.QRMode = QRRaster
+	}
+	job, err := EncodeReceipt(sampleCase(), opt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := RenderPNG(job, Paper58)
+	b, err := RenderPNG(job, opt.Paper)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,106 @@
+// Command kioskctl is the technician's tool: run device simulators on
+// pseudo-terminals, read a card, print a test receipt, check a profile and
+// inspect or retry the outbox. Every command prints masked personal data
+// only. Bad input gets one line on stderr and exit code 2.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+)
+
+// errUsage marks a command-line mistake: exit code 2.
+var errUsage = errors.New("usage")
+
+type command struct {
+	summary string
+	run     func(ctx context.Context, args []string, out io.Writer, log *slog.Logger) error
+}
+
+var commands = map[string]command{
+	"sim":        {"sim idcard|printer|scanner [flags]   run a device simulator on a pty", cmdSim},
+	"read-card":  {"read-card --port PATH [--baud N]     read one ID card (masked)", cmdReadCard},
+	"print-test": {"print-test --port PATH [--paper 58|80] print a test receipt", cmdPrintTest},
+	"outbox":     {"outbox list|stats|retry ID --db PATH  inspect or requeue applications", cmdOutbox},
+	"profile":    {"profile check FILE...                  validate hall profiles", cmdProfile},
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	c, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "kioskctl: unknown command %q (kioskctl help lists them)\n", args[0])
+		return 2
+	}
+	err := c.run(ctx, args[1:], stdout, log)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errUsage):
+		fmt.Fprintln(stderr, "kioskctl:", err)
+		return 2
+	default:
+		fmt.Fprintln(stderr, "kioskctl:", err)
+		return 1
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: kioskctl COMMAND [flags]")
+	var names []string
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintln(w, "  "+commands[n].summary)
+	}
+}
+
+// flags parses args with a flag set that reports mistakes as errUsage.
+func flags(name string, args []string, define func(fs *flag.FlagSet)) (*flag.FlagSet, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	define(fs)
+	if err := fs.Parse(args); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", errUsage, name, err)
+	}
+	return fs, nil
+}
+
+func usageErr(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, a...))
+}
+
+func needPort(port string) error {
+	if port == "" {
+		return usageErr("--port is required")
+	}
+	if _, err := os.Stat(port); err != nil {
+		return usageErr("port %s does not exist", port)
+	}
+	return nil
+}
+
