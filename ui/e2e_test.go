@@ -276,7 +276,9 @@ func (h *harness) fillAndConfirm() {
 		h.tap(string(d))
 	}
 	h.tap("居住")
-	h.waitFor("form filled", func(s session.State) bool { return s.Values["phone"] == "13812345678" && s.Values["reason"] == "居住" })
+	h.waitFor("form filled", func(s session.State) bool {
+		return s.Values["phone"] == "13812345678" && s.Values["reason"] == "居住"
+	})
 	h.tap("下一步")
 	h.onScreen(session.Review)
 	h.tap("□ 我已阅读并同意")

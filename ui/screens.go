@@ -151,10 +151,17 @@ func chooseScreen(s session.State, send func(session.Event)) fyne.CanvasObject {
 		}
 		list.Add(tall(bigButton(label, false, func() { send(session.ChooseItemEvent{Code: code}) }), touch))
 	}
-	nav := container.NewGridWithColumns(3,
-		tall(bigButton("上一页", false, func() { send(session.PageTo{Page: s.Page - 1}) }), touch),
+	prev := bigButton("上一页", false, func() { send(session.PageTo{Page: s.Page - 1}) })
+	next := bigButton("下一页", false, func() { send(session.PageTo{Page: s.Page + 1}) })
+	if s.Page <= 0 {
+		prev.Disable()
+	}
+	if s.Page >= pages-1 {
+		next.Disable()
+	}
+	nav := container.NewGridWithColumns(3, tall(prev, touch),
 		container.NewCenter(text(fmt.Sprintf("第 %d / %d 页", s.Page+1, max(pages, 1)), 34, false, grey)),
-		tall(bigButton("下一页", false, func() { send(session.PageTo{Page: s.Page + 1}) }), touch))
+		tall(next, touch))
 	top := container.NewVBox(heading("请选择办理事项"), text(greeting(s.Person), 34, false, grey))
 	bottom := container.NewVBox(nav, tall(bigButton("退出", false, func() { send(session.Cancel{}) }), touch))
 	return container.NewBorder(top, bottom, nil, nil, list)
@@ -198,15 +205,10 @@ func formScreen(s session.State, send func(session.Event)) fyne.CanvasObject {
 			fields.Add(row)
 		default:
 			key := f.Key
-			shown := v
 			if s.Focus == f.Key {
-				shown += "▏"
 				focused = &s.Item.Fields[i]
 			}
-			if v == "" && s.Focus != f.Key {
-				shown = "点击此处输入"
-			}
-			fields.Add(tall(bigButton(shown, s.Focus == f.Key, func() { send(session.FocusField{Key: key}) }), touch))
+			fields.Add(inputBox(v, s.Focus == f.Key, func() { send(session.FocusField{Key: key}) }))
 		}
 		if msg := s.FieldError[f.Key]; msg != "" {
 			fields.Add(text(msg, 30, true, red))
@@ -320,4 +322,23 @@ func qrImage(content string, size float32) fyne.CanvasObject {
 	c.ScaleMode = canvas.ImageScalePixels
 	c.SetMinSize(fyne.NewSize(size, size))
 	return c
+}
+
+// inputBox shows a field's value as a white input box; a tap gives it the
+// keypad. The caret marks the focused box.
+func inputBox(value string, focused bool, tap func()) fyne.CanvasObject {
+	border := canvas.NewRectangle(color.White)
+	border.StrokeWidth, border.CornerRadius = 3, 10
+	border.StrokeColor = grey
+	shown := value
+	if focused {
+		border.StrokeColor, border.StrokeWidth = blue, 5
+		shown += "▏"
+	} else if value == "" {
+		shown = "点击此处输入"
+	}
+	b := widget.NewButton(shown, tap)
+	b.Importance = widget.LowImportance
+	b.Alignment = widget.ButtonAlignLeading
+	return tall(container.NewStack(border, b), touch)
 }

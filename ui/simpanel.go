@@ -47,11 +47,11 @@ func NewSimPanel(ctrl SimControls) *SimPanel {
 			p.status.SetText(what)
 		}
 	}
-	paper := widget.NewCheck("打印机缺纸", func(b bool) {
+	paper := toggle("打印机缺纸", "打印机装纸", func(b bool) {
 		ctrl.SetPaperOut(b)
 		p.status.SetText(map[bool]string{true: "打印机已缺纸", false: "已装纸"}[b])
 	})
-	net := widget.NewCheck("断开网络", func(b bool) {
+	net := toggle("断开网络", "恢复网络", func(b bool) {
 		ctrl.SetNetworkDown(b)
 		p.status.SetText(map[bool]string{true: "平台网络已断开", false: "平台网络已恢复"}[b])
 	})
@@ -77,4 +77,24 @@ func (p *SimPanel) ShowReceipt(img image.Image) {
 	p.receipt.Image = img
 	p.receipt.Refresh()
 	p.status.SetText("打印机输出了一张回执")
+}
+
+// toggle is a button that switches between two actions, showing the one a
+// tap will do next.
+func toggle(onLabel, offLabel string, f func(on bool)) *widget.Button {
+	on := false
+	var b *widget.Button
+	b = widget.NewButton(onLabel, func() {
+		on = !on
+		f(on)
+		if on {
+			b.SetText(offLabel)
+			b.Importance = widget.WarningImportance
+		} else {
+			b.SetText(onLabel)
+			b.Importance = widget.MediumImportance
+		}
+		b.Refresh()
+	})
+	return b
 }

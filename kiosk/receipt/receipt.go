@@ -8,6 +8,10 @@ import (
 	"time"
 )
 
+// ChinaTime is the time zone printed on receipts (UTC+8, no daylight
+// saving), whatever zone the kiosk's system clock is set to.
+var ChinaTime = time.FixedZone("CST", 8*60*60)
+
 // Kind is the kind of a block.
 type Kind int
 
@@ -64,7 +68,7 @@ func New(c Case) Document {
 		{Kind: Row, Label: "状态", Text: status},
 		{Kind: Row, Label: "申请人", Text: c.ApplicantMasked},
 		{Kind: Row, Label: "证件号码", Text: c.NumberMasked},
-		{Kind: Row, Label: "申请时间", Text: c.Submitted.Format("2006-01-02 15:04")},
+		{Kind: Row, Label: "申请时间", Text: c.Submitted.In(ChinaTime).Format("2006-01-02 15:04")},
 	}
 	if c.Due != "" {
 		blocks = append(blocks, Block{Kind: Row, Label: "办结时限", Text: c.Due})

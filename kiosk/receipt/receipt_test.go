@@ -33,3 +33,10 @@ func TestNewCarriesCaseNumberAndQR(t *testing.T) {
 		}
 	}
 }
+
+func TestTimeIsChinaTime(t *testing.T) {
+	d := New(Case{Submitted: time.Date(2026, 11, 25, 21, 53, 0, 0, time.UTC)})
+	if got := d.Find("申请时间"); got != "2026-11-26 05:53" {
+		t.Fatalf("申请时间 = %q, want China time", got)
+	}
+}

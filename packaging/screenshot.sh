@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Starts bin/kiosk --sim under Xvfb, walks a citizen's visit with xdotool
+# (card, item, phone, consent, submit) and saves the real window as
+# docs/screenshot.png (idle screen) and docs/screenshot-done.png (receipt).
+# Needs: xvfb xdotool imagemagick (apt-get install -y xvfb xdotool imagemagick).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+for t in Xvfb xdotool import; do command -v $t >/dev/null || { echo "screenshot: $t missing (apt-get install -y xvfb xdotool imagemagick)"; exit 2; }; done
+export DISPLAY=:97
+Xvfb $DISPLAY -screen 0 1720x1760x24 >/dev/null 2>&1 & xvfb=$!
+trap 'kill $kiosk $xvfb 2>/dev/null || true' EXIT
+sleep 1
+./bin/kiosk --sim --scale 0.9 >/tmp/kiosk-screenshot.log 2>&1 & kiosk=$!
+sleep 6
+panel=$(xdotool search --name "模拟器控制面板" | head -1)
+xdotool windowmove "$panel" 990 0
+sleep 1
+import -window root docs/screenshot.png
+# Coordinates are of the 0.9-scaled 1080x1920 design (972x1728 pixels).
+click() { xdotool mousemove "$1" "$2" click 1; sleep "${3:-0.6}"; }
+click 485 1160            # 开始办理
+click 1315 144 1.5        # panel: 放置身份证
+click 485 290             # first item: 居住证签注
+click 720 1597            # 开始填写
+for k in "172 1190" "798 1190" "485 1391" "172 1190" "485 1190" "798 1190" "172 1290" "485 1290" "798 1290" "172 1391" "485 1391"; do
+  click $k 0.25           # 13812345678 on the keypad
+done
+click 485 660             # 签注事由: 就业
+click 720 1597            # 下一步
+click 485 825             # 我已阅读并同意
+click 720 1597 3          # 确认提交
+import -window root docs/screenshot-done.png
+echo "screenshot: docs/screenshot.png docs/screenshot-done.png"
