@@ -103,4 +103,3 @@ func needPort(port string) error {
 	}
 	return nil
 }
-
