@@ -15,7 +15,7 @@ run: deps-check build
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
 	  echo "make run: no display (DISPLAY is not set)."; \
 	  echo "  On a desktop, run it from a terminal inside the session."; \
-	  echo "  Without one: xvfb-run -s '-screen 0 1920x1080x24' make run"; \
+	  echo "  Without one: apt-get install -y xvfb && xvfb-run -s '-screen 0 1920x1080x24' make run"; \
 	  exit 1; fi
 	./$(BIN)/kiosk --sim
 

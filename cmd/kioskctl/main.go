@@ -26,11 +26,11 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"sim":        {"sim idcard|printer|scanner [flags]   run a device simulator on a pty", cmdSim},
-	"read-card":  {"read-card --port PATH [--baud N]     read one ID card (masked)", cmdReadCard},
-	"print-test": {"print-test --port PATH [--paper 58|80] print a test receipt", cmdPrintTest},
-	"outbox":     {"outbox list|stats|retry ID --db PATH  inspect or requeue applications", cmdOutbox},
-	"profile":    {"profile check FILE...                  validate hall profiles", cmdProfile},
+	"sim":     {"sim idcard|printer|scanner [flags]      run a device simulator on a pty", cmdSim},
+	"idcard":  {"idcard read --port PATH [--baud N]      read one ID card (masked)", cmdIDCard},
+	"printer": {"printer test --port PATH [--paper 58|80] print a test receipt", cmdPrinter},
+	"outbox":  {"outbox list|stats|retry ID --db PATH    inspect or requeue applications", cmdOutbox},
+	"profile": {"profile check FILE...                    validate hall profiles", cmdProfile},
 }
 
 func main() {

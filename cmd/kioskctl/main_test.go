@@ -27,10 +27,10 @@ func TestBadInputExitsTwo(t *testing.T) {
 	tests := [][]string{
 		{},
 		{"frobnicate"},
-		{"read-card"},
-		{"read-card", "--port", "/dev/does-not-exist"},
-		{"print-test", "--port", "/dev/does-not-exist"},
-		{"read-card", "--bogus"},
+		{"idcard", "read"},
+		{"idcard", "read", "--port", "/dev/does-not-exist"},
+		{"printer", "test", "--port", "/dev/does-not-exist"},
+		{"idcard", "read", "--bogus"},
 		{"sim", "toaster"},
 		{"outbox", "list", "--db", "/nonexistent/outbox.db"},
 		{"profile"},
@@ -58,7 +58,7 @@ func TestReadCardPrintsMaskedOnly(t *testing.T) {
 	if err := sim.Place(card); err != nil {
 		t.Fatal(err)
 	}
-	code, out, stderr := kioskctl(t, "read-card", "--port", p.SlavePath, "--wait", "15s")
+	code, out, stderr := kioskctl(t, "idcard", "read", "--port", p.SlavePath, "--timeout", "15s")
 	if code != 0 {
 		t.Fatalf("exit %d: %s %s", code, out, stderr)
 	}
@@ -82,7 +82,7 @@ func TestPrintTest(t *testing.T) {
 	defer p.Close()
 	got := make(chan printer.Receipt, 1)
 	sim.OnReceipt(func(r printer.Receipt) { got <- r })
-	code, out, stderr := kioskctl(t, "print-test", "--port", p.SlavePath)
+	code, out, stderr := kioskctl(t, "printer", "test", "--port", p.SlavePath)
 	if code != 0 {
 		t.Fatalf("exit %d: %s %s", code, out, stderr)
 	}
