@@ -17,13 +17,16 @@ import (
 
 // Profile is the effective configuration of one kiosk.
 type Profile struct {
-	KioskID      string    `yaml:"kiosk_id"`
-	HallName     string    `yaml:"hall_name"`
-	DivisionCode string    `yaml:"division_code"` // GB/T 2260, six digits, 51xxxx or 50xxxx
-	DataDir      string    `yaml:"data_dir"`
-	Platform     Platforms `yaml:"platform"`
-	Devices      Devices   `yaml:"devices"`
-	UI           UI        `yaml:"ui"`
+	KioskID      string `yaml:"kiosk_id"`
+	HallName     string `yaml:"hall_name"`
+	DivisionCode string `yaml:"division_code"` // GB/T 2260, six digits, 51xxxx or 50xxxx
+	DataDir      string `yaml:"data_dir"`
+	// AllowExpiredID lets a citizen apply with an expired ID card; by
+	// default the kiosk refuses it with 证件已过期.
+	AllowExpiredID bool      `yaml:"allow_expired_id"`
+	Platform       Platforms `yaml:"platform"`
+	Devices        Devices   `yaml:"devices"`
+	UI             UI        `yaml:"ui"`
 }
 
 // Platforms are the provincial platforms' endpoints, by province.

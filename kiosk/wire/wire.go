@@ -93,6 +93,7 @@ func Build(prof profile.Profile, cat catalog.Catalog, log *slog.Logger, opts Opt
 	}
 	cfg := session.DefaultConfig()
 	cfg.KioskID, cfg.Hall, cfg.Division = prof.KioskID, prof.HallName, prof.DivisionCode
+	cfg.AllowExpired = prof.AllowExpiredID
 	if prof.UI.IdleTimeout > 0 {
 		cfg.Timeouts[session.ChooseItem] = prof.UI.IdleTimeout
 	}
@@ -182,16 +183,6 @@ func forwardCodes(ctx context.Context, events <-chan scanner.Event, rt *runtime.
 			}
 			rt.Send(session.CodeScanned{Text: ev.Text})
 		}
-	}
-}
-
-// Person turns a card as read into the session's identity. The photo
-// bytes are shared, so the core's wipe zeroes the driver's copy too.
-func Person(c idcard.Card) identity.Person {
-	return identity.Person{
-		Source: identity.SourceIDCard, Name: c.Name, Sex: c.Sex, Nation: c.Nation, Birth: c.Birth,
-		Address: c.Address, Number: c.Number, Authority: c.Authority, ValidFrom: c.ValidFrom, ValidTo: c.ValidTo,
-		Photo: c.Photo,
 	}
 }
 
