@@ -24,6 +24,10 @@ var (
 // Kiosk is the citizen-facing window's content: it projects session states
 // and sends taps back as events.
 type Kiosk struct {
+	// Landscape lays screens out for a 1920×1080 screen (keypad beside
+	// the form, items in two columns); set it before the first Show.
+	Landscape bool
+
 	send    func(session.Event)
 	root    *fyne.Container
 	body    *fyne.Container
@@ -31,6 +35,7 @@ type Kiosk struct {
 	barText *canvas.Text
 	lastRev int
 	shown   bool
+	elder   bool
 	current session.State
 }
 
@@ -55,8 +60,12 @@ func (k *Kiosk) Content() fyne.CanvasObject { return k.root }
 // Show renders s. It must run on Fyne's goroutine (wrap it in fyne.Do).
 // Only the countdown is refreshed when nothing but the clock changed.
 func (k *Kiosk) Show(s session.State) {
+	if s.Elder != k.elder {
+		k.elder = s.Elder
+		applyElder(s.Elder)
+	}
 	if !k.shown || s.Rev != k.lastRev {
-		k.body.Objects = []fyne.CanvasObject{screen(s, k.send)}
+		k.body.Objects = []fyne.CanvasObject{screen(s, k.send, k.Landscape)}
 		k.body.Refresh()
 		k.lastRev, k.shown = s.Rev, true
 	}
@@ -68,6 +77,19 @@ func (k *Kiosk) Show(s session.State) {
 	} else {
 		k.bar.Hide()
 	}
+}
+
+// applyElder switches the app's theme to elder-mode type sizes and back.
+func applyElder(on bool) {
+	app := fyne.CurrentApp()
+	if app == nil {
+		return
+	}
+	t := NewTheme()
+	if on {
+		t.Scale = ElderScale
+	}
+	app.Settings().SetTheme(t)
 }
 
 // Current is the state last shown.

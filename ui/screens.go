@@ -30,36 +30,67 @@ var (
 
 const touch = 110 // height of the main touch targets
 
+// view builds one screen from a state; k scales canvas text in elder mode
+// (widgets scale through the theme).
+type view struct {
+	s         session.State
+	send      func(session.Event)
+	k         float32
+	landscape bool
+}
+
+// ElderScale is how much larger type is in elder mode.
+const ElderScale = 1.4
+
+func (v view) text(str string, size float32, bold bool, c color.Color) *canvas.Text {
+	return text(str, size*v.k, bold, c)
+}
+
 // screen builds the whole screen for s.
-func screen(s session.State, send func(session.Event)) fyne.CanvasObject {
+func screen(s session.State, send func(session.Event), landscape bool) fyne.CanvasObject {
+	v := view{s: s, send: send, k: 1, landscape: landscape}
+	if s.Elder {
+		v.k = ElderScale
+	}
+	return v.screen()
+}
+
+func (v view) screen() fyne.CanvasObject {
+	s, send := v.s, v.send
 	var body fyne.CanvasObject
 	switch s.Screen {
 	case session.Idle:
-		body = idleScreen(s, send)
+		body = v.idleScreen()
 	case session.Identifying:
-		body = identifyingScreen(s, send)
+		body = v.identifyingScreen()
 	case session.ChooseItem:
-		body = chooseScreen(s, send)
+		body = v.chooseScreen()
 	case session.ItemGuide:
-		body = guideScreen(s, send)
+		body = v.guideScreen()
 	case session.Form:
-		body = formScreen(s, send)
+		body = v.formScreen()
 	case session.Review:
-		body = reviewScreen(s, send)
+		body = v.reviewScreen()
 	case session.Submitting:
-		body = message("正在提交，请稍候…", "申请已安全保存，请勿离开", nil)
+		body = v.message("正在提交，请稍候…", "申请已安全保存，请勿离开", nil)
 	case session.Done:
-		body = doneScreen(s, send)
+		body = v.doneScreen()
 	case session.Failed:
-		body = message("办理未完成", s.Problem, bigButton("返回首页", true, func() { send(session.Cancel{}) }))
+		body = v.message("办理未完成", s.Problem, bigButton("返回首页", true, func() { send(session.Cancel{}) }))
 	}
-	header := container.NewStack(canvas.NewRectangle(blue), container.NewPadded(container.NewHBox(
-		text("四川政务服务 · 自助终端", 36, true, color.White), layout.NewSpacer(),
-		text(s.Config.Hall, 26, false, color.White))))
-	return container.NewBorder(header, footer(s), nil, nil, container.NewPadded(body))
+	elder := "长辈模式"
+	if s.Elder {
+		elder = "标准模式"
+	}
+	toggle := bigButton(elder, false, func() { send(session.ToggleElder{}) })
+	title := container.NewVBox(v.text("四川政务服务 · 自助终端", 36, true, color.White), v.text(s.Config.Hall, 24, false, color.White))
+	header := container.NewStack(canvas.NewRectangle(blue), container.NewPadded(
+		container.NewBorder(nil, nil, nil, container.NewCenter(tall(toggle, 90)), title)))
+	return container.NewBorder(header, v.footer(), nil, nil, container.NewPadded(body))
 }
 
-func footer(s session.State) fyne.CanvasObject {
+func (v view) footer() fyne.CanvasObject {
+	s := v.s
 	var parts []string
 	for _, name := range []string{"idcard", "scanner", "printer"} {
 		st, ok := s.Devices[name]
@@ -75,10 +106,10 @@ func footer(s session.State) fyne.CanvasObject {
 			parts = append(parts, label+"：暂停服务")
 		}
 	}
-	return container.NewPadded(text(strings.Join(parts, "    ")+"    终端 "+s.Config.KioskID, 22, false, grey))
+	return container.NewPadded(v.text(strings.Join(parts, "    ")+"    终端 "+s.Config.KioskID, 22, false, grey))
 }
 
-func heading(s string) fyne.CanvasObject { return text(s, 56, true, blue) }
+func (v view) heading(s string) fyne.CanvasObject { return v.text(s, 56, true, blue) }
 
 func notice(s string) fyne.CanvasObject {
 	if s == "" {
@@ -91,8 +122,8 @@ func notice(s string) fyne.CanvasObject {
 	return t
 }
 
-func message(title, detail string, action fyne.CanvasObject) fyne.CanvasObject {
-	items := []fyne.CanvasObject{layout.NewSpacer(), container.NewCenter(heading(title)), para(detail)}
+func (v view) message(title, detail string, action fyne.CanvasObject) fyne.CanvasObject {
+	items := []fyne.CanvasObject{layout.NewSpacer(), container.NewCenter(v.heading(title)), para(detail)}
 	if action != nil {
 		items = append(items, tall(action, touch))
 	}
@@ -100,26 +131,28 @@ func message(title, detail string, action fyne.CanvasObject) fyne.CanvasObject {
 	return container.NewVBox(items...)
 }
 
-func idleScreen(s session.State, send func(session.Event)) fyne.CanvasObject {
+func (v view) idleScreen() fyne.CanvasObject {
+	s, send := v.s, v.send
 	scan := "请将身份证放在读卡区"
 	if s.DeviceUsable("scanner") {
 		scan += "，或出示天府通办二维码"
 	}
 	return container.NewVBox(
 		layout.NewSpacer(),
-		container.NewCenter(text("欢迎使用", 72, true, blue)),
-		container.NewCenter(text("政务服务自助终端", 72, true, blue)),
-		container.NewCenter(text("一证一照一码 · 川渝通办", 40, false, grey)),
+		container.NewCenter(v.text("欢迎使用", 72, true, blue)),
+		container.NewCenter(v.text("政务服务自助终端", 72, true, blue)),
+		container.NewCenter(v.text("一证一照一码 · 川渝通办", 40, false, grey)),
 		layout.NewSpacer(),
 		tall(bigButton("开始办理", true, func() { send(session.Start{}) }), 160),
-		container.NewCenter(text(scan, 34, false, grey)),
+		container.NewCenter(v.text(scan, 34, false, grey)),
 		layout.NewSpacer(),
 	)
 }
 
-func identifyingScreen(s session.State, send func(session.Event)) fyne.CanvasObject {
+func (v view) identifyingScreen() fyne.CanvasObject {
+	s, send := v.s, v.send
 	lines := []fyne.CanvasObject{
-		heading("请验证身份"),
+		v.heading("请验证身份"),
 		para("请将第二代居民身份证平放在下方读卡区，读卡时请勿移动。"),
 	}
 	if s.DeviceUsable("scanner") {
@@ -140,9 +173,13 @@ func greeting(p *identity.Person) string {
 	return "您好，" + identity.MaskName(p.Name)
 }
 
-func chooseScreen(s session.State, send func(session.Event)) fyne.CanvasObject {
+func (v view) chooseScreen() fyne.CanvasObject {
+	s, send := v.s, v.send
 	items, pages := s.Catalog.Page(s.Page, s.Config.PageSize)
 	list := container.NewVBox()
+	if v.landscape {
+		list = container.NewGridWithColumns(2)
+	}
 	for _, it := range items {
 		code := it.Code
 		label := it.Name
@@ -160,17 +197,18 @@ func chooseScreen(s session.State, send func(session.Event)) fyne.CanvasObject {
 		next.Disable()
 	}
 	nav := container.NewGridWithColumns(3, tall(prev, touch),
-		container.NewCenter(text(fmt.Sprintf("第 %d / %d 页", s.Page+1, max(pages, 1)), 34, false, grey)),
+		container.NewCenter(v.text(fmt.Sprintf("第 %d / %d 页", s.Page+1, max(pages, 1)), 34, false, grey)),
 		tall(next, touch))
-	top := container.NewVBox(heading("请选择办理事项"), text(greeting(s.Person), 34, false, grey))
+	top := container.NewVBox(v.heading("请选择办理事项"), v.text(greeting(s.Person), 34, false, grey))
 	bottom := container.NewVBox(nav, tall(bigButton("退出", false, func() { send(session.Cancel{}) }), touch))
 	return container.NewBorder(top, bottom, nil, nil, list)
 }
 
-func guideScreen(s session.State, send func(session.Event)) fyne.CanvasObject {
+func (v view) guideScreen() fyne.CanvasObject {
+	s, send := v.s, v.send
 	it := s.Item
 	rows := container.NewVBox(
-		heading(it.Name),
+		v.heading(it.Name),
 		para("办理部门："+it.Department),
 		para("办理条件："+it.Conditions),
 		para("所需材料："+strings.Join(it.Materials, "、")),
@@ -183,23 +221,24 @@ func guideScreen(s session.State, send func(session.Event)) fyne.CanvasObject {
 	return container.NewBorder(nil, buttons, nil, nil, rows)
 }
 
-func formScreen(s session.State, send func(session.Event)) fyne.CanvasObject {
-	fields := container.NewVBox(heading(s.Item.Name))
+func (v view) formScreen() fyne.CanvasObject {
+	s, send := v.s, v.send
+	fields := container.NewVBox(v.heading(s.Item.Name))
 	var focused *catalog.Field
 	for i, f := range s.Item.Fields {
-		v := s.Values[f.Key]
-		fields.Add(text(f.Label+fieldMark(f), 30, true, grey))
+		val := s.Values[f.Key]
+		fields.Add(v.text(f.Label+fieldMark(f), 30, true, grey))
 		switch {
 		case f.ReadOnly:
 			if f.Prefill == catalog.FromNumber {
-				v = identity.MaskNumber(v)
+				val = identity.MaskNumber(val)
 			}
-			fields.Add(text(v+"（来自身份证）", 36, false, color.Black))
+			fields.Add(v.text(val+"（来自身份证）", 36, false, color.Black))
 		case f.Kind == catalog.Choice:
 			row := container.NewGridWithColumns(len(f.Options))
 			for _, o := range f.Options {
 				key, opt := f.Key, o
-				b := bigButton(o, v == o, func() { send(session.SetField{Key: key, Value: opt}) })
+				b := bigButton(o, val == o, func() { send(session.SetField{Key: key, Value: opt}) })
 				row.Add(tall(b, touch))
 			}
 			fields.Add(row)
@@ -208,21 +247,24 @@ func formScreen(s session.State, send func(session.Event)) fyne.CanvasObject {
 			if s.Focus == f.Key {
 				focused = &s.Item.Fields[i]
 			}
-			fields.Add(inputBox(v, s.Focus == f.Key, func() { send(session.FocusField{Key: key}) }))
+			fields.Add(inputBox(val, s.Focus == f.Key, func() { send(session.FocusField{Key: key}) }))
 		}
 		if msg := s.FieldError[f.Key]; msg != "" {
-			fields.Add(text(msg, 30, true, red))
+			fields.Add(v.text(msg, 30, true, red))
 		}
 	}
 	fields.Add(notice(s.Notice))
-	bottom := container.NewVBox()
-	if focused != nil {
-		bottom.Add(keypad(send))
-	}
-	bottom.Add(container.NewGridWithColumns(2,
+	buttons := container.NewGridWithColumns(2,
 		tall(bigButton("上一步", false, func() { send(session.Back{}) }), touch),
-		tall(bigButton("下一步", true, func() { send(session.Proceed{}) }), touch)))
-	return container.NewBorder(nil, bottom, nil, nil, fields)
+		tall(bigButton("下一步", true, func() { send(session.Proceed{}) }), touch))
+	if focused == nil {
+		return container.NewBorder(nil, buttons, nil, nil, fields)
+	}
+	if v.landscape { // the keypad beside the form never covers a field
+		pad := container.NewGridWrap(fyne.NewSize(720, 440), v.keypad())
+		return container.NewBorder(nil, buttons, nil, container.NewVBox(layout.NewSpacer(), pad), fields)
+	}
+	return container.NewBorder(nil, container.NewVBox(v.keypad(), buttons), nil, nil, fields)
 }
 
 func fieldMark(f catalog.Field) string {
@@ -233,7 +275,8 @@ func fieldMark(f catalog.Field) string {
 }
 
 // keypad is the on-screen digit pad for phone numbers and other digits.
-func keypad(send func(session.Event)) fyne.CanvasObject {
+func (v view) keypad() fyne.CanvasObject {
+	send := v.send
 	grid := container.NewGridWithColumns(3)
 	for _, r := range "123456789" {
 		r := r
@@ -249,18 +292,19 @@ func keypad(send func(session.Event)) fyne.CanvasObject {
 	return grid
 }
 
-func reviewScreen(s session.State, send func(session.Event)) fyne.CanvasObject {
-	rows := container.NewVBox(heading("请核对信息"), para("事项："+s.Item.Name))
+func (v view) reviewScreen() fyne.CanvasObject {
+	s, send := v.s, v.send
+	rows := container.NewVBox(v.heading("请核对信息"), para("事项："+s.Item.Name))
 	for _, f := range s.Item.Fields {
-		v := s.Values[f.Key]
+		val := s.Values[f.Key]
 		switch f.Kind {
 		case catalog.Phone:
-			v = identity.MaskPhone(v)
+			val = identity.MaskPhone(val)
 		}
 		if f.Prefill == catalog.FromNumber {
-			v = identity.MaskNumber(v)
+			val = identity.MaskNumber(val)
 		}
-		rows.Add(para(f.Label + "：" + v))
+		rows.Add(para(f.Label + "：" + val))
 	}
 	rows.Add(para("本机仅为办理本事项向政务服务平台提交以上信息，办理结束后立即从本机清除。"))
 	label := "□ 我已阅读并同意"
@@ -275,7 +319,8 @@ func reviewScreen(s session.State, send func(session.Event)) fyne.CanvasObject {
 	return container.NewBorder(nil, buttons, nil, nil, rows)
 }
 
-func doneScreen(s session.State, send func(session.Event)) fyne.CanvasObject {
+func (v view) doneScreen() fyne.CanvasObject {
+	s, send := v.s, v.send
 	r := s.Result
 	title := "提交成功"
 	status := "您的申请已提交至政务服务平台。"
@@ -292,19 +337,27 @@ func doneScreen(s session.State, send func(session.Event)) fyne.CanvasObject {
 		printing, printColor = r.PrintNotice, red
 	}
 	items := []fyne.CanvasObject{
-		container.NewCenter(text(title, 64, true, green)),
+		container.NewCenter(v.text(title, 64, true, green)),
 		para(status),
-		container.NewCenter(text("办件编号", 32, false, grey)),
-		container.NewCenter(text(r.CaseNumber, 52, true, color.Black)),
+		container.NewCenter(v.text("办件编号", 32, false, grey)),
+		container.NewCenter(v.text(r.CaseNumber, 52, true, color.Black)),
 	}
+	var qr fyne.CanvasObject
 	if r.TrackCode != "" {
 		if img := qrImage(r.TrackCode, 420); img != nil {
-			items = append(items, container.NewCenter(img), container.NewCenter(text("扫码查询办理进度", 30, false, grey)))
+			qr = container.NewVBox(container.NewCenter(img), container.NewCenter(v.text("扫码查询办理进度", 30, false, grey)))
 		}
 	}
-	items = append(items, container.NewCenter(text(printing, 36, true, printColor)),
-		container.NewCenter(text("请取回您的身份证", 36, true, blue)))
-	return container.NewBorder(nil, tall(bigButton("完成", true, func() { send(session.Cancel{}) }), touch), nil, nil, container.NewVBox(items...))
+	finish := tall(bigButton("完成", true, func() { send(session.Cancel{}) }), touch)
+	after := []fyne.CanvasObject{container.NewCenter(v.text(printing, 36, true, printColor)),
+		container.NewCenter(v.text("请取回您的身份证", 36, true, blue))}
+	if v.landscape && qr != nil { // the QR beside the text
+		return container.NewBorder(nil, finish, nil, container.NewCenter(qr), container.NewVBox(append(items, after...)...))
+	}
+	if qr != nil {
+		items = append(items, qr)
+	}
+	return container.NewBorder(nil, finish, nil, nil, container.NewVBox(append(items, after...)...))
 }
 
 // qrImage draws content as a QR code of side size.

@@ -17,7 +17,7 @@ import (
 // type and high contrast on a light background.
 type Theme struct {
 	font fyne.Resource
-	// Scale multiplies every text size (elder mode uses 1.25).
+	// Scale multiplies every text size (elder mode uses ElderScale).
 	Scale float32
 }
 

@@ -24,6 +24,7 @@ import (
 	"sckiosk/kiosk/profile"
 	"sckiosk/kiosk/session"
 	"sckiosk/kiosk/simrig"
+	"sckiosk/kiosk/speech"
 	"sckiosk/kiosk/wire"
 	"sckiosk/ui"
 )
@@ -76,7 +77,7 @@ func run(args []string, stderr io.Writer) int {
 		log.Info("simulators running", "ports", rig.Dir, "sichuan", rig.URL["51"], "chongqing", rig.URL["50"])
 	}
 
-	k, err := wire.Build(prof, catalog.Builtin(), log, wire.Options{})
+	k, err := wire.Build(prof, catalog.Builtin(), log, wire.Options{Speaker: speech.New(log)})
 	if err != nil {
 		fmt.Fprintln(stderr, "kiosk:", err)
 		return 1
@@ -92,6 +93,7 @@ func run(args []string, stderr io.Writer) int {
 	screen := ui.NewKiosk(k.Runtime.Send)
 	w.SetContent(screen.Content())
 	if prof.UI.Orientation == "landscape" {
+		screen.Landscape = true
 		w.Resize(ui.Landscape)
 	} else {
 		w.Resize(ui.Portrait)

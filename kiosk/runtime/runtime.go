@@ -19,6 +19,7 @@ import (
 	"sckiosk/kiosk/platform"
 	"sckiosk/kiosk/receipt"
 	"sckiosk/kiosk/session"
+	"sckiosk/kiosk/speech"
 )
 
 // Printer prints receipts. An error may carry a Chinese notice for the
@@ -44,7 +45,8 @@ type Verifier interface {
 type Options struct {
 	Printer  Printer
 	Queue    Queue
-	Verifier Verifier // may be nil: codes are then refused politely
+	Verifier Verifier       // may be nil: codes are then refused politely
+	Speaker  speech.Speaker // may be nil: silent
 	// SubmitWait is how long the citizen waits for the platform's case
 	// number before the receipt says the application is queued.
 	SubmitWait time.Duration
@@ -165,6 +167,10 @@ func (r *Runtime) do(ctx context.Context, e session.Effect) {
 		r.mu.Unlock()
 		for _, f := range hooks {
 			f(e.Reason)
+		}
+	case session.Speak:
+		if r.opts.Speaker != nil {
+			r.opts.Speaker.Say(e.Text)
 		}
 	case session.Submit:
 		r.async(ctx, func(ctx context.Context) session.Event { return r.submit(ctx, e.Application) })

@@ -38,6 +38,10 @@ type Print struct{ Document receipt.Document }
 // by CodeVerified or CodeRejected.
 type VerifyCode struct{ Text string }
 
+// Speak says Text aloud (elder mode, and the idle countdown). It never
+// carries personal data.
+type Speak struct{ Text string }
+
 // Log records a masked, content-free line about the visit for the audit
 // trail and the log. It never carries personal data.
 type Log struct {
@@ -50,3 +54,4 @@ func (Submit) isEffect()     {}
 func (Print) isEffect()      {}
 func (VerifyCode) isEffect() {}
 func (Log) isEffect()        {}
+func (Speak) isEffect()      {}

@@ -27,6 +27,9 @@ type Back struct{}
 // Continue is a tap on 继续办理 during the countdown.
 type Continue struct{}
 
+// ToggleElder switches elder mode (适老化) on or off for this visit.
+type ToggleElder struct{}
+
 // CardRead is an ID card read by the reader.
 type CardRead struct{ Person identity.Person }
 
@@ -101,6 +104,7 @@ func (Start) isEvent()           {}
 func (Cancel) isEvent()          {}
 func (Back) isEvent()            {}
 func (Continue) isEvent()        {}
+func (ToggleElder) isEvent()     {}
 func (CardRead) isEvent()        {}
 func (CardRemoved) isEvent()     {}
 func (ReadFailed) isEvent()      {}

@@ -40,11 +40,20 @@ func Next(s State, ev Event) (State, []Effect) {
 	switch e := ev.(type) {
 	case Tick:
 		userAction = false
+		wasCounting := s.CountingDown()
 		s.Now = e.Now
 		if !s.Deadline.IsZero() && !s.Now.Before(s.Deadline) {
 			s, eff = endVisit(s, WipeTimeout)
 		} else {
+			if !wasCounting && s.CountingDown() {
+				return s, []Effect{Speak{Text: SpeechCountdown}}
+			}
 			return s, nil // only the clock moved
+		}
+	case ToggleElder:
+		s.Elder = !s.Elder
+		if s.Elder {
+			eff = append(eff, Speak{Text: prompt(s.Screen)})
 		}
 	case Start:
 		if s.Screen == Idle {
@@ -185,6 +194,9 @@ func Next(s State, ev Event) (State, []Effect) {
 	if s.Screen != before && s.Screen != Identifying {
 		s.Notice = ""
 	}
+	if s.Screen != before && s.Elder && s.Screen != Idle {
+		eff = append(eff, Speak{Text: prompt(s.Screen)})
+	}
 	s.Rev++
 	return s, eff
 }
@@ -193,6 +205,9 @@ func (s State) deadline() (t time.Time) {
 	d := s.Config.Timeouts[s.Screen]
 	if d <= 0 || s.Screen == Idle || s.Screen == Submitting {
 		return t
+	}
+	if s.Elder {
+		d *= 2
 	}
 	return s.Now.Add(d)
 }
@@ -363,7 +378,7 @@ func endVisit(s State, reason WipeReason) (State, []Effect) {
 	if s.Person != nil {
 		s.Person.Wipe()
 	}
-	s = State{Config: s.Config, Now: s.Now, Rev: s.Rev, Catalog: s.Catalog, Devices: s.Devices, Screen: Idle}
+	s = State{Config: s.Config, Now: s.Now, Rev: s.Rev, Catalog: s.Catalog, Devices: s.Devices, Screen: Idle, Elder: s.Config.ElderDefault}
 	return s, []Effect{
 		Log{Msg: "visit ended", Attrs: []any{"reason", string(reason), "from", from.String()}},
 		Wipe{Reason: reason, From: from},
@@ -377,4 +392,33 @@ func PrinterNotice(cause string) string {
 		return NoticePrinterDown
 	}
 	return cause + noticePhotoReceipt
+}
+
+// SpeechCountdown is spoken when the countdown to the idle screen starts.
+const SpeechCountdown = "即将返回首页。如需继续办理，请点击屏幕下方的继续办理。"
+
+// prompt is what elder mode says on entering a screen. Prompts never
+// carry personal data.
+func prompt(sc Screen) string {
+	switch sc {
+	case Idle:
+		return "欢迎使用政务服务自助终端。请点击开始办理。"
+	case Identifying:
+		return "请将身份证平放在读卡区，或出示天府通办二维码。"
+	case ChooseItem:
+		return "请选择您要办理的事项。"
+	case ItemGuide:
+		return "请阅读办理须知，然后点击开始填写。"
+	case Form:
+		return "请填写信息。联系电话请用屏幕下方的数字键输入。"
+	case Review:
+		return "请核对信息，勾选同意后点击确认提交。"
+	case Submitting:
+		return "正在提交，请稍候。"
+	case Done:
+		return "办理完成。请取走回执和您的身份证。"
+	case Failed:
+		return "办理没有完成，请按屏幕提示操作，或联系工作人员。"
+	}
+	return ""
 }

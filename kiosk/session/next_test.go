@@ -2,6 +2,7 @@ package session
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -316,5 +317,54 @@ func TestLogsCarryNoPersonalData(t *testing.T) {
 				t.Fatalf("log %q carries %q", l.Msg, s)
 			}
 		}
+	}
+}
+
+func TestElderMode(t *testing.T) {
+	s, eff := run(t, idle(), Start{}, ToggleElder{})
+	if !s.Elder {
+		t.Fatal("elder mode not on")
+	}
+	if sp := effectsOf[Speak](eff); len(sp) != 1 || sp[0].Text != prompt(Identifying) {
+		t.Fatalf("speech on toggle: %v", sp)
+	}
+	if got, want := s.Remaining(), 2*s.Config.Timeouts[Identifying]; got != want {
+		t.Fatalf("elder timeout %v, want %v", got, want)
+	}
+	s, eff = Next(s, CardRead{Person: samplePerson()})
+	if sp := effectsOf[Speak](eff); len(sp) != 1 || sp[0].Text != prompt(ChooseItem) {
+		t.Fatalf("speech on new screen: %v", sp)
+	}
+	for _, sp := range effectsOf[Speak](eff) {
+		if strings.Contains(sp.Text, "张") {
+			t.Fatalf("speech carries the name: %q", sp.Text)
+		}
+	}
+	s, _ = Next(s, Cancel{})
+	if s.Elder {
+		t.Fatal("elder mode outlives the visit")
+	}
+	cfg := DefaultConfig()
+	cfg.ElderDefault = true
+	if !New(cfg, catalog.Builtin(), t0).Elder {
+		t.Fatal("profile default ignored")
+	}
+}
+
+func TestCountdownIsSpokenOnce(t *testing.T) {
+	s, _ := run(t, idle(), Start{})
+	timeout := s.Config.Timeouts[Identifying]
+	var spoken int
+	for sec := time.Duration(1); sec < timeout/time.Second; sec++ {
+		var eff []Effect
+		s, eff = Next(s, Tick{Now: t0.Add(sec * time.Second)})
+		for _, sp := range effectsOf[Speak](eff) {
+			if sp.Text == SpeechCountdown {
+				spoken++
+			}
+		}
+	}
+	if spoken != 1 {
+		t.Fatalf("countdown spoken %d times, want 1", spoken)
 	}
 }

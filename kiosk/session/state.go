@@ -55,6 +55,9 @@ type Config struct {
 	// before the receipt; by default only the done screen ends early.
 	EndOnCardRemoved bool
 	PageSize         int
+	// ElderDefault starts every visit in elder mode (适老化): larger type,
+	// doubled timeouts, spoken prompts.
+	ElderDefault bool
 }
 
 // DefaultConfig returns timeouts that suit elderly citizens: long enough to
@@ -112,11 +115,15 @@ type State struct {
 	Notice  string // a short message on the current screen (读卡失败…)
 
 	Devices map[string]device.Status
+
+	// Elder is elder mode (适老化) for this visit: the screens use larger
+	// type, timeouts are doubled and every screen is spoken.
+	Elder bool
 }
 
 // New returns the idle state of a kiosk.
 func New(cfg Config, cat catalog.Catalog, now time.Time) State {
-	return State{Config: cfg, Catalog: cat, Now: now, Screen: Idle, Devices: map[string]device.Status{}}
+	return State{Config: cfg, Catalog: cat, Now: now, Screen: Idle, Devices: map[string]device.Status{}, Elder: cfg.ElderDefault}
 }
 
 // Remaining is the time left before the current screen times out.

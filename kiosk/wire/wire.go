@@ -27,6 +27,7 @@ import (
 	"sckiosk/kiosk/receipt"
 	"sckiosk/kiosk/runtime"
 	"sckiosk/kiosk/session"
+	"sckiosk/kiosk/speech"
 )
 
 // Options tune a kiosk beyond its profile (tests shorten the waits).
@@ -37,6 +38,7 @@ type Options struct {
 	PollInterval time.Duration // ID-card find polling; 0 = driver default
 	Backoff      device.Backoff
 	Outbox       outbox.Options
+	Speaker      speech.Speaker // nil = silent (tests); cmd/kiosk passes speech.New
 }
 
 // Kiosk is a built kiosk, ready to Run.
@@ -94,6 +96,7 @@ func Build(prof profile.Profile, cat catalog.Catalog, log *slog.Logger, opts Opt
 	cfg := session.DefaultConfig()
 	cfg.KioskID, cfg.Hall, cfg.Division = prof.KioskID, prof.HallName, prof.DivisionCode
 	cfg.AllowExpired = prof.AllowExpiredID
+	cfg.ElderDefault = prof.UI.ElderMode
 	if prof.UI.IdleTimeout > 0 {
 		cfg.Timeouts[session.ChooseItem] = prof.UI.IdleTimeout
 	}
@@ -103,7 +106,7 @@ func Build(prof profile.Profile, cat catalog.Catalog, log *slog.Logger, opts Opt
 	}
 	verifier := codeVerifier{client}
 	k.Runtime = runtime.New(session.New(cfg, cat, opts.Now()), runtime.Options{
-		Printer: pr, Queue: ob, Verifier: verifier, SubmitWait: opts.SubmitWait, Tick: opts.Tick, Now: opts.Now, Log: log,
+		Printer: pr, Queue: ob, Verifier: verifier, Speaker: opts.Speaker, SubmitWait: opts.SubmitWait, Tick: opts.Tick, Now: opts.Now, Log: log,
 	})
 	return k, nil
 }

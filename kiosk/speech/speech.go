@@ -1,0 +1,66 @@
+// Package speech speaks the kiosk's prompts aloud for elder mode and the
+// idle countdown. The product uses espeak-ng (Debian package espeak-ng)
+// with its Mandarin voice; a kiosk without it stays silent.
+package speech
+
+import (
+	"context"
+	"log/slog"
+	"os/exec"
+	"sync"
+	"time"
+)
+
+// Speaker says a sentence. Say must not block the caller.
+type Speaker interface {
+	Say(text string)
+}
+
+// Silent is a Speaker that says nothing.
+type Silent struct{}
+
+// Say implements Speaker.
+func (Silent) Say(string) {}
+
+// Espeak speaks through the espeak-ng command. A new sentence interrupts
+// the one being spoken, so prompts never queue up behind each other.
+type Espeak struct {
+	path  string
+	voice string
+	log   *slog.Logger
+
+	mu     sync.Mutex
+	cancel context.CancelFunc
+}
+
+// New returns an espeak-ng speaker, or Silent when espeak-ng is not
+// installed.
+func New(log *slog.Logger) Speaker {
+	path, err := exec.LookPath("espeak-ng")
+	if err != nil {
+		log.Info("speech off: espeak-ng is not installed")
+		return Silent{}
+	}
+	return &Espeak{path: path, voice: "cmn", log: log}
+}
+
+// Say implements Speaker.
+func (e *Espeak) Say(text string) {
+	if text == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	e.mu.Lock()
+	if e.cancel != nil {
+		e.cancel()
+	}
+	e.cancel = cancel
+	e.mu.Unlock()
+	cmd := exec.CommandContext(ctx, e.path, "-v", e.voice, "-s", "150", text)
+	go func() {
+		defer cancel()
+		if err := cmd.Run(); err != nil && ctx.Err() == nil {
+			e.log.Warn("speech failed", "err", err)
+		}
+	}()
+}
