@@ -131,12 +131,22 @@ func (v view) message(title, detail string, action fyne.CanvasObject) fyne.Canva
 	return container.NewVBox(items...)
 }
 
+// howToIdentify is the instruction for the identify methods that work now.
+func howToIdentify(s session.State) string {
+	card, code := s.DeviceUsable("idcard"), s.DeviceUsable("scanner")
+	switch {
+	case card && code:
+		return "请将身份证放在读卡区，或出示天府通办二维码"
+	case card:
+		return "请将身份证放在读卡区"
+	case code:
+		return "读卡器暂停服务，请出示天府通办二维码"
+	}
+	return "身份核验设备暂停服务，请联系工作人员"
+}
+
 func (v view) idleScreen() fyne.CanvasObject {
 	s, send := v.s, v.send
-	scan := "请将身份证放在读卡区"
-	if s.DeviceUsable("scanner") {
-		scan += "，或出示天府通办二维码"
-	}
 	return container.NewVBox(
 		layout.NewSpacer(),
 		container.NewCenter(v.text("欢迎使用", 72, true, blue)),
@@ -144,24 +154,31 @@ func (v view) idleScreen() fyne.CanvasObject {
 		container.NewCenter(v.text("一证一照一码 · 川渝通办", 40, false, grey)),
 		layout.NewSpacer(),
 		tall(bigButton("开始办理", true, func() { send(session.Start{}) }), 160),
-		container.NewCenter(v.text(scan, 34, false, grey)),
+		container.NewCenter(v.text(howToIdentify(s), 34, false, grey)),
 		layout.NewSpacer(),
 	)
 }
 
 func (v view) identifyingScreen() fyne.CanvasObject {
 	s, send := v.s, v.send
-	lines := []fyne.CanvasObject{
-		v.heading("请验证身份"),
-		para("请将第二代居民身份证平放在下方读卡区，读卡时请勿移动。"),
+	lines := []fyne.CanvasObject{v.heading("请验证身份")}
+	if s.DeviceUsable("idcard") {
+		lines = append(lines, para("请将第二代居民身份证平放在下方读卡区，读卡时请勿移动。"))
 	}
 	if s.DeviceUsable("scanner") {
-		lines = append(lines, para("也可打开天府通办App，出示“亮码”或电子证照二维码，对准扫码窗口。"))
+		also := "也可"
+		if !s.DeviceUsable("idcard") {
+			also = "请"
+		}
+		lines = append(lines, para(also+"打开天府通办App，出示“亮码”二维码，对准扫码窗口。"))
 	}
-	if !s.DeviceUsable("idcard") {
-		lines = append(lines, notice(session.NoticeNoReader))
+	if !s.DeviceUsable("idcard") || !s.DeviceUsable("scanner") {
+		lines = append(lines, notice(howToIdentify(s)))
 	}
-	lines = append(lines, notice(s.Notice), layout.NewSpacer(),
+	if s.Notice != session.NoticeNoReader {
+		lines = append(lines, notice(s.Notice))
+	}
+	lines = append(lines, layout.NewSpacer(),
 		tall(bigButton("返回首页", false, func() { send(session.Cancel{}) }), touch))
 	return container.NewVBox(lines...)
 }
@@ -186,7 +203,12 @@ func (v view) chooseScreen() fyne.CanvasObject {
 		if it.Province == "50" {
 			label += "（川渝通办·重庆）"
 		}
-		list.Add(tall(bigButton(label, false, func() { send(session.ChooseItemEvent{Code: code}) }), touch))
+		b := bigButton(label, false, func() { send(session.ChooseItemEvent{Code: code}) })
+		if why := s.Unavailable(it); why != "" {
+			b.SetText(it.Name + "（" + why + "）")
+			b.Disable()
+		}
+		list.Add(tall(b, touch))
 	}
 	prev := bigButton("上一页", false, func() { send(session.PageTo{Page: s.Page - 1}) })
 	next := bigButton("下一页", false, func() { send(session.PageTo{Page: s.Page + 1}) })
@@ -199,7 +221,7 @@ func (v view) chooseScreen() fyne.CanvasObject {
 	nav := container.NewGridWithColumns(3, tall(prev, touch),
 		container.NewCenter(v.text(fmt.Sprintf("第 %d / %d 页", s.Page+1, max(pages, 1)), 34, false, grey)),
 		tall(next, touch))
-	top := container.NewVBox(v.heading("请选择办理事项"), v.text(greeting(s.Person), 34, false, grey))
+	top := container.NewVBox(v.heading("请选择办理事项"), v.text(greeting(s.Person), 34, false, grey), notice(s.Notice))
 	bottom := container.NewVBox(nav, tall(bigButton("退出", false, func() { send(session.Cancel{}) }), touch))
 	return container.NewBorder(top, bottom, nil, nil, list)
 }

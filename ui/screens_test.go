@@ -53,6 +53,9 @@ func states() map[string]session.State {
 	out["failed"] = apply(submitting, session.SubmitFailed{})
 	out["countdown"] = apply(chosen, session.Tick{Now: t0.Add(85 * time.Second)})
 	out["elder_choose"] = apply(chosen, session.ToggleElder{})
+	readerDown := apply(s, session.DeviceChanged{Status: device.Status{Device: "idcard", State: device.Offline}})
+	out["identifying_reader_down"] = apply(readerDown, session.Start{})
+	out["choose_printer_down"] = apply(chosen, session.DeviceChanged{Status: device.Status{Device: "printer", State: device.Fault, Notice: "打印机缺纸"}})
 	return out
 }
 

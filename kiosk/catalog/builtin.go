@@ -33,8 +33,9 @@ func Builtin() Catalog {
 			Province: "51", Mode: "全程网办", Due: "即时办结",
 			Conditions: "在本市参加社会保险的人员。",
 			Materials:  []string{"居民身份证"},
-			Next:       "证明可凭办件编号在任一服务大厅打印。",
+			Next:       "证明随回执一并打印，也可凭办件编号在任一服务大厅打印。",
 			Fields:     with(Field{Key: "period", Label: "证明期间", Kind: Choice, Required: true, Options: []string{"近6个月", "近12个月", "全部"}}),
+			Needs:      []string{"printer"},
 		},
 		{
 			Code: "11510100MB0000004A3510100004001", Name: "不动产登记信息查询", Department: "成都市不动产登记中心",

@@ -52,6 +52,9 @@ type Item struct {
 	Due        string   `json:"due" yaml:"due"` // 承诺办结时限
 	Next       string   `json:"next" yaml:"next"`
 	Fields     []Field  `json:"fields" yaml:"fields"`
+	// Needs names the devices the item cannot be served without, e.g.
+	// "printer" for an item whose result is printed at the kiosk.
+	Needs []string `json:"needs,omitempty" yaml:"needs,omitempty"`
 }
 
 // Catalog is an ordered list of items.

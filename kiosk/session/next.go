@@ -112,6 +112,10 @@ func Next(s State, ev Event) (State, []Effect) {
 	case ChooseItemEvent:
 		if s.Screen == ChooseItem {
 			if it, ok := s.Catalog.Find(e.Code); ok {
+				if why := s.Unavailable(it); why != "" {
+					s.Notice = it.Name + "：" + why
+					break
+				}
 				s.Item, s.Screen = &it, ItemGuide
 			}
 		}

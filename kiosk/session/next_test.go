@@ -368,3 +368,17 @@ func TestCountdownIsSpokenOnce(t *testing.T) {
 		t.Fatalf("countdown spoken %d times, want 1", spoken)
 	}
 }
+
+func TestItemNeedingADeviceThatIsDown(t *testing.T) {
+	print := "11510100MB0000003D3510100003001" // 个人参保证明打印 needs the printer
+	s, _ := run(t, idle(), Start{}, CardRead{Person: samplePerson()},
+		DeviceChanged{Status: device.Status{Device: "printer", State: device.Fault}}, ChooseItemEvent{Code: print})
+	if s.Screen != ChooseItem || s.Notice != "个人参保证明打印：打印机暂停服务，暂不能办理" {
+		t.Fatalf("screen %v notice %q", s.Screen, s.Notice)
+	}
+	s, _ = Next(s, online("printer"))
+	s, _ = Next(s, ChooseItemEvent{Code: print})
+	if s.Screen != ItemGuide {
+		t.Fatalf("printer back: screen %v", s.Screen)
+	}
+}

@@ -151,3 +151,21 @@ func (s State) DeviceUsable(name string) bool {
 
 // InVisit reports whether a citizen is being served.
 func (s State) InVisit() bool { return s.Screen != Idle }
+
+// deviceNames are the citizen-facing names of devices.
+var deviceNames = map[string]string{"idcard": "读卡器", "scanner": "扫码器", "printer": "打印机", "camera": "摄像头"}
+
+// Unavailable says why item cannot be served right now (in Chinese), or
+// "" when every device it needs is usable.
+func (s State) Unavailable(it catalog.Item) string {
+	for _, d := range it.Needs {
+		if !s.DeviceUsable(d) {
+			name := deviceNames[d]
+			if name == "" {
+				name = d
+			}
+			return name + "暂停服务，暂不能办理"
+		}
+	}
+	return ""
+}
