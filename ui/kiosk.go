@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"sckiosk/kiosk/ime"
 	"sckiosk/kiosk/session"
 )
 
@@ -27,6 +28,8 @@ type Kiosk struct {
 	// Landscape lays screens out for a 1920×1080 screen (keypad beside
 	// the form, items in two columns); set it before the first Show.
 	Landscape bool
+	// Dict gives the keyboard its pinyin candidates; nil until loaded.
+	Dict *ime.Dict
 
 	send    func(session.Event)
 	root    *fyne.Container
@@ -65,7 +68,7 @@ func (k *Kiosk) Show(s session.State) {
 		applyElder(s.Elder)
 	}
 	if !k.shown || s.Rev != k.lastRev {
-		k.body.Objects = []fyne.CanvasObject{screen(s, k.send, k.Landscape)}
+		k.body.Objects = []fyne.CanvasObject{screen(s, k.send, k.Landscape, k.Dict)}
 		k.body.Refresh()
 		k.lastRev, k.shown = s.Rev, true
 	}
@@ -90,6 +93,16 @@ func applyElder(on bool) {
 		t.Scale = ElderScale
 	}
 	app.Settings().SetTheme(t)
+}
+
+// SetDict hands the keyboard its pinyin dictionary once loaded and redraws
+// the screen. It must run on Fyne's goroutine.
+func (k *Kiosk) SetDict(d *ime.Dict) {
+	k.Dict = d
+	if k.shown {
+		k.shown = false
+		k.Show(k.current)
+	}
 }
 
 // Current is the state last shown.

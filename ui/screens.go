@@ -18,6 +18,7 @@ import (
 	"sckiosk/devices/device"
 	"sckiosk/kiosk/catalog"
 	"sckiosk/kiosk/identity"
+	"sckiosk/kiosk/ime"
 	"sckiosk/kiosk/session"
 )
 
@@ -37,6 +38,7 @@ type view struct {
 	send      func(session.Event)
 	k         float32
 	landscape bool
+	dict      *ime.Dict
 }
 
 // ElderScale is how much larger type is in elder mode.
@@ -47,8 +49,8 @@ func (v view) text(str string, size float32, bold bool, c color.Color) *canvas.T
 }
 
 // screen builds the whole screen for s.
-func screen(s session.State, send func(session.Event), landscape bool) fyne.CanvasObject {
-	v := view{s: s, send: send, k: 1, landscape: landscape}
+func screen(s session.State, send func(session.Event), landscape bool, dict *ime.Dict) fyne.CanvasObject {
+	v := view{s: s, send: send, k: 1, landscape: landscape, dict: dict}
 	if s.Elder {
 		v.k = ElderScale
 	}
@@ -192,7 +194,7 @@ func greeting(p *identity.Person) string {
 
 func (v view) chooseScreen() fyne.CanvasObject {
 	s, send := v.s, v.send
-	items, pages := s.Catalog.Page(s.Page, s.Config.PageSize)
+	items, pages := s.ItemPage()
 	list := container.NewVBox()
 	if v.landscape {
 		list = container.NewGridWithColumns(2)
@@ -221,8 +223,20 @@ func (v view) chooseScreen() fyne.CanvasObject {
 	nav := container.NewGridWithColumns(3, tall(prev, touch),
 		container.NewCenter(v.text(fmt.Sprintf("第 %d / %d 页", s.Page+1, max(pages, 1)), 34, false, grey)),
 		tall(next, touch))
-	top := container.NewVBox(v.heading("请选择办理事项"), v.text(greeting(s.Person), 34, false, grey), notice(s.Notice))
-	bottom := container.NewVBox(nav, tall(bigButton("退出", false, func() { send(session.Cancel{}) }), touch))
+	searching := s.Focus == session.SearchField
+	search := hintBox(s.Query, searching, "点此输入事项名称、拼音或首字母", func() { send(session.FocusField{Key: session.SearchField}) })
+	top := container.NewVBox(v.heading("请选择办理事项"), v.text(greeting(s.Person), 34, false, grey),
+		container.NewBorder(nil, nil, v.text("搜索", 30, true, grey), nil, search), notice(s.Notice))
+	if len(items) == 0 {
+		list.Add(v.text("没有找到相关事项，请换个词试试", 32, false, grey))
+	}
+	bottom := container.NewVBox(nav)
+	if searching {
+		bottom.Add(v.keyboard(false))
+		bottom.Add(tall(bigButton("收起键盘", false, func() { send(session.FocusField{Key: ""}) }), touch))
+	} else {
+		bottom.Add(tall(bigButton("退出", false, func() { send(session.Cancel{}) }), touch))
+	}
 	return container.NewBorder(top, bottom, nil, nil, list)
 }
 
@@ -282,11 +296,12 @@ func (v view) formScreen() fyne.CanvasObject {
 	if focused == nil {
 		return container.NewBorder(nil, buttons, nil, nil, fields)
 	}
-	if v.landscape { // the keypad beside the form never covers a field
-		pad := container.NewGridWrap(fyne.NewSize(720, 440), v.keypad())
+	kb := v.keyboard(focused.Kind == catalog.Phone)
+	if v.landscape { // the keyboard beside the form never covers a field
+		pad := container.NewGridWrap(fyne.NewSize(860, 560), kb)
 		return container.NewBorder(nil, buttons, nil, container.NewVBox(layout.NewSpacer(), pad), fields)
 	}
-	return container.NewBorder(nil, container.NewVBox(v.keypad(), buttons), nil, nil, fields)
+	return container.NewBorder(nil, container.NewVBox(kb, buttons), nil, nil, fields)
 }
 
 func fieldMark(f catalog.Field) string {
@@ -294,24 +309,6 @@ func fieldMark(f catalog.Field) string {
 		return "（必填）"
 	}
 	return ""
-}
-
-// keypad is the on-screen digit pad for phone numbers and other digits.
-func (v view) keypad() fyne.CanvasObject {
-	send := v.send
-	grid := container.NewGridWithColumns(3)
-	for _, r := range "123456789" {
-		r := r
-		grid.Add(tall(bigButton(string(r), false, func() { send(session.TypeRune{R: r}) }), 100))
-	}
-	grid.Add(tall(bigButton("清空", false, func() {
-		for i := 0; i < 20; i++ {
-			send(session.Backspace{})
-		}
-	}), 100))
-	grid.Add(tall(bigButton("0", false, func() { send(session.TypeRune{R: '0'}) }), 100))
-	grid.Add(tall(bigButton("删除", false, func() { send(session.Backspace{}) }), 100))
-	return grid
 }
 
 func (v view) reviewScreen() fyne.CanvasObject {
@@ -402,6 +399,11 @@ func qrImage(content string, size float32) fyne.CanvasObject {
 // inputBox shows a field's value as a white input box; a tap gives it the
 // keypad. The caret marks the focused box.
 func inputBox(value string, focused bool, tap func()) fyne.CanvasObject {
+	return hintBox(value, focused, "点击此处输入", tap)
+}
+
+// hintBox is an inputBox with its own hint for when it is empty.
+func hintBox(value string, focused bool, hint string, tap func()) fyne.CanvasObject {
 	border := canvas.NewRectangle(color.White)
 	border.StrokeWidth, border.CornerRadius = 3, 10
 	border.StrokeColor = grey
@@ -410,7 +412,7 @@ func inputBox(value string, focused bool, tap func()) fyne.CanvasObject {
 		border.StrokeColor, border.StrokeWidth = blue, 5
 		shown += "▏"
 	} else if value == "" {
-		shown = "点击此处输入"
+		shown = hint
 	}
 	b := widget.NewButton(shown, tap)
 	b.Importance = widget.LowImportance

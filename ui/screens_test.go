@@ -53,6 +53,13 @@ func states() map[string]session.State {
 	out["failed"] = apply(submitting, session.SubmitFailed{})
 	out["countdown"] = apply(chosen, session.Tick{Now: t0.Add(85 * time.Second)})
 	out["elder_choose"] = apply(chosen, session.ToggleElder{})
+	out["search_pinyin"] = apply(chosen, session.FocusField{Key: session.SearchField},
+		session.TypeRune{R: 'g'}, session.TypeRune{R: 'j'}, session.TypeRune{R: 'j'})
+	out["search_result"] = apply(chosen, session.FocusField{Key: session.SearchField}, session.SetKeyMode{Mode: session.KeyLatin},
+		session.TypeRune{R: 'g'}, session.TypeRune{R: 'j'}, session.TypeRune{R: 'j'})
+	elderItem := "11510100MB0000006R3510100006001"
+	out["form_pinyin"] = apply(chosen, session.ChooseItemEvent{Code: elderItem}, session.Proceed{},
+		session.FocusField{Key: "mail_address"}, session.TypeRune{R: 'd'}, session.TypeRune{R: 'o'}, session.TypeRune{R: 'n'}, session.TypeRune{R: 'g'})
 	readerDown := apply(s, session.DeviceChanged{Status: device.Status{Device: "idcard", State: device.Offline}})
 	out["identifying_reader_down"] = apply(readerDown, session.Start{})
 	out["choose_printer_down"] = apply(chosen, session.DeviceChanged{Status: device.Status{Device: "printer", State: device.Fault, Notice: "打印机缺纸"}})
@@ -63,10 +70,15 @@ func states() map[string]session.State {
 // change on purpose only: a failing run writes testdata/failed/.
 func TestScreensMatchGoldens(t *testing.T) {
 	test.NewTempApp(t)
+	dict, err := LoadDict()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for name, s := range states() {
 		t.Run(name, func(t *testing.T) {
 			fyne.CurrentApp().Settings().SetTheme(NewTheme())
 			k := NewKiosk(func(session.Event) {})
+			k.Dict = dict
 			w := test.NewWindow(k.Content())
 			defer w.Close()
 			w.Resize(Portrait)

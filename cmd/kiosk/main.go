@@ -101,6 +101,14 @@ func run(args []string, stderr io.Writer) int {
 	w.SetFullScreen(opts.fullscreen)
 	w.SetMaster()
 	k.Runtime.Subscribe(func(s session.State) { fyne.Do(func() { screen.Show(s) }) })
+	go func() {
+		dict, err := ui.LoadDict()
+		if err != nil {
+			log.Error("pinyin keyboard unavailable", "err", err)
+			return
+		}
+		fyne.Do(func() { screen.SetDict(dict) })
+	}()
 
 	if rig != nil {
 		panel := ui.NewSimPanel(rig)

@@ -26,7 +26,8 @@ func Builtin() Catalog {
 			Conditions: "社会保障卡遗失或损坏的参保人员。",
 			Materials:  []string{"居民身份证"},
 			Next:       "新卡制成后将短信通知领取地点。",
-			Fields:     with(Field{Key: "reason", Label: "补领原因", Kind: Choice, Required: true, Options: []string{"遗失", "损坏", "信息变更"}}),
+			Fields: with(Field{Key: "reason", Label: "补领原因", Kind: Choice, Required: true, Options: []string{"遗失", "损坏", "信息变更"}},
+				Field{Key: "remark", Label: "备注", Kind: Text, Max: 40}),
 		},
 		{
 			Code: "11510100MB0000003D3510100003001", Name: "个人参保证明打印", Department: "成都市社会保险事业管理局",
@@ -59,7 +60,8 @@ func Builtin() Catalog {
 			Conditions: "年满60周岁的本市户籍或常住老年人。",
 			Materials:  []string{"居民身份证"},
 			Next:       "优待证制成后邮寄或到社区领取。",
-			Fields:     with(Field{Key: "pickup", Label: "领取方式", Kind: Choice, Required: true, Options: []string{"社区领取", "邮寄到家"}}),
+			Fields: with(Field{Key: "pickup", Label: "领取方式", Kind: Choice, Required: true, Options: []string{"社区领取", "邮寄到家"}},
+				Field{Key: "mail_address", Label: "收件地址", Kind: Text, Prefill: FromAddress, Max: 60}),
 		},
 		{
 			Code: "11510100MB0000007N3510100007001", Name: "灵活就业人员参保登记", Department: "成都市社会保险事业管理局",

@@ -70,6 +70,12 @@ type TypeRune struct{ R rune }
 // Backspace removes the focused field's last rune.
 type Backspace struct{}
 
+// PickCandidate commits a pinyin candidate (hanzi) to the focused field.
+type PickCandidate struct{ Text string }
+
+// SetKeyMode switches the on-screen keyboard's layout.
+type SetKeyMode struct{ Mode KeyMode }
+
 // SetConsent ticks or unticks the consent box.
 type SetConsent struct{ Agreed bool }
 
@@ -119,6 +125,8 @@ func (SetField) isEvent()        {}
 func (TypeRune) isEvent()        {}
 func (Backspace) isEvent()       {}
 func (SetConsent) isEvent()      {}
+func (PickCandidate) isEvent()   {}
+func (SetKeyMode) isEvent()      {}
 func (Confirm) isEvent()         {}
 func (Submitted) isEvent()       {}
 func (SubmitFailed) isEvent()    {}

@@ -106,7 +106,7 @@ func Next(s State, ev Event) (State, []Effect) {
 		}
 	case PageTo:
 		if s.Screen == ChooseItem {
-			_, pages := s.Catalog.Page(0, s.Config.PageSize)
+			_, pages := s.ItemPage()
 			s.Page = max(0, min(e.Page, pages-1))
 		}
 	case ChooseItemEvent:
@@ -117,27 +117,43 @@ func Next(s State, ev Event) (State, []Effect) {
 					break
 				}
 				s.Item, s.Screen = &it, ItemGuide
+				s.Focus, s.Compose = "", ""
 			}
 		}
 	case Proceed:
 		s = proceed(s)
 	case FocusField:
-		if f, ok := s.field(e.Key); ok && s.Screen == Form && !f.ReadOnly {
-			s.Focus = e.Key
+		switch {
+		case s.Screen == ChooseItem && e.Key == SearchField:
+			s.Focus, s.KeyMode, s.Compose, s.Page = SearchField, KeyPinyin, "", 0
+		case s.Screen == ChooseItem && e.Key == "":
+			s.Focus, s.Compose = "", ""
+		case s.Screen == Form:
+			if f, ok := s.field(e.Key); ok && !f.ReadOnly {
+				s = s.focus(f)
+			}
 		}
 	case SetField:
 		if f, ok := s.field(e.Key); ok && s.Screen == Form && !f.ReadOnly {
 			s = s.withValue(f, e.Value)
 		}
 	case TypeRune:
-		if f, ok := s.field(s.Focus); ok && s.Screen == Form && !f.ReadOnly {
-			s = s.withValue(f, s.Values[f.Key]+string(e.R))
+		s = typeRune(s, e.R)
+	case PickCandidate:
+		if s.Compose != "" || e.Text != "" {
+			s = s.appendText(e.Text)
+			s.Compose = ""
 		}
+	case SetKeyMode:
+		s.KeyMode, s.Compose = e.Mode, ""
 	case Backspace:
-		if f, ok := s.field(s.Focus); ok && s.Screen == Form && !f.ReadOnly {
-			v := s.Values[f.Key]
-			_, size := utf8.DecodeLastRuneInString(v)
-			s = s.withValue(f, v[:len(v)-size])
+		if s.Compose != "" {
+			s.Compose = s.Compose[:len(s.Compose)-1]
+			break
+		}
+		if t, ok := s.target(); ok {
+			_, size := utf8.DecodeLastRuneInString(t)
+			s = s.setTarget(t[:len(t)-size])
 		}
 	case SetConsent:
 		if s.Screen == Review {
@@ -188,7 +204,7 @@ func Next(s State, ev Event) (State, []Effect) {
 		}
 	case CatalogLoaded:
 		userAction = false
-		s.Catalog = e.Catalog
+		s.Catalog, s.Index = e.Catalog, catalog.NewIndex(e.Catalog)
 	default:
 		return s, nil
 	}
@@ -243,7 +259,7 @@ func back(s State) (State, []Effect) {
 	case ItemGuide:
 		s.Item, s.Screen = nil, ChooseItem
 	case Form:
-		s.Values, s.FieldError, s.Focus, s.Screen = nil, nil, "", ItemGuide
+		s.Values, s.FieldError, s.Focus, s.Compose, s.Screen = nil, nil, "", "", ItemGuide
 	case Review:
 		s.Consent, s.Screen = false, Form
 	}
@@ -253,11 +269,11 @@ func back(s State) (State, []Effect) {
 func proceed(s State) State {
 	switch s.Screen {
 	case ItemGuide:
-		s.Values, s.FieldError, s.Focus = map[string]string{}, nil, ""
+		s.Values, s.FieldError, s.Focus, s.Compose = map[string]string{}, nil, "", ""
 		for _, f := range s.Item.Fields {
 			s.Values[f.Key] = s.prefill(f.Prefill)
 			if s.Focus == "" && !f.ReadOnly && f.Kind != catalog.Choice {
-				s.Focus = f.Key
+				s = s.focus(f)
 			}
 		}
 		s.Screen = Form
@@ -272,7 +288,7 @@ func proceed(s State) State {
 			s.FieldError, s.Notice = errs, NoticeCheckForm
 			return s
 		}
-		s.FieldError, s.Consent, s.Screen = nil, false, Review
+		s.FieldError, s.Consent, s.Screen, s.Compose = nil, false, Review, ""
 	}
 	return s
 }
@@ -382,7 +398,7 @@ func endVisit(s State, reason WipeReason) (State, []Effect) {
 	if s.Person != nil {
 		s.Person.Wipe()
 	}
-	s = State{Config: s.Config, Now: s.Now, Rev: s.Rev, Catalog: s.Catalog, Devices: s.Devices, Screen: Idle, Elder: s.Config.ElderDefault}
+	s = State{Config: s.Config, Now: s.Now, Rev: s.Rev, Catalog: s.Catalog, Index: s.Index, Devices: s.Devices, Screen: Idle, Elder: s.Config.ElderDefault}
 	return s, []Effect{
 		Log{Msg: "visit ended", Attrs: []any{"reason", string(reason), "from", from.String()}},
 		Wipe{Reason: reason, From: from},
@@ -425,4 +441,68 @@ func prompt(sc Screen) string {
 		return "办理没有完成，请按屏幕提示操作，或联系工作人员。"
 	}
 	return ""
+}
+
+// focus gives field f the keyboard, in the layout its kind wants.
+func (s State) focus(f catalog.Field) State {
+	s.Focus, s.Compose = f.Key, ""
+	switch f.Kind {
+	case catalog.Phone:
+		s.KeyMode = KeyDigits
+	default:
+		s.KeyMode = KeyPinyin
+	}
+	return s
+}
+
+// target is the text the keyboard edits: the search query on the item
+// list, the focused field on the form.
+func (s State) target() (string, bool) {
+	switch {
+	case s.Screen == ChooseItem && s.Focus == SearchField:
+		return s.Query, true
+	case s.Screen == Form:
+		if f, ok := s.field(s.Focus); ok && !f.ReadOnly {
+			return s.Values[f.Key], true
+		}
+	}
+	return "", false
+}
+
+// setTarget replaces the text the keyboard edits.
+func (s State) setTarget(v string) State {
+	if s.Screen == ChooseItem {
+		if r := []rune(v); len(r) > 20 {
+			v = string(r[:20])
+		}
+		s.Query, s.Page = v, 0
+		return s
+	}
+	if f, ok := s.field(s.Focus); ok {
+		s = s.withValue(f, v)
+	}
+	return s
+}
+
+func (s State) appendText(t string) State {
+	if cur, ok := s.target(); ok {
+		return s.setTarget(cur + t)
+	}
+	return s
+}
+
+// typeRune handles one key of the on-screen keyboard: in pinyin mode a
+// letter goes to the composition, anything else to the target.
+func typeRune(s State, r rune) State {
+	if _, ok := s.target(); !ok {
+		return s
+	}
+	letter := (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z')
+	if s.KeyMode == KeyPinyin && letter {
+		if len(s.Compose) < 24 {
+			s.Compose += strings.ToLower(string(r))
+		}
+		return s
+	}
+	return s.appendText(string(r))
 }

@@ -382,3 +382,72 @@ func TestItemNeedingADeviceThatIsDown(t *testing.T) {
 		t.Fatalf("printer back: screen %v", s.Screen)
 	}
 }
+
+func TestSearchByPinyinAndInitials(t *testing.T) {
+	s, _ := run(t, idle(), Start{}, CardRead{Person: samplePerson()}, FocusField{Key: SearchField})
+	if s.Focus != SearchField || s.KeyMode != KeyPinyin {
+		t.Fatalf("focus %q mode %v", s.Focus, s.KeyMode)
+	}
+	for _, r := range "gongjijin" {
+		s, _ = Next(s, TypeRune{R: r})
+	}
+	if s.Compose != "gongjijin" || s.Query != "" {
+		t.Fatalf("compose %q query %q", s.Compose, s.Query)
+	}
+	s, _ = Next(s, PickCandidate{Text: "公积金"})
+	if s.Query != "公积金" || s.Compose != "" {
+		t.Fatalf("after pick: query %q compose %q", s.Query, s.Compose)
+	}
+	if items := s.Items(); len(items) != 1 || items[0].Province != "50" {
+		t.Fatalf("items %v", items)
+	}
+	// Initials in Latin mode.
+	s, _ = Next(s, SetKeyMode{Mode: KeyLatin})
+	for range "公积金" {
+		s, _ = Next(s, Backspace{})
+	}
+	for _, r := range "shbzk" {
+		s, _ = Next(s, TypeRune{R: r})
+	}
+	if items := s.Items(); s.Query != "shbzk" || len(items) != 1 || items[0].Name != "社会保障卡补领" {
+		t.Fatalf("query %q items %v", s.Query, items)
+	}
+	page, _ := s.ItemPage()
+	if len(page) != 1 {
+		t.Fatalf("page %v", page)
+	}
+	// The query is part of the visit: gone after it.
+	s, _ = Next(s, Cancel{})
+	if s.Query != "" || s.Compose != "" || s.Focus != "" {
+		t.Fatalf("search kept after the visit: %q %q %q", s.Query, s.Compose, s.Focus)
+	}
+}
+
+func TestPinyinIntoTextField(t *testing.T) {
+	elder := "11510100MB0000006R3510100006001" // 老年人优待证申领: mail_address is free text
+	s, _ := run(t, idle(), Start{}, CardRead{Person: samplePerson()}, ChooseItemEvent{Code: elder}, Proceed{})
+	if s.Values["mail_address"] != samplePerson().Address {
+		t.Fatalf("address not prefilled: %q", s.Values["mail_address"])
+	}
+	s, _ = Next(s, FocusField{Key: "mail_address"})
+	if s.KeyMode != KeyPinyin {
+		t.Fatalf("mode %v", s.KeyMode)
+	}
+	for _, r := range "dong" {
+		s, _ = Next(s, TypeRune{R: r})
+	}
+	s, _ = Next(s, Backspace{}) // removes a composed letter, not the address
+	if s.Compose != "don" || s.Values["mail_address"] != samplePerson().Address {
+		t.Fatalf("compose %q value %q", s.Compose, s.Values["mail_address"])
+	}
+	s, _ = Next(s, TypeRune{R: 'g'})
+	s, _ = Next(s, PickCandidate{Text: "东"})
+	s, _ = Next(s, TypeRune{R: '3'})
+	if want := samplePerson().Address + "东3"; s.Values["mail_address"] != want {
+		t.Fatalf("value %q, want %q", s.Values["mail_address"], want)
+	}
+	s, _ = Next(s, FocusField{Key: "phone"})
+	if s.KeyMode != KeyDigits || s.Compose != "" {
+		t.Fatalf("phone focus: mode %v compose %q", s.KeyMode, s.Compose)
+	}
+}

@@ -103,10 +103,14 @@ type State struct {
 
 	Person     *identity.Person // nil outside a visit
 	Catalog    catalog.Catalog
+	Index      *catalog.Index // search index of Catalog; never changed in place
+	Query      string         // the item search typed on the keyboard
 	Page       int
 	Item       *catalog.Item
 	Values     map[string]string
-	Focus      string            // key of the field the keypad types into
+	Focus      string            // key of the field the keyboard types into; SearchField on the item list
+	KeyMode    KeyMode           // the on-screen keyboard's layout
+	Compose    string            // pinyin letters typed but not yet turned into hanzi
 	FieldError map[string]string // per-field messages in Chinese
 	Consent    bool
 
@@ -123,7 +127,7 @@ type State struct {
 
 // New returns the idle state of a kiosk.
 func New(cfg Config, cat catalog.Catalog, now time.Time) State {
-	return State{Config: cfg, Catalog: cat, Now: now, Screen: Idle, Devices: map[string]device.Status{}, Elder: cfg.ElderDefault}
+	return State{Config: cfg, Catalog: cat, Index: catalog.NewIndex(cat), Now: now, Screen: Idle, Devices: map[string]device.Status{}, Elder: cfg.ElderDefault}
 }
 
 // Remaining is the time left before the current screen times out.
@@ -168,4 +172,35 @@ func (s State) Unavailable(it catalog.Item) string {
 		}
 	}
 	return ""
+}
+
+// KeyMode is the layout of the on-screen keyboard.
+type KeyMode int
+
+// Keyboard layouts.
+const (
+	KeyPinyin KeyMode = iota // letters compose pinyin, candidates give hanzi
+	KeyLatin                 // letters as they are
+	KeyDigits                // 0–9 and X (ID numbers), or a phone pad
+)
+
+// SearchField is the Focus value of the item search box.
+const SearchField = "search"
+
+// Items are the catalogue items matching the search query.
+func (s State) Items() []catalog.Item {
+	if s.Index == nil {
+		return s.Catalog.Items
+	}
+	return s.Index.Search(s.Query)
+}
+
+// ItemPage returns the items shown on the current page and the number of
+// pages. Fewer items fit while the keyboard is open.
+func (s State) ItemPage() ([]catalog.Item, int) {
+	size := s.Config.PageSize
+	if s.Focus == SearchField {
+		size = min(size, 4)
+	}
+	return catalog.Catalog{Items: s.Items()}.Page(s.Page, size)
 }
