@@ -367,7 +367,10 @@ func (v view) doneScreen() fyne.CanvasObject {
 			qr = container.NewVBox(container.NewCenter(img), container.NewCenter(v.text("扫码查询办理进度", 30, false, grey)))
 		}
 	}
-	finish := tall(bigButton("完成", true, func() { send(session.Cancel{}) }), touch)
+	finish := fyne.CanvasObject(tall(bigButton("完成", true, func() { send(session.Cancel{}) }), touch))
+	if !r.Queued {
+		finish = container.NewVBox(v.rating(), finish)
+	}
 	after := []fyne.CanvasObject{container.NewCenter(v.text(printing, 36, true, printColor)),
 		container.NewCenter(v.text("请取回您的身份证", 36, true, blue))}
 	if v.landscape && qr != nil { // the QR beside the text
@@ -418,4 +421,18 @@ func hintBox(value string, focused bool, hint string, tap func()) fyne.CanvasObj
 	b.Importance = widget.LowImportance
 	b.Alignment = widget.ButtonAlignLeading
 	return tall(container.NewStack(border, b), touch)
+}
+
+// rating is the 好差评 row: five grades, one tap, skippable.
+func (v view) rating() fyne.CanvasObject {
+	r := v.s.Result
+	if r.Rated != 0 {
+		return container.NewCenter(v.text("感谢您的评价："+session.Grades[r.Rated-1], 32, false, green))
+	}
+	row := container.NewGridWithColumns(5)
+	for i, g := range session.Grades {
+		grade := i + 1
+		row.Add(tall(bigButton(g, false, func() { v.send(session.Rate{Grade: grade}) }), touch))
+	}
+	return container.NewVBox(container.NewCenter(v.text("请为本次服务评价（可跳过）", 30, false, grey)), row)
 }

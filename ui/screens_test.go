@@ -48,6 +48,7 @@ func states() map[string]session.State {
 	out["submitting"] = submitting
 	done := apply(submitting, session.Submitted{CaseNumber: "SC20261125000001", TrackCode: "http://127.0.0.1/track/SC20261125000001"})
 	out["done_printed"] = apply(done, session.Printed{})
+	out["done_rated"] = apply(done, session.Printed{}, session.Rate{Grade: 1})
 	out["done_no_paper"] = apply(done, session.PrintFailed{Notice: session.PrinterNotice("打印机缺纸")})
 	out["done_queued"] = apply(submitting, session.Submitted{CaseNumber: "Q-7F3A00C2D91B", Queued: true, TrackCode: "KIOSK:REQ:x"}, session.Printed{})
 	out["failed"] = apply(submitting, session.SubmitFailed{})

@@ -41,12 +41,19 @@ type Verifier interface {
 	Verify(ctx context.Context, code string) (identity.Person, error)
 }
 
+// Evaluator sends 好差评 ratings to the platform.
+type Evaluator interface {
+	Evaluate(ctx context.Context, province, caseNumber string, grade int) error
+}
+
 // Options wire a runtime.
 type Options struct {
 	Printer  Printer
 	Queue    Queue
 	Verifier Verifier       // may be nil: codes are then refused politely
 	Speaker  speech.Speaker // may be nil: silent
+	// Evaluator may be nil: ratings are then only logged.
+	Evaluator Evaluator
 	// SubmitWait is how long the citizen waits for the platform's case
 	// number before the receipt says the application is queued.
 	SubmitWait time.Duration
@@ -171,6 +178,16 @@ func (r *Runtime) do(ctx context.Context, e session.Effect) {
 	case session.Speak:
 		if r.opts.Speaker != nil {
 			r.opts.Speaker.Say(e.Text)
+		}
+	case session.Evaluate:
+		r.opts.Log.Info("case rated", "case", e.CaseNumber, "grade", e.Grade)
+		if r.opts.Evaluator != nil {
+			r.async(ctx, func(ctx context.Context) session.Event {
+				if err := r.opts.Evaluator.Evaluate(ctx, e.Province, e.CaseNumber, e.Grade); err != nil {
+					r.opts.Log.Warn("rating not delivered", "case", e.CaseNumber, "err", err)
+				}
+				return nil
+			})
 		}
 	case session.Submit:
 		r.async(ctx, func(ctx context.Context) session.Event { return r.submit(ctx, e.Application) })

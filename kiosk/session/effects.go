@@ -38,6 +38,14 @@ type Print struct{ Document receipt.Document }
 // by CodeVerified or CodeRejected.
 type VerifyCode struct{ Text string }
 
+// Evaluate sends a 好差评 rating of a case to the platform (channel
+// 自助终端). It carries no personal data; nothing answers it.
+type Evaluate struct {
+	Province   string
+	CaseNumber string
+	Grade      int
+}
+
 // Speak says Text aloud (elder mode, and the idle countdown). It never
 // carries personal data.
 type Speak struct{ Text string }
@@ -55,3 +63,4 @@ func (Print) isEffect()      {}
 func (VerifyCode) isEffect() {}
 func (Log) isEffect()        {}
 func (Speak) isEffect()      {}
+func (Evaluate) isEffect()   {}

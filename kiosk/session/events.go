@@ -99,6 +99,10 @@ type Printed struct{}
 // PrintFailed is a receipt that was not printed; Notice names the cause.
 type PrintFailed struct{ Notice string }
 
+// Rate is the citizen's 好差评 grade for the case on the done screen:
+// 1 非常满意 … 5 非常不满意.
+type Rate struct{ Grade int }
+
 // DeviceChanged is a device's new status.
 type DeviceChanged struct{ Status device.Status }
 
@@ -133,4 +137,5 @@ func (SubmitFailed) isEvent()    {}
 func (Printed) isEvent()         {}
 func (PrintFailed) isEvent()     {}
 func (DeviceChanged) isEvent()   {}
+func (Rate) isEvent()            {}
 func (CatalogLoaded) isEvent()   {}

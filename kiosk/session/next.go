@@ -192,6 +192,11 @@ func Next(s State, ev Event) (State, []Effect) {
 		if s.Screen == Done {
 			s.Result.Printing, s.Result.PrintNotice = false, e.Notice
 		}
+	case Rate:
+		if s.Screen == Done && s.Result.Rated == 0 && e.Grade >= 1 && e.Grade <= 5 && !s.Result.Queued {
+			s.Result.Rated = e.Grade
+			eff = append(eff, Evaluate{Province: s.Item.Province, CaseNumber: s.Result.CaseNumber, Grade: e.Grade})
+		}
 	case DeviceChanged:
 		userAction = false
 		s.Devices = maps.Clone(s.Devices)
@@ -506,3 +511,6 @@ func typeRune(s State, r rune) State {
 	}
 	return s.appendText(string(r))
 }
+
+// Grades are the five 好差评 grades in GB/T 39046 A.8 order (code = index+1).
+var Grades = [5]string{"非常满意", "满意", "基本满意", "不满意", "非常不满意"}

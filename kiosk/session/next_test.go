@@ -451,3 +451,16 @@ func TestPinyinIntoTextField(t *testing.T) {
 		t.Fatalf("phone focus: mode %v compose %q", s.KeyMode, s.Compose)
 	}
 }
+
+func TestRateOnce(t *testing.T) {
+	s, eff := run(t, idle(), append(toDone(), Rate{Grade: 2}, Rate{Grade: 5}, Rate{Grade: 9})...)
+	evs := effectsOf[Evaluate](eff)
+	if len(evs) != 1 || evs[0] != (Evaluate{Province: "51", CaseNumber: "SC20261125000001", Grade: 2}) || s.Result.Rated != 2 {
+		t.Fatalf("evaluations %v, rated %d", evs, s.Result.Rated)
+	}
+	// A queued application has no case number yet: nothing to rate.
+	_, eff = run(t, idle(), append(toSubmitting(), Submitted{CaseNumber: "Q-1", Queued: true}, Rate{Grade: 1})...)
+	if len(effectsOf[Evaluate](eff)) != 0 {
+		t.Fatal("rated a queued application")
+	}
+}
