@@ -8,7 +8,7 @@ PKG_FYNE  := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-
 RACE_PKGS := ./kiosk/... ./devices/...
 LDFLAGS   := -s -w
 
-.PHONY: run test build bench deps deps-check vet clean screenshot
+.PHONY: run test build bench deps deps-check vet clean screenshot screenshots
 
 ## run: build and start the kiosk on simulated devices and the embedded platform simulator
 run: deps-check build
@@ -55,6 +55,12 @@ deps-check:
 ## screenshot: start the kiosk under Xvfb and save docs/screenshot.png (needs xvfb, imagemagick)
 screenshot: build
 	./packaging/screenshot.sh
+
+## screenshots: every screen in the real window under Xvfb, both orientations, into docs/screens/
+screenshots: build
+	@command -v xvfb-run >/dev/null || { echo "make screenshots needs xvfb: apt-get install -y xvfb"; exit 1; }
+	xvfb-run -a -s '-screen 0 1080x1920x24' ./$(BIN)/kiosk --screenshots docs/screens/portrait --fullscreen
+	xvfb-run -a -s '-screen 0 1920x1080x24' ./$(BIN)/kiosk --screenshots docs/screens/landscape --orientation landscape --fullscreen
 
 clean:
 	rm -rf $(BIN)

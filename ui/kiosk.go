@@ -95,13 +95,19 @@ func applyElder(on bool) {
 	app.Settings().SetTheme(t)
 }
 
+// Redraw draws s even when its revision equals the one shown. It must run
+// on Fyne's goroutine.
+func (k *Kiosk) Redraw(s session.State) {
+	k.shown = false
+	k.Show(s)
+}
+
 // SetDict hands the keyboard its pinyin dictionary once loaded and redraws
 // the screen. It must run on Fyne's goroutine.
 func (k *Kiosk) SetDict(d *ime.Dict) {
 	k.Dict = d
 	if k.shown {
-		k.shown = false
-		k.Show(k.current)
+		k.Redraw(k.current)
 	}
 }
 

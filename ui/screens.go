@@ -299,7 +299,8 @@ func (v view) formScreen() fyne.CanvasObject {
 	kb := v.keyboard(focused.Kind == catalog.Phone)
 	if v.landscape { // the keyboard beside the form never covers a field
 		pad := container.NewGridWrap(fyne.NewSize(860, 560), kb)
-		return container.NewBorder(nil, buttons, nil, container.NewVBox(layout.NewSpacer(), pad), fields)
+		right := container.NewVBox(layout.NewSpacer(), pad, container.NewGridWrap(fyne.NewSize(860, touch), buttons))
+		return container.NewBorder(nil, nil, nil, right, fields)
 	}
 	return container.NewBorder(nil, container.NewVBox(kb, buttons), nil, nil, fields)
 }

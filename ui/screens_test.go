@@ -2,70 +2,12 @@ package ui
 
 import (
 	"testing"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
-	"sckiosk/devices/device"
-	"sckiosk/kiosk/catalog"
-	"sckiosk/kiosk/identity"
 	"sckiosk/kiosk/session"
 )
-
-var t0 = time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
-
-// person is a fictitious citizen with a rare name character (𠮷, CJK
-// Extension B) that the embedded font must draw.
-func person() identity.Person {
-	return identity.Person{Source: identity.SourceIDCard, Name: "𠮷䶮", Number: "11010519491231002X", ValidTo: "长期"}
-}
-
-// states walks the pure core to every screen; no devices are involved.
-func states() map[string]session.State {
-	s := session.New(session.DefaultConfig(), catalog.Builtin(), t0)
-	apply := func(s session.State, evs ...session.Event) session.State {
-		for _, ev := range evs {
-			s, _ = session.Next(s, ev)
-		}
-		return s
-	}
-	for _, d := range []string{"idcard", "scanner", "printer"} {
-		s = apply(s, session.DeviceChanged{Status: device.Status{Device: d, State: device.Online}})
-	}
-	item := "11510100MB0000001K3510100001001"
-	out := map[string]session.State{}
-	out["idle"] = s
-	out["identifying"] = apply(s, session.Start{}, session.ReadFailed{Notice: "读卡失败，请重新放置证件"})
-	chosen := apply(s, session.Start{}, session.CardRead{Person: person()})
-	out["choose"] = chosen
-	out["guide"] = apply(chosen, session.ChooseItemEvent{Code: item})
-	form := apply(chosen, session.ChooseItemEvent{Code: item}, session.Proceed{}, session.TypeRune{R: '1'}, session.TypeRune{R: '3'})
-	out["form_errors"] = apply(form, session.Proceed{})
-	filled := apply(form, session.SetField{Key: "phone", Value: "13812345678"}, session.SetField{Key: "reason", Value: "就业"})
-	out["review"] = apply(filled, session.Proceed{}, session.SetConsent{Agreed: true})
-	submitting := apply(filled, session.Proceed{}, session.SetConsent{Agreed: true}, session.Confirm{})
-	out["submitting"] = submitting
-	done := apply(submitting, session.Submitted{CaseNumber: "SC20261125000001", TrackCode: "http://127.0.0.1/track/SC20261125000001"})
-	out["done_printed"] = apply(done, session.Printed{})
-	out["done_rated"] = apply(done, session.Printed{}, session.Rate{Grade: 1})
-	out["done_no_paper"] = apply(done, session.PrintFailed{Notice: session.PrinterNotice("打印机缺纸")})
-	out["done_queued"] = apply(submitting, session.Submitted{CaseNumber: "Q-7F3A00C2D91B", Queued: true, TrackCode: "KIOSK:REQ:x"}, session.Printed{})
-	out["failed"] = apply(submitting, session.SubmitFailed{})
-	out["countdown"] = apply(chosen, session.Tick{Now: t0.Add(85 * time.Second)})
-	out["elder_choose"] = apply(chosen, session.ToggleElder{})
-	out["search_pinyin"] = apply(chosen, session.FocusField{Key: session.SearchField},
-		session.TypeRune{R: 'g'}, session.TypeRune{R: 'j'}, session.TypeRune{R: 'j'})
-	out["search_result"] = apply(chosen, session.FocusField{Key: session.SearchField}, session.SetKeyMode{Mode: session.KeyLatin},
-		session.TypeRune{R: 'g'}, session.TypeRune{R: 'j'}, session.TypeRune{R: 'j'})
-	elderItem := "11510100MB0000006R3510100006001"
-	out["form_pinyin"] = apply(chosen, session.ChooseItemEvent{Code: elderItem}, session.Proceed{},
-		session.FocusField{Key: "mail_address"}, session.TypeRune{R: 'd'}, session.TypeRune{R: 'o'}, session.TypeRune{R: 'n'}, session.TypeRune{R: 'g'})
-	readerDown := apply(s, session.DeviceChanged{Status: device.Status{Device: "idcard", State: device.Offline}})
-	out["identifying_reader_down"] = apply(readerDown, session.Start{})
-	out["choose_printer_down"] = apply(chosen, session.DeviceChanged{Status: device.Status{Device: "printer", State: device.Fault, Notice: "打印机缺纸"}})
-	return out
-}
 
 // Every screen matches its golden image in testdata/ (portrait). Goldens
 // change on purpose only: a failing run writes testdata/failed/.
@@ -75,7 +17,7 @@ func TestScreensMatchGoldens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, s := range states() {
+	for name, s := range DemoStates() {
 		t.Run(name, func(t *testing.T) {
 			fyne.CurrentApp().Settings().SetTheme(NewTheme())
 			k := NewKiosk(func(session.Event) {})
@@ -92,7 +34,7 @@ func TestScreensMatchGoldens(t *testing.T) {
 // The screens with the most on them also fit a landscape kiosk.
 func TestLandscapeGoldens(t *testing.T) {
 	test.NewTempApp(t)
-	all := states()
+	all := DemoStates()
 	for _, name := range []string{"idle", "choose", "form_errors", "done_printed"} {
 		t.Run(name, func(t *testing.T) {
 			fyne.CurrentApp().Settings().SetTheme(NewTheme())

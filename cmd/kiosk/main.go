@@ -42,6 +42,9 @@ func run(args []string, stderr io.Writer) int {
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if opts.shots != "" {
+		return screenshots(opts, stderr)
+	}
 	prof, err := loadProfile(opts)
 	if err != nil {
 		fmt.Fprintln(stderr, "kiosk:", err)
@@ -92,7 +95,7 @@ func run(args []string, stderr io.Writer) int {
 	w := a.NewWindow("政务服务自助终端")
 	screen := ui.NewKiosk(k.Runtime.Send)
 	w.SetContent(screen.Content())
-	if prof.UI.Orientation == "landscape" {
+	if prof.UI.Orientation == "landscape" || opts.landscape {
 		screen.Landscape = true
 		w.Resize(ui.Landscape)
 	} else {

@@ -15,6 +15,8 @@ type options struct {
 	fullscreen bool
 	scale      float64 // 0 = leave Fyne's default (or FYNE_SCALE)
 	simDir     string
+	shots      string // --screenshots DIR: draw every screen to DIR and quit
+	landscape  bool
 }
 
 // errUsage marks a command-line mistake: exit code 2.
@@ -29,6 +31,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.fullscreen, "fullscreen", false, "fill the screen (real kiosks)")
 	scale := fs.String("scale", "", "UI scale factor, e.g. 0.5 to fit a portrait kiosk on a desktop screen")
 	fs.StringVar(&o.simDir, "sim-dir", "", "with --sim: where to link the simulated ports (default: a temporary directory)")
+	fs.StringVar(&o.shots, "screenshots", "", "draw every screen of a demo visit into this directory as PNG, then quit")
+	orientation := fs.String("orientation", "", "portrait or landscape (default: from the profile)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(stderr, "usage: kiosk [--sim] [--profile FILE] [--fullscreen] [--scale F]")
@@ -39,6 +43,16 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	switch *orientation {
+	case "", "portrait":
+	case "landscape":
+		o.landscape = true
+	default:
+		return o, fmt.Errorf("%w: --orientation %q is not portrait or landscape", errUsage, *orientation)
+	}
+	if o.shots != "" {
+		return o, nil
 	}
 	if !o.sim && o.profile == "" {
 		return o, fmt.Errorf("%w: give --profile FILE, or --sim to run on simulated devices", errUsage)

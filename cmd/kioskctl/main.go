@@ -26,11 +26,13 @@ type command struct {
 }
 
 var commands = map[string]command{
+	"audit":   {"audit verify --data DIR                 check the audit log's SM3 chain", cmdAudit},
 	"sim":     {"sim idcard|printer|scanner [flags]      run a device simulator on a pty", cmdSim},
-	"idcard":  {"idcard read --port PATH [--baud N]      read one ID card (masked)", cmdIDCard},
+	"idcard":  {"idcard read --port PATH [--baud N] [--timeout D] [--json] [--unmask]", cmdIDCard},
 	"printer": {"printer test --port PATH [--paper 58|80] print a test receipt", cmdPrinter},
 	"outbox":  {"outbox list|stats|retry ID --db PATH    inspect or requeue applications", cmdOutbox},
-	"profile": {"profile check FILE...                    validate hall profiles", cmdProfile},
+	"probe":   {"probe [--port PATH]... [--baud N]       find which device answers on which port", cmdProbe},
+	"profile": {"profile check|show FILE... | pin        check or show layered profiles; hash PIN", cmdProfile},
 }
 
 func main() {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf16"
 
 	"sckiosk/kiosk/identity"
@@ -70,9 +71,11 @@ func TestDecodeText(t *testing.T) {
 		{name: "truncated", block: long[:200], wantErr: ErrTextSize},
 		{name: "too long", block: append(realBlock(), 0, 0), wantErr: ErrTextSize},
 		{name: "empty", block: nil, wantErr: ErrTextSize},
-		{name: "HMT permit", block: flagged('J'), wantErr: ErrUnsupportedCardType},
-		{name: "foreign 2017", block: flagged('I'), wantErr: ErrUnsupportedCardType},
-		{name: "foreign 2023", block: flagged('Y'), wantErr: ErrUnsupportedCardType},
+		{name: "HMT permit flag", block: flagged('J'), want: Card{
+			Type: CardHMTPermit, Name: "李四", Sex: "女", Birth: "19560412",
+			Address: "四川省凉山彝族自治州西昌市长安中路8号", Number: "51340119560412004X",
+			Authority: "西昌市公安局", ValidFrom: "20160412", ValidTo: Permanent,
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -140,9 +143,10 @@ func TestEncodeTextRoundTrip(t *testing.T) {
 	}
 }
 
-// textOf returns the text fields of c, for comparisons.
-func textOf(c Card) [9]string {
-	return [9]string{c.Name, c.Sex, c.Nation, c.Birth, c.Address, c.Number, c.Authority, c.ValidFrom, c.ValidTo}
+// textOf returns the type and text fields of c, for comparisons.
+func textOf(c Card) [18]string {
+	return [18]string{c.Type.String(), c.Name, c.Sex, c.Nation, c.Birth, c.Address, c.Number, c.Authority, c.ValidFrom, c.ValidTo,
+		c.NameEN, c.Nationality, c.PassNumber, c.IssueCount, c.RenewalCount, c.CardVersion, c.OldNumberRef, c.AppendedAddress}
 }
 
 func mustCode(t *testing.T, f func(string) (string, bool), s string) string {
@@ -281,5 +285,182 @@ func BenchmarkDecodeText(b *testing.B) {
 		if _, err := DecodeText(block); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestDecodeLayouts builds each non-resident block by hand at the offsets
+// of devices.md §2.3–2.5, independently of the layout table.
+func TestDecodeLayouts(t *testing.T) {
+	blank := func(flag byte) []byte {
+		b := make([]byte, TextSize)
+		put(b, 0, TextSize, "", ' ')
+		b[248], b[249] = flag, 0
+		return b
+	}
+	hmt := blank('J')
+	put(hmt, 0, 30, "陈小明", ' ')
+	put(hmt, 30, 2, "1", ' ')
+	put(hmt, 32, 4, "", ' ')
+	put(hmt, 36, 16, "19880512", ' ')
+	put(hmt, 52, 70, "四川省成都市锦江区红星路三段1号", ' ')
+	put(hmt, 122, 36, "810000198805121238", ' ')
+	put(hmt, 158, 30, "成都市公安局锦江区分局", ' ')
+	put(hmt, 188, 16, "20210601", ' ')
+	put(hmt, 204, 16, "20310601", ' ')
+	put(hmt, 220, 18, "H12345678", ' ')
+	put(hmt, 238, 4, "01", ' ')
+
+	f17 := blank('I')
+	put(f17, 0, 120, "SMITH, JOHN EXAMPLE", ' ')
+	put(f17, 120, 2, "2", ' ')
+	put(f17, 122, 30, "USA510080010112", ' ')
+	put(f17, 152, 6, "USA", ' ')
+	put(f17, 158, 30, "史密斯", ' ')
+	put(f17, 188, 16, "20170801", ' ')
+	put(f17, 204, 16, "20270801", ' ')
+	put(f17, 220, 16, "19800101", ' ')
+	put(f17, 236, 4, "01", ' ')
+	put(f17, 240, 8, "5100", ' ')
+
+	long := "ABDULLAH BIN MOHAMMED AL-EXAMPLE SA" + "MPLENAME"
+	f23 := blank('Y')
+	put(f23, 0, 30, "阿卜杜拉", ' ')
+	put(f23, 30, 2, "1", ' ')
+	put(f23, 32, 4, "02", ' ')
+	put(f23, 36, 16, "19850101", ' ')
+	put(f23, 52, 70, long[:35], ' ')
+	put(f23, 122, 36, "932682198501010017", ' ')
+	put(f23, 188, 16, "20230101", ' ')
+	put(f23, 204, 16, Permanent, ' ')
+	put(f23, 220, 22, long[35:], ' ')
+	put(f23, 242, 6, "SAU", ' ')
+	put(f23, 250, 6, "A1B", ' ')
+
+	tests := []struct {
+		name  string
+		block []byte
+		want  Card
+	}{
+		{"HMT permit", hmt, Card{Type: CardHMTPermit, Name: "陈小明", Sex: "男", Birth: "19880512",
+			Address: "四川省成都市锦江区红星路三段1号", Number: "810000198805121238", Authority: "成都市公安局锦江区分局",
+			ValidFrom: "20210601", ValidTo: "20310601", PassNumber: "H12345678", IssueCount: "01"}},
+		{"foreign 2017", f17, Card{Type: CardForeign2017, NameEN: "SMITH, JOHN EXAMPLE", Sex: "女", Number: "USA510080010112",
+			Nationality: "USA", Name: "史密斯", ValidFrom: "20170801", ValidTo: "20270801", Birth: "19800101",
+			CardVersion: "01", Authority: "5100"}},
+		{"foreign 2023", f23, Card{Type: CardForeign2023, Name: "阿卜杜拉", Sex: "男", RenewalCount: "02", Birth: "19850101",
+			NameEN: long, Number: "932682198501010017", ValidFrom: "20230101", ValidTo: Permanent,
+			Nationality: "SAU", OldNumberRef: "A1B"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := DecodeText(tt.block)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if textOf(got) != textOf(tt.want) {
+				t.Errorf("got  %#v\nwant %#v", got, tt.want)
+			}
+			enc, err := EncodeText(got)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(enc, tt.block) {
+				t.Errorf("EncodeText differs from the hand-built block:\n% X\n% X", enc, tt.block)
+			}
+		})
+	}
+}
+
+func TestSampleCardsAllTypes(t *testing.T) {
+	day := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	for _, typ := range []CardType{CardResident, CardHMTPermit, CardForeign2017, CardForeign2023} {
+		t.Run(typ.String(), func(t *testing.T) {
+			c := SampleCardOf(typ)
+			if c.Type != typ {
+				t.Fatalf("type %v", c.Type)
+			}
+			if err := c.ValidateNumber(); err != nil {
+				t.Errorf("number %s: %v", c.Number, err)
+			}
+			if c.Expired(day) || c.ValidTo == "" {
+				t.Errorf("valid to %q: expired or empty", c.ValidTo)
+			}
+			block, err := EncodeText(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if TypeOf(block) != typ {
+				t.Errorf("TypeOf = %v", TypeOf(block))
+			}
+			got, err := DecodeText(block)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := c
+			want.Sex, _ = sexName(mustCode(t, sexCode, c.Sex))
+			if textOf(got) != textOf(want) {
+				t.Errorf("round trip:\n got %#v\nwant %#v", got, want)
+			}
+			back, ok := ParseCardType(string(typ.Identity()))
+			if !ok || back != typ {
+				t.Errorf("ParseCardType(%s) = %v, %v", typ.Identity(), back, ok)
+			}
+		})
+	}
+}
+
+func TestCardExpiredAndNumber(t *testing.T) {
+	day := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name    string
+		edit    func(*Card)
+		expired bool
+		valid   bool
+	}{
+		{"resident ok", func(c *Card) {}, false, true},
+		{"expired yesterday", func(c *Card) { c.ValidTo = "20261124" }, true, true},
+		{"last valid day", func(c *Card) { c.ValidTo = "20261125" }, false, true},
+		{"permanent", func(c *Card) { c.ValidTo = Permanent }, false, true},
+		{"bad check digit", func(c *Card) { c.Number = c.Number[:17] + "0" }, false, false},
+		{"HMT bad check", func(c *Card) { *c = SampleCardOf(CardHMTPermit); c.Number = c.Number[:17] + "X" }, false, false},
+		{"2017 lower case", func(c *Card) { *c = SampleCardOf(CardForeign2017); c.Number = "usa510080010112" }, false, false},
+		{"2017 short", func(c *Card) { *c = SampleCardOf(CardForeign2017); c.Number = "USA51008001011" }, false, false},
+		{"2023 not 9", func(c *Card) {
+			*c = SampleCardOf(CardForeign2023)
+			c.Number = "510104199003071237" // valid GB 11643, but not a PR number
+		}, false, false},
+		{"2023 expired", func(c *Card) { *c = SampleCardOf(CardForeign2023); c.ValidTo = "20250101" }, true, true},
+	}
+	for _, tt := range tests {
+		c := SampleCard()
+		tt.edit(&c)
+		if got := c.Expired(day); got != tt.expired {
+			t.Errorf("%s: Expired = %v", tt.name, got)
+		}
+		if err := c.ValidateNumber(); (err == nil) != tt.valid {
+			t.Errorf("%s: ValidateNumber = %v", tt.name, err)
+		}
+	}
+}
+
+func TestAddressCodec(t *testing.T) {
+	b, err := EncodeAddress("四川省成都市高新区天府大道北段1700号")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) != AddressSize {
+		t.Fatalf("len %d", len(b))
+	}
+	if got := DecodeAddress(b); got != "四川省成都市高新区天府大道北段1700号" {
+		t.Errorf("got %q", got)
+	}
+	if got := DecodeAddress(append(b, 1, 2, 3)); got != "四川省成都市高新区天府大道北段1700号" {
+		t.Errorf("long input: got %q", got)
+	}
+	if _, err := EncodeAddress(strings.Repeat("路", 36)); !errors.Is(err, ErrField) {
+		t.Errorf("long address: %v", err)
+	}
+	if got := DecodeAddress([]byte{'A', 0, 'B'}); got != "A" {
+		t.Errorf("odd length: %q", got)
 	}
 }

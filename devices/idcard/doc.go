@@ -8,10 +8,15 @@
 //   - reader status words: [StatusError], with an English Error for the log
 //     and a plain-Chinese Notice for the citizen;
 //   - card data: [Card], [DecodeText] and [EncodeText] for the 256-byte
-//     UTF-16LE text block of the ordinary resident card;
+//     UTF-16LE text block of all four card types (resident ID card, Hong
+//     Kong/Macau/Taiwan residence permit, foreign permanent residence ID
+//     card 2017 and 2023), [DecodeAddress] for the appended address, and
+//     [PhotoDecoder], which this package does not implement (WLT needs a
+//     proprietary library);
 //   - the [Driver], which polls the reader inside a [device.Session] and
 //     emits [Event]s, and the [Sim], which plays the reader byte for byte on
-//     the master side of a pseudo-terminal.
+//     the master side of a pseudo-terminal, paced at a baud rate, with
+//     cards from fixture files ([LoadFixture]) and named [Fault] modes.
 //
 // Personal data never reaches the log unmasked: [Card] implements
 // slog.LogValuer and prints only a masked name and number.

@@ -26,6 +26,9 @@ const (
 	// readSlice is the port read timeout: how often a waiting read looks at
 	// its deadline and the context.
 	readSlice = 50 * time.Millisecond
+	// addressTimeout bounds the 30 03 appended-address read (Synjones
+	// uses 1 s, devices.md §1.7).
+	addressTimeout = time.Second
 )
 
 // Options configure a [Driver]. Zero values take the defaults.
@@ -181,8 +184,9 @@ type session struct {
 	state  device.State
 	reason string
 
-	present bool // a card is in the field (read, failed or wrong)
-	done    bool // the card in the field needs no further read
+	present   bool // a card is in the field (read, failed or wrong)
+	done      bool // the card in the field needs no further read
+	noAddress bool // the reader does not answer 30 03
 }
 
 func (s *session) setState(st device.State, reason, notice string) {
@@ -269,7 +273,10 @@ func (s *session) pollOnce() error {
 	return nil
 }
 
-// readCard selects and reads the card that find reported.
+// readCard selects and reads the card that find reported, then its
+// appended address. A garbled or lost read answer cannot simply be resent:
+// the reader wants find and select before every read, so the whole
+// sequence is repeated, up to Retries times.
 func (s *session) readCard() error {
 	s.setState(device.Busy, "reading card", "")
 	defer func() {
@@ -277,29 +284,88 @@ func (s *session) readCard() error {
 			s.setState(device.Online, "", "")
 		}
 	}()
-	resp, err := s.exchange(OpSelect, nil, s.d.opts.CommandTimeout)
-	if err != nil {
-		return fmt.Errorf("idcard: select card: %w", err)
+	var lastErr error
+	for attempt := 0; attempt <= s.d.opts.Retries; attempt++ {
+		if attempt > 0 {
+			s.d.log.Debug("reading card again", "attempt", attempt, "err", lastErr)
+			resp, err := s.exchange(OpFind, nil, s.d.opts.CommandTimeout)
+			if err != nil {
+				return fmt.Errorf("idcard: find card: %w", err)
+			}
+			if resp.SW3 != SW3CardFound {
+				break // the card left or the reader objects: report the read error
+			}
+		}
+		resp, err := s.exchange(OpSelect, nil, s.d.opts.CommandTimeout)
+		if err != nil {
+			return fmt.Errorf("idcard: select card: %w", err)
+		}
+		if err := resp.Err(); err != nil {
+			return s.failed(err)
+		}
+		resp, err = s.exchangeN(OpRead, nil, max(s.d.opts.CommandTimeout, minReadTimeout), 0)
+		switch {
+		case err != nil && garbled(err):
+			lastErr = err
+			continue
+		case err != nil:
+			return fmt.Errorf("idcard: read base message: %w", err)
+		case resp.SW3 == SW3BadChecksum || resp.SW3 == SW3BadLength:
+			lastErr = resp.Err()
+			continue
+		}
+		if err := resp.Err(); err != nil {
+			return s.failed(err)
+		}
+		card, err := parseBaseMessage(resp.Data)
+		clear(resp.Data)
+		if err != nil {
+			s.done = true // the same bytes would come again: wait for removal
+			return s.failed(err)
+		}
+		card.AppendedAddress = s.readAddress()
+		s.present, s.done = true, true
+		s.d.log.Info("card read", "card", card, "appended_address", card.AppendedAddress != "")
+		return s.emit(Event{Kind: CardRead, Card: card})
 	}
-	if err := resp.Err(); err != nil {
-		return s.failed(err)
+	return s.failed(fmt.Errorf("idcard: read base message: %w", lastErr))
+}
+
+// readAddress reads the appended address (30 03) of the selected card. The
+// answer's layout and its "none" status 91 come from one driver only
+// (devices.md §6), so every other outcome is logged and read as "no
+// appended address"; a reader that rejects the command or does not answer
+// is not asked again in this session.
+func (s *session) readAddress() string {
+	if s.noAddress {
+		return ""
 	}
-	resp, err = s.exchange(OpRead, nil, max(s.d.opts.CommandTimeout, minReadTimeout))
-	if err != nil {
-		return fmt.Errorf("idcard: read base message: %w", err)
+	resp, err := s.exchange(OpReadAddress, nil, min(s.d.opts.CommandTimeout, addressTimeout))
+	switch {
+	case err != nil:
+		if errors.Is(err, ErrTimeout) {
+			s.noAddress = true
+		}
+		s.d.log.Warn("appended address not read", "err", err)
+		return ""
+	case resp.SW3 == SW3OK:
+		addr := DecodeAddress(resp.Data)
+		clear(resp.Data)
+		return addr
+	case resp.SW3 == SW3NoContent:
+		return ""
+	case resp.SW3 == SW3BadCommand || resp.SW3 == SW3NotPermitted:
+		s.noAddress = true
+		s.d.log.Info("reader does not read appended addresses", "err", resp.Err())
+		return ""
 	}
-	if err := resp.Err(); err != nil {
-		return s.failed(err)
-	}
-	card, err := parseBaseMessage(resp.Data)
-	clear(resp.Data)
-	if err != nil {
-		s.done = true // the same bytes would come again: wait for removal
-		return s.failed(err)
-	}
-	s.present, s.done = true, true
-	s.d.log.Info("card read", "card", card)
-	return s.emit(Event{Kind: CardRead, Card: card})
+	s.d.log.Warn("appended address not read", "err", resp.Err())
+	return ""
+}
+
+// garbled reports whether err is a lost or garbled answer, worth a retry.
+func garbled(err error) bool {
+	return errors.Is(err, ErrChecksum) || errors.Is(err, ErrLength) || errors.Is(err, ErrTimeout)
 }
 
 func (s *session) failed(err error) error {
@@ -338,9 +404,14 @@ func parseBaseMessage(data []byte) (Card, error) {
 // answer cannot be taken for the next one. Errors carry no "idcard:" prefix;
 // callers add it with the step that failed.
 func (s *session) exchange(op Op, data []byte, timeout time.Duration) (Response, error) {
+	return s.exchangeN(op, data, timeout, s.d.opts.Retries)
+}
+
+// exchangeN is exchange with retries resends instead of Options.Retries.
+func (s *session) exchangeN(op Op, data []byte, timeout time.Duration, retries int) (Response, error) {
 	frame := op.Encode(data)
 	var lastErr error
-	for attempt := 0; attempt <= s.d.opts.Retries; attempt++ {
+	for attempt := 0; attempt <= retries; attempt++ {
 		if err := s.ctx.Err(); err != nil {
 			return Response{}, err
 		}
@@ -364,7 +435,7 @@ func (s *session) exchange(op Op, data []byte, timeout time.Duration) (Response,
 		switch {
 		case err == nil && (resp.SW3 == SW3BadChecksum || resp.SW3 == SW3BadLength):
 			lastErr = resp.Err()
-			if attempt == s.d.opts.Retries {
+			if attempt == retries {
 				return resp, nil
 			}
 		case err == nil:
@@ -377,7 +448,7 @@ func (s *session) exchange(op Op, data []byte, timeout time.Duration) (Response,
 			return Response{}, fmt.Errorf("read answer: %w", err)
 		}
 	}
-	return Response{}, fmt.Errorf("no good answer after %d attempts: %w", s.d.opts.Retries+1, lastErr)
+	return Response{}, fmt.Errorf("no good answer after %d attempts: %w", retries+1, lastErr)
 }
 
 func (s *session) emit(ev Event) error {

@@ -43,8 +43,17 @@ type rig struct {
 
 func newRig(t *testing.T, log *slog.Logger) *rig {
 	t.Helper()
+	r := newRigWith(t, SimOptions{}, log)
+	r.waitState(device.Online)
+	return r
+}
+
+// newRigWith starts a simulator with opts and a driver; it does not wait
+// for the reader to come online.
+func newRigWith(t *testing.T, opts SimOptions, log *slog.Logger) *rig {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	sim, p, err := StartPty(ctx, testLog())
+	sim, p, err := StartPtyWith(ctx, opts, testLog())
 	if err != nil {
 		cancel()
 		t.Fatal(err)
@@ -60,7 +69,6 @@ func newRig(t *testing.T, log *slog.Logger) *rig {
 			t.Error("session did not end after cancel")
 		}
 	})
-	r.waitState(device.Online)
 	return r
 }
 
@@ -221,23 +229,26 @@ func TestDriverLineNoise(t *testing.T) {
 	}
 }
 
-func TestDriverUnsupportedCard(t *testing.T) {
-	r := newRig(t, testLog())
-	text, err := EncodeText(SampleCard())
-	if err != nil {
-		t.Fatal(err)
+func TestDriverAllLayouts(t *testing.T) {
+	for _, typ := range []CardType{CardResident, CardHMTPermit, CardForeign2017, CardForeign2023} {
+		t.Run(string(typ.Identity()), func(t *testing.T) {
+			r := newRig(t, testLog())
+			want := SampleCardOf(typ)
+			want.AppendedAddress = "四川省成都市高新区天府大道北段1700号"
+			r.place(want)
+			got := r.next(CardRead).Card
+			want.Sex = "男"
+			if textOf(got) != textOf(want) {
+				t.Errorf("card\n got %#v\nwant %#v", textOf(got), textOf(want))
+			}
+			if !bytes.Equal(got.Photo, want.Photo) {
+				t.Errorf("photo differs (%d bytes)", len(got.Photo))
+			}
+			r.quietFor(3)
+			r.sim.Remove()
+			r.next(CardRemoved)
+		})
 	}
-	text[248], text[249] = 'J', 0
-	if err := r.sim.PlaceBlocks(text, nil); err != nil {
-		t.Fatal(err)
-	}
-	ev := r.next(ReadFailed)
-	if !errors.Is(ev.Err, ErrUnsupportedCardType) {
-		t.Fatalf("err = %v, want ErrUnsupportedCardType", ev.Err)
-	}
-	r.quietFor(5) // not read again while it stays
-	r.sim.Remove()
-	r.next(CardRemoved)
 }
 
 func TestDriverUnplug(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -26,28 +27,54 @@ import (
 // without a successful find answers 81, read without a successful select
 // answers 41. All methods are safe for concurrent use.
 type Sim struct {
-	rw  io.ReadWriter
-	log *slog.Logger
+	rw   io.ReadWriter
+	log  *slog.Logger
+	opts SimOptions
 
 	mu       sync.Mutex
+	rng      *rand.Rand
 	present  bool
 	text     []byte // 256-byte text block of the card in the field
 	photo    []byte // 1024-byte photo block
-	found    bool   // find answered 9F since the last read
-	selected bool   // select answered 90 since the last read
-	fault    byte   // status for the next read, 0 for none
-	garbage  int    // noise bytes before the next reply
-	corrupt  bool   // spoil the checksum of the next reply
+	address  []byte // 70-byte appended address, nil for none
+	gone     int    // finds still to answer 80 after a "removed" fault
+	removed  bool   // the "removed" fault has struck for this card
+	spoiled  bool   // the "checksum" fault has struck
+	addrMode addressMode
+	found    bool // find answered 9F since the last read
+	selected bool // select answered 90 since the last read
+	fault    byte // status for the next read, 0 for none
+	garbage  int  // noise bytes before the next reply
+	corrupt  bool // spoil the checksum of the next reply
 	served   map[Op]int
 }
 
 // NewSim returns a simulator that reads commands from rw and writes answers
-// to it; a nil log discards.
+// to it at once, without faults; a nil log discards.
 func NewSim(rw io.ReadWriter, log *slog.Logger) *Sim {
+	return NewSimWith(rw, SimOptions{}, log)
+}
+
+// NewSimWith returns a simulator with options: wire pacing and a fault
+// mode. A nil log discards.
+func NewSimWith(rw io.ReadWriter, opts SimOptions, log *slog.Logger) *Sim {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Sim{rw: rw, log: log.With("device", DeviceName, "sim", true), served: make(map[Op]int)}
+	if opts.SlowRead <= 0 {
+		opts.SlowRead = 1500 * time.Millisecond
+	}
+	if opts.SlowOther <= 0 {
+		opts.SlowOther = 150 * time.Millisecond
+	}
+	seed := opts.Seed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	return &Sim{
+		rw: rw, log: log.With("device", DeviceName, "sim", true), opts: opts,
+		rng: rand.New(rand.NewPCG(seed, 0x5A4D)), served: make(map[Op]int),
+	}
 }
 
 // Place puts c in the field. The photo is padded with zeros to 1024 bytes;
@@ -58,9 +85,18 @@ func (s *Sim) Place(c Card) error {
 	if err != nil {
 		return fmt.Errorf("idcard: sim place card: %w", err)
 	}
+	var addr []byte
+	if c.AppendedAddress != "" {
+		if addr, err = EncodeAddress(c.AppendedAddress); err != nil {
+			return fmt.Errorf("idcard: sim place card: %w", err)
+		}
+	}
 	if err := s.PlaceBlocks(text, c.Photo); err != nil {
 		return err
 	}
+	s.mu.Lock()
+	s.address = addr
+	s.mu.Unlock()
 	s.log.Info("card placed", "card", c)
 	return nil
 }
@@ -98,7 +134,9 @@ func (s *Sim) Remove() {
 func (s *Sim) wipeLocked() {
 	clear(s.text)
 	clear(s.photo)
-	s.present, s.text, s.photo, s.found, s.selected = false, nil, nil, false, false
+	clear(s.address)
+	s.present, s.text, s.photo, s.address, s.found, s.selected = false, nil, nil, nil, false, false
+	s.gone, s.removed = 0, false
 }
 
 // Present reports whether a card is in the field.
@@ -132,6 +170,22 @@ func (s *Sim) CorruptNextReply() {
 	s.corrupt = true
 }
 
+// addressMode says how the simulated reader treats 30 03.
+type addressMode int
+
+const (
+	addressAnswered addressMode = iota // 90 with the address, or 91
+	addressRejected                    // 21: the reader does not know the command
+	addressSilent                      // no answer at all
+)
+
+// setAddressMode changes how 30 03 is answered (tests only).
+func (s *Sim) setAddressMode(m addressMode) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.addrMode = m
+}
+
 // count returns how many frames of op the simulator has answered.
 func (s *Sim) count(op Op) int {
 	s.mu.Lock()
@@ -157,6 +211,7 @@ func (s *Sim) Serve(ctx context.Context) error {
 		switch {
 		case err == nil:
 			reply = s.handle(f)
+			s.slow(f)
 		case errors.Is(err, ErrChecksum):
 			s.log.Debug("command with bad checksum", "err", err)
 			reply = EncodeResponse(0, 0, SW3BadChecksum, nil)
@@ -168,7 +223,10 @@ func (s *Sim) Serve(ctx context.Context) error {
 		default:
 			return fmt.Errorf("idcard: sim read command: %w", err)
 		}
-		if _, err := s.rw.Write(s.decorate(reply)); err != nil {
+		if reply == nil {
+			continue // this reader does not answer the command
+		}
+		if err := s.send(s.decorate(reply)); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -185,6 +243,9 @@ var noise = [...]byte{0xAA, 0xAA, 0x96, 0x69, 0x00, 0x05, 0x13, 0xFF, 0x55, 0xAA
 func (s *Sim) decorate(reply []byte) []byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.opts.Fault == FaultNoise {
+		s.garbage += 1 + s.rng.IntN(48)
+	}
 	if s.corrupt {
 		reply[len(reply)-1] ^= 0xFF
 		s.corrupt = false
@@ -212,6 +273,13 @@ func (s *Sim) handle(f Frame) []byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.served[op]++
+	if s.opts.Fault == FaultSAMFail {
+		return status(SW3SelfTestFailed) // the SAM accepts no command
+	}
+	present := s.present && s.opts.Fault != FaultNoCard && s.gone == 0
+	if s.gone > 0 && op == OpFind {
+		s.gone--
+	}
 	switch op {
 	case OpReset:
 		s.found, s.selected = false, false
@@ -226,35 +294,52 @@ func (s *Sim) handle(f Frame) []byte {
 		}
 		return status(SW3OK)
 	case OpFind:
-		s.found, s.selected = s.present, false
-		if !s.present {
+		s.found, s.selected = present, false
+		if !present {
 			return status(SW3NoCard)
 		}
 		return EncodeResponse(0, 0, SW3CardFound, make([]byte, 4))
 	case OpSelect:
-		if !s.present || !s.found {
+		if !present || !s.found {
 			s.found = false
 			return status(SW3SelectFailed)
 		}
 		s.found, s.selected = false, true
 		return EncodeResponse(0, 0, SW3OK, make([]byte, 8))
 	case OpRead, OpReadFP:
-		ok := s.present && s.selected
+		ok := present && s.selected
 		s.selected = false
 		if s.fault != 0 {
 			f := s.fault
 			s.fault = 0
 			return status(f)
 		}
+		if ok && s.opts.Fault == FaultRemoved && !s.removed {
+			s.removed, s.gone = true, removedPolls
+			s.log.Info("card lifted between select and read")
+			return status(SW3ReadFailed)
+		}
 		if !ok {
 			return status(SW3ReadFailed)
 		}
-		return s.baseMessageLocked(op == OpReadFP)
-	case OpReadAddress:
-		if !s.present {
-			return status(SW3ReadFailed)
+		reply := s.baseMessageLocked(op == OpReadFP)
+		if s.opts.Fault == FaultChecksum && !s.spoiled {
+			s.spoiled = true
+			reply[len(reply)-1] ^= 0x5A
 		}
-		return status(SW3NoContent)
+		return reply
+	case OpReadAddress:
+		switch {
+		case s.addrMode == addressSilent:
+			return nil
+		case s.addrMode == addressRejected:
+			return status(SW3BadCommand)
+		case !present:
+			return status(SW3ReadFailed)
+		case s.address == nil:
+			return status(SW3NoContent)
+		}
+		return EncodeResponse(0, 0, SW3OK, s.address)
 	}
 	return status(SW3BadCommand)
 }
@@ -288,6 +373,11 @@ func simSAMID() []byte {
 // goroutine. The driver opens the returned pty's SlavePath. The pty is
 // closed when ctx ends; closing it earlier looks like an unplugged reader.
 func StartPty(ctx context.Context, log *slog.Logger) (*Sim, *serialport.Pty, error) {
+	return StartPtyWith(ctx, SimOptions{}, log)
+}
+
+// StartPtyWith is [StartPty] with simulator options.
+func StartPtyWith(ctx context.Context, opts SimOptions, log *slog.Logger) (*Sim, *serialport.Pty, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -295,7 +385,7 @@ func StartPty(ctx context.Context, log *slog.Logger) (*Sim, *serialport.Pty, err
 	if err != nil {
 		return nil, nil, fmt.Errorf("idcard: sim pty: %w", err)
 	}
-	s := NewSim(p.Master, log)
+	s := NewSimWith(p.Master, opts, log)
 	go func() {
 		if err := s.Serve(ctx); err != nil && ctx.Err() == nil {
 			s.log.Debug("simulator stopped", "err", err)

@@ -25,9 +25,14 @@ type duplex struct {
 
 func newSimLink(t *testing.T) *simLink {
 	t.Helper()
+	return newSimLinkWith(t, SimOptions{})
+}
+
+func newSimLinkWith(t *testing.T, opts SimOptions) *simLink {
+	t.Helper()
 	hostR, simW := io.Pipe()
 	simR, hostW := io.Pipe()
-	l := &simLink{t: t, sim: NewSim(duplex{simR, simW}, testLog()), in: hostW, out: hostR, done: make(chan error, 1)}
+	l := &simLink{t: t, sim: NewSimWith(duplex{simR, simW}, opts, testLog()), in: hostW, out: hostR, done: make(chan error, 1)}
 	go func() { l.done <- l.sim.Serve(context.Background()) }()
 	t.Cleanup(func() {
 		hostW.Close()

@@ -22,20 +22,43 @@ const (
 	SourceQR     Source = "qr"     // a verified app or e-licence code
 )
 
+// CardType is the kind of identity document a person showed. The values
+// are the card_type strings of the technician CLI's JSON output.
+type CardType string
+
+// Card types read from the ID-card reader. The empty CardType means the
+// person did not identify with a card (e.g. a QR code).
+const (
+	CardResident    CardType = "resident"               // 居民身份证
+	CardHMTPermit   CardType = "hmt_resident_permit"    // 港澳台居民居住证
+	CardForeign2017 CardType = "foreign_permanent_2017" // 外国人永久居留身份证 (2017)
+	CardForeign2023 CardType = "foreign_permanent_2023" // 外国人永久居留身份证 (2023)
+)
+
 // Person is a natural person identified at the kiosk. It lives in the
-// session only and is wiped when the visit ends.
+// session only and is wiped when the visit ends. Fields a card type lacks
+// stay empty.
 type Person struct {
 	Source    Source
-	Name      string
-	Sex       string // 男 / 女 / 未知
-	Nation    string // 民族, e.g. 汉
-	Birth     string // YYYYMMDD
+	CardType  CardType // empty unless Source is SourceIDCard
+	Name      string   // Chinese name (may be empty on a 2017 foreign card)
+	NameEN    string   // English name, foreign permanent residence cards
+	Sex       string   // 男 / 女 / 未知 / 未说明
+	Nation    string   // 民族, e.g. 汉; resident cards only
+	Birth     string   // YYYYMMDD
 	Address   string
-	Number    string // 公民身份号码
-	Authority string // 签发机关
+	Number    string // 公民身份号码, residence permit or permanent residence number
+	Authority string // 签发机关 (a code on 2017 foreign cards)
 	ValidFrom string // YYYYMMDD
 	ValidTo   string // YYYYMMDD or 长期
-	Photo     []byte // WLT photo bytes as read; never decoded to disk
+
+	Nationality     string // ISO 3166 three-letter code, foreign cards
+	PassNumber      string // 通行证号码, HMT residence permit
+	IssueCount      string // 签发次数, HMT residence permit
+	RenewalCount    string // 换证次数, 2023 foreign card
+	AppendedAddress string // 追加住址 (newest address), when the card has one
+
+	Photo []byte // WLT photo bytes as read; never decoded to disk
 }
 
 // Masked is the loggable form of a person.
@@ -45,8 +68,13 @@ type Masked struct {
 }
 
 // Mask returns the only form of p that may leave the session.
+// A person without a Chinese name is masked by the English name.
 func (p Person) Mask() Masked {
-	return Masked{Name: MaskName(p.Name), Number: MaskNumber(p.Number)}
+	name := p.Name
+	if name == "" {
+		name = p.NameEN
+	}
+	return Masked{Name: MaskName(name), Number: MaskNumber(p.Number)}
 }
 
 // LogValue makes slog print a Person masked, whatever the caller passed.
@@ -65,6 +93,20 @@ func (p Person) Expired(day time.Time) bool {
 		return false
 	}
 	return day.After(end.AddDate(0, 0, 1).Add(-time.Nanosecond))
+}
+
+// ValidateCardNumber checks p.Number by the rules of p.CardType: GB 11643
+// for resident cards, residence permits and 2023 foreign cards (which must
+// also start with 9), the 15-character format for 2017 foreign cards. A
+// person without a card type is checked as a resident.
+func (p Person) ValidateCardNumber() error {
+	switch p.CardType {
+	case CardForeign2017:
+		return ValidateForeignPR2017(p.Number)
+	case CardForeign2023:
+		return ValidateForeignPR2023(p.Number)
+	}
+	return ValidateNumber(p.Number)
 }
 
 // Wipe zeroes the photo bytes and drops every field. Strings cannot be
@@ -157,4 +199,58 @@ func ValidateNumber(n string) error {
 		return fmt.Errorf("identity: %w", ErrNumberChecksum)
 	}
 	return nil
+}
+
+// ErrPRFormat is returned for a foreign permanent residence number that does
+// not have the format of its card version.
+var ErrPRFormat = errors.New("foreign permanent residence number has the wrong format")
+
+// ValidateForeignPR2017 checks a 2017 foreign permanent residence number:
+// three capital letters (the nationality) and twelve digits. The card's
+// check-digit rule is known from one vendor only, so it is not enforced.
+func ValidateForeignPR2017(n string) error {
+	if len(n) != 15 {
+		return fmt.Errorf("identity: %w: %d characters, want 15", ErrPRFormat, len(n))
+	}
+	for i := 0; i < 15; i++ {
+		c := n[i]
+		if i < 3 && (c < 'A' || c > 'Z') || i >= 3 && (c < '0' || c > '9') {
+			return fmt.Errorf("identity: %w: want 3 capital letters and 12 digits", ErrPRFormat)
+		}
+	}
+	return nil
+}
+
+// ValidateForeignPR2023 checks a 2023 foreign permanent residence number:
+// 18 characters starting with 9, a real birth date at positions 7–14 and the
+// GB 11643 check character.
+func ValidateForeignPR2023(n string) error {
+	if len(n) == 18 && n[0] != '9' {
+		return fmt.Errorf("identity: %w: does not start with 9", ErrPRFormat)
+	}
+	return ValidateNumber(n)
+}
+
+// IDTypeCode is the GA/T 2000.156 证件类型代码 of the document p showed, as
+// GB/T 39046 carries it (n3): 111 居民身份证, 553 外国人永久居留证. The HMT
+// residence permit has no code of its own in the table we could confirm;
+// it is sent as 154 居住证. A person identified by an app code holds a
+// resident identity (111).
+func (p Person) IDTypeCode() string {
+	switch p.CardType {
+	case CardForeign2017, CardForeign2023:
+		return "553"
+	case CardHMTPermit:
+		return "154"
+	}
+	return "111"
+}
+
+// DisplayName is the name to apply under: the Chinese name, or the
+// English name of a foreign card that has none.
+func (p Person) DisplayName() string {
+	if strings.TrimSpace(p.Name) != "" {
+		return p.Name
+	}
+	return p.NameEN
 }

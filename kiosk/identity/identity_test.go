@@ -90,3 +90,73 @@ func TestLogValueIsMasked(t *testing.T) {
 		t.Fatalf("log lacks masked number: %s", out)
 	}
 }
+
+func TestValidateForeignPR(t *testing.T) {
+	tests := []struct {
+		name  string
+		f     func(string) error
+		n     string
+		valid bool
+	}{
+		{"2017 ok", ValidateForeignPR2017, "USA510080010112", true},
+		{"2017 lower case", ValidateForeignPR2017, "usa510080010112", false},
+		{"2017 letter in digits", ValidateForeignPR2017, "USA51008001011X", false},
+		{"2017 short", ValidateForeignPR2017, "USA51008001011", false},
+		{"2017 long", ValidateForeignPR2017, "USA5100800101120", false},
+		{"2023 Saudi sample", ValidateForeignPR2023, "932682198501010017", true},
+		{"2023 Canada sample", ValidateForeignPR2023, "911124198108030024", true},
+		{"2023 bad check", ValidateForeignPR2023, "932682198501010018", false},
+		{"2023 resident number", ValidateForeignPR2023, "510104199003071237", false},
+		{"2023 short", ValidateForeignPR2023, "93268219850101001", false},
+	}
+	for _, tt := range tests {
+		if err := tt.f(tt.n); (err == nil) != tt.valid {
+			t.Errorf("%s: %s: err %v", tt.name, tt.n, err)
+		}
+	}
+}
+
+func TestValidateCardNumber(t *testing.T) {
+	tests := []struct {
+		typ   CardType
+		n     string
+		valid bool
+	}{
+		{"", "510104199003071237", true},
+		{CardResident, "510104199003071237", true},
+		{CardResident, "510104199003071238", false},
+		{CardHMTPermit, "810000198805121238", true},
+		{CardHMTPermit, "810000198805121230", false},
+		{CardForeign2017, "USA510080010112", true},
+		{CardForeign2017, "510104199003071237", false},
+		{CardForeign2023, "932682198501010017", true},
+		{CardForeign2023, "510104199003071237", false},
+	}
+	for _, tt := range tests {
+		err := Person{CardType: tt.typ, Number: tt.n}.ValidateCardNumber()
+		if (err == nil) != tt.valid {
+			t.Errorf("%q %s: err %v", tt.typ, tt.n, err)
+		}
+	}
+}
+
+func TestIDTypeCodeAndDisplayName(t *testing.T) {
+	tests := []struct {
+		p          Person
+		code, name string
+	}{
+		{Person{Name: "张三"}, "111", "张三"},
+		{Person{CardType: CardResident, Name: "张三"}, "111", "张三"},
+		{Person{CardType: CardHMTPermit, Name: "陈大文"}, "154", "陈大文"},
+		{Person{CardType: CardForeign2017, NameEN: "SMITH, JOHN"}, "553", "SMITH, JOHN"},
+		{Person{CardType: CardForeign2023, Name: "约翰", NameEN: "SMITH"}, "553", "约翰"},
+	}
+	for _, tt := range tests {
+		if got := tt.p.IDTypeCode(); got != tt.code {
+			t.Errorf("%+v: code %s, want %s", tt.p, got, tt.code)
+		}
+		if got := tt.p.DisplayName(); got != tt.name {
+			t.Errorf("%+v: name %s, want %s", tt.p, got, tt.name)
+		}
+	}
+}

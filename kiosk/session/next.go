@@ -27,9 +27,6 @@ const (
 	ProblemSubmitFailed = "提交失败，您的申请没有保存，请联系工作人员"
 )
 
-// IDTypeResident is the GA/T 2000.156 code of the resident ID card.
-const IDTypeResident = "111"
-
 // Next is the kiosk's transition function. It is pure: the same state and
 // event always give the same result, and the given state is not changed
 // (except that ending a visit zeroes the person's photo bytes).
@@ -242,7 +239,7 @@ func identify(s State, p identity.Person) (State, []Effect) {
 		return s, nil // a card placed mid-visit does not change who applies
 	}
 	s.Screen = Identifying
-	if p.Source == identity.SourceIDCard && identity.ValidateNumber(p.Number) != nil {
+	if p.Source == identity.SourceIDCard && p.ValidateCardNumber() != nil {
 		p.Wipe()
 		s.Notice = NoticeBadCard
 		return s, []Effect{Log{Msg: "card rejected: invalid identity number"}}
@@ -304,7 +301,7 @@ func (s State) prefill(p catalog.Prefill) string {
 	}
 	switch p {
 	case catalog.FromName:
-		return s.Person.Name
+		return s.Person.DisplayName()
 	case catalog.FromNumber:
 		return s.Person.Number
 	case catalog.FromAddress:
@@ -372,7 +369,7 @@ func (s State) application() platform.Application {
 	}
 	return platform.Application{
 		ItemCode: s.Item.Code, ItemName: s.Item.Name, Province: s.Item.Province,
-		Applicant: platform.Applicant{IDType: IDTypeResident, Number: s.Person.Number, Name: s.Person.Name, Phone: s.Values["phone"]},
+		Applicant: platform.Applicant{IDType: s.Person.IDTypeCode(), Number: s.Person.Number, Name: s.Person.DisplayName(), Phone: s.Values["phone"]},
 		Fields:    fields, AcceptDivision: s.Config.Division, HandleDivision: handle,
 		Mode: s.Item.Mode, KioskID: s.Config.KioskID, SubmittedAt: s.Now,
 	}

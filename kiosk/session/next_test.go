@@ -464,3 +464,17 @@ func TestRateOnce(t *testing.T) {
 		t.Fatal("rated a queued application")
 	}
 }
+
+func TestForeignCardApplies(t *testing.T) {
+	p := identity.Person{Source: identity.SourceIDCard, CardType: identity.CardForeign2017, NameEN: "SMITH, JOHN",
+		Number: "USA110100123456", ValidTo: "20300101"}
+	_, eff := run(t, idle(), Start{}, CardRead{Person: p}, ChooseItemEvent{Code: item}, Proceed{},
+		SetField{Key: "phone", Value: "13812345678"}, SetField{Key: "reason", Value: "就业"}, Proceed{}, SetConsent{Agreed: true}, Confirm{})
+	subs := effectsOf[Submit](eff)
+	if len(subs) != 1 {
+		t.Fatalf("foreign card did not reach submit: %v", eff)
+	}
+	if a := subs[0].Application.Applicant; a.IDType != "553" || a.Name != "SMITH, JOHN" || a.Number != "USA110100123456" {
+		t.Fatalf("applicant %+v", a)
+	}
+}

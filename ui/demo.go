@@ -1,0 +1,67 @@
+package ui
+
+import (
+	"time"
+
+	"sckiosk/devices/device"
+	"sckiosk/kiosk/catalog"
+	"sckiosk/kiosk/identity"
+	"sckiosk/kiosk/session"
+)
+
+// demoStart is the clock of the demo states.
+var demoStart = time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+
+// person is a fictitious citizen with a rare name character (𠮷, CJK
+// Extension B) that the embedded font must draw.
+func person() identity.Person {
+	return identity.Person{Source: identity.SourceIDCard, Name: "𠮷䶮", Number: "11010519491231002X", ValidTo: "长期"}
+}
+
+// DemoStates walks the pure core to every screen, with a fictitious
+// citizen and no devices: the golden-image tests and `kiosk --screenshots`
+// draw them.
+func DemoStates() map[string]session.State {
+	s := session.New(session.DefaultConfig(), catalog.Builtin(), demoStart)
+	apply := func(s session.State, evs ...session.Event) session.State {
+		for _, ev := range evs {
+			s, _ = session.Next(s, ev)
+		}
+		return s
+	}
+	for _, d := range []string{"idcard", "scanner", "printer"} {
+		s = apply(s, session.DeviceChanged{Status: device.Status{Device: d, State: device.Online}})
+	}
+	item := "11510100MB0000001K3510100001001"
+	out := map[string]session.State{}
+	out["idle"] = s
+	out["identifying"] = apply(s, session.Start{}, session.ReadFailed{Notice: "读卡失败，请重新放置证件"})
+	chosen := apply(s, session.Start{}, session.CardRead{Person: person()})
+	out["choose"] = chosen
+	out["guide"] = apply(chosen, session.ChooseItemEvent{Code: item})
+	form := apply(chosen, session.ChooseItemEvent{Code: item}, session.Proceed{}, session.TypeRune{R: '1'}, session.TypeRune{R: '3'})
+	out["form_errors"] = apply(form, session.Proceed{})
+	filled := apply(form, session.SetField{Key: "phone", Value: "13812345678"}, session.SetField{Key: "reason", Value: "就业"})
+	out["review"] = apply(filled, session.Proceed{}, session.SetConsent{Agreed: true})
+	submitting := apply(filled, session.Proceed{}, session.SetConsent{Agreed: true}, session.Confirm{})
+	out["submitting"] = submitting
+	done := apply(submitting, session.Submitted{CaseNumber: "SC20261125000001", TrackCode: "http://127.0.0.1/track/SC20261125000001"})
+	out["done_printed"] = apply(done, session.Printed{})
+	out["done_rated"] = apply(done, session.Printed{}, session.Rate{Grade: 1})
+	out["done_no_paper"] = apply(done, session.PrintFailed{Notice: session.PrinterNotice("打印机缺纸")})
+	out["done_queued"] = apply(submitting, session.Submitted{CaseNumber: "Q-7F3A00C2D91B", Queued: true, TrackCode: "KIOSK:REQ:x"}, session.Printed{})
+	out["failed"] = apply(submitting, session.SubmitFailed{})
+	out["countdown"] = apply(chosen, session.Tick{Now: demoStart.Add(85 * time.Second)})
+	out["elder_choose"] = apply(chosen, session.ToggleElder{})
+	out["search_pinyin"] = apply(chosen, session.FocusField{Key: session.SearchField},
+		session.TypeRune{R: 'g'}, session.TypeRune{R: 'j'}, session.TypeRune{R: 'j'})
+	out["search_result"] = apply(chosen, session.FocusField{Key: session.SearchField}, session.SetKeyMode{Mode: session.KeyLatin},
+		session.TypeRune{R: 'g'}, session.TypeRune{R: 'j'}, session.TypeRune{R: 'j'})
+	elderItem := "11510100MB0000006R3510100006001"
+	out["form_pinyin"] = apply(chosen, session.ChooseItemEvent{Code: elderItem}, session.Proceed{},
+		session.FocusField{Key: "mail_address"}, session.TypeRune{R: 'd'}, session.TypeRune{R: 'o'}, session.TypeRune{R: 'n'}, session.TypeRune{R: 'g'})
+	readerDown := apply(s, session.DeviceChanged{Status: device.Status{Device: "idcard", State: device.Offline}})
+	out["identifying_reader_down"] = apply(readerDown, session.Start{})
+	out["choose_printer_down"] = apply(chosen, session.DeviceChanged{Status: device.Status{Device: "printer", State: device.Fault, Notice: "打印机缺纸"}})
+	return out
+}
