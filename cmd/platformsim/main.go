@@ -2,10 +2,18 @@
 // handler the kiosk embeds with --sim) as a standalone HTTP server, for
 // technicians and for running a kiosk against a separate process.
 //
-//	platformsim -addr 127.0.0.1:8451 -province 51
+//	platformsim --listen 127.0.0.1:8451 --province 51 --data DIR \
+//	    [--latency D] [--error-rate P] [--reset-rate P]
+//	    [--drop-after-commit-rate P] [--slow-rate P] [--slow-delay D]
+//	    [--progress-processing D] [--progress-done D]
 //
-// It listens on loopback only unless -allow-remote is given, logs to stderr
-// and shuts down gracefully on SIGINT or SIGTERM.
+// With --data its cases are kept in DIR/platform-51.db (or -50) and
+// survive a restart; without it they live in memory. It trusts the demo
+// kiosk identity and signs with the demo platform key (simulation only),
+// so a kiosk or kioskctl with default settings works against it. It
+// listens on loopback only unless --allow-remote is given, logs to stderr
+// and shuts down gracefully on SIGINT or SIGTERM. GET /sim/cases lists
+// every case as JSON.
 package main
 
 import (
@@ -18,6 +26,8 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -39,13 +49,34 @@ func main() {
 func run(ctx context.Context, args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("platformsim", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	addr := fs.String("addr", "127.0.0.1:8451", "listen address")
+	addr := fs.String("listen", "127.0.0.1:8451", "listen address")
+	fs.StringVar(addr, "addr", "127.0.0.1:8451", "listen address (same as --listen)")
 	province := fs.String("province", platform.Sichuan, "province code of the platform: 51 (Sichuan) or 50 (Chongqing)")
 	allowRemote := fs.Bool("allow-remote", false, "allow listening on a non-loopback address")
+	dataDir := fs.String("data", "", "directory of the SQLite file that keeps the cases (default: memory only)")
+	var faults platform.Faults
+	fs.DurationVar(&faults.Latency, "latency", 0, "latency added to every API answer")
+	rate := func(p *float64, name, usage string) {
+		fs.Func(name, usage+" (probability 0..1)", func(v string) error {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || f < 0 || f > 1 {
+				return fmt.Errorf("want a probability from 0 to 1, got %q", v)
+			}
+			*p = f
+			return nil
+		})
+	}
+	rate(&faults.ErrorRate, "error-rate", "answer HTTP 500 before processing")
+	rate(&faults.ResetRate, "reset-rate", "reset the connection before processing")
+	rate(&faults.DropAfterCommitRate, "drop-after-commit-rate", "commit the case, then drop the answer")
+	rate(&faults.SlowRate, "slow-rate", "hold the answer back for --slow-delay")
+	fs.DurationVar(&faults.SlowDelay, "slow-delay", 5*time.Second, "extra wait of a slow answer")
+	toProcessing := fs.Duration("progress-processing", 2*time.Minute, "case age at which 已受理 becomes 办理中 (0: never)")
+	toDone := fs.Duration("progress-done", 10*time.Minute, "case age at which it becomes 已办结 (0: never)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stderr)
-			fmt.Fprintln(stderr, "usage: platformsim [-addr host:port] [-province 51|50] [-allow-remote]")
+			fmt.Fprintln(stderr, "usage: platformsim [--listen host:port] [--province 51|50] [--data DIR] [--allow-remote] [fault flags]")
 			fs.PrintDefaults()
 			return 0
 		}
@@ -66,12 +97,29 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	}
 
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	srv, err := platform.NewSim(*province, log).Start(*addr)
+	opts := []platform.SimOption{platform.WithFaults(faults), platform.WithProgress(*toProcessing, *toDone)}
+	if *dataDir != "" {
+		if err := os.MkdirAll(*dataDir, 0o700); err != nil {
+			log.Error("cannot create data directory", "err", err)
+			return 1
+		}
+		st, err := platform.OpenSimStore(filepath.Join(*dataDir, "platform-"+*province+".db"))
+		if err != nil {
+			log.Error("cannot open store", "err", err)
+			return 1
+		}
+		defer st.Close()
+		opts = append(opts, platform.WithSimStore(st))
+	}
+	srv, err := platform.NewSim(*province, log, opts...).Start(*addr)
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return 1
 	}
-	log.Info("platform simulator ready", "url", srv.URL(), "province", *province)
+	log.Info("platform simulator ready", "url", srv.URL(), "province", *province, "data", *dataDir,
+		"identity", "demo kiosk "+platform.DemoAppID+" trusted (simulation only)",
+		"latency", faults.Latency, "error_rate", faults.ErrorRate, "reset_rate", faults.ResetRate,
+		"drop_after_commit_rate", faults.DropAfterCommitRate, "slow_rate", faults.SlowRate)
 
 	select {
 	case <-ctx.Done():
@@ -94,7 +142,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 func checkAddr(addr string, allowRemote bool) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("-addr %q: %w", addr, err)
+		return fmt.Errorf("--listen %q: %w", addr, err)
 	}
 	if allowRemote || host == "localhost" {
 		return nil
@@ -102,5 +150,5 @@ func checkAddr(addr string, allowRemote bool) error {
 	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
 		return nil
 	}
-	return fmt.Errorf("-addr %q is not a loopback address; add -allow-remote to serve other machines", addr)
+	return fmt.Errorf("--listen %q is not a loopback address; add --allow-remote to serve other machines", addr)
 }

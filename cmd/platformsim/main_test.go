@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"net/http"
 	"regexp"
 	"strings"
 	"sync"
@@ -40,7 +42,10 @@ func TestUsageErrors(t *testing.T) {
 		{"bad province", []string{"-province", "44"}, 2, "-province"},
 		{"remote address", []string{"-addr", "0.0.0.0:8451"}, 2, "-allow-remote"},
 		{"all interfaces", []string{"-addr", ":8451"}, 2, "loopback"},
-		{"bad address", []string{"-addr", "nonsense"}, 2, "-addr"},
+		{"bad address", []string{"-addr", "nonsense"}, 2, "--listen"},
+		{"bad listen", []string{"--listen", "nonsense"}, 2, "--listen"},
+		{"bad rate", []string{"--error-rate", "1.5"}, 2, "probability"},
+		{"bad latency", []string{"--latency", "soon"}, 2, "latency"},
 		{"stray argument", []string{"extra"}, 2, "unexpected argument"},
 		{"help", []string{"-h"}, 0, "usage"},
 	}
@@ -57,6 +62,77 @@ func TestUsageErrors(t *testing.T) {
 				t.Errorf("usage error is not one line: %q", stderr.String())
 			}
 		})
+	}
+}
+
+// start runs the command with args and returns its URL and a stop
+// function that checks the exit status.
+func start(t *testing.T, args ...string) (url string, stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stderr := &syncBuffer{}
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, args, stderr) }()
+	re := regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+)`)
+	deadline := time.Now().Add(20 * time.Second)
+	for url == "" {
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("no url logged: %s", stderr)
+		}
+		if m := re.FindStringSubmatch(stderr.String()); m != nil {
+			url = m[1]
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return url, func() {
+		t.Helper()
+		cancel()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Errorf("exit %d: %s", code, stderr)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatal("did not stop")
+		}
+	}
+}
+
+// TestDataSurvivesRestart submits a case, restarts the command on the same
+// --data and finds the case in GET /sim/cases.
+func TestDataSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	url, stop := start(t, "--listen", "127.0.0.1:0", "--data", dir, "--latency", "1ms")
+	c, err := platform.NewClient(map[string]string{platform.Sichuan: url}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := platform.Application{RequestID: "restart-1", ItemCode: "ITEM-1", Province: platform.Sichuan,
+		Applicant: platform.Applicant{IDType: "111", Number: "11010519491231002X", Name: "测试"}}
+	rc, err := c.Submit(context.Background(), app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop()
+
+	url, stop = start(t, "--listen", "127.0.0.1:0", "--data", dir)
+	defer stop()
+	resp, err := http.Get(url + "/sim/cases")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var list []struct {
+		CaseNo    string `json:"case_no"`
+		RequestID string `json:"request_id"`
+		Status    string `json:"status"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 || list[0].CaseNo != rc.CaseNumber || list[0].RequestID != "restart-1" || list[0].Status != "已受理" {
+		t.Errorf("cases after restart = %+v", list)
 	}
 }
 

@@ -17,15 +17,23 @@
 // already made, so a retry never makes a second case.
 //
 // Personal data. The application's JSON (payload) holds the applicant's
-// name and ID number. It is kept only until the platform has acknowledged
-// the application: then the payload is set to NULL with secure_delete on
-// (SQLite zeroes the freed bytes) and the WAL is checkpointed and truncated
-// (best effort), so only the case number remains. Rejected entries keep
-// their payload so a technician can retry them. Logs and last_error carry
-// request ids, item codes and case numbers, never names or ID numbers.
+// name and ID number. It is encrypted at rest with SM4-GCM under a key kept
+// in a file of mode 0600 (Options.KeyPath, created on first run), and kept
+// only until the platform has acknowledged the application: then the
+// payload is set to NULL with secure_delete on (SQLite zeroes the freed
+// bytes) and the WAL is checkpointed and truncated (best effort), so only
+// the case number, the masked applicant (张*, 5101**********123X) and the
+// timestamps remain, for reprints, until Options.Retention has passed.
+// Rejected entries keep their payload so a technician can retry them. Logs
+// and last_error carry request ids, item codes and case numbers, never
+// names or ID numbers.
 //
-// The payload is not yet encrypted at rest; schema migrations (user_version)
-// leave room for that.
+// Platform state. Per province, a circuit breaker stops sending after
+// Options.BreakerThreshold transient failures in a row and tries again
+// after a cool-down; a Retry-After answer holds the province back as asked.
+// When idle, the forwarder probes the platforms' health (Prober) so that the
+// state stays true. Health and OnHealthChange give the UI the outbox depth
+// and the platform state (Online, Degraded, Offline).
 package outbox
 
 import (
@@ -37,7 +45,9 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/url"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -46,6 +56,7 @@ import (
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 
+	"sckiosk/kiosk/identity"
 	"sckiosk/kiosk/platform"
 )
 
@@ -89,6 +100,7 @@ type Entry struct {
 	CaseNumber    string    `json:"case_number,omitempty"` // set once sent
 	SentAt        time.Time `json:"sent_at,omitzero"`
 	HasPayload    bool      `json:"has_payload"` // the application's personal data is still stored
+	Applicant     string    `json:"applicant"`   // masked: 张* 5101**********123X
 }
 
 // Options tune an Outbox. The zero value gives the production defaults.
@@ -110,6 +122,36 @@ type Options struct {
 	// BusyTimeout is how long SQLite waits for a lock held by another
 	// process. Default 5 s.
 	BusyTimeout time.Duration
+	// KeyPath is the file holding the SM4 key that encrypts personal data
+	// at rest (hex, mode 0600), created on first run. Default: outbox.key
+	// in the directory of the database. Losing it makes queued
+	// applications unreadable (they are then parked as rejected).
+	KeyPath string
+	// Retention is how long a delivered entry (case number, masked
+	// applicant, timestamps) is kept for reprints. Default 24 h.
+	Retention time.Duration
+	// BreakerThreshold is how many transient failures in a row open a
+	// platform's circuit breaker. Default 5.
+	BreakerThreshold int
+	// BreakerCooldown is how long an open breaker waits before one trial
+	// submission; it doubles on each failed trial, up to BackoffMax.
+	// Default 30 s.
+	BreakerCooldown time.Duration
+	// ProbeInterval is how long the forwarder may sit without talking to
+	// a platform before it checks the platforms' health (when the
+	// Submitter is also a Prober, as platform.Client is), so that the
+	// platform state stays true while no application is sent. Default
+	// 1 min; negative disables probing.
+	ProbeInterval time.Duration
+	// Provinces are the platforms probed even before any application was
+	// sent to them (e.g. platform.Sichuan, platform.Chongqing).
+	Provinces []string
+}
+
+// Prober checks that the platform of a province answers; a nil error
+// means it is up. platform.Client implements it.
+type Prober interface {
+	Health(ctx context.Context, province string) error
 }
 
 func (o Options) withDefaults() Options {
@@ -123,6 +165,14 @@ func (o Options) withDefaults() Options {
 	def(&o.AttemptTimeout, 30*time.Second)
 	def(&o.PollInterval, time.Minute)
 	def(&o.BusyTimeout, 5*time.Second)
+	def(&o.Retention, 24*time.Hour)
+	def(&o.BreakerCooldown, 30*time.Second)
+	if o.ProbeInterval == 0 {
+		o.ProbeInterval = time.Minute
+	}
+	if o.BreakerThreshold <= 0 {
+		o.BreakerThreshold = 5
+	}
 	o.BackoffMax = max(o.BackoffMax, o.BackoffBase)
 	switch {
 	case o.Jitter == 0:
@@ -146,8 +196,21 @@ type Outbox struct {
 	retryAll atomic.Bool   // set by Kick: make backed-off entries due
 	running  atomic.Bool
 
+	seal *sealer
+
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced when an entry changes state
+
+	pubMu       sync.Mutex // serialises publish
+	hmu         sync.Mutex // guards what follows
+	breakers    map[string]*breaker
+	health      Health
+	onHealth    func(Health)
+	lastError   string
+	lastSuccess time.Time
+	loggedState PlatformState // guarded by pubMu
+	lastPrune   time.Time     // Run's goroutine only
+	lastContact time.Time     // Run's goroutine only: last submission or probe
 }
 
 // maxErrorLen bounds the stored last_error.
@@ -179,11 +242,31 @@ func Open(path string, log *slog.Logger, opt Options) (*Outbox, error) {
 	// transaction never waits for another connection of the same process.
 	db.SetMaxOpenConns(1)
 	o := &Outbox{
-		db:      db,
-		log:     log.With("component", "outbox"),
-		opt:     opt,
-		kick:    make(chan struct{}, 1),
-		changed: make(chan struct{}),
+		db:       db,
+		log:      log.With("component", "outbox"),
+		opt:      opt,
+		kick:     make(chan struct{}, 1),
+		changed:  make(chan struct{}),
+		breakers: make(map[string]*breaker),
+		health:   Health{State: Online},
+	}
+	keyPath := opt.KeyPath
+	if keyPath == "" {
+		keyPath = filepath.Join(filepath.Dir(abs), "outbox.key")
+	}
+	key, created, err := loadKey(keyPath)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("outbox: open %s: %w", abs, err)
+	}
+	if created {
+		o.log.Info("outbox key created", "path", keyPath)
+	} else if fi, err := os.Stat(keyPath); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		o.log.Warn("outbox key file is readable by others; want mode 0600", "path", keyPath, "mode", fi.Mode().Perm())
+	}
+	if o.seal, err = newSealer(key); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("outbox: open %s: %w", abs, err)
 	}
 	ctx := context.Background()
 	if err := o.checkPragmas(ctx); err != nil {
@@ -194,7 +277,8 @@ func Open(path string, log *slog.Logger, opt Options) (*Outbox, error) {
 		db.Close()
 		return nil, fmt.Errorf("outbox: open %s: %w", abs, err)
 	}
-	o.log.Info("outbox opened", "path", abs)
+	o.publish(ctx)
+	o.log.Info("outbox opened", "path", abs, "pending", o.health.Pending)
 	return o, nil
 }
 
@@ -233,10 +317,16 @@ func (o *Outbox) Enqueue(ctx context.Context, app platform.Application) error {
 	if strings.TrimSpace(app.Province) == "" {
 		return fmt.Errorf("outbox: enqueue %s: empty province", app.RequestID)
 	}
-	payload, err := json.Marshal(app)
+	plain, err := json.Marshal(app)
 	if err != nil {
 		return fmt.Errorf("outbox: enqueue %s: encode: %w", app.RequestID, err)
 	}
+	payload, err := o.seal.seal(app.RequestID, plain)
+	clear(plain)
+	if err != nil {
+		return fmt.Errorf("outbox: enqueue %s: encrypt: %w", app.RequestID, err)
+	}
+	masked := strings.TrimSpace(identity.MaskName(app.Applicant.Name) + " " + identity.MaskNumber(app.Applicant.Number))
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("outbox: enqueue %s: %w", app.RequestID, err)
 	}
@@ -246,10 +336,10 @@ func (o *Outbox) Enqueue(ctx context.Context, app platform.Application) error {
 	defer cancel()
 	now := toMillis(time.Now())
 	res, err := o.db.ExecContext(wctx, `
-		INSERT INTO entries (request_id, province, item_code, created_at, state, next_attempt_at, payload)
-		VALUES (?, ?, ?, ?, 'pending', ?, ?)
+		INSERT INTO entries (request_id, province, item_code, created_at, state, next_attempt_at, payload, applicant)
+		VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)
 		ON CONFLICT (request_id) DO NOTHING`,
-		app.RequestID, app.Province, app.ItemCode, now, now, payload)
+		app.RequestID, app.Province, app.ItemCode, now, now, payload, masked)
 	if err != nil {
 		return fmt.Errorf("outbox: enqueue %s: %w", app.RequestID, err)
 	}
@@ -259,6 +349,7 @@ func (o *Outbox) Enqueue(ctx context.Context, app platform.Application) error {
 	}
 	o.log.Info("application queued", "request_id", app.RequestID, "province", app.Province, "item", app.ItemCode)
 	o.wake()
+	o.publish(ctx)
 	return nil
 }
 
@@ -307,10 +398,12 @@ func (o *Outbox) Run(ctx context.Context, sub platform.Submitter) error {
 	defer timer.Stop()
 	for {
 		if o.retryAll.Swap(false) {
+			o.halfOpen()
 			if err := o.makeAllDue(ctx); err != nil && ctx.Err() == nil {
 				o.log.Error("outbox: make entries due", "err", err)
 			}
 		}
+		o.prune(ctx)
 		wait, err := o.forwardDue(ctx, sub)
 		if ctx.Err() != nil {
 			o.log.Info("outbox forwarder stopped")
@@ -319,6 +412,13 @@ func (o *Outbox) Run(ctx context.Context, sub platform.Submitter) error {
 		if err != nil {
 			o.log.Error("outbox forwarder", "err", err)
 			wait = o.opt.BackoffBase
+		}
+		if p, ok := sub.(Prober); ok && o.opt.ProbeInterval > 0 {
+			if next := o.lastContact.Add(o.opt.ProbeInterval); !time.Now().Before(next) {
+				o.probe(ctx, p)
+			} else {
+				wait = min(wait, time.Until(next))
+			}
 		}
 		timer.Reset(wait)
 		select {
@@ -336,55 +436,144 @@ func (o *Outbox) Run(ctx context.Context, sub platform.Submitter) error {
 func (o *Outbox) forwardDue(ctx context.Context, sub platform.Submitter) (time.Duration, error) {
 	for ctx.Err() == nil {
 		now := time.Now()
+		held, release := o.held(now)
 		var (
 			id        int64
 			requestID string
+			province  string
 			attempts  int
 			payload   []byte
 		)
+		where, args := dueFilter(held)
 		err := o.db.QueryRowContext(ctx, `
-			SELECT id, request_id, attempts, payload FROM entries
-			WHERE state = 'pending' AND next_attempt_at <= ?
-			ORDER BY id LIMIT 1`, toMillis(now)).Scan(&id, &requestID, &attempts, &payload)
+			SELECT id, request_id, province, attempts, payload FROM entries
+			WHERE state = 'pending' AND next_attempt_at <= ?`+where+`
+			ORDER BY id LIMIT 1`, append([]any{toMillis(now)}, args...)...).Scan(&id, &requestID, &province, &attempts, &payload)
 		if errors.Is(err, sql.ErrNoRows) {
-			return o.untilNextDue(ctx, now)
+			return o.untilNextDue(ctx, now, held, release)
 		}
 		if err != nil {
 			return 0, fmt.Errorf("outbox: next due entry: %w", err)
 		}
-		if err := o.send(ctx, sub, id, requestID, attempts, payload); err != nil {
+		if err := o.send(ctx, sub, id, requestID, province, attempts, payload); err != nil {
 			return 0, err
 		}
 	}
 	return 0, ctx.Err()
 }
 
-// untilNextDue returns the wait until the earliest pending entry is due,
-// at most PollInterval.
-func (o *Outbox) untilNextDue(ctx context.Context, now time.Time) (time.Duration, error) {
+// probe checks the health of the platforms of Options.Provinces and of
+// those sent to before, except those an open breaker holds back, and
+// records the outcome as a submission's would be.
+func (o *Outbox) probe(ctx context.Context, p Prober) {
+	now := time.Now()
+	o.lastContact = now
+	held, _ := o.held(now)
+	o.hmu.Lock()
+	provinces := slices.Clone(o.opt.Provinces)
+	for prov := range o.breakers {
+		provinces = append(provinces, prov)
+	}
+	o.hmu.Unlock()
+	slices.Sort(provinces)
+	for _, prov := range slices.Compact(provinces) {
+		if slices.Contains(held, prov) || ctx.Err() != nil {
+			continue
+		}
+		pctx, cancel := context.WithTimeout(ctx, o.opt.AttemptTimeout)
+		err := p.Health(pctx, prov)
+		cancel()
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err == nil:
+			o.succeeded(prov, time.Now())
+		case errors.Is(err, platform.ErrUnavailable):
+			var retryAfter time.Duration
+			if ae, ok := errors.AsType[*platform.APIError](err); ok {
+				retryAfter = ae.RetryAfter
+			}
+			o.failed(prov, time.Now(), errorText(err), retryAfter)
+		default:
+			o.log.Debug("outbox probe", "province", prov, "err", err)
+		}
+	}
+	o.publish(ctx)
+}
+
+// dueFilter is the SQL condition that leaves out the provinces held back
+// by their breakers.
+func dueFilter(held []string) (string, []any) {
+	if len(held) == 0 {
+		return "", nil
+	}
+	args := make([]any, len(held))
+	for i, p := range held {
+		args[i] = p
+	}
+	return " AND province NOT IN (?" + strings.Repeat(", ?", len(held)-1) + ")", args
+}
+
+// untilNextDue returns the wait until the earliest pending entry of a
+// province not held back is due, or a held province is released, at most
+// PollInterval.
+func (o *Outbox) untilNextDue(ctx context.Context, now time.Time, held []string, release time.Time) (time.Duration, error) {
 	var next sql.NullInt64
-	err := o.db.QueryRowContext(ctx, `SELECT MIN(next_attempt_at) FROM entries WHERE state = 'pending'`).Scan(&next)
+	where, args := dueFilter(held)
+	err := o.db.QueryRowContext(ctx, `SELECT MIN(next_attempt_at) FROM entries WHERE state = 'pending'`+where, args...).Scan(&next)
 	if err != nil {
 		return 0, fmt.Errorf("outbox: next due time: %w", err)
 	}
-	if !next.Valid {
-		return o.opt.PollInterval, nil
+	wait := o.opt.PollInterval
+	if next.Valid {
+		wait = min(wait, max(fromMillis(next.Int64).Sub(now), 0))
 	}
-	return min(max(fromMillis(next.Int64).Sub(now), 0), o.opt.PollInterval), nil
+	if !release.IsZero() {
+		wait = min(wait, max(release.Sub(now), 0))
+	}
+	return wait, nil
+}
+
+// prune deletes delivered entries older than Retention; at most once a
+// minute, best effort.
+func (o *Outbox) prune(ctx context.Context) {
+	now := time.Now()
+	if now.Sub(o.lastPrune) < time.Minute {
+		return
+	}
+	o.lastPrune = now
+	res, err := o.db.ExecContext(ctx, `DELETE FROM entries WHERE state = 'sent' AND sent_at < ?`, toMillis(now.Add(-o.opt.Retention)))
+	if err != nil {
+		if ctx.Err() == nil {
+			o.log.Warn("outbox: prune delivered entries", "err", err)
+		}
+		return
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		o.log.Info("outbox pruned delivered entries", "count", n, "retention", o.opt.Retention)
+		o.publish(ctx)
+	}
 }
 
 // send makes one attempt at entry id and records its outcome.
-func (o *Outbox) send(ctx context.Context, sub platform.Submitter, id int64, requestID string, attempts int, payload []byte) error {
+func (o *Outbox) send(ctx context.Context, sub platform.Submitter, id int64, requestID, province string, attempts int, payload []byte) error {
+	defer o.publish(ctx)
 	defer o.notify() // wake the waiters once the outcome (and the purge) is on disk
 	var app platform.Application
-	if err := json.Unmarshal(payload, &app); err != nil || app.RequestID != requestID {
-		o.log.Error("outbox entry unreadable, parked as rejected", "id", id, "request_id", requestID)
+	plain, err := o.seal.open(requestID, payload)
+	if err == nil {
+		err = json.Unmarshal(plain, &app)
+		clear(plain)
+	}
+	if err != nil || app.RequestID != requestID {
+		o.log.Error("outbox entry unreadable, parked as rejected", "id", id, "request_id", requestID, "err", err)
 		return o.record(ctx, id, `UPDATE entries SET state = 'rejected', last_error = ? WHERE id = ? AND state = 'pending'`,
-			"outbox: stored payload is unreadable", id)
+			"outbox: stored payload is unreadable (wrong key file?)", id)
 	}
 	actx, cancel := context.WithTimeout(ctx, o.opt.AttemptTimeout)
 	rc, err := sub.Submit(actx, app)
 	cancel()
+	o.lastContact = time.Now()
 	app = platform.Application{} // drop the personal data as soon as possible
 	attempts++
 	now := time.Now()
@@ -395,6 +584,7 @@ func (o *Outbox) send(ctx context.Context, sub platform.Submitter, id int64, req
 	}
 	switch {
 	case err == nil:
+		o.succeeded(province, now)
 		if err := o.record(ctx, id, `
 			UPDATE entries SET state = 'sent', attempts = ?, last_error = '', case_number = ?,
 				platform_status = ?, accepted_at = ?, track_url = ?, sent_at = ?, payload = NULL
@@ -409,11 +599,18 @@ func (o *Outbox) send(ctx context.Context, sub platform.Submitter, id int64, req
 		// Shutting down: the attempt does not count; the entry stays due.
 		return nil
 	case errors.Is(err, platform.ErrRejected):
+		o.succeeded(province, now) // the platform is up; the application is wrong
 		log.Warn("application rejected by the platform; kept for a technician", "err", err)
 		return o.record(ctx, id, `UPDATE entries SET state = 'rejected', attempts = ?, last_error = ? WHERE id = ? AND state = 'pending'`,
 			attempts, errorText(err), id)
 	default:
 		delay := o.backoff(attempts)
+		var retryAfter time.Duration
+		if ae, ok := errors.AsType[*platform.APIError](err); ok && ae.RetryAfter > 0 {
+			retryAfter = min(ae.RetryAfter, o.opt.BackoffMax)
+			delay = max(delay, retryAfter)
+		}
+		o.failed(province, now, errorText(err), retryAfter)
 		log.Warn("application not delivered; will retry", "retry_in", delay.Round(time.Millisecond), "err", err)
 		return o.record(ctx, id, `UPDATE entries SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ? AND state = 'pending'`,
 			attempts, toMillis(now.Add(delay)), errorText(err), id)
@@ -545,7 +742,7 @@ func (o *Outbox) Stats(ctx context.Context) (pending, sent, rejected int, err er
 func (o *Outbox) List(ctx context.Context) ([]Entry, error) {
 	rows, err := o.db.QueryContext(ctx, `
 		SELECT id, request_id, province, item_code, state, attempts, created_at, next_attempt_at,
-			last_error, case_number, sent_at, payload IS NOT NULL
+			last_error, case_number, sent_at, payload IS NOT NULL, applicant
 		FROM entries ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: list: %w", err)
@@ -557,7 +754,7 @@ func (o *Outbox) List(ctx context.Context) ([]Entry, error) {
 		var created, next int64
 		var sent sql.NullInt64
 		if err := rows.Scan(&e.ID, &e.RequestID, &e.Province, &e.ItemCode, &e.State, &e.Attempts, &created, &next,
-			&e.LastError, &e.CaseNumber, &sent, &e.HasPayload); err != nil {
+			&e.LastError, &e.CaseNumber, &sent, &e.HasPayload, &e.Applicant); err != nil {
 			return nil, fmt.Errorf("outbox: list: %w", err)
 		}
 		e.CreatedAt, e.NextAttemptAt = fromMillis(created), fromMillis(next)
@@ -599,6 +796,7 @@ func (o *Outbox) Retry(ctx context.Context, id int64) error {
 	o.log.Info("outbox entry requeued", "id", id)
 	o.notify()
 	o.wake()
+	o.publish(ctx)
 	return nil
 }
 

@@ -31,6 +31,11 @@ var migrations = [][]string{
 		)`,
 		`CREATE INDEX entries_due ON entries (state, next_attempt_at)`,
 	},
+	// 2: payloads are SM4-GCM sealed (older plaintext ones are still read);
+	// the masked applicant stays after the purge, for reprints.
+	{
+		`ALTER TABLE entries ADD COLUMN applicant TEXT NOT NULL DEFAULT ''`,
+	},
 }
 
 // migrate applies the missing migrations in one transaction. A database

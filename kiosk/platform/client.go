@@ -3,6 +3,9 @@ package platform
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +15,8 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -37,6 +42,19 @@ func WithSigner(s Signer) ClientOption {
 	return func(c *Client) { c.signer = s }
 }
 
+// WithPlatformKey makes the client verify the answers of the platform of
+// province with pub instead of the demo platform key.
+func WithPlatformKey(province string, pub *ecdsa.PublicKey) ClientOption {
+	return func(c *Client) { c.platformKeys[province] = pub }
+}
+
+// WithCA pins the certificate authorities (PEM) that https endpoints must
+// chain to: the system roots are then not trusted. NewClient fails when
+// caPEM holds no certificate.
+func WithCA(caPEM []byte) ClientOption {
+	return func(c *Client) { c.caPEM = caPEM }
+}
+
 // WithUserAgent sets the User-Agent header of every request.
 func WithUserAgent(ua string) ClientOption {
 	return func(c *Client) { c.userAgent = ua }
@@ -45,13 +63,21 @@ func WithUserAgent(ua string) ClientOption {
 // Client talks HTTP to the provincial platforms, routing each request by
 // province, with the protocol described at Envelope. It implements
 // Submitter and is safe for concurrent use. Every request goes through one
-// path, where a Signer (WithSigner) can authenticate it.
+// path, where a Signer authenticates it, and every answer's platform
+// signature (SignResponse) is verified before it is read.
+//
+// Without WithSigner the client signs as the demo kiosk (DemoAppID,
+// DemoKioskKey), and without WithPlatformKey it trusts the demo platform key:
+// that is what the simulator expects out of the box, and it is for
+// simulation only; a production profile must give real keys.
 type Client struct {
-	endpoints map[string]*url.URL
-	http      *http.Client
-	log       *slog.Logger
-	signer    Signer
-	userAgent string
+	endpoints    map[string]*url.URL
+	http         *http.Client
+	log          *slog.Logger
+	signer       Signer
+	platformKeys map[string]*ecdsa.PublicKey // by province
+	caPEM        []byte
+	userAgent    string
 }
 
 var _ Submitter = (*Client)(nil)
@@ -71,10 +97,11 @@ func NewClient(endpoints map[string]string, httpClient *http.Client, log *slog.L
 		log = slog.New(slog.DiscardHandler)
 	}
 	c := &Client{
-		endpoints: make(map[string]*url.URL, len(endpoints)),
-		http:      httpClient,
-		log:       log,
-		userAgent: "sckiosk-platform-client/1",
+		endpoints:    make(map[string]*url.URL, len(endpoints)),
+		http:         httpClient,
+		log:          log,
+		platformKeys: map[string]*ecdsa.PublicKey{},
+		userAgent:    "sckiosk-platform-client/1",
 	}
 	provinces := make([]string, 0, len(endpoints))
 	for p := range endpoints {
@@ -96,6 +123,41 @@ func NewClient(endpoints map[string]string, httpClient *http.Client, log *slog.L
 	}
 	for _, o := range opts {
 		o(c)
+	}
+	demo := false
+	if c.signer == nil {
+		signer, err := NewSM2Signer(DemoAppID, DemoKioskKey())
+		if err != nil {
+			return nil, fmt.Errorf("platform: new client: %w", err)
+		}
+		c.signer, demo = signer, true
+	}
+	for _, p := range provinces {
+		if c.platformKeys[p] == nil {
+			c.platformKeys[p], demo = &DemoPlatformKey().PublicKey, true
+		}
+		if u := c.endpoints[p]; demo && !isLoopback(u.Hostname()) {
+			log.Warn("platform client uses the demo identity (simulation only) for a non-loopback endpoint",
+				"province", p, "host", u.Host)
+		}
+	}
+	if c.caPEM != nil {
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(c.caPEM) {
+			return nil, errors.New("platform: new client: pinned CA: no certificate in PEM")
+		}
+		hc := *c.http // a copy: the caller's client is left alone
+		tr, ok := hc.Transport.(*http.Transport)
+		if hc.Transport == nil {
+			tr, ok = http.DefaultTransport.(*http.Transport)
+		}
+		if !ok {
+			return nil, fmt.Errorf("platform: new client: pinned CA: cannot configure transport %T", hc.Transport)
+		}
+		tr = tr.Clone()
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+		hc.Transport = tr
+		c.http = &hc
 	}
 	return c, nil
 }
@@ -197,9 +259,26 @@ type request struct {
 
 // answer is a platform's reply to a request.
 type answer struct {
-	req    request
-	status int
-	env    Envelope
+	req        request
+	status     int
+	env        Envelope
+	retryAfter time.Duration
+}
+
+// parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP
+// date; 0 when absent or unreadable.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(v); err == nil {
+		return time.Duration(max(n, 0)) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0)
+	}
+	return 0
 }
 
 // roundTrip sends r and reads the answer. Transport failures and unreadable
@@ -219,6 +298,10 @@ func (c *Client) roundTrip(ctx context.Context, r request) (answer, error) {
 	if err != nil {
 		return answer{}, fmt.Errorf("platform %s: %s: build request: %w", r.province, r.op, err)
 	}
+	// A signed request must not be resent as it is: its nonce would be a
+	// replay. Without GetBody the transport does not retry a POST on a
+	// broken connection; the caller (the outbox) resends, signed afresh.
+	req.GetBody = nil
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
 	if r.body != nil {
@@ -244,7 +327,13 @@ func (c *Client) roundTrip(ctx context.Context, r request) (answer, error) {
 	if err != nil {
 		return answer{}, fmt.Errorf("platform %s: %s: %w: read answer: %w", r.province, r.op, ErrUnavailable, err)
 	}
-	ans := answer{req: r, status: resp.StatusCode}
+	if err := verifyResponse(c.platformKeys[r.province], req, resp, raw); err != nil {
+		c.log.Warn("platform answer refused", "province", r.province, "op", r.op, "request_id", r.key,
+			"status", resp.StatusCode, "err", err)
+		return answer{}, fmt.Errorf("platform %s: %s: %w: answer HTTP %d %s: %w", r.province, r.op, ErrUnavailable,
+			resp.StatusCode, http.StatusText(resp.StatusCode), err)
+	}
+	ans := answer{req: r, status: resp.StatusCode, retryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
 	if err := json.Unmarshal(raw, &ans.env); err != nil {
 		// Not an envelope: a proxy's error page, say. Keep the status.
 		ans.env = Envelope{Code: 0, Message: http.StatusText(resp.StatusCode)}
@@ -270,6 +359,10 @@ func (a answer) class() error {
 	switch {
 	case s == http.StatusRequestTimeout, s == http.StatusConflict, s == http.StatusTooEarly, s == http.StatusTooManyRequests:
 		return a.apiError(ErrUnavailable)
+	case s == http.StatusUnauthorized && a.env.Code == CodeReplay:
+		// The same signed request arrived twice (a proxy or transport
+		// resent it): sending again signs it afresh.
+		return a.apiError(ErrUnavailable)
 	case s == http.StatusNotFound && a.req.op == "case status":
 		return a.apiError(ErrNotFound)
 	case s >= 400 && s < 500:
@@ -281,12 +374,13 @@ func (a answer) class() error {
 
 func (a answer) apiError(class error) *APIError {
 	return &APIError{
-		Province: a.req.province,
-		Op:       a.req.op,
-		Status:   a.status,
-		Code:     a.env.Code,
-		Message:  a.env.Message,
-		class:    class,
+		Province:   a.req.province,
+		Op:         a.req.op,
+		Status:     a.status,
+		Code:       a.env.Code,
+		Message:    a.env.Message,
+		RetryAfter: a.retryAfter,
+		class:      class,
 	}
 }
 

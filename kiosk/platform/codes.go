@@ -28,6 +28,7 @@ type CodeError struct {
 	Err    error
 }
 
+// Error describes the refusal without the citizen notice.
 func (e *CodeError) Error() string { return "platform: code refused: " + e.Err.Error() }
 
 // Unwrap returns the underlying API error.

@@ -83,7 +83,24 @@ func assertNoPersonalData(t *testing.T, log string) {
 	}
 }
 
+// demoSigner signs as the demo kiosk with the clock now (nil: real time).
+func demoSigner(t testing.TB, now func() time.Time) *SM2Signer {
+	t.Helper()
+	s, err := NewSM2Signer(DemoAppID, DemoKioskKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if now != nil {
+		s.now = now
+	}
+	return s
+}
+
 func newSimClient(t *testing.T, sims ...*Sim) *Client {
+	return newSimClientWith(t, sims)
+}
+
+func newSimClientWith(t *testing.T, sims []*Sim, opts ...ClientOption) *Client {
 	t.Helper()
 	endpoints := map[string]string{}
 	for _, s := range sims {
@@ -93,7 +110,7 @@ func newSimClient(t *testing.T, sims ...*Sim) *Client {
 	}
 	log, buf := testLogger(t)
 	t.Cleanup(func() { assertNoPersonalData(t, buf.String()) })
-	c, err := NewClient(endpoints, &http.Client{Timeout: 10 * time.Second}, log)
+	c, err := NewClient(endpoints, &http.Client{Timeout: 10 * time.Second}, log, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,6 +135,8 @@ func TestSubmitClassifiesAnswers(t *testing.T) {
 		{"409 in flight", 409, `{"code":40901,"message":"in progress"}`, ErrUnavailable, false, "in progress"},
 		{"400", 400, `{"code":40001,"message":"缺少姓名 / missing name"}`, ErrRejected, false, "missing name"},
 		{"422", 422, `{"code":42201,"message":"key reused"}`, ErrRejected, false, "key reused"},
+		{"401 replay", 401, `{"code":40103,"message":"replay"}`, ErrUnavailable, false, "replay"},
+		{"401 bad signature", 401, `{"code":40104,"message":"bad sig"}`, ErrRejected, false, "bad sig"},
 		{"429", 429, `{"code":42900,"message":"slow down"}`, ErrUnavailable, false, "slow down"},
 		{"503", 503, `{"code":50300,"message":"down"}`, ErrUnavailable, false, "down"},
 		{"502 html", 502, `<html>Bad Gateway</html>`, ErrUnavailable, false, "Bad Gateway"},
@@ -134,6 +153,9 @@ func TestSubmitClassifiesAnswers(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				got = r
 				gotBody, _ = io.ReadAll(r.Body)
+				if err := SignResponse(DemoPlatformKey(), w.Header(), r, tt.status, []byte(tt.body), time.Now()); err != nil {
+					t.Error(err)
+				}
 				w.WriteHeader(tt.status)
 				io.WriteString(w, tt.body)
 			}))
@@ -285,6 +307,9 @@ func TestSimValidates(t *testing.T) {
 			tt.mutate(&app)
 			body, _ := json.Marshal(app)
 			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/applications", bytes.NewReader(body))
+			if err := demoSigner(t, nil).Sign(req, body); err != nil {
+				t.Fatal(err)
+			}
 			switch tt.key {
 			case "":
 				req.Header.Set("Idempotency-Key", app.RequestID)
@@ -358,7 +383,7 @@ func TestSimCaseNumbers(t *testing.T) {
 		t.Run(tt.province, func(t *testing.T) {
 			sim := NewSim(tt.province, nil)
 			sim.now = func() time.Time { return tt.now }
-			c := newSimClient(t, sim)
+			c := newSimClientWith(t, []*Sim{sim}, WithSigner(demoSigner(t, sim.now)))
 			for i, want := range tt.want {
 				rc, err := c.Submit(context.Background(), testApp(t, want+"-req", tt.province))
 				if err != nil {
@@ -457,12 +482,15 @@ func TestLostAnswer(t *testing.T) {
 	}
 }
 
-type headerSigner struct{ n int }
+type headerSigner struct {
+	n     int
+	inner Signer
+}
 
 func (s *headerSigner) Sign(req *http.Request, body []byte) error {
 	s.n++
 	req.Header.Set("X-Test-Signature", strings.Repeat("s", len(body)%7+1))
-	return nil
+	return s.inner.Sign(req, body)
 }
 
 func TestSignerSeesEveryRequest(t *testing.T) {
@@ -476,7 +504,7 @@ func TestSignerSeesEveryRequest(t *testing.T) {
 		sim.ServeHTTP(w, r)
 	}))
 	defer srv.Close()
-	signer := &headerSigner{}
+	signer := &headerSigner{inner: demoSigner(t, nil)}
 	c, err := NewClient(map[string]string{Sichuan: srv.URL}, nil, nil, WithSigner(signer), WithUserAgent("test"))
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package platform
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -11,10 +12,13 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/emmansun/gmsm/sm2"
 
 	"sckiosk/kiosk/identity"
 )
@@ -32,19 +36,35 @@ const maxApplication = 1 << 20
 // idempotency key (the same request_id again: 200 with the same Receipt and
 // duplicate:true, never a second case; the same request_id for a different
 // item or applicant: 422), and answers case and health queries and a plain
-// track page (/track/{number}) for the receipt's QR code, all in memory.
-// Fault switches let tests and the kiosk's simulator panel make it fail. It
-// is an http.Handler and safe for concurrent use.
+// track page (/track/{number}) for the receipt's QR code. Cases are held in
+// memory, and also in a SQLite SimStore when one is given (WithSimStore),
+// so that they survive a restart. Cases move from 已受理 to 办理中 to 已办结
+// over time (WithProgress). GET /sim/cases lists them. Fault switches
+// (SetDown, SetDelay, FailNext) and random faults (Faults) let tests, the
+// kiosk's simulator panel and platformsim make it fail. It is an
+// http.Handler and safe for concurrent use.
+//
+// Every API request must be signed (SM2Signer) by a kiosk the simulator
+// trusts, within ClockSkew of its clock and with a nonce it has not seen;
+// otherwise it answers 401 with CodeUnsigned … CodeBadSignature. Every API
+// answer is signed with the platform key (SignResponse). By default the
+// simulator trusts the demo kiosk (DemoAppID, DemoKioskKey) and signs with
+// DemoPlatformKey: simulation only.
 type Sim struct {
 	province string
 	prefix   string
 	log      *slog.Logger
 	mux      *http.ServeMux
 	now      func() time.Time
+	kiosks   map[string]*ecdsa.PublicKey // trusted kiosks by app id
+	key      *sm2.PrivateKey             // signs answers
+	store    *SimStore                   // nil: in memory only
+	progress [2]time.Duration            // received -> 办理中, received -> 已办结; 0 = never
 
 	mu       sync.Mutex
 	down     bool
 	delay    time.Duration
+	faults   Faults
 	failLeft int
 	failCode int
 	received int
@@ -54,6 +74,47 @@ type Sim struct {
 	byNumber map[string]*simCase
 	codes    map[string]issuedCode // app codes issued, by token
 	codeKey  [32]byte              // MAC key of the app codes
+	nonces   map[string]time.Time  // app id + nonce -> request timestamp
+	pruned   time.Time             // when nonces were last pruned
+}
+
+// SimOption configures a Sim.
+type SimOption func(*Sim)
+
+// WithTrustedKiosk makes the simulator accept requests signed by appID with
+// pub. Once any kiosk is given, the demo kiosk is no longer trusted unless
+// it is given too.
+func WithTrustedKiosk(appID string, pub *ecdsa.PublicKey) SimOption {
+	return func(s *Sim) { s.kiosks[appID] = pub }
+}
+
+// WithSimKey makes the simulator sign its answers with key instead of
+// DemoPlatformKey.
+func WithSimKey(key *sm2.PrivateKey) SimOption {
+	return func(s *Sim) { s.key = key }
+}
+
+// WithSimStore makes the simulator keep its cases in st (and start with
+// the cases st holds). The caller closes st after the simulator is done.
+func WithSimStore(st *SimStore) SimOption {
+	return func(s *Sim) { s.store = st }
+}
+
+// WithProgress makes cases move by themselves: 已受理 becomes 办理中
+// toProcessing after it was received and 已办结 toDone after it was
+// received. 0 disables a step. The default is 2 and 10 minutes.
+func WithProgress(toProcessing, toDone time.Duration) SimOption {
+	return func(s *Sim) { s.progress = [2]time.Duration{toProcessing, toDone} }
+}
+
+// WithFaults starts the simulator with the fault injection f (SetFaults).
+func WithFaults(f Faults) SimOption {
+	return func(s *Sim) { s.faults = f }
+}
+
+// WithSimClock makes the simulator read the time from now (tests).
+func WithSimClock(now func() time.Time) SimOption {
+	return func(s *Sim) { s.now = now }
 }
 
 // simCase is one case held by the simulator.
@@ -64,8 +125,8 @@ type simCase struct {
 }
 
 // NewSim returns a simulator of the platform of province (Sichuan gives case
-// numbers SC…, Chongqing CQ…). log may be nil.
-func NewSim(province string, log *slog.Logger) *Sim {
+// numbers SC…, Chongqing CQ…), configured by opts. log may be nil.
+func NewSim(province string, log *slog.Logger, opts ...SimOption) *Sim {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -77,6 +138,28 @@ func NewSim(province string, log *slog.Logger) *Sim {
 		seq:      make(map[string]int),
 		byKey:    make(map[string]*simCase),
 		byNumber: make(map[string]*simCase),
+		kiosks:   make(map[string]*ecdsa.PublicKey),
+		nonces:   make(map[string]time.Time),
+		progress: [2]time.Duration{2 * time.Minute, 10 * time.Minute},
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.store != nil {
+		for _, c := range s.store.cases {
+			s.cases = append(s.cases, c)
+			s.byKey[c.app.RequestID] = c
+			s.byNumber[c.receipt.CaseNumber] = c
+		}
+		maps.Copy(s.seq, s.store.seq)
+		s.store.cases, s.store.seq = nil, nil
+		s.log.Info("sim loaded cases", "count", len(s.cases), "store", s.store.path)
+	}
+	if len(s.kiosks) == 0 {
+		s.kiosks[DemoAppID] = &DemoKioskKey().PublicKey
+	}
+	if s.key == nil {
+		s.key = DemoPlatformKey()
 	}
 	_, _ = rand.Read(s.codeKey[:])
 	s.mux = http.NewServeMux()
@@ -85,6 +168,7 @@ func NewSim(province string, log *slog.Logger) *Sim {
 	s.mux.HandleFunc("GET /api/v1/cases/{number}", s.serve(s.caseStatus))
 	s.mux.HandleFunc("GET /api/v1/health", s.serve(s.health))
 	s.mux.HandleFunc("GET /track/{number}", s.serve(s.track))
+	s.mux.HandleFunc("GET /sim/cases", s.listCases)
 	s.mux.HandleFunc("/", s.serve(func(*http.Request) simAnswer {
 		return simFail(http.StatusNotFound, CodeNotFound, "无此接口 / no such endpoint")
 	}))
@@ -154,11 +238,56 @@ func (s *Sim) Applications() []Application {
 func (s *Sim) Cases() []CaseStatus {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	now := s.now()
 	out := make([]CaseStatus, len(s.cases))
 	for i, c := range s.cases {
-		out[i] = c.status
+		out[i] = s.effective(c, now)
 	}
 	return out
+}
+
+// effective is c's status at now, moved on by the progress steps.
+func (s *Sim) effective(c *simCase, now time.Time) CaseStatus {
+	st := c.status
+	if st.Code != StatusAccepted && st.Code != StatusProcessing {
+		return st
+	}
+	for _, step := range []struct {
+		after time.Duration
+		code  int
+	}{{s.progress[1], StatusDone}, {s.progress[0], StatusProcessing}} {
+		at := st.AcceptedAt.Add(step.after)
+		if step.after > 0 && !now.Before(at) && at.After(st.UpdatedAt) {
+			st.Code, st.Status, st.UpdatedAt = step.code, StatusText(step.code), at
+			break
+		}
+	}
+	return st
+}
+
+// simCaseJSON is one element of GET /sim/cases.
+type simCaseJSON struct {
+	CaseNo     string    `json:"case_no"`
+	RequestID  string    `json:"request_id"`
+	ItemCode   string    `json:"item_code"`
+	ReceivedAt time.Time `json:"received_at"`
+	Status     string    `json:"status"`
+}
+
+// listCases answers GET /sim/cases: every case, oldest first, without
+// personal data. It is the simulator's own inspection endpoint, not part
+// of the platform protocol: unsigned and unauthenticated.
+func (s *Sim) listCases(w http.ResponseWriter, _ *http.Request) {
+	s.mu.Lock()
+	now := s.now()
+	out := make([]simCaseJSON, len(s.cases))
+	for i, c := range s.cases {
+		out[i] = simCaseJSON{CaseNo: c.receipt.CaseNumber, RequestID: c.app.RequestID, ItemCode: c.app.ItemCode,
+			ReceivedAt: c.receipt.AcceptedAt, Status: s.effective(c, now).Status}
+	}
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_ = json.NewEncoder(w).Encode(out)
 }
 
 // Received returns how many application POSTs reached the simulator,
@@ -169,8 +298,9 @@ func (s *Sim) Received() int {
 	return s.received
 }
 
-// SetCaseStatus moves a case to status code (StatusWaiting, StatusAccepted
-// or StatusDone), as the back office would.
+// SetCaseStatus moves a case to status code (StatusWaiting, StatusAccepted,
+// StatusProcessing or StatusDone), as the back office would. The progress
+// steps (WithProgress) only move a case on from a later time.
 func (s *Sim) SetCaseStatus(caseNumber string, code int) error {
 	text := StatusText(code)
 	if text == "" {
@@ -182,7 +312,13 @@ func (s *Sim) SetCaseStatus(caseNumber string, code int) error {
 	if !ok {
 		return fmt.Errorf("platform sim: set case status %s: %w", caseNumber, ErrNotFound)
 	}
-	c.status.Code, c.status.Status, c.status.UpdatedAt = code, text, s.now()
+	now := s.now()
+	if s.store != nil {
+		if err := s.store.setStatus(caseNumber, code, now); err != nil {
+			return err
+		}
+	}
+	c.status.Code, c.status.Status, c.status.UpdatedAt = code, text, now
 	return nil
 }
 
@@ -211,7 +347,8 @@ func simFail(status, code int, message string) simAnswer {
 	return simAnswer{status: status, env: Envelope{Code: code, Message: message}}
 }
 
-// serve wraps a handler with the fault switches and the delay.
+// serve wraps a handler with the fault switches, the signature check, the
+// delay and the signing of the answer.
 func (s *Sim) serve(h func(*http.Request) simAnswer) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		api := strings.HasPrefix(r.URL.Path, "/api/")
@@ -225,6 +362,11 @@ func (s *Sim) serve(h func(*http.Request) simAnswer) http.HandlerFunc {
 			s.failLeft--
 			injected = s.failCode
 		}
+		var plan faultPlan
+		if api {
+			plan = s.faults.plan()
+			delay += plan.extra
+		}
 		s.mu.Unlock()
 
 		var a simAnswer
@@ -233,6 +375,17 @@ func (s *Sim) serve(h func(*http.Request) simAnswer) http.HandlerFunc {
 			a = simFail(http.StatusServiceUnavailable, CodeUnavailable, "平台维护中 / platform unavailable (simulated)")
 		case injected != 0:
 			a = simFail(injected, injected*100, "模拟故障 / injected fault")
+		case plan.reset:
+			s.log.Info("sim fault: connection reset before processing", "path", r.URL.Path)
+			resetConn(w)
+			return
+		case plan.fail:
+			a = simFail(http.StatusInternalServerError, CodeInternal, "模拟故障 / injected fault (error rate)")
+		case api:
+			var bad bool
+			if a, bad = s.authenticate(r); !bad {
+				a = h(r)
+			}
 		default:
 			a = h(r)
 		}
@@ -246,19 +399,97 @@ func (s *Sim) serve(h func(*http.Request) simAnswer) http.HandlerFunc {
 				return
 			}
 		}
-		if a.text != "" {
-			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-			w.WriteHeader(a.status)
-			_, _ = io.WriteString(w, a.text)
+		if plan.dropAfter && !down && injected == 0 && !plan.fail {
+			s.log.Info("sim fault: answer dropped after processing", "path", r.URL.Path, "status", a.status)
+			resetConn(w)
 			return
 		}
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		if a.status == http.StatusServiceUnavailable {
-			w.Header().Set("Retry-After", "2")
-		}
-		w.WriteHeader(a.status)
-		_ = json.NewEncoder(w).Encode(a.env)
+		s.write(w, r, a, api)
 	}
+}
+
+// write sends a, signed when it answers an API request.
+func (s *Sim) write(w http.ResponseWriter, r *http.Request, a simAnswer, api bool) {
+	var body []byte
+	if a.text != "" {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		body = []byte(a.text)
+	} else {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		var err error
+		if body, err = json.Marshal(a.env); err != nil {
+			a = simFail(http.StatusInternalServerError, CodeInternal, "内部错误 / internal error")
+			body, _ = json.Marshal(a.env)
+		}
+		body = append(body, '\n')
+	}
+	if a.status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "2")
+	}
+	if api {
+		if err := SignResponse(s.key, w.Header(), r, a.status, body, s.now()); err != nil {
+			s.log.Error("sim cannot sign answer", "err", err)
+		}
+	}
+	w.WriteHeader(a.status)
+	_, _ = w.Write(body)
+}
+
+// authenticate checks the signature of an API request; bad is true when
+// the answer a must be sent instead of serving it. The body is read and
+// put back for the handler.
+func (s *Sim) authenticate(r *http.Request) (a simAnswer, bad bool) {
+	unauthorized := func(code int, msg string) (simAnswer, bool) {
+		s.log.Info("sim refused request", "path", r.URL.Path, "app_id", r.Header.Get(HeaderAppID), "reason", msg)
+		return simFail(http.StatusUnauthorized, code, msg), true
+	}
+	raw, tooLarge, err := readBody(r.Body, maxApplication)
+	switch {
+	case err != nil:
+		return simFail(http.StatusBadRequest, CodeBadRequest, "请求读取失败 / cannot read the request body"), true
+	case tooLarge:
+		return simFail(http.StatusRequestEntityTooLarge, CodeTooLarge, "请求过大 / request too large"), true
+	}
+	r.Body = nopBody(raw)
+	appID, tsText := r.Header.Get(HeaderAppID), r.Header.Get(HeaderTimestamp)
+	nonce, sig := r.Header.Get(HeaderNonce), r.Header.Get(HeaderSignature)
+	if appID == "" || tsText == "" || nonce == "" || sig == "" {
+		return unauthorized(CodeUnsigned, "缺少签名头 / missing X-App-Id, X-Timestamp, X-Nonce or X-Signature")
+	}
+	pub, known := s.kiosks[appID]
+	if !known {
+		return unauthorized(CodeUnknownApp, "未知的终端应用标识 / unknown X-App-Id")
+	}
+	ts, err := strconv.ParseInt(tsText, 10, 64)
+	now := s.now()
+	if err != nil {
+		return unauthorized(CodeClockSkew, "时间戳格式错误 / X-Timestamp is not Unix seconds")
+	}
+	if skew := now.Sub(time.Unix(ts, 0)); skew > ClockSkew || skew < -ClockSkew {
+		return unauthorized(CodeClockSkew, fmt.Sprintf("时间戳超出±5分钟 / X-Timestamp is %s off the platform clock (limit ±5m)", skew.Round(time.Second)))
+	}
+	if len(nonce) < 16 || len(nonce) > 64 {
+		return unauthorized(CodeUnsigned, "随机数长度应为16至64 / X-Nonce must have 16 to 64 characters")
+	}
+	if !sm2Verify(pub, RequestString(r.Method, requestPath(r), tsText, nonce, raw), sig) {
+		return unauthorized(CodeBadSignature, "签名验证失败 / X-Signature does not verify")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if now.Sub(s.pruned) > ClockSkew {
+		for k, t := range s.nonces {
+			if now.Sub(t) > 2*ClockSkew {
+				delete(s.nonces, k)
+			}
+		}
+		s.pruned = now
+	}
+	key := appID + "\x00" + nonce
+	if _, seen := s.nonces[key]; seen {
+		return unauthorized(CodeReplay, "请求重放 / X-Nonce already used")
+	}
+	s.nonces[key] = time.Unix(ts, 0)
+	return simAnswer{}, false
 }
 
 // submit accepts an application.
@@ -297,33 +528,44 @@ func (s *Sim) submit(r *http.Request) simAnswer {
 	if n > 999999 {
 		return simFail(http.StatusServiceUnavailable, CodeUnavailable, "今日办件编号已用尽 / case numbers for today exhausted")
 	}
-	s.seq[day] = n
 	number := fmt.Sprintf("%s%s%06d", s.prefix, day, n)
-	c := &simCase{
-		app: app,
-		receipt: Receipt{
-			RequestID:  app.RequestID,
-			CaseNumber: number,
-			Status:     StatusText(StatusAccepted),
-			AcceptedAt: now,
-			TrackURL:   trackURL(r, number),
-		},
-		status: CaseStatus{
-			CaseNumber: number,
-			ItemCode:   app.ItemCode,
-			ItemName:   app.ItemName,
-			Code:       StatusAccepted,
-			Status:     StatusText(StatusAccepted),
-			AcceptedAt: now,
-			UpdatedAt:  now,
-		},
+	c := newSimCase(app, number, now, trackURL(r, number), StatusAccepted, now)
+	if s.store != nil {
+		if err := s.store.insert(c, day, n); err != nil {
+			s.log.Error("sim cannot store case", "request_id", app.RequestID, "err", err)
+			return simFail(http.StatusInternalServerError, CodeInternal, "办件存储失败 / cannot store the case")
+		}
 	}
+	s.seq[day] = n
 	s.cases = append(s.cases, c)
 	s.byKey[app.RequestID] = c
 	s.byNumber[number] = c
 	s.log.Info("sim accepted application", "request_id", app.RequestID, "case", number, "item", app.ItemCode,
 		"applicant", identity.MaskNumber(app.Applicant.Number))
 	return simOK(http.StatusCreated, c.receipt)
+}
+
+// newSimCase makes a case received at with status code since updated.
+func newSimCase(app Application, number string, at time.Time, track string, code int, updated time.Time) *simCase {
+	return &simCase{
+		app: app,
+		receipt: Receipt{
+			RequestID:  app.RequestID,
+			CaseNumber: number,
+			Status:     StatusText(StatusAccepted),
+			AcceptedAt: at,
+			TrackURL:   track,
+		},
+		status: CaseStatus{
+			CaseNumber: number,
+			ItemCode:   app.ItemCode,
+			ItemName:   app.ItemName,
+			Code:       code,
+			Status:     StatusText(code),
+			AcceptedAt: at,
+			UpdatedAt:  updated,
+		},
+	}
 }
 
 // validate checks the required data items of app; bad is true when the
@@ -397,7 +639,7 @@ func (s *Sim) lookup(number string) (CaseStatus, bool) {
 	if !found {
 		return CaseStatus{}, false
 	}
-	return c.status, true
+	return s.effective(c, s.now()), true
 }
 
 // SimServer is a Sim serving HTTP on a TCP listener.

@@ -30,7 +30,9 @@ import (
 //	409 with a case number in data  the same request_id was accepted
 //	                                earlier: that Receipt, Duplicate=true
 //	409 without one, 408, 425, 429, transient: ErrUnavailable
-//	5xx, transport errors, timeouts
+//	401 with CodeReplay, 5xx,
+//	transport errors, timeouts,
+//	answers without a valid signature
 //	other 4xx                       permanent: ErrRejected (ErrNotFound for
 //	                                a case query naming no known case)
 type Envelope struct {
@@ -46,6 +48,11 @@ const (
 	CodeBadRequest    = 40000 // the body is not a readable application
 	CodeMissingField  = 40001 // a required data item is missing or malformed
 	CodeWrongProvince = 40002 // the application belongs to another platform
+	CodeUnsigned      = 40100 // signature headers missing or malformed
+	CodeUnknownApp    = 40101 // X-App-Id names no kiosk the platform trusts
+	CodeClockSkew     = 40102 // X-Timestamp outside ±ClockSkew
+	CodeReplay        = 40103 // X-Nonce already seen
+	CodeBadSignature  = 40104 // X-Signature does not verify
 	CodeNotFound      = 40400 // no such case
 	CodeTooLarge      = 41300 // the body exceeds the platform's limit
 	CodeKeyReused     = 42201 // the idempotency key names a different application
@@ -59,6 +66,8 @@ const (
 	StatusWaiting  = 1 // 待受理
 	StatusAccepted = 2 // 已受理
 	StatusDone     = 3 // 已办结
+	// StatusProcessing is the simulator's step between 已受理 and 已办结.
+	StatusProcessing = 4 // 办理中
 )
 
 // StatusText returns the Chinese name of a case status code, or "" for an
@@ -71,6 +80,8 @@ func StatusText(code int) string {
 		return "已受理"
 	case StatusDone:
 		return "已办结"
+	case StatusProcessing:
+		return "办理中"
 	}
 	return ""
 }
@@ -81,7 +92,7 @@ type CaseStatus struct {
 	CaseNumber string    `json:"case_number"`
 	ItemCode   string    `json:"item_code"`
 	ItemName   string    `json:"item_name"`
-	Code       int       `json:"status_code"` // StatusWaiting, StatusAccepted, StatusDone
+	Code       int       `json:"status_code"` // StatusWaiting, StatusAccepted, StatusProcessing, StatusDone
 	Status     string    `json:"status"`      // StatusText(Code)
 	AcceptedAt time.Time `json:"accepted_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
@@ -117,7 +128,10 @@ type APIError struct {
 	Status   int    // HTTP status
 	Code     int    // envelope code, 0 if the answer had no envelope
 	Message  string // the platform's text
-	class    error
+	// RetryAfter is the wait the platform asked for (Retry-After header of
+	// a 429 or 503), 0 when it asked for none.
+	RetryAfter time.Duration
+	class      error
 }
 
 // Error describes the answer in English with the platform's own message.

@@ -1,0 +1,172 @@
+package platform
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"time"
+
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+)
+
+// SimStore keeps a simulator's cases and case-number sequences in a SQLite
+// file, so that they survive a restart of platformsim. It holds what the
+// platform would hold, personal data included (demo identities only).
+// Nonces and issued app codes are not kept: after a restart a replayed
+// nonce older than the restart is accepted, and old app codes are void.
+type SimStore struct {
+	db   *sql.DB
+	path string
+	// read at open, handed to the Sim
+	cases []*simCase
+	seq   map[string]int
+}
+
+// simSchema is the store's schema; user_version 1.
+const simSchema = `
+CREATE TABLE IF NOT EXISTS cases (
+	case_no     TEXT    PRIMARY KEY,
+	request_id  TEXT    NOT NULL UNIQUE,
+	item_code   TEXT    NOT NULL,
+	received_at INTEGER NOT NULL,     -- Unix ms
+	status_code INTEGER NOT NULL,
+	updated_at  INTEGER NOT NULL,     -- Unix ms
+	track_url   TEXT    NOT NULL,
+	application BLOB    NOT NULL      -- the Application as JSON
+);
+CREATE TABLE IF NOT EXISTS sequences (
+	day  TEXT    PRIMARY KEY,         -- YYYYMMDD, China time
+	last INTEGER NOT NULL
+);
+PRAGMA user_version = 1;
+`
+
+// OpenSimStore opens (creating if needed) the store at path. The journal
+// is WAL with synchronous=NORMAL: a case survives the crash of the
+// simulator's process, which is what the fault flags need.
+func OpenSimStore(path string) (*SimStore, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("platform sim store: %w", err)
+	}
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", (&url.URL{Scheme: "file", Path: abs, RawQuery: q.Encode()}).String())
+	if err != nil {
+		return nil, fmt.Errorf("platform sim store %s: %w", abs, err)
+	}
+	db.SetMaxOpenConns(1)
+	var v int
+	if err := db.QueryRow("PRAGMA user_version").Scan(&v); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("platform sim store %s: %w", abs, err)
+	}
+	if v > 1 {
+		db.Close()
+		return nil, fmt.Errorf("platform sim store %s: schema version %d is newer than this program's 1", abs, v)
+	}
+	if _, err := db.Exec(simSchema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("platform sim store %s: create schema: %w", abs, err)
+	}
+	st := &SimStore{db: db, path: abs}
+	if st.cases, st.seq, err = st.load(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+// Close closes the store.
+func (st *SimStore) Close() error {
+	if err := st.db.Close(); err != nil {
+		return fmt.Errorf("platform sim store %s: close: %w", st.path, err)
+	}
+	return nil
+}
+
+// load reads every case, oldest first, and the sequences.
+func (st *SimStore) load() ([]*simCase, map[string]int, error) {
+	rows, err := st.db.Query(`SELECT case_no, received_at, status_code, updated_at, track_url, application
+		FROM cases ORDER BY received_at, case_no`)
+	if err != nil {
+		return nil, nil, fmt.Errorf("platform sim store %s: load cases: %w", st.path, err)
+	}
+	defer rows.Close()
+	var cases []*simCase
+	for rows.Next() {
+		var (
+			number, track     string
+			received, updated int64
+			code              int
+			raw               []byte
+			app               Application
+		)
+		if err := rows.Scan(&number, &received, &code, &updated, &track, &raw); err != nil {
+			return nil, nil, fmt.Errorf("platform sim store %s: load cases: %w", st.path, err)
+		}
+		if err := json.Unmarshal(raw, &app); err != nil {
+			return nil, nil, fmt.Errorf("platform sim store %s: case %s: %w", st.path, number, err)
+		}
+		cases = append(cases, newSimCase(app, number, time.UnixMilli(received), track, code, time.UnixMilli(updated)))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("platform sim store %s: load cases: %w", st.path, err)
+	}
+	seq := map[string]int{}
+	srows, err := st.db.Query(`SELECT day, last FROM sequences`)
+	if err != nil {
+		return nil, nil, fmt.Errorf("platform sim store %s: load sequences: %w", st.path, err)
+	}
+	defer srows.Close()
+	for srows.Next() {
+		var day string
+		var n int
+		if err := srows.Scan(&day, &n); err != nil {
+			return nil, nil, fmt.Errorf("platform sim store %s: load sequences: %w", st.path, err)
+		}
+		seq[day] = n
+	}
+	return cases, seq, srows.Err()
+}
+
+// insert commits a new case and its day's sequence number.
+func (st *SimStore) insert(c *simCase, day string, n int) error {
+	raw, err := json.Marshal(c.app)
+	if err != nil {
+		return fmt.Errorf("platform sim store: encode case: %w", err)
+	}
+	ctx := context.Background()
+	tx, err := st.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("platform sim store: begin: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO cases (case_no, request_id, item_code, received_at, status_code, updated_at, track_url, application)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.receipt.CaseNumber, c.app.RequestID, c.app.ItemCode,
+		c.receipt.AcceptedAt.UnixMilli(), c.status.Code, c.status.UpdatedAt.UnixMilli(), c.receipt.TrackURL, raw); err != nil {
+		return fmt.Errorf("platform sim store: insert case %s: %w", c.receipt.CaseNumber, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO sequences (day, last) VALUES (?, ?)
+		ON CONFLICT (day) DO UPDATE SET last = excluded.last`, day, n); err != nil {
+		return fmt.Errorf("platform sim store: sequence %s: %w", day, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("platform sim store: commit case %s: %w", c.receipt.CaseNumber, err)
+	}
+	return nil
+}
+
+// setStatus records a status set by SetCaseStatus.
+func (st *SimStore) setStatus(number string, code int, at time.Time) error {
+	if _, err := st.db.Exec(`UPDATE cases SET status_code = ?, updated_at = ? WHERE case_no = ?`, code, at.UnixMilli(), number); err != nil {
+		return fmt.Errorf("platform sim store: status of %s: %w", number, err)
+	}
+	return nil
+}
