@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,10 +11,12 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"sckiosk/kiosk/outbox"
 	"sckiosk/kiosk/profile"
+	"sckiosk/kiosk/technician"
 )
 
 // cmdOutbox lists, counts or requeues the outbox's applications.
@@ -77,22 +81,84 @@ func cmdOutbox(ctx context.Context, args []string, out io.Writer, log *slog.Logg
 	return nil
 }
 
-// cmdProfile validates profiles; exit 1 when any is broken.
+// cmdProfile checks, shows or hashes: "profile check FILE..." prints every
+// problem of the layered profile as file:line:column: message and fails
+// when there is any; "profile show FILE..." prints the merged profile;
+// "profile pin" reads a technician PIN on stdin and prints its hash.
 func cmdProfile(ctx context.Context, args []string, out io.Writer, log *slog.Logger) error {
-	if len(args) < 2 || args[0] != "check" {
-		return usageErr("profile check FILE...")
+	if len(args) == 0 {
+		return usageErr("profile check|show FILE... or profile pin")
 	}
-	bad := 0
-	for _, f := range args[1:] {
-		if _, err := profile.Load(f); err != nil {
-			fmt.Fprintln(out, err)
-			bad++
-			continue
+	sub := args[0]
+	var each bool
+	fs, err := flags("profile "+sub, args[1:], func(fs *flag.FlagSet) {
+		if sub == "check" {
+			fs.BoolVar(&each, "each", false, "check each file on its own instead of as layers")
 		}
-		fmt.Fprintf(out, "%s: ok\n", f)
+	})
+	if err != nil {
+		return err
 	}
-	if bad > 0 {
-		return errors.New("profile check: " + strconv.Itoa(bad) + " broken profile(s)")
+	files := fs.Args()
+	switch sub {
+	case "check":
+		if len(files) == 0 {
+			return usageErr("profile check: give one or more profile files (hall profile first)")
+		}
+		groups := [][]string{files}
+		if each {
+			groups = nil
+			for _, f := range files {
+				groups = append(groups, []string{f})
+			}
+		}
+		problems := 0
+		for _, g := range groups {
+			_, err := profile.LoadLayers(g...)
+			if err == nil {
+				fmt.Fprintf(out, "%s: ok\n", strings.Join(g, " + "))
+				continue
+			}
+			var es profile.Errors
+			if !errors.As(err, &es) {
+				return fmt.Errorf("profile check: %w", err)
+			}
+			for _, e := range es {
+				fmt.Fprintln(out, e)
+			}
+			problems += len(es)
+		}
+		if problems > 0 {
+			return fmt.Errorf("profile check: %d problem(s)", problems)
+		}
+		return nil
+	case "show":
+		if len(files) == 0 {
+			return usageErr("profile show: give one or more profile files (hall profile first)")
+		}
+		p, err := profile.LoadLayers(files...)
+		if err != nil {
+			return fmt.Errorf("profile show: the profile is broken (kioskctl profile check lists the problems):\n%w", err)
+		}
+		y, err := p.YAML()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "# effective profile from %s\n", strings.Join(files, " < "))
+		_, err = out.Write(y)
+		return err
+	case "pin":
+		line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("profile pin: read stdin: %w", err)
+		}
+		h, err := technician.HashPIN(strings.TrimSpace(line), rand.Reader)
+		if err != nil {
+			return usageErr("profile pin: %v", err)
+		}
+		fmt.Fprintf(out, "technician:\n  pin_hash: %q\n", h)
+		return nil
+	default:
+		return usageErr("profile: unknown subcommand %q (check, show, pin)", sub)
 	}
-	return nil
 }

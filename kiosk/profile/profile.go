@@ -1,18 +1,18 @@
 // Package profile holds a kiosk's device profile and hall settings: which
 // device sits on which port, the paper width, timeouts, the hall's division
-// code and the platform endpoints. A profile is YAML; anything it leaves out
-// takes the built-in default.
+// code, the platform endpoints and keys, the technician PIN hash and the
+// retention of logs.
+//
+// A profile is YAML in layers: the built-in defaults, then the hall profile
+// (/etc/kiosk/kiosk.yaml), then per-kiosk overrides, each file overriding
+// only the keys it names. Every problem is reported as
+// "file:line:column: message" in plain words, so that a technician can fix
+// all of them in one go; the kiosk refuses to start on a broken profile.
 package profile
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"os"
-	"regexp"
 	"time"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // Profile is the effective configuration of one kiosk.
@@ -23,10 +23,18 @@ type Profile struct {
 	DataDir      string `yaml:"data_dir"`
 	// AllowExpiredID lets a citizen apply with an expired ID card; by
 	// default the kiosk refuses it with 证件已过期.
-	AllowExpiredID bool      `yaml:"allow_expired_id"`
-	Platform       Platforms `yaml:"platform"`
-	Devices        Devices   `yaml:"devices"`
-	UI             UI        `yaml:"ui"`
+	AllowExpiredID bool       `yaml:"allow_expired_id"`
+	Retention      Retention  `yaml:"retention"`
+	Platform       Platforms  `yaml:"platform"`
+	Devices        Devices    `yaml:"devices"`
+	UI             UI         `yaml:"ui"`
+	Technician     Technician `yaml:"technician"`
+}
+
+// Retention says how long the kiosk keeps its own records, in days.
+type Retention struct {
+	AuditDays int `yaml:"audit_days"` // audit log segments
+	LogDays   int `yaml:"log_days"`   // rotated service logs
 }
 
 // Platforms are the provincial platforms' endpoints, by province.
@@ -35,22 +43,46 @@ type Platforms struct {
 	Chongqing Endpoint `yaml:"chongqing"`
 }
 
-// Endpoint is one platform's base URL.
+// Endpoint is one platform's base URL and the key files that sign and
+// check its messages. A relative key path is relative to the profile file
+// that names it.
 type Endpoint struct {
-	URL string `yaml:"url"`
+	URL             string `yaml:"url"`
+	KeyFile         string `yaml:"key_file" profile:"path"`          // this kiosk's SM2 private key (PEM)
+	PlatformKeyFile string `yaml:"platform_key_file" profile:"path"` // the platform's SM2 public key or certificate (PEM)
 }
 
 // Devices are the kiosk's peripherals.
 type Devices struct {
 	IDCard  Serial  `yaml:"idcard"`
-	Scanner Serial  `yaml:"scanner"`
+	Scanner Scanner `yaml:"scanner"`
+	Camera  Camera  `yaml:"camera"`
 	Printer Printer `yaml:"printer"`
 }
 
+// PortAuto as a port asks the kiosk to find the device among the USB
+// serial ports by its USB VID:PID (see devices/probe).
+const PortAuto = "auto"
+
 // Serial is a device on a serial port. An empty port means absent.
 type Serial struct {
-	Port string `yaml:"port"`
-	Baud int    `yaml:"baud"`
+	Driver string `yaml:"driver"` // which protocol; "none" switches the device off
+	Port   string `yaml:"port"`   // device path, or PortAuto
+	USB    string `yaml:"usb"`    // VID:PID (hex) the auto port must match
+	Baud   int    `yaml:"baud"`
+}
+
+// Scanner is the serial QR scanner.
+type Scanner struct {
+	Serial     `yaml:",inline"`
+	Trigger    string `yaml:"trigger"`    // continuous, sense or command
+	Terminator string `yaml:"terminator"` // cr, lf, crlf, tab or none
+}
+
+// Camera is the camera that reads QR codes shown on phones.
+type Camera struct {
+	Driver string `yaml:"driver"` // v4l2 or none
+	Device string `yaml:"device"` // e.g. /dev/video0
 }
 
 // Printer is the receipt printer.
@@ -62,68 +94,57 @@ type Printer struct {
 
 // UI holds screen settings.
 type UI struct {
-	Orientation string        `yaml:"orientation"` // portrait or landscape
-	IdleTimeout time.Duration `yaml:"idle_timeout"`
-	ElderMode   bool          `yaml:"elder_mode"`
+	Orientation string        `yaml:"orientation"`  // portrait or landscape
+	IdleTimeout time.Duration `yaml:"idle_timeout"` // on the item list and other browsing screens
+	FormTimeout time.Duration `yaml:"form_timeout"` // while filling in a form
+	DoneTimeout time.Duration `yaml:"done_timeout"` // on the result screen, before it clears
+	ElderMode   bool          `yaml:"elder_mode"`   // start every visit in elder mode
 }
+
+// Technician holds technician mode's settings.
+type Technician struct {
+	// PINHash is an argon2id or bcrypt hash of the technician PIN; empty
+	// disables technician mode (kioskctl technician hash makes one).
+	PINHash string `yaml:"pin_hash"`
+}
+
+// Drivers each device accepts; the first is the default.
+var (
+	idcardDrivers  = []string{"sam", "none"}
+	scannerDrivers = []string{"serial", "none"}
+	printerDrivers = []string{"escpos", "none"}
+	cameraDrivers  = []string{"none", "v4l2"}
+)
+
+// Bauds are the serial rates the devices support, fastest first.
+var Bauds = []int{115200, 57600, 38400, 19200, 9600}
 
 // Default returns the built-in defaults every profile starts from.
 func Default() Profile {
 	return Profile{
 		KioskID: "SC-0001", HallName: "成都市武侯区政务服务中心", DivisionCode: "510107",
-		DataDir: "/var/lib/kiosk",
+		DataDir:   "/var/lib/kiosk",
+		Retention: Retention{AuditDays: 365, LogDays: 30},
 		Devices: Devices{
-			IDCard:  Serial{Baud: 115200},
-			Scanner: Serial{Baud: 9600},
-			Printer: Printer{Serial: Serial{Baud: 115200}, PaperWidth: 80, QRMode: "native"},
+			IDCard:  Serial{Driver: "sam", Baud: 115200},
+			Scanner: Scanner{Serial: Serial{Driver: "serial", Baud: 9600}, Trigger: "continuous", Terminator: "cr"},
+			Camera:  Camera{Driver: "none"},
+			Printer: Printer{Serial: Serial{Driver: "escpos", Baud: 115200}, PaperWidth: 80, QRMode: "native"},
 		},
-		UI: UI{Orientation: "portrait", IdleTimeout: 90 * time.Second},
+		UI: UI{Orientation: "portrait", IdleTimeout: 90 * time.Second, FormTimeout: 180 * time.Second, DoneTimeout: 45 * time.Second},
 	}
 }
 
-var divisionRe = regexp.MustCompile(`^(51|50)\d{4}$`)
+// Enabled reports whether the device has a driver and a port.
+func (s Serial) Enabled() bool { return s.Driver != "none" && s.Port != "" }
 
-// Validate reports every problem of a profile in plain words.
-func (p Profile) Validate() error {
-	var errs []error
-	if p.KioskID == "" {
-		errs = append(errs, errors.New("kiosk_id is empty"))
+// String names the device's place for logs: "port @ baud".
+func (s Serial) String() string {
+	if !s.Enabled() {
+		return "absent"
 	}
-	if !divisionRe.MatchString(p.DivisionCode) {
-		errs = append(errs, fmt.Errorf("division_code %q is not a Sichuan (51xxxx) or Chongqing (50xxxx) code", p.DivisionCode))
+	if s.Port == PortAuto {
+		return fmt.Sprintf("auto (usb %s) @ %d", s.USB, s.Baud)
 	}
-	if w := p.Devices.Printer.PaperWidth; w != 58 && w != 80 {
-		errs = append(errs, fmt.Errorf("devices.printer.paper_width %d is not 58 or 80", w))
-	}
-	if m := p.Devices.Printer.QRMode; m != "native" && m != "raster" {
-		errs = append(errs, fmt.Errorf("devices.printer.qr_mode %q is not native or raster", m))
-	}
-	if o := p.UI.Orientation; o != "portrait" && o != "landscape" {
-		errs = append(errs, fmt.Errorf("ui.orientation %q is not portrait or landscape", o))
-	}
-	return errors.Join(errs...)
-}
-
-// Load reads a YAML profile over the defaults and validates it. Unknown
-// keys are errors: a typo must not silently fall back to a default.
-func Load(path string) (Profile, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return Profile{}, fmt.Errorf("profile: %w", err)
-	}
-	return Parse(path, data)
-}
-
-// Parse reads YAML data (name is used in messages) over the defaults.
-func Parse(name string, data []byte) (Profile, error) {
-	p := Default()
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&p); err != nil && !errors.Is(err, errEOF) {
-		return Profile{}, fmt.Errorf("profile %s: %w", name, err)
-	}
-	if err := p.Validate(); err != nil {
-		return Profile{}, fmt.Errorf("profile %s: %w", name, err)
-	}
-	return p, nil
+	return fmt.Sprintf("%s @ %d", s.Port, s.Baud)
 }

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/makiuchi-d/gozxing"
+	zxqr "github.com/makiuchi-d/gozxing/qrcode"
+
+	"sckiosk/devices/printer"
+)
+
+// TestPrinterTest runs `kioskctl printer test` against the simulator in
+// every state: a ready printer (near end only warns) prints the test page
+// and exits 0; any other exits 1 naming the cause and gets no print data.
+func TestPrinterTest(t *testing.T) {
+	tests := []struct {
+		state  printer.SimState
+		code   int
+		output string // in stdout (exit 0) or stderr (exit 1)
+	}{
+		{printer.StateOK, 0, "test receipt printed"},
+		{printer.StateNearEnd, 0, "纸将尽"},
+		{printer.StatePaperEnd, 1, "缺纸"},
+		{printer.StateCoverOpen, 1, "开盖"},
+		{printer.StateCutterError, 1, "切刀故障"},
+		{printer.StateOffline, 1, "离线"},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.state), func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			sim, p, err := printer.StartPty(ctx, printer.SimOptions{Paper: printer.Paper58, Baud: 115200}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Close()
+			if err := sim.SetState(tt.state); err != nil {
+				t.Fatal(err)
+			}
+			got := make(chan printer.Receipt, 1)
+			sim.OnReceipt(func(r printer.Receipt) { got <- r })
+			code, out, stderr := kioskctl(t, "printer", "test", "--port", p.SlavePath, "--paper", "58", "--hall", "成都市武侯区政务服务中心")
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d: %s %s", code, tt.code, out, stderr)
+			}
+			if msg := map[int]string{0: out, 1: stderr}[code]; !strings.Contains(msg, tt.output) {
+				t.Fatalf("output lacks %q:\nstdout %s\nstderr %s", tt.output, out, stderr)
+			}
+			if code != 0 {
+				if st := sim.Stats(); st.DataBytes != 0 || st.Receipts != 0 {
+					t.Fatalf("print data sent to a printer that was not ready: %+v", st)
+				}
+				if strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+					t.Errorf("stderr is not one line: %q", stderr)
+				}
+				return
+			}
+			select {
+			case r := <-got:
+				for _, want := range []string{"打印测试", "成都市武侯区政务服务中心", "中文：", "ASCII: 0123456789"} {
+					if !strings.Contains(r.Text, want) {
+						t.Errorf("test receipt lacks %q:\n%s", want, r.Text)
+					}
+				}
+				if len(r.QR) != 1 || r.QR[0] != "KIOSKCTL-PRINT-TEST" {
+					t.Errorf("QR %q", r.QR)
+				}
+				if !bytes.HasSuffix(r.Raw, []byte{0x1D, 'V', 66, 0}) {
+					t.Error("no cut at the end")
+				}
+			case <-time.After(15 * time.Second):
+				t.Fatal("no receipt")
+			}
+		})
+	}
+}
+
+func TestPrinterUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	tests := [][]string{
+		{"printer"},
+		{"printer", "print"},
+		{"printer", "test"},
+		{"printer", "test", "--port", "/dev/does-not-exist"},
+		{"printer", "test", "--port", "/dev/null", "--paper", "60"},
+		{"printer", "test", "--port", "/dev/null", "--baud", "0"},
+		{"printer", "test", "--port", "/dev/null", "--bogus"},
+		{"sim", "printer", "--state", "jammed", "--out", dir},
+		{"sim", "printer", "--paper", "76", "--out", dir},
+		{"sim", "printer", "--out", filepath.Join(dir, "missing")},
+		{"sim", "printer", "--baud", "-1", "--out", dir},
+	}
+	for _, args := range tests {
+		code, _, stderr := kioskctl(t, args...)
+		if code != 2 {
+			t.Errorf("%v: exit %d, want 2 (%s)", args, code, stderr)
+		}
+		if strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+			t.Errorf("%v: stderr is not one line: %q", args, stderr)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the simulator's goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestSimPrinterWritesPNG runs `kioskctl sim printer`, prints the test page
+// to it with `kioskctl printer test`, and reads the QR back from the PNG.
+func TestSimPrinterWritesPNG(t *testing.T) {
+	dir := t.TempDir()
+	link := filepath.Join(dir, "printer")
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"sim", "printer", "--out", dir, "--link", link, "--paper", "80"}, &out, &errb)
+	}()
+	defer func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("sim exit %d: %s", code, errb.String())
+		}
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), "simulator on") {
+		if time.Now().After(deadline) {
+			t.Fatalf("simulator did not start: %s %s", out.String(), errb.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if code, o, e := kioskctl(t, "printer", "test", "--port", link); code != 0 {
+		t.Fatalf("printer test exit %d: %s %s", code, o, e)
+	}
+	name := filepath.Join(dir, "receipt-001.png")
+	for !strings.Contains(out.String(), "receipt printed: "+name) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no receipt PNG: %s", out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Bounds().Dx() != printer.Paper80.Dots() {
+		t.Errorf("PNG %d dots wide", img.Bounds().Dx())
+	}
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := zxqr.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
+	if err != nil || res.GetText() != "KIOSKCTL-PRINT-TEST" {
+		t.Fatalf("QR in the PNG: %v %v", res, err)
+	}
+}
