@@ -35,6 +35,7 @@ type Kiosk struct {
 	root    *fyne.Container
 	body    *fyne.Container
 	bar     *fyne.Container // countdown bar
+	barBox  *fyne.Container // lays the bar over the top of the screen
 	barText *canvas.Text
 	lastRev int
 	shown   bool
@@ -49,11 +50,14 @@ func NewKiosk(send func(session.Event)) *Kiosk {
 	k.barText.TextSize = 34
 	k.barText.TextStyle.Bold = true
 	cont := bigButton("继续办理", true, func() { k.send(session.Continue{}) })
-	bg := canvas.NewRectangle(color.NRGBA{0xC6, 0x28, 0x28, 0xF0})
+	bg := canvas.NewRectangle(color.NRGBA{0xC6, 0x28, 0x28, 0xFF})
 	k.bar = container.NewStack(bg, container.NewPadded(container.NewBorder(nil, nil, nil, cont, container.NewCenter(k.barText))))
 	k.bar.Hide()
 	k.body = container.NewStack()
-	k.root = container.NewBorder(nil, k.bar, nil, nil, k.body)
+	// The countdown bar lies over the header: it must not push the screen's
+	// buttons off a screen that is already full.
+	k.barBox = container.NewVBox(k.bar)
+	k.root = container.NewStack(k.body, k.barBox)
 	return k
 }
 
@@ -65,7 +69,7 @@ func (k *Kiosk) Content() fyne.CanvasObject { return k.root }
 func (k *Kiosk) Show(s session.State) {
 	if s.Elder != k.elder {
 		k.elder = s.Elder
-		applyElder(s.Elder)
+		applyElder(s.Elder, k.Landscape)
 	}
 	if !k.shown || s.Rev != k.lastRev {
 		k.body.Objects = []fyne.CanvasObject{screen(s, k.send, k.Landscape, k.Dict)}
@@ -76,21 +80,25 @@ func (k *Kiosk) Show(s session.State) {
 	if s.CountingDown() {
 		k.barText.Text = fmt.Sprintf("%d 秒后将返回首页", int(s.Remaining().Seconds()+0.5))
 		k.barText.Refresh()
-		k.bar.Show()
-	} else {
+		if !k.bar.Visible() {
+			k.bar.Show()
+			k.barBox.Refresh()
+		}
+	} else if k.bar.Visible() {
 		k.bar.Hide()
+		k.barBox.Refresh()
 	}
 }
 
 // applyElder switches the app's theme to elder-mode type sizes and back.
-func applyElder(on bool) {
+func applyElder(on, landscape bool) {
 	app := fyne.CurrentApp()
 	if app == nil {
 		return
 	}
 	t := NewTheme()
 	if on {
-		t.Scale = ElderScale
+		t.Scale = elderScale(landscape)
 	}
 	app.Settings().SetTheme(t)
 }
@@ -111,6 +119,15 @@ func (k *Kiosk) SetDict(d *ime.Dict) {
 	}
 }
 
+// elderScale is the elder-mode type scale: 1080 rows of a landscape
+// screen leave less room than 1920.
+func elderScale(landscape bool) float32 {
+	if landscape {
+		return ElderScaleLandscape
+	}
+	return ElderScale
+}
+
 // Current is the state last shown.
 func (k *Kiosk) Current() session.State { return k.current }
 
@@ -127,6 +144,13 @@ func bigButton(label string, primary bool, tap func()) *widget.Button {
 func tall(o fyne.CanvasObject, h float32) fyne.CanvasObject {
 	r := canvas.NewRectangle(color.Transparent)
 	r.SetMinSize(fyne.NewSize(0, h))
+	return container.NewStack(r, o)
+}
+
+// wide wraps o so it is at least w units wide.
+func wide(o fyne.CanvasObject, w float32) fyne.CanvasObject {
+	r := canvas.NewRectangle(color.Transparent)
+	r.SetMinSize(fyne.NewSize(w, 0))
 	return container.NewStack(r, o)
 }
 

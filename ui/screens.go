@@ -29,11 +29,12 @@ var (
 	green = color.NRGBA{0x1B, 0x7F, 0x3B, 0xFF}
 )
 
-const touch = 110 // height of the main touch targets
+const touch = 110 // height of the main touch targets in portrait
 
 // view builds one screen from a state; k scales canvas text in elder mode
 // (widgets scale through the theme).
 type view struct {
+	touch     float32 // height of the main touch targets
 	s         session.State
 	send      func(session.Event)
 	k         float32
@@ -41,8 +42,12 @@ type view struct {
 	dict      *ime.Dict
 }
 
-// ElderScale is how much larger type is in elder mode.
-const ElderScale = 1.4
+// ElderScale is how much larger type is in elder mode (portrait); the
+// landscape layout has less height and uses ElderScaleLandscape.
+const (
+	ElderScale          = 1.4
+	ElderScaleLandscape = 1.2
+)
 
 func (v view) text(str string, size float32, bold bool, c color.Color) *canvas.Text {
 	return text(str, size*v.k, bold, c)
@@ -50,9 +55,12 @@ func (v view) text(str string, size float32, bold bool, c color.Color) *canvas.T
 
 // screen builds the whole screen for s.
 func screen(s session.State, send func(session.Event), landscape bool, dict *ime.Dict) fyne.CanvasObject {
-	v := view{s: s, send: send, k: 1, landscape: landscape, dict: dict}
+	v := view{s: s, send: send, k: 1, landscape: landscape, dict: dict, touch: touch}
+	if landscape {
+		v.touch = 90 // 1080 rows are scarce; 90 is still a comfortable target
+	}
 	if s.Elder {
-		v.k = ElderScale
+		v.k = elderScale(landscape)
 	}
 	return v.screen()
 }
@@ -85,7 +93,7 @@ func (v view) screen() fyne.CanvasObject {
 		elder = "标准模式"
 	}
 	toggle := bigButton(elder, false, func() { send(session.ToggleElder{}) })
-	title := container.NewVBox(v.text("四川政务服务 · 自助终端", 36, true, color.White), v.text(s.Config.Hall, 24, false, color.White))
+	title := container.NewVBox(text("四川政务服务 · 自助终端", 36, true, color.White), text(s.Config.Hall, 24, false, color.White))
 	header := container.NewStack(canvas.NewRectangle(blue), container.NewPadded(
 		container.NewBorder(nil, nil, nil, container.NewCenter(tall(toggle, 90)), title)))
 	return container.NewBorder(header, v.footer(), nil, nil, container.NewPadded(body))
@@ -111,7 +119,13 @@ func (v view) footer() fyne.CanvasObject {
 	return container.NewPadded(v.text(strings.Join(parts, "    ")+"    终端 "+s.Config.KioskID, 22, false, grey))
 }
 
-func (v view) heading(s string) fyne.CanvasObject { return v.text(s, 56, true, blue) }
+func (v view) heading(s string) fyne.CanvasObject {
+	size := 56 * v.k
+	if v.landscape {
+		size = 48 * v.k
+	}
+	return text(s, min(size, 64), true, blue)
+}
 
 func notice(s string) fyne.CanvasObject {
 	if s == "" {
@@ -127,7 +141,7 @@ func notice(s string) fyne.CanvasObject {
 func (v view) message(title, detail string, action fyne.CanvasObject) fyne.CanvasObject {
 	items := []fyne.CanvasObject{layout.NewSpacer(), container.NewCenter(v.heading(title)), para(detail)}
 	if action != nil {
-		items = append(items, tall(action, touch))
+		items = append(items, tall(action, v.touch))
 	}
 	items = append(items, layout.NewSpacer())
 	return container.NewVBox(items...)
@@ -181,7 +195,7 @@ func (v view) identifyingScreen() fyne.CanvasObject {
 		lines = append(lines, notice(s.Notice))
 	}
 	lines = append(lines, layout.NewSpacer(),
-		tall(bigButton("返回首页", false, func() { send(session.Cancel{}) }), touch))
+		tall(bigButton("返回首页", false, func() { send(session.Cancel{}) }), v.touch))
 	return container.NewVBox(lines...)
 }
 
@@ -196,21 +210,22 @@ func (v view) chooseScreen() fyne.CanvasObject {
 	s, send := v.s, v.send
 	items, pages := s.ItemPage()
 	list := container.NewVBox()
-	if v.landscape {
+	if v.landscape && s.Focus != session.SearchField {
 		list = container.NewGridWithColumns(2)
 	}
 	for _, it := range items {
 		code := it.Code
 		label := it.Name
 		if it.Province == "50" {
-			label += "（川渝通办·重庆）"
+			label += "（川渝通办）"
 		}
 		b := bigButton(label, false, func() { send(session.ChooseItemEvent{Code: code}) })
 		if why := s.Unavailable(it); why != "" {
-			b.SetText(it.Name + "（" + why + "）")
 			b.Disable()
+			list.Add(container.NewStack(tall(b, v.touch), container.NewVBox(layout.NewSpacer(), container.NewCenter(text(why, 22, false, red)))))
+			continue
 		}
-		list.Add(tall(b, touch))
+		list.Add(tall(b, v.touch))
 	}
 	prev := bigButton("上一页", false, func() { send(session.PageTo{Page: s.Page - 1}) })
 	next := bigButton("下一页", false, func() { send(session.PageTo{Page: s.Page + 1}) })
@@ -220,22 +235,28 @@ func (v view) chooseScreen() fyne.CanvasObject {
 	if s.Page >= pages-1 {
 		next.Disable()
 	}
-	nav := container.NewGridWithColumns(3, tall(prev, touch),
+	nav := container.NewGridWithColumns(3, tall(prev, v.touch),
 		container.NewCenter(v.text(fmt.Sprintf("第 %d / %d 页", s.Page+1, max(pages, 1)), 34, false, grey)),
-		tall(next, touch))
+		tall(next, v.touch))
 	searching := s.Focus == session.SearchField
-	search := hintBox(s.Query, searching, "点此输入事项名称、拼音或首字母", func() { send(session.FocusField{Key: session.SearchField}) })
+	search := v.hintBox(s.Query, searching, "点此输入事项名称、拼音或首字母", func() { send(session.FocusField{Key: session.SearchField}) })
 	top := container.NewVBox(v.heading("请选择办理事项"), v.text(greeting(s.Person), 34, false, grey),
 		container.NewBorder(nil, nil, v.text("搜索", 30, true, grey), nil, search), notice(s.Notice))
 	if len(items) == 0 {
 		list.Add(v.text("没有找到相关事项，请换个词试试", 32, false, grey))
 	}
 	bottom := container.NewVBox(nav)
+	if searching && v.landscape { // the keyboard takes the right half, beside everything
+		closeKB := tall(bigButton("收起键盘", false, func() { send(session.FocusField{Key: ""}) }), v.touch)
+		right := container.NewVBox(layout.NewSpacer(), container.NewGridWrap(fyne.NewSize(860, 560), v.keyboard(false)),
+			container.NewGridWrap(fyne.NewSize(860, v.touch), closeKB))
+		return container.NewBorder(nil, nil, nil, right, container.NewBorder(top, nav, nil, nil, list))
+	}
 	if searching {
 		bottom.Add(v.keyboard(false))
-		bottom.Add(tall(bigButton("收起键盘", false, func() { send(session.FocusField{Key: ""}) }), touch))
+		bottom.Add(tall(bigButton("收起键盘", false, func() { send(session.FocusField{Key: ""}) }), v.touch))
 	} else {
-		bottom.Add(tall(bigButton("退出", false, func() { send(session.Cancel{}) }), touch))
+		bottom.Add(tall(bigButton("退出", false, func() { send(session.Cancel{}) }), v.touch))
 	}
 	return container.NewBorder(top, bottom, nil, nil, list)
 }
@@ -252,8 +273,8 @@ func (v view) guideScreen() fyne.CanvasObject {
 		para("办理方式："+it.Mode),
 	)
 	buttons := container.NewGridWithColumns(2,
-		tall(bigButton("上一步", false, func() { send(session.Back{}) }), touch),
-		tall(bigButton("开始填写", true, func() { send(session.Proceed{}) }), touch))
+		tall(bigButton("上一步", false, func() { send(session.Back{}) }), v.touch),
+		tall(bigButton("开始填写", true, func() { send(session.Proceed{}) }), v.touch))
 	return container.NewBorder(nil, buttons, nil, nil, rows)
 }
 
@@ -261,21 +282,32 @@ func (v view) formScreen() fyne.CanvasObject {
 	s, send := v.s, v.send
 	fields := container.NewVBox(v.heading(s.Item.Name))
 	var focused *catalog.Field
-	for i, f := range s.Item.Fields {
-		val := s.Values[f.Key]
-		fields.Add(v.text(f.Label+fieldMark(f), 30, true, grey))
-		switch {
-		case f.ReadOnly:
+	var fromCard []string
+	for _, f := range s.Item.Fields {
+		if f.ReadOnly {
+			val := s.Values[f.Key]
 			if f.Prefill == catalog.FromNumber {
 				val = identity.MaskNumber(val)
 			}
-			fields.Add(v.text(val+"（来自身份证）", 36, false, color.Black))
+			fromCard = append(fromCard, val)
+		}
+	}
+	if len(fromCard) > 0 {
+		fields.Add(para("申请人：" + strings.Join(fromCard, "　") + "（来自身份证）"))
+	}
+	for i, f := range s.Item.Fields {
+		val := s.Values[f.Key]
+		if f.ReadOnly {
+			continue
+		}
+		fields.Add(v.text(f.Label+fieldMark(f), 30, true, grey))
+		switch {
 		case f.Kind == catalog.Choice:
 			row := container.NewGridWithColumns(len(f.Options))
 			for _, o := range f.Options {
 				key, opt := f.Key, o
 				b := bigButton(o, val == o, func() { send(session.SetField{Key: key, Value: opt}) })
-				row.Add(tall(b, touch))
+				row.Add(tall(b, v.touch))
 			}
 			fields.Add(row)
 		default:
@@ -283,7 +315,7 @@ func (v view) formScreen() fyne.CanvasObject {
 			if s.Focus == f.Key {
 				focused = &s.Item.Fields[i]
 			}
-			fields.Add(inputBox(val, s.Focus == f.Key, func() { send(session.FocusField{Key: key}) }))
+			fields.Add(v.inputBox(val, s.Focus == f.Key, func() { send(session.FocusField{Key: key}) }))
 		}
 		if msg := s.FieldError[f.Key]; msg != "" {
 			fields.Add(v.text(msg, 30, true, red))
@@ -291,15 +323,15 @@ func (v view) formScreen() fyne.CanvasObject {
 	}
 	fields.Add(notice(s.Notice))
 	buttons := container.NewGridWithColumns(2,
-		tall(bigButton("上一步", false, func() { send(session.Back{}) }), touch),
-		tall(bigButton("下一步", true, func() { send(session.Proceed{}) }), touch))
+		tall(bigButton("上一步", false, func() { send(session.Back{}) }), v.touch),
+		tall(bigButton("下一步", true, func() { send(session.Proceed{}) }), v.touch))
 	if focused == nil {
 		return container.NewBorder(nil, buttons, nil, nil, fields)
 	}
 	kb := v.keyboard(focused.Kind == catalog.Phone)
 	if v.landscape { // the keyboard beside the form never covers a field
 		pad := container.NewGridWrap(fyne.NewSize(860, 560), kb)
-		right := container.NewVBox(layout.NewSpacer(), pad, container.NewGridWrap(fyne.NewSize(860, touch), buttons))
+		right := container.NewVBox(layout.NewSpacer(), pad, container.NewGridWrap(fyne.NewSize(860, v.touch), buttons))
 		return container.NewBorder(nil, nil, nil, right, fields)
 	}
 	return container.NewBorder(nil, container.NewVBox(kb, buttons), nil, nil, fields)
@@ -326,16 +358,22 @@ func (v view) reviewScreen() fyne.CanvasObject {
 		}
 		rows.Add(para(f.Label + "：" + val))
 	}
-	rows.Add(para("本机仅为办理本事项向政务服务平台提交以上信息，办理结束后立即从本机清除。"))
 	label := "□ 我已阅读并同意"
 	if s.Consent {
 		label = "✓ 我已阅读并同意"
 	}
-	rows.Add(tall(bigButton(label, s.Consent, func() { send(session.SetConsent{Agreed: !s.Consent}) }), touch))
-	rows.Add(notice(s.Notice))
+	consent := container.NewVBox(
+		para("本机仅为办理本事项向政务服务平台提交以上信息，办理结束后立即从本机清除。"),
+		tall(bigButton(label, s.Consent, func() { send(session.SetConsent{Agreed: !s.Consent}) }), v.touch),
+		notice(s.Notice))
 	buttons := container.NewGridWithColumns(2,
-		tall(bigButton("返回修改", false, func() { send(session.Back{}) }), touch),
-		tall(bigButton("确认提交", true, func() { send(session.Confirm{}) }), touch))
+		tall(bigButton("返回修改", false, func() { send(session.Back{}) }), v.touch),
+		tall(bigButton("确认提交", true, func() { send(session.Confirm{}) }), v.touch))
+	if v.landscape {
+		right := wide(container.NewVBox(layout.NewSpacer(), consent, buttons), 860)
+		return container.NewBorder(nil, nil, nil, right, rows)
+	}
+	rows.Add(consent)
 	return container.NewBorder(nil, buttons, nil, nil, rows)
 }
 
@@ -364,15 +402,24 @@ func (v view) doneScreen() fyne.CanvasObject {
 	}
 	var qr fyne.CanvasObject
 	if r.TrackCode != "" {
-		if img := qrImage(r.TrackCode, 420); img != nil {
+		side := float32(420)
+		if v.landscape {
+			side = 340
+		}
+		if img := qrImage(r.TrackCode, side); img != nil {
 			qr = container.NewVBox(container.NewCenter(img), container.NewCenter(v.text("扫码查询办理进度", 30, false, grey)))
 		}
 	}
-	finish := fyne.CanvasObject(tall(bigButton("完成", true, func() { send(session.Cancel{}) }), touch))
+	finish := fyne.CanvasObject(tall(bigButton("完成", true, func() { send(session.Cancel{}) }), v.touch))
 	if !r.Queued {
 		finish = container.NewVBox(v.rating(), finish)
 	}
-	after := []fyne.CanvasObject{container.NewCenter(v.text(printing, 36, true, printColor)),
+	printLabel := widget.NewLabel(printing)
+	printLabel.Wrapping, printLabel.Alignment, printLabel.TextStyle.Bold = fyne.TextWrapWord, fyne.TextAlignCenter, true
+	if printColor == red {
+		printLabel.Importance = widget.DangerImportance
+	}
+	after := []fyne.CanvasObject{printLabel,
 		container.NewCenter(v.text("请取回您的身份证", 36, true, blue))}
 	if v.landscape && qr != nil { // the QR beside the text
 		return container.NewBorder(nil, finish, nil, container.NewCenter(qr), container.NewVBox(append(items, after...)...))
@@ -402,12 +449,12 @@ func qrImage(content string, size float32) fyne.CanvasObject {
 
 // inputBox shows a field's value as a white input box; a tap gives it the
 // keypad. The caret marks the focused box.
-func inputBox(value string, focused bool, tap func()) fyne.CanvasObject {
-	return hintBox(value, focused, "点击此处输入", tap)
+func (v view) inputBox(value string, focused bool, tap func()) fyne.CanvasObject {
+	return v.hintBox(value, focused, "点击此处输入", tap)
 }
 
 // hintBox is an inputBox with its own hint for when it is empty.
-func hintBox(value string, focused bool, hint string, tap func()) fyne.CanvasObject {
+func (v view) hintBox(value string, focused bool, hint string, tap func()) fyne.CanvasObject {
 	border := canvas.NewRectangle(color.White)
 	border.StrokeWidth, border.CornerRadius = 3, 10
 	border.StrokeColor = grey
@@ -421,7 +468,7 @@ func hintBox(value string, focused bool, hint string, tap func()) fyne.CanvasObj
 	b := widget.NewButton(shown, tap)
 	b.Importance = widget.LowImportance
 	b.Alignment = widget.ButtonAlignLeading
-	return tall(container.NewStack(border, b), touch)
+	return tall(container.NewStack(border, b), v.touch)
 }
 
 // rating is the 好差评 row: five grades, one tap, skippable.
@@ -430,10 +477,23 @@ func (v view) rating() fyne.CanvasObject {
 	if r.Rated != 0 {
 		return container.NewCenter(v.text("感谢您的评价："+session.Grades[r.Rated-1], 32, false, green))
 	}
-	row := container.NewGridWithColumns(5)
+	// Two rows: five grades in one would make a portrait screen wider
+	// than 1080 in elder mode.
+	top, bottom := container.NewGridWithColumns(3), container.NewGridWithColumns(2)
+	if v.landscape {
+		top = container.NewGridWithColumns(5)
+	}
 	for i, g := range session.Grades {
 		grade := i + 1
-		row.Add(tall(bigButton(g, false, func() { v.send(session.Rate{Grade: grade}) }), touch))
+		row := top
+		if i >= 3 && !v.landscape {
+			row = bottom
+		}
+		row.Add(tall(bigButton(g, false, func() { v.send(session.Rate{Grade: grade}) }), v.touch))
 	}
-	return container.NewVBox(container.NewCenter(v.text("请为本次服务评价（可跳过）", 30, false, grey)), row)
+	caption := v.text("请为本次服务评价（可跳过）", 30, false, grey)
+	if v.landscape {
+		return container.NewBorder(nil, nil, caption, nil, top)
+	}
+	return container.NewVBox(container.NewCenter(caption), top, bottom)
 }

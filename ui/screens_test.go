@@ -31,20 +31,56 @@ func TestScreensMatchGoldens(t *testing.T) {
 	}
 }
 
-// The screens with the most on them also fit a landscape kiosk.
+// Every screen in landscape (1920×1080) matches its golden image too.
 func TestLandscapeGoldens(t *testing.T) {
 	test.NewTempApp(t)
-	all := DemoStates()
-	for _, name := range []string{"idle", "choose", "form_errors", "done_printed"} {
+	dict, err := LoadDict()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, s := range DemoStates() {
 		t.Run(name, func(t *testing.T) {
 			fyne.CurrentApp().Settings().SetTheme(NewTheme())
 			k := NewKiosk(func(session.Event) {})
-			k.Landscape = true
+			k.Landscape, k.Dict = true, dict
 			w := test.NewWindow(k.Content())
 			defer w.Close()
 			w.Resize(Landscape)
-			k.Show(all[name])
+			k.Show(s)
 			test.AssertImageMatches(t, "landscape/"+name+".png", w.Canvas().Capture())
 		})
+	}
+}
+
+// No screen needs more room than the kiosk's screen, in either orientation
+// and in elder mode: on a real kiosk an oversized screen is cut off.
+func TestScreensFit(t *testing.T) {
+	test.NewTempApp(t)
+	dict, err := LoadDict()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, landscape := range []bool{false, true} {
+		limit := Portrait
+		if landscape {
+			limit = Landscape
+		}
+		for name, s := range DemoStates() {
+			for _, elder := range []bool{false, true} {
+				s.Elder = elder
+				th := NewTheme()
+				if elder {
+					th.Scale = ElderScale
+				}
+				fyne.CurrentApp().Settings().SetTheme(th)
+				k := NewKiosk(func(session.Event) {})
+				k.Landscape, k.Dict = landscape, dict
+				k.Redraw(s)
+				if min := k.Content().MinSize(); min.Width > limit.Width || min.Height > limit.Height {
+					t.Errorf("%s (landscape %v, elder %v) needs %.0f×%.0f, screen is %.0f×%.0f",
+						name, landscape, elder, min.Width, min.Height, limit.Width, limit.Height)
+				}
+			}
+		}
 	}
 }
