@@ -33,6 +33,9 @@ var commands = map[string]command{
 	"outbox":  {"outbox list|stats|retry ID --db PATH    inspect or requeue applications", cmdOutbox},
 	"probe":   {"probe [--port PATH]... [--baud N]       find which device answers on which port", cmdProbe},
 	"profile": {"profile check|show FILE... | pin        check or show layered profiles; hash PIN", cmdProfile},
+	"update":  {"update apply FILE.deb [--sig S] | rollback | sign FILE.deb --key K | keygen", cmdUpdate},
+
+	"udev-rules": {"udev-rules [--idcard|--printer|--scanner VID:PID] [PROFILE...]  udev rules for /dev/kiosk/NAME", cmdUdevRules},
 }
 
 func main() {

@@ -96,6 +96,11 @@ type Options struct {
 	WriteTimeout time.Duration
 	// StatusTimeout bounds the wait for each DLE EOT reply, default 1 s.
 	StatusTimeout time.Duration
+	// ASB turns on automatic status back (GS a) when the session opens
+	// the port: the printer then reports every change of its online,
+	// error and paper state at once, between polls. The print guard still
+	// queries DLE EOT before every job.
+	ASB bool
 }
 
 // writeChunk is the unit of progress of a job write.
@@ -187,16 +192,22 @@ type conn struct {
 	kick    chan struct{} // ask the session to poll now
 	done    chan struct{} // closed when the session ends
 	stalled atomic.Bool   // a timed-out job's writer still holds the port
+	replies chan byte     // DLE EOT reply bytes from the reader
+	readEnd chan struct{} // closed when the reader stops using the port
+	asbLost atomic.Bool   // the printer went deaf: enable ASB again when it answers
+	asbSeq  atomic.Uint64 // ASB blocks applied; bumped under Driver.mu
 }
 
 func newConn(port serialport.Port, report func(device.Status)) *conn {
 	c := &conn{
-		port:   port,
-		report: report,
-		token:  make(chan struct{}, 1),
-		failed: make(chan error, 1),
-		kick:   make(chan struct{}, 1),
-		done:   make(chan struct{}),
+		port:    port,
+		report:  report,
+		token:   make(chan struct{}, 1),
+		failed:  make(chan error, 1),
+		kick:    make(chan struct{}, 1),
+		done:    make(chan struct{}),
+		replies: make(chan byte, 16),
+		readEnd: make(chan struct{}),
 	}
 	c.token <- struct{}{}
 	return c
@@ -247,9 +258,7 @@ func (c *conn) fail(err error) {
 // query asks DLE EOT 1–4. answered is false when a reply did not come
 // within timeout; err is a port I/O error. The caller holds the token.
 func (c *conn) query(timeout time.Duration) (st Status, answered bool, err error) {
-	if err := c.port.ResetInputBuffer(); err != nil {
-		return st, false, fmt.Errorf("reset input: %w", err)
-	}
+	c.drainReplies() // a late answer to an earlier query is stale
 	for n := 1; n <= 4; n++ {
 		if _, err := c.port.Write(StatusQuery(n)); err != nil {
 			return st, false, fmt.Errorf("send DLE EOT %d: %w", n, err)
@@ -268,25 +277,71 @@ func (c *conn) query(timeout time.Duration) (st Status, answered bool, err error
 	return st, true, nil
 }
 
-// readStatusByte waits up to timeout for a byte with the DLE EOT reply
-// pattern, skipping any other byte.
-func (c *conn) readStatusByte(timeout time.Duration) (byte, bool, error) {
-	deadline := time.Now().Add(timeout)
-	var one [1]byte
+func (c *conn) drainReplies() {
 	for {
-		left := time.Until(deadline)
-		if left <= 0 {
-			return 0, false, nil
+		select {
+		case <-c.replies:
+		default:
+			return
 		}
-		if err := c.port.SetReadTimeout(min(left, 100*time.Millisecond)); err != nil {
-			return 0, false, err
+	}
+}
+
+// readStatusByte waits up to timeout for a DLE EOT reply from the reader.
+// An error means the reader stopped (the line failed or the session ended).
+func (c *conn) readStatusByte(timeout time.Duration) (byte, bool, error) {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case b := <-c.replies:
+		return b, true, nil
+	case <-t.C:
+		return 0, false, nil
+	case <-c.readEnd:
+		return 0, false, errReaderStopped
+	}
+}
+
+// errReaderStopped means the port's reader ended: a read failed or the
+// session closed.
+var errReaderStopped = errors.New("port reader stopped")
+
+// readLoop is the only reader of the port for the whole session. It splits
+// what the printer sends into DLE EOT replies, which go to query, and ASB
+// blocks, which go to onASB. A read error ends the session.
+func (c *conn) readLoop(onASB func(Status), log *slog.Logger) {
+	defer close(c.readEnd)
+	if err := c.port.SetReadTimeout(100 * time.Millisecond); err != nil {
+		c.fail(fmt.Errorf("printer: set read timeout: %w", err))
+		return
+	}
+	var dm demux
+	buf := make([]byte, 64)
+	for {
+		select {
+		case <-c.done:
+			return
+		default:
 		}
-		n, err := c.port.Read(one[:])
+		n, err := c.port.Read(buf)
+		dm.feed(buf[:n], func(r reply) {
+			if !r.asb {
+				select {
+				case c.replies <- r.status:
+				default:
+					log.Debug("unexpected status byte dropped", "byte", r.status)
+				}
+				return
+			}
+			st, err := ParseASB(r.block)
+			if err != nil { // cannot happen: demux checks the pattern
+				return
+			}
+			onASB(st)
+		})
 		if err != nil {
-			return 0, false, err
-		}
-		if n == 1 && IsStatusByte(one[0]) {
-			return one[0], true, nil
+			c.fail(fmt.Errorf("printer: read port: %w", err))
+			return
 		}
 	}
 }
@@ -308,10 +363,27 @@ func (d *Driver) session(ctx context.Context, report func(device.Status)) error 
 	d.printer = Status{}
 	d.mu.Unlock()
 	defer d.closeConn(c)
-	d.log.Info("printer port open", "baud", d.opts.Baud)
+	go c.readLoop(func(st Status) {
+		d.log.Debug("automatic status back", "cause", st.Cause().String())
+		if c.stalled.Load() {
+			return // the stuck job decides the status until its write ends
+		}
+		d.setStatus(c, deviceStatus(st.Cause()), func() bool {
+			d.printer = st
+			c.asbSeq.Add(1)
+			return true
+		})
+	}, d.log)
+	d.log.Info("printer port open", "baud", d.opts.Baud, "asb", d.opts.ASB)
 
 	if err := c.acquire(ctx); err != nil {
 		return nil // ctx ended before the first poll
+	}
+	if d.opts.ASB {
+		if _, err := c.port.Write(ASBEnable(asbDefaults)); err != nil {
+			c.release()
+			return fmt.Errorf("printer: enable automatic status back: %w", err)
+		}
 	}
 	if err := d.poll(c); err != nil {
 		return err
@@ -337,14 +409,26 @@ func (d *Driver) session(ctx context.Context, report func(device.Status)) error 
 }
 
 // poll reads the status once, releases the port token the caller holds,
-// and reports the status; an error is a port failure.
+// and reports the status; an error is a port failure. With ASB on, a
+// printer that answers again after a silence (power cycled, which clears
+// GS a) gets GS a again.
 func (d *Driver) poll(c *conn) error {
+	seq := c.asbSeq.Load()
 	st, ok, err := c.query(d.opts.StatusTimeout)
+	if err == nil && d.opts.ASB {
+		if !ok {
+			c.asbLost.Store(true)
+		} else if c.asbLost.Swap(false) {
+			if _, werr := c.port.Write(ASBEnable(asbDefaults)); werr != nil {
+				err = fmt.Errorf("enable automatic status back: %w", werr)
+			}
+		}
+	}
 	c.release()
 	if err != nil {
 		return fmt.Errorf("printer: query status: %w", err)
 	}
-	d.update(c, causeOf(st, ok), st, ok)
+	d.updateQueried(c, seq, causeOf(st, ok), st, ok)
 	return nil
 }
 
@@ -369,6 +453,7 @@ func (d *Driver) closeConn(c *conn) {
 	d.reportMu.Unlock()
 	close(c.done)
 	closePort := func() {
+		<-c.readEnd // the reader notices done within its read timeout
 		if err := c.port.Close(); err != nil {
 			d.log.Debug("close port", "err", err)
 		}
@@ -395,16 +480,32 @@ func (d *Driver) closeConn(c *conn) {
 // update records cause (and st when answered) and reports a change of
 // state or reason. Reports of a session that has ended are dropped.
 func (d *Driver) update(c *conn, cause Cause, st Status, answered bool) {
-	ds := deviceStatus(cause)
-	d.setStatus(c, ds, func() {
+	d.setStatus(c, deviceStatus(cause), func() bool {
 		if answered {
 			d.printer = st
 		}
+		return true
+	})
+}
+
+// updateQueried is update for the result of a query that began when
+// c.asbSeq was seq: an ASB block that came in since is at least as new, so
+// then the query's result is not stored over it.
+func (d *Driver) updateQueried(c *conn, seq uint64, cause Cause, st Status, answered bool) {
+	d.setStatus(c, deviceStatus(cause), func() bool {
+		if c.asbSeq.Load() != seq {
+			return false
+		}
+		if answered {
+			d.printer = st
+		}
+		return true
 	})
 }
 
 // setStatus stores ds and reports it when its state or reason changed.
-func (d *Driver) setStatus(c *conn, ds device.Status, also func()) {
+// also runs first under the lock; when it returns false nothing changes.
+func (d *Driver) setStatus(c *conn, ds device.Status, also func() bool) {
 	d.reportMu.Lock()
 	defer d.reportMu.Unlock()
 	d.mu.Lock()
@@ -412,8 +513,9 @@ func (d *Driver) setStatus(c *conn, ds device.Status, also func()) {
 		d.mu.Unlock()
 		return
 	}
-	if also != nil {
-		also()
+	if also != nil && !also() {
+		d.mu.Unlock()
+		return
 	}
 	changed := ds.State != d.status.State || ds.Reason != d.status.Reason
 	if changed {
@@ -446,13 +548,14 @@ func (d *Driver) Query(ctx context.Context) (Status, error) {
 		}
 		return Status{}, fmt.Errorf("printer: query: %w", err)
 	}
+	seq := c.asbSeq.Load()
 	st, ok, err := c.query(d.opts.StatusTimeout)
 	c.release()
 	if err != nil {
 		c.fail(fmt.Errorf("printer: query status: %w", err))
 		return Status{}, fmt.Errorf("printer: query status: %w", err)
 	}
-	d.update(c, causeOf(st, ok), st, ok)
+	d.updateQueried(c, seq, causeOf(st, ok), st, ok)
 	if !ok {
 		return Status{}, fmt.Errorf("printer: query: %w", ErrNoResponse)
 	}
@@ -491,6 +594,7 @@ func (d *Driver) Print(ctx context.Context, doc receipt.Document) error {
 		}
 		return fmt.Errorf("printer: print: wait for port: %w", err)
 	}
+	seq := c.asbSeq.Load()
 	st, ok, err := c.query(d.opts.StatusTimeout)
 	if err != nil {
 		c.release()
@@ -499,7 +603,7 @@ func (d *Driver) Print(ctx context.Context, doc receipt.Document) error {
 		return err
 	}
 	cause := causeOf(st, ok)
-	d.update(c, cause, st, ok)
+	d.updateQueried(c, seq, cause, st, ok)
 	if !cause.Ready() {
 		c.release()
 		errFor := ErrNotReady
@@ -524,8 +628,14 @@ func (d *Driver) Print(ctx context.Context, doc receipt.Document) error {
 		return err
 	}
 	c.release()
-	d.update(c, cause, st, true)
+	d.updateQueried(c, seq, cause, st, true)
 	d.log.Info("receipt printed", "bytes", len(job), "took", time.Since(start))
+	// The job may have used up the paper or met a fault: poll now rather
+	// than report the status from before the job until the next tick.
+	select {
+	case c.kick <- struct{}{}:
+	default:
+	}
 	return nil
 }
 
@@ -544,10 +654,12 @@ func (d *Driver) write(c *conn, job []byte) error {
 			result <- err
 			return
 		}
-		// Print gave up on this job: drop the rest and free the port.
+		// Print gave up on this job: drop the rest, and what the last
+		// blocked write left in the host's buffers, and free the port.
 		if err != nil && !errors.Is(err, errAbandoned) {
 			c.fail(fmt.Errorf("printer: write abandoned job: %w", err))
 		}
+		d.discardOutput(c)
 		d.log.Info("stalled job's write returned, rest dropped")
 		c.stalled.Store(false)
 		c.release()
@@ -567,11 +679,26 @@ func (d *Driver) write(c *conn, job []byte) error {
 		case <-timer.C:
 			c.stalled.Store(true)
 			if settled.CompareAndSwap(false, true) {
+				d.discardOutput(c)
 				return ErrWriteTimeout
 			}
 			c.stalled.Store(false)
 			return <-result
 		}
+	}
+}
+
+// discardOutput drops the bytes of a dropped job that are still queued in
+// the host (serial driver, USB adapter, pty) and have not reached the
+// printer, so they cannot come out on the next citizen's receipt when the
+// line moves again. Bytes the printer already took in are beyond reach.
+func (d *Driver) discardOutput(c *conn) {
+	f, ok := c.port.(interface{ ResetOutputBuffer() error })
+	if !ok {
+		return
+	}
+	if err := f.ResetOutputBuffer(); err != nil {
+		d.log.Warn("discard queued job bytes", "err", err)
 	}
 }
 

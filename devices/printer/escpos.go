@@ -1,9 +1,11 @@
 // Package printer drives the kiosk's thermal receipt printer over ESC/POS:
 // an encoder that turns a receipt.Document into printer bytes (GB18030 text
-// in Chinese mode, native GS ( k or raster QR codes, cut), the real-time
-// status model (DLE EOT), a Driver with a print guard that refuses to send a
-// job to a printer that is not ready, and a Sim that plays the printer on a
-// pseudo-terminal and renders what it receives to an image.
+// in Chinese mode, native GS ( k or raster QR codes, cut), the status model
+// (DLE EOT replies and GS a automatic status back), a Driver with a print
+// guard that refuses to send a job to a printer that is not ready, a Sim
+// that plays the printer on a pseudo-terminal at a paced baud and renders
+// what it receives to an image, and a Renderer that draws a receipt the
+// same way for the on-screen copy.
 package printer
 
 import (

@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"math"
 	"strings"
+	"sync"
 
 	"github.com/makiuchi-d/gozxing"
 	zxqr "github.com/makiuchi-d/gozxing/qrcode"
@@ -17,6 +18,7 @@ import (
 	"golang.org/x/image/math/fixed"
 
 	"sckiosk/assets/fonts"
+	"sckiosk/kiosk/receipt"
 )
 
 // Geometry of the simulated print head (203 dpi, Font A 12×24, Font B
@@ -508,22 +510,37 @@ func (rd *renderer) render(dots int, items []item, height int) (*image.Gray, err
 	return img, nil
 }
 
+// Renderer draws ESC/POS streams and receipt documents the way the
+// simulator prints them. It parses the embedded CJK font once and caches
+// faces and glyphs, so a caller that renders more than once (the kiosk's
+// Done screen) keeps one. It is safe for concurrent use.
+type Renderer struct {
+	mu sync.Mutex
+	rd *renderer
+}
+
+// NewRenderer parses the embedded Noto Sans CJK SC font (about 16 MB; do it
+// once) and returns a renderer.
+func NewRenderer() (*Renderer, error) {
+	rd, err := newRenderer()
+	if err != nil {
+		return nil, err
+	}
+	return &Renderer{rd: rd}, nil
+}
+
 // Render draws what a printer with paper p would print for the ESC/POS
 // stream raw, the way the simulator does: white paper p.Dots() wide, text
 // in Noto Sans CJK SC, QR codes and raster images as sent. Several cuts
 // show as dashed lines on one strip, at most about 2 m of it; the trailing
 // cut is not shown. Text in the stream is read in Chinese mode, as
-// printers start.
-func Render(raw []byte, p Paper) (image.Image, error) {
+// printers start. A zero p means Paper58.
+func (r *Renderer) Render(raw []byte, p Paper) (image.Image, error) {
 	if p == 0 {
 		p = Paper58
 	}
 	if !p.Valid() {
 		return nil, fmt.Errorf("printer: render: unsupported paper %d mm", int(p))
-	}
-	rd, err := newRenderer()
-	if err != nil {
-		return nil, err
 	}
 	ps := newParser(true)
 	pg := newPage(p)
@@ -547,16 +564,65 @@ func Render(raw []byte, p Paper) (image.Image, error) {
 	if len(pg.torn) > 0 {
 		sh = pg.torn[0]
 	}
-	return rd.render(p.Dots(), sh.items, sh.height)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	img, err := r.rd.render(p.Dots(), sh.items, sh.height)
+	if err != nil {
+		return nil, fmt.Errorf("printer: render: %w", err)
+	}
+	return img, nil
 }
 
-// RenderPNG is Render encoded as PNG, for the kiosk screen and for
-// technicians.
+// RenderDocument lays doc out with EncodeReceipt and draws the result: the
+// on-screen copy of a receipt is the very paper the printer would give,
+// QR code included. opt.Paper picks the width (zero means Paper58).
+func (r *Renderer) RenderDocument(doc receipt.Document, opt EncodeOptions) (image.Image, error) {
+	job, err := EncodeReceipt(doc, opt)
+	if err != nil {
+		return nil, fmt.Errorf("printer: render document: %w", err)
+	}
+	return r.Render(job, opt.Paper)
+}
+
+// RenderDocumentPNG is RenderDocument encoded as PNG.
+func (r *Renderer) RenderDocumentPNG(doc receipt.Document, opt EncodeOptions) ([]byte, error) {
+	img, err := r.RenderDocument(doc, opt)
+	if err != nil {
+		return nil, err
+	}
+	return encodePNG(img)
+}
+
+// Render is Renderer.Render with a renderer made for this call only: it
+// parses the font every time, so call it for one-offs.
+func Render(raw []byte, p Paper) (image.Image, error) {
+	r, err := NewRenderer()
+	if err != nil {
+		return nil, err
+	}
+	return r.Render(raw, p)
+}
+
+// RenderPNG is Render encoded as PNG, for technicians' one-offs.
 func RenderPNG(raw []byte, p Paper) ([]byte, error) {
 	img, err := Render(raw, p)
 	if err != nil {
 		return nil, err
 	}
+	return encodePNG(img)
+}
+
+// RenderDocument is Renderer.RenderDocument with a renderer made for this
+// call only; a caller that renders often keeps a Renderer instead.
+func RenderDocument(doc receipt.Document, opt EncodeOptions) (image.Image, error) {
+	r, err := NewRenderer()
+	if err != nil {
+		return nil, err
+	}
+	return r.RenderDocument(doc, opt)
+}
+
+func encodePNG(img image.Image) ([]byte, error) {
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, img); err != nil {
 		return nil, fmt.Errorf("printer: encode PNG: %w", err)

@@ -49,6 +49,41 @@ type SimOptions struct {
 	// for this long, so a job cut off halfway does not swallow the next
 	// status query. Zero means 2 s.
 	CommandTimeout time.Duration
+	// Baud paces the line: the sim takes in at most Baud/10 bytes a
+	// second (8N1: 10 bits a byte), like a real serial printer, so the
+	// host's writes block when they run ahead. Zero reads as fast as the
+	// pty delivers.
+	Baud int
+}
+
+// SimState is a named printer condition a Sim can be put in, for tests and
+// the technician's `kioskctl sim printer --state S`.
+type SimState string
+
+// The named states. Each sets all of the sim's switches at once.
+const (
+	StateOK          SimState = "ok"           // ready
+	StateNearEnd     SimState = "near-end"     // paper near end: prints, warns
+	StatePaperEnd    SimState = "paper-end"    // out of paper
+	StateCoverOpen   SimState = "cover-open"   // paper cover open
+	StateCutterError SimState = "cutter-error" // auto-cutter jammed
+	StateOffline     SimState = "offline"      // deaf: no answers, data dropped
+)
+
+// SimStates lists the named states in a stable order.
+func SimStates() []SimState {
+	return []SimState{StateOK, StateNearEnd, StatePaperEnd, StateCoverOpen, StateCutterError, StateOffline}
+}
+
+// ParseSimState returns the state called name, or an error naming the
+// valid ones.
+func ParseSimState(name string) (SimState, error) {
+	for _, st := range SimStates() {
+		if string(st) == name {
+			return st, nil
+		}
+	}
+	return "", fmt.Errorf("printer: sim: unknown state %q (ok, near-end, paper-end, cover-open, cutter-error, offline)", name)
 }
 
 // maxRaw bounds Receipt.Raw.
@@ -67,9 +102,10 @@ type Receipt struct {
 type SimStats struct {
 	StatusQueries int   // DLE EOT queries received
 	StatusAnswers int   // of which answered
-	DataBytes     int64 // bytes of print data and commands (everything but real-time queries)
+	DataBytes     int64 // bytes of print data and commands (all but real-time queries and GS a)
 	DroppedBytes  int64 // data bytes discarded because the printer could not print
 	Receipts      int   // receipts cut
+	ASBSent       int   // automatic status back blocks sent
 }
 
 // Sim plays an ESC/POS receipt printer on one end of a line (normally a pty
@@ -84,8 +120,11 @@ type Sim struct {
 	rw   io.ReadWriter
 	opts SimOptions
 	log  *slog.Logger
+	wmu  sync.Mutex // serialises writes to rw (status replies, ASB)
 
 	mu        sync.Mutex
+	asb       byte    // GS a enable bits; 0 = off
+	lastASB   [4]byte // the last block sent, to send only changes
 	paper     PaperState
 	coverOpen bool
 	offline   bool
@@ -142,17 +181,117 @@ func newSim(rw io.ReadWriter, opts SimOptions, log *slog.Logger, rd *renderer) *
 }
 
 // SetPaper sets the roll sensor.
-func (s *Sim) SetPaper(p PaperState) { s.mu.Lock(); s.paper = p; s.mu.Unlock() }
+func (s *Sim) SetPaper(p PaperState) { s.set(func() { s.paper = p }) }
 
 // SetCoverOpen opens or closes the paper cover.
-func (s *Sim) SetCoverOpen(open bool) { s.mu.Lock(); s.coverOpen = open; s.mu.Unlock() }
+func (s *Sim) SetCoverOpen(open bool) { s.set(func() { s.coverOpen = open }) }
 
 // SetOffline makes the printer deaf (powered off, cable cut at the
 // printer): no status answers, all data dropped.
-func (s *Sim) SetOffline(off bool) { s.mu.Lock(); s.offline = off; s.mu.Unlock() }
+func (s *Sim) SetOffline(off bool) { s.set(func() { s.offline = off }) }
 
 // SetCutterError jams or frees the auto-cutter.
-func (s *Sim) SetCutterError(jam bool) { s.mu.Lock(); s.cutter = jam; s.mu.Unlock() }
+func (s *Sim) SetCutterError(jam bool) { s.set(func() { s.cutter = jam }) }
+
+// SetState puts the sim in a named state, setting every switch at once.
+func (s *Sim) SetState(st SimState) error {
+	if _, err := ParseSimState(string(st)); err != nil {
+		return err
+	}
+	s.set(func() {
+		s.paper, s.coverOpen, s.cutter, s.offline = PaperOK, false, false, false
+		switch st {
+		case StateNearEnd:
+			s.paper = PaperNearEnd
+		case StatePaperEnd:
+			s.paper = PaperOut
+		case StateCoverOpen:
+			s.coverOpen = true
+		case StateCutterError:
+			s.cutter = true
+		case StateOffline:
+			s.offline = true
+		}
+	})
+	return nil
+}
+
+// set changes switches under the lock and, when automatic status back is
+// on, sends a block if the reported status changed.
+func (s *Sim) set(change func()) {
+	s.mu.Lock()
+	change()
+	block, send := s.asbChangeLocked(false)
+	s.mu.Unlock()
+	if send {
+		s.send(block[:])
+	}
+}
+
+// asbChangeLocked returns the ASB block for the current switches and
+// whether to send it: ASB is on, the printer is not deaf, and the block
+// differs from the last one sent (or force). A printer back from deafness
+// sends its status again. s.mu is held.
+func (s *Sim) asbChangeLocked(force bool) ([4]byte, bool) {
+	if s.offline {
+		s.lastASB = [4]byte{} // never a valid block: the next one goes out
+	}
+	if s.asb == 0 || s.offline {
+		return [4]byte{}, false
+	}
+	b := s.asbBlockLocked()
+	if !force && !asbChanged(s.lastASB, b, s.asb) {
+		return b, false
+	}
+	s.lastASB = b
+	s.stats.ASBSent++
+	return b, true
+}
+
+// asbChanged reports whether a status change from old to b is one the
+// enable bits select: online/offline (byte 1 bit 3), errors (cover, byte 2)
+// or the paper sensor (byte 3). A zero old (never sent, or back from
+// deafness) always counts.
+func asbChanged(old, b [4]byte, enable byte) bool {
+	if old == ([4]byte{}) {
+		return true
+	}
+	return enable&ASBOnline != 0 && (old[0]^b[0])&0x08 != 0 ||
+		enable&ASBError != 0 && ((old[0]^b[0])&0x20 != 0 || old[1] != b[1]) ||
+		enable&ASBPaper != 0 && old[2] != b[2]
+}
+
+// asbBlockLocked is the ASB block for the switches (devices.md §4.7). A
+// printer that cannot print reports itself off line, as in DLE EOT 1.
+func (s *Sim) asbBlockLocked() [4]byte {
+	out := s.paper == PaperOut
+	b := [4]byte{0x10, 0, 0, 0}
+	if out || s.coverOpen || s.cutter {
+		b[0] |= 0x08
+	}
+	if s.coverOpen {
+		b[0] |= 0x20
+	}
+	if s.cutter {
+		b[1] |= 0x08
+	}
+	if out || s.paper == PaperNearEnd {
+		b[2] |= 0x03
+	}
+	if out {
+		b[2] |= 0x0C
+	}
+	return b
+}
+
+// send writes b to the line.
+func (s *Sim) send(b []byte) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if _, err := s.rw.Write(b); err != nil {
+		s.log.Debug("reply not sent", "err", err)
+	}
+}
 
 // Stall makes the sim stop reading the line after n more bytes, as a
 // printer whose receive buffer is full: the host's writes then block once
@@ -242,11 +381,32 @@ func (s *Sim) Serve(ctx context.Context) error {
 	}
 }
 
-// readLoop reads the line and hands each chunk to Serve.
+// readLoop reads the line and hands each chunk to Serve. With a Baud it
+// reads small chunks and holds each for the time it takes on the wire.
 func (s *Sim) readLoop(chunks chan<- []byte, readErr chan<- error, quit <-chan struct{}) {
+	size := readChunk
+	if s.opts.Baud > 0 {
+		size = min(max(s.opts.Baud/100, 1), readChunk) // about 10 ms of line
+	}
+	var due time.Time // when the bytes read so far have crossed the wire
 	for {
-		b := make([]byte, readChunk)
+		b := make([]byte, size)
 		n, err := s.rw.Read(b)
+		if n > 0 && s.opts.Baud > 0 {
+			if now := time.Now(); due.Before(now) {
+				due = now
+			}
+			due = due.Add(WireTime(n, s.opts.Baud))
+			if wait := time.Until(due); wait > 0 {
+				t := time.NewTimer(wait)
+				select {
+				case <-t.C:
+				case <-quit:
+					t.Stop()
+					return
+				}
+			}
+		}
 		if n > 0 {
 			select {
 			case chunks <- b[:n]:
@@ -259,6 +419,15 @@ func (s *Sim) readLoop(chunks chan<- []byte, readErr chan<- error, quit <-chan s
 			return
 		}
 	}
+}
+
+// WireTime is how long n bytes take on a serial line at baud, 8N1 (10
+// bits a byte).
+func WireTime(n, baud int) time.Duration {
+	if baud <= 0 {
+		return 0
+	}
+	return time.Duration(int64(n) * 10 * int64(time.Second) / int64(baud))
 }
 
 // stalled reports whether a stall has used up its allowance.
@@ -297,11 +466,26 @@ func (s *Sim) consume(b []byte) {
 				if !offline {
 					if reply, ok := s.statusReply(o.n); ok {
 						st.StatusAnswers++
-						if _, err := s.rw.Write([]byte{reply}); err != nil {
-							s.log.Debug("status reply not sent", "err", err)
-						}
+						s.send([]byte{reply})
 					}
 				}
+			}
+			return
+		}
+		if o.kind == opASB {
+			// A setting, not print data: taken even when the printer
+			// cannot print, and not counted, so a test can still prove
+			// that no job reached a printer that was not ready. On
+			// enabling, the printer sends its status at once.
+			if offline {
+				return
+			}
+			s.mu.Lock()
+			s.asb = byte(o.n)
+			block, send := s.asbChangeLocked(true)
+			s.mu.Unlock()
+			if send {
+				s.send(block[:])
 			}
 			return
 		}
@@ -323,6 +507,7 @@ func (s *Sim) consume(b []byte) {
 	})
 
 	s.mu.Lock()
+	st.ASBSent = s.stats.ASBSent // counted under the lock as blocks go out
 	s.stats = st
 	s.receipts = append(s.receipts, finished...)
 	if extra := len(s.receipts) - s.opts.Keep; extra > 0 {

@@ -36,6 +36,7 @@ const (
 	opCut                       // GS V, ESC i, ESC m
 	opStatus                    // DLE EOT n (real time)
 	opRealtime                  // other real-time commands (DLE ENQ, DLE DC4)
+	opASB                       // GS a n: automatic status back enable bits
 )
 
 // op is one parsed unit of the stream. data and raw alias the parser's
@@ -370,7 +371,7 @@ func (p *parser) fsCmd(b []byte) (int, op) {
 // command that has no effect on the simulated paper, or 0.
 func gsParams(c byte) int {
 	switch c {
-	case 'B', 'H', 'h', 'w', 'f', 'a', 'r', 'I', '/', 'b', 'E', 'T', 'j':
+	case 'B', 'H', 'h', 'w', 'f', 'r', 'I', '/', 'b', 'E', 'T', 'j':
 		return 1
 	case 'L', 'W', 'P', '$', '\\':
 		return 2
@@ -455,6 +456,11 @@ func (p *parser) gsCmd(b []byte) (int, op) {
 		return 3, op{kind: opIgnore}
 	case ':':
 		return 2, op{kind: opIgnore}
+	case 'a':
+		if len(b) < 3 {
+			return 0, op{}
+		}
+		return 3, op{kind: opASB, n: int(b[2])}
 	}
 	if k := gsParams(b[1]); k > 0 {
 		return need(b, 2+k), op{kind: opIgnore}

@@ -144,6 +144,29 @@ func (c Cause) Notice() string {
 	return "打印机故障"
 }
 
+// Label returns the short Chinese name of the cause for technicians:
+// 缺纸, 纸将尽, 开盖, 切刀故障, 离线, 写入超时 or 故障; empty for a ready
+// printer.
+func (c Cause) Label() string {
+	switch c {
+	case CauseNone:
+		return ""
+	case CausePaperNearEnd:
+		return "纸将尽"
+	case CausePaperEnd:
+		return "缺纸"
+	case CauseCoverOpen:
+		return "开盖"
+	case CauseCutterError:
+		return "切刀故障"
+	case CauseOffline, CauseNoResponse, CauseDisconnected:
+		return "离线"
+	case CauseWriteTimeout:
+		return "写入超时"
+	}
+	return "故障"
+}
+
 // State maps the cause to the shared device state: Online, Warning (paper
 // near end, printing continues), Offline (no answer, no port) or Fault.
 func (c Cause) State() device.State {
@@ -196,3 +219,97 @@ func deviceStatus(c Cause) device.Status {
 
 // DeviceName is the name the printer reports in device.Status.
 const DeviceName = "printer"
+
+// ASB enable bits for GS a n (devices.md §4.7).
+const (
+	ASBDrawer   byte = 0x01 // drawer kick-out connector pin 3
+	ASBOnline   byte = 0x02 // online/offline changes
+	ASBError    byte = 0x04 // error changes
+	ASBPaper    byte = 0x08 // roll paper sensor changes
+	ASBPanel    byte = 0x40 // panel switch changes
+	asbDefaults      = ASBOnline | ASBError | ASBPaper
+)
+
+// ASBEnable returns GS a n (1D 61 n), which makes the printer send a
+// 4-byte automatic status back block on every change of the statuses
+// selected by n (ASBOnline, ASBError, ASBPaper…); n = 0 disables it.
+func ASBEnable(n byte) []byte { return []byte{gs, 'a', n} }
+
+// ErrNotASB means four bytes are not an automatic status back block: the
+// first byte has the pattern 0xx1xx00, the other three 0xx0xxxx.
+var ErrNotASB = errors.New("not an automatic status back block")
+
+// IsASBHeader reports whether b can start an ASB block (0xx1xx00). A
+// DLE EOT reply (0xx1xx10) never can.
+func IsASBHeader(b byte) bool { return b&0x93 == 0x10 }
+
+// isASBTail reports whether b can be byte 2, 3 or 4 of an ASB block.
+func isASBTail(b byte) bool { return b&0x90 == 0 }
+
+// ParseASB decodes a 4-byte automatic status back block (devices.md §4.7)
+// into the same Status the DLE EOT replies give. Fields ASB does not carry
+// (printing stopped by paper end, error occurred) stay false; the paper-end
+// and near-end sensors count as set when either of their bits is.
+func ParseASB(b [4]byte) (Status, error) {
+	if !IsASBHeader(b[0]) || !isASBTail(b[1]) || !isASBTail(b[2]) || !isASBTail(b[3]) {
+		return Status{}, fmt.Errorf("printer: ASB % X: %w", b[:], ErrNotASB)
+	}
+	bit := func(i int, n uint) bool { return b[i]&(1<<n) != 0 }
+	return Status{
+		DrawerPinHigh:        bit(0, 2),
+		Online:               !bit(0, 3),
+		CoverOpen:            bit(0, 5),
+		FeedingByPanel:       bit(0, 6),
+		WaitingRecovery:      bit(1, 0),
+		FeedButton:           bit(1, 1),
+		RecoverableError:     bit(1, 2),
+		CutterError:          bit(1, 3),
+		UnrecoverableError:   bit(1, 5),
+		AutoRecoverableError: bit(1, 6),
+		PaperNearEnd:         bit(2, 0) || bit(2, 1),
+		PaperEnd:             bit(2, 2) || bit(2, 3),
+	}, nil
+}
+
+// reply is one message the printer sent on its own line: a DLE EOT reply
+// byte or a decoded ASB block.
+type reply struct {
+	asb    bool
+	status byte    // DLE EOT reply when !asb
+	block  [4]byte // ASB block when asb
+}
+
+// demux splits the bytes a printer sends into DLE EOT replies and ASB
+// blocks, which may interleave: a reply byte (0xx1xx10) can never be part
+// of an ASB block, whose first byte is 0xx1xx00 and whose other bytes have
+// bit 4 clear. Any other byte (noise, an answer to a command the driver
+// never sends) is skipped. The zero value is ready to use.
+type demux struct {
+	block [4]byte
+	n     int // bytes of the ASB block collected so far
+}
+
+// feed consumes b and calls emit for every complete message.
+func (d *demux) feed(b []byte, emit func(reply)) {
+	for _, c := range b {
+		if d.n > 0 {
+			if isASBTail(c) {
+				d.block[d.n] = c
+				d.n++
+				if d.n == 4 {
+					d.n = 0
+					emit(reply{asb: true, block: d.block})
+				}
+				continue
+			}
+			d.n = 0 // a broken block: read c anew
+		}
+		switch {
+		case IsStatusByte(c):
+			emit(reply{status: c})
+		case IsASBHeader(c):
+			d.block[0] = c
+			d.n = 1
+		}
+	}
+}

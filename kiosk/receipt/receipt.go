@@ -93,3 +93,15 @@ func (d Document) Find(label string) string {
 	}
 	return ""
 }
+
+// QRData returns the content of the first QR block (the tracking code), or
+// "" when the receipt has none: what the screen shows as a QR when the
+// printer cannot print.
+func (d Document) QRData() string {
+	for _, b := range d.Blocks {
+		if b.Kind == QR {
+			return b.Data
+		}
+	}
+	return ""
+}

@@ -40,3 +40,20 @@ func TestTimeIsChinaTime(t *testing.T) {
 		t.Fatalf("申请时间 = %q, want China time", got)
 	}
 }
+
+func TestQRData(t *testing.T) {
+	tests := []struct {
+		name string
+		doc  Document
+		want string
+	}{
+		{"standard receipt", New(Case{TrackCode: "https://t/SC1", Submitted: time.Now()}), "https://t/SC1"},
+		{"no tracking code", New(Case{Submitted: time.Now()}), ""},
+		{"first QR wins", Document{Blocks: []Block{{Kind: Text, Data: "x"}, {Kind: QR, Data: "a"}, {Kind: QR, Data: "b"}}}, "a"},
+	}
+	for _, tt := range tests {
+		if got := tt.doc.QRData(); got != tt.want {
+			t.Errorf("%s: QRData() = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

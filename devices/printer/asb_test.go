@@ -1,0 +1,463 @@
+package printer
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"image"
+	"image/png"
+	"strings"
+	"testing"
+	"time"
+
+	"sckiosk/devices/device"
+	"sckiosk/kiosk/receipt"
+)
+
+// The whole job for a small document, byte for byte: reset, Chinese mode,
+// the centred bold double-size title in GB18030, a row, a 32-column rule,
+// the native QR of devices.md §4.4 with its caption, feed and partial cut.
+func TestEncodeReceiptGolden(t *testing.T) {
+	doc := receipt.Document{Blocks: []receipt.Block{
+		{Kind: receipt.Title, Text: "回执"},
+		{Kind: receipt.Row, Label: "编号", Text: "A1"},
+		{Kind: receipt.Rule},
+		{Kind: receipt.QR, Data: "ABC123", Text: "扫码"},
+	}}
+	want := unhex(t, `
+		1B 40 1C 26 1B 61 00
+		1B 61 01 1B 45 01 1D 21 11 BB D8 D6 B4 0A 1D 21 00 1B 45 00 1B 61 00 1B 4A 0C
+		B1 E0 BA C5 A3 BA 41 31 0A
+		`+strings.Repeat("2D ", 32)+`0A
+		0A 1B 61 01
+		1D 28 6B 04 00 31 41 32 00
+		1D 28 6B 03 00 31 43 06
+		1D 28 6B 03 00 31 45 31
+		1D 28 6B 09 00 31 50 30 41 42 43 31 32 33
+		1D 28 6B 03 00 31 51 30
+		0A 1B 61 00
+		1B 61 01 C9 A8 C2 EB 0A 1B 61 00
+		1B 64 03 1D 56 42 00`)
+	got, err := EncodeReceipt(doc, EncodeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("got\n% X\nwant\n% X", got, want)
+	}
+}
+
+func TestASBEnable(t *testing.T) {
+	if got := ASBEnable(asbDefaults); !bytes.Equal(got, []byte{0x1D, 0x61, 0x0E}) {
+		t.Fatalf("ASBEnable = % X", got)
+	}
+}
+
+func TestParseASB(t *testing.T) {
+	tests := []struct {
+		name  string
+		block [4]byte
+		cause Cause
+		check func(Status) bool
+	}{
+		{"healthy", [4]byte{0x10, 0, 0, 0}, CauseNone, func(s Status) bool { return s.Online }},
+		{"near end", [4]byte{0x10, 0, 0x03, 0}, CausePaperNearEnd, func(s Status) bool { return s.PaperNearEnd && !s.PaperEnd }},
+		{"paper end", [4]byte{0x18, 0, 0x0F, 0}, CausePaperEnd, func(s Status) bool { return !s.Online && s.PaperEnd }},
+		{"cover open", [4]byte{0x38, 0, 0, 0}, CauseCoverOpen, func(s Status) bool { return s.CoverOpen }},
+		{"cutter", [4]byte{0x18, 0x08, 0, 0}, CauseCutterError, func(s Status) bool { return s.CutterError }},
+		{"unrecoverable", [4]byte{0x18, 0x20, 0, 0}, CauseUnrecoverable, nil},
+		{"head too hot", [4]byte{0x18, 0x40, 0, 0}, CauseAutoRecoverable, nil},
+		{"offline", [4]byte{0x18, 0, 0, 0}, CauseOffline, nil},
+		{"drawer, feed", [4]byte{0x54, 0x03, 0, 0}, CauseNone,
+			func(s Status) bool { return s.DrawerPinHigh && s.FeedingByPanel && s.FeedButton && s.WaitingRecovery }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, err := ParseASB(tt.block)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Cause() != tt.cause {
+				t.Errorf("cause %v, want %v", st.Cause(), tt.cause)
+			}
+			if tt.check != nil && !tt.check(st) {
+				t.Errorf("fields %+v", st)
+			}
+		})
+	}
+	for _, bad := range [][4]byte{
+		{0x12, 0, 0, 0},    // a DLE EOT reply, not a header
+		{0x00, 0, 0, 0},    // bit 4 clear
+		{0x10, 0x10, 0, 0}, // bit 4 set in byte 2
+		{0x10, 0, 0, 0x80}, // bit 7 set in byte 4
+	} {
+		if _, err := ParseASB(bad); !errors.Is(err, ErrNotASB) {
+			t.Errorf("% X: err = %v, want ErrNotASB", bad, err)
+		}
+	}
+}
+
+func TestDemuxInterleaved(t *testing.T) {
+	tests := []struct {
+		name   string
+		stream string
+		want   []reply
+	}{
+		{"replies only", "12 12 12 1E", []reply{{status: 0x12}, {status: 0x12}, {status: 0x12}, {status: 0x1E}}},
+		{"block only", "18 00 0F 00", []reply{{asb: true, block: [4]byte{0x18, 0, 0x0F, 0}}}},
+		{"block between replies", "12 18 00 0F 00 1A", []reply{{status: 0x12}, {asb: true, block: [4]byte{0x18, 0, 0x0F, 0}}, {status: 0x1A}}},
+		{"reply inside a block breaks it", "10 00 12 10 00 00 00", []reply{{status: 0x12}, {asb: true, block: [4]byte{0x10, 0, 0, 0}}}},
+		{"noise skipped", "FF 00 13 12", []reply{{status: 0x12}}},
+		{"new header restarts", "10 00 38 00 00 00", []reply{{asb: true, block: [4]byte{0x38, 0, 0, 0}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stream := unhex(t, tt.stream)
+			for _, step := range []int{len(stream), 1} { // whole, then byte by byte
+				var d demux
+				var got []reply
+				for i := 0; i < len(stream); i += step {
+					d.feed(stream[i:min(i+step, len(stream))], func(r reply) { got = append(got, r) })
+				}
+				if len(got) != len(tt.want) {
+					t.Fatalf("step %d: got %+v, want %+v", step, got, tt.want)
+				}
+				for i := range got {
+					if got[i] != tt.want[i] {
+						t.Fatalf("step %d: got %+v, want %+v", step, got, tt.want)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestSimStates(t *testing.T) {
+	tests := []struct {
+		state SimState
+		cause Cause
+		asb   [4]byte
+	}{
+		{StateOK, CauseNone, [4]byte{0x10, 0, 0, 0}},
+		{StateNearEnd, CausePaperNearEnd, [4]byte{0x10, 0, 0x03, 0}},
+		{StatePaperEnd, CausePaperEnd, [4]byte{0x18, 0, 0x0F, 0}},
+		{StateCoverOpen, CauseCoverOpen, [4]byte{0x38, 0, 0, 0}},
+		{StateCutterError, CauseCutterError, [4]byte{0x18, 0x08, 0, 0}},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.state), func(t *testing.T) {
+			s, l := newTestSim(t, SimOptions{})
+			if err := s.SetState(StateCoverOpen); err != nil { // a state to leave
+				t.Fatal(err)
+			}
+			if err := s.SetState(tt.state); err != nil {
+				t.Fatal(err)
+			}
+			var q []byte
+			for n := 1; n <= 4; n++ {
+				q = append(q, StatusQuery(n)...)
+			}
+			s.consume(q)
+			r := l.replies()
+			if len(r) != 4 {
+				t.Fatalf("replies % X", r)
+			}
+			st, err := ParseStatus([4]byte(r))
+			if err != nil || st.Cause() != tt.cause {
+				t.Fatalf("DLE EOT cause %v (%v), want %v", st.Cause(), err, tt.cause)
+			}
+			// Enabling ASB sends the status at once.
+			s.consume(ASBEnable(asbDefaults))
+			r = l.replies()[4:]
+			if len(r) != 4 || [4]byte(r) != tt.asb {
+				t.Fatalf("ASB % X, want % X", r, tt.asb)
+			}
+			if st, _ := ParseASB([4]byte(r)); st.Cause() != tt.cause {
+				t.Errorf("ASB cause %v, want %v", st.Cause(), tt.cause)
+			}
+			if s.Stats().DataBytes != 0 {
+				t.Errorf("GS a counted as print data: %+v", s.Stats())
+			}
+		})
+	}
+	if _, err := ParseSimState("jammed"); err == nil {
+		t.Error("unknown state accepted")
+	}
+	s, _ := newTestSim(t, SimOptions{})
+	if err := s.SetState("jammed"); err == nil {
+		t.Error("SetState accepted an unknown state")
+	}
+}
+
+func TestSimSendsASBOnChange(t *testing.T) {
+	s, l := newTestSim(t, SimOptions{})
+	s.SetPaper(PaperNearEnd) // ASB off: nothing sent
+	if len(l.replies()) != 0 {
+		t.Fatalf("sent % X with ASB off", l.replies())
+	}
+	s.consume(ASBEnable(asbDefaults))
+	s.SetPaper(PaperNearEnd) // no change: nothing
+	s.SetPaper(PaperOut)
+	s.SetOffline(true) // deaf: nothing
+	s.SetOffline(false)
+	s.SetPaper(PaperOK)
+	want := unhex(t, "10 00 03 00  18 00 0F 00  18 00 0F 00  10 00 00 00")
+	if got := l.replies(); !bytes.Equal(got, want) {
+		t.Fatalf("ASB stream\n% X\nwant\n% X", got, want)
+	}
+	if n := s.Stats().ASBSent; n != 4 {
+		t.Errorf("ASBSent %d", n)
+	}
+	s.consume(ASBEnable(0))
+	s.SetPaper(PaperOut)
+	if got := l.replies(); len(got) != len(want) {
+		t.Errorf("sent after GS a 0: % X", got[len(want):])
+	}
+}
+
+// Only the changes the GS a bits select are sent.
+func TestSimASBEnableBits(t *testing.T) {
+	tests := []struct {
+		name   string
+		enable byte
+		change func(s *Sim)
+		sends  bool
+	}{
+		{"paper with paper bit", ASBPaper, func(s *Sim) { s.SetPaper(PaperNearEnd) }, true},
+		{"paper without paper bit", ASBOnline | ASBError, func(s *Sim) { s.SetPaper(PaperNearEnd) }, false},
+		{"cover with error bit", ASBError, func(s *Sim) { s.SetCoverOpen(true) }, true},
+		{"cover with online bit", ASBOnline, func(s *Sim) { s.SetCoverOpen(true) }, true}, // it also goes off line
+		{"cover with paper bit", ASBPaper, func(s *Sim) { s.SetCoverOpen(true) }, false},
+		{"cutter with error bit", ASBError, func(s *Sim) { s.SetCutterError(true) }, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, l := newTestSim(t, SimOptions{})
+			s.consume(ASBEnable(tt.enable))
+			before := len(l.replies()) // the status sent on enabling
+			tt.change(s)
+			if sent := len(l.replies()) > before; sent != tt.sends {
+				t.Errorf("sent = %v, want %v (% X)", sent, tt.sends, l.replies())
+			}
+		})
+	}
+}
+
+func TestWireTime(t *testing.T) {
+	tests := []struct {
+		n, baud int
+		want    time.Duration
+	}{
+		{11520, 115200, time.Second},
+		{960, 9600, time.Second},
+		{4096, 115200, 4096 * 10 * time.Second / 115200},
+		{100, 0, 0},
+	}
+	for _, tt := range tests {
+		if got := WireTime(tt.n, tt.baud); got != tt.want {
+			t.Errorf("WireTime(%d, %d) = %v, want %v", tt.n, tt.baud, got, tt.want)
+		}
+	}
+}
+
+// The driver against the simulator in every named state, with and without
+// automatic status back, the sim paced at 115200 baud: a ready printer
+// prints, any other gets no data at all and the citizen the right notice.
+func TestDriverAgainstSimInEveryState(t *testing.T) {
+	tests := []struct {
+		state  SimState
+		prints bool
+		ds     device.State
+		notice string
+	}{
+		{StateOK, true, device.Online, ""},
+		{StateNearEnd, true, device.Warning, "打印纸即将用完"},
+		{StatePaperEnd, false, device.Fault, "打印机缺纸"},
+		{StateCoverOpen, false, device.Fault, "打印机纸仓盖未关"},
+		{StateCutterError, false, device.Fault, "打印机切刀故障"},
+		{StateOffline, false, device.Offline, "打印机离线"},
+	}
+	for _, asb := range []bool{false, true} {
+		for _, tt := range tests {
+			name := string(tt.state)
+			if asb {
+				name += "-asb"
+			}
+			t.Run(name, func(t *testing.T) {
+				r := newRig(t, SimOptions{Paper: Paper80, Baud: 115200},
+					Options{ASB: asb, PollInterval: time.Hour, StatusTimeout: 300 * time.Millisecond})
+				if err := r.sim.SetState(tt.state); err != nil {
+					t.Fatal(err)
+				}
+				if asb && tt.state != StateOffline {
+					// No poll for an hour: only ASB can tell the driver.
+					waitFor(t, "ASB to report "+string(tt.state), func() bool { return r.drv.Status().State == tt.ds })
+				}
+				err := r.drv.Print(context.Background(), sampleCase())
+				if tt.prints {
+					if err != nil {
+						t.Fatal(err)
+					}
+					rc := r.receipt(t)
+					if len(rc.QR) != 1 || rc.QR[0] != "https://zwfw.sc.gov.cn/track?c=SC20261125000123" {
+						t.Errorf("QR %q", rc.QR)
+					}
+				} else {
+					if Notice(err) != tt.notice {
+						t.Fatalf("err %v, notice %q, want %q", err, Notice(err), tt.notice)
+					}
+					if st := r.sim.Stats(); st.DataBytes != 0 || st.Receipts != 0 {
+						t.Fatalf("data reached a printer that was not ready: %+v", st)
+					}
+				}
+				if st := r.drv.Status(); st.State != tt.ds || st.Notice != tt.notice {
+					t.Errorf("status %+v, want %v %q", st, tt.ds, tt.notice)
+				}
+				if asb && r.sim.Stats().ASBSent == 0 && tt.state != StateOffline {
+					t.Error("no ASB sent")
+				}
+			})
+		}
+	}
+}
+
+// The tracking code survives the whole path to the on-screen copy:
+// receipt document, encoder, renderer, PNG, gozxing.
+func TestRenderDocumentQRRoundTrip(t *testing.T) {
+	rd, err := NewRenderer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := sampleCase()
+	want := "https://zwfw.sc.gov.cn/track?c=SC20261125000123"
+	for _, opt := range []EncodeOptions{{}, {Paper: Paper80}, {Paper: Paper80, QRMode: QRRaster}} {
+		t.Run(opt.Paper.String()+"-"+opt.QRMode.String(), func(t *testing.T) {
+			b, err := rd.RenderDocumentPNG(doc, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := decodePNG(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := opt.Paper
+			if p == 0 {
+				p = Paper58
+			}
+			if img.Bounds().Dx() != p.Dots() {
+				t.Errorf("width %d", img.Bounds().Dx())
+			}
+			if got := decodeImage(t, img); got != want {
+				t.Errorf("QR reads %q, want %q", got, want)
+			}
+		})
+	}
+	if _, err := rd.RenderDocument(doc, EncodeOptions{Paper: 76}); err == nil {
+		t.Error("bad paper accepted")
+	}
+	img, err := RenderDocument(doc, EncodeOptions{})
+	if err != nil || decodeImage(t, img) != want {
+		t.Errorf("package RenderDocument: %v", err)
+	}
+}
+
+// FuzzParseStatus: any four bytes either parse or fail with ErrNotStatus,
+// and a printer that never answered is never ready.
+func FuzzParseStatus(f *testing.F) {
+	f.Add([]byte{0x12, 0x12, 0x12, 0x12})
+	f.Add([]byte{0x1A, 0x32, 0x12, 0x7E})
+	f.Add([]byte{0x56, 0x1A, 0x1A, 0x1E})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) < 4 {
+			return
+		}
+		st, err := ParseStatus([4]byte(b))
+		if err != nil {
+			if !errors.Is(err, ErrNotStatus) || st != (Status{}) {
+				t.Fatalf("err %v, status %+v", err, st)
+			}
+			return
+		}
+		c := st.Cause()
+		if c.Ready() != (c.State() == device.Online || c.State() == device.Warning) {
+			t.Fatalf("cause %v ready %v state %v", c, c.Ready(), c.State())
+		}
+		if c.Ready() && (st.PaperEnd || st.CoverOpen || st.CutterError || !st.Online) {
+			t.Fatalf("%+v counts as ready", st)
+		}
+	})
+}
+
+// FuzzASB feeds arbitrary bytes to the reader's demultiplexer: every
+// message it yields parses, and a DLE EOT reply byte is never lost inside
+// an ASB block.
+func FuzzASB(f *testing.F) {
+	f.Add([]byte{0x12, 0x18, 0x00, 0x0F, 0x00, 0x1A}, 2)
+	f.Add([]byte{0x10, 0x00, 0x12, 0x10, 0x00, 0x00, 0x00}, 1)
+	f.Fuzz(func(t *testing.T, b []byte, split int) {
+		if split < 0 || split > len(b) {
+			split = len(b) / 2
+		}
+		var d demux
+		replies := 0
+		emit := func(r reply) {
+			if r.asb {
+				st, err := ParseASB(r.block)
+				if err != nil {
+					t.Fatalf("demux yielded a bad block % X: %v", r.block, err)
+				}
+				_ = st.Cause()
+				return
+			}
+			if !IsStatusByte(r.status) {
+				t.Fatalf("demux yielded %#02x as a reply", r.status)
+			}
+			replies++
+		}
+		d.feed(b[:split], emit)
+		d.feed(b[split:], emit)
+		want := 0
+		for _, c := range b {
+			if IsStatusByte(c) {
+				want++
+			}
+		}
+		if replies != want {
+			t.Fatalf("%d replies of %d", replies, want)
+		}
+	})
+}
+
+func decodePNG(b []byte) (image.Image, error) { return png.Decode(bytes.NewReader(b)) }
+
+// ASB blocks sent on every change interleave with the replies to polls
+// every few milliseconds: the driver must never misread one for the other
+// (a misread shows as a cause the sim never had) and must end on the
+// sim's last state.
+func TestASBInterleavedWithPolls(t *testing.T) {
+	r := newRig(t, SimOptions{}, Options{ASB: true, PollInterval: 2 * time.Millisecond})
+	for i := range 200 {
+		if i%2 == 0 {
+			r.sim.SetPaper(PaperNearEnd)
+		} else {
+			r.sim.SetPaper(PaperOK)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	r.sim.SetPaper(PaperOut)
+	waitFor(t, "Fault 缺纸", func() bool { return r.drv.Status().Notice == "打印机缺纸" })
+	if r.sim.Stats().ASBSent < 100 {
+		t.Errorf("only %d ASB blocks sent", r.sim.Stats().ASBSent)
+	}
+	r.rec.mu.Lock()
+	defer r.rec.mu.Unlock()
+	for _, s := range r.rec.all {
+		switch s.Reason {
+		case "", CausePaperNearEnd.String(), CausePaperEnd.String(), CauseNoResponse.String():
+		default:
+			if s.State != device.Starting {
+				t.Errorf("reported %v (%s), a state the sim never had", s.State, s.Reason)
+			}
+		}
+	}
+}

@@ -1,0 +1,59 @@
+package printer
+
+import (
+	"testing"
+	"time"
+)
+
+// BenchmarkReceiptWire measures what an 80 mm receipt costs on the line at
+// 115200 baud (8N1), with the QR code sent natively (GS ( k) or as a raster
+// image (GS v 0): bytes per job and the time they take on the wire. The
+// goal is at most 4 KB with native QR.
+//
+//	go test ./devices/printer -run '^$' -bench ReceiptWire
+func BenchmarkReceiptWire(b *testing.B) {
+	const baud = 115200
+	doc := sampleCase()
+	for _, mode := range []QRMode{QRNative, QRRaster} {
+		b.Run(mode.String(), func(b *testing.B) {
+			opt := EncodeOptions{Paper: Paper80, QRMode: mode}
+			var n int
+			for b.Loop() {
+				job, err := EncodeReceipt(doc, opt)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n = len(job)
+			}
+			b.ReportMetric(float64(n), "bytes")
+			b.ReportMetric(float64(WireTime(n, baud))/float64(time.Millisecond), "wire-ms")
+		})
+	}
+}
+
+// BenchmarkRenderDocument compares the on-screen copy with a kept Renderer
+// (font parsed once) against the one-off RenderDocument (parsed per call).
+func BenchmarkRenderDocument(b *testing.B) {
+	doc := sampleCase()
+	opt := EncodeOptions{Paper: Paper80}
+	b.Run("kept-renderer", func(b *testing.B) {
+		rd, err := NewRenderer()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := rd.RenderDocument(doc, opt); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("one-off", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := RenderDocument(doc, opt); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
