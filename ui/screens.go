@@ -116,7 +116,18 @@ func (v view) footer() fyne.CanvasObject {
 			parts = append(parts, label+"：暂停服务")
 		}
 	}
-	return container.NewPadded(v.text(strings.Join(parts, "    ")+"    终端 "+s.Config.KioskID, 22, false, grey))
+	switch s.Platform {
+	case "online":
+		parts = append(parts, "平台：正常")
+	case "degraded":
+		parts = append(parts, "平台：不稳定")
+	case "offline":
+		parts = append(parts, "平台：离线")
+	}
+	if s.PendingUploads > 0 {
+		parts = append(parts, fmt.Sprintf("待上报：%d", s.PendingUploads))
+	}
+	return container.NewPadded(text(strings.Join(parts, "    ")+"    终端 "+s.Config.KioskID, 22, false, grey))
 }
 
 func (v view) heading(s string) fyne.CanvasObject {

@@ -1,6 +1,10 @@
 package ui
 
 import (
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -19,14 +23,14 @@ func TestScreensMatchGoldens(t *testing.T) {
 	}
 	for name, s := range DemoStates() {
 		t.Run(name, func(t *testing.T) {
-			fyne.CurrentApp().Settings().SetTheme(NewTheme())
 			k := NewKiosk(func(session.Event) {})
 			k.Dict = dict
+			useTheme(k, s.Elder, false)
 			w := test.NewWindow(k.Content())
 			defer w.Close()
 			w.Resize(Portrait)
 			k.Show(s)
-			test.AssertImageMatches(t, "portrait/"+name+".png", w.Canvas().Capture())
+			assertGolden(t, "portrait/"+name+".png", w.Canvas().Capture())
 		})
 	}
 }
@@ -40,14 +44,14 @@ func TestLandscapeGoldens(t *testing.T) {
 	}
 	for name, s := range DemoStates() {
 		t.Run(name, func(t *testing.T) {
-			fyne.CurrentApp().Settings().SetTheme(NewTheme())
 			k := NewKiosk(func(session.Event) {})
 			k.Landscape, k.Dict = true, dict
+			useTheme(k, s.Elder, true)
 			w := test.NewWindow(k.Content())
 			defer w.Close()
 			w.Resize(Landscape)
 			k.Show(s)
-			test.AssertImageMatches(t, "landscape/"+name+".png", w.Canvas().Capture())
+			assertGolden(t, "landscape/"+name+".png", w.Canvas().Capture())
 		})
 	}
 }
@@ -83,4 +87,67 @@ func TestScreensFit(t *testing.T) {
 			}
 		}
 	}
+}
+
+// useTheme applies the theme a state needs before anything is drawn, so a
+// theme switch never happens half-way through a render.
+func useTheme(k *Kiosk, elder, landscape bool) {
+	th := NewTheme()
+	if elder {
+		th.Scale = elderScale(landscape)
+	}
+	fyne.CurrentApp().Settings().SetTheme(th)
+	k.elder = elder
+}
+
+// assertGolden compares img with testdata/name. On a mismatch it writes
+// the new image to testdata/failed/name and reports how many pixels
+// differ, not the pixels themselves.
+func assertGolden(t *testing.T, name string, img image.Image) {
+	t.Helper()
+	want, err := readPNG(filepath.Join("testdata", name))
+	if err == nil {
+		if n := diffPixels(want, img); n == 0 {
+			return
+		} else {
+			t.Errorf("%s: %d pixels differ from the golden image", name, n)
+		}
+	} else {
+		t.Errorf("%s: no golden image: %v", name, err)
+	}
+	out := filepath.Join("testdata", "failed", name)
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err == nil {
+		if f, err := os.Create(out); err == nil {
+			png.Encode(f, img)
+			f.Close()
+			t.Logf("new image written to %s; copy it over the golden if the change is intended", out)
+		}
+	}
+}
+
+func readPNG(path string) (image.Image, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return png.Decode(f)
+}
+
+func diffPixels(a, b image.Image) int {
+	if a.Bounds() != b.Bounds() {
+		return a.Bounds().Dx()*a.Bounds().Dy() + 1
+	}
+	n := 0
+	r := a.Bounds()
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			r1, g1, b1, a1 := a.At(x, y).RGBA()
+			r2, g2, b2, a2 := b.At(x, y).RGBA()
+			if r1 != r2 || g1 != g2 || b1 != b2 || a1 != a2 {
+				n++
+			}
+		}
+	}
+	return n
 }

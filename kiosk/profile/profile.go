@@ -90,6 +90,7 @@ type Printer struct {
 	Serial     `yaml:",inline"`
 	PaperWidth int    `yaml:"paper_width"` // 58 or 80 (mm)
 	QRMode     string `yaml:"qr_mode"`     // native or raster
+	ASB        bool   `yaml:"asb"`         // ask the printer to report status changes by itself (GS a)
 }
 
 // UI holds screen settings.

@@ -119,6 +119,18 @@ func (r *Runtime) Send(ev session.Event) {
 	}
 }
 
+// TrySend queues an event without waiting; it reports whether the event
+// was queued. For callers that must never block (change callbacks).
+func (r *Runtime) TrySend(ev session.Event) bool {
+	select {
+	case r.events <- ev:
+		return true
+	default:
+		r.opts.Log.Warn("event dropped: queue full", "event", fmt.Sprintf("%T", ev))
+		return false
+	}
+}
+
 // State returns the current state snapshot.
 func (r *Runtime) State() session.State {
 	r.mu.Lock()

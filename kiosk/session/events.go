@@ -99,6 +99,13 @@ type Printed struct{}
 // PrintFailed is a receipt that was not printed; Notice names the cause.
 type PrintFailed struct{ Notice string }
 
+// PlatformChanged is the provincial platform's reachability as the outbox
+// sees it (online, degraded, offline) and how many applications wait.
+type PlatformChanged struct {
+	State   string
+	Pending int
+}
+
 // Rate is the citizen's 好差评 grade for the case on the done screen:
 // 1 非常满意 … 5 非常不满意.
 type Rate struct{ Grade int }
@@ -138,4 +145,5 @@ func (Printed) isEvent()         {}
 func (PrintFailed) isEvent()     {}
 func (DeviceChanged) isEvent()   {}
 func (Rate) isEvent()            {}
+func (PlatformChanged) isEvent() {}
 func (CatalogLoaded) isEvent()   {}

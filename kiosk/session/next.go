@@ -189,6 +189,9 @@ func Next(s State, ev Event) (State, []Effect) {
 		if s.Screen == Done {
 			s.Result.Printing, s.Result.PrintNotice = false, e.Notice
 		}
+	case PlatformChanged:
+		userAction = false
+		s.Platform, s.PendingUploads = e.State, e.Pending
 	case Rate:
 		if s.Screen == Done && s.Result.Rated == 0 && e.Grade >= 1 && e.Grade <= 5 && !s.Result.Queued {
 			s.Result.Rated = e.Grade
@@ -400,7 +403,8 @@ func endVisit(s State, reason WipeReason) (State, []Effect) {
 	if s.Person != nil {
 		s.Person.Wipe()
 	}
-	s = State{Config: s.Config, Now: s.Now, Rev: s.Rev, Catalog: s.Catalog, Index: s.Index, Devices: s.Devices, Screen: Idle, Elder: s.Config.ElderDefault}
+	s = State{Config: s.Config, Now: s.Now, Rev: s.Rev, Catalog: s.Catalog, Index: s.Index, Devices: s.Devices,
+		Platform: s.Platform, PendingUploads: s.PendingUploads, Screen: Idle, Elder: s.Config.ElderDefault}
 	return s, []Effect{
 		Log{Msg: "visit ended", Attrs: []any{"reason", string(reason), "from", from.String()}},
 		Wipe{Reason: reason, From: from},

@@ -122,6 +122,10 @@ type State struct {
 	Notice  string // a short message on the current screen (读卡失败…)
 
 	Devices map[string]device.Status
+	// Platform is the platform's state as the outbox sees it, for the
+	// status strip: "online", "degraded" or "offline"; "" until known.
+	Platform       string
+	PendingUploads int // applications waiting in the outbox
 
 	// Elder is elder mode (适老化) for this visit: the screens use larger
 	// type, timeouts are doubled and every screen is spoken.

@@ -18,7 +18,9 @@ import (
 	"sckiosk/devices/device"
 	"sckiosk/devices/idcard"
 	"sckiosk/devices/printer"
+	"sckiosk/devices/probe"
 	"sckiosk/devices/scanner"
+	"sckiosk/kiosk/audit"
 	"sckiosk/kiosk/catalog"
 	"sckiosk/kiosk/identity"
 	"sckiosk/kiosk/outbox"
@@ -48,6 +50,7 @@ type Kiosk struct {
 	Outbox   *outbox.Outbox
 	Platform *platform.Client
 	Printer  *printer.Driver // nil when the profile has no printer
+	Audit    *audit.Log
 
 	opts Options
 	log  *slog.Logger
@@ -72,13 +75,35 @@ func Build(prof profile.Profile, cat catalog.Catalog, log *slog.Logger, opts Opt
 	if u := prof.Platform.Chongqing.URL; u != "" {
 		endpoints[platform.Chongqing] = u
 	}
-	client, err := platform.NewClient(endpoints, &http.Client{Timeout: 15 * time.Second}, log)
+	copts, err := clientOptions(prof)
 	if err != nil {
 		ob.Close()
 		return nil, fmt.Errorf("wire: %w", err)
 	}
-	k := &Kiosk{Profile: prof, Outbox: ob, Platform: client, opts: opts, log: log}
-	if prof.Devices.Printer.Port != "" {
+	client, err := platform.NewClient(endpoints, &http.Client{Timeout: 15 * time.Second}, log, copts...)
+	if err != nil {
+		ob.Close()
+		return nil, fmt.Errorf("wire: %w", err)
+	}
+	al, err := audit.Open(prof.DataDir, opts.Now, log)
+	if err != nil {
+		ob.Close()
+		return nil, fmt.Errorf("wire: %w", err)
+	}
+	k := &Kiosk{Profile: prof, Outbox: ob, Platform: client, Audit: al, opts: opts, log: log}
+	if prof.Devices.Printer.Port == profile.PortAuto {
+		pctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		path, baud, err := probe.FindAuto(pctx, probe.Printer, prof.Devices.Printer.USB, prof.Devices.Printer.Baud, probe.Options{Log: log})
+		cancel()
+		if err != nil {
+			log.Warn("printer not found on any port", "usb", prof.Devices.Printer.USB, "err", err)
+			prof.Devices.Printer.Port = ""
+		} else {
+			prof.Devices.Printer.Port, prof.Devices.Printer.Baud = path, baud
+		}
+		k.Profile = prof
+	}
+	if prof.Devices.Printer.Enabled() {
 		paper := printer.Paper80
 		if prof.Devices.Printer.PaperWidth == 58 {
 			paper = printer.Paper58
@@ -87,9 +112,10 @@ func Build(prof profile.Profile, cat catalog.Catalog, log *slog.Logger, opts Opt
 		if prof.Devices.Printer.QRMode == "raster" {
 			qr = printer.QRRaster
 		}
-		k.Printer, err = printer.New(printer.Options{Port: prof.Devices.Printer.Port, Baud: prof.Devices.Printer.Baud, Paper: paper, QRMode: qr}, log)
+		k.Printer, err = printer.New(printer.Options{Port: prof.Devices.Printer.Port, Baud: prof.Devices.Printer.Baud, Paper: paper, QRMode: qr, ASB: prof.Devices.Printer.ASB}, log)
 		if err != nil {
 			ob.Close()
+			al.Close()
 			return nil, fmt.Errorf("wire: %w", err)
 		}
 	}
@@ -98,7 +124,15 @@ func Build(prof profile.Profile, cat catalog.Catalog, log *slog.Logger, opts Opt
 	cfg.AllowExpired = prof.AllowExpiredID
 	cfg.ElderDefault = prof.UI.ElderMode
 	if prof.UI.IdleTimeout > 0 {
-		cfg.Timeouts[session.ChooseItem] = prof.UI.IdleTimeout
+		for _, sc := range []session.Screen{session.Identifying, session.ChooseItem, session.ItemGuide, session.Review} {
+			cfg.Timeouts[sc] = prof.UI.IdleTimeout
+		}
+	}
+	if prof.UI.FormTimeout > 0 {
+		cfg.Timeouts[session.Form] = prof.UI.FormTimeout
+	}
+	if prof.UI.DoneTimeout > 0 {
+		cfg.Timeouts[session.Done] = prof.UI.DoneTimeout
 	}
 	var pr runtime.Printer
 	if k.Printer != nil {
@@ -120,21 +154,41 @@ func (k *Kiosk) Run(ctx context.Context) {
 		go func() { defer wg.Done(); f() }()
 	}
 	rt := k.Runtime
-	report := func(s device.Status) { rt.Send(session.DeviceChanged{Status: s}) }
+	report := k.reporter()
 	devs := k.Profile.Devices
+	k.record(audit.Start, "kiosk started", map[string]string{"kiosk_id": k.Profile.KioskID, "profile": k.Profile.Digest()})
+	k.Outbox.OnHealthChange(func(h outbox.Health) {
+		rt.TrySend(session.PlatformChanged{State: string(h.State), Pending: h.Pending})
+	})
+	rt.TrySend(session.PlatformChanged{State: string(k.Outbox.Health().State), Pending: k.Outbox.Health().Pending})
 
-	if devs.IDCard.Port != "" {
+	if devs.IDCard.Enabled() {
 		events := make(chan idcard.Event, 8)
-		drv := idcard.New(idcard.Options{Port: devs.IDCard.Port, Baud: devs.IDCard.Baud, PollInterval: k.opts.PollInterval}, k.log)
-		goRun(func() { device.Supervise(ctx, idcard.DeviceName, k.opts.Backoff, k.log, report, drv.Session(events)) })
+		c := devs.IDCard
+		sess := func(ctx context.Context, report func(device.Status)) error {
+			port, baud, err := k.resolve(ctx, probe.IDCard, c)
+			if err != nil {
+				return err
+			}
+			drv := idcard.New(idcard.Options{Port: port, Baud: baud, PollInterval: k.opts.PollInterval}, k.log)
+			return drv.Session(events)(ctx, report)
+		}
+		goRun(func() { device.Supervise(ctx, idcard.DeviceName, k.opts.Backoff, k.log, report, sess) })
 		goRun(func() { forwardCards(ctx, events, rt) })
 	} else {
 		report(device.Status{Device: idcard.DeviceName, State: device.Offline, Reason: "not configured in the profile", Since: time.Now()})
 	}
-	if devs.Scanner.Port != "" {
+	if devs.Scanner.Serial.Enabled() {
 		events := make(chan scanner.Event, 8)
-		drv := scanner.New(scanner.Options{Port: devs.Scanner.Port, Baud: devs.Scanner.Baud}, k.log)
-		goRun(func() { device.Supervise(ctx, "scanner", k.opts.Backoff, k.log, report, drv.Session(events)) })
+		c := devs.Scanner.Serial
+		sess := func(ctx context.Context, report func(device.Status)) error {
+			port, baud, err := k.resolve(ctx, probe.Scanner, c)
+			if err != nil {
+				return err
+			}
+			return scanner.New(scanner.Options{Port: port, Baud: baud}, k.log).Session(events)(ctx, report)
+		}
+		goRun(func() { device.Supervise(ctx, "scanner", k.opts.Backoff, k.log, report, sess) })
 		goRun(func() { forwardCodes(ctx, events, rt) })
 	} else {
 		report(device.Status{Device: "scanner", State: device.Offline, Reason: "not configured in the profile", Since: time.Now()})
@@ -151,8 +205,12 @@ func (k *Kiosk) Run(ctx context.Context) {
 	})
 	goRun(func() { rt.Run(ctx) })
 	wg.Wait()
+	k.record(audit.Stop, "kiosk stopped", nil)
 	if err := k.Outbox.Close(); err != nil {
 		k.log.Error("outbox close", "err", err)
+	}
+	if err := k.Audit.Close(); err != nil {
+		k.log.Error("audit close", "err", err)
 	}
 }
 
@@ -221,4 +279,79 @@ func (v codeVerifier) Verify(ctx context.Context, code string) (identity.Person,
 		return identity.Person{}, noticeError{err: err, notice: "暂时无法核验二维码，请使用身份证或稍后再试"}
 	}
 	return identity.Person{Source: identity.SourceQR, Name: id.Name, Number: id.Number}, nil
+}
+
+// reporter forwards device statuses to the core and records faults in the
+// audit log (once per change, not once per report).
+func (k *Kiosk) reporter() func(device.Status) {
+	var mu sync.Mutex
+	last := map[string]device.State{}
+	return func(st device.Status) {
+		mu.Lock()
+		prev, seen := last[st.Device]
+		last[st.Device] = st.State
+		mu.Unlock()
+		if (st.State == device.Fault || st.State == device.Offline) && (!seen || prev != st.State) {
+			k.record(audit.DeviceFault, st.Device+" "+st.State.String(), map[string]string{"device": st.Device, "reason": st.Reason})
+		}
+		k.Runtime.Send(session.DeviceChanged{Status: st})
+	}
+}
+
+func (k *Kiosk) record(kind audit.Kind, msg string, fields map[string]string) {
+	if _, err := k.Audit.Append(kind, "kiosk", msg, fields); err != nil {
+		k.log.Error("audit entry not written", "kind", kind, "err", err)
+	}
+}
+
+// resolve finds the port of a serial device: the profile's path, or for
+// port: auto the port whose USB id matches and that answers like the
+// device. It runs at every (re)open, so a reader moved to another USB
+// socket is found again.
+func (k *Kiosk) resolve(ctx context.Context, kind probe.Kind, c profile.Serial) (string, int, error) {
+	if c.Port != profile.PortAuto {
+		return c.Port, c.Baud, nil
+	}
+	path, baud, err := probe.FindAuto(ctx, kind, c.USB, c.Baud, probe.Options{Log: k.log})
+	if err != nil {
+		return "", 0, fmt.Errorf("wire: auto port for %s %s: %w", kind, c.USB, err)
+	}
+	return path, baud, nil
+}
+
+// clientOptions gives the platform client the kiosk's signing key and the
+// platforms' public keys named in the profile; without them the client
+// uses the simulator's demo identity (and warns off loopback).
+func clientOptions(prof profile.Profile) ([]platform.ClientOption, error) {
+	var opts []platform.ClientOption
+	signed := false
+	for prov, ep := range map[string]profile.Endpoint{platform.Sichuan: prof.Platform.Sichuan, platform.Chongqing: prof.Platform.Chongqing} {
+		if ep.KeyFile != "" && !signed {
+			pem, err := os.ReadFile(ep.KeyFile)
+			if err != nil {
+				return nil, fmt.Errorf("kiosk key: %w", err)
+			}
+			key, err := platform.ParsePrivateKeyPEM(pem)
+			if err != nil {
+				return nil, fmt.Errorf("kiosk key %s: %w", ep.KeyFile, err)
+			}
+			signer, err := platform.NewSM2Signer(prof.KioskID, key)
+			if err != nil {
+				return nil, err
+			}
+			opts, signed = append(opts, platform.WithSigner(signer)), true
+		}
+		if ep.PlatformKeyFile != "" {
+			pem, err := os.ReadFile(ep.PlatformKeyFile)
+			if err != nil {
+				return nil, fmt.Errorf("platform key: %w", err)
+			}
+			pub, err := platform.ParsePublicKeyPEM(pem)
+			if err != nil {
+				return nil, fmt.Errorf("platform key %s: %w", ep.PlatformKeyFile, err)
+			}
+			opts = append(opts, platform.WithPlatformKey(prov, pub))
+		}
+	}
+	return opts, nil
 }
