@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -239,7 +240,7 @@ func TestCitizenVisitEndToEnd(t *testing.T) {
 	caseNumber := s.Result.CaseNumber
 	h.tap("完成")
 	s = h.onScreen(session.Idle)
-	if s.Person != nil || s.Values != nil || s.Item != nil || s.Result != (session.Result{}) {
+	if s.Person != nil || s.Values != nil || s.Item != nil || !reflect.DeepEqual(s.Result, session.Result{}) {
 		t.Fatalf("core keeps visit data after the visit: %+v", s)
 	}
 	screenText := h.texts()

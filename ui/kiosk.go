@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"image"
 	"image/color"
 
 	"fyne.io/fyne/v2"
@@ -10,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"sckiosk/kiosk/ime"
+	"sckiosk/kiosk/receipt"
 	"sckiosk/kiosk/session"
 )
 
@@ -30,6 +32,9 @@ type Kiosk struct {
 	Landscape bool
 	// Dict gives the keyboard its pinyin candidates; nil until loaded.
 	Dict *ime.Dict
+	// RenderReceipt draws a receipt as the printer would print it, for the
+	// on-screen copy when printing fails; nil shows the QR code only.
+	RenderReceipt func(receipt.Document) (image.Image, error)
 
 	send    func(session.Event)
 	root    *fyne.Container
@@ -72,7 +77,7 @@ func (k *Kiosk) Show(s session.State) {
 		applyElder(s.Elder, k.Landscape)
 	}
 	if !k.shown || s.Rev != k.lastRev {
-		k.body.Objects = []fyne.CanvasObject{screen(s, k.send, k.Landscape, k.Dict)}
+		k.body.Objects = []fyne.CanvasObject{screen(s, k.send, k.Landscape, k.Dict, k.RenderReceipt)}
 		k.body.Refresh()
 		k.lastRev, k.shown = s.Rev, true
 	}

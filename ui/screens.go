@@ -19,6 +19,7 @@ import (
 	"sckiosk/kiosk/catalog"
 	"sckiosk/kiosk/identity"
 	"sckiosk/kiosk/ime"
+	"sckiosk/kiosk/receipt"
 	"sckiosk/kiosk/session"
 )
 
@@ -40,6 +41,7 @@ type view struct {
 	k         float32
 	landscape bool
 	dict      *ime.Dict
+	render    func(receipt.Document) (image.Image, error)
 }
 
 // ElderScale is how much larger type is in elder mode (portrait); the
@@ -54,8 +56,8 @@ func (v view) text(str string, size float32, bold bool, c color.Color) *canvas.T
 }
 
 // screen builds the whole screen for s.
-func screen(s session.State, send func(session.Event), landscape bool, dict *ime.Dict) fyne.CanvasObject {
-	v := view{s: s, send: send, k: 1, landscape: landscape, dict: dict, touch: touch}
+func screen(s session.State, send func(session.Event), landscape bool, dict *ime.Dict, render func(receipt.Document) (image.Image, error)) fyne.CanvasObject {
+	v := view{s: s, send: send, k: 1, landscape: landscape, dict: dict, touch: touch, render: render}
 	if landscape {
 		v.touch = 90 // 1080 rows are scarce; 90 is still a comfortable target
 	}
@@ -419,6 +421,15 @@ func (v view) doneScreen() fyne.CanvasObject {
 		}
 		if img := qrImage(r.TrackCode, side); img != nil {
 			qr = container.NewVBox(container.NewCenter(img), container.NewCenter(v.text("扫码查询办理进度", 30, false, grey)))
+		}
+		// No paper receipt: the on-screen copy, drawn as the printer would.
+		if r.PrintNotice != "" && v.render != nil && qr != nil {
+			if img, err := v.render(r.Receipt); err == nil {
+				paper := canvas.NewImageFromImage(img)
+				paper.FillMode = canvas.ImageFillContain
+				paper.SetMinSize(fyne.NewSize(side*0.75, side*1.3))
+				qr = container.NewCenter(container.NewHBox(qr, paper))
+			}
 		}
 	}
 	finish := fyne.CanvasObject(tall(bigButton("完成", true, func() { send(session.Cancel{}) }), v.touch))

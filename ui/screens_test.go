@@ -10,6 +10,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"sckiosk/devices/printer"
+	"sckiosk/kiosk/receipt"
 	"sckiosk/kiosk/session"
 )
 
@@ -24,7 +26,7 @@ func TestScreensMatchGoldens(t *testing.T) {
 	for name, s := range DemoStates() {
 		t.Run(name, func(t *testing.T) {
 			k := NewKiosk(func(session.Event) {})
-			k.Dict = dict
+			k.Dict, k.RenderReceipt = dict, receiptRenderer(t)
 			useTheme(k, s.Elder, false)
 			w := test.NewWindow(k.Content())
 			defer w.Close()
@@ -45,7 +47,7 @@ func TestLandscapeGoldens(t *testing.T) {
 	for name, s := range DemoStates() {
 		t.Run(name, func(t *testing.T) {
 			k := NewKiosk(func(session.Event) {})
-			k.Landscape, k.Dict = true, dict
+			k.Landscape, k.Dict, k.RenderReceipt = true, dict, receiptRenderer(t)
 			useTheme(k, s.Elder, true)
 			w := test.NewWindow(k.Content())
 			defer w.Close()
@@ -78,7 +80,7 @@ func TestScreensFit(t *testing.T) {
 				}
 				fyne.CurrentApp().Settings().SetTheme(th)
 				k := NewKiosk(func(session.Event) {})
-				k.Landscape, k.Dict = landscape, dict
+				k.Landscape, k.Dict, k.RenderReceipt = landscape, dict, receiptRenderer(t)
 				k.Redraw(s)
 				if min := k.Content().MinSize(); min.Width > limit.Width || min.Height > limit.Height {
 					t.Errorf("%s (landscape %v, elder %v) needs %.0f×%.0f, screen is %.0f×%.0f",
@@ -150,4 +152,16 @@ func diffPixels(a, b image.Image) int {
 		}
 	}
 	return n
+}
+
+// receiptRenderer draws receipts the way cmd/kiosk does, through the
+// printer's own encoder and renderer.
+func receiptRenderer(t *testing.T) func(receipt.Document) (image.Image, error) {
+	r, err := printer.NewRenderer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(d receipt.Document) (image.Image, error) {
+		return r.RenderDocument(d, printer.EncodeOptions{Paper: printer.Paper80})
+	}
 }

@@ -7,13 +7,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"image"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"fyne.io/fyne/v2"
@@ -22,6 +25,7 @@ import (
 	"sckiosk/devices/printer"
 	"sckiosk/kiosk/catalog"
 	"sckiosk/kiosk/profile"
+	"sckiosk/kiosk/receipt"
 	"sckiosk/kiosk/session"
 	"sckiosk/kiosk/simrig"
 	"sckiosk/kiosk/speech"
@@ -94,6 +98,13 @@ func run(args []string, stderr io.Writer) int {
 	a.Settings().SetTheme(ui.NewTheme())
 	w := a.NewWindow("政务服务自助终端")
 	screen := ui.NewKiosk(k.Runtime.Send)
+	if rend, err := printer.NewRenderer(); err == nil {
+		opt := printer.EncodeOptions{Paper: printer.Paper80}
+		if k.Printer != nil {
+			opt = k.Printer.Options().EncodeOptions()
+		}
+		screen.RenderReceipt = func(d receipt.Document) (image.Image, error) { return rend.RenderDocument(d, opt) }
+	}
 	w.SetContent(screen.Content())
 	if prof.UI.Orientation == "landscape" || opts.landscape {
 		screen.Landscape = true
@@ -138,12 +149,13 @@ func run(args []string, stderr io.Writer) int {
 }
 
 func loadProfile(o options) (profile.Profile, error) {
-	if o.profile == "" {
+	if len(o.profiles) == 0 {
 		return profile.Default(), nil
 	}
-	p, err := profile.Load(o.profile)
+	p, err := profile.LoadLayers(o.profiles...)
 	if err != nil {
-		return p, err
+		// One line on stderr, every problem in it.
+		return p, errors.New(strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
 	return p, nil
 }

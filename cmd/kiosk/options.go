@@ -11,7 +11,7 @@ import (
 // options are the kiosk's command-line flags.
 type options struct {
 	sim        bool
-	profile    string
+	profiles   []string // hall profile first, then per-kiosk overrides
 	fullscreen bool
 	scale      float64 // 0 = leave Fyne's default (or FYNE_SCALE)
 	simDir     string
@@ -27,7 +27,10 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("kiosk", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.BoolVar(&o.sim, "sim", false, "run on simulated devices and the embedded platform simulator")
-	fs.StringVar(&o.profile, "profile", "", "hall profile (YAML); required without --sim")
+	fs.Func("profile", "hall profile (YAML); repeat for per-kiosk overrides, later files win; required without --sim", func(v string) error {
+		o.profiles = append(o.profiles, v)
+		return nil
+	})
 	fs.BoolVar(&o.fullscreen, "fullscreen", false, "fill the screen (real kiosks)")
 	scale := fs.String("scale", "", "UI scale factor, e.g. 0.5 to fit a portrait kiosk on a desktop screen")
 	fs.StringVar(&o.simDir, "sim-dir", "", "with --sim: where to link the simulated ports (default: a temporary directory)")
@@ -54,7 +57,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	if o.shots != "" {
 		return o, nil
 	}
-	if !o.sim && o.profile == "" {
+	if !o.sim && len(o.profiles) == 0 {
 		return o, fmt.Errorf("%w: give --profile FILE, or --sim to run on simulated devices", errUsage)
 	}
 	if *scale != "" {

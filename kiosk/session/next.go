@@ -388,6 +388,7 @@ func done(s State, e Submitted) (State, []Effect) {
 		ApplicantMasked: m.Name, NumberMasked: m.Number,
 		Next: s.Item.Next, Due: s.Item.Due, TrackCode: e.TrackCode,
 	})
+	s.Result.Receipt = doc
 	if !s.DeviceUsable("printer") {
 		s.Result.PrintNotice = PrinterNotice(s.Devices["printer"].Notice)
 		return s, []Effect{Log{Msg: "receipt not printed: printer unusable", Attrs: []any{"case", e.CaseNumber}}}

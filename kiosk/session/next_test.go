@@ -129,7 +129,7 @@ func TestTransitions(t *testing.T) {
 			if s.Notice != tt.notice {
 				t.Fatalf("notice = %q, want %q", s.Notice, tt.notice)
 			}
-			if s.Screen == Idle && (s.Person != nil || s.Values != nil || s.Item != nil || s.Result != (Result{})) {
+			if s.Screen == Idle && (s.Person != nil || s.Values != nil || s.Item != nil || !reflect.DeepEqual(s.Result, Result{})) {
 				t.Fatalf("idle state keeps visit data: %+v", s)
 			}
 		})

@@ -12,6 +12,7 @@ import (
 	"sckiosk/devices/device"
 	"sckiosk/kiosk/catalog"
 	"sckiosk/kiosk/identity"
+	"sckiosk/kiosk/receipt"
 )
 
 // Screen is the step of the visit the citizen sees.
@@ -92,6 +93,9 @@ type Result struct {
 	// Rated is the 好差评 grade the citizen gave (1 非常满意 … 5 非常不满意,
 	// GB/T 39046 A.8), 0 while not rated.
 	Rated int
+	// Receipt is the receipt as a document (masked data only): printed, or
+	// shown on screen when it cannot be.
+	Receipt receipt.Document
 }
 
 // State is a snapshot of the kiosk for the screens. It is a value: Next
