@@ -20,7 +20,7 @@ import -window root docs/screenshot.png
 click() { xdotool mousemove "$1" "$2" click 1; sleep "${3:-0.6}"; }
 click 485 1160            # 开始办理
 click 1315 144 1.5        # panel: 放置身份证
-click 485 290             # first item: 居住证签注
+click 485 442             # first item: 居住证签注
 click 720 1597            # 开始填写
 for k in "172 1190" "798 1190" "485 1391" "172 1190" "485 1190" "798 1190" "172 1290" "485 1290" "798 1290" "172 1391" "485 1391"; do
   click $k 0.25           # 13812345678 on the keypad

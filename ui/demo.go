@@ -60,6 +60,12 @@ func DemoStates() map[string]session.State {
 	elderItem := "11510100MB0000006R3510100006001"
 	out["form_pinyin"] = apply(chosen, session.ChooseItemEvent{Code: elderItem}, session.Proceed{},
 		session.FocusField{Key: "mail_address"}, session.TypeRune{R: 'd'}, session.TypeRune{R: 'o'}, session.TypeRune{R: 'n'}, session.TypeRune{R: 'g'})
+	techPIN := apply(s, session.CornerTap{}, session.CornerTap{}, session.CornerTap{}, session.CornerTap{}, session.CornerTap{},
+		session.TechKey{R: '1'}, session.TechKey{R: '2'})
+	out["tech_pin"] = techPIN
+	out["tech_menu"] = apply(techPIN, session.TechSubmit{}, session.PINChecked{OK: true},
+		session.PlatformChanged{State: "degraded", Pending: 2},
+		session.TechAction{Name: session.TechCheckPlatform}, session.TechDone{Name: session.TechCheckPlatform, Message: "四川平台：正常；重庆平台：无法连接"})
 	readerDown := apply(s, session.DeviceChanged{Status: device.Status{Device: "idcard", State: device.Offline}})
 	out["identifying_reader_down"] = apply(readerDown, session.Start{})
 	out["choose_printer_down"] = apply(chosen, session.DeviceChanged{Status: device.Status{Device: "printer", State: device.Fault, Notice: "打印机缺纸"}})

@@ -2,8 +2,10 @@ package ui_test
 
 import (
 	"context"
+	"crypto/rand"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -22,6 +24,7 @@ import (
 	"sckiosk/kiosk/profile"
 	"sckiosk/kiosk/session"
 	"sckiosk/kiosk/simrig"
+	"sckiosk/kiosk/technician"
 	"sckiosk/kiosk/wire"
 	"sckiosk/ui"
 )
@@ -51,7 +54,10 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t *testing.T) *harness { return newHarnessWith(t, nil) }
+
+// newHarnessWith lets a test change the profile before the kiosk is built.
+func newHarnessWith(t *testing.T, edit func(*profile.Profile)) *harness {
 	t.Helper()
 	test.NewTempApp(t)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -63,6 +69,9 @@ func newHarness(t *testing.T) *harness {
 	}
 	prof := rig.Profile(profile.Default())
 	prof.DataDir = t.TempDir()
+	if edit != nil {
+		edit(&prof)
+	}
 	k, err := wire.Build(prof, catalog.Builtin(), log, wire.Options{Tick: 200 * time.Millisecond, PollInterval: 30 * time.Millisecond, SubmitWait: 3 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -386,5 +395,62 @@ func TestPaperOutShowsQROnScreen(t *testing.T) {
 	st := h.rig.Printer.Stats()
 	if st.Receipts != 0 || st.DroppedBytes != 0 {
 		t.Fatalf("printer received a job while out of paper: %+v", st)
+	}
+}
+
+// A technician opens maintenance with five taps in the hidden corner and
+// the PIN, prints a test receipt, and every step lands in the audit log.
+func TestTechnicianMode(t *testing.T) {
+	hash, err := technician.HashPIN("2468", rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarnessWith(t, func(p *profile.Profile) { p.Technician.PINHash = hash })
+	h.waitFor("devices online", devicesOnline)
+	var corner fyne.Tappable
+	walk(h.screen.Content(), func(o fyne.CanvasObject) {
+		if ta, ok := o.(fyne.Tappable); ok && corner == nil {
+			if _, isButton := o.(*widget.Button); !isButton {
+				corner = ta
+			}
+		}
+	})
+	if corner == nil {
+		t.Fatal("no hidden corner on the attract screen")
+	}
+	for i := 0; i < 5; i++ {
+		test.Tap(corner)
+	}
+	h.onScreen(session.TechPIN)
+	for _, d := range "1111" {
+		h.tap(string(d))
+	}
+	h.tap("确定")
+	h.waitFor("wrong PIN refused", func(s session.State) bool { return strings.Contains(s.Tech.Notice, "口令错误") })
+	for _, d := range "2468" {
+		h.tap(string(d))
+	}
+	h.tap("确定")
+	h.onScreen(session.TechMenu)
+	before := h.rig.Printer.Stats().Receipts
+	h.tap("打印测试回执")
+	h.waitFor("test printed", func(s session.State) bool { return s.Tech.Notice == "测试回执已打印" })
+	if h.rig.Printer.Stats().Receipts != before+1 {
+		t.Fatal("no test receipt reached the printer")
+	}
+	h.tap("退出维护")
+	h.onScreen(session.Idle)
+	h.kiosk.Audit.Close()
+	log, err := os.ReadFile(filepath.Join(h.kiosk.Profile.DataDir, "audit.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"wrong PIN", "technician mode entered", "command print_test"} {
+		if !strings.Contains(string(log), want) {
+			t.Errorf("audit log lacks %q", want)
+		}
+	}
+	if strings.Contains(string(log), "2468") {
+		t.Fatal("audit log carries the PIN")
 	}
 }

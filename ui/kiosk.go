@@ -35,6 +35,8 @@ type Kiosk struct {
 	// RenderReceipt draws a receipt as the printer would print it, for the
 	// on-screen copy when printing fails; nil shows the QR code only.
 	RenderReceipt func(receipt.Document) (image.Image, error)
+	// Version is shown on the technician screen (ui.Version()).
+	Version string
 
 	send    func(session.Event)
 	root    *fyne.Container
@@ -77,7 +79,7 @@ func (k *Kiosk) Show(s session.State) {
 		applyElder(s.Elder, k.Landscape)
 	}
 	if !k.shown || s.Rev != k.lastRev {
-		k.body.Objects = []fyne.CanvasObject{screen(s, k.send, k.Landscape, k.Dict, k.RenderReceipt)}
+		k.body.Objects = []fyne.CanvasObject{screen(s, k.send, k)}
 		k.body.Refresh()
 		k.lastRev, k.shown = s.Rev, true
 	}

@@ -42,6 +42,7 @@ type view struct {
 	landscape bool
 	dict      *ime.Dict
 	render    func(receipt.Document) (image.Image, error)
+	version   string
 }
 
 // ElderScale is how much larger type is in elder mode (portrait); the
@@ -56,8 +57,9 @@ func (v view) text(str string, size float32, bold bool, c color.Color) *canvas.T
 }
 
 // screen builds the whole screen for s.
-func screen(s session.State, send func(session.Event), landscape bool, dict *ime.Dict, render func(receipt.Document) (image.Image, error)) fyne.CanvasObject {
-	v := view{s: s, send: send, k: 1, landscape: landscape, dict: dict, touch: touch, render: render}
+func screen(s session.State, send func(session.Event), k *Kiosk) fyne.CanvasObject {
+	v := view{s: s, send: send, k: 1, landscape: k.Landscape, dict: k.Dict, touch: touch, render: k.RenderReceipt, version: k.Version}
+	landscape := k.Landscape
 	if landscape {
 		v.touch = 90 // 1080 rows are scarce; 90 is still a comfortable target
 	}
@@ -89,6 +91,10 @@ func (v view) screen() fyne.CanvasObject {
 		body = v.doneScreen()
 	case session.Failed:
 		body = v.message("办理未完成", s.Problem, bigButton("返回首页", true, func() { send(session.Cancel{}) }))
+	case session.TechPIN:
+		body = v.techPINScreen()
+	case session.TechMenu:
+		body = v.techMenuScreen()
 	}
 	elder := "长辈模式"
 	if s.Elder {
@@ -98,6 +104,9 @@ func (v view) screen() fyne.CanvasObject {
 	title := container.NewVBox(text("四川政务服务 · 自助终端", 36, true, color.White), text(s.Config.Hall, 24, false, color.White))
 	header := container.NewStack(canvas.NewRectangle(blue), container.NewPadded(
 		container.NewBorder(nil, nil, nil, container.NewCenter(tall(toggle, 90)), title)))
+	if s.Screen == session.Idle { // the hidden corner for technicians
+		header = container.NewStack(header, container.NewHBox(newTapArea(func() { send(session.CornerTap{}) })))
+	}
 	return container.NewBorder(header, v.footer(), nil, nil, container.NewPadded(body))
 }
 

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 
 	"fyne.io/fyne/v2"
@@ -29,6 +30,7 @@ import (
 	"sckiosk/kiosk/session"
 	"sckiosk/kiosk/simrig"
 	"sckiosk/kiosk/speech"
+	"sckiosk/kiosk/watchdog"
 	"sckiosk/kiosk/wire"
 	"sckiosk/ui"
 )
@@ -84,7 +86,23 @@ func run(args []string, stderr io.Writer) int {
 		log.Info("simulators running", "ports", rig.Dir, "sichuan", rig.URL["51"], "chongqing", rig.URL["50"])
 	}
 
-	k, err := wire.Build(prof, catalog.Builtin(), log, wire.Options{Speaker: speech.New(log)})
+	// A technician leaving the kiosk: exit code 3 (to the desktop; the
+	// systemd unit does not restart on it) or 4 (reload: restarted, so the
+	// profile is read again).
+	var exitCode atomic.Int32
+	quit := make(chan struct{}, 1)
+	leave := func(reason string) {
+		exitCode.Store(3)
+		if reason == session.TechReload {
+			exitCode.Store(4)
+		}
+		log.Info("technician leaves the kiosk", "reason", reason)
+		select {
+		case quit <- struct{}{}:
+		default:
+		}
+	}
+	k, err := wire.Build(prof, catalog.Builtin(), log, wire.Options{Speaker: speech.New(log), Quit: leave})
 	if err != nil {
 		fmt.Fprintln(stderr, "kiosk:", err)
 		return 1
@@ -95,9 +113,20 @@ func run(args []string, stderr io.Writer) int {
 		os.Setenv("FYNE_SCALE", "0.5") // a 1080×1920 kiosk on a desktop screen
 	}
 	a := app.NewWithID("cn.gov.sc.kiosk")
+	// systemd's watchdog is pinged from the UI loop, so a frozen UI is
+	// restarted, not only a dead process.
+	wd := watchdog.New(watchdog.Options{Do: fyne.Do, Log: log})
+	a.Lifecycle().SetOnStarted(func() {
+		go func() {
+			if err := wd.Run(ctx); err != nil {
+				log.Error("systemd watchdog", "err", err)
+			}
+		}()
+	})
 	a.Settings().SetTheme(ui.NewTheme())
 	w := a.NewWindow("政务服务自助终端")
 	screen := ui.NewKiosk(k.Runtime.Send)
+	screen.Version = ui.Version()
 	if rend, err := printer.NewRenderer(); err == nil {
 		opt := printer.EncodeOptions{Paper: printer.Paper80}
 		if k.Printer != nil {
@@ -139,13 +168,16 @@ func run(args []string, stderr io.Writer) int {
 		close(done)
 	}()
 	go func() {
-		<-ctx.Done()
+		select {
+		case <-ctx.Done():
+		case <-quit:
+		}
 		fyne.Do(a.Quit)
 	}()
 	w.ShowAndRun()
 	stop()
 	<-done
-	return 0
+	return int(exitCode.Load())
 }
 
 func loadProfile(o options) (profile.Profile, error) {

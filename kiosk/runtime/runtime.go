@@ -46,6 +46,13 @@ type Evaluator interface {
 	Evaluate(ctx context.Context, province, caseNumber string, grade int) error
 }
 
+// Technician checks technician PINs (with their lockout) and runs the
+// technician commands; both record themselves in the audit log.
+type Technician interface {
+	CheckPIN(pin string) session.PINChecked
+	Command(ctx context.Context, name string) string
+}
+
 // Options wire a runtime.
 type Options struct {
 	Printer  Printer
@@ -54,6 +61,8 @@ type Options struct {
 	Speaker  speech.Speaker // may be nil: silent
 	// Evaluator may be nil: ratings are then only logged.
 	Evaluator Evaluator
+	// Technician may be nil: technician mode is then unavailable.
+	Technician Technician
 	// SubmitWait is how long the citizen waits for the platform's case
 	// number before the receipt says the application is queued.
 	SubmitWait time.Duration
@@ -201,6 +210,21 @@ func (r *Runtime) do(ctx context.Context, e session.Effect) {
 				return nil
 			})
 		}
+	case session.CheckPIN:
+		r.async(ctx, func(context.Context) session.Event {
+			if r.opts.Technician == nil {
+				return session.PINChecked{Disabled: true}
+			}
+			return r.opts.Technician.CheckPIN(e.PIN)
+		})
+	case session.TechCommand:
+		r.async(ctx, func(ctx context.Context) session.Event {
+			msg := "维护功能不可用"
+			if r.opts.Technician != nil {
+				msg = r.opts.Technician.Command(ctx, e.Name)
+			}
+			return session.TechDone{Name: e.Name, Message: msg}
+		})
 	case session.Submit:
 		r.async(ctx, func(ctx context.Context) session.Event { return r.submit(ctx, e.Application) })
 	case session.Print:

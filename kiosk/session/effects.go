@@ -46,6 +46,13 @@ type Evaluate struct {
 	Grade      int
 }
 
+// CheckPIN verifies a technician PIN (with the lockout). Answered by
+// PINChecked. The PIN is not logged.
+type CheckPIN struct{ PIN string }
+
+// TechCommand runs a technician command. Answered by TechDone.
+type TechCommand struct{ Name string }
+
 // Speak says Text aloud (elder mode, and the idle countdown). It never
 // carries personal data.
 type Speak struct{ Text string }
@@ -57,10 +64,12 @@ type Log struct {
 	Attrs []any
 }
 
-func (Wipe) isEffect()       {}
-func (Submit) isEffect()     {}
-func (Print) isEffect()      {}
-func (VerifyCode) isEffect() {}
-func (Log) isEffect()        {}
-func (Speak) isEffect()      {}
-func (Evaluate) isEffect()   {}
+func (Wipe) isEffect()        {}
+func (Submit) isEffect()      {}
+func (Print) isEffect()       {}
+func (VerifyCode) isEffect()  {}
+func (Log) isEffect()         {}
+func (Speak) isEffect()       {}
+func (Evaluate) isEffect()    {}
+func (CheckPIN) isEffect()    {}
+func (TechCommand) isEffect() {}

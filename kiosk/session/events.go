@@ -99,6 +99,34 @@ type Printed struct{}
 // PrintFailed is a receipt that was not printed; Notice names the cause.
 type PrintFailed struct{ Notice string }
 
+// CornerTap is a tap on the hidden corner of the attract screen; five
+// within three seconds open the technician PIN pad.
+type CornerTap struct{}
+
+// TechKey is a digit on the technician PIN pad.
+type TechKey struct{ R rune }
+
+// TechSubmit asks for the typed PIN to be checked.
+type TechSubmit struct{}
+
+// PINChecked is the answer to CheckPIN.
+type PINChecked struct {
+	OK        bool
+	Locked    bool
+	Remaining time.Duration // of a lock
+	TriesLeft int
+	Disabled  bool // the profile has no PIN hash: technician mode is off
+}
+
+// TechAction is a tap on a technician command.
+type TechAction struct{ Name string }
+
+// TechDone is a technician command's outcome, in Chinese.
+type TechDone struct {
+	Name    string
+	Message string
+}
+
 // PlatformChanged is the provincial platform's reachability as the outbox
 // sees it (online, degraded, offline) and how many applications wait.
 type PlatformChanged struct {
@@ -146,4 +174,10 @@ func (PrintFailed) isEvent()     {}
 func (DeviceChanged) isEvent()   {}
 func (Rate) isEvent()            {}
 func (PlatformChanged) isEvent() {}
+func (CornerTap) isEvent()       {}
+func (TechKey) isEvent()         {}
+func (TechSubmit) isEvent()      {}
+func (PINChecked) isEvent()      {}
+func (TechAction) isEvent()      {}
+func (TechDone) isEvent()        {}
 func (CatalogLoaded) isEvent()   {}

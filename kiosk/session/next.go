@@ -3,6 +3,7 @@ package session
 import (
 	"time"
 
+	"fmt"
 	"maps"
 	"sckiosk/devices/device"
 	"strings"
@@ -189,6 +190,56 @@ func Next(s State, ev Event) (State, []Effect) {
 		if s.Screen == Done {
 			s.Result.Printing, s.Result.PrintNotice = false, e.Notice
 		}
+	case CornerTap:
+		if s.Screen == Idle {
+			userAction = false
+			var recent []time.Time
+			for _, t := range s.Tech.Corner {
+				if s.Now.Sub(t) < 3*time.Second {
+					recent = append(recent, t)
+				}
+			}
+			s.Tech.Corner = append(recent, s.Now)
+			if len(s.Tech.Corner) >= 5 {
+				s.Tech = Tech{}
+				s.Screen = TechPIN
+				eff = append(eff, Log{Msg: "technician PIN pad opened"})
+			}
+		}
+	case TechKey:
+		if s.Screen == TechPIN && e.R >= '0' && e.R <= '9' && len(s.Tech.PIN) < 12 {
+			s.Tech.PIN += string(e.R)
+		}
+	case TechSubmit:
+		if s.Screen == TechPIN && s.Tech.PIN != "" && s.Tech.Busy == "" {
+			eff = append(eff, CheckPIN{PIN: s.Tech.PIN})
+			s.Tech.PIN, s.Tech.Busy, s.Tech.Notice = "", "pin", "正在核验…"
+		}
+	case PINChecked:
+		userAction = false
+		if s.Screen == TechPIN {
+			s.Tech.Busy = ""
+			switch {
+			case e.Disabled:
+				s.Tech.Notice = "本机未设置技术人员口令，维护模式不可用"
+			case e.OK:
+				s.Screen, s.Tech.Notice = TechMenu, ""
+			case e.Locked:
+				s.Tech.Notice = fmt.Sprintf("口令错误次数过多，已锁定，请%d分钟后再试", int(e.Remaining.Minutes()+0.999))
+			default:
+				s.Tech.Notice = fmt.Sprintf("口令错误，还可尝试%d次", e.TriesLeft)
+			}
+		}
+	case TechAction:
+		if s.Screen == TechMenu && s.Tech.Busy == "" {
+			s.Tech.Busy, s.Tech.Notice = e.Name, "正在执行…"
+			eff = append(eff, TechCommand{Name: e.Name})
+		}
+	case TechDone:
+		userAction = false
+		if s.Screen == TechMenu {
+			s.Tech.Busy, s.Tech.Notice = "", e.Message
+		}
 	case PlatformChanged:
 		userAction = false
 		s.Platform, s.PendingUploads = e.State, e.Pending
@@ -259,7 +310,7 @@ func identify(s State, p identity.Person) (State, []Effect) {
 
 func back(s State) (State, []Effect) {
 	switch s.Screen {
-	case Identifying, ChooseItem, Failed:
+	case Identifying, ChooseItem, Failed, TechPIN, TechMenu:
 		return endVisit(s, WipeCancel)
 	case ItemGuide:
 		s.Item, s.Screen = nil, ChooseItem

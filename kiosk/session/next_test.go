@@ -478,3 +478,69 @@ func TestForeignCardApplies(t *testing.T) {
 		t.Fatalf("applicant %+v", a)
 	}
 }
+
+func TestTechnicianEntry(t *testing.T) {
+	s := idle()
+	tap := func(s State, at time.Duration) State {
+		s, _ = Next(s, Tick{Now: t0.Add(at)})
+		s, _ = Next(s, CornerTap{})
+		return s
+	}
+	// Four quick taps and a late fifth do not open it.
+	for i, at := range []time.Duration{0, 500, 1000, 1500, 4000} {
+		s = tap(s, at*time.Millisecond)
+		if s.Screen != Idle {
+			t.Fatalf("opened after tap %d", i)
+		}
+	}
+	for _, at := range []time.Duration{4200, 4400, 4600, 4800} {
+		s = tap(s, at*time.Millisecond)
+	}
+	if s.Screen != TechPIN {
+		t.Fatalf("five taps within 3 s: screen %v", s.Screen)
+	}
+	for _, r := range "12a34" {
+		s, _ = Next(s, TechKey{R: r})
+	}
+	if s.Tech.PIN != "1234" {
+		t.Fatalf("PIN %q", s.Tech.PIN)
+	}
+	s, eff := Next(s, TechSubmit{})
+	if c := effectsOf[CheckPIN](eff); len(c) != 1 || c[0].PIN != "1234" || s.Tech.PIN != "" {
+		t.Fatalf("check effects %v, PIN left %q", c, s.Tech.PIN)
+	}
+	tests := []struct {
+		ans    PINChecked
+		screen Screen
+		notice string
+	}{
+		{PINChecked{TriesLeft: 3}, TechPIN, "口令错误，还可尝试3次"},
+		{PINChecked{Locked: true, Remaining: 4*time.Minute + time.Second}, TechPIN, "口令错误次数过多，已锁定，请5分钟后再试"},
+		{PINChecked{Disabled: true}, TechPIN, "本机未设置技术人员口令，维护模式不可用"},
+		{PINChecked{OK: true}, TechMenu, ""},
+	}
+	for _, tt := range tests {
+		got, _ := Next(s, tt.ans)
+		if got.Screen != tt.screen || got.Tech.Notice != tt.notice {
+			t.Errorf("%+v: screen %v notice %q", tt.ans, got.Screen, got.Tech.Notice)
+		}
+	}
+	m, _ := Next(s, PINChecked{OK: true})
+	m, eff = Next(m, TechAction{Name: TechPrintTest})
+	if c := effectsOf[TechCommand](eff); len(c) != 1 || c[0].Name != TechPrintTest {
+		t.Fatalf("command effects %v", c)
+	}
+	m, _ = Next(m, TechDone{Name: TechPrintTest, Message: "测试回执已打印"})
+	if m.Tech.Notice != "测试回执已打印" || m.Tech.Busy != "" {
+		t.Fatalf("tech %+v", m.Tech)
+	}
+	m, eff = Next(m, Cancel{})
+	if m.Screen != Idle || len(effectsOf[Wipe](eff)) != 1 {
+		t.Fatalf("leaving: screen %v", m.Screen)
+	}
+	// Not reachable in the middle of a visit.
+	v, _ := run(t, idle(), Start{}, CornerTap{}, CornerTap{}, CornerTap{}, CornerTap{}, CornerTap{})
+	if v.Screen != Identifying {
+		t.Fatalf("corner taps during a visit: %v", v.Screen)
+	}
+}

@@ -29,9 +29,11 @@ const (
 	Submitting                // writing to the outbox and waiting for the platform
 	Done                      // receipt printed or shown
 	Failed                    // something went wrong; what to do next
+	TechPIN                   // technician mode: PIN entry (from the attract screen only)
+	TechMenu                  // technician mode: device status, self-tests, outbox, exit
 )
 
-var screenNames = [...]string{"idle", "identifying", "choose_item", "item_guide", "form", "review", "submitting", "done", "failed"}
+var screenNames = [...]string{"idle", "identifying", "choose_item", "item_guide", "form", "review", "submitting", "done", "failed", "tech_pin", "tech_menu"}
 
 // String returns the English name used in logs.
 func (s Screen) String() string {
@@ -74,6 +76,8 @@ func DefaultConfig() Config {
 			Review:      120 * time.Second,
 			Done:        45 * time.Second,
 			Failed:      30 * time.Second,
+			TechPIN:     60 * time.Second,
+			TechMenu:    5 * time.Minute,
 		},
 		Countdown: 10 * time.Second,
 		PageSize:  6,
@@ -134,7 +138,27 @@ type State struct {
 	// Elder is elder mode (适老化) for this visit: the screens use larger
 	// type, timeouts are doubled and every screen is spoken.
 	Elder bool
+
+	Tech Tech // technician mode
 }
+
+// Tech is technician mode's part of the state. The PIN never stays in it
+// longer than until 确定 is tapped.
+type Tech struct {
+	Corner []time.Time // recent taps on the hidden corner of the attract screen
+	PIN    string      // digits typed so far
+	Notice string      // result of the last check or command, in Chinese
+	Busy   string      // command under way, "" when none
+}
+
+// Technician commands (TechAction names).
+const (
+	TechPrintTest     = "print_test"
+	TechRetryOutbox   = "retry_outbox"
+	TechCheckPlatform = "check_platform"
+	TechReload        = "reload_profile"
+	TechExitDesktop   = "exit_desktop"
+)
 
 // New returns the idle state of a kiosk.
 func New(cfg Config, cat catalog.Catalog, now time.Time) State {

@@ -41,6 +41,9 @@ type Options struct {
 	Backoff      device.Backoff
 	Outbox       outbox.Options
 	Speaker      speech.Speaker // nil = silent (tests); cmd/kiosk passes speech.New
+	// Quit leaves the kiosk for a technician: reason is
+	// session.TechExitDesktop or session.TechReload. Nil disables both.
+	Quit func(reason string)
 }
 
 // Kiosk is a built kiosk, ready to Run.
@@ -139,8 +142,15 @@ func Build(prof profile.Profile, cat catalog.Catalog, log *slog.Logger, opts Opt
 		pr = printerAdapter{k.Printer}
 	}
 	verifier := codeVerifier{client}
+	tech, err := newTechBackend(k, opts.Quit)
+	if err != nil {
+		ob.Close()
+		al.Close()
+		return nil, err
+	}
 	k.Runtime = runtime.New(session.New(cfg, cat, opts.Now()), runtime.Options{
 		Printer: pr, Queue: ob, Verifier: verifier, Speaker: opts.Speaker, SubmitWait: opts.SubmitWait, Tick: opts.Tick, Now: opts.Now, Log: log,
+		Technician: tech,
 	})
 	return k, nil
 }
