@@ -25,6 +25,7 @@ import (
 
 	"sckiosk/devices/printer"
 	"sckiosk/kiosk/catalog"
+	"sckiosk/kiosk/privacy"
 	"sckiosk/kiosk/profile"
 	"sckiosk/kiosk/receipt"
 	"sckiosk/kiosk/session"
@@ -47,7 +48,9 @@ func run(args []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "kiosk:", err)
 		return 2
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	// Every log line passes the masking handler: a careless log call
+	// cannot leak an identity number.
+	log := slog.New(privacy.NewHandler(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
 	if opts.shots != "" {
 		return screenshots(opts, stderr)
 	}

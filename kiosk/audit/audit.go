@@ -47,6 +47,7 @@ const (
 	Technician  Kind = "technician"   // a technician action (entry, PIN failure, self-test, reload, exit to desktop)
 	Profile     Kind = "profile"      // a profile was loaded or changed
 	DeviceFault Kind = "device_fault" // a device went to fault or offline
+	Erasure     Kind = "erasure"      // a visit ended and its personal data was erased (counts only)
 )
 
 // genesis is the prev of the first entry.

@@ -79,7 +79,7 @@ type Runtime struct {
 	mu      sync.Mutex
 	state   session.State
 	subs    []func(session.State)
-	onWipe  []func(session.WipeReason)
+	onWipe  []func(session.Wipe)
 	running sync.WaitGroup
 }
 
@@ -112,7 +112,7 @@ func (r *Runtime) Subscribe(f func(session.State)) {
 
 // OnWipe registers f to run whenever a visit ends, to drop what the edges
 // hold (widgets, printer buffers, temporary files).
-func (r *Runtime) OnWipe(f func(session.WipeReason)) {
+func (r *Runtime) OnWipe(f func(session.Wipe)) {
 	r.mu.Lock()
 	r.onWipe = append(r.onWipe, f)
 	r.mu.Unlock()
@@ -191,10 +191,10 @@ func (r *Runtime) do(ctx context.Context, e session.Effect) {
 		log.Info(e.Msg, e.Attrs...)
 	case session.Wipe:
 		r.mu.Lock()
-		hooks := append([]func(session.WipeReason){}, r.onWipe...)
+		hooks := append([]func(session.Wipe){}, r.onWipe...)
 		r.mu.Unlock()
 		for _, f := range hooks {
-			f(e.Reason)
+			f(e)
 		}
 	case session.Speak:
 		if r.opts.Speaker != nil {
@@ -261,9 +261,9 @@ func (r *Runtime) submit(ctx context.Context, app platform.Application) session.
 	rc, err := r.opts.Queue.Wait(wctx, app.RequestID)
 	if err != nil {
 		r.opts.Log.Warn("application queued, platform has not answered", "request_id", app.RequestID, "err", err)
-		return session.Submitted{CaseNumber: LocalReference(app.RequestID), Queued: true, TrackCode: "KIOSK:REQ:" + app.RequestID}
+		return session.Submitted{RequestID: app.RequestID, CaseNumber: LocalReference(app.RequestID), Queued: true, TrackCode: "KIOSK:REQ:" + app.RequestID}
 	}
-	return session.Submitted{CaseNumber: rc.CaseNumber, TrackCode: rc.TrackURL}
+	return session.Submitted{RequestID: app.RequestID, CaseNumber: rc.CaseNumber, TrackCode: rc.TrackURL}
 }
 
 // LocalReference is the short reference printed for a queued application

@@ -1,6 +1,8 @@
 package session
 
 import (
+	"time"
+
 	"sckiosk/kiosk/platform"
 	"sckiosk/kiosk/receipt"
 )
@@ -25,6 +27,16 @@ const (
 type Wipe struct {
 	Reason WipeReason
 	From   Screen
+	// Started and Ended bound the visit; zero Started for a visit that
+	// never left the attract screen.
+	Started, Ended time.Time
+	// Erased counts what the core dropped, by category (identity,
+	// photo_bytes, form_values, search_text, keyboard_text, receipt):
+	// numbers only, never content.
+	Erased map[string]int
+	// Queued is the request id of an application left in the outbox for
+	// delivery, "" when nothing is waiting.
+	Queued string
 }
 
 // Submit stores the application durably and forwards it to the platform.

@@ -85,6 +85,7 @@ type Confirm struct{}
 // Submitted is the runtime's answer to Submit: the application is durable
 // in the outbox, and perhaps acknowledged by the platform.
 type Submitted struct {
+	RequestID  string // the outbox's idempotency key
 	CaseNumber string
 	Queued     bool
 	TrackCode  string

@@ -270,6 +270,9 @@ func Next(s State, ev Event) (State, []Effect) {
 	if s.Screen != before && s.Screen != Identifying {
 		s.Notice = ""
 	}
+	if before == Idle && s.Screen != Idle {
+		s.Started = s.Now
+	}
 	if s.Screen != before && s.Elder && s.Screen != Idle {
 		eff = append(eff, Speak{Text: prompt(s.Screen)})
 	}
@@ -431,7 +434,7 @@ func (s State) application() platform.Application {
 
 func done(s State, e Submitted) (State, []Effect) {
 	s.Screen = Done
-	s.Result = Result{CaseNumber: e.CaseNumber, Queued: e.Queued, TrackCode: e.TrackCode}
+	s.Result = Result{RequestID: e.RequestID, CaseNumber: e.CaseNumber, Queued: e.Queued, TrackCode: e.TrackCode}
 	m := s.Person.Mask()
 	doc := receipt.New(receipt.Case{
 		Hall: s.Config.Hall, KioskID: s.Config.KioskID, Item: s.Item.Name,
@@ -452,6 +455,10 @@ func done(s State, e Submitted) (State, []Effect) {
 // to wipe the rest. Every path back to Idle goes through here.
 func endVisit(s State, reason WipeReason) (State, []Effect) {
 	from := s.Screen
+	w := Wipe{Reason: reason, From: from, Started: s.Started, Ended: s.Now, Erased: erased(s)}
+	if s.Result.Queued {
+		w.Queued = s.Result.RequestID
+	}
 	if s.Person != nil {
 		s.Person.Wipe()
 	}
@@ -459,8 +466,35 @@ func endVisit(s State, reason WipeReason) (State, []Effect) {
 		Platform: s.Platform, PendingUploads: s.PendingUploads, Screen: Idle, Elder: s.Config.ElderDefault}
 	return s, []Effect{
 		Log{Msg: "visit ended", Attrs: []any{"reason", string(reason), "from", from.String()}},
-		Wipe{Reason: reason, From: from},
+		w,
 	}
+}
+
+// erased counts, by category, the personal data a state holds. The
+// counts go to the erasure record; the data does not.
+func erased(s State) map[string]int {
+	m := map[string]int{}
+	if s.Person != nil {
+		m["identity"] = 1
+		if n := len(s.Person.Photo); n > 0 {
+			m["photo_bytes"] = n
+		}
+	}
+	for _, v := range s.Values {
+		if v != "" {
+			m["form_values"]++
+		}
+	}
+	if s.Query != "" {
+		m["search_text"] = 1
+	}
+	if s.Compose != "" {
+		m["keyboard_text"] = 1
+	}
+	if len(s.Result.Receipt.Blocks) > 0 {
+		m["receipt"] = 1
+	}
+	return m
 }
 
 // PrinterNotice tells the citizen there is no paper receipt and why: cause

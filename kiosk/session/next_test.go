@@ -544,3 +544,31 @@ func TestTechnicianEntry(t *testing.T) {
 		t.Fatalf("corner taps during a visit: %v", v.Screen)
 	}
 }
+
+func TestWipeCountsWhatItErased(t *testing.T) {
+	s, eff := run(t, idle(), append(toDone(), Printed{}, Cancel{})...)
+	w := effectsOf[Wipe](eff)
+	if len(w) != 1 {
+		t.Fatalf("wipes %v", w)
+	}
+	got := w[0]
+	want := map[string]int{"identity": 1, "photo_bytes": 4, "form_values": 4, "receipt": 1}
+	if !reflect.DeepEqual(got.Erased, want) || got.Queued != "" || got.Reason != WipeDone || !got.Started.Equal(t0) {
+		t.Fatalf("wipe = %+v", got)
+	}
+	if s.Started != (time.Time{}) {
+		t.Fatal("visit start kept after the visit")
+	}
+	// A visit that ends before anything is entered erases nothing.
+	_, eff = run(t, idle(), Start{}, Cancel{})
+	if w := effectsOf[Wipe](eff); len(w) != 1 || len(w[0].Erased) != 0 || w[0].Queued != "" {
+		t.Fatalf("empty visit wipe %+v", w)
+	}
+}
+
+func TestWipeNamesWhatIsLeftForTheOutbox(t *testing.T) {
+	_, eff := run(t, idle(), append(toSubmitting(), Submitted{RequestID: "r-1", CaseNumber: "Q-1", Queued: true}, Cancel{})...)
+	if w := effectsOf[Wipe](eff); len(w) != 1 || w[0].Queued != "r-1" {
+		t.Fatalf("wipe %+v", w)
+	}
+}

@@ -86,6 +86,7 @@ func DefaultConfig() Config {
 
 // Result is what the visit produced: the case and how its receipt went.
 type Result struct {
+	RequestID  string // the outbox entry's idempotency key
 	CaseNumber string
 	Queued     bool   // held in the outbox; the platform has not answered yet
 	TrackCode  string // content of the tracking QR code
@@ -140,6 +141,9 @@ type State struct {
 	Elder bool
 
 	Tech Tech // technician mode
+
+	// Started is when the current visit left the attract screen.
+	Started time.Time
 }
 
 // Tech is technician mode's part of the state. The PIN never stays in it

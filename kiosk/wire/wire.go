@@ -6,12 +6,15 @@ package wire
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -167,6 +170,7 @@ func (k *Kiosk) Run(ctx context.Context) {
 	report := k.reporter()
 	devs := k.Profile.Devices
 	k.record(audit.Start, "kiosk started", map[string]string{"kiosk_id": k.Profile.KioskID, "profile": k.Profile.Digest()})
+	rt.OnWipe(k.recordErasure)
 	k.Outbox.OnHealthChange(func(h outbox.Health) {
 		rt.TrySend(session.PlatformChanged{State: string(h.State), Pending: h.Pending})
 	})
@@ -364,4 +368,27 @@ func clientOptions(prof profile.Profile) ([]platform.ClientOption, error) {
 		}
 	}
 	return opts, nil
+}
+
+// recordErasure appends the content-free erasure record of a visit: when
+// it ran, how it ended, how many items of each category were erased and
+// what was left for the outbox. No name, number or address, not even
+// hashed.
+func (k *Kiosk) recordErasure(w session.Wipe) {
+	var id [8]byte
+	_, _ = rand.Read(id[:])
+	f := map[string]string{
+		"visit": hex.EncodeToString(id[:]), "reason": string(w.Reason), "from": w.From.String(),
+		"ended": w.Ended.Format(time.RFC3339),
+	}
+	if !w.Started.IsZero() {
+		f["started"] = w.Started.Format(time.RFC3339)
+	}
+	for cat, n := range w.Erased {
+		f["erased."+cat] = strconv.Itoa(n)
+	}
+	if w.Queued != "" {
+		f["left_for_outbox"] = w.Queued
+	}
+	k.record(audit.Erasure, "visit erased", f)
 }
