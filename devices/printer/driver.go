@@ -630,6 +630,9 @@ func (d *Driver) Print(ctx context.Context, doc receipt.Document) error {
 	c.release()
 	d.updateQueried(c, seq, cause, st, true)
 	d.log.Info("receipt printed", "bytes", len(job), "took", time.Since(start))
+	// The job holds masked data only, but no job outlives its print: the
+	// writer is done with it (a stalled writer returns above, keeping it).
+	clear(job)
 	// The job may have used up the paper or met a fault: poll now rather
 	// than report the status from before the job until the next tick.
 	select {

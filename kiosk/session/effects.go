@@ -20,6 +20,9 @@ const (
 	WipeCancel      WipeReason = "cancel"
 	WipeTimeout     WipeReason = "timeout"
 	WipeCardRemoved WipeReason = "card_removed"
+	// WipeCrashRecovery is recorded at start-up for a visit that a crash
+	// or power cut interrupted.
+	WipeCrashRecovery WipeReason = "crash_recovery"
 )
 
 // Wipe drops every trace of the visit outside the core: widgets, buffers,

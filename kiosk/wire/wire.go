@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"sckiosk/devices/device"
@@ -58,8 +59,9 @@ type Kiosk struct {
 	Printer  *printer.Driver // nil when the profile has no printer
 	Audit    *audit.Log
 
-	opts Options
-	log  *slog.Logger
+	opts    Options
+	log     *slog.Logger
+	inVisit atomic.Bool // mirrors the visit marker file
 }
 
 // Build opens the outbox and prepares drivers; nothing runs until Run.
@@ -170,7 +172,9 @@ func (k *Kiosk) Run(ctx context.Context) {
 	report := k.reporter()
 	devs := k.Profile.Devices
 	k.record(audit.Start, "kiosk started", map[string]string{"kiosk_id": k.Profile.KioskID, "profile": k.Profile.Digest()})
+	k.recoverCrash()
 	rt.OnWipe(k.recordErasure)
+	rt.Subscribe(k.markVisit)
 	k.Outbox.OnHealthChange(func(h outbox.Health) {
 		rt.TrySend(session.PlatformChanged{State: string(h.State), Pending: h.Pending})
 	})
@@ -391,4 +395,44 @@ func (k *Kiosk) recordErasure(w session.Wipe) {
 		f["left_for_outbox"] = w.Queued
 	}
 	k.record(audit.Erasure, "visit erased", f)
+}
+
+// visitMarker is an empty file present while a visit is under way: found
+// at start-up, it means the kiosk stopped in the middle of a visit.
+func (k *Kiosk) visitMarker() string { return filepath.Join(k.Profile.DataDir, "visit.active") }
+
+// markVisit keeps the marker in step with the session: created when a
+// visit starts, removed when it ends. It holds nothing.
+func (k *Kiosk) markVisit(s session.State) {
+	if k.inVisit.Load() == s.InVisit() {
+		return
+	}
+	k.inVisit.Store(s.InVisit())
+	if s.InVisit() {
+		if f, err := os.Create(k.visitMarker()); err == nil {
+			f.Close()
+		}
+		return
+	}
+	os.Remove(k.visitMarker())
+}
+
+// recoverCrash runs at start-up: if the last run stopped in the middle of
+// a visit (power cut, crash), everything it may have left outside the
+// outbox is removed — temporary and spool files — and the erasure is
+// recorded like any other visit's end. Personal data lived only in memory,
+// which did not survive.
+func (k *Kiosk) recoverCrash() {
+	tmp := filepath.Join(k.Profile.DataDir, "tmp")
+	entries, _ := os.ReadDir(tmp)
+	for _, e := range entries {
+		os.RemoveAll(filepath.Join(tmp, e.Name()))
+	}
+	if _, err := os.Stat(k.visitMarker()); err != nil {
+		return
+	}
+	os.Remove(k.visitMarker())
+	k.log.Warn("the last run stopped in the middle of a visit; its traces are erased")
+	k.recordErasure(session.Wipe{Reason: session.WipeCrashRecovery, Ended: k.opts.Now(),
+		Erased: map[string]int{"temp_files": len(entries)}})
 }

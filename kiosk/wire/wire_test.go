@@ -1,0 +1,73 @@
+package wire
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"sckiosk/devices/printer"
+	"sckiosk/kiosk/catalog"
+	"sckiosk/kiosk/profile"
+	"sckiosk/kiosk/session"
+	"sckiosk/kiosk/simrig"
+)
+
+// A kiosk that stopped in the middle of a visit erases what it may have
+// left and records the erasure when it starts again.
+func TestCrashRecoveryAtStartUp(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	rig, err := simrig.Start(ctx, filepath.Join(t.TempDir(), "dev"), printer.Paper80, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rig.Close()
+	prof := rig.Profile(profile.Default())
+	prof.DataDir = t.TempDir()
+	os.MkdirAll(filepath.Join(prof.DataDir, "tmp"), 0o700)
+	os.WriteFile(filepath.Join(prof.DataDir, "tmp", "spool-1"), []byte("left over"), 0o600)
+	os.WriteFile(filepath.Join(prof.DataDir, "visit.active"), nil, 0o600)
+
+	k, err := Build(prof, catalog.Builtin(), log, Options{Tick: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { k.Run(ctx); close(done) }()
+	// A visit starts: the marker comes back; it ends: the marker goes.
+	k.Runtime.Send(session.Start{})
+	waitFile(t, filepath.Join(prof.DataDir, "visit.active"), true)
+	k.Runtime.Send(session.Cancel{})
+	waitFile(t, filepath.Join(prof.DataDir, "visit.active"), false)
+	cancel()
+	<-done
+
+	if _, err := os.Stat(filepath.Join(prof.DataDir, "tmp", "spool-1")); !os.IsNotExist(err) {
+		t.Fatal("temporary file survived recovery")
+	}
+	audit, _ := os.ReadFile(filepath.Join(prof.DataDir, "audit.log"))
+	if !strings.Contains(string(audit), `"reason":"crash_recovery"`) || !strings.Contains(string(audit), `"reason":"cancel"`) {
+		t.Fatalf("audit log lacks the erasure records:\n%s", audit)
+	}
+}
+
+func waitFile(t *testing.T, path string, present bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, err := os.Stat(path)
+		if (err == nil) == present {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s present=%v never happened", path, present)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
