@@ -324,6 +324,7 @@ func (s *session) readCard() error {
 			return s.failed(err)
 		}
 		card.AppendedAddress = s.readAddress()
+		s.fr.Wipe() // the raw text and photo bytes still sat in the read buffer
 		s.present, s.done = true, true
 		s.d.log.Info("card read", "card", card, "appended_address", card.AppendedAddress != "")
 		return s.emit(Event{Kind: CardRead, Card: card})

@@ -1,7 +1,6 @@
 package idcard
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -160,17 +159,77 @@ func (f Frame) Response() (Response, error) {
 // resynchronises on the next preamble.
 type FrameReader struct {
 	src       io.Reader
-	br        *bufio.Reader
+	br        *byteBuffer
 	discarded int64
 }
 
 // NewFrameReader returns a FrameReader reading from r.
 func NewFrameReader(r io.Reader) *FrameReader {
-	return &FrameReader{src: r, br: bufio.NewReader(r)}
+	return &FrameReader{src: r, br: &byteBuffer{src: r, buf: make([]byte, 4096)}}
 }
 
 // Reset drops bytes buffered but not yet consumed, e.g. before a retry.
-func (r *FrameReader) Reset() { r.br.Reset(r.src) }
+func (r *FrameReader) Reset() { r.br.reset() }
+
+// Wipe zeroes the bytes buffered from the reader — they include the card's
+// text and photo after a read — and drops any unread input.
+func (r *FrameReader) Wipe() { r.br.wipe() }
+
+// byteBuffer is a small buffered reader whose buffer the FrameReader owns,
+// so that card data read through it can be zeroed (bufio's cannot).
+type byteBuffer struct {
+	src  io.Reader
+	buf  []byte
+	r, w int
+}
+
+func (b *byteBuffer) reset() { b.r, b.w = 0, 0 }
+
+func (b *byteBuffer) wipe() {
+	clear(b.buf)
+	b.reset()
+}
+
+// fill reads more input; like bufio it gives up after many empty reads.
+func (b *byteBuffer) fill() error {
+	b.r, b.w = 0, 0
+	for i := 0; i < 100; i++ {
+		n, err := b.src.Read(b.buf)
+		if n > 0 {
+			b.w = n
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return io.ErrNoProgress
+}
+
+func (b *byteBuffer) ReadByte() (byte, error) {
+	if b.r == b.w {
+		if err := b.fill(); err != nil {
+			return 0, err
+		}
+	}
+	c := b.buf[b.r]
+	b.r++
+	return c, nil
+}
+
+func (b *byteBuffer) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if b.r == b.w {
+		if err := b.fill(); err != nil {
+			return 0, err
+		}
+	}
+	n := copy(p, b.buf[b.r:b.w])
+	b.r += n
+	return n, nil
+}
 
 // Discarded returns how many noise bytes were skipped while looking for a
 // preamble, since the reader was made.

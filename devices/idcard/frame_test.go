@@ -275,3 +275,25 @@ func (l *loopReader) Read(p []byte) (int, error) {
 	l.off = (l.off + n) % len(l.b)
 	return n, nil
 }
+
+func TestFrameReaderWipeZeroesBufferedCardBytes(t *testing.T) {
+	text, err := EncodeText(SampleCard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame := EncodeResponse(0, 0, 0x90, append([]byte{1, 0, 4, 0}, append(text, make([]byte, 1024)...)...))
+	fr := NewFrameReader(bytes.NewReader(frame))
+	resp, err := fr.ReadResponse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	clear(resp.Data)
+	name := text[:4] // the first two characters of the name, UTF-16LE
+	if !bytes.Contains(fr.br.buf, name) {
+		t.Fatal("test is vacuous: the name is not in the buffer before the wipe")
+	}
+	fr.Wipe()
+	if bytes.Contains(fr.br.buf, name) {
+		t.Fatal("card bytes survive the wipe")
+	}
+}
