@@ -66,6 +66,9 @@ func DemoStates() map[string]session.State {
 	out["tech_menu"] = apply(techPIN, session.TechSubmit{}, session.PINChecked{OK: true},
 		session.PlatformChanged{State: "degraded", Pending: 2},
 		session.TechAction{Name: session.TechCheckPlatform}, session.TechDone{Name: session.TechCheckPlatform, Message: "四川平台：正常；重庆平台：无法连接"})
+	biz := "11510100MB0000008J3510100008001" // 个体工商户年度报告: USCC and an ID number
+	out["form_uscc"] = apply(chosen, session.ChooseItemEvent{Code: biz}, session.Proceed{},
+		session.FocusField{Key: "uscc"}, session.TypeRune{R: '9'}, session.TypeRune{R: '1'}, session.TypeRune{R: 'm'}, session.Proceed{})
 	readerDown := apply(s, session.DeviceChanged{Status: device.Status{Device: "idcard", State: device.Offline}})
 	out["identifying_reader_down"] = apply(readerDown, session.Start{})
 	out["choose_printer_down"] = apply(chosen, session.DeviceChanged{Status: device.Status{Device: "printer", State: device.Fault, Notice: "打印机缺纸"}})

@@ -3,8 +3,10 @@ package ui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
+	"sckiosk/kiosk/catalog"
 	"sckiosk/kiosk/ime"
 	"sckiosk/kiosk/session"
 )
@@ -17,9 +19,9 @@ const maxCandidates = 6
 // keyboard is the on-screen keyboard in the state's layout. Kiosks have no
 // physical keyboard and Fyne has none on desktop Linux, so every key is a
 // button that sends a session event.
-func (v view) keyboard(phone bool) fyne.CanvasObject {
+func (v view) keyboard(kind catalog.FieldKind) fyne.CanvasObject {
 	if v.s.KeyMode == session.KeyDigits {
-		return v.keypad(phone)
+		return v.keypad(kind)
 	}
 	return v.letters()
 }
@@ -78,9 +80,9 @@ func (v view) candidateBar() fyne.CanvasObject {
 	return bar
 }
 
-// keypad is the digit pad: phone numbers, or digits and X for ID numbers
-// with a way back to letters.
-func (v view) keypad(phone bool) fyne.CanvasObject {
+// keypad is the digit pad: phone numbers and dates take digits only, ID
+// numbers digits and X, free text digits with a way back to letters.
+func (v view) keypad(kind catalog.FieldKind) fyne.CanvasObject {
 	send := v.send
 	grid := container.NewGridWithColumns(3)
 	for _, r := range "123456789" {
@@ -94,7 +96,13 @@ func (v view) keypad(phone bool) fyne.CanvasObject {
 	}))
 	grid.Add(v.key("0", func() { send(session.TypeRune{R: '0'}) }))
 	grid.Add(v.key("删除", func() { send(session.Backspace{}) }))
-	if !phone {
+	switch kind {
+	case catalog.IDNo:
+		grid.Add(layout.NewSpacer())
+		grid.Add(v.key("X", func() { send(session.TypeRune{R: 'X'}) }))
+		grid.Add(layout.NewSpacer())
+	case catalog.Phone, catalog.Date:
+	default:
 		grid.Add(v.key("X", func() { send(session.TypeRune{R: 'X'}) }))
 		grid.Add(v.key("中文", func() { send(session.SetKeyMode{Mode: session.KeyPinyin}) }))
 		grid.Add(v.key("英文", func() { send(session.SetKeyMode{Mode: session.KeyLatin}) }))

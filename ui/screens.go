@@ -270,12 +270,12 @@ func (v view) chooseScreen() fyne.CanvasObject {
 	bottom := container.NewVBox(nav)
 	if searching && v.landscape { // the keyboard takes the right half, beside everything
 		closeKB := tall(bigButton("收起键盘", false, func() { send(session.FocusField{Key: ""}) }), v.touch)
-		right := container.NewVBox(layout.NewSpacer(), container.NewGridWrap(fyne.NewSize(860, 560), v.keyboard(false)),
+		right := container.NewVBox(layout.NewSpacer(), container.NewGridWrap(fyne.NewSize(860, 560), v.keyboard(catalog.Text)),
 			container.NewGridWrap(fyne.NewSize(860, v.touch), closeKB))
 		return container.NewBorder(nil, nil, nil, right, container.NewBorder(top, nav, nil, nil, list))
 	}
 	if searching {
-		bottom.Add(v.keyboard(false))
+		bottom.Add(v.keyboard(catalog.Text))
 		bottom.Add(tall(bigButton("收起键盘", false, func() { send(session.FocusField{Key: ""}) }), v.touch))
 	} else {
 		bottom.Add(tall(bigButton("退出", false, func() { send(session.Cancel{}) }), v.touch))
@@ -302,7 +302,12 @@ func (v view) guideScreen() fyne.CanvasObject {
 
 func (v view) formScreen() fyne.CanvasObject {
 	s, send := v.s, v.send
-	fields := container.NewVBox(v.heading(s.Item.Name))
+	fields := container.NewVBox()
+	// With the keyboard open the item's name gives way where rows are
+	// scarce (landscape, elder mode): the citizen chose it a step ago.
+	if s.Focus == "" || (!v.landscape && !s.Elder) {
+		fields.Add(v.heading(s.Item.Name))
+	}
 	var focused *catalog.Field
 	var fromCard []string
 	for _, f := range s.Item.Fields {
@@ -322,7 +327,12 @@ func (v view) formScreen() fyne.CanvasObject {
 		if f.ReadOnly {
 			continue
 		}
-		fields.Add(v.text(f.Label+fieldMark(f), 30, true, grey))
+		// The label and, beside it, what is wrong with the value: one row.
+		label := container.NewHBox(v.text(f.Label+fieldMark(f), 30, true, grey))
+		if msg := s.FieldError[f.Key]; msg != "" {
+			label.Add(v.text(msg, 30, true, red))
+		}
+		fields.Add(label)
 		switch {
 		case f.Kind == catalog.Choice:
 			row := container.NewGridWithColumns(len(f.Options))
@@ -339,18 +349,17 @@ func (v view) formScreen() fyne.CanvasObject {
 			}
 			fields.Add(v.inputBox(val, s.Focus == f.Key, func() { send(session.FocusField{Key: key}) }))
 		}
-		if msg := s.FieldError[f.Key]; msg != "" {
-			fields.Add(v.text(msg, 30, true, red))
-		}
 	}
-	fields.Add(notice(s.Notice))
+	if len(s.FieldError) == 0 { // each error stands beside its field
+		fields.Add(notice(s.Notice))
+	}
 	buttons := container.NewGridWithColumns(2,
 		tall(bigButton("上一步", false, func() { send(session.Back{}) }), v.touch),
 		tall(bigButton("下一步", true, func() { send(session.Proceed{}) }), v.touch))
 	if focused == nil {
 		return container.NewBorder(nil, buttons, nil, nil, fields)
 	}
-	kb := v.keyboard(focused.Kind == catalog.Phone)
+	kb := v.keyboard(focused.Kind)
 	if v.landscape { // the keyboard beside the form never covers a field
 		pad := container.NewGridWrap(fyne.NewSize(860, 560), kb)
 		right := container.NewVBox(layout.NewSpacer(), pad, container.NewGridWrap(fyne.NewSize(860, v.touch), buttons))

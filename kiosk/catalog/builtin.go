@@ -69,7 +69,16 @@ func Builtin() Catalog {
 			Conditions: "在本市灵活就业的人员。",
 			Materials:  []string{"居民身份证"},
 			Next:       "登记结果将以短信通知。",
-			Fields:     with(),
+			Fields:     with(Field{Key: "start_date", Label: "参保起始日期", Kind: Date, Required: true}),
+		},
+		{
+			Code: "11510100MB0000008J3510100008001", Name: "个体工商户年度报告", Department: "成都市市场监督管理局",
+			Province: "51", Mode: "全程网办", Due: "即时办结",
+			Conditions: "在本市登记的个体工商户经营者。",
+			Materials:  []string{"居民身份证", "营业执照"},
+			Next:       "年报公示后可在国家企业信用信息公示系统查询。",
+			Fields: with(Field{Key: "uscc", Label: "统一社会信用代码", Kind: USCC, Required: true},
+				Field{Key: "agent_id", Label: "代办人公民身份号码（可不填）", Kind: IDNo}),
 		},
 	}}
 }

@@ -6,6 +6,9 @@ package catalog
 import (
 	"fmt"
 	"strings"
+	"time"
+
+	"sckiosk/kiosk/identity"
 )
 
 // FieldKind says how a form field is entered and checked.
@@ -13,9 +16,12 @@ type FieldKind string
 
 // Field kinds.
 const (
-	Text   FieldKind = "text"   // free text, entered with the on-screen keyboard
-	Phone  FieldKind = "phone"  // 11-digit mobile number, entered on the keypad
-	Choice FieldKind = "choice" // one of Options, chosen with big buttons
+	Text   FieldKind = "text"      // free text, entered with the on-screen keyboard
+	Phone  FieldKind = "phone"     // 11-digit mobile number, entered on the keypad
+	Choice FieldKind = "choice"    // one of Options, chosen with big buttons
+	IDNo   FieldKind = "id_number" // a citizen identity number (GB 11643), digits and X on the keypad
+	USCC   FieldKind = "uscc"      // a unified social credit code (GB 32100), on the Latin keyboard
+	Date   FieldKind = "date"      // YYYYMMDD on the keypad
 )
 
 // Prefill names an identity attribute that fills a field.
@@ -55,6 +61,21 @@ type Item struct {
 	// Needs names the devices the item cannot be served without, e.g.
 	// "printer" for an item whose result is printed at the kiosk.
 	Needs []string `json:"needs,omitempty" yaml:"needs,omitempty"`
+	// Category groups items on the home screen, e.g. 社保, 医保, 户籍.
+	Category string `json:"category,omitempty" yaml:"category,omitempty"`
+	// Flow is the 办理流程 of the 实施清单, e.g. 申请→受理→审核→办结.
+	Flow string `json:"flow,omitempty" yaml:"flow,omitempty"`
+	// LegalDue is the 法定办结时限 (Due is the shorter promised one).
+	LegalDue string `json:"legal_due,omitempty" yaml:"legal_due,omitempty"`
+	// Fee is the 收费 element, e.g. 不收费.
+	Fee string `json:"fee,omitempty" yaml:"fee,omitempty"`
+	// ELicences names the materials the platform can supply as e-licences
+	// (数据多跑路), e.g. 居民户口簿, with the citizen's consent.
+	ELicences []string `json:"elicences,omitempty" yaml:"elicences,omitempty"`
+	// Bundle lists the member item codes of a 一件事一次办 bundle; empty
+	// for a single item. One application for a bundle creates one linked
+	// case per member.
+	Bundle []string `json:"bundle,omitempty" yaml:"bundle,omitempty"`
 }
 
 // Catalog is an ordered list of items.
@@ -122,6 +143,18 @@ func (f Field) Validate(v string) string {
 			}
 		}
 		return "请选择" + f.Label
+	case IDNo:
+		if identity.ValidateNumber(v) != nil {
+			return "号码有误，请核对"
+		}
+	case USCC:
+		if identity.ValidateUSCC(v) != nil {
+			return "代码有误，请核对营业执照"
+		}
+	case Date:
+		if _, err := time.Parse("20060102", v); err != nil || len(v) != 8 {
+			return f.Label + "应为8位日期，例如20260101"
+		}
 	}
 	return ""
 }

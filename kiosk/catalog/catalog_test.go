@@ -18,6 +18,12 @@ func TestFieldValidate(t *testing.T) {
 		{choice, "旅游", "请选择事由"},
 		{Field{Label: "备注", Kind: Text}, "", ""},
 		{Field{Label: "备注", Kind: Text, Max: 2}, "三个字", "备注不能超过2个字"},
+		{Field{Label: "代办人身份证号", Kind: IDNo}, "11010519491231002X", ""},
+		{Field{Label: "代办人身份证号", Kind: IDNo}, "110105194912310021", "号码有误，请核对"},
+		{Field{Label: "统一社会信用代码", Kind: USCC}, "91510100MA6CXY1243", ""},
+		{Field{Label: "统一社会信用代码", Kind: USCC}, "91510100MA6CXY1244", "代码有误，请核对营业执照"},
+		{Field{Label: "参保日期", Kind: Date}, "20260101", ""},
+		{Field{Label: "参保日期", Kind: Date}, "20261301", "参保日期应为8位日期，例如20260101"},
 	}
 	for _, tt := range tests {
 		if got := tt.f.Validate(tt.in); got != tt.want {

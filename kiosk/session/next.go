@@ -381,17 +381,7 @@ func (s State) field(key string) (catalog.Field, bool) {
 
 // withValue sets a field's value on copies of the maps, keeping Next pure.
 func (s State) withValue(f catalog.Field, v string) State {
-	if f.Kind == catalog.Phone {
-		v = strings.Map(func(r rune) rune {
-			if r >= '0' && r <= '9' {
-				return r
-			}
-			return -1
-		}, v)
-		if len(v) > 11 {
-			v = v[:11]
-		}
-	}
+	v = normalize(f.Kind, v)
 	max := f.Max
 	if max == 0 {
 		max = 50
@@ -539,8 +529,10 @@ func prompt(sc Screen) string {
 func (s State) focus(f catalog.Field) State {
 	s.Focus, s.Compose = f.Key, ""
 	switch f.Kind {
-	case catalog.Phone:
+	case catalog.Phone, catalog.IDNo, catalog.Date:
 		s.KeyMode = KeyDigits
+	case catalog.USCC:
+		s.KeyMode = KeyLatin
 	default:
 		s.KeyMode = KeyPinyin
 	}
@@ -601,3 +593,35 @@ func typeRune(s State, r rune) State {
 
 // Grades are the five 好差评 grades in GB/T 39046 A.8 order (code = index+1).
 var Grades = [5]string{"非常满意", "满意", "基本满意", "不满意", "非常不满意"}
+
+// normalize keeps to what a field kind can hold: digits for a phone
+// number or date, digits and X for an ID number, GB 32100's upper-case
+// alphabet for a credit code; each at most its fixed length.
+func normalize(kind catalog.FieldKind, v string) string {
+	keep := func(allowed func(rune) bool, n int) string {
+		out := strings.Map(func(r rune) rune {
+			if allowed(r) {
+				return r
+			}
+			return -1
+		}, v)
+		if len(out) > n {
+			out = out[:n]
+		}
+		return out
+	}
+	digit := func(r rune) bool { return r >= '0' && r <= '9' }
+	switch kind {
+	case catalog.Phone:
+		return keep(digit, 11)
+	case catalog.Date:
+		return keep(digit, 8)
+	case catalog.IDNo:
+		v = strings.ToUpper(v)
+		return keep(func(r rune) bool { return digit(r) || r == 'X' }, 18)
+	case catalog.USCC:
+		v = strings.ToUpper(v)
+		return keep(func(r rune) bool { return digit(r) || (r >= 'A' && r <= 'Z') }, 18)
+	}
+	return v
+}

@@ -572,3 +572,29 @@ func TestWipeNamesWhatIsLeftForTheOutbox(t *testing.T) {
 		t.Fatalf("wipe %+v", w)
 	}
 }
+
+func TestCodeFieldsKeepTheirAlphabet(t *testing.T) {
+	biz := "11510100MB0000008J3510100008001"
+	s, _ := run(t, idle(), Start{}, CardRead{Person: samplePerson()}, ChooseItemEvent{Code: biz}, Proceed{}, FocusField{Key: "uscc"})
+	if s.KeyMode != KeyLatin {
+		t.Fatalf("uscc keyboard %v", s.KeyMode)
+	}
+	for _, r := range "91510100ma6cxy1243ZZ" {
+		s, _ = Next(s, TypeRune{R: r})
+	}
+	s, _ = Next(s, FocusField{Key: "agent_id"})
+	if s.KeyMode != KeyDigits {
+		t.Fatalf("id keyboard %v", s.KeyMode)
+	}
+	for _, r := range "11010519491231002x9" {
+		s, _ = Next(s, TypeRune{R: r})
+	}
+	if s.Values["uscc"] != "91510100MA6CXY1243" || s.Values["agent_id"] != "11010519491231002X" {
+		t.Fatalf("values %q %q", s.Values["uscc"], s.Values["agent_id"])
+	}
+	s, _ = Next(s, SetField{Key: "phone", Value: "13812345678"})
+	s, _ = Next(s, Proceed{})
+	if s.Screen != Review {
+		t.Fatalf("valid codes refused: %v %v", s.Screen, s.FieldError)
+	}
+}
