@@ -262,8 +262,20 @@ func (v view) chooseScreen() fyne.CanvasObject {
 		tall(next, v.touch))
 	searching := s.Focus == session.SearchField
 	search := v.hintBox(s.Query, searching, "点此输入事项名称、拼音或首字母", func() { send(session.FocusField{Key: session.SearchField}) })
-	top := container.NewVBox(v.heading("请选择办理事项"), v.text(greeting(s.Person), 34, false, grey),
-		container.NewBorder(nil, nil, v.text("搜索", 30, true, grey), nil, search), notice(s.Notice))
+	top := container.NewVBox()
+	if !(v.landscape && s.Elder) {
+		top.Add(v.heading("请选择办理事项"))
+	}
+	if !(v.landscape && s.Elder) {
+		top.Add(v.text(greeting(s.Person), 34, false, grey))
+	}
+	top.Add(container.NewBorder(nil, nil, v.text("搜索", 30, true, grey), nil, search))
+	if !searching {
+		top.Add(v.categoryTabs())
+	}
+	if s.Notice != "" {
+		top.Add(notice(s.Notice))
+	}
 	if len(items) == 0 {
 		list.Add(v.text("没有找到相关事项，请换个词试试", 32, false, grey))
 	}
@@ -291,9 +303,25 @@ func (v view) guideScreen() fyne.CanvasObject {
 		para("办理部门："+it.Department),
 		para("办理条件："+it.Conditions),
 		para("所需材料："+strings.Join(it.Materials, "、")),
-		para("办结时限："+it.Due),
-		para("办理方式："+it.Mode),
 	)
+	if it.Flow != "" {
+		rows.Add(para("办理流程：" + it.Flow))
+	}
+	due := "办结时限：" + it.Due
+	if it.LegalDue != "" {
+		due += "（法定" + it.LegalDue + "）"
+	}
+	rows.Add(para(due))
+	if it.Fee != "" {
+		rows.Add(para("收费：" + it.Fee))
+	}
+	rows.Add(para("办理方式：" + it.Mode))
+	if v.landscape { // two columns: 1080 rows are scarce
+		objs := rows.Objects[1:]
+		half := (len(objs) + 1) / 2
+		rows = container.NewVBox(rows.Objects[0], container.NewGridWithColumns(2,
+			container.NewVBox(objs[:half]...), container.NewVBox(objs[half:]...)))
+	}
 	buttons := container.NewGridWithColumns(2,
 		tall(bigButton("上一步", false, func() { send(session.Back{}) }), v.touch),
 		tall(bigButton("开始填写", true, func() { send(session.Proceed{}) }), v.touch))
@@ -536,4 +564,26 @@ func (v view) rating() fyne.CanvasObject {
 		return container.NewBorder(nil, nil, caption, nil, top)
 	}
 	return container.NewVBox(container.NewCenter(caption), top, bottom)
+}
+
+// categoryTabs are the home screen's categories, 川渝通办 last.
+func (v view) categoryTabs() fyne.CanvasObject {
+	cats := append([]string{""}, v.s.Categories()...)
+	cols := 4 // portrait: two rows
+	switch {
+	case v.landscape:
+		cols = len(cats) // one row: 1080 rows are scarce, columns are not
+	case v.s.Elder:
+		cols = 3
+	}
+	tabs := container.NewGridWithColumns(cols)
+	for _, c := range cats {
+		label := c
+		if c == "" {
+			label = "全部"
+		}
+		b := bigButton(label, v.s.Category == c, func() { v.send(session.ChooseCategory{Category: c}) })
+		tabs.Add(tall(b, 90))
+	}
+	return tabs
 }

@@ -14,6 +14,7 @@ func Builtin() Catalog {
 	return Catalog{Version: "builtin-1", Items: []Item{
 		{
 			Code: "11510100MB0000001K3510100001001", Name: "居住证签注", Department: "成都市公安局",
+			Category: "户籍证件", Flow: "申请→核验→签注→办结", Fee: "不收费",
 			Province: "51", Mode: "全程网办", Due: "即时办结",
 			Conditions: "在本市居住满半年并已办理居住证的居民。",
 			Materials:  []string{"居民身份证"},
@@ -22,6 +23,7 @@ func Builtin() Catalog {
 		},
 		{
 			Code: "11510100MB0000002H3510100002001", Name: "社会保障卡补领", Department: "成都市人力资源和社会保障局",
+			Category: "社保医保", Flow: "申请→受理→制卡→领卡", Fee: "不收费",
 			Province: "51", Mode: "全程网办", Due: "5个工作日",
 			Conditions: "社会保障卡遗失或损坏的参保人员。",
 			Materials:  []string{"居民身份证"},
@@ -31,6 +33,7 @@ func Builtin() Catalog {
 		},
 		{
 			Code: "11510100MB0000003D3510100003001", Name: "个人参保证明打印", Department: "成都市社会保险事业管理局",
+			Category: "社保医保", Flow: "申请→核验→打印", Fee: "不收费",
 			Province: "51", Mode: "全程网办", Due: "即时办结",
 			Conditions: "在本市参加社会保险的人员。",
 			Materials:  []string{"居民身份证"},
@@ -40,6 +43,7 @@ func Builtin() Catalog {
 		},
 		{
 			Code: "11510100MB0000004A3510100004001", Name: "不动产登记信息查询", Department: "成都市不动产登记中心",
+			Category: "住房不动产", Flow: "申请→核验→推送结果", Fee: "不收费",
 			Province: "51", Mode: "全程网办", Due: "1个工作日",
 			Conditions: "查询本人名下不动产登记信息。",
 			Materials:  []string{"居民身份证"},
@@ -48,6 +52,7 @@ func Builtin() Catalog {
 		},
 		{
 			Code: "11500000MB0000005X3500000005001", Name: "重庆市住房公积金缴存证明", Department: "重庆市住房公积金管理中心",
+			Category: "住房不动产", Flow: "申请→重庆受理→审核→推送结果", Fee: "不收费",
 			Province: "50", Mode: "川渝通办·全程网办", Due: "3个工作日",
 			Conditions: "在重庆市缴存住房公积金的职工。",
 			Materials:  []string{"居民身份证"},
@@ -56,6 +61,7 @@ func Builtin() Catalog {
 		},
 		{
 			Code: "11510100MB0000006R3510100006001", Name: "老年人优待证申领", Department: "成都市民政局",
+			Category: "民政养老", Flow: "申请→受理→审核→制证→送达", Fee: "不收费",
 			Province: "51", Mode: "全程网办", Due: "10个工作日",
 			Conditions: "年满60周岁的本市户籍或常住老年人。",
 			Materials:  []string{"居民身份证"},
@@ -65,6 +71,7 @@ func Builtin() Catalog {
 		},
 		{
 			Code: "11510100MB0000007N3510100007001", Name: "灵活就业人员参保登记", Department: "成都市社会保险事业管理局",
+			Category: "社保医保", Flow: "申请→受理→审核→办结", Fee: "不收费",
 			Province: "51", Mode: "全程网办", Due: "3个工作日",
 			Conditions: "在本市灵活就业的人员。",
 			Materials:  []string{"居民身份证"},
@@ -73,6 +80,7 @@ func Builtin() Catalog {
 		},
 		{
 			Code: "11510100MB0000008J3510100008001", Name: "个体工商户年度报告", Department: "成都市市场监督管理局",
+			Category: "市场主体", Flow: "填报→公示", Fee: "不收费",
 			Province: "51", Mode: "全程网办", Due: "即时办结",
 			Conditions: "在本市登记的个体工商户经营者。",
 			Materials:  []string{"居民身份证", "营业执照"},

@@ -51,6 +51,9 @@ type CodeRejected struct{ Notice string }
 // PageTo shows page n of the catalogue.
 type PageTo struct{ Page int }
 
+// ChooseCategory shows one category of the catalogue ("" for all).
+type ChooseCategory struct{ Category string }
+
 // ChooseItemEvent is a tap on a service item.
 type ChooseItemEvent struct{ Code string }
 
@@ -159,6 +162,7 @@ func (CodeVerified) isEvent()    {}
 func (CodeRejected) isEvent()    {}
 func (PageTo) isEvent()          {}
 func (ChooseItemEvent) isEvent() {}
+func (ChooseCategory) isEvent()  {}
 func (Proceed) isEvent()         {}
 func (FocusField) isEvent()      {}
 func (SetField) isEvent()        {}

@@ -598,3 +598,25 @@ func TestCodeFieldsKeepTheirAlphabet(t *testing.T) {
 		t.Fatalf("valid codes refused: %v %v", s.Screen, s.FieldError)
 	}
 }
+
+func TestCategories(t *testing.T) {
+	s, _ := run(t, idle(), Start{}, CardRead{Person: samplePerson()})
+	cats := s.Categories()
+	if len(cats) < 3 || cats[len(cats)-1] != CategoryCQ {
+		t.Fatalf("categories %v", cats)
+	}
+	s, _ = Next(s, ChooseCategory{Category: CategoryCQ})
+	if items := s.Items(); len(items) != 1 || items[0].Province != "50" {
+		t.Fatalf("川渝通办 items %v", items)
+	}
+	s, _ = Next(s, ChooseCategory{Category: "社保医保"})
+	for _, it := range s.Items() {
+		if it.Category != "社保医保" {
+			t.Fatalf("item %s in 社保医保", it.Name)
+		}
+	}
+	s, _ = Next(s, ChooseCategory{})
+	if len(s.Items()) != len(s.Catalog.Items) {
+		t.Fatal("全部 does not show everything")
+	}
+}

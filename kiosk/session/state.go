@@ -117,6 +117,7 @@ type State struct {
 	Catalog    catalog.Catalog
 	Index      *catalog.Index // search index of Catalog; never changed in place
 	Query      string         // the item search typed on the keyboard
+	Category   string         // the category chosen on the home screen, "" for all; CategoryCQ for 川渝通办
 	Page       int
 	Item       *catalog.Item
 	Values     map[string]string
@@ -226,12 +227,47 @@ const (
 // SearchField is the Focus value of the item search box.
 const SearchField = "search"
 
-// Items are the catalogue items matching the search query.
+// CategoryCQ is the home screen's 川渝通办 section: items another
+// province's platform handles.
+const CategoryCQ = "川渝通办"
+
+// Items are the catalogue items matching the search query and category.
 func (s State) Items() []catalog.Item {
-	if s.Index == nil {
-		return s.Catalog.Items
+	items := s.Catalog.Items
+	if s.Index != nil {
+		items = s.Index.Search(s.Query)
 	}
-	return s.Index.Search(s.Query)
+	if s.Category == "" {
+		return items
+	}
+	var out []catalog.Item
+	for _, it := range items {
+		if it.Category == s.Category || (s.Category == CategoryCQ && it.Province != "" && it.Province != "51") {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// Categories are the home screen's category tabs, in catalogue order, with
+// 川渝通办 last when any item is handled by Chongqing.
+func (s State) Categories() []string {
+	var out []string
+	seen := map[string]bool{}
+	cq := false
+	for _, it := range s.Catalog.Items {
+		if it.Category != "" && !seen[it.Category] {
+			seen[it.Category] = true
+			out = append(out, it.Category)
+		}
+		if it.Province != "" && it.Province != "51" {
+			cq = true
+		}
+	}
+	if cq {
+		out = append(out, CategoryCQ)
+	}
+	return out
 }
 
 // ItemPage returns the items shown on the current page and the number of
