@@ -104,3 +104,10 @@ build-arm64:
 	@mkdir -p $(BIN)/arm64
 	CGO_ENABLED=1 GOOS=linux GOARCH=arm64 CC=$(ARM64_CC) PKG_CONFIG_PATH= PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig \
 	  $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/arm64/ ./cmd/...
+
+.PHONY: bench-qr
+## bench-qr: decode a generated, degraded camera-like QR corpus on one core, with zbarimg (zbar-tools) as the reference
+bench-qr:
+	@command -v zbarimg >/dev/null 2>&1 || { echo "bench-qr: installing zbar-tools for the zbarimg reference"; \
+	  apt-get install -y -qq zbar-tools >/dev/null 2>&1 || echo "bench-qr: zbar-tools not installed; reference skipped"; }
+	GOMAXPROCS=1 $(GO) run ./tools/qrbench

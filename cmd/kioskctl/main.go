@@ -30,12 +30,15 @@ var commands = map[string]command{
 	"sim":     {"sim idcard|printer|scanner [flags]      run a device simulator on a pty", cmdSim},
 	"idcard":  {"idcard read --port PATH [--baud N] [--timeout D] [--json] [--unmask]", cmdIDCard},
 	"printer": {"printer test --port PATH [--paper 58|80] print a test receipt", cmdPrinter},
-	"outbox":  {"outbox list|stats|retry ID --db PATH    inspect or requeue applications", cmdOutbox},
+	"outbox":  {outboxUsage, cmdOutbox},
 	"probe":   {"probe [--port PATH]... [--baud N]       find which device answers on which port", cmdProbe},
 	"profile": {"profile check|show FILE... | pin        check or show layered profiles; hash PIN", cmdProfile},
 	"update":  {"update apply FILE.deb [--sig S] | rollback | sign FILE.deb --key K | keygen", cmdUpdate},
+	"qr":      {"qr decode [--json] FILE... | verify (--text S | --file IMG) | make --kind K --out F.png", cmdQR},
 
 	"udev-rules": {"udev-rules [--idcard|--printer|--scanner VID:PID] [PROFILE...]  udev rules for /dev/kiosk/NAME", cmdUdevRules},
+	"privacy":    {"privacy scan --data DIR [--identities FILE]   prove the kiosk kept no personal data", cmdPrivacy},
+	"drill":      {"drill --sessions N [--data DIR] [--platform URL] run synthetic citizens, then scan", cmdDrill},
 }
 
 func main() {

@@ -5,7 +5,7 @@
 //	platformsim --listen 127.0.0.1:8451 --province 51 --data DIR \
 //	    [--latency D] [--error-rate P] [--reset-rate P]
 //	    [--drop-after-commit-rate P] [--slow-rate P] [--slow-delay D]
-//	    [--progress-processing D] [--progress-done D]
+//	    [--progress-processing D] [--progress-done D] [--catalog FILE]
 //
 // With --data its cases are kept in DIR/platform-51.db (or -50) and
 // survive a restart; without it they live in memory. It trusts the demo
@@ -13,7 +13,9 @@
 // so a kiosk or kioskctl with default settings works against it. It
 // listens on loopback only unless --allow-remote is given, logs to stderr
 // and shuts down gracefully on SIGINT or SIGTERM. GET /sim/cases lists
-// every case as JSON.
+// every case as JSON and GET /sim/evaluations every 好差评 rating. It
+// serves the sample catalogue (GET /api/v1/catalog, 一件事一次办 bundles
+// included) and e-licences of the demo identities.
 package main
 
 import (
@@ -28,6 +30,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -72,6 +75,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	rate(&faults.SlowRate, "slow-rate", "hold the answer back for --slow-delay")
 	fs.DurationVar(&faults.SlowDelay, "slow-delay", 5*time.Second, "extra wait of a slow answer")
 	toProcessing := fs.Duration("progress-processing", 2*time.Minute, "case age at which 已受理 becomes 办理中 (0: never)")
+	catalogFile := fs.String("catalog", "", "YAML catalogue to serve instead of the sample (layout of kiosk/platform/catalog_sample.yaml)")
 	toDone := fs.Duration("progress-done", 10*time.Minute, "case age at which it becomes 已办结 (0: never)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -98,6 +102,19 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	opts := []platform.SimOption{platform.WithFaults(faults), platform.WithProgress(*toProcessing, *toDone)}
+	if *catalogFile != "" {
+		raw, err := os.ReadFile(*catalogFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "platformsim: --catalog: %v\n", err)
+			return 2
+		}
+		cat, err := platform.ParseCatalogYAML(raw)
+		if err != nil {
+			fmt.Fprintf(stderr, "platformsim: --catalog %s: %s\n", *catalogFile, strings.Join(strings.Fields(err.Error()), " "))
+			return 2
+		}
+		opts = append(opts, platform.WithCatalog(cat))
+	}
 	if *dataDir != "" {
 		if err := os.MkdirAll(*dataDir, 0o700); err != nil {
 			log.Error("cannot create data directory", "err", err)

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -48,6 +50,8 @@ func TestUsageErrors(t *testing.T) {
 		{"bad latency", []string{"--latency", "soon"}, 2, "latency"},
 		{"stray argument", []string{"extra"}, 2, "unexpected argument"},
 		{"help", []string{"-h"}, 0, "usage"},
+		{"missing catalogue", []string{"--catalog", "/nonexistent.yaml"}, 2, "--catalog"},
+		{"bad catalogue", []string{"--catalog", writeTemp(t, "version: v\nitems:\n  - {code: A, name: a, province: \"44\"}\n")}, 2, "province"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -170,5 +174,49 @@ func TestServesUntilCancelled(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("did not stop")
+	}
+}
+
+// writeTemp writes body to a temporary file and returns its path.
+func writeTemp(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "catalog.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestServesCatalog fetches the catalogue from the command, the sample or
+// the one given with --catalog.
+func TestServesCatalog(t *testing.T) {
+	custom := writeTemp(t, `version: custom-1
+applicant:
+  - {key: name, label: 姓名, kind: text, required: true, prefill: name, read_only: true}
+items:
+  - {code: A1, name: 测试事项, province: "51", fields: []}
+`)
+	tests := []struct {
+		args    []string
+		version string
+		items   int
+	}{
+		{nil, "", 30},
+		{[]string{"--catalog", custom}, "custom-1", 1},
+	}
+	for _, tt := range tests {
+		url, stop := start(t, append([]string{"--listen", "127.0.0.1:0"}, tt.args...)...)
+		c, err := platform.NewClient(map[string]string{platform.Sichuan: url}, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cat, err := c.FetchCatalog(context.Background())
+		stop()
+		if err != nil {
+			t.Fatalf("%v: %v", tt.args, err)
+		}
+		if tt.version != "" && cat.Version != tt.version || len(cat.Items) < tt.items || len(cat.Items[0].Fields) == 0 {
+			t.Errorf("%v: catalogue %s with %d items", tt.args, cat.Version, len(cat.Items))
+		}
 	}
 }

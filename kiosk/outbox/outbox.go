@@ -99,8 +99,9 @@ type Entry struct {
 	LastError     string    `json:"last_error,omitempty"`  // English, no personal data
 	CaseNumber    string    `json:"case_number,omitempty"` // set once sent
 	SentAt        time.Time `json:"sent_at,omitzero"`
-	HasPayload    bool      `json:"has_payload"` // the application's personal data is still stored
-	Applicant     string    `json:"applicant"`   // masked: 张* 5101**********123X
+	HasPayload    bool      `json:"has_payload"`      // the application's personal data is still stored
+	Applicant     string    `json:"applicant"`        // masked: 张* 5101**********123X
+	Linked        []string  `json:"linked,omitempty"` // member cases of a 一件事一次办 bundle
 }
 
 // Options tune an Outbox. The zero value gives the production defaults.
@@ -587,9 +588,10 @@ func (o *Outbox) send(ctx context.Context, sub platform.Submitter, id int64, req
 		o.succeeded(province, now)
 		if err := o.record(ctx, id, `
 			UPDATE entries SET state = 'sent', attempts = ?, last_error = '', case_number = ?,
-				platform_status = ?, accepted_at = ?, track_url = ?, sent_at = ?, payload = NULL
+				platform_status = ?, accepted_at = ?, track_url = ?, sent_at = ?, payload = NULL, linked = ?
 			WHERE id = ? AND state = 'pending'`,
-			attempts, rc.CaseNumber, rc.Status, toMillis(rc.AcceptedAt), rc.TrackURL, toMillis(now), id); err != nil {
+			attempts, rc.CaseNumber, rc.Status, toMillis(rc.AcceptedAt), rc.TrackURL, toMillis(now),
+			strings.Join(rc.Linked, " "), id); err != nil {
 			return err
 		}
 		log.Info("application delivered", "case", rc.CaseNumber, "duplicate", rc.Duplicate)
@@ -676,12 +678,13 @@ func (o *Outbox) Wait(ctx context.Context, requestID string) (platform.Receipt, 
 			state                 State
 			lastError, caseNumber string
 			status, trackURL      string
+			linked                string
 			acceptedAt            int64
 		)
 		err := o.db.QueryRowContext(ctx, `
-			SELECT state, last_error, case_number, platform_status, track_url, accepted_at
+			SELECT state, last_error, case_number, platform_status, track_url, accepted_at, linked
 			FROM entries WHERE request_id = ?`, requestID).
-			Scan(&state, &lastError, &caseNumber, &status, &trackURL, &acceptedAt)
+			Scan(&state, &lastError, &caseNumber, &status, &trackURL, &acceptedAt, &linked)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			return platform.Receipt{}, fmt.Errorf("outbox: wait %s: %w", requestID, ErrNotFound)
@@ -698,6 +701,7 @@ func (o *Outbox) Wait(ctx context.Context, requestID string) (platform.Receipt, 
 				Status:     status,
 				AcceptedAt: fromMillis(acceptedAt),
 				TrackURL:   trackURL,
+				Linked:     strings.Fields(linked),
 			}, nil
 		case StateRejected:
 			return platform.Receipt{}, fmt.Errorf("outbox: wait %s: %w: %s", requestID, platform.ErrRejected, lastError)
@@ -742,7 +746,7 @@ func (o *Outbox) Stats(ctx context.Context) (pending, sent, rejected int, err er
 func (o *Outbox) List(ctx context.Context) ([]Entry, error) {
 	rows, err := o.db.QueryContext(ctx, `
 		SELECT id, request_id, province, item_code, state, attempts, created_at, next_attempt_at,
-			last_error, case_number, sent_at, payload IS NOT NULL, applicant
+			last_error, case_number, sent_at, payload IS NOT NULL, applicant, linked
 		FROM entries ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: list: %w", err)
@@ -753,11 +757,12 @@ func (o *Outbox) List(ctx context.Context) ([]Entry, error) {
 		var e Entry
 		var created, next int64
 		var sent sql.NullInt64
+		var linked string
 		if err := rows.Scan(&e.ID, &e.RequestID, &e.Province, &e.ItemCode, &e.State, &e.Attempts, &created, &next,
-			&e.LastError, &e.CaseNumber, &sent, &e.HasPayload, &e.Applicant); err != nil {
+			&e.LastError, &e.CaseNumber, &sent, &e.HasPayload, &e.Applicant, &linked); err != nil {
 			return nil, fmt.Errorf("outbox: list: %w", err)
 		}
-		e.CreatedAt, e.NextAttemptAt = fromMillis(created), fromMillis(next)
+		e.CreatedAt, e.NextAttemptAt, e.Linked = fromMillis(created), fromMillis(next), strings.Fields(linked)
 		if sent.Valid {
 			e.SentAt = fromMillis(sent.Int64)
 		}
@@ -798,6 +803,30 @@ func (o *Outbox) Retry(ctx context.Context, id int64) error {
 	o.wake()
 	o.publish(ctx)
 	return nil
+}
+
+// Purge deletes the delivered entries now, whatever their retention (their
+// personal data is already gone; the case number and masked applicant go
+// with them). With rejected it also deletes the rejected entries and the
+// personal data they still hold. Pending entries are never purged. It
+// returns how many entries were deleted.
+func (o *Outbox) Purge(ctx context.Context, rejected bool) (int, error) {
+	q := `DELETE FROM entries WHERE state = 'sent'`
+	if rejected {
+		q = `DELETE FROM entries WHERE state IN ('sent', 'rejected')`
+	}
+	res, err := o.db.ExecContext(ctx, q)
+	if err != nil {
+		return 0, fmt.Errorf("outbox: purge: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("outbox: purge: %w", err)
+	}
+	o.log.Info("outbox purged", "count", n, "rejected", rejected)
+	o.checkpoint(ctx)
+	o.publish(ctx)
+	return int(n), nil
 }
 
 // errorText is the stored form of a delivery error: one line, bounded.

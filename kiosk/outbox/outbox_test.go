@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"sckiosk/kiosk/catalog"
 	"sckiosk/kiosk/identity"
 	"sckiosk/kiosk/platform"
 )
@@ -646,5 +647,77 @@ func TestErrorText(t *testing.T) {
 		if got := errorText(errors.New(tt.in)); got != tt.want {
 			t.Errorf("errorText(%.20q) = %.40q, want %.40q", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestPurge(t *testing.T) {
+	e := newEnv(t, 10*time.Second)
+	o := e.open("outbox.db", fast)
+	ctx := context.Background()
+	bad := testApp(t, "purge-bad")
+	bad.Applicant.Number = "5101041985"
+	for _, app := range []platform.Application{testApp(t, "purge-good"), bad} {
+		if err := o.Enqueue(ctx, app); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop := e.run(o)
+	waitFor(t, "one sent and one rejected", func() bool { return stats(t, o) == [3]int{0, 1, 1} })
+	stop()
+	e.sim.SetDown(true) // the pending one below stays pending
+	if err := o.Enqueue(ctx, testApp(t, "purge-pending")); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		rejected bool
+		deleted  int
+		after    [3]int
+	}{
+		{false, 1, [3]int{1, 0, 1}},
+		{false, 0, [3]int{1, 0, 1}},
+		{true, 1, [3]int{1, 0, 0}},
+	}
+	for _, tt := range tests {
+		n, err := o.Purge(ctx, tt.rejected)
+		if err != nil || n != tt.deleted {
+			t.Errorf("Purge(%v) = %d, %v; want %d", tt.rejected, n, err, tt.deleted)
+		}
+		if s := stats(t, o); s != tt.after {
+			t.Errorf("after Purge(%v): stats %v, want %v", tt.rejected, s, tt.after)
+		}
+	}
+}
+
+// TestBundleReceiptKeepsLinkedCases sends a 一件事一次办 application: the
+// receipt from the outbox lists the member cases, and so does List.
+func TestBundleReceiptKeepsLinkedCases(t *testing.T) {
+	e := newEnv(t, 10*time.Second)
+	o := e.open("outbox.db", fast)
+	cat, err := platform.SampleCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bundle catalog.Item
+	for _, it := range cat.Items {
+		if len(it.Bundle) > 0 {
+			bundle = it
+			break
+		}
+	}
+	app := testApp(t, "bundle-1")
+	app.ItemCode, app.ItemName = bundle.Code, bundle.Name
+	if err := o.Enqueue(context.Background(), app); err != nil {
+		t.Fatal(err)
+	}
+	e.run(o)
+	rc := waitReceipt(t, o, "bundle-1")
+	if len(rc.Linked) != len(bundle.Bundle) {
+		t.Fatalf("receipt %+v: %d linked cases, want %d", rc, len(rc.Linked), len(bundle.Bundle))
+	}
+	if got := entry(t, o, "bundle-1").Linked; strings.Join(got, " ") != strings.Join(rc.Linked, " ") {
+		t.Errorf("List linked %v, receipt %v", got, rc.Linked)
+	}
+	if n := len(e.sim.Cases()); n != 1+len(bundle.Bundle) {
+		t.Errorf("simulator has %d cases, want %d", n, 1+len(bundle.Bundle))
 	}
 }

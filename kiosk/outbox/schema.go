@@ -36,6 +36,11 @@ var migrations = [][]string{
 	{
 		`ALTER TABLE entries ADD COLUMN applicant TEXT NOT NULL DEFAULT ''`,
 	},
+	// 3: the linked cases of a 一件事一次办 bundle, space-separated, for the
+	// receipt.
+	{
+		`ALTER TABLE entries ADD COLUMN linked TEXT NOT NULL DEFAULT ''`,
+	},
 }
 
 // migrate applies the missing migrations in one transaction. A database

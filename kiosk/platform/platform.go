@@ -38,6 +38,9 @@ type Application struct {
 	Mode           string            `json:"mode"`            // 通办 mode, e.g. 全程网办
 	KioskID        string            `json:"kiosk_id"`
 	SubmittedAt    time.Time         `json:"submitted_at"`
+	// Licences are the e-licences the citizen agreed to use instead of
+	// paper materials (数据多跑路), from Client.QueryLicence.
+	Licences []LicenceRef `json:"licences,omitempty"`
 }
 
 // Receipt is the platform's acknowledgement of an application.
@@ -48,6 +51,10 @@ type Receipt struct {
 	AcceptedAt time.Time `json:"accepted_at"`
 	TrackURL   string    `json:"track_url"` // what the receipt's QR code carries
 	Duplicate  bool      `json:"duplicate"` // true when request_id had been seen: the same case
+	// Linked are the case numbers of the member items when the application
+	// was for a 一件事一次办 bundle: one linked case per member, in the
+	// order of the bundle. CaseNumber is then the bundle's own case.
+	Linked []string `json:"linked,omitempty"`
 }
 
 // Submitter is what the outbox needs of a platform.

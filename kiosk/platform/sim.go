@@ -20,6 +20,7 @@ import (
 
 	"github.com/emmansun/gmsm/sm2"
 
+	"sckiosk/kiosk/catalog"
 	"sckiosk/kiosk/identity"
 )
 
@@ -60,22 +61,26 @@ type Sim struct {
 	key      *sm2.PrivateKey             // signs answers
 	store    *SimStore                   // nil: in memory only
 	progress [2]time.Duration            // received -> 办理中, received -> 已办结; 0 = never
+	catalog  catalog.Catalog             // served at /api/v1/catalog; bundles are expanded from it
+	licences map[string][]ELicence       // e-licences by holder's id number
 
-	mu       sync.Mutex
-	down     bool
-	delay    time.Duration
-	faults   Faults
-	failLeft int
-	failCode int
-	received int
-	seq      map[string]int // YYYYMMDD -> last sequence number given
-	cases    []*simCase     // in order of creation
-	byKey    map[string]*simCase
-	byNumber map[string]*simCase
-	codes    map[string]issuedCode // app codes issued, by token
-	codeKey  [32]byte              // MAC key of the app codes
-	nonces   map[string]time.Time  // app id + nonce -> request timestamp
-	pruned   time.Time             // when nonces were last pruned
+	mu        sync.Mutex
+	down      bool
+	delay     time.Duration
+	faults    Faults
+	failLeft  int
+	failCode  int
+	received  int
+	seq       map[string]int // YYYYMMDD -> last sequence number given
+	cases     []*simCase     // in order of creation
+	byKey     map[string]*simCase
+	byNumber  map[string]*simCase
+	codes     map[string]issuedCode // app codes issued, by token
+	codeKey   [32]byte              // MAC key of the app codes
+	nonces    map[string]time.Time  // app id + nonce -> request timestamp
+	pruned    time.Time             // when nonces were last pruned
+	evals     map[string]Evaluation // 好差评 by case number
+	evalOrder []string              // case numbers in the order first rated
 }
 
 // SimOption configures a Sim.
@@ -112,6 +117,12 @@ func WithFaults(f Faults) SimOption {
 	return func(s *Sim) { s.faults = f }
 }
 
+// WithCatalog makes the simulator serve c (and expand the bundles of c)
+// instead of SampleCatalog.
+func WithCatalog(c catalog.Catalog) SimOption {
+	return func(s *Sim) { s.catalog = c }
+}
+
 // WithSimClock makes the simulator read the time from now (tests).
 func WithSimClock(now func() time.Time) SimOption {
 	return func(s *Sim) { s.now = now }
@@ -140,6 +151,7 @@ func NewSim(province string, log *slog.Logger, opts ...SimOption) *Sim {
 		byNumber: make(map[string]*simCase),
 		kiosks:   make(map[string]*ecdsa.PublicKey),
 		nonces:   make(map[string]time.Time),
+		evals:    make(map[string]Evaluation),
 		progress: [2]time.Duration{2 * time.Minute, 10 * time.Minute},
 	}
 	for _, o := range opts {
@@ -152,7 +164,11 @@ func NewSim(province string, log *slog.Logger, opts ...SimOption) *Sim {
 			s.byNumber[c.receipt.CaseNumber] = c
 		}
 		maps.Copy(s.seq, s.store.seq)
-		s.store.cases, s.store.seq = nil, nil
+		for _, e := range s.store.evals {
+			s.evals[e.CaseNumber] = e
+			s.evalOrder = append(s.evalOrder, e.CaseNumber)
+		}
+		s.store.cases, s.store.seq, s.store.evals = nil, nil, nil
 		s.log.Info("sim loaded cases", "count", len(s.cases), "store", s.store.path)
 	}
 	if len(s.kiosks) == 0 {
@@ -161,14 +177,28 @@ func NewSim(province string, log *slog.Logger, opts ...SimOption) *Sim {
 	if s.key == nil {
 		s.key = DemoPlatformKey()
 	}
+	if s.catalog.Version == "" {
+		c, err := SampleCatalog()
+		if err != nil {
+			s.log.Error("sim has no catalogue", "err", err)
+		}
+		s.catalog = c
+	}
+	if s.licences == nil {
+		s.licences = DemoLicences()
+	}
 	_, _ = rand.Read(s.codeKey[:])
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("POST /api/v1/codes/verify", s.serve(s.verifyCode))
 	s.mux.HandleFunc("POST /api/v1/applications", s.serve(s.submit))
 	s.mux.HandleFunc("GET /api/v1/cases/{number}", s.serve(s.caseStatus))
 	s.mux.HandleFunc("GET /api/v1/health", s.serve(s.health))
+	s.mux.HandleFunc("GET /api/v1/catalog", s.serve(s.serveCatalog))
+	s.mux.HandleFunc("POST /api/v1/elicences/query", s.serve(s.queryLicence))
+	s.mux.HandleFunc("POST /api/v1/evaluations", s.serve(s.evaluate))
 	s.mux.HandleFunc("GET /track/{number}", s.serve(s.track))
 	s.mux.HandleFunc("GET /sim/cases", s.listCases)
+	s.mux.HandleFunc("GET /sim/evaluations", s.listEvaluations)
 	s.mux.HandleFunc("/", s.serve(func(*http.Request) simAnswer {
 		return simFail(http.StatusNotFound, CodeNotFound, "无此接口 / no such endpoint")
 	}))
@@ -523,25 +553,46 @@ func (s *Sim) submit(r *http.Request) simAnswer {
 		s.log.Info("sim duplicate application", "request_id", app.RequestID, "case", rc.CaseNumber)
 		return simOK(http.StatusOK, rc)
 	}
+	var members []catalog.Item
+	if it, ok := s.catalog.Find(app.ItemCode); ok {
+		for _, code := range it.Bundle {
+			if m, ok := s.catalog.Find(code); ok {
+				members = append(members, m)
+			}
+		}
+	}
 	day := now.In(chinaTime).Format("20060102")
-	n := s.seq[day] + 1
-	if n > 999999 {
+	first := s.seq[day] + 1
+	last := first + len(members)
+	if last > 999999 {
 		return simFail(http.StatusServiceUnavailable, CodeUnavailable, "今日办件编号已用尽 / case numbers for today exhausted")
 	}
-	number := fmt.Sprintf("%s%s%06d", s.prefix, day, n)
+	number := fmt.Sprintf("%s%s%06d", s.prefix, day, first)
 	c := newSimCase(app, number, now, trackURL(r, number), StatusAccepted, now)
+	cs := []*simCase{c}
+	for i, m := range members {
+		mapp := app
+		mapp.RequestID = fmt.Sprintf("%s#%d", app.RequestID, i+1)
+		mapp.ItemCode, mapp.ItemName = m.Code, m.Name
+		mapp.Fields = maps.Clone(app.Fields)
+		mnum := fmt.Sprintf("%s%s%06d", s.prefix, day, first+i+1)
+		cs = append(cs, newSimCase(mapp, mnum, now, trackURL(r, mnum), StatusAccepted, now))
+		c.receipt.Linked = append(c.receipt.Linked, mnum)
+	}
 	if s.store != nil {
-		if err := s.store.insert(c, day, n); err != nil {
+		if err := s.store.insert(cs, day, last); err != nil {
 			s.log.Error("sim cannot store case", "request_id", app.RequestID, "err", err)
 			return simFail(http.StatusInternalServerError, CodeInternal, "办件存储失败 / cannot store the case")
 		}
 	}
-	s.seq[day] = n
-	s.cases = append(s.cases, c)
-	s.byKey[app.RequestID] = c
-	s.byNumber[number] = c
+	s.seq[day] = last
+	for _, x := range cs {
+		s.cases = append(s.cases, x)
+		s.byKey[x.app.RequestID] = x
+		s.byNumber[x.receipt.CaseNumber] = x
+	}
 	s.log.Info("sim accepted application", "request_id", app.RequestID, "case", number, "item", app.ItemCode,
-		"applicant", identity.MaskNumber(app.Applicant.Number))
+		"linked", len(members), "applicant", identity.MaskNumber(app.Applicant.Number))
 	return simOK(http.StatusCreated, c.receipt)
 }
 
@@ -579,12 +630,16 @@ func (s *Sim) validate(r *http.Request, app Application) (a simAnswer, bad bool)
 		return missing("缺少申请流水号 / missing request_id")
 	case key != "" && key != app.RequestID:
 		return missing("幂等键与申请流水号不一致 / Idempotency-Key does not match request_id")
+	case strings.Contains(app.RequestID, "#"):
+		return missing("申请流水号不能含# / request_id must not contain '#'")
 	case strings.TrimSpace(app.ItemCode) == "":
 		return missing("缺少事项实施编码 / missing item_code")
 	case utf8.RuneCountInString(app.Applicant.Number) != 18:
 		return missing("申请人证件号码应为18位 / applicant id_number must have 18 characters")
 	case strings.TrimSpace(app.Applicant.Name) == "":
 		return missing("缺少申请人姓名 / missing applicant name")
+	case s.checkLicences(app) != "":
+		return missing("电子证照引用无效：" + s.checkLicences(app) + " / a licence reference is not one of the applicant's e-licences")
 	case app.Province != s.province:
 		return simFail(http.StatusBadRequest, CodeWrongProvince,
 			fmt.Sprintf("申请不属于本平台（%s） / application for province %q sent to platform %s", s.province, app.Province, s.province)), true

@@ -23,6 +23,7 @@ type SimStore struct {
 	// read at open, handed to the Sim
 	cases []*simCase
 	seq   map[string]int
+	evals []Evaluation
 }
 
 // simSchema is the store's schema; user_version 1.
@@ -40,6 +41,18 @@ CREATE TABLE IF NOT EXISTS cases (
 CREATE TABLE IF NOT EXISTS sequences (
 	day  TEXT    PRIMARY KEY,         -- YYYYMMDD, China time
 	last INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS links (  -- 一件事一次办: the member cases of a bundle case
+	case_no   TEXT    NOT NULL,
+	position  INTEGER NOT NULL,
+	member_no TEXT    NOT NULL,
+	PRIMARY KEY (case_no, position)
+);
+CREATE TABLE IF NOT EXISTS evaluations (  -- 好差评, one per case, the last one given
+	case_no      TEXT    PRIMARY KEY,
+	grade        INTEGER NOT NULL,
+	channel      TEXT    NOT NULL,
+	evaluated_at INTEGER NOT NULL     -- Unix ms
 );
 PRAGMA user_version = 1;
 `
@@ -77,6 +90,10 @@ func OpenSimStore(path string) (*SimStore, error) {
 	}
 	st := &SimStore{db: db, path: abs}
 	if st.cases, st.seq, err = st.load(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := st.loadExtras(); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -136,29 +153,90 @@ func (st *SimStore) load() ([]*simCase, map[string]int, error) {
 	return cases, seq, srows.Err()
 }
 
-// insert commits a new case and its day's sequence number.
-func (st *SimStore) insert(c *simCase, day string, n int) error {
-	raw, err := json.Marshal(c.app)
-	if err != nil {
-		return fmt.Errorf("platform sim store: encode case: %w", err)
-	}
+// insert commits new cases in one transaction with the day's last
+// sequence number; when there are several, cs[0] is a bundle's case and
+// the others its linked member cases.
+func (st *SimStore) insert(cs []*simCase, day string, n int) error {
 	ctx := context.Background()
 	tx, err := st.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("platform sim store: begin: %w", err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO cases (case_no, request_id, item_code, received_at, status_code, updated_at, track_url, application)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.receipt.CaseNumber, c.app.RequestID, c.app.ItemCode,
-		c.receipt.AcceptedAt.UnixMilli(), c.status.Code, c.status.UpdatedAt.UnixMilli(), c.receipt.TrackURL, raw); err != nil {
-		return fmt.Errorf("platform sim store: insert case %s: %w", c.receipt.CaseNumber, err)
+	for i, c := range cs {
+		raw, err := json.Marshal(c.app)
+		if err != nil {
+			return fmt.Errorf("platform sim store: encode case: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO cases (case_no, request_id, item_code, received_at, status_code, updated_at, track_url, application)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.receipt.CaseNumber, c.app.RequestID, c.app.ItemCode,
+			c.receipt.AcceptedAt.UnixMilli(), c.status.Code, c.status.UpdatedAt.UnixMilli(), c.receipt.TrackURL, raw); err != nil {
+			return fmt.Errorf("platform sim store: insert case %s: %w", c.receipt.CaseNumber, err)
+		}
+		if i > 0 {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO links (case_no, position, member_no) VALUES (?, ?, ?)`,
+				cs[0].receipt.CaseNumber, i, c.receipt.CaseNumber); err != nil {
+				return fmt.Errorf("platform sim store: link case %s: %w", c.receipt.CaseNumber, err)
+			}
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO sequences (day, last) VALUES (?, ?)
 		ON CONFLICT (day) DO UPDATE SET last = excluded.last`, day, n); err != nil {
 		return fmt.Errorf("platform sim store: sequence %s: %w", day, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("platform sim store: commit case %s: %w", c.receipt.CaseNumber, err)
+		return fmt.Errorf("platform sim store: commit case %s: %w", cs[0].receipt.CaseNumber, err)
+	}
+	return nil
+}
+
+// loadExtras reads the bundle links into the loaded cases' receipts and
+// the ratings.
+func (st *SimStore) loadExtras() error {
+	byNumber := make(map[string]*simCase, len(st.cases))
+	for _, c := range st.cases {
+		byNumber[c.receipt.CaseNumber] = c
+	}
+	rows, err := st.db.Query(`SELECT case_no, member_no FROM links ORDER BY case_no, position`)
+	if err != nil {
+		return fmt.Errorf("platform sim store %s: load links: %w", st.path, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var number, member string
+		if err := rows.Scan(&number, &member); err != nil {
+			return fmt.Errorf("platform sim store %s: load links: %w", st.path, err)
+		}
+		if c := byNumber[number]; c != nil {
+			c.receipt.Linked = append(c.receipt.Linked, member)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("platform sim store %s: load links: %w", st.path, err)
+	}
+	erows, err := st.db.Query(`SELECT case_no, grade, channel, evaluated_at FROM evaluations ORDER BY rowid`)
+	if err != nil {
+		return fmt.Errorf("platform sim store %s: load ratings: %w", st.path, err)
+	}
+	defer erows.Close()
+	for erows.Next() {
+		var e Evaluation
+		var at int64
+		if err := erows.Scan(&e.CaseNumber, &e.Grade, &e.Channel, &at); err != nil {
+			return fmt.Errorf("platform sim store %s: load ratings: %w", st.path, err)
+		}
+		e.GradeText, e.EvaluatedAt = GradeText(e.Grade), time.UnixMilli(at)
+		st.evals = append(st.evals, e)
+	}
+	return erows.Err()
+}
+
+// putEvaluation records a rating, replacing an earlier one of the case.
+func (st *SimStore) putEvaluation(e Evaluation) error {
+	if _, err := st.db.Exec(`INSERT INTO evaluations (case_no, grade, channel, evaluated_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (case_no) DO UPDATE SET grade = excluded.grade, channel = excluded.channel, evaluated_at = excluded.evaluated_at`,
+		e.CaseNumber, e.Grade, e.Channel, e.EvaluatedAt.UnixMilli()); err != nil {
+		return fmt.Errorf("platform sim store: rating of %s: %w", e.CaseNumber, err)
 	}
 	return nil
 }
