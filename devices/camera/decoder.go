@@ -1,0 +1,267 @@
+// Package camera reads QR codes from a camera: frame sources (V4L2 through
+// github.com/blackjack/webcam, image files for simulation and tests), a
+// decoder on gozxing that works straight over the camera's gray bytes, and
+// a pipeline that drops frames while busy and turns one code into one event.
+package camera
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+	"github.com/makiuchi-d/gozxing/qrcode/decoder"
+)
+
+// ErrNoCode is returned by Decoder.Decode when a frame holds no readable QR
+// code. It is the normal answer for most frames.
+var ErrNoCode = errors.New("camera: no QR code in frame")
+
+// Frame is one 8-bit gray (luminance, Y) image: Width×Height pixels, row
+// y starting at Pix[y*Stride]. The pipeline and decoder never keep Pix.
+type Frame struct {
+	Pix           []byte
+	Width, Height int
+	Stride        int
+}
+
+// valid reports whether f's geometry matches its buffer.
+func (f Frame) valid() bool {
+	return f.Width > 0 && f.Height > 0 && f.Stride >= f.Width && len(f.Pix) >= (f.Height-1)*f.Stride+f.Width
+}
+
+// Result is a decoded code.
+type Result struct {
+	Text string
+	// Attempt names the pass that found the code (e.g. "s2/hybrid",
+	// "s2/hybrid/inv"), for measurements.
+	Attempt string
+}
+
+// DecoderOptions tune a Decoder. The zero value is the default.
+type DecoderOptions struct {
+	// WorkSize is the longest side of the primary pass: bigger frames are
+	// box-downscaled by an integer factor to at most this size. 0 means 640.
+	WorkSize int
+	// NoFullRes skips the full-resolution centre pass for small modules.
+	NoFullRes bool
+	// NoSmallROI skips the last pass: busy, code-sized regions decoded
+	// from the full-resolution frame upscaled 2×.
+	NoSmallROI bool
+}
+
+// Decoder finds QR codes in gray frames. It keeps its buffers from frame
+// to frame (no per-frame allocations of its own in the steady state; the
+// gozxing detector still allocates small objects). A Decoder is not safe
+// for concurrent use.
+type Decoder struct {
+	opt    DecoderOptions
+	reader gozxing.Reader
+	// qrDecoder decodes sampled bits for the keystone detector.
+	qrDecoder *decoder.Decoder
+	hints     map[gozxing.DecodeHintType]interface{}
+	bufs      [3][]byte // scaled images: primary, half of primary, full
+	src       graySource
+	hyb       hybridBinarizer
+	inv       []byte
+	invSrc    graySource
+	// smallROI buffers
+	up       []byte
+	roiMark  []int32
+	roiStack []int32
+}
+
+// NewDecoder returns a Decoder with opt.
+func NewDecoder(opt DecoderOptions) *Decoder {
+	if opt.WorkSize <= 0 {
+		opt.WorkSize = 640
+	}
+	return &Decoder{
+		opt:       opt,
+		reader:    qrcode.NewQRCodeReader(),
+		qrDecoder: decoder.NewDecoder(),
+		hints:     map[gozxing.DecodeHintType]interface{}{},
+	}
+}
+
+// minContrast is the dynamic range below which a frame is taken as empty
+// without running the detector.
+const minContrast = 24
+
+// Decode looks for one QR code in f. Passes, stopping at the first hit:
+// the primary scale with local thresholds, the same bits inverted (light
+// code on dark ground), half the primary scale (blur, big codes), a global
+// histogram threshold (normal and inverted), and, when the primary scale
+// was reduced, the centre of the frame at full resolution, and last small
+// code-like regions upscaled 2× from full resolution (2-px modules). It returns ErrNoCode when none
+// succeeds.
+func (d *Decoder) Decode(f Frame) (Result, error) {
+	if !f.valid() {
+		return Result{}, fmt.Errorf("camera: decode: bad frame %dx%d stride %d len %d", f.Width, f.Height, f.Stride, len(f.Pix))
+	}
+	if !hasContrast(f) {
+		return Result{}, ErrNoCode
+	}
+	k := 1
+	for max(f.Width, f.Height)/k > d.opt.WorkSize {
+		k++
+	}
+	w, h := d.scale(0, f, k)
+	if r, ok := d.tryHybrid(d.bufs[0], w, h, "s"+itoa(k), true); ok {
+		return r, nil
+	}
+	if w2, h2 := f.Width/(2*k), f.Height/(2*k); min(w2, h2) >= 120 {
+		w2, h2 = d.scale(1, f, 2*k)
+		if r, ok := d.tryHybrid(d.bufs[1], w2, h2, "s"+itoa(2*k), false); ok {
+			return r, nil
+		}
+	}
+	if r, ok := d.tryGlobal(d.bufs[0], w, h, "s"+itoa(k)); ok {
+		return r, nil
+	}
+	if k > 1 && !d.opt.NoFullRes {
+		fw, fh := d.centre(2, f)
+		if r, ok := d.tryHybrid(d.bufs[2], fw, fh, "s1roi", false); ok {
+			return r, nil
+		}
+	}
+	if !d.opt.NoSmallROI {
+		if r, ok := d.smallROI(f, d.bufs[0], w, h, k); ok {
+			return r, nil
+		}
+	}
+	return Result{}, ErrNoCode
+}
+
+func itoa(k int) string {
+	if k < 10 {
+		return string(rune('0' + k))
+	}
+	return fmt.Sprint(k)
+}
+
+// hasContrast samples f sparsely and reports whether it has enough dynamic
+// range to hold a code.
+func hasContrast(f Frame) bool {
+	lo, hi := 255, 0
+	for y := 0; y < f.Height; y += 4 {
+		row := f.Pix[y*f.Stride : y*f.Stride+f.Width]
+		for x := 0; x < len(row); x += 4 {
+			v := int(row[x])
+			lo, hi = min(lo, v), max(hi, v)
+		}
+		if hi-lo >= minContrast {
+			return true
+		}
+	}
+	return false
+}
+
+// scale box-downscales f by k into d.bufs[i] and returns its size.
+func (d *Decoder) scale(i int, f Frame, k int) (int, int) {
+	w, h := f.Width/k, f.Height/k
+	n := w * h
+	if cap(d.bufs[i]) < n {
+		d.bufs[i] = make([]byte, n)
+	}
+	dst := d.bufs[i][:n]
+	if k == 1 {
+		for y := 0; y < h; y++ {
+			copy(dst[y*w:(y+1)*w], f.Pix[y*f.Stride:y*f.Stride+w])
+		}
+		return w, h
+	}
+	if k == 2 {
+		for y := 0; y < h; y++ {
+			r0 := f.Pix[2*y*f.Stride:]
+			r1 := f.Pix[(2*y+1)*f.Stride:]
+			out := dst[y*w : (y+1)*w]
+			for x := range out {
+				out[x] = byte((int(r0[2*x]) + int(r0[2*x+1]) + int(r1[2*x]) + int(r1[2*x+1]) + 2) >> 2)
+			}
+		}
+		return w, h
+	}
+	kk := k * k
+	for y := 0; y < h; y++ {
+		out := dst[y*w : (y+1)*w]
+		for x := range out {
+			s := 0
+			for yy := 0; yy < k; yy++ {
+				row := f.Pix[(y*k+yy)*f.Stride+x*k:]
+				for xx := 0; xx < k; xx++ {
+					s += int(row[xx])
+				}
+			}
+			out[x] = byte((s + kk/2) / kk)
+		}
+	}
+	return w, h
+}
+
+// centre copies the centre region of f (half its width and height, at
+// full resolution) into d.bufs[i]: the region of interest for codes with
+// small modules, which a citizen holds in the middle of the scan window.
+func (d *Decoder) centre(i int, f Frame) (int, int) {
+	w, h := f.Width/2, f.Height/2
+	x0, y0 := (f.Width-w)/2, (f.Height-h)/2
+	if cap(d.bufs[i]) < w*h {
+		d.bufs[i] = make([]byte, w*h)
+	}
+	dst := d.bufs[i][:w*h]
+	for y := 0; y < h; y++ {
+		o := (y0+y)*f.Stride + x0
+		copy(dst[y*w:(y+1)*w], f.Pix[o:o+w])
+	}
+	return w, h
+}
+
+// tryHybrid runs the local-threshold binarizer on pix, then the detector
+// on its bits (and, with keystone, the perspective detector) and on the
+// same bits flipped (inverted code).
+func (d *Decoder) tryHybrid(pix []byte, w, h int, tag string, keystone bool) (Result, bool) {
+	d.src.reset(pix, w, h)
+	d.hyb.reset(&d.src)
+	m, err := d.hyb.GetBlackMatrix()
+	if err != nil {
+		return Result{}, false
+	}
+	if text, ok := d.detect(m, keystone); ok {
+		return Result{Text: text, Attempt: tag + "/hybrid"}, true
+	}
+	m.FlipAll()
+	text, ok := d.detect(m, false)
+	m.FlipAll()
+	return Result{Text: text, Attempt: tag + "/hybrid/inv"}, ok
+}
+
+// tryGlobal runs gozxing's global histogram binarizer on pix and on its
+// inverse.
+func (d *Decoder) tryGlobal(pix []byte, w, h int, tag string) (Result, bool) {
+	d.src.reset(pix, w, h)
+	if r, ok := d.read(gozxing.NewGlobalHistgramBinarizer(&d.src), tag+"/global"); ok {
+		return r, true
+	}
+	n := w * h
+	if cap(d.inv) < n {
+		d.inv = make([]byte, n)
+	}
+	inv := d.inv[:n]
+	for i, v := range pix[:n] {
+		inv[i] = 255 - v
+	}
+	d.invSrc.reset(inv, w, h)
+	return d.read(gozxing.NewGlobalHistgramBinarizer(&d.invSrc), tag+"/global/inv")
+}
+
+func (d *Decoder) read(b gozxing.Binarizer, tag string) (Result, bool) {
+	bmp, err := gozxing.NewBinaryBitmap(b)
+	if err != nil {
+		return Result{}, false
+	}
+	res, err := d.reader.Decode(bmp, d.hints)
+	if err != nil || res == nil {
+		return Result{}, false
+	}
+	return Result{Text: res.GetText(), Attempt: tag}, true
+}
