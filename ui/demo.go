@@ -6,6 +6,7 @@ import (
 	"sckiosk/devices/device"
 	"sckiosk/kiosk/catalog"
 	"sckiosk/kiosk/identity"
+	"sckiosk/kiosk/platform"
 	"sckiosk/kiosk/session"
 )
 
@@ -69,6 +70,10 @@ func DemoStates() map[string]session.State {
 	biz := "11510100MB0000008J3510100008001" // 个体工商户年度报告: USCC and an ID number
 	out["form_uscc"] = apply(chosen, session.ChooseItemEvent{Code: biz}, session.Proceed{},
 		session.FocusField{Key: "uscc"}, session.TypeRune{R: '9'}, session.TypeRune{R: '1'}, session.TypeRune{R: 'm'}, session.Proceed{})
+	if sample, err := platform.SampleCatalog(); err == nil {
+		big := session.New(session.DefaultConfig(), sample, demoStart)
+		out["choose_platform_catalog"] = apply(big, session.Start{}, session.CardRead{Person: person()}, session.MoreCategories{})
+	}
 	readerDown := apply(s, session.DeviceChanged{Status: device.Status{Device: "idcard", State: device.Offline}})
 	out["identifying_reader_down"] = apply(readerDown, session.Start{})
 	out["choose_printer_down"] = apply(chosen, session.DeviceChanged{Status: device.Status{Device: "printer", State: device.Fault, Notice: "打印机缺纸"}})

@@ -72,7 +72,7 @@ func newHarnessWith(t *testing.T, edit func(*profile.Profile)) *harness {
 	if edit != nil {
 		edit(&prof)
 	}
-	k, err := wire.Build(prof, catalog.Builtin(), log, wire.Options{Tick: 200 * time.Millisecond, PollInterval: 30 * time.Millisecond, SubmitWait: 3 * time.Second})
+	k, err := wire.Build(prof, catalog.Builtin(), log, wire.Options{Tick: 200 * time.Millisecond, PollInterval: 30 * time.Millisecond, SubmitWait: 3 * time.Second, KeepCatalog: true})
 	if err != nil {
 		t.Fatal(err)
 	}

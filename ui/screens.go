@@ -566,24 +566,59 @@ func (v view) rating() fyne.CanvasObject {
 	return container.NewVBox(container.NewCenter(caption), top, bottom)
 }
 
-// categoryTabs are the home screen's categories, 川渝通办 last.
+// categoryTabs are the home screen's categories: 全部 and 川渝通办 always,
+// the others a page at a time behind 更多分类 when there are many.
 func (v view) categoryTabs() fyne.CanvasObject {
-	cats := append([]string{""}, v.s.Categories()...)
-	cols := 4 // portrait: two rows
+	all := v.s.Categories()
+	var cats []string
+	cq := false
+	for _, c := range all {
+		if c == session.CategoryCQ {
+			cq = true
+			continue
+		}
+		cats = append(cats, c)
+	}
+	cols, rows := 4, 2 // portrait: two rows
 	switch {
 	case v.landscape:
-		cols = len(cats) // one row: 1080 rows are scarce, columns are not
+		cols, rows = 8, 1 // one row: 1080 rows are scarce, columns are not
+		if v.s.Elder {
+			cols = 7
+		}
 	case v.s.Elder:
 		cols = 3
 	}
+	fixed := 1 // 全部
+	if cq {
+		fixed++
+	}
+	room := cols*rows - fixed
+	var shown []string
+	more := false
+	if len(cats) <= room {
+		shown = cats
+	} else {
+		room-- // 更多分类 takes a place
+		pages := (len(cats) + room - 1) / room
+		p := v.s.CatPage % pages
+		shown = cats[p*room : min(len(cats), (p+1)*room)]
+		more = true
+	}
 	tabs := container.NewGridWithColumns(cols)
-	for _, c := range cats {
-		label := c
-		if c == "" {
-			label = "全部"
-		}
+	add := func(label, c string) {
 		b := bigButton(label, v.s.Category == c, func() { v.send(session.ChooseCategory{Category: c}) })
 		tabs.Add(tall(b, 90))
+	}
+	add("全部", "")
+	for _, c := range shown {
+		add(c, c)
+	}
+	if cq {
+		add(session.CategoryCQ, session.CategoryCQ)
+	}
+	if more {
+		tabs.Add(tall(bigButton("更多分类", false, func() { v.send(session.MoreCategories{}) }), 90))
 	}
 	return tabs
 }

@@ -68,7 +68,8 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 	}
 	k, err := wire.Build(prof, catalog.Builtin(), log, wire.Options{
 		Tick: 100 * time.Millisecond, PollInterval: 20 * time.Millisecond, SubmitWait: 3 * time.Second,
-		Outbox: outbox.Options{BackoffBase: 100 * time.Millisecond, Jitter: -1},
+		Outbox:      outbox.Options{BackoffBase: 100 * time.Millisecond, Jitter: -1},
+		KeepCatalog: true, // the drill's citizens apply for a built-in item
 	})
 	if err != nil {
 		return Summary{}, fmt.Errorf("drill: %w", err)

@@ -54,6 +54,9 @@ type PageTo struct{ Page int }
 // ChooseCategory shows one category of the catalogue ("" for all).
 type ChooseCategory struct{ Category string }
 
+// MoreCategories shows the next page of category tabs.
+type MoreCategories struct{}
+
 // ChooseItemEvent is a tap on a service item.
 type ChooseItemEvent struct{ Code string }
 
@@ -163,6 +166,7 @@ func (CodeRejected) isEvent()    {}
 func (PageTo) isEvent()          {}
 func (ChooseItemEvent) isEvent() {}
 func (ChooseCategory) isEvent()  {}
+func (MoreCategories) isEvent()  {}
 func (Proceed) isEvent()         {}
 func (FocusField) isEvent()      {}
 func (SetField) isEvent()        {}

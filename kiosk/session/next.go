@@ -107,6 +107,10 @@ func Next(s State, ev Event) (State, []Effect) {
 			_, pages := s.ItemPage()
 			s.Page = max(0, min(e.Page, pages-1))
 		}
+	case MoreCategories:
+		if s.Screen == ChooseItem {
+			s.CatPage++
+		}
 	case ChooseCategory:
 		if s.Screen == ChooseItem {
 			s.Category, s.Page = e.Category, 0

@@ -118,6 +118,7 @@ type State struct {
 	Index      *catalog.Index // search index of Catalog; never changed in place
 	Query      string         // the item search typed on the keyboard
 	Category   string         // the category chosen on the home screen, "" for all; CategoryCQ for 川渝通办
+	CatPage    int            // which page of category tabs is shown
 	Page       int
 	Item       *catalog.Item
 	Values     map[string]string

@@ -6,15 +6,18 @@ package wire
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,6 +33,7 @@ import (
 	"sckiosk/kiosk/outbox"
 	"sckiosk/kiosk/platform"
 	"sckiosk/kiosk/profile"
+	"sckiosk/kiosk/qrpayload"
 	"sckiosk/kiosk/receipt"
 	"sckiosk/kiosk/runtime"
 	"sckiosk/kiosk/session"
@@ -48,6 +52,9 @@ type Options struct {
 	// Quit leaves the kiosk for a technician: reason is
 	// session.TechExitDesktop or session.TechReload. Nil disables both.
 	Quit func(reason string)
+	// KeepCatalog keeps the catalogue Build was given instead of fetching
+	// the platform's signed one at start-up (tests, drills).
+	KeepCatalog bool
 }
 
 // Kiosk is a built kiosk, ready to Run.
@@ -146,7 +153,12 @@ func Build(prof profile.Profile, cat catalog.Catalog, log *slog.Logger, opts Opt
 	if k.Printer != nil {
 		pr = printerAdapter{k.Printer}
 	}
-	verifier := codeVerifier{client}
+	verifier, err := codeGate(prof, client)
+	if err != nil {
+		ob.Close()
+		al.Close()
+		return nil, fmt.Errorf("wire: %w", err)
+	}
 	tech, err := newTechBackend(k, opts.Quit)
 	if err != nil {
 		ob.Close()
@@ -155,7 +167,7 @@ func Build(prof profile.Profile, cat catalog.Catalog, log *slog.Logger, opts Opt
 	}
 	k.Runtime = runtime.New(session.New(cfg, cat, opts.Now()), runtime.Options{
 		Printer: pr, Queue: ob, Verifier: verifier, Speaker: opts.Speaker, SubmitWait: opts.SubmitWait, Tick: opts.Tick, Now: opts.Now, Log: log,
-		Technician: tech,
+		Technician: tech, Evaluator: client,
 	})
 	return k, nil
 }
@@ -221,6 +233,9 @@ func (k *Kiosk) Run(ctx context.Context) {
 			k.log.Error("outbox forwarder stopped", "err", err)
 		}
 	})
+	if !k.opts.KeepCatalog {
+		goRun(func() { k.fetchCatalog(ctx) })
+	}
 	goRun(func() { rt.Run(ctx) })
 	wg.Wait()
 	k.record(audit.Stop, "kiosk stopped", nil)
@@ -435,4 +450,54 @@ func (k *Kiosk) recoverCrash() {
 	k.log.Warn("the last run stopped in the middle of a visit; its traces are erased")
 	k.recordErasure(session.Wipe{Reason: session.WipeCrashRecovery, Ended: k.opts.Now(),
 		Erased: map[string]int{"temp_files": len(entries)}})
+}
+
+// fetchCatalog replaces the built-in catalogue with the platform's signed
+// one, retrying every minute while the platform cannot be reached; a
+// catalogue that does not verify is refused and the current one kept.
+func (k *Kiosk) fetchCatalog(ctx context.Context) {
+	for {
+		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		cat, err := k.Platform.FetchCatalog(cctx)
+		cancel()
+		if err == nil {
+			k.log.Info("platform catalogue loaded", "version", cat.Version, "items", len(cat.Items))
+			k.Runtime.TrySend(session.CatalogLoaded{Catalog: cat})
+			return
+		}
+		k.log.Warn("platform catalogue not fetched; keeping the current one", "err", err)
+		if !errors.Is(err, platform.ErrUnavailable) {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Minute):
+		}
+	}
+}
+
+// codeGate checks every scanned code offline (signatures, expiry, hosts)
+// before anything reaches the network, and resolves app codes online. With
+// no platform key in the profile it trusts the simulator's demo keys.
+func codeGate(prof profile.Profile, client *platform.Client) (qrpayload.Gate, error) {
+	var hosts []string
+	for _, u := range []string{prof.Platform.Sichuan.URL, prof.Platform.Chongqing.URL} {
+		if pu, err := url.Parse(u); err == nil && pu.Host != "" {
+			hosts = append(hosts, strings.ToLower(pu.Host))
+		}
+	}
+	chk := qrpayload.DemoChecker(hosts...)
+	if f := prof.Platform.Sichuan.PlatformKeyFile; f != "" {
+		pem, err := os.ReadFile(f)
+		if err != nil {
+			return qrpayload.Gate{}, fmt.Errorf("platform key: %w", err)
+		}
+		pub, err := platform.ParsePublicKeyPEM(pem)
+		if err != nil {
+			return qrpayload.Gate{}, fmt.Errorf("platform key %s: %w", f, err)
+		}
+		chk = &qrpayload.Checker{PlatformKeys: map[string]*ecdsa.PublicKey{platform.Sichuan: pub}, TrackHosts: hosts}
+	}
+	return qrpayload.Gate{Checker: chk, Online: codeVerifier{client}}, nil
 }

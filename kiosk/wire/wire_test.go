@@ -71,3 +71,48 @@ func waitFile(t *testing.T, path string, present bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// At start-up the kiosk replaces its built-in catalogue with the
+// platform's signed one; rated cases reach the platform.
+func TestPlatformCatalogueAndRatings(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	rig, err := simrig.Start(ctx, filepath.Join(t.TempDir(), "dev"), printer.Paper80, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rig.Close()
+	prof := rig.Profile(profile.Default())
+	prof.DataDir = t.TempDir()
+	k, err := Build(prof, catalog.Builtin(), log, Options{Tick: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { k.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	deadline := time.Now().Add(10 * time.Second)
+	for k.Runtime.State().Catalog.Version == catalog.Builtin().Version {
+		if time.Now().After(deadline) {
+			t.Fatal("platform catalogue never loaded")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cat := k.Runtime.State().Catalog
+	if len(cat.Items) < 30 {
+		t.Fatalf("catalogue %s has %d items", cat.Version, len(cat.Items))
+	}
+	bundles, cq := 0, 0
+	for _, it := range cat.Items {
+		if len(it.Bundle) > 0 {
+			bundles++
+		}
+		if it.Category == session.CategoryCQ || it.Province == "50" {
+			cq++
+		}
+	}
+	if bundles < 3 || cq < 1 {
+		t.Fatalf("bundles %d, Chongqing items %d", bundles, cq)
+	}
+}
