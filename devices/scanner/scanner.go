@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -41,6 +42,10 @@ type Event struct {
 type Driver struct {
 	opts Options
 	log  *slog.Logger
+
+	mu     sync.Mutex
+	last   string // the last code, for duplicate suppression
+	lastAt time.Time
 }
 
 // New returns a driver for opts, filling defaults.
@@ -70,8 +75,6 @@ func (d *Driver) Session(events chan<- Event) device.Session {
 		}
 		report(device.Status{Device: "scanner", State: device.Online, Since: time.Now()})
 		lines := NewLineReader(d.opts.MaxLine)
-		var last string
-		var lastAt time.Time
 		buf := make([]byte, 512)
 		for ctx.Err() == nil {
 			n, err := port.Read(buf)
@@ -79,12 +82,10 @@ func (d *Driver) Session(events chan<- Event) device.Session {
 				return fmt.Errorf("scanner: read: %w", err)
 			}
 			for _, ev := range lines.Feed(buf[:n]) {
-				if ev.Err == nil && ev.Text == last && time.Since(lastAt) < d.opts.Dedup {
+				if ev.Err == nil && d.repeat(ev.Text) {
 					continue
 				}
-				if ev.Err == nil {
-					last, lastAt = ev.Text, time.Now()
-				} else {
+				if ev.Err != nil {
 					d.log.Warn("scanner input dropped", "err", ev.Err)
 				}
 				select {
@@ -96,6 +97,27 @@ func (d *Driver) Session(events chan<- Event) device.Session {
 		}
 		return nil
 	}
+}
+
+// repeat reports whether text is the code just seen (within the dedup
+// window), and remembers it otherwise.
+func (d *Driver) repeat(text string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if text == d.last && time.Since(d.lastAt) < d.opts.Dedup {
+		return true
+	}
+	d.last, d.lastAt = text, time.Now()
+	return false
+}
+
+// Forget drops the last code the driver remembers for duplicate
+// suppression: a code is personal (it names who showed it) and must not
+// outlive the visit.
+func (d *Driver) Forget() {
+	d.mu.Lock()
+	d.last, d.lastAt = "", time.Time{}
+	d.mu.Unlock()
 }
 
 // LineReader splits raw scanner output into codes. It never holds more

@@ -94,3 +94,14 @@ func FuzzLineReader(f *testing.F) {
 		}
 	})
 }
+
+func TestForgetDropsTheLastCode(t *testing.T) {
+	d := New(Options{Dedup: time.Hour}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if d.repeat("TFTB:1:x") || !d.repeat("TFTB:1:x") {
+		t.Fatal("dedup does not work")
+	}
+	d.Forget()
+	if d.last != "" || d.repeat("TFTB:1:x") {
+		t.Fatal("the code outlives Forget")
+	}
+}

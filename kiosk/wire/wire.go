@@ -211,12 +211,22 @@ func (k *Kiosk) Run(ctx context.Context) {
 	if devs.Scanner.Serial.Enabled() {
 		events := make(chan scanner.Event, 8)
 		c := devs.Scanner.Serial
+		// The driver remembers the last code to drop repeats; a code names
+		// who showed it, so it is forgotten when the visit ends.
+		var current atomic.Pointer[scanner.Driver]
+		rt.OnWipe(func(session.Wipe) {
+			if d := current.Load(); d != nil {
+				d.Forget()
+			}
+		})
 		sess := func(ctx context.Context, report func(device.Status)) error {
 			port, baud, err := k.resolve(ctx, probe.Scanner, c)
 			if err != nil {
 				return err
 			}
-			return scanner.New(scanner.Options{Port: port, Baud: baud}, k.log).Session(events)(ctx, report)
+			drv := scanner.New(scanner.Options{Port: port, Baud: baud}, k.log)
+			current.Store(drv)
+			return drv.Session(events)(ctx, report)
 		}
 		goRun(func() { device.Supervise(ctx, "scanner", k.opts.Backoff, k.log, report, sess) })
 		goRun(func() { forwardCodes(ctx, events, rt) })
