@@ -229,6 +229,11 @@ func TestCitizenVisitEndToEnd(t *testing.T) {
 	if n := len(h.rig.Platform["50"].Applications()); n != 0 {
 		t.Fatalf("Chongqing received %d applications", n)
 	}
+	// 数据多跑路: with the consent given on review, the household register
+	// comes from the platform as an e-licence, not on paper.
+	if len(a.Licences) != 1 || a.Licences[0].Type != "居民户口簿" || !strings.HasPrefix(a.Licences[0].ID, "1.2.156.3005.2.") {
+		t.Fatalf("licences %+v", a.Licences)
+	}
 
 	s = h.waitFor("printed", func(s session.State) bool { return s.Result.Printed || s.Result.PrintNotice != "" })
 	if s.Result.PrintNotice != "" {
@@ -236,8 +241,8 @@ func TestCitizenVisitEndToEnd(t *testing.T) {
 	}
 	var rc printer.Receipt
 	h.waitFor("receipt cut", func(session.State) bool { rc = h.rig.LastReceipt(); return rc.Raw != nil })
-	if !strings.Contains(rc.Text, s.Result.CaseNumber) {
-		t.Fatalf("receipt lacks case number %s:\n%s", s.Result.CaseNumber, rc.Text)
+	if !strings.Contains(rc.Text, s.Result.CaseNumber) || !strings.Contains(rc.Text, "免交材料") {
+		t.Fatalf("receipt lacks case number %s or the e-licence line:\n%s", s.Result.CaseNumber, rc.Text)
 	}
 	if len(rc.QR) == 0 || rc.QR[0] != s.Result.TrackCode {
 		t.Fatalf("receipt QR %v, want %q", rc.QR, s.Result.TrackCode)

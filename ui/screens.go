@@ -422,7 +422,7 @@ func (v view) reviewScreen() fyne.CanvasObject {
 		label = "✓ 我已阅读并同意"
 	}
 	consent := container.NewVBox(
-		para("本机仅为办理本事项向政务服务平台提交以上信息，办理结束后立即从本机清除。"),
+		para(consentText(s.Item.ELicences)),
 		tall(bigButton(label, s.Consent, func() { send(session.SetConsent{Agreed: !s.Consent}) }), v.touch),
 		notice(s.Notice))
 	buttons := container.NewGridWithColumns(2,
@@ -458,6 +458,12 @@ func (v view) doneScreen() fyne.CanvasObject {
 		para(status),
 		container.NewCenter(v.text("办件编号", 32, false, grey)),
 		container.NewCenter(v.text(r.CaseNumber, 52, true, color.Black)),
+	}
+	if len(r.Linked) > 0 {
+		items = append(items, para("关联办件："+strings.Join(r.Linked, "、")))
+	}
+	if len(r.Licences) > 0 {
+		items = append(items, para("已调取电子证照，免交："+strings.Join(r.Licences, "、")))
 	}
 	var qr fyne.CanvasObject
 	if r.TrackCode != "" {
@@ -621,4 +627,14 @@ func (v view) categoryTabs() fyne.CanvasObject {
 		tabs.Add(tall(bigButton("更多分类", false, func() { v.send(session.MoreCategories{}) }), 90))
 	}
 	return tabs
+}
+
+// consentText is the PIPL notice on the review screen; it names the
+// e-licences the kiosk will ask the platform for, if any.
+func consentText(licences []string) string {
+	t := "本机仅为办理本事项向政务服务平台提交以上信息，办理结束后立即从本机清除。"
+	if len(licences) > 0 {
+		t += "同意后，将向平台调取您的电子证照（" + strings.Join(licences, "、") + "），无需提交纸质材料。"
+	}
+	return t
 }

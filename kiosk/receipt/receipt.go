@@ -5,6 +5,8 @@
 package receipt
 
 import (
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -51,6 +53,8 @@ type Case struct {
 	Next            string    // 后续办理说明
 	Due             string    // 承诺办结时限, e.g. "5个工作日"
 	TrackCode       string    // content of the tracking QR code
+	Linked          []string  // member cases of a 一件事一次办 bundle
+	Licences        []string  // e-licences used instead of paper (数据多跑路)
 }
 
 // New builds the standard receipt for a case.
@@ -69,6 +73,12 @@ func New(c Case) Document {
 		{Kind: Row, Label: "申请人", Text: c.ApplicantMasked},
 		{Kind: Row, Label: "证件号码", Text: c.NumberMasked},
 		{Kind: Row, Label: "申请时间", Text: c.Submitted.In(ChinaTime).Format("2006-01-02 15:04")},
+	}
+	for i, n := range c.Linked {
+		blocks = append(blocks, Block{Kind: Row, Label: fmt.Sprintf("关联办件%d", i+1), Text: n})
+	}
+	if len(c.Licences) > 0 {
+		blocks = append(blocks, Block{Kind: Row, Label: "免交材料", Text: strings.Join(c.Licences, "、") + "（已调取电子证照）"})
 	}
 	if c.Due != "" {
 		blocks = append(blocks, Block{Kind: Row, Label: "办结时限", Text: c.Due})

@@ -57,3 +57,10 @@ func TestQRData(t *testing.T) {
 		}
 	}
 }
+
+func TestBundleAndLicencesOnTheReceipt(t *testing.T) {
+	d := New(Case{CaseNumber: "SC1", Linked: []string{"SC1-1", "SC1-2"}, Licences: []string{"居民户口簿", "结婚证"}, Submitted: time.Now()})
+	if d.Find("关联办件1") != "SC1-1" || d.Find("关联办件2") != "SC1-2" || d.Find("免交材料") != "居民户口簿、结婚证（已调取电子证照）" {
+		t.Fatalf("rows: %+v", d.Blocks)
+	}
+}

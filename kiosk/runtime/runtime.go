@@ -46,6 +46,11 @@ type Evaluator interface {
 	Evaluate(ctx context.Context, province, caseNumber string, grade int) error
 }
 
+// LicenceFinder asks the platform for a citizen's e-licence (数据多跑路).
+type LicenceFinder interface {
+	QueryLicence(ctx context.Context, q platform.LicenceQuery) (platform.LicenceRef, error)
+}
+
 // Technician checks technician PINs (with their lockout) and runs the
 // technician commands; both record themselves in the audit log.
 type Technician interface {
@@ -63,6 +68,8 @@ type Options struct {
 	Evaluator Evaluator
 	// Technician may be nil: technician mode is then unavailable.
 	Technician Technician
+	// Licences may be nil: the citizen then brings paper materials.
+	Licences LicenceFinder
 	// SubmitWait is how long the citizen waits for the platform's case
 	// number before the receipt says the application is queued.
 	SubmitWait time.Duration
@@ -226,7 +233,7 @@ func (r *Runtime) do(ctx context.Context, e session.Effect) {
 			return session.TechDone{Name: e.Name, Message: msg}
 		})
 	case session.Submit:
-		r.async(ctx, func(ctx context.Context) session.Event { return r.submit(ctx, e.Application) })
+		r.async(ctx, func(ctx context.Context) session.Event { return r.submit(ctx, e) })
 	case session.Print:
 		r.async(ctx, func(ctx context.Context) session.Event { return r.print(ctx, e.Document) })
 	case session.VerifyCode:
@@ -250,8 +257,10 @@ func (r *Runtime) async(ctx context.Context, f func(context.Context) session.Eve
 // submit makes the application durable first, then gives the platform a
 // few seconds to answer. Without an answer the citizen still gets a
 // receipt: the outbox forwards the application when the network returns.
-func (r *Runtime) submit(ctx context.Context, app platform.Application) session.Event {
+func (r *Runtime) submit(ctx context.Context, e session.Submit) session.Event {
+	app := e.Application
 	app.RequestID = uuid.NewString()
+	attached := r.attachLicences(ctx, &app, e.Licences)
 	if err := r.opts.Queue.Enqueue(ctx, app); err != nil {
 		r.opts.Log.Error("application not stored", "item", app.ItemCode, "err", err)
 		return session.SubmitFailed{Notice: session.ProblemSubmitFailed}
@@ -261,9 +270,35 @@ func (r *Runtime) submit(ctx context.Context, app platform.Application) session.
 	rc, err := r.opts.Queue.Wait(wctx, app.RequestID)
 	if err != nil {
 		r.opts.Log.Warn("application queued, platform has not answered", "request_id", app.RequestID, "err", err)
-		return session.Submitted{RequestID: app.RequestID, CaseNumber: LocalReference(app.RequestID), Queued: true, TrackCode: "KIOSK:REQ:" + app.RequestID}
+		return session.Submitted{RequestID: app.RequestID, CaseNumber: LocalReference(app.RequestID), Queued: true,
+			TrackCode: "KIOSK:REQ:" + app.RequestID, Licences: attached}
 	}
-	return session.Submitted{RequestID: app.RequestID, CaseNumber: rc.CaseNumber, TrackCode: rc.TrackURL}
+	return session.Submitted{RequestID: app.RequestID, CaseNumber: rc.CaseNumber, TrackCode: rc.TrackURL,
+		Linked: rc.Linked, Licences: attached}
+}
+
+// attachLicences asks the platform, with the citizen's consent given on the
+// review screen, for each e-licence an item accepts instead of paper, and
+// attaches what it finds. A licence the platform does not hold, or a
+// platform that does not answer within a few seconds, leaves the citizen
+// to bring the paper: the application is never held up for it.
+func (r *Runtime) attachLicences(ctx context.Context, app *platform.Application, types []string) []string {
+	if r.opts.Licences == nil || len(types) == 0 {
+		return nil
+	}
+	lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	var got []string
+	for _, t := range types {
+		ref, err := r.opts.Licences.QueryLicence(lctx, platform.LicenceQuery{IDNumber: app.Applicant.Number, LicenceType: t, Consent: true})
+		if err != nil {
+			r.opts.Log.Info("e-licence not attached", "type", t, "err", err)
+			continue
+		}
+		app.Licences = append(app.Licences, ref)
+		got = append(got, t)
+	}
+	return got
 }
 
 // LocalReference is the short reference printed for a queued application

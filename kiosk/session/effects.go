@@ -43,8 +43,13 @@ type Wipe struct {
 }
 
 // Submit stores the application durably and forwards it to the platform.
-// Answered by Submitted or SubmitFailed.
-type Submit struct{ Application platform.Application }
+// Answered by Submitted or SubmitFailed. Licences names the e-licences the
+// citizen agreed the kiosk may ask the platform for (数据多跑路); the runtime
+// attaches the references it gets before storing the application.
+type Submit struct {
+	Application platform.Application
+	Licences    []string
+}
 
 // Print prints the receipt. Answered by Printed or PrintFailed.
 type Print struct{ Document receipt.Document }

@@ -91,7 +91,9 @@ type Confirm struct{}
 // Submitted is the runtime's answer to Submit: the application is durable
 // in the outbox, and perhaps acknowledged by the platform.
 type Submitted struct {
-	RequestID  string // the outbox's idempotency key
+	RequestID  string   // the outbox's idempotency key
+	Linked     []string // member cases of a 一件事一次办 bundle
+	Licences   []string // e-licences attached instead of paper
 	CaseNumber string
 	Queued     bool
 	TrackCode  string

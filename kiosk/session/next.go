@@ -173,7 +173,7 @@ func Next(s State, ev Event) (State, []Effect) {
 				break
 			}
 			s.Screen, s.Notice = Submitting, ""
-			eff = append(eff, Submit{Application: s.application()}, Log{Msg: "application submitted", Attrs: []any{"item", s.Item.Code}})
+			eff = append(eff, Submit{Application: s.application(), Licences: s.Item.ELicences}, Log{Msg: "application submitted", Attrs: []any{"item", s.Item.Code}})
 		}
 	case Submitted:
 		userAction = false
@@ -432,13 +432,15 @@ func (s State) application() platform.Application {
 
 func done(s State, e Submitted) (State, []Effect) {
 	s.Screen = Done
-	s.Result = Result{RequestID: e.RequestID, CaseNumber: e.CaseNumber, Queued: e.Queued, TrackCode: e.TrackCode}
+	s.Result = Result{RequestID: e.RequestID, CaseNumber: e.CaseNumber, Queued: e.Queued, TrackCode: e.TrackCode,
+		Linked: e.Linked, Licences: e.Licences}
 	m := s.Person.Mask()
 	doc := receipt.New(receipt.Case{
 		Hall: s.Config.Hall, KioskID: s.Config.KioskID, Item: s.Item.Name,
 		CaseNumber: e.CaseNumber, Queued: e.Queued, Submitted: s.Now,
 		ApplicantMasked: m.Name, NumberMasked: m.Number,
 		Next: s.Item.Next, Due: s.Item.Due, TrackCode: e.TrackCode,
+		Linked: e.Linked, Licences: e.Licences,
 	})
 	s.Result.Receipt = doc
 	if !s.DeviceUsable("printer") {

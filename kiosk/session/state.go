@@ -86,7 +86,9 @@ func DefaultConfig() Config {
 
 // Result is what the visit produced: the case and how its receipt went.
 type Result struct {
-	RequestID  string // the outbox entry's idempotency key
+	RequestID  string   // the outbox entry's idempotency key
+	Linked     []string // member cases of a 一件事一次办 bundle
+	Licences   []string // e-licences attached instead of paper
 	CaseNumber string
 	Queued     bool   // held in the outbox; the platform has not answered yet
 	TrackCode  string // content of the tracking QR code

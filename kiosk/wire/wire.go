@@ -167,7 +167,7 @@ func Build(prof profile.Profile, cat catalog.Catalog, log *slog.Logger, opts Opt
 	}
 	k.Runtime = runtime.New(session.New(cfg, cat, opts.Now()), runtime.Options{
 		Printer: pr, Queue: ob, Verifier: verifier, Speaker: opts.Speaker, SubmitWait: opts.SubmitWait, Tick: opts.Tick, Now: opts.Now, Log: log,
-		Technician: tech, Evaluator: client,
+		Technician: tech, Evaluator: client, Licences: client,
 	})
 	return k, nil
 }
