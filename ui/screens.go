@@ -264,10 +264,18 @@ func (v view) chooseScreen() fyne.CanvasObject {
 	search := v.hintBox(s.Query, searching, "点此输入事项名称、拼音或首字母", func() { send(session.FocusField{Key: session.SearchField}) })
 	top := container.NewVBox()
 	if !(v.landscape && s.Elder) {
-		top.Add(v.heading("请选择办理事项"))
-	}
-	if !(v.landscape && s.Elder) {
-		top.Add(v.text(greeting(s.Person), 34, false, grey))
+		greet := fyne.CanvasObject(v.text(greeting(s.Person), 34, false, grey))
+		if s.Person != nil && s.Person.Source == identity.SourceIDCard {
+			// The card's photo is WLT, which needs a licensed decoder
+			// (idcard.PhotoDecoder); without one, a placeholder.
+			greet = container.NewHBox(photoPlaceholder(), container.NewCenter(greet))
+		}
+		if v.landscape { // one row: 1080 rows are scarce
+			top.Add(container.NewBorder(nil, nil, v.heading("请选择办理事项"), greet))
+		} else {
+			top.Add(v.heading("请选择办理事项"))
+			top.Add(greet)
+		}
 	}
 	top.Add(container.NewBorder(nil, nil, v.text("搜索", 30, true, grey), nil, search))
 	if !searching {
@@ -637,4 +645,12 @@ func consentText(licences []string) string {
 		t += "同意后，将向平台调取您的电子证照（" + strings.Join(licences, "、") + "），无需提交纸质材料。"
 	}
 	return t
+}
+
+// photoPlaceholder stands where the card's photo would be.
+func photoPlaceholder() fyne.CanvasObject {
+	bg := canvas.NewRectangle(color.NRGBA{0xE1, 0xE8, 0xF0, 0xFF})
+	bg.SetMinSize(fyne.NewSize(72, 90))
+	bg.CornerRadius = 6
+	return container.NewStack(bg, container.NewCenter(text("证件照", 18, false, grey)))
 }

@@ -370,6 +370,11 @@ func (s State) prefill(p catalog.Prefill) string {
 	case catalog.FromNumber:
 		return s.Person.Number
 	case catalog.FromAddress:
+		// A card with an appended address (30 03) has moved: the newest
+		// address is the one to use.
+		if s.Person.AppendedAddress != "" {
+			return s.Person.AppendedAddress
+		}
 		return s.Person.Address
 	}
 	return ""

@@ -620,3 +620,13 @@ func TestCategories(t *testing.T) {
 		t.Fatal("全部 does not show everything")
 	}
 }
+
+func TestAppendedAddressPrefills(t *testing.T) {
+	p := samplePerson()
+	p.AppendedAddress = "四川省成都市锦江区红星路三段1号"
+	elder := "11510100MB0000006R3510100006001"
+	s, _ := run(t, idle(), Start{}, CardRead{Person: p}, ChooseItemEvent{Code: elder}, Proceed{})
+	if s.Values["mail_address"] != p.AppendedAddress {
+		t.Fatalf("mail address %q", s.Values["mail_address"])
+	}
+}
