@@ -20,14 +20,14 @@ import -window root docs/screenshot.png
 click() { xdotool mousemove "$1" "$2" click 1; sleep "${3:-0.6}"; }
 click 485 1160            # 开始办理
 click 1315 144 1.5        # panel: 放置身份证
-click 485 442             # first item: 居住证签注
+click 485 662 1           # first item of the platform's catalogue: 社会保障卡申领
 click 720 1597            # 开始填写
-for k in "172 1190" "798 1190" "485 1391" "172 1190" "485 1190" "798 1190" "172 1290" "485 1290" "798 1290" "172 1391" "485 1391"; do
+for k in "172 1214" "798 1214" "486 1402" "172 1214" "486 1214" "798 1214" "172 1310" "486 1310" "798 1310" "172 1402" "486 1402"; do
   click $k 0.25           # 13812345678 on the keypad
 done
-click 485 660             # 签注事由: 就业
+click 250 578             # 领卡方式: 网点领取
 click 720 1597            # 下一步
-click 485 825             # 我已阅读并同意
+click 486 958             # 我已阅读并同意
 click 720 1597 3          # 确认提交
 import -window root docs/screenshot-done.png
 echo "screenshot: docs/screenshot.png docs/screenshot-done.png"
