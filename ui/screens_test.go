@@ -15,46 +15,33 @@ import (
 	"sckiosk/kiosk/session"
 )
 
-// Every screen matches its golden image in testdata/ (portrait). Goldens
-// change on purpose only: a failing run writes testdata/failed/.
+// Every screen, portrait and landscape, matches its golden image in
+// testdata/. Goldens change on purpose only: a failing run writes
+// testdata/failed/.
 func TestScreensMatchGoldens(t *testing.T) {
 	test.NewTempApp(t)
 	dict, err := LoadDict()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, s := range DemoStates() {
-		t.Run(name, func(t *testing.T) {
-			k := NewKiosk(func(session.Event) {})
-			k.Dict, k.RenderReceipt = dict, receiptRenderer(t)
-			useTheme(k, s.Elder, false)
-			w := test.NewWindow(k.Content())
-			defer w.Close()
-			w.Resize(Portrait)
-			k.Show(s)
-			assertGolden(t, "portrait/"+name+".png", w.Canvas().Capture())
-		})
-	}
-}
-
-// Every screen in landscape (1920×1080) matches its golden image too.
-func TestLandscapeGoldens(t *testing.T) {
-	test.NewTempApp(t)
-	dict, err := LoadDict()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, s := range DemoStates() {
-		t.Run(name, func(t *testing.T) {
-			k := NewKiosk(func(session.Event) {})
-			k.Landscape, k.Dict, k.RenderReceipt = true, dict, receiptRenderer(t)
-			useTheme(k, s.Elder, true)
-			w := test.NewWindow(k.Content())
-			defer w.Close()
-			w.Resize(Landscape)
-			k.Show(s)
-			assertGolden(t, "landscape/"+name+".png", w.Canvas().Capture())
-		})
+	render := receiptRenderer(t)
+	for _, o := range []struct {
+		dir       string
+		size      fyne.Size
+		landscape bool
+	}{{"portrait", Portrait, false}, {"landscape", Landscape, true}} {
+		for name, s := range DemoStates() {
+			t.Run(o.dir+"/"+name, func(t *testing.T) {
+				k := NewKiosk(func(session.Event) {})
+				k.Landscape, k.Dict, k.RenderReceipt = o.landscape, dict, render
+				useTheme(k, s.Elder, o.landscape)
+				w := test.NewWindow(k.Content())
+				defer w.Close()
+				w.Resize(o.size)
+				k.Show(s)
+				assertGolden(t, o.dir+"/"+name+".png", w.Canvas().Capture())
+			})
+		}
 	}
 }
 
@@ -66,6 +53,7 @@ func TestScreensFit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	render := receiptRenderer(t)
 	for _, landscape := range []bool{false, true} {
 		limit := Portrait
 		if landscape {
@@ -80,7 +68,7 @@ func TestScreensFit(t *testing.T) {
 				}
 				fyne.CurrentApp().Settings().SetTheme(th)
 				k := NewKiosk(func(session.Event) {})
-				k.Landscape, k.Dict, k.RenderReceipt = landscape, dict, receiptRenderer(t)
+				k.Landscape, k.Dict, k.RenderReceipt = landscape, dict, render
 				k.Redraw(s)
 				if min := k.Content().MinSize(); min.Width > limit.Width || min.Height > limit.Height {
 					t.Errorf("%s (landscape %v, elder %v) needs %.0f×%.0f, screen is %.0f×%.0f",
