@@ -65,7 +65,8 @@ func DemoStates() map[string]session.State {
 		session.TechKey{R: '1'}, session.TechKey{R: '2'})
 	out["tech_pin"] = techPIN
 	out["tech_menu"] = apply(techPIN, session.TechSubmit{}, session.PINChecked{OK: true},
-		session.PlatformChanged{State: "degraded", Pending: 2},
+		session.PlatformChanged{State: "degraded", Pending: 2, LastError: "platform 50: submit: platform unavailable: dial tcp: connection refused"},
+		session.Printed{}, session.TechAction{Name: session.TechReadCard}, session.CardRead{Person: person()},
 		session.TechAction{Name: session.TechCheckPlatform}, session.TechDone{Name: session.TechCheckPlatform, Message: "四川平台：正常；重庆平台：无法连接"})
 	biz := "11510100MB0000008J3510100008001" // 个体工商户年度报告: USCC and an ID number
 	out["form_uscc"] = apply(chosen, session.ChooseItemEvent{Code: biz}, session.Proceed{},

@@ -82,13 +82,37 @@ func (v view) techMenuScreen() fyne.CanvasObject {
 	}
 	platform := map[string]string{"online": "正常", "degraded": "不稳定", "offline": "离线", "": "未知"}[s.Platform]
 	rows.Add(text(fmt.Sprintf("平台：%s　待上报：%d 件", platform, s.PendingUploads), 28, false, color.Black))
+	if s.PlatformError != "" {
+		e := s.PlatformError
+		if r := []rune(e); len(r) > 70 {
+			e = string(r[:70]) + "…"
+		}
+		rows.Add(text("最近错误："+e, 22, false, red))
+	}
+	if len(s.Counters) > 0 {
+		keys := make([]string, 0, len(s.Counters))
+		for k := range s.Counters {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var parts []string
+		for _, k := range keys {
+			parts = append(parts, fmt.Sprintf("%s %d", k, s.Counters[k]))
+		}
+		rows.Add(text("计数："+strings.Join(parts, "　"), 22, false, grey))
+	}
 	ver := v.version
 	if ver == "" {
 		ver = "开发版"
 	}
 	rows.Add(text("版本："+ver, 28, false, color.Black))
-	if s.Tech.Notice != "" {
-		rows.Add(text(s.Tech.Notice, 30, true, blue))
+	if s.Tech.Notice != "" { // may be several lines (the log tail)
+		for _, line := range strings.Split(s.Tech.Notice, "\n") {
+			if r := []rune(line); len(r) > 80 { // a log line must not widen the screen
+				line = string(r[:80]) + "…"
+			}
+			rows.Add(text(line, 22, false, blue))
+		}
 	}
 	act := func(label, name string) fyne.CanvasObject {
 		b := bigButton(label, false, func() { send(session.TechAction{Name: name}) })
@@ -97,12 +121,18 @@ func (v view) techMenuScreen() fyne.CanvasObject {
 		}
 		return tall(b, v.touch)
 	}
-	cols := 2
-	if v.landscape {
-		cols = 3
+	cols := 3
+	switch {
+	case v.landscape:
+		cols = 5
+	case s.Elder: // the theme's type is larger for the citizen before
+		cols = 2
 	}
 	actions := container.NewGridWithColumns(cols,
 		act("打印测试回执", session.TechPrintTest),
+		act("读卡自检", session.TechReadCard),
+		act("扫码自检", session.TechScanCode),
+		act("查看日志", session.TechLogTail),
 		act("重新上报待发申请", session.TechRetryOutbox),
 		act("检查平台网络", session.TechCheckPlatform),
 		act("重新加载配置", session.TechReload),

@@ -37,7 +37,8 @@ import (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stderr))
+	code := run(os.Args[1:], os.Stderr)
+	os.Exit(code)
 }
 
 // run returns the exit code: 0 on a normal quit, 2 on bad flags or a broken
@@ -50,13 +51,17 @@ func run(args []string, stderr io.Writer) int {
 	}
 	// Every log line passes the masking handler: a careless log call
 	// cannot leak an identity number.
-	log := slog.New(privacy.NewHandler(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	tail := privacy.NewTail(50, slog.LevelInfo) // for the technician screen
+	log := slog.New(privacy.NewHandler(privacy.Fanout{slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}), tail}))
 	if opts.shots != "" {
 		return screenshots(opts, stderr)
 	}
 	prof, err := loadProfile(opts)
 	if err != nil {
 		fmt.Fprintln(stderr, "kiosk:", err)
+		if opts.errorWindow {
+			showProfileError(err)
+		}
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -105,7 +110,7 @@ func run(args []string, stderr io.Writer) int {
 		default:
 		}
 	}
-	k, err := wire.Build(prof, catalog.Builtin(), log, wire.Options{Speaker: speech.New(log), Quit: leave})
+	k, err := wire.Build(prof, catalog.Builtin(), log, wire.Options{Speaker: speech.New(log), Quit: leave, LogTail: tail.Lines})
 	if err != nil {
 		fmt.Fprintln(stderr, "kiosk:", err)
 		return 1

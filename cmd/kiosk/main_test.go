@@ -10,6 +10,7 @@ import (
 
 // Bad input gets one clear line on stderr and exit code 2, never a panic.
 func TestBadInputExitsTwo(t *testing.T) {
+	t.Setenv("KIOSK_NO_ERROR_WINDOW", "1")
 	broken := filepath.Join(t.TempDir(), "broken.yaml")
 	os.WriteFile(broken, []byte("division_code: '110101'\n"), 0o644)
 	unreadable := filepath.Join(t.TempDir(), "dir.yaml")

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 )
 
@@ -17,6 +18,9 @@ type options struct {
 	simDir     string
 	shots      string // --screenshots DIR: draw every screen to DIR and quit
 	landscape  bool
+	// errorWindow shows a broken profile's problems on screen before the
+	// kiosk exits: on by default on a display, off in tests.
+	errorWindow bool
 }
 
 // errUsage marks a command-line mistake: exit code 2.
@@ -34,6 +38,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.fullscreen, "fullscreen", false, "fill the screen (real kiosks)")
 	scale := fs.String("scale", "", "UI scale factor, e.g. 0.5 to fit a portrait kiosk on a desktop screen")
 	fs.StringVar(&o.simDir, "sim-dir", "", "with --sim: where to link the simulated ports (default: a temporary directory)")
+	fs.BoolVar(&o.errorWindow, "error-window", os.Getenv("DISPLAY") != "" && os.Getenv("KIOSK_NO_ERROR_WINDOW") == "",
+		"show a broken profile's problems on screen for a minute before exiting")
 	fs.StringVar(&o.shots, "screenshots", "", "draw every screen of a demo visit into this directory as PNG, then quit")
 	orientation := fs.String("orientation", "", "portrait or landscape (default: from the profile)")
 	if err := fs.Parse(args); err != nil {

@@ -139,8 +139,9 @@ type TechDone struct {
 // PlatformChanged is the provincial platform's reachability as the outbox
 // sees it (online, degraded, offline) and how many applications wait.
 type PlatformChanged struct {
-	State   string
-	Pending int
+	State     string
+	Pending   int
+	LastError string // English, no personal data
 }
 
 // Rate is the citizen's 好差评 grade for the case on the done screen:

@@ -71,6 +71,13 @@ func Next(s State, ev Event) (State, []Effect) {
 		// Only the deadline moves, below.
 	case CardRead:
 		userAction = false
+		s = s.count("idcard.reads")
+		if s.Screen == TechMenu && s.Tech.Busy == TechReadCard {
+			m := e.Person.Mask()
+			e.Person.Wipe()
+			s.Tech.Busy, s.Tech.Notice = "", "读卡自检通过："+m.Name+" "+m.Number
+			break
+		}
 		s, eff = identify(s, e.Person)
 	case CodeVerified:
 		userAction = false
@@ -88,11 +95,21 @@ func Next(s State, ev Event) (State, []Effect) {
 		}
 	case ReadFailed:
 		userAction = false
+		s = s.count("idcard.failures")
+		if s.Screen == TechMenu && s.Tech.Busy == TechReadCard {
+			s.Tech.Busy, s.Tech.Notice = "", "读卡自检失败："+e.Notice
+			break
+		}
 		if s.Screen == Idle || s.Screen == Identifying {
 			s.Screen, s.Notice = Identifying, e.Notice
 		}
 	case CodeScanned:
 		userAction = false
+		s = s.count("scanner.codes")
+		if s.Screen == TechMenu && s.Tech.Busy == TechScanCode {
+			s.Tech.Busy, s.Tech.Notice = "", fmt.Sprintf("扫码自检通过：收到一个二维码（%d 个字符）", len([]rune(e.Text)))
+			break
+		}
 		if s.Screen == Idle || s.Screen == Identifying {
 			s.Screen, s.Notice = Identifying, NoticeVerifying
 			eff = append(eff, VerifyCode{Text: e.Text})
@@ -190,11 +207,13 @@ func Next(s State, ev Event) (State, []Effect) {
 		}
 	case Printed:
 		userAction = false
+		s = s.count("printer.prints")
 		if s.Screen == Done {
 			s.Result.Printing, s.Result.Printed = false, true
 		}
 	case PrintFailed:
 		userAction = false
+		s = s.count("printer.failures")
 		if s.Screen == Done {
 			s.Result.Printing, s.Result.PrintNotice = false, e.Notice
 		}
@@ -240,8 +259,15 @@ func Next(s State, ev Event) (State, []Effect) {
 		}
 	case TechAction:
 		if s.Screen == TechMenu && s.Tech.Busy == "" {
-			s.Tech.Busy, s.Tech.Notice = e.Name, "正在执行…"
-			eff = append(eff, TechCommand{Name: e.Name})
+			switch e.Name {
+			case TechReadCard: // answered by the reader itself
+				s.Tech.Busy, s.Tech.Notice = e.Name, "读卡自检：请放置一张身份证"
+			case TechScanCode:
+				s.Tech.Busy, s.Tech.Notice = e.Name, "扫码自检：请出示任意二维码"
+			default:
+				s.Tech.Busy, s.Tech.Notice = e.Name, "正在执行…"
+				eff = append(eff, TechCommand{Name: e.Name})
+			}
 		}
 	case TechDone:
 		userAction = false
@@ -250,7 +276,7 @@ func Next(s State, ev Event) (State, []Effect) {
 		}
 	case PlatformChanged:
 		userAction = false
-		s.Platform, s.PendingUploads = e.State, e.Pending
+		s.Platform, s.PendingUploads, s.PlatformError = e.State, e.Pending, e.LastError
 	case Rate:
 		if s.Screen == Done && s.Result.Rated == 0 && e.Grade >= 1 && e.Grade <= 5 && !s.Result.Queued {
 			s.Result.Rated = e.Grade
@@ -261,6 +287,9 @@ func Next(s State, ev Event) (State, []Effect) {
 		s.Devices = maps.Clone(s.Devices)
 		if s.Devices == nil {
 			s.Devices = map[string]device.Status{}
+		}
+		if prev, ok := s.Devices[e.Status.Device]; (e.Status.State == device.Fault || e.Status.State == device.Offline) && (!ok || prev.State != e.Status.State) {
+			s = s.count(e.Status.Device + ".faults")
 		}
 		s.Devices[e.Status.Device] = e.Status
 		if s.Screen == Identifying && e.Status.Device == "idcard" && !e.Status.State.Usable() && e.Status.State != device.Starting {
@@ -468,7 +497,8 @@ func endVisit(s State, reason WipeReason) (State, []Effect) {
 		s.Person.Wipe()
 	}
 	s = State{Config: s.Config, Now: s.Now, Rev: s.Rev, Catalog: s.Catalog, Index: s.Index, Devices: s.Devices,
-		Platform: s.Platform, PendingUploads: s.PendingUploads, Screen: Idle, Elder: s.Config.ElderDefault}
+		Platform: s.Platform, PendingUploads: s.PendingUploads, PlatformError: s.PlatformError, Counters: s.Counters,
+		Screen: Idle, Elder: s.Config.ElderDefault}
 	return s, []Effect{
 		Log{Msg: "visit ended", Attrs: []any{"reason", string(reason), "from", from.String()}},
 		w,

@@ -630,3 +630,36 @@ func TestAppendedAddressPrefills(t *testing.T) {
 		t.Fatalf("mail address %q", s.Values["mail_address"])
 	}
 }
+
+func TestTechnicianSelfTestsAndCounters(t *testing.T) {
+	s := idle()
+	for i := 0; i < 5; i++ {
+		s, _ = Next(s, CornerTap{})
+	}
+	s, _ = Next(s, PINChecked{OK: true})
+	if s.Screen != TechMenu {
+		t.Fatalf("screen %v", s.Screen)
+	}
+	s, eff := Next(s, TechAction{Name: TechReadCard})
+	if len(eff) != 0 || s.Tech.Busy != TechReadCard {
+		t.Fatalf("read test: %v %+v", eff, s.Tech)
+	}
+	p := samplePerson()
+	photo := p.Photo
+	s, _ = Next(s, CardRead{Person: p})
+	if s.Tech.Notice != "读卡自检通过：张* 1101**********002X" || s.Person != nil || s.Screen != TechMenu || photo[0] != 0 {
+		t.Fatalf("after read: %+v person %v", s.Tech, s.Person)
+	}
+	s, _ = Next(s, TechAction{Name: TechScanCode})
+	s, _ = Next(s, CodeScanned{Text: "TFTB:1:abc"})
+	if s.Tech.Notice != "扫码自检通过：收到一个二维码（10 个字符）" {
+		t.Fatalf("scan test: %q", s.Tech.Notice)
+	}
+	s, _ = Next(s, DeviceChanged{Status: device.Status{Device: "printer", State: device.Fault}})
+	s, _ = Next(s, DeviceChanged{Status: device.Status{Device: "printer", State: device.Fault}})
+	s, _ = Next(s, Cancel{})
+	want := map[string]int{"idcard.reads": 1, "scanner.codes": 1, "printer.faults": 1}
+	if !reflect.DeepEqual(s.Counters, want) {
+		t.Fatalf("counters %v, want %v", s.Counters, want)
+	}
+}

@@ -7,6 +7,7 @@
 package session
 
 import (
+	"maps"
 	"time"
 
 	"sckiosk/devices/device"
@@ -148,6 +149,23 @@ type State struct {
 
 	// Started is when the current visit left the attract screen.
 	Started time.Time
+
+	// Counters count what the devices did since start-up (reads, prints,
+	// faults…), for technicians. Never personal.
+	Counters map[string]int
+	// PlatformError is the outbox's last failed attempt (English, no
+	// personal data), for technicians.
+	PlatformError string
+}
+
+// count returns s with counter key incremented (on a copy of the map).
+func (s State) count(key string) State {
+	s.Counters = maps.Clone(s.Counters)
+	if s.Counters == nil {
+		s.Counters = map[string]int{}
+	}
+	s.Counters[key]++
+	return s
 }
 
 // Tech is technician mode's part of the state. The PIN never stays in it
@@ -165,6 +183,9 @@ const (
 	TechRetryOutbox   = "retry_outbox"
 	TechCheckPlatform = "check_platform"
 	TechReload        = "reload_profile"
+	TechReadCard      = "read_card" // self-test: wait for a card and read it
+	TechScanCode      = "scan_code" // self-test: wait for a code
+	TechLogTail       = "log_tail"  // show the last log lines, masked
 	TechExitDesktop   = "exit_desktop"
 )
 

@@ -97,6 +97,18 @@ func (t *techBackend) command(ctx context.Context, name string) string {
 			}
 		}
 		return strings.Join(parts, "；")
+	case session.TechLogTail:
+		if k.opts.LogTail == nil {
+			return "本机未保留日志"
+		}
+		lines := k.opts.LogTail()
+		if len(lines) > 8 {
+			lines = lines[len(lines)-8:]
+		}
+		if len(lines) == 0 {
+			return "暂无日志"
+		}
+		return strings.Join(lines, "\n")
 	case session.TechReload, session.TechExitDesktop:
 		if t.quit == nil {
 			return "本机不支持此操作"

@@ -52,6 +52,9 @@ type Options struct {
 	// Quit leaves the kiosk for a technician: reason is
 	// session.TechExitDesktop or session.TechReload. Nil disables both.
 	Quit func(reason string)
+	// LogTail gives the technician screen the last log lines (masked);
+	// nil when the log is not kept in memory.
+	LogTail func() []string
 	// KeepCatalog keeps the catalogue Build was given instead of fetching
 	// the platform's signed one at start-up (tests, drills).
 	KeepCatalog bool
@@ -188,9 +191,10 @@ func (k *Kiosk) Run(ctx context.Context) {
 	rt.OnWipe(k.recordErasure)
 	rt.Subscribe(k.markVisit)
 	k.Outbox.OnHealthChange(func(h outbox.Health) {
-		rt.TrySend(session.PlatformChanged{State: string(h.State), Pending: h.Pending})
+		rt.TrySend(session.PlatformChanged{State: string(h.State), Pending: h.Pending, LastError: h.LastError})
 	})
-	rt.TrySend(session.PlatformChanged{State: string(k.Outbox.Health().State), Pending: k.Outbox.Health().Pending})
+	h := k.Outbox.Health()
+	rt.TrySend(session.PlatformChanged{State: string(h.State), Pending: h.Pending, LastError: h.LastError})
 
 	if devs.IDCard.Enabled() {
 		events := make(chan idcard.Event, 8)
