@@ -40,11 +40,21 @@ func TestCrashRecoveryAtStartUp(t *testing.T) {
 	}
 	done := make(chan struct{})
 	go func() { k.Run(ctx); close(done) }()
-	// A visit starts: the marker comes back; it ends: the marker goes.
+	// Recovery removes the old marker first; then a visit starts: the
+	// marker comes back; it ends: the marker goes.
+	waitFile(t, filepath.Join(prof.DataDir, "visit.active"), false)
 	k.Runtime.Send(session.Start{})
 	waitFile(t, filepath.Join(prof.DataDir, "visit.active"), true)
 	k.Runtime.Send(session.Cancel{})
 	waitFile(t, filepath.Join(prof.DataDir, "visit.active"), false)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b, _ := os.ReadFile(filepath.Join(prof.DataDir, "audit.log"))
+		if strings.Contains(string(b), `"reason":"cancel"`) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	cancel()
 	<-done
 
