@@ -188,6 +188,7 @@ func (k *Kiosk) Run(ctx context.Context) {
 	devs := k.Profile.Devices
 	k.record(audit.Start, "kiosk started", map[string]string{"kiosk_id": k.Profile.KioskID, "profile": k.Profile.Digest()})
 	k.recoverCrash()
+	k.recordProfileChange()
 	rt.OnWipe(k.recordErasure)
 	rt.Subscribe(k.markVisit)
 	k.Outbox.OnHealthChange(func(h outbox.Health) {
@@ -514,4 +515,24 @@ func codeGate(prof profile.Profile, client *platform.Client) (qrpayload.Gate, er
 		chk = &qrpayload.Checker{PlatformKeys: map[string]*ecdsa.PublicKey{platform.Sichuan: pub}, TrackHosts: hosts}
 	}
 	return qrpayload.Gate{Checker: chk, Online: codeVerifier{client}}, nil
+}
+
+// recordProfileChange writes a profile entry to the audit log when the
+// effective profile differs from the one the kiosk last started with (its
+// SM3 digest is kept in the data directory).
+func (k *Kiosk) recordProfileChange() {
+	path := filepath.Join(k.Profile.DataDir, "profile.digest")
+	old, _ := os.ReadFile(path)
+	digest := k.Profile.Digest()
+	if strings.TrimSpace(string(old)) == digest {
+		return
+	}
+	f := map[string]string{"digest": digest}
+	if len(old) > 0 {
+		f["previous"] = strings.TrimSpace(string(old))
+	}
+	k.record(audit.Profile, "profile changed", f)
+	if err := os.WriteFile(path, []byte(digest+"\n"), 0o600); err != nil {
+		k.log.Error("profile digest not kept", "err", err)
+	}
 }

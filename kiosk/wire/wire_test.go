@@ -62,7 +62,8 @@ func TestCrashRecoveryAtStartUp(t *testing.T) {
 		t.Fatal("temporary file survived recovery")
 	}
 	audit, _ := os.ReadFile(filepath.Join(prof.DataDir, "audit.log"))
-	if !strings.Contains(string(audit), `"reason":"crash_recovery"`) || !strings.Contains(string(audit), `"reason":"cancel"`) {
+	if !strings.Contains(string(audit), `"reason":"crash_recovery"`) || !strings.Contains(string(audit), `"reason":"cancel"`) ||
+		!strings.Contains(string(audit), `"kind":"profile"`) {
 		t.Fatalf("audit log lacks the erasure records:\n%s", audit)
 	}
 }
