@@ -75,6 +75,8 @@ func DemoStates() map[string]session.State {
 		big := session.New(session.DefaultConfig(), sample, demoStart)
 		out["choose_platform_catalog"] = apply(big, session.Start{}, session.CardRead{Person: person()}, session.MoreCategories{})
 	}
+	out["case_view"] = apply(s, session.CodeScanned{Text: "http://127.0.0.1/track/SC20261125000001"},
+		session.CaseFound{Case: session.CaseInfo{CaseNumber: "SC20261125000001", ItemName: "居住证签注", Status: "办理中", Updated: demoStart}})
 	readerDown := apply(s, session.DeviceChanged{Status: device.Status{Device: "idcard", State: device.Offline}})
 	out["identifying_reader_down"] = apply(readerDown, session.Start{})
 	out["choose_printer_down"] = apply(chosen, session.DeviceChanged{Status: device.Status{Device: "printer", State: device.Fault, Notice: "打印机缺纸"}})

@@ -459,3 +459,35 @@ func TestTechnicianMode(t *testing.T) {
 		t.Fatal("audit log carries the PIN")
 	}
 }
+
+// Scanning a receipt's QR code on the attract screen shows the case's
+// progress, and nothing about the person.
+func TestReceiptCodeShowsCaseStatus(t *testing.T) {
+	h := newHarness(t)
+	h.waitFor("devices online", devicesOnline)
+	h.tap("开始办理")
+	if err := h.rig.PlaceCard(); err != nil {
+		t.Fatal(err)
+	}
+	h.onScreen(session.ChooseItem)
+	h.fillAndConfirm()
+	s := h.waitFor("printed", func(s session.State) bool {
+		return s.Screen == session.Done && (s.Result.Printed || s.Result.PrintNotice != "")
+	})
+	caseNumber, track := s.Result.CaseNumber, s.Result.TrackCode
+	h.tap("完成")
+	h.onScreen(session.Idle)
+	h.rig.RemoveCard()
+	if err := h.rig.ShowCode(track); err != nil {
+		t.Fatal(err)
+	}
+	s = h.onScreen(session.CaseView)
+	if s.Case == nil || s.Case.CaseNumber != caseNumber || s.Case.Status == "" || s.Person != nil {
+		t.Fatalf("case view %+v person %v", s.Case, s.Person)
+	}
+	if !strings.Contains(h.texts(), caseNumber) {
+		t.Fatalf("case number not on screen:\n%s", h.texts())
+	}
+	h.tap("返回首页")
+	h.onScreen(session.Idle)
+}

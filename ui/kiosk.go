@@ -105,7 +105,7 @@ func applyElder(on, landscape bool) {
 	}
 	t := NewTheme()
 	if on {
-		t.Scale = elderScale(landscape)
+		t.Scale, t.HighContrast = elderScale(landscape), true
 	}
 	app.Settings().SetTheme(t)
 }

@@ -95,6 +95,8 @@ func (v view) screen() fyne.CanvasObject {
 		body = v.techPINScreen()
 	case session.TechMenu:
 		body = v.techMenuScreen()
+	case session.CaseView:
+		body = v.caseScreen()
 	}
 	elder := "长辈模式"
 	if s.Elder {
@@ -653,4 +655,21 @@ func photoPlaceholder() fyne.CanvasObject {
 	bg.SetMinSize(fyne.NewSize(72, 90))
 	bg.CornerRadius = 6
 	return container.NewStack(bg, container.NewCenter(text("证件照", 18, false, grey)))
+}
+
+// caseScreen shows the status of the case whose receipt was scanned.
+func (v view) caseScreen() fyne.CanvasObject {
+	c := v.s.Case
+	if c == nil {
+		return v.message("办件进度", "", nil)
+	}
+	rows := container.NewVBox(v.heading("办件进度"),
+		container.NewCenter(v.text(c.CaseNumber, 48, true, color.Black)),
+		para("事项："+c.ItemName),
+		container.NewCenter(v.text(c.Status, 64, true, green)))
+	if !c.Updated.IsZero() {
+		rows.Add(para("更新时间：" + c.Updated.In(receipt.ChinaTime).Format("2006-01-02 15:04")))
+	}
+	rows.Add(para("办结后将以短信通知，也可随时扫描回执二维码查询。"))
+	return container.NewBorder(nil, tall(bigButton("返回首页", true, func() { v.send(session.Cancel{}) }), v.touch), nil, nil, rows)
 }

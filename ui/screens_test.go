@@ -84,7 +84,7 @@ func TestScreensFit(t *testing.T) {
 func useTheme(k *Kiosk, elder, landscape bool) {
 	th := NewTheme()
 	if elder {
-		th.Scale = elderScale(landscape)
+		th.Scale, th.HighContrast = elderScale(landscape), true
 	}
 	fyne.CurrentApp().Settings().SetTheme(th)
 	k.elder = elder

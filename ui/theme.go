@@ -19,6 +19,8 @@ type Theme struct {
 	font fyne.Resource
 	// Scale multiplies every text size (elder mode uses ElderScale).
 	Scale float32
+	// HighContrast (elder mode) uses black on white and darker buttons.
+	HighContrast bool
 }
 
 // NewTheme returns the kiosk theme.
@@ -28,6 +30,18 @@ func NewTheme() *Theme {
 
 // Color implements fyne.Theme.
 func (t *Theme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
+	if t.HighContrast {
+		switch n {
+		case theme.ColorNameBackground:
+			return color.White
+		case theme.ColorNameForeground:
+			return color.Black
+		case theme.ColorNameButton:
+			return color.NRGBA{0xC5, 0xD2, 0xE0, 0xFF}
+		case theme.ColorNamePrimary:
+			return color.NRGBA{0x00, 0x3F, 0x7F, 0xFF}
+		}
+	}
 	switch n {
 	case theme.ColorNameBackground:
 		return color.NRGBA{0xF4, 0xF7, 0xFB, 0xFF}

@@ -46,6 +46,13 @@ type Evaluator interface {
 	Evaluate(ctx context.Context, province, caseNumber string, grade int) error
 }
 
+// CaseFinder looks up the case a scanned receipt code names. ok is false
+// when code is no receipt code (it then goes to the Verifier); event is
+// CaseFound, or CodeRejected with the reason.
+type CaseFinder interface {
+	FindCase(ctx context.Context, code string) (event session.Event, ok bool)
+}
+
 // LicenceFinder asks the platform for a citizen's e-licence (数据多跑路).
 type LicenceFinder interface {
 	QueryLicence(ctx context.Context, q platform.LicenceQuery) (platform.LicenceRef, error)
@@ -70,6 +77,8 @@ type Options struct {
 	Technician Technician
 	// Licences may be nil: the citizen then brings paper materials.
 	Licences LicenceFinder
+	// Cases may be nil: receipt codes then go to the Verifier.
+	Cases CaseFinder
 	// SubmitWait is how long the citizen waits for the platform's case
 	// number before the receipt says the application is queued.
 	SubmitWait time.Duration
@@ -319,6 +328,14 @@ func (r *Runtime) print(ctx context.Context, doc receipt.Document) session.Event
 }
 
 func (r *Runtime) verify(ctx context.Context, code string) session.Event {
+	if r.opts.Cases != nil {
+		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		ev, ok := r.opts.Cases.FindCase(cctx, code)
+		cancel()
+		if ok {
+			return ev
+		}
+	}
 	if r.opts.Verifier == nil {
 		return session.CodeRejected{Notice: "暂不支持扫码办理，请使用身份证"}
 	}

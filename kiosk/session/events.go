@@ -45,6 +45,9 @@ type CodeScanned struct{ Text string }
 // CodeVerified is the platform's answer to an identity code: who it is.
 type CodeVerified struct{ Person identity.Person }
 
+// CaseFound is the platform's answer for a scanned receipt code.
+type CaseFound struct{ Case CaseInfo }
+
 // CodeRejected is a code that does not identify anyone; Notice is Chinese.
 type CodeRejected struct{ Notice string }
 
@@ -166,6 +169,7 @@ func (ReadFailed) isEvent()      {}
 func (CodeScanned) isEvent()     {}
 func (CodeVerified) isEvent()    {}
 func (CodeRejected) isEvent()    {}
+func (CaseFound) isEvent()       {}
 func (PageTo) isEvent()          {}
 func (ChooseItemEvent) isEvent() {}
 func (ChooseCategory) isEvent()  {}

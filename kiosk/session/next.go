@@ -114,6 +114,12 @@ func Next(s State, ev Event) (State, []Effect) {
 			s.Screen, s.Notice = Identifying, NoticeVerifying
 			eff = append(eff, VerifyCode{Text: e.Text})
 		}
+	case CaseFound:
+		userAction = false
+		if s.Screen == Identifying && s.Person == nil {
+			c := e.Case
+			s.Case, s.Screen = &c, CaseView
+		}
 	case CodeRejected:
 		userAction = false
 		if s.Screen == Identifying {
@@ -350,7 +356,7 @@ func identify(s State, p identity.Person) (State, []Effect) {
 
 func back(s State) (State, []Effect) {
 	switch s.Screen {
-	case Identifying, ChooseItem, Failed, TechPIN, TechMenu:
+	case Identifying, ChooseItem, Failed, TechPIN, TechMenu, CaseView:
 		return endVisit(s, WipeCancel)
 	case ItemGuide:
 		s.Item, s.Screen = nil, ChooseItem

@@ -663,3 +663,21 @@ func TestTechnicianSelfTestsAndCounters(t *testing.T) {
 		t.Fatalf("counters %v, want %v", s.Counters, want)
 	}
 }
+
+func TestReceiptCodeShowsTheCase(t *testing.T) {
+	info := CaseInfo{CaseNumber: "SC20261125000001", ItemName: "居住证签注", Status: "办理中", Updated: t0}
+	s, eff := run(t, idle(), CodeScanned{Text: "http://127.0.0.1:1/track/SC20261125000001"}, CaseFound{Case: info})
+	if s.Screen != CaseView || s.Case == nil || *s.Case != info || len(effectsOf[VerifyCode](eff)) != 1 {
+		t.Fatalf("screen %v case %+v", s.Screen, s.Case)
+	}
+	s, eff = Next(s, Cancel{})
+	if s.Screen != Idle || s.Case != nil || len(effectsOf[Wipe](eff)) != 1 {
+		t.Fatalf("after: %v %+v", s.Screen, s.Case)
+	}
+	// Not in the middle of a visit.
+	v, _ := run(t, idle(), toForm()...)
+	v, _ = Next(v, CaseFound{Case: info})
+	if v.Screen != Form {
+		t.Fatalf("case shown mid-visit: %v", v.Screen)
+	}
+}

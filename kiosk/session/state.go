@@ -32,9 +32,10 @@ const (
 	Failed                    // something went wrong; what to do next
 	TechPIN                   // technician mode: PIN entry (from the attract screen only)
 	TechMenu                  // technician mode: device status, self-tests, outbox, exit
+	CaseView                  // the status of a case, after a receipt's QR code was scanned
 )
 
-var screenNames = [...]string{"idle", "identifying", "choose_item", "item_guide", "form", "review", "submitting", "done", "failed", "tech_pin", "tech_menu"}
+var screenNames = [...]string{"idle", "identifying", "choose_item", "item_guide", "form", "review", "submitting", "done", "failed", "tech_pin", "tech_menu", "case_view"}
 
 // String returns the English name used in logs.
 func (s Screen) String() string {
@@ -79,6 +80,7 @@ func DefaultConfig() Config {
 			Failed:      30 * time.Second,
 			TechPIN:     60 * time.Second,
 			TechMenu:    5 * time.Minute,
+			CaseView:    45 * time.Second,
 		},
 		Countdown: 10 * time.Second,
 		PageSize:  6,
@@ -147,6 +149,8 @@ type State struct {
 
 	Tech Tech // technician mode
 
+	Case *CaseInfo // the case shown on CaseView
+
 	// Started is when the current visit left the attract screen.
 	Started time.Time
 
@@ -166,6 +170,15 @@ func (s State) count(key string) State {
 	}
 	s.Counters[key]++
 	return s
+}
+
+// CaseInfo is what the platform says about a case whose receipt was
+// scanned. It names no person.
+type CaseInfo struct {
+	CaseNumber string
+	ItemName   string
+	Status     string // 已受理, 办理中, 已办结…
+	Updated    time.Time
 }
 
 // Tech is technician mode's part of the state. The PIN never stays in it

@@ -156,7 +156,7 @@ func Build(prof profile.Profile, cat catalog.Catalog, log *slog.Logger, opts Opt
 	if k.Printer != nil {
 		pr = printerAdapter{k.Printer}
 	}
-	verifier, err := codeGate(prof, client)
+	verifier, hosts, err := codeGate(prof, client)
 	if err != nil {
 		ob.Close()
 		al.Close()
@@ -171,6 +171,7 @@ func Build(prof profile.Profile, cat catalog.Catalog, log *slog.Logger, opts Opt
 	k.Runtime = runtime.New(session.New(cfg, cat, opts.Now()), runtime.Options{
 		Printer: pr, Queue: ob, Verifier: verifier, Speaker: opts.Speaker, SubmitWait: opts.SubmitWait, Tick: opts.Tick, Now: opts.Now, Log: log,
 		Technician: tech, Evaluator: client, Licences: client,
+		Cases: caseFinder{checker: verifier.Checker, client: client, hosts: hosts},
 	})
 	return k, nil
 }
@@ -495,26 +496,61 @@ func (k *Kiosk) fetchCatalog(ctx context.Context) {
 // codeGate checks every scanned code offline (signatures, expiry, hosts)
 // before anything reaches the network, and resolves app codes online. With
 // no platform key in the profile it trusts the simulator's demo keys.
-func codeGate(prof profile.Profile, client *platform.Client) (qrpayload.Gate, error) {
+func codeGate(prof profile.Profile, client *platform.Client) (qrpayload.Gate, map[string]string, error) {
 	var hosts []string
-	for _, u := range []string{prof.Platform.Sichuan.URL, prof.Platform.Chongqing.URL} {
+	province := map[string]string{}
+	for prov, u := range map[string]string{platform.Sichuan: prof.Platform.Sichuan.URL, platform.Chongqing: prof.Platform.Chongqing.URL} {
 		if pu, err := url.Parse(u); err == nil && pu.Host != "" {
-			hosts = append(hosts, strings.ToLower(pu.Host))
+			h := strings.ToLower(pu.Host)
+			hosts = append(hosts, h)
+			province[h] = prov
 		}
 	}
 	chk := qrpayload.DemoChecker(hosts...)
 	if f := prof.Platform.Sichuan.PlatformKeyFile; f != "" {
 		pem, err := os.ReadFile(f)
 		if err != nil {
-			return qrpayload.Gate{}, fmt.Errorf("platform key: %w", err)
+			return qrpayload.Gate{}, nil, fmt.Errorf("platform key: %w", err)
 		}
 		pub, err := platform.ParsePublicKeyPEM(pem)
 		if err != nil {
-			return qrpayload.Gate{}, fmt.Errorf("platform key %s: %w", f, err)
+			return qrpayload.Gate{}, nil, fmt.Errorf("platform key %s: %w", f, err)
 		}
 		chk = &qrpayload.Checker{PlatformKeys: map[string]*ecdsa.PublicKey{platform.Sichuan: pub}, TrackHosts: hosts}
 	}
-	return qrpayload.Gate{Checker: chk, Online: codeVerifier{client}}, nil
+	return qrpayload.Gate{Checker: chk, Online: codeVerifier{client}}, province, nil
+}
+
+// caseFinder answers a scanned receipt code with the case's status.
+type caseFinder struct {
+	checker *qrpayload.Checker
+	client  *platform.Client
+	hosts   map[string]string // platform host -> province
+}
+
+// FindCase implements runtime.CaseFinder.
+func (f caseFinder) FindCase(ctx context.Context, code string) (session.Event, bool) {
+	p := f.checker.Check(code)
+	if p.Kind != qrpayload.KindReceipt || !p.Valid || p.Case == "" {
+		return nil, false
+	}
+	prov := p.Province
+	if prov == "" {
+		if u, err := url.Parse(p.URL); err == nil {
+			prov = f.hosts[strings.ToLower(u.Host)]
+		}
+	}
+	if prov == "" {
+		prov = platform.Sichuan
+	}
+	st, err := f.client.CaseStatus(ctx, prov, p.Case)
+	switch {
+	case errors.Is(err, platform.ErrNotFound):
+		return session.CodeRejected{Notice: "未查到该办件，请核对回执或咨询工作人员"}, true
+	case err != nil:
+		return session.CodeRejected{Notice: "暂时无法查询办件进度，请稍后再试"}, true
+	}
+	return session.CaseFound{Case: session.CaseInfo{CaseNumber: st.CaseNumber, ItemName: st.ItemName, Status: st.Status, Updated: st.UpdatedAt}}, true
 }
 
 // recordProfileChange writes a profile entry to the audit log when the
