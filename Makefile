@@ -8,7 +8,7 @@ PKG_FYNE  := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-
 RACE_PKGS := ./kiosk/... ./devices/...
 LDFLAGS   := -s -w
 
-.PHONY: run test build bench deps deps-check vet clean screenshot screenshots
+.PHONY: run test build bench deps deps-check vet clean screenshot screenshots bench-ui
 
 ## run: build and start the kiosk on simulated devices and the embedded platform simulator
 run: deps-check build
@@ -55,6 +55,10 @@ deps-check:
 ## screenshot: start the kiosk under Xvfb and save docs/screenshot.png (needs xvfb, imagemagick)
 screenshot: build
 	./packaging/screenshot.sh
+
+## bench-ui: cold start to first frame and RSS under Xvfb (needs xvfb, xdotool)
+bench-ui: build
+	./packaging/bench-startup.sh
 
 ## screenshots: every screen in the real window under Xvfb, both orientations, into docs/screens/
 screenshots: build

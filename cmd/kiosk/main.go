@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 
@@ -135,12 +136,21 @@ func run(args []string, stderr io.Writer) int {
 	w := a.NewWindow("政务服务自助终端")
 	screen := ui.NewKiosk(k.Runtime.Send)
 	screen.Version = ui.Version()
-	if rend, err := printer.NewRenderer(); err == nil {
-		opt := printer.EncodeOptions{Paper: printer.Paper80}
-		if k.Printer != nil {
-			opt = k.Printer.Options().EncodeOptions()
+	// The on-screen receipt needs the printer's renderer, which parses the
+	// 16 MB CJK font: made on first use, not before the first frame.
+	opt := printer.EncodeOptions{Paper: printer.Paper80}
+	if k.Printer != nil {
+		opt = k.Printer.Options().EncodeOptions()
+	}
+	var rendOnce sync.Once
+	var rend *printer.Renderer
+	var rendErr error
+	screen.RenderReceipt = func(d receipt.Document) (image.Image, error) {
+		rendOnce.Do(func() { rend, rendErr = printer.NewRenderer() })
+		if rendErr != nil {
+			return nil, rendErr
 		}
-		screen.RenderReceipt = func(d receipt.Document) (image.Image, error) { return rend.RenderDocument(d, opt) }
+		return rend.RenderDocument(d, opt)
 	}
 	w.SetContent(screen.Content())
 	if prof.UI.Orientation == "landscape" || opts.landscape {
