@@ -26,6 +26,12 @@ type Options struct {
 	Baud    int           // default 9600, the GM65 family's default
 	MaxLine int           // longest accepted code in bytes, default 4096
 	Dedup   time.Duration // the same code again within this window is dropped; default 2 s
+	// Trigger is the engine family for command-trigger mode (TriggerGM65,
+	// TriggerHoneywell, TriggerNewland); "" is continuous (sense) mode.
+	Trigger string
+	// Rearm is how often a command-mode engine is triggered again when no
+	// code came; default 5 s, the GM65's default single-read time.
+	Rearm time.Duration
 }
 
 // ErrTooLong is reported when more than MaxLine bytes arrive without a
@@ -59,6 +65,9 @@ func New(opts Options, log *slog.Logger) *Driver {
 	if opts.Dedup == 0 {
 		opts.Dedup = 2 * time.Second
 	}
+	if opts.Rearm == 0 {
+		opts.Rearm = 5 * time.Second
+	}
 	return &Driver{opts: opts, log: log}
 }
 
@@ -73,6 +82,17 @@ func (d *Driver) Session(events chan<- Event) device.Session {
 		if err := port.SetReadTimeout(200 * time.Millisecond); err != nil {
 			return fmt.Errorf("scanner: set timeout: %w", err)
 		}
+		var arm *armer
+		if d.opts.Trigger != "" {
+			cmd, ok := TriggerCommand(d.opts.Trigger)
+			if !ok {
+				return fmt.Errorf("scanner: unknown trigger mode %q", d.opts.Trigger)
+			}
+			arm = &armer{w: port, cmd: cmd, every: d.opts.Rearm}
+			if err := arm.arm(); err != nil {
+				return err
+			}
+		}
 		report(device.Status{Device: "scanner", State: device.Online, Since: time.Now()})
 		lines := NewLineReader(d.opts.MaxLine)
 		buf := make([]byte, 512)
@@ -81,7 +101,17 @@ func (d *Driver) Session(events chan<- Event) device.Session {
 			if err != nil {
 				return fmt.Errorf("scanner: read: %w", err)
 			}
-			for _, ev := range lines.Feed(buf[:n]) {
+			chunk := buf[:n]
+			if arm != nil {
+				chunk = stripReplies(d.opts.Trigger, chunk)
+			}
+			evs := lines.Feed(chunk)
+			if arm != nil && (len(evs) > 0 || arm.due()) {
+				if err := arm.arm(); err != nil {
+					return err
+				}
+			}
+			for _, ev := range evs {
 				if ev.Err == nil && d.repeat(ev.Text) {
 					continue
 				}
@@ -171,23 +201,72 @@ func decode(b []byte) string {
 	return string(s)
 }
 
-// Sim plays a scanner in continuous mode on the master side of a pty.
+// Sim plays a scanner on the master side of a pty: in continuous mode it
+// sends a code as soon as it is shown; in command-trigger mode it holds it
+// until the driver sends the engine's trigger command (see ServeCommands).
 type Sim struct {
-	w          io.Writer
-	Terminator string
+	w    io.Writer
+	opts SimOptions
+
+	mu    sync.Mutex
+	queue [][]byte // codes shown but not yet triggered
+	armed bool     // a trigger came while nothing was shown
 }
 
-// NewSim returns a simulator writing to w with a CR terminator.
-func NewSim(w io.Writer) *Sim { return &Sim{w: w, Terminator: "\r"} }
+// NewSim returns a continuous-mode simulator writing to w with a CR
+// terminator.
+func NewSim(w io.Writer) *Sim { return NewSimWith(w, SimOptions{}) }
+
+// NewSimWith returns a simulator behaving as opts says.
+func NewSimWith(w io.Writer, opts SimOptions) *Sim {
+	if opts.Terminator == "" {
+		opts.Terminator = "\r"
+	}
+	return &Sim{w: w, opts: opts}
+}
 
 // Show presents a code as the scanner would send it.
-func (s *Sim) Show(text string) error {
-	_, err := io.WriteString(s.w, text+s.Terminator)
-	return err
-}
+func (s *Sim) Show(text string) error { return s.ShowBytes([]byte(text)) }
 
 // ShowBytes sends raw bytes (for GB18030 or garbage tests), terminator added.
 func (s *Sim) ShowBytes(b []byte) error {
-	_, err := s.w.Write(append(append([]byte{}, b...), s.Terminator...))
+	return s.send(append(append([]byte{}, b...), s.opts.Terminator...))
+}
+
+// ShowUnterminated sends a code with no terminator: a scanner configured
+// without a suffix, or a cable pulled mid-code.
+func (s *Sim) ShowUnterminated(text string) error { return s.send([]byte(text)) }
+
+// ShowPartial sends a code in two pieces with a pause between them, as a
+// slow USB-serial bridge does.
+func (s *Sim) ShowPartial(text string, pause time.Duration) error {
+	b := append([]byte(text), s.opts.Terminator...)
+	half := len(b) / 2
+	if _, err := s.w.Write(b[:half]); err != nil {
+		return err
+	}
+	time.Sleep(pause)
+	_, err := s.w.Write(b[half:])
 	return err
+}
+
+// ShowGarbage sends n bytes of noise followed by a terminator.
+func (s *Sim) ShowGarbage(n int) error {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(0x80 + i%0x7F)
+	}
+	return s.ShowBytes(b)
+}
+
+func (s *Sim) send(b []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.opts.Trigger == "" || s.armed {
+		s.armed = false
+		_, err := s.w.Write(b)
+		return err
+	}
+	s.queue = append(s.queue, b)
+	return nil
 }

@@ -77,6 +77,9 @@ type Scanner struct {
 	Serial     `yaml:",inline"`
 	Trigger    string `yaml:"trigger"`    // continuous, sense or command
 	Terminator string `yaml:"terminator"` // cr, lf, crlf, tab or none
+	// Family is the engine whose trigger command is sent in command mode:
+	// gm65, honeywell or newland.
+	Family string `yaml:"family"`
 }
 
 // Camera is the camera that reads QR codes shown on phones.

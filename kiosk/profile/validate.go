@@ -140,6 +140,9 @@ func (p Profile) problems(mentioned func(path string) bool) []problem {
 	if t := d.Scanner.Trigger; !slices.Contains([]string{"continuous", "sense", "command"}, t) {
 		add("devices.scanner.trigger", "%q is not a trigger mode (use continuous, sense or command)", t)
 	}
+	if d.Scanner.Trigger == "command" && !slices.Contains([]string{"gm65", "honeywell", "newland"}, d.Scanner.Family) {
+		add("devices.scanner.family", "%q: command trigger mode needs the engine family (gm65, honeywell or newland)", d.Scanner.Family)
+	}
 	if t := d.Scanner.Terminator; !slices.Contains([]string{"cr", "lf", "crlf", "tab", "none"}, t) {
 		add("devices.scanner.terminator", "%q is not a terminator (use cr, lf, crlf, tab or none)", t)
 	}

@@ -230,7 +230,11 @@ func (k *Kiosk) Run(ctx context.Context) {
 			if err != nil {
 				return err
 			}
-			drv := scanner.New(scanner.Options{Port: port, Baud: baud}, k.log)
+			opts := scanner.Options{Port: port, Baud: baud}
+			if devs.Scanner.Trigger == "command" {
+				opts.Trigger = devs.Scanner.Family
+			}
+			drv := scanner.New(opts, k.log)
 			current.Store(drv)
 			return drv.Session(events)(ctx, report)
 		}
