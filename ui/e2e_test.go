@@ -20,6 +20,7 @@ import (
 
 	"sckiosk/devices/idcard"
 	"sckiosk/devices/printer"
+	"sckiosk/internal/logbuf"
 	"sckiosk/kiosk/catalog"
 	"sckiosk/kiosk/profile"
 	"sckiosk/kiosk/session"
@@ -38,21 +39,8 @@ type harness struct {
 	screen *ui.Kiosk
 	mu     sync.Mutex
 	latest session.State
-	logs   *syncBuffer
+	logs   *logbuf.Buffer
 }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func newHarness(t *testing.T) *harness { return newHarnessWith(t, nil) }
 
@@ -61,7 +49,7 @@ func newHarnessWith(t *testing.T, edit func(*profile.Profile)) *harness {
 	t.Helper()
 	test.NewTempApp(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	logs := &syncBuffer{}
+	logs := &logbuf.Buffer{}
 	log := slog.New(slog.NewTextHandler(io.MultiWriter(logs), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	rig, err := simrig.Start(ctx, filepath.Join(t.TempDir(), "dev"), printer.Paper80, log)
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 
 	"sckiosk/devices/printer"
+	"sckiosk/internal/logbuf"
 )
 
 // TestPrinterTest runs `kioskctl printer test` against the simulator in
@@ -110,31 +110,13 @@ func TestPrinterUsageErrors(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for the simulator's goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestSimPrinterWritesPNG runs `kioskctl sim printer`, prints the test page
 // to it with `kioskctl printer test`, and reads the QR back from the PNG.
 func TestSimPrinterWritesPNG(t *testing.T) {
 	dir := t.TempDir()
 	link := filepath.Join(dir, "printer")
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb syncBuffer
+	var out, errb logbuf.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"sim", "printer", "--out", dir, "--link", link, "--paper", "80"}, &out, &errb)

@@ -9,29 +9,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"sckiosk/internal/logbuf"
 	"sckiosk/kiosk/platform"
 )
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 func TestUsageErrors(t *testing.T) {
 	tests := []struct {
@@ -74,7 +57,7 @@ func TestUsageErrors(t *testing.T) {
 func start(t *testing.T, args ...string) (url string, stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	stderr := &syncBuffer{}
+	stderr := &logbuf.Buffer{}
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, args, stderr) }()
 	re := regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+)`)
@@ -143,7 +126,7 @@ func TestDataSurvivesRestart(t *testing.T) {
 func TestServesUntilCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	stderr := &syncBuffer{}
+	stderr := &logbuf.Buffer{}
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-province", "50"}, stderr) }()
 

@@ -15,6 +15,7 @@ import (
 
 	"sckiosk/devices/device"
 	"sckiosk/devices/serialport"
+	"sckiosk/internal/logbuf"
 )
 
 // wait bounds every wait in these tests. It is a failure timeout only:
@@ -388,26 +389,8 @@ func waitEvent(t *testing.T, events <-chan Event, want EventKind) Event {
 	return Event{}
 }
 
-// syncBuffer is a log sink safe for the driver goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestDriverLogsNoPersonalData(t *testing.T) {
-	var buf syncBuffer
+	var buf logbuf.Buffer
 	log := slog.New(slog.NewTextHandler(io.MultiWriter(&buf), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	r := newRig(t, log)
 	r.sim.SetFault(SW3ReadFailed)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"sckiosk/devices/device"
+	"sckiosk/internal/logbuf"
 )
 
 // TestDriverFaultModes runs the driver against every fault mode of the
@@ -237,7 +238,7 @@ func TestSimGoldenAnswers(t *testing.T) {
 // TestDriverLogsNoPersonalDataForeign covers the fields only foreign cards
 // and appended addresses carry.
 func TestDriverLogsNoPersonalDataForeign(t *testing.T) {
-	var buf syncBuffer
+	var buf logbuf.Buffer
 	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	r := newRig(t, log)
 	c := SampleCardOf(CardForeign2023)

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"sckiosk/internal/logbuf"
 	"sckiosk/kiosk/catalog"
 	"sckiosk/kiosk/identity"
 	"sckiosk/kiosk/platform"
@@ -51,36 +52,19 @@ func testApp(t testing.TB, requestID string) platform.Application {
 	}
 }
 
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // env is one test's platform simulator, client and log.
 type env struct {
 	t      *testing.T
 	sim    *platform.Sim
 	client *platform.Client
 	log    *slog.Logger
-	logBuf *syncBuffer
+	logBuf *logbuf.Buffer
 	dir    string
 }
 
 func newEnv(t *testing.T, clientTimeout time.Duration) *env {
 	t.Helper()
-	buf := &syncBuffer{}
+	buf := &logbuf.Buffer{}
 	log := slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	sim := platform.NewSim(platform.Sichuan, log)
 	srv, err := sim.Start("127.0.0.1:0")
