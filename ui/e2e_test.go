@@ -22,6 +22,8 @@ import (
 	"sckiosk/devices/printer"
 	"sckiosk/internal/logbuf"
 	"sckiosk/kiosk/catalog"
+	"sckiosk/kiosk/identity"
+	"sckiosk/kiosk/platform"
 	"sckiosk/kiosk/profile"
 	"sckiosk/kiosk/session"
 	"sckiosk/kiosk/simrig"
@@ -289,6 +291,46 @@ func (h *harness) fillAndConfirm() {
 	h.tap("确认提交")
 }
 
+// Every kind of code a citizen may show identifies through the platform
+// simulator: the health code and a 亮证 code the person, a business
+// licence the enterprise; shown to the serial scanner or to the camera.
+func TestEveryCodeKindIdentifies(t *testing.T) {
+	for _, tt := range []struct {
+		kind, name string
+		source     identity.Source
+		camera     bool
+	}{
+		{simrig.CodeHealth, simrig.SampleAppIdentity().Name, identity.SourceQR, false},
+		{simrig.CodeLicence, simrig.SampleAppIdentity().Name, identity.SourceQR, false},
+		{simrig.CodeBusiness, platform.DemoBusinesses()[0].Name, identity.SourceBusiness, false},
+		{simrig.CodeApp, simrig.SampleAppIdentity().Name, identity.SourceQR, true},
+		{simrig.CodeLicence, simrig.SampleAppIdentity().Name, identity.SourceQR, true},
+	} {
+		name := tt.kind
+		if tt.camera {
+			name += " to the camera"
+		}
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t)
+			h.waitFor("devices online", devicesOnline)
+			h.waitFor("camera online", func(s session.State) bool { return s.DeviceUsable("camera") })
+			h.tap("开始办理")
+			h.onScreen(session.Identifying)
+			show := h.rig.ShowCode
+			if tt.camera {
+				show = h.rig.ShowToCamera
+			}
+			if err := show(tt.kind); err != nil {
+				t.Fatal(err)
+			}
+			s := h.onScreen(session.ChooseItem)
+			if s.Person == nil || s.Person.Name != tt.name || s.Person.Source != tt.source {
+				t.Fatalf("person: got %v, want %s from %s", s.Person != nil, tt.name, tt.source)
+			}
+		})
+	}
+}
+
 func TestAppCodeIdentifies(t *testing.T) {
 	h := newHarness(t)
 	h.waitFor("devices online", devicesOnline)
@@ -298,9 +340,9 @@ func TestAppCodeIdentifies(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.waitFor("forged code refused", func(s session.State) bool {
-		return s.Screen == session.Identifying && strings.Contains(s.Notice, "二维码无效")
+		return s.Screen == session.Identifying && strings.Contains(s.Notice, "伪造")
 	})
-	if !strings.Contains(h.texts(), "二维码无效") {
+	if !strings.Contains(h.texts(), "伪造") {
 		t.Fatalf("refusal not on screen:\n%s", h.texts())
 	}
 	if err := h.rig.ShowCode("app"); err != nil {

@@ -115,9 +115,12 @@ func (v view) screen() fyne.CanvasObject {
 func (v view) footer() fyne.CanvasObject {
 	s := v.s
 	var parts []string
-	for _, name := range []string{"idcard", "scanner", "printer"} {
+	for _, name := range []string{"idcard", "scanner", "camera", "printer"} {
 		st, ok := s.Devices[name]
-		label := map[string]string{"idcard": "读卡器", "scanner": "扫码器", "printer": "打印机"}[name]
+		if name == "camera" && !ok {
+			continue // a kiosk without a camera does not list one
+		}
+		label := map[string]string{"idcard": "读卡器", "scanner": "扫码器", "camera": "摄像头", "printer": "打印机"}[name]
 		switch {
 		case !ok || st.State == device.Starting:
 			parts = append(parts, label+"：启动中")
@@ -173,7 +176,7 @@ func (v view) message(title, detail string, action fyne.CanvasObject) fyne.Canva
 
 // howToIdentify is the instruction for the identify methods that work now.
 func howToIdentify(s session.State) string {
-	card, code := s.DeviceUsable("idcard"), s.DeviceUsable("scanner")
+	card, code := s.DeviceUsable("idcard"), s.CodeReaderUsable()
 	switch {
 	case card && code:
 		return "请将身份证放在读卡区，或出示天府通办二维码"
@@ -205,14 +208,14 @@ func (v view) identifyingScreen() fyne.CanvasObject {
 	if s.DeviceUsable("idcard") {
 		lines = append(lines, para("请将第二代居民身份证平放在下方读卡区，读卡时请勿移动。"))
 	}
-	if s.DeviceUsable("scanner") {
+	if s.CodeReaderUsable() {
 		also := "也可"
 		if !s.DeviceUsable("idcard") {
 			also = "请"
 		}
-		lines = append(lines, para(also+"打开天府通办App，出示“亮码”二维码，对准扫码窗口。"))
+		lines = append(lines, para(also+"出示二维码，对准扫码窗口："), para("天府通办亮码 · 电子证照亮证 · 营业执照"))
 	}
-	if !s.DeviceUsable("idcard") || !s.DeviceUsable("scanner") {
+	if !s.DeviceUsable("idcard") || !s.CodeReaderUsable() {
 		lines = append(lines, notice(howToIdentify(s)))
 	}
 	if s.Notice != session.NoticeNoReader {
@@ -226,6 +229,11 @@ func (v view) identifyingScreen() fyne.CanvasObject {
 func greeting(p *identity.Person) string {
 	if p == nil {
 		return ""
+	}
+	if p.Source == identity.SourceBusiness {
+		// An enterprise's registered name is public; the greeting says
+		// the visit acts for it (一照通办).
+		return "企业办事：" + p.Name
 	}
 	return "您好，" + identity.MaskName(p.Name)
 }

@@ -15,8 +15,12 @@ type SimControls interface {
 	PlaceCard() error
 	RemoveCard() error
 	// ShowCode presents a sample code to the scanner: "app" (a valid
-	// 天府通办 code) or "forged" (a code whose signature does not verify).
+	// 天府通办 code), "health", "licence" (亮证), "business" (营业执照) or
+	// "forged" (a code whose signature does not verify).
 	ShowCode(kind string) error
+	// ShowToCamera holds a sample code of the same kinds in front of the
+	// camera.
+	ShowToCamera(kind string) error
 	SetPaperOut(out bool)
 	SetNetworkDown(down bool)
 }
@@ -60,6 +64,10 @@ func NewSimPanel(ctrl SimControls) *SimPanel {
 		widget.NewButton("放置身份证", do("已放置样例身份证", ctrl.PlaceCard)),
 		widget.NewButton("取走身份证", do("已取走身份证", ctrl.RemoveCard)),
 		widget.NewButton("出示天府通办码", do("已出示天府通办码", func() error { return ctrl.ShowCode("app") })),
+		widget.NewButton("出示健康码", do("已出示天府健康通码", func() error { return ctrl.ShowCode("health") })),
+		widget.NewButton("出示电子户口簿（亮证）", do("已亮证", func() error { return ctrl.ShowCode("licence") })),
+		widget.NewButton("出示营业执照二维码", do("已出示营业执照二维码", func() error { return ctrl.ShowCode("business") })),
+		widget.NewButton("向摄像头出示天府通办码", do("已向摄像头出示天府通办码", func() error { return ctrl.ShowToCamera("app") })),
 		widget.NewButton("出示伪造二维码", do("已出示伪造二维码", func() error { return ctrl.ShowCode("forged") })),
 		paper, net, p.status,
 		widget.NewLabel("最近打印的回执："),

@@ -60,7 +60,7 @@ func qrDecode(args []string, out io.Writer) error {
 		return usageErr("qr decode [--json] FILE...")
 	}
 	dec := camera.NewDecoder(camera.DecoderOptions{})
-	chk := qrpayload.DemoChecker(trackHosts...)
+	chk := platform.DemoCodeChecker(trackHosts...)
 	failed := 0
 	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
@@ -131,7 +131,7 @@ func qrVerify(args []string, out io.Writer) error {
 		}
 		text = res.Text
 	}
-	p := qrpayload.DemoChecker(trackHosts...).Check(text)
+	p := platform.DemoCodeChecker(trackHosts...).Check(text)
 	if asJSON {
 		b, err := json.Marshal(map[string]any{"kind": p.Kind, "valid": p.Valid, "reason": p.Reason(), "online": p.Online, "signed": p.Signed})
 		if err != nil {
@@ -180,11 +180,11 @@ func qrMake(args []string, out io.Writer) error {
 		if kind == "health" {
 			typ = qrpayload.AppTypeHealth
 		}
-		text, err = qrpayload.SignAppToken(platform.DemoPlatformKey(), qrpayload.DemoPlatformKeyID, typ, subject, now, qrpayload.MaxAppTTL)
+		text, err = qrpayload.SignAppToken(platform.DemoPlatformKey(), platform.DemoCodeKeyID, typ, subject, now, qrpayload.MaxAppTTL)
 	case "licence":
 		text, err = qrpayload.ELicenceCode(sampleLicenceID, fmt.Sprintf("demo%d", now.Unix()))
 	case "receipt":
-		text, err = qrpayload.SignReceipt(platform.DemoKioskKey(), qrpayload.DemoKioskKeyID, platform.Sichuan, caseNo, now)
+		text, err = qrpayload.SignReceipt(platform.DemoKioskKey(), platform.DemoAppID, platform.Sichuan, caseNo, now)
 	default:
 		return usageErr("qr make: --kind %q is not app, health, licence or receipt", kind)
 	}

@@ -84,6 +84,15 @@ func (p *Pipeline) Stats() Stats {
 	return p.stats
 }
 
+// Forget drops the last code remembered for de-duplication, so the same
+// code shown again is a new event (the next citizen) and no code outlives
+// the visit in memory.
+func (p *Pipeline) Forget() {
+	p.mu.Lock()
+	p.last, p.lastAt = "", time.Time{}
+	p.mu.Unlock()
+}
+
 // Offer copies f into the mailbox, replacing any frame still waiting. It
 // never blocks and reports whether an older frame was dropped.
 func (p *Pipeline) Offer(f Frame) (dropped bool) {

@@ -20,6 +20,10 @@ type Source string
 const (
 	SourceIDCard Source = "idcard" // second-generation ID card on the SAM reader
 	SourceQR     Source = "qr"     // a verified app or e-licence code
+	// SourceBusiness is an enterprise identified by its business licence
+	// (一照通办): Name is the enterprise's name, Number its unified social
+	// credit code.
+	SourceBusiness Source = "business"
 )
 
 // CardType is the kind of identity document a person showed. The values
@@ -237,6 +241,9 @@ func ValidateForeignPR2023(n string) error {
 // it is sent as 154 居住证. A person identified by an app code holds a
 // resident identity (111).
 func (p Person) IDTypeCode() string {
+	if p.Source == SourceBusiness {
+		return "001" // 统一社会信用代码, as GB/T 36903 codes the holder
+	}
 	switch p.CardType {
 	case CardForeign2017, CardForeign2023:
 		return "553"

@@ -160,13 +160,13 @@ func TestLicenceIDs(t *testing.T) {
 		{"1.2.156.3005.1.11100000MB0W9Y8X20001.11510100MB1A2B3CX2.2025000123.001.6", false},
 	}
 	for _, tt := range tests {
-		if got := ValidLicenceID(tt.id); got != tt.want {
-			t.Errorf("ValidLicenceID(%s) = %v, want %v", tt.id, got, tt.want)
+		if got := validLicenceID(tt.id); got != tt.want {
+			t.Errorf("validLicenceID(%s) = %v, want %v", tt.id, got, tt.want)
 		}
 	}
 	for holder, ls := range DemoLicences() {
 		for _, l := range ls {
-			if !ValidLicenceID(l.ID) {
+			if !validLicenceID(l.ID) {
 				t.Errorf("demo licence %s of %s: invalid id %s", l.Type, holder[:6], l.ID)
 			}
 		}
@@ -198,7 +198,7 @@ func TestQueryLicenceAndAttach(t *testing.T) {
 		if (err != nil) != tt.wantAny || tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
 			t.Errorf("%s: error %v, want %v", tt.q.LicenceType, err, tt.wantErr)
 		}
-		if err == nil && (!ValidLicenceID(ref.ID) || ref.Type != tt.q.LicenceType || ref.Issuer == "") {
+		if err == nil && (!validLicenceID(ref.ID) || ref.Type != tt.q.LicenceType || ref.Issuer == "") {
 			t.Errorf("%s: reference %+v", tt.q.LicenceType, ref)
 		}
 	}

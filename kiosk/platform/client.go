@@ -49,10 +49,15 @@ func WithPlatformKey(province string, pub *ecdsa.PublicKey) ClientOption {
 }
 
 // WithCA pins the certificate authorities (PEM) that https endpoints must
-// chain to: the system roots are then not trusted. NewClient fails when
-// caPEM holds no certificate.
+// chain to: the system roots are then not trusted. Given more than once,
+// the CAs add up. NewClient fails when caPEM holds no certificate.
 func WithCA(caPEM []byte) ClientOption {
-	return func(c *Client) { c.caPEM = caPEM }
+	return func(c *Client) {
+		if len(c.caPEM) > 0 && len(caPEM) > 0 {
+			c.caPEM = append(c.caPEM, '\n')
+		}
+		c.caPEM = append(c.caPEM, caPEM...)
+	}
 }
 
 // WithUserAgent sets the User-Agent header of every request.

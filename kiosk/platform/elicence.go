@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"sckiosk/kiosk/identity"
+	"sckiosk/kiosk/qrpayload"
 )
 
 // LicenceRef is a reference to a citizen's e-licence (电子证照) held by the
@@ -44,44 +45,9 @@ const (
 // LicenceRootOID starts every e-licence identifier (GB/T 36904).
 const LicenceRootOID = "1.2.156.3005.2"
 
-// LicenceCheck returns the GB/T 36904 check character of body, the
-// identifier's fields after the root OID with the dots removed: ISO/IEC
-// 7064 MOD 37,36 over 0–9, A–Z. ok is false when body has another
-// character.
-func LicenceCheck(body string) (c byte, ok bool) {
-	const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	p := 36
-	for i := 0; i < len(body); i++ {
-		v := strings.IndexByte(alphabet, body[i])
-		if v < 0 {
-			return 0, false
-		}
-		p = (p + v) % 36
-		if p == 0 {
-			p = 36
-		}
-		p = (2 * p) % 37
-	}
-	return alphabet[(1-p%36+36)%36], true
-}
-
-// ValidLicenceID reports whether id is a GB/T 36904 e-licence identifier:
-// the root OID, a 21-character licence type code, an 18-character issuer
-// code, a serial, a 3-digit version and a valid check character.
-func ValidLicenceID(id string) bool {
-	rest, ok := strings.CutPrefix(id, LicenceRootOID+".")
-	parts := strings.Split(rest, ".")
-	if !ok || len(parts) != 5 || len(parts[0]) != 21 || len(parts[1]) != 18 || parts[2] == "" ||
-		len(parts[3]) != 3 || strings.Trim(parts[3], "0123456789") != "" || len(parts[4]) != 1 {
-		return false
-	}
-	c, ok := LicenceCheck(strings.Join(parts[:4], ""))
-	return ok && c == parts[4][0]
-}
-
 // licenceID builds an identifier with its check character.
 func licenceID(typeCode, issuer, serial, version string) string {
-	c, ok := LicenceCheck(typeCode + issuer + serial + version)
+	c, ok := qrpayload.Mod3736Check(typeCode + issuer + serial + version)
 	if !ok {
 		panic("platform: licence id of constant parts: bad character") // constant input only
 	}
@@ -160,7 +126,7 @@ func (c *Client) QueryLicence(ctx context.Context, q LicenceQuery) (LicenceRef, 
 		return LicenceRef{}, err
 	}
 	var ref LicenceRef
-	if err := json.Unmarshal(ans.env.Data, &ref); err != nil || !ValidLicenceID(ref.ID) {
+	if err := json.Unmarshal(ans.env.Data, &ref); err != nil || !validLicenceID(ref.ID) {
 		return LicenceRef{}, fmt.Errorf("platform %s: licence query: %w: answer without a valid licence id", Sichuan, ErrUnavailable)
 	}
 	c.log.Debug("platform e-licence found", "type", ref.Type, "holder", identity.MaskNumber(q.IDNumber))
@@ -202,4 +168,9 @@ next:
 		return ref.Type
 	}
 	return ""
+}
+
+func validLicenceID(id string) bool {
+	ok, _ := qrpayload.ValidELicenceID(id)
+	return ok
 }

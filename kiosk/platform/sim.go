@@ -64,23 +64,25 @@ type Sim struct {
 	catalog  catalog.Catalog             // served at /api/v1/catalog; bundles are expanded from it
 	licences map[string][]ELicence       // e-licences by holder's id number
 
-	mu        sync.Mutex
-	down      bool
-	delay     time.Duration
-	faults    Faults
-	failLeft  int
-	failCode  int
-	received  int
-	seq       map[string]int // YYYYMMDD -> last sequence number given
-	cases     []*simCase     // in order of creation
-	byKey     map[string]*simCase
-	byNumber  map[string]*simCase
-	codes     map[string]issuedCode // app codes issued, by token
-	codeKey   [32]byte              // MAC key of the app codes
-	nonces    map[string]time.Time  // app id + nonce -> request timestamp
-	pruned    time.Time             // when nonces were last pruned
-	evals     map[string]Evaluation // 好差评 by case number
-	evalOrder []string              // case numbers in the order first rated
+	mu         sync.Mutex
+	down       bool
+	delay      time.Duration
+	faults     Faults
+	failLeft   int
+	failCode   int
+	received   int
+	seq        map[string]int // YYYYMMDD -> last sequence number given
+	cases      []*simCase     // in order of creation
+	byKey      map[string]*simCase
+	byNumber   map[string]*simCase
+	codes      map[string]issuedCode // codes issued, by subject or token
+	codeKey    [32]byte              // MAC key of the legacy app codes
+	codeKID    string                // key id of the app tokens it signs
+	businesses []Business            // the business registry it plays
+	nonces     map[string]time.Time  // app id + nonce -> request timestamp
+	pruned     time.Time             // when nonces were last pruned
+	evals      map[string]Evaluation // 好差评 by case number
+	evalOrder  []string              // case numbers in the order first rated
 }
 
 // SimOption configures a Sim.
@@ -103,6 +105,13 @@ func WithSimKey(key *sm2.PrivateKey) SimOption {
 // the cases st holds). The caller closes st after the simulator is done.
 func WithSimStore(st *SimStore) SimOption {
 	return func(s *Sim) { s.store = st }
+}
+
+// WithCodeKeyID makes the simulator sign the app tokens it issues under key
+// id kid (the file name of the public key in the kiosk's
+// platform.*.code_key_dir) instead of DemoCodeKeyID.
+func WithCodeKeyID(kid string) SimOption {
+	return func(s *Sim) { s.codeKID = kid }
 }
 
 // WithProgress makes cases move by themselves: 已受理 becomes 办理中
@@ -187,6 +196,9 @@ func NewSim(province string, log *slog.Logger, opts ...SimOption) *Sim {
 	if s.licences == nil {
 		s.licences = DemoLicences()
 	}
+	if s.businesses == nil {
+		s.businesses = DemoBusinesses()
+	}
 	_, _ = rand.Read(s.codeKey[:])
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("POST /api/v1/codes/verify", s.serve(s.verifyCode))
@@ -199,6 +211,7 @@ func NewSim(province string, log *slog.Logger, opts ...SimOption) *Sim {
 	s.mux.HandleFunc("GET /track/{number}", s.serve(s.track))
 	s.mux.HandleFunc("GET /sim/cases", s.listCases)
 	s.mux.HandleFunc("GET /sim/evaluations", s.listEvaluations)
+	s.mux.HandleFunc("GET /sim/codes/{kind}", s.sampleCode)
 	s.mux.HandleFunc("/", s.serve(func(*http.Request) simAnswer {
 		return simFail(http.StatusNotFound, CodeNotFound, "无此接口 / no such endpoint")
 	}))

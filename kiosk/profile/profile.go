@@ -50,6 +50,12 @@ type Endpoint struct {
 	URL             string `yaml:"url"`
 	KeyFile         string `yaml:"key_file" profile:"path"`          // this kiosk's SM2 private key (PEM)
 	PlatformKeyFile string `yaml:"platform_key_file" profile:"path"` // the platform's SM2 public key or certificate (PEM)
+	// CAFile pins the certificate authorities (PEM) an https URL must
+	// chain to; the system roots are then not trusted.
+	CAFile string `yaml:"ca_file" profile:"path"`
+	// CodeKeyDir holds the public keys (PEM) that sign the platform's app
+	// codes, one file per key named <key id>.pem, so keys can rotate.
+	CodeKeyDir string `yaml:"code_key_dir" profile:"path"`
 }
 
 // Devices are the kiosk's peripherals.
@@ -84,8 +90,10 @@ type Scanner struct {
 
 // Camera is the camera that reads QR codes shown on phones.
 type Camera struct {
-	Driver string `yaml:"driver"` // v4l2 or none
-	Device string `yaml:"device"` // e.g. /dev/video0
+	Driver string `yaml:"driver"` // v4l2, dir (simulation: images dropped in a directory) or none
+	Device string `yaml:"device"` // v4l2: the video device, e.g. /dev/video0; dir: the directory
+	Width  int    `yaml:"width"`  // v4l2 capture size; 0 means 1280
+	Height int    `yaml:"height"` // 0 means 720
 }
 
 // Printer is the receipt printer.
@@ -117,7 +125,7 @@ var (
 	idcardDrivers  = []string{"sam", "none"}
 	scannerDrivers = []string{"serial", "none"}
 	printerDrivers = []string{"escpos", "none"}
-	cameraDrivers  = []string{"none", "v4l2"}
+	cameraDrivers  = []string{"none", "v4l2", "dir"}
 )
 
 // Bauds are the serial rates the devices support, fastest first.

@@ -74,6 +74,8 @@ func TestFixtures(t *testing.T) {
 			`3:10: platform.sichuan.url: "zwfw.sc.example" is not a web address such as https://host/path`,
 			`4:15: platform.sichuan.key_file: cannot read key file testdata/keys/missing.pem: no such file`,
 			`6:24: platform.chongqing.platform_key_file: key file testdata/keys is a directory`,
+			`8:14: platform.chongqing.ca_file: pins a CA, but url "http://zwfw.cq.example/gateway" is not https`,
+			`9:19: platform.chongqing.code_key_dir: cannot read directory testdata/keys/missing: no such file`,
 		}},
 		{[]string{"broken_values.yaml"}, []string{
 			`1:11: kiosk_id: "SC 01" is not a terminal id: use up to 32 letters, digits, - or _`,

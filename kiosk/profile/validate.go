@@ -84,6 +84,14 @@ func (p Profile) problems(mentioned func(path string) bool) []problem {
 		if msg := checkReadable(ep.e.PlatformKeyFile); msg != "" {
 			add(ep.name+".platform_key_file", "%s", msg)
 		}
+		if msg := checkReadable(ep.e.CAFile); msg != "" {
+			add(ep.name+".ca_file", "%s", msg)
+		} else if ep.e.CAFile != "" && !strings.HasPrefix(strings.ToLower(ep.e.URL), "https://") {
+			add(ep.name+".ca_file", "pins a CA, but url %q is not https", ep.e.URL)
+		}
+		if msg := checkKeyDir(ep.e.CodeKeyDir); msg != "" {
+			add(ep.name+".code_key_dir", "%s", msg)
+		}
 	}
 
 	d := p.Devices
@@ -159,6 +167,10 @@ func (p Profile) problems(mentioned func(path string) bool) []problem {
 		add("devices.camera.device", "is missing: give the video device, such as /dev/video0")
 	case c.Driver == "v4l2" && !strings.HasPrefix(c.Device, "/dev/"):
 		add("devices.camera.device", "%q is not a video device such as /dev/video0", c.Device)
+	case c.Driver == "dir" && c.Device == "":
+		add("devices.camera.device", "is missing: give the directory the simulated camera watches")
+	case c.Width < 0 || c.Height < 0 || c.Width > 4096 || c.Height > 4096:
+		add("devices.camera.width", "%d×%d is not a capture size (0 for 1280×720, at most 4096×4096)", c.Width, c.Height)
 	}
 
 	if o := p.UI.Orientation; o != "portrait" && o != "landscape" {
@@ -236,4 +248,22 @@ func intStrings(xs []int) []string {
 		out[i] = strconv.Itoa(x)
 	}
 	return out
+}
+
+// checkKeyDir says what is wrong with a code key directory: missing, or
+// without any <key id>.pem file. An empty path is fine.
+func checkKeyDir(dir string) string {
+	if dir == "" {
+		return ""
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Sprintf("cannot read directory %s: %s", dir, plainIOError(err))
+	}
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), ".pem") && !e.IsDir() {
+			return ""
+		}
+	}
+	return fmt.Sprintf("directory %s holds no <key id>.pem file", dir)
 }

@@ -1,6 +1,10 @@
 package qrpayload
 
-import "strings"
+import (
+	"strings"
+
+	"sckiosk/kiosk/identity"
+)
 
 // ELicenceRoot is the root OID of every e-licence identifier (GB/T 36904).
 const ELicenceRoot = "1.2.156.3005.2."
@@ -57,32 +61,11 @@ func ValidELicenceID(id string) (ok, badCheck bool) {
 	return true, false
 }
 
-// usccAlphabet is the 31-character alphabet of GB 32100 (no I, O, S, V, Z).
-const usccAlphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-
-var usccWeights = [17]int{1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28}
-
 // ValidUSCC reports whether code is an 18-character unified social credit
-// code (统一社会信用代码) with a correct GB 32100 check character. The
-// embedded GB 11714 check is not enforced (real registries have a few
-// codes that fail it).
+// code (统一社会信用代码) with a correct GB 32100 check character (see
+// identity.ValidateUSCC, which this defers to).
 func ValidUSCC(code string) bool {
-	if len(code) != 18 {
-		return false
-	}
-	sum := 0
-	for i := 0; i < 17; i++ {
-		v := strings.IndexByte(usccAlphabet, code[i])
-		if v < 0 {
-			return false
-		}
-		sum += v * usccWeights[i]
-	}
-	c := 31 - sum%31
-	if c == 31 {
-		c = 0
-	}
-	return code[17] == usccAlphabet[c]
+	return len(code) == 18 && identity.ValidateUSCC(code) == nil
 }
 
 func isAlnumUpper(s string) bool {

@@ -3,6 +3,7 @@ package qrpayload
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
 	"crypto/rand"
 	"errors"
 	"log/slog"
@@ -11,17 +12,38 @@ import (
 	"time"
 
 	"github.com/emmansun/gmsm/sm2"
+	"github.com/emmansun/gmsm/sm3"
 
 	"sckiosk/kiosk/identity"
-	"sckiosk/kiosk/platform"
 )
 
 var t0 = time.Unix(1764100000, 0)
 
+// Test key ids and keys: fixed, so that fuzz corpora stay meaningful.
+const (
+	DemoPlatformKeyID = "test-p1"
+	DemoKioskKeyID    = "test-k1"
+)
+
+func testKey(seed string) *sm2.PrivateKey {
+	d := sm3.Sum([]byte(seed))
+	for {
+		if k, err := sm2.NewPrivateKey(d[:]); err == nil {
+			return k
+		}
+		d = sm3.Sum(d[:])
+	}
+}
+
+var testPK, testKK = testKey("qrpayload test platform"), testKey("qrpayload test kiosk")
+
 func testChecker() *Checker {
-	c := DemoChecker("127.0.0.1:8080", "platform.example.gov.cn")
-	c.Now = func() time.Time { return t0 }
-	return c
+	return &Checker{
+		PlatformKeys: map[string]*ecdsa.PublicKey{DemoPlatformKeyID: &testPK.PublicKey},
+		KioskKeys:    map[string]*ecdsa.PublicKey{DemoKioskKeyID: &testKK.PublicKey},
+		TrackHosts:   []string{"127.0.0.1:8080", "platform.example.gov.cn"},
+		Now:          func() time.Time { return t0 },
+	}
 }
 
 func must(t *testing.T) func(string, error) string {
@@ -37,7 +59,7 @@ func must(t *testing.T) func(string, error) string {
 const licID = "1.2.156.3005.2.11100000MB0W9Y8X20001.11510100MB1A2B3CX2.2025000123.001.6"
 
 func TestCheck(t *testing.T) {
-	pk, kk := platform.DemoPlatformKey(), platform.DemoKioskKey()
+	pk, kk := testPK, testKK
 	other, err := sm2.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -158,7 +180,7 @@ func (f *fakeOnline) Verify(ctx context.Context, code string) (identity.Person, 
 }
 
 func TestGate(t *testing.T) {
-	pk := platform.DemoPlatformKey()
+	pk := testPK
 	c := testChecker()
 	on := &fakeOnline{}
 	g := Gate{Checker: c, Online: on}
@@ -166,20 +188,31 @@ func TestGate(t *testing.T) {
 	if p, err := g.Verify(context.Background(), app); err != nil || p.Name != "张三" || on.calls != 1 {
 		t.Fatalf("Verify(app) = %+v, %v (calls %d)", p, err, on.calls)
 	}
-	for _, code := range []string{"https://example.com/", "ELIC:1:" + licID + ":tok12345678", "hello"} {
+	// 亮证 and business-licence codes are resolved online too.
+	for _, code := range []string{"ELIC:1:" + licID + ":tok12345678", "https://www.gsxt.gov.cn/%7Babcdef0123456789-1700000000000%7D"} {
+		if _, err := g.Verify(context.Background(), code); err != nil {
+			t.Errorf("Verify(%s) = %v", Mask(code), err)
+		}
+	}
+	if on.calls != 3 {
+		t.Fatalf("online calls = %d, want 3", on.calls)
+	}
+	rc := must(t)(SignReceipt(testKK, DemoKioskKeyID, "51", "SC1", t0))
+	forged := must(t)(SignAppToken(testKK, DemoPlatformKeyID, AppTypeID, "u1", t0, 300*time.Second))
+	for _, code := range []string{"https://example.com/", "hello", rc, forged, "ELIC:1:" + licID[:len(licID)-1] + "7:tok12345678"} {
 		_, err := g.Verify(context.Background(), code)
 		var n interface{ Notice() string }
 		if !errors.As(err, &n) || n.Notice() == "" {
 			t.Errorf("Verify(%s) = %v, want a notice", Mask(code), err)
 		}
 	}
-	if on.calls != 1 {
+	if on.calls != 3 {
 		t.Fatalf("refused codes reached the platform: %d calls", on.calls)
 	}
 }
 
 func TestSignRejectsBadFields(t *testing.T) {
-	pk := platform.DemoPlatformKey()
+	pk := testPK
 	if _, err := SignAppToken(pk, DemoPlatformKeyID, AppTypeID, "u:1", t0, time.Minute); err == nil {
 		t.Error("subject with ':' accepted")
 	}
@@ -195,9 +228,9 @@ func TestSignRejectsBadFields(t *testing.T) {
 }
 
 func FuzzCheck(f *testing.F) {
-	pk := platform.DemoPlatformKey()
+	pk := testPK
 	app, _ := SignAppToken(pk, DemoPlatformKeyID, AppTypeID, "u1", t0, 300*time.Second)
-	rc, _ := SignReceipt(platform.DemoKioskKey(), DemoKioskKeyID, "51", "SC1", t0)
+	rc, _ := SignReceipt(testKK, DemoKioskKeyID, "51", "SC1", t0)
 	for _, s := range []string{app, rc, "TFTB:1:0123456789abcdef01234567:0011223344556677",
 		"ELIC:1:" + licID + ":tok12345678", "https://zzlz.gsxt.gov.cn/a?serial=91510100MA6CXY1243-X",
 		"http://127.0.0.1:8080/track/SC1", "hello", ""} {

@@ -346,7 +346,9 @@ func (r *Runtime) verify(ctx context.Context, code string) session.Event {
 		r.opts.Log.Warn("code refused", "err", err)
 		return session.CodeRejected{Notice: noticeOf(err, "二维码无法识别，请刷新后重试或使用身份证")}
 	}
-	p.Source = identity.SourceQR
+	if p.Source != identity.SourceBusiness {
+		p.Source = identity.SourceQR
+	}
 	return session.CodeVerified{Person: p}
 }
 

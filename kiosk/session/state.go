@@ -230,6 +230,12 @@ func (s State) DeviceUsable(name string) bool {
 	return ok && st.State.Usable()
 }
 
+// CodeReaderUsable reports whether a code can be shown now: the scanner or
+// the camera is usable.
+func (s State) CodeReaderUsable() bool {
+	return s.DeviceUsable("scanner") || s.DeviceUsable("camera")
+}
+
 // InVisit reports whether a citizen is being served.
 func (s State) InVisit() bool { return s.Screen != Idle }
 

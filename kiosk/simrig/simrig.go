@@ -27,7 +27,7 @@ import (
 
 // Rig is a running set of simulators.
 type Rig struct {
-	Dir      string // holds the stable port links: idcard, scanner, printer
+	Dir      string // holds the stable port links (idcard, scanner, printer) and the camera directory
 	IDCard   *idcard.Sim
 	Scanner  *scanner.Sim
 	Printer  *printer.Sim
@@ -58,7 +58,7 @@ func Start(ctx context.Context, dir string, paper printer.Paper, log *slog.Logge
 }
 
 func (r *Rig) start(ctx context.Context, paper printer.Paper) error {
-	if err := os.MkdirAll(r.Dir, 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(r.Dir, "camera"), 0o755); err != nil {
 		return fmt.Errorf("simrig: %w", err)
 	}
 	idSim, idPty, err := idcard.StartPty(ctx, r.log.With("sim", "idcard"))
@@ -149,6 +149,7 @@ func (r *Rig) Profile(base profile.Profile) profile.Profile {
 	p.Devices.IDCard.Port = filepath.Join(r.Dir, "idcard")
 	p.Devices.Scanner.Port = filepath.Join(r.Dir, "scanner")
 	p.Devices.Printer.Port = filepath.Join(r.Dir, "printer")
+	p.Devices.Camera = profile.Camera{Driver: "dir", Device: r.CameraDir()}
 	p.Platform.Sichuan.URL = r.URL[platform.Sichuan]
 	p.Platform.Chongqing.URL = r.URL[platform.Chongqing]
 	return p

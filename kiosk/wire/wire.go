@@ -22,6 +22,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"sckiosk/devices/camera"
 	"sckiosk/devices/device"
 	"sckiosk/devices/idcard"
 	"sckiosk/devices/printer"
@@ -243,6 +244,12 @@ func (k *Kiosk) Run(ctx context.Context) {
 	} else {
 		report(device.Status{Device: "scanner", State: device.Offline, Reason: "not configured in the profile", Since: time.Now()})
 	}
+	if cam := k.camera(); cam != nil {
+		events := make(chan camera.Event, 4)
+		rt.OnWipe(func(session.Wipe) { cam.Forget() })
+		goRun(func() { device.Supervise(ctx, camera.DeviceName, k.opts.Backoff, k.log, report, cam.Session(events)) })
+		goRun(func() { forwardCamera(ctx, events, rt) })
+	}
 	if k.Printer != nil {
 		goRun(func() { device.Supervise(ctx, "printer", k.opts.Backoff, k.log, report, k.Printer.Session()) })
 	} else {
@@ -300,6 +307,35 @@ func forwardCodes(ctx context.Context, events <-chan scanner.Event, rt *runtime.
 	}
 }
 
+// camera returns the camera device the profile names, or nil for none.
+func (k *Kiosk) camera() *camera.Device {
+	c := k.Profile.Devices.Camera
+	opt := camera.PipelineOptions{Logger: k.log}
+	switch c.Driver {
+	case "v4l2":
+		w, h := c.Width, c.Height
+		if w == 0 || h == 0 {
+			w, h = 1280, 720
+		}
+		return camera.NewDevice(func(context.Context) (camera.Source, error) { return camera.OpenV4L2(c.Device, w, h) }, opt)
+	case "dir":
+		return camera.NewDevice(func(context.Context) (camera.Source, error) { return camera.NewDirSource(c.Device) }, opt)
+	}
+	return nil
+}
+
+// forwardCamera turns codes the camera saw into scans, like the scanner's.
+func forwardCamera(ctx context.Context, events <-chan camera.Event, rt *runtime.Runtime) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev := <-events:
+			rt.Send(session.CodeScanned{Text: ev.Text})
+		}
+	}
+}
+
 // printerAdapter gives the runtime the printer's Chinese notices.
 type printerAdapter struct{ d *printer.Driver }
 
@@ -319,11 +355,12 @@ func (e noticeError) Error() string  { return e.err.Error() }
 func (e noticeError) Unwrap() error  { return e.err }
 func (e noticeError) Notice() string { return e.notice }
 
-// codeVerifier asks the platform who an app code belongs to.
+// codeVerifier asks the platform who an app, 亮证 or business-licence code
+// identifies: a person, or an enterprise (持证主体代码类型 001).
 type codeVerifier struct{ c *platform.Client }
 
 func (v codeVerifier) Verify(ctx context.Context, code string) (identity.Person, error) {
-	id, err := v.c.VerifyCode(ctx, code)
+	res, err := v.c.VerifyCode(ctx, code)
 	if err != nil {
 		var ce *platform.CodeError
 		if errors.As(err, &ce) {
@@ -331,7 +368,11 @@ func (v codeVerifier) Verify(ctx context.Context, code string) (identity.Person,
 		}
 		return identity.Person{}, noticeError{err: err, notice: "暂时无法核验二维码，请使用身份证或稍后再试"}
 	}
-	return identity.Person{Source: identity.SourceQR, Name: id.Name, Number: id.Number}, nil
+	h := res.Holder
+	if h.IDType == "001" {
+		return identity.Person{Source: identity.SourceBusiness, Name: h.Name, Number: h.Number}, nil
+	}
+	return identity.Person{Source: identity.SourceQR, Name: h.Name, Number: h.Number}, nil
 }
 
 // reporter forwards device statuses to the core and records faults in the
@@ -404,6 +445,13 @@ func clientOptions(prof profile.Profile) ([]platform.ClientOption, error) {
 				return nil, fmt.Errorf("platform key %s: %w", ep.PlatformKeyFile, err)
 			}
 			opts = append(opts, platform.WithPlatformKey(prov, pub))
+		}
+		if ep.CAFile != "" {
+			pem, err := os.ReadFile(ep.CAFile)
+			if err != nil {
+				return nil, fmt.Errorf("pinned CA: %w", err)
+			}
+			opts = append(opts, platform.WithCA(pem))
 		}
 	}
 	return opts, nil
@@ -510,19 +558,76 @@ func codeGate(prof profile.Profile, client *platform.Client) (qrpayload.Gate, ma
 			province[h] = prov
 		}
 	}
-	chk := qrpayload.DemoChecker(hosts...)
-	if f := prof.Platform.Sichuan.PlatformKeyFile; f != "" {
-		pem, err := os.ReadFile(f)
+	chk := platform.DemoCodeChecker(hosts...)
+	keys, err := codeKeys(prof.Platform.Sichuan)
+	if err != nil {
+		return qrpayload.Gate{}, nil, err
+	}
+	if len(keys) > 0 {
+		// Production keys replace the demo ones, for app codes and
+		// receipts alike: a receipt signed by the demo kiosk is no receipt.
+		chk = &qrpayload.Checker{PlatformKeys: keys, TrackHosts: hosts}
+		if kk, err := kioskPublicKey(prof); err == nil && kk != nil {
+			chk.KioskKeys = map[string]*ecdsa.PublicKey{prof.KioskID: kk}
+		}
+	}
+	return qrpayload.Gate{Checker: chk, Online: codeVerifier{client}}, province, nil
+}
+
+// codeKeys reads the public keys that sign app codes: every <key id>.pem
+// in ep.CodeKeyDir, or else ep.PlatformKeyFile under the key id "51".
+func codeKeys(ep profile.Endpoint) (map[string]*ecdsa.PublicKey, error) {
+	keys := map[string]*ecdsa.PublicKey{}
+	add := func(kid, path string) error {
+		pem, err := os.ReadFile(path)
 		if err != nil {
-			return qrpayload.Gate{}, nil, fmt.Errorf("platform key: %w", err)
+			return fmt.Errorf("code key: %w", err)
 		}
 		pub, err := platform.ParsePublicKeyPEM(pem)
 		if err != nil {
-			return qrpayload.Gate{}, nil, fmt.Errorf("platform key %s: %w", f, err)
+			return fmt.Errorf("code key %s: %w", path, err)
 		}
-		chk = &qrpayload.Checker{PlatformKeys: map[string]*ecdsa.PublicKey{platform.Sichuan: pub}, TrackHosts: hosts}
+		keys[kid] = pub
+		return nil
 	}
-	return qrpayload.Gate{Checker: chk, Online: codeVerifier{client}}, province, nil
+	if ep.CodeKeyDir != "" {
+		files, err := filepath.Glob(filepath.Join(ep.CodeKeyDir, "*.pem"))
+		if err != nil {
+			return nil, fmt.Errorf("code keys: %w", err)
+		}
+		for _, f := range files {
+			if err := add(strings.TrimSuffix(filepath.Base(f), ".pem"), f); err != nil {
+				return nil, err
+			}
+		}
+		return keys, nil
+	}
+	if ep.PlatformKeyFile != "" {
+		if err := add(platform.Sichuan, ep.PlatformKeyFile); err != nil {
+			return nil, err
+		}
+	}
+	return keys, nil
+}
+
+// kioskPublicKey is the public half of the kiosk's own signing key (which
+// signs its receipts), or nil when the profile names none.
+func kioskPublicKey(prof profile.Profile) (*ecdsa.PublicKey, error) {
+	for _, ep := range []profile.Endpoint{prof.Platform.Sichuan, prof.Platform.Chongqing} {
+		if ep.KeyFile == "" {
+			continue
+		}
+		pem, err := os.ReadFile(ep.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("kiosk key: %w", err)
+		}
+		key, err := platform.ParsePrivateKeyPEM(pem)
+		if err != nil {
+			return nil, fmt.Errorf("kiosk key %s: %w", ep.KeyFile, err)
+		}
+		return &key.PublicKey, nil
+	}
+	return nil, nil
 }
 
 // caseFinder answers a scanned receipt code with the case's status.

@@ -2,30 +2,11 @@ package qrpayload
 
 import (
 	"context"
-	"crypto/ecdsa"
 	"errors"
 	"fmt"
 
 	"sckiosk/kiosk/identity"
-	"sckiosk/kiosk/platform"
 )
-
-// Demo key ids: the demo platform key (platform.DemoPlatformKey) signs app
-// tokens, the demo kiosk key (platform.DemoKioskKey) signs receipts.
-const (
-	DemoPlatformKeyID = "demo-p1"
-	DemoKioskKeyID    = platform.DemoAppID
-)
-
-// DemoChecker returns a Checker that trusts the demo keys, with trackHosts
-// as the platform's hosts. It is for simulation and tests only.
-func DemoChecker(trackHosts ...string) *Checker {
-	return &Checker{
-		PlatformKeys: map[string]*ecdsa.PublicKey{DemoPlatformKeyID: &platform.DemoPlatformKey().PublicKey},
-		KioskKeys:    map[string]*ecdsa.PublicKey{DemoKioskKeyID: &platform.DemoKioskKey().PublicKey},
-		TrackHosts:   trackHosts,
-	}
-}
 
 // RefusedError is a code refused offline; Notice is what the citizen sees.
 // It satisfies the runtime's interface{ Notice() string } lookup.
@@ -48,14 +29,15 @@ func (e *RefusedError) Notice() string { return e.note }
 // the kiosk asks for identification.
 var ErrWrongKind = errors.New("qrpayload: not an identity code")
 
-// IdentityVerifier resolves identity codes online (the platform client
+// IdentityVerifier resolves identifying codes online (the platform client
 // through the kiosk's existing verifier).
 type IdentityVerifier interface {
 	Verify(ctx context.Context, code string) (identity.Person, error)
 }
 
 // Gate is a runtime Verifier that checks a code offline first and only
-// then asks Online: forged, expired, unknown-key and foreign codes never
+// then asks Online to resolve app codes (identity and health), e-licence
+// 亮证 codes and business-licence codes to the person or enterprise: forged, expired, unknown-key and foreign codes never
 // reach the network, and other kinds get their own notice.
 type Gate struct {
 	Checker *Checker
@@ -69,13 +51,13 @@ func (g Gate) Verify(ctx context.Context, code string) (identity.Person, error) 
 		return identity.Person{}, &RefusedError{Kind: p.Kind, Err: p.Err, note: p.Reason()}
 	}
 	switch p.Kind {
-	case KindApp:
+	case KindApp, KindELicence, KindBusiness:
 		if g.Online == nil {
 			return identity.Person{}, &RefusedError{Kind: p.Kind, Err: ErrWrongKind, note: "暂不支持扫码办理，请使用身份证"}
 		}
 		per, err := g.Online.Verify(ctx, code)
 		if err != nil {
-			return identity.Person{}, fmt.Errorf("qrpayload: confirm app code online: %w", err)
+			return identity.Person{}, fmt.Errorf("qrpayload: confirm %s code online: %w", p.Kind, err)
 		}
 		return per, nil
 	case KindReceipt:
