@@ -2,12 +2,21 @@ package wire
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
+	"math/big"
+	"net"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/emmansun/gmsm/sm2"
 
@@ -78,4 +87,63 @@ func TestCodeGateWithProfileKeys(t *testing.T) {
 	if got := (identity.Person{Source: identity.SourceBusiness}).IDTypeCode(); got != "001" {
 		t.Errorf("enterprise IDTypeCode = %s, want 001", got)
 	}
+}
+
+// platform.sichuan.ca_file pins the CA of an https platform: the client
+// talks to a server whose certificate chains to it and to no other.
+func TestProfileCAFilePinsTheCA(t *testing.T) {
+	sim := platform.NewSim(platform.Sichuan, nil)
+	srv := httptest.NewTLSServer(sim)
+	defer srv.Close()
+	other := httptest.NewUnstartedServer(sim) // a certificate of another CA
+	other.TLS = &tls.Config{Certificates: []tls.Certificate{selfSigned(t)}}
+	other.StartTLS()
+	defer other.Close()
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(ca, pemCert(srv.Certificate().Raw), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		url string
+		ok  bool
+	}{{srv.URL, true}, {other.URL, false}} {
+		prof := profile.Default()
+		prof.Platform.Sichuan = profile.Endpoint{URL: tt.url, CAFile: ca}
+		opts, err := clientOptions(prof)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := platform.NewClient(map[string]string{platform.Sichuan: tt.url}, nil, nil, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.VerifyCode(context.Background(), sim.IssueAppCode(platform.DemoHolder()))
+		if (err == nil) != tt.ok {
+			t.Errorf("%s: err = %v, want ok %v", tt.url, err, tt.ok)
+		}
+	}
+}
+
+func selfSigned(t *testing.T) tls.Certificate {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "other CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+func pemCert(der []byte) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
