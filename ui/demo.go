@@ -79,6 +79,9 @@ func DemoStates() map[string]session.State {
 		session.CaseFound{Case: session.CaseInfo{CaseNumber: "SC20261125000001", ItemName: "居住证签注", Status: "办理中", Updated: demoStart}})
 	readerDown := apply(s, session.DeviceChanged{Status: device.Status{Device: "idcard", State: device.Offline}})
 	out["identifying_reader_down"] = apply(readerDown, session.Start{})
+	out["out_of_service"] = apply(readerDown, session.DeviceChanged{Status: device.Status{Device: "scanner", State: device.Offline}})
+	out["choose_offline"] = apply(chosen, session.PlatformChanged{State: "offline", LastError: "connection refused"})
+	out["review_offline"] = apply(filled, session.PlatformChanged{State: "offline"}, session.Proceed{}, session.SetConsent{Agreed: true})
 	out["choose_printer_down"] = apply(chosen, session.DeviceChanged{Status: device.Status{Device: "printer", State: device.Fault, Notice: "打印机缺纸"}})
 	return out
 }

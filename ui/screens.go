@@ -72,25 +72,39 @@ func screen(s session.State, send func(session.Event), k *Kiosk) fyne.CanvasObje
 func (v view) screen() fyne.CanvasObject {
 	s, send := v.s, v.send
 	var body fyne.CanvasObject
+	fault, faulty := s.Fault()
+	home := func() fyne.CanvasObject { return bigButton("返回首页", true, func() { send(session.Cancel{}) }) }
 	switch s.Screen {
 	case session.Idle:
 		body = v.idleScreen()
+		if faulty && fault.Blocking {
+			body = v.faultScreen(fault, nil)
+		}
 	case session.Identifying:
 		body = v.identifyingScreen()
+		if faulty && fault.Blocking {
+			body = v.faultScreen(fault, home())
+		}
 	case session.ChooseItem:
 		body = v.chooseScreen()
 	case session.ItemGuide:
 		body = v.guideScreen()
+		if faulty {
+			body = container.NewBorder(v.faultBanner(fault), nil, nil, nil, body)
+		}
 	case session.Form:
 		body = v.formScreen()
 	case session.Review:
 		body = v.reviewScreen()
+		if faulty {
+			body = container.NewBorder(v.faultBanner(fault), nil, nil, nil, body)
+		}
 	case session.Submitting:
 		body = v.message("正在提交，请稍候…", "申请已安全保存，请勿离开", nil)
 	case session.Done:
 		body = v.doneScreen()
 	case session.Failed:
-		body = v.message("办理未完成", s.Problem, bigButton("返回首页", true, func() { send(session.Cancel{}) }))
+		body = v.faultScreen(fault, home())
 	case session.TechPIN:
 		body = v.techPINScreen()
 	case session.TechMenu:
@@ -215,8 +229,8 @@ func (v view) identifyingScreen() fyne.CanvasObject {
 		}
 		lines = append(lines, para(also+"出示二维码，对准扫码窗口："), para("天府通办亮码 · 电子证照亮证 · 营业执照"))
 	}
-	if !s.DeviceUsable("idcard") || !s.CodeReaderUsable() {
-		lines = append(lines, notice(howToIdentify(s)))
+	if f, ok := s.Fault(); ok && !f.Blocking {
+		lines = append(lines, v.faultPanel(f, false))
 	}
 	if s.Notice != session.NoticeNoReader {
 		lines = append(lines, notice(s.Notice))
@@ -489,6 +503,9 @@ func (v view) doneScreen() fyne.CanvasObject {
 		if v.landscape {
 			side = 340
 		}
+		if r.PrintNotice != "" && v.k > 1 {
+			side -= 80 // elder type needs the room; the code stays large enough to photograph
+		}
 		if img := qrImage(r.TrackCode, side); img != nil {
 			qr = container.NewVBox(container.NewCenter(img), container.NewCenter(v.text("扫码查询办理进度", 30, false, grey)))
 		}
@@ -511,9 +528,18 @@ func (v view) doneScreen() fyne.CanvasObject {
 	if printColor == red {
 		printLabel.Importance = widget.DangerImportance
 	}
-	after := []fyne.CanvasObject{printLabel,
+	var printed fyne.CanvasObject = printLabel
+	f, printerFault := s.Fault()
+	printerFault = printerFault && f.Kind == session.FaultPrinter
+	if printerFault {
+		printed = v.faultPanel(f, v.landscape || v.k > 1)
+	}
+	after := []fyne.CanvasObject{printed,
 		container.NewCenter(v.text("请取回您的身份证", 36, true, blue))}
-	if v.landscape && qr != nil { // the QR beside the text
+	if v.landscape && qr != nil { // the QR beside the text, and a printer fault under the QR
+		if printerFault {
+			qr, after = container.NewVBox(qr, printed), after[1:]
+		}
 		return container.NewBorder(nil, finish, nil, container.NewCenter(qr), container.NewVBox(append(items, after...)...))
 	}
 	if qr != nil {
