@@ -1,28 +1,78 @@
 #!/usr/bin/env bash
-# Measures, under Xvfb, the kiosk's cold start to its first frame (the
-# window mapped by the X server) and its resident memory after start-up,
-# in both orientations. Needs: xvfb xdotool. Run: make bench-ui
+# Measures, under Xvfb, the kiosk's cold start to its first screen and its
+# resident memory once settled, in both orientations and two set-ups:
+#   product: the kiosk as deployed, with a profile, its devices on serial
+#            ports (device simulators in their own processes, on ptys) and
+#            the platform simulator in its own process;
+#   --sim:   kiosk --sim, with the device and platform simulators and the
+#            simulator control panel (a second window) inside the process.
+# "first screen" is the kiosk's own log line "first screen drawn", taken
+# from exec; "mapped" is when the X server shows the window (xdotool).
+# Needs: xvfb xdotool. Run: make bench-ui
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for t in Xvfb xdotool; do command -v $t >/dev/null || { echo "bench-startup: $t missing (apt-get install -y xvfb xdotool)"; exit 2; }; done
 runs=${RUNS:-5}
+settle=${SETTLE:-8}
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+# The product set-up: simulators in their own processes.
+./bin/platformsim --listen 127.0.0.1:18451 >"$work/platform.log" 2>&1 & pids+=($!)
+./bin/platformsim --listen 127.0.0.1:18450 --province 50 >"$work/platform50.log" 2>&1 & pids+=($!)
+port_of() { # device: starts its simulator, prints its pty
+  local log="$work/$1.log"
+  ./bin/kioskctl sim "$1" >"$log" 2>&1 & pids+=($!)
+  for _ in $(seq 100); do
+    p=$(sed -n 's/^simulator on //p' "$log")
+    [ -n "$p" ] && { echo "$p"; return; }
+    sleep 0.05
+  done
+  echo "bench-startup: $1 simulator did not start" >&2; exit 1
+}
+idcard=$(port_of idcard); printer=$(port_of printer); scanner=$(port_of scanner)
+cat >"$work/bench.yaml" <<EOF
+kiosk_id: BENCH-0001
+hall_name: 基准测试大厅
+division_code: "510107"
+data_dir: $work/data
+platform:
+  sichuan: {url: "http://127.0.0.1:18451"}
+  chongqing: {url: "http://127.0.0.1:18450"}
+devices:
+  idcard: {driver: sam, port: $idcard, baud: 115200}
+  scanner: {driver: serial, port: $scanner, baud: 9600}
+  printer: {driver: escpos, port: $printer, baud: 115200}
+EOF
+./bin/kioskctl profile check "$work/bench.yaml" >/dev/null
+
+measure() { # setup orient: prints mean first screen, mapped and settled RSS
+  local setup=$1 orient=$2 total=0 mapped=0 rss=0
+  for i in $(seq $runs); do
+    args=(--fullscreen --orientation "$orient" --error-window=false)
+    if [ "$setup" = sim ]; then args+=(--sim); else args+=(--profile "$work/bench.yaml"); fi
+    start=$(date +%s%N)
+    ./bin/kiosk "${args[@]}" >/dev/null 2>"$work/kiosk.log" & pid=$!
+    until xdotool search --onlyvisible --name "政务服务自助终端" >/dev/null 2>&1; do sleep 0.01; done
+    end=$(date +%s%N)
+    sleep "$settle"
+    r=$(awk '/VmRSS/{print $2}' /proc/$pid/status)
+    kill $pid; wait $pid 2>/dev/null || true
+    first=$(sed -n 's/.*first screen drawn.*since_exec_ms=\([0-9]*\).*/\1/p' "$work/kiosk.log" | head -1)
+    total=$((total + ${first:-0})); mapped=$((mapped + (end-start)/1000000)); rss=$((rss + r/1024))
+  done
+  echo "$orient, $setup: first screen $((total/runs)) ms (window mapped $((mapped/runs)) ms), RSS $((rss/runs)) MB after ${settle} s (mean of $runs)"
+}
+
 for orient in portrait landscape; do
   size=1080x1920; [ $orient = landscape ] && size=1920x1080
   export DISPLAY=:93
   Xvfb $DISPLAY -screen 0 ${size}x24 >/dev/null 2>&1 & xvfb=$!
   sleep 1
-  total=0; rss=0
-  for i in $(seq $runs); do
-    start=$(date +%s%N)
-    ./bin/kiosk --sim --fullscreen --orientation $orient --error-window=false >/dev/null 2>&1 & pid=$!
-    xdotool search --sync --onlyvisible --name "政务服务自助终端" >/dev/null
-    end=$(date +%s%N)
-    sleep 3
-    r=$(awk '/VmRSS/{print $2}' /proc/$pid/status)
-    kill $pid; wait $pid 2>/dev/null || true
-    total=$((total + (end-start)/1000000)); rss=$((rss + r/1024))
-  done
+  measure product $orient
+  measure sim $orient
   kill $xvfb; wait $xvfb 2>/dev/null || true
-  echo "$orient: first frame $((total/runs)) ms, RSS $((rss/runs)) MB (mean of $runs; --sim, simulators and platform in-process)"
 done
 echo "binary: $(du -m bin/kiosk | cut -f1) MB, of which the embedded CJK font is $(du -m assets/fonts/NotoSansCJKsc-Regular.otf | cut -f1) MB"

@@ -110,7 +110,7 @@ func (h *harness) tap(label string) {
 	var found fyne.Tappable
 	walk(h.screen.Content(), func(o fyne.CanvasObject) {
 		switch w := o.(type) {
-		case *widget.Button:
+		case *ui.Button:
 			if w.Text == label && found == nil {
 				found = w
 			}
@@ -135,7 +135,7 @@ func (h *harness) texts() string {
 			b.WriteString(w.Text + "\n")
 		case *widget.Label:
 			b.WriteString(w.Text + "\n")
-		case *widget.Button:
+		case *ui.Button:
 			b.WriteString(w.Text + "\n")
 		case *widget.Check:
 			b.WriteString(w.Text + "\n")
@@ -155,7 +155,7 @@ func walk(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
 			walk(child, f)
 		}
 	case fyne.Widget:
-		if _, ok := o.(*widget.Button); ok {
+		if _, ok := o.(*ui.Button); ok {
 			return
 		}
 		r := test.WidgetRenderer(c)
@@ -445,7 +445,7 @@ func TestTechnicianMode(t *testing.T) {
 	var corner fyne.Tappable
 	walk(h.screen.Content(), func(o fyne.CanvasObject) {
 		if ta, ok := o.(fyne.Tappable); ok && corner == nil {
-			if _, isButton := o.(*widget.Button); !isButton {
+			if _, isButton := o.(*ui.Button); !isButton {
 				corner = ta
 			}
 		}

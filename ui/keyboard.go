@@ -4,7 +4,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
-	"fyne.io/fyne/v2/widget"
 
 	"sckiosk/kiosk/catalog"
 	"sckiosk/kiosk/ime"
@@ -74,7 +73,7 @@ func (v view) candidateBar() fyne.CanvasObject {
 	}
 	for _, c := range cands {
 		c := c
-		b := widget.NewButton(c, func() { v.send(session.PickCandidate{Text: c}) })
+		b := NewButton(c, func() { v.send(session.PickCandidate{Text: c}) })
 		bar.Add(tall(b, keyHeight))
 	}
 	return bar

@@ -55,7 +55,6 @@ func NewKiosk(send func(session.Event)) *Kiosk {
 	k := &Kiosk{send: send, lastRev: -1}
 	k.barText = canvas.NewText("", color.White)
 	k.barText.TextSize = 34
-	k.barText.TextStyle.Bold = true
 	cont := bigButton("继续办理", true, func() { k.send(session.Continue{}) })
 	bg := canvas.NewRectangle(color.NRGBA{0xC6, 0x28, 0x28, 0xFF})
 	k.bar = container.NewStack(bg, container.NewPadded(container.NewBorder(nil, nil, nil, cont, container.NewCenter(k.barText))))
@@ -139,8 +138,8 @@ func elderScale(landscape bool) float32 {
 func (k *Kiosk) Current() session.State { return k.current }
 
 // bigButton is a touch target at least 90 units high.
-func bigButton(label string, primary bool, tap func()) *widget.Button {
-	b := widget.NewButton(label, tap)
+func bigButton(label string, primary bool, tap func()) *Button {
+	b := NewButton(label, tap)
 	if primary {
 		b.Importance = widget.HighImportance
 	}
@@ -161,10 +160,14 @@ func wide(o fyne.CanvasObject, w float32) fyne.CanvasObject {
 	return container.NewStack(r, o)
 }
 
+// text is a line of canvas text. bold states the intent only: the
+// embedded CJK face has one weight, so Fyne would draw bold with the same
+// glyphs, and asking for it makes Fyne parse the 16 MB font a second time
+// (about 20 MB more RSS). Emphasis comes from size and colour instead.
 func text(s string, size float32, bold bool, c color.Color) *canvas.Text {
+	_ = bold
 	t := canvas.NewText(s, c)
 	t.TextSize = size
-	t.TextStyle.Bold = bold
 	return t
 }
 

@@ -175,7 +175,6 @@ func notice(s string) fyne.CanvasObject {
 	t := widget.NewLabel(s)
 	t.Importance = widget.DangerImportance
 	t.Wrapping = fyne.TextWrapWord
-	t.TextStyle.Bold = true
 	return t
 }
 
@@ -524,7 +523,7 @@ func (v view) doneScreen() fyne.CanvasObject {
 		finish = container.NewVBox(v.rating(), finish)
 	}
 	printLabel := widget.NewLabel(printing)
-	printLabel.Wrapping, printLabel.Alignment, printLabel.TextStyle.Bold = fyne.TextWrapWord, fyne.TextAlignCenter, true
+	printLabel.Wrapping, printLabel.Alignment = fyne.TextWrapWord, fyne.TextAlignCenter
 	if printColor == red {
 		printLabel.Importance = widget.DangerImportance
 	}
@@ -583,7 +582,7 @@ func (v view) hintBox(value string, focused bool, hint string, tap func()) fyne.
 	} else if value == "" {
 		shown = hint
 	}
-	b := widget.NewButton(shown, tap)
+	b := NewButton(shown, tap)
 	b.Importance = widget.LowImportance
 	b.Alignment = widget.ButtonAlignLeading
 	return tall(container.NewStack(border, b), v.touch)

@@ -60,15 +60,15 @@ func NewSimPanel(ctrl SimControls) *SimPanel {
 		p.status.SetText(map[bool]string{true: "平台网络已断开", false: "平台网络已恢复"}[b])
 	})
 	buttons := container.NewVBox(
-		widget.NewLabelWithStyle("模拟器控制面板", fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
-		widget.NewButton("放置身份证", do("已放置样例身份证", ctrl.PlaceCard)),
-		widget.NewButton("取走身份证", do("已取走身份证", ctrl.RemoveCard)),
-		widget.NewButton("出示天府通办码", do("已出示天府通办码", func() error { return ctrl.ShowCode("app") })),
-		widget.NewButton("出示健康码", do("已出示天府健康通码", func() error { return ctrl.ShowCode("health") })),
-		widget.NewButton("出示电子户口簿（亮证）", do("已亮证", func() error { return ctrl.ShowCode("licence") })),
-		widget.NewButton("出示营业执照二维码", do("已出示营业执照二维码", func() error { return ctrl.ShowCode("business") })),
-		widget.NewButton("向摄像头出示天府通办码", do("已向摄像头出示天府通办码", func() error { return ctrl.ShowToCamera("app") })),
-		widget.NewButton("出示伪造二维码", do("已出示伪造二维码", func() error { return ctrl.ShowCode("forged") })),
+		widget.NewLabelWithStyle("模拟器控制面板", fyne.TextAlignCenter, fyne.TextStyle{}),
+		NewButton("放置身份证", do("已放置样例身份证", ctrl.PlaceCard)),
+		NewButton("取走身份证", do("已取走身份证", ctrl.RemoveCard)),
+		NewButton("出示天府通办码", do("已出示天府通办码", func() error { return ctrl.ShowCode("app") })),
+		NewButton("出示健康码", do("已出示天府健康通码", func() error { return ctrl.ShowCode("health") })),
+		NewButton("出示电子户口簿（亮证）", do("已亮证", func() error { return ctrl.ShowCode("licence") })),
+		NewButton("出示营业执照二维码", do("已出示营业执照二维码", func() error { return ctrl.ShowCode("business") })),
+		NewButton("向摄像头出示天府通办码", do("已向摄像头出示天府通办码", func() error { return ctrl.ShowToCamera("app") })),
+		NewButton("出示伪造二维码", do("已出示伪造二维码", func() error { return ctrl.ShowCode("forged") })),
 		paper, net, p.status,
 		widget.NewLabel("最近打印的回执："),
 	)
@@ -89,10 +89,10 @@ func (p *SimPanel) ShowReceipt(img image.Image) {
 
 // toggle is a button that switches between two actions, showing the one a
 // tap will do next.
-func toggle(onLabel, offLabel string, f func(on bool)) *widget.Button {
+func toggle(onLabel, offLabel string, f func(on bool)) *Button {
 	on := false
-	var b *widget.Button
-	b = widget.NewButton(onLabel, func() {
+	var b *Button
+	b = NewButton(onLabel, func() {
 		on = !on
 		f(on)
 		if on {

@@ -89,3 +89,10 @@ func (t *Theme) Size(n fyne.ThemeSizeName) float32 {
 	}
 	return theme.DefaultTheme().Size(n)
 }
+
+// WarmFonts makes Fyne parse the theme's font now, for the text style the
+// screens use, so the first screen does not wait for it. It is safe to
+// call from any goroutine once the app's theme is set.
+func WarmFonts() {
+	fyne.MeasureText("政务服务", theme.TextSize(), fyne.TextStyle{})
+}

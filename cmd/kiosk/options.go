@@ -21,6 +21,7 @@ type options struct {
 	// errorWindow shows a broken profile's problems on screen before the
 	// kiosk exits: on by default on a display, off in tests.
 	errorWindow bool
+	pprof       string // directory for start-up profiles; empty: none
 }
 
 // errUsage marks a command-line mistake: exit code 2.
@@ -42,6 +43,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		"show a broken profile's problems on screen for a minute before exiting")
 	fs.StringVar(&o.shots, "screenshots", "", "draw every screen of a demo visit into this directory as PNG, then quit")
 	orientation := fs.String("orientation", "", "portrait or landscape (default: from the profile)")
+	fs.StringVar(&o.pprof, "pprof", "", "diagnostics: write a CPU profile of the start-up and a heap profile 3 s after the first frame into this directory")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(stderr, "usage: kiosk [--sim] [--profile FILE] [--fullscreen] [--scale F]")

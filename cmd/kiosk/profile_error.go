@@ -23,7 +23,7 @@ func showProfileError(err error) {
 	a.Settings().SetTheme(ui.NewTheme())
 	w := a.NewWindow("政务服务自助终端")
 	title := canvas.NewText("终端配置有误，暂停服务", color.NRGBA{0xC6, 0x28, 0x28, 0xFF})
-	title.TextSize, title.TextStyle.Bold = 48, true
+	title.TextSize = 48
 	lines := container.NewVBox(container.NewCenter(title),
 		widget.NewLabel("请联系工作人员。技术人员：请用 kioskctl profile check 检查配置文件。"))
 	for _, p := range strings.Split(err.Error(), "; ") {

@@ -1,6 +1,7 @@
 package ime
 
 import (
+	"runtime"
 	"slices"
 	"testing"
 )
@@ -56,4 +57,23 @@ func BenchmarkLoad(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkDictHeld reports the live heap a loaded dictionary holds
+// (MB-held), which is what the kiosk keeps for the pinyin keyboard.
+func BenchmarkDictHeld(b *testing.B) {
+	var before, after runtime.MemStats
+	var d *Dict
+	for b.Loop() {
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		var err error
+		if d, err = Load(); err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+	}
+	runtime.KeepAlive(d)
+	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<20), "MB-held")
 }
