@@ -47,6 +47,7 @@ require (
 	github.com/golang/groupcache v0.0.0-20241129210726-2c02b8208cf8 // indirect
 	github.com/goreleaser/chglog v0.7.4 // indirect
 	github.com/goreleaser/fileglob v1.4.0 // indirect
+	github.com/gorilla/websocket v1.5.3 // indirect
 	github.com/hack-pad/go-indexeddb v0.3.2 // indirect
 	github.com/hack-pad/safejs v0.1.0 // indirect
 	github.com/huandu/xstrings v1.5.0 // indirect
@@ -64,6 +65,7 @@ require (
 	github.com/pjbgf/sha1cd v0.3.2 // indirect
 	github.com/pmezard/go-difflib v1.0.0 // indirect
 	github.com/remyoudompheng/bigfft v0.0.0-20230129092748-24d4a6f8daec // indirect
+	github.com/rs/xid v1.4.0 // indirect
 	github.com/rymdport/portal v0.4.2 // indirect
 	github.com/sergi/go-diff v1.3.2-0.20230802210424-5b0b94c5c0d3 // indirect
 	github.com/shopspring/decimal v1.4.0 // indirect
@@ -88,8 +90,10 @@ require (
 require (
 	github.com/blackjack/webcam v0.6.1
 	github.com/coreos/go-systemd/v22 v22.5.0
+	github.com/eclipse/paho.golang v0.23.0
 	github.com/emmansun/gmsm v0.44.0
 	github.com/goreleaser/nfpm/v2 v2.45.2
+	github.com/mochi-mqtt/server/v2 v2.7.9
 	github.com/mozillazg/go-pinyin v0.21.0
 	golang.org/x/crypto v0.53.0
 	golang.org/x/image v0.48.0

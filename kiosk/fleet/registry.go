@@ -1,0 +1,198 @@
+package fleet
+
+import (
+	"encoding/json"
+	"sort"
+	"sync"
+	"time"
+)
+
+// KioskView is what a dashboard shows of one kiosk.
+type KioskView struct {
+	Identity
+	Status   string    `json:"status"`    // online, offline, or stale (online but silent too long)
+	StateAt  time.Time `json:"state_at"`  // when the state last changed
+	LastSeen time.Time `json:"last_seen"` // last message of any kind
+	// Faults are the devices not usable, as "printer: 缺纸".
+	Faults       []string `json:"faults"`
+	PaperWarning bool     `json:"paper_warning"`
+	Outbox       int      `json:"outbox"`
+	Platform     string   `json:"platform"`
+	Version      string   `json:"version"`
+	Profile      string   `json:"profile"`
+	RolledBack   string   `json:"rolled_back,omitempty"`
+	Health       *Health  `json:"health,omitempty"`
+	LastReply    *Reply   `json:"last_reply,omitempty"`
+}
+
+// Key is how the registry names a kiosk: division/hall/kiosk.
+func (id Identity) Key() string { return id.Division + "/" + id.Hall + "/" + id.Kiosk }
+
+// Registry keeps the last state, health and reply of every kiosk seen on
+// the fleet topics. It is safe for concurrent use.
+type Registry struct {
+	// StaleAfter marks an online kiosk stale when nothing came from it for
+	// this long; 0 means 3 health periods of 30 s.
+	StaleAfter time.Duration
+	Now        func() time.Time
+
+	mu     sync.Mutex
+	kiosks map[string]*KioskView
+	subs   []func(KioskView)
+}
+
+// Subscribe calls f (outside the registry's lock) after every change.
+func (r *Registry) Subscribe(f func(KioskView)) {
+	r.mu.Lock()
+	r.subs = append(r.subs, f)
+	r.mu.Unlock()
+}
+
+func (r *Registry) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+// Handle takes one message from a kiosk topic; others are ignored. It
+// reports whether the message was understood.
+func (r *Registry) Handle(topic string, payload []byte) bool {
+	id, kind, ok := ParseTopic(topic)
+	if !ok {
+		return false
+	}
+	r.mu.Lock()
+	if r.kiosks == nil {
+		r.kiosks = map[string]*KioskView{}
+	}
+	v := r.kiosks[id.Key()]
+	if v == nil {
+		v = &KioskView{Identity: id, Status: Offline}
+	}
+	now := r.now()
+	understood := true
+	switch kind {
+	case KindState:
+		if len(payload) == 0 { // a retained state cleared: forget the kiosk
+			delete(r.kiosks, id.Key())
+			r.mu.Unlock()
+			return true
+		}
+		var s State
+		if json.Unmarshal(payload, &s) != nil || (s.Status != Online && s.Status != Offline) {
+			understood = false
+			break
+		}
+		if s.Status != v.Status {
+			v.StateAt = now
+		}
+		v.Status = s.Status
+		if s.Version != "" {
+			v.Version = s.Version
+		}
+		if s.Status == Online {
+			v.LastSeen = now
+		}
+	case KindHealth:
+		var h Health
+		if json.Unmarshal(payload, &h) != nil {
+			understood = false
+			break
+		}
+		v.LastSeen, v.Health = now, &h
+		v.Outbox, v.Platform, v.Version, v.Profile, v.RolledBack = h.OutboxPending, h.Platform, h.Version, h.Profile, h.RolledBack
+		v.Faults, v.PaperWarning = nil, false
+		names := make([]string, 0, len(h.Devices))
+		for n := range h.Devices {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			d := h.Devices[n]
+			switch d.State {
+			case "offline", "fault":
+				f := n + ": " + d.State
+				if d.Notice != "" {
+					f = n + ": " + d.Notice
+				}
+				v.Faults = append(v.Faults, f)
+			case "warning":
+				if n == "printer" {
+					v.PaperWarning = true
+				}
+			}
+		}
+		if v.Status != Online && !h.Buffered {
+			v.Status, v.StateAt = Online, now
+		}
+	case KindReply:
+		var rep Reply
+		if json.Unmarshal(payload, &rep) != nil {
+			understood = false
+			break
+		}
+		v.LastSeen, v.LastReply = now, &rep
+	default:
+		understood = false
+	}
+	if understood {
+		r.kiosks[id.Key()] = v
+	}
+	view := r.view(v, now)
+	subs := append([]func(KioskView){}, r.subs...)
+	r.mu.Unlock()
+	if understood {
+		for _, f := range subs {
+			f(view)
+		}
+	}
+	return understood
+}
+
+// view copies v with its status as of now (stale when silent too long).
+func (r *Registry) view(v *KioskView, now time.Time) KioskView {
+	out := *v
+	out.Faults = append([]string(nil), v.Faults...)
+	stale := r.StaleAfter
+	if stale == 0 {
+		stale = 90 * time.Second
+	}
+	if out.Status == Online && now.Sub(out.LastSeen) > stale {
+		out.Status = "stale"
+	}
+	return out
+}
+
+// List returns every kiosk, sorted by division, hall and id.
+func (r *Registry) List() []KioskView {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := r.now()
+	out := make([]KioskView, 0, len(r.kiosks))
+	for _, v := range r.kiosks {
+		out = append(out, r.view(v, now))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
+	return out
+}
+
+// Get returns one kiosk by Key.
+func (r *Registry) Get(key string) (KioskView, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	v, ok := r.kiosks[key]
+	if !ok {
+		return KioskView{}, false
+	}
+	return r.view(v, r.now()), true
+}
+
+// Counts tallies kiosks by status.
+func (r *Registry) Counts() map[string]int {
+	out := map[string]int{}
+	for _, v := range r.List() {
+		out[v.Status]++
+	}
+	return out
+}
