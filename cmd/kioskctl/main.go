@@ -39,6 +39,7 @@ var commands = map[string]command{
 	"udev-rules": {"udev-rules [--idcard|--printer|--scanner VID:PID] [PROFILE...]  udev rules for /dev/kiosk/NAME", cmdUdevRules},
 	"privacy":    {"privacy scan --data DIR [--identities FILE]   prove the kiosk kept no personal data", cmdPrivacy},
 	"drill":      {"drill --sessions N [--data DIR] [--platform URL] run synthetic citizens, then scan", cmdDrill},
+	"fleet-sim":  {"fleet-sim --kiosks N --broker URL [--heartbeat D]  simulated kiosks on a real MQTT broker", cmdFleetSim},
 }
 
 func main() {

@@ -152,7 +152,11 @@ func (a *Agent) Run(ctx context.Context) error {
 	// delay): offline shows within 1.5 keep-alives.
 	cc.WillMessage = &paho.WillMessage{Topic: id.Topic(KindState), Payload: a.state(Offline, false), QoS: 1, Retain: true}
 	cc.WillProperties = &paho.WillProperties{}
-	cm, err := autopaho.NewConnection(ctx, cc)
+	// The connection outlives ctx by the moment it takes to say goodbye:
+	// cancelling it first would close it without the offline state.
+	connCtx, cancelConn := context.WithCancel(context.Background())
+	defer cancelConn()
+	cm, err := autopaho.NewConnection(connCtx, cc)
 	if err != nil {
 		return fmt.Errorf("fleet: agent: %w", err)
 	}

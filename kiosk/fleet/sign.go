@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/emmansun/gmsm/sm2"
+	"github.com/emmansun/gmsm/sm3"
 )
 
 // Envelope carries a signed command: the command's JSON bytes exactly as
@@ -148,4 +149,21 @@ func (v *Verifier) Verify(raw []byte) (Command, error) {
 		}
 	}
 	return c, nil
+}
+
+// DemoKeyID is the key id of the demo fleet key.
+const DemoKeyID = "demo-fleet"
+
+// DemoKey returns the demo fleet key: deterministic and public, so that
+// hallserver and kioskctl fleet-sim work together with no key set-up. It
+// is for simulation and tests only; a kiosk trusts it only when its
+// profile names it.
+func DemoKey() *sm2.PrivateKey {
+	d := sm3.Sum([]byte("sckiosk demo fleet key"))
+	for {
+		if k, err := sm2.NewPrivateKey(d[:]); err == nil {
+			return k
+		}
+		d = sm3.Sum(d[:])
+	}
 }

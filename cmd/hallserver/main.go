@@ -1,0 +1,220 @@
+// Command hallserver is one service hall's fleet server: an embedded MQTT
+// v5 broker for the hall's kiosks (or a client of the province's broker
+// with --broker) and the hall staff's dashboard.
+//
+//	hallserver --mqtt :1883 --http :8080 --division 510107 --hall wuhou --fleet-key fleet.key
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/eclipse/paho.golang/autopaho"
+	"github.com/eclipse/paho.golang/paho"
+	"github.com/emmansun/gmsm/sm2"
+
+	"sckiosk/kiosk/fleet"
+	"sckiosk/kiosk/hall"
+	"sckiosk/kiosk/platform"
+)
+
+func main() { os.Exit(run(os.Args[1:], os.Stderr)) }
+
+func run(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("hallserver", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	mqttAddr := fs.String("mqtt", "127.0.0.1:1883", "address of the embedded broker (ignored with --broker)")
+	broker := fs.String("broker", "", "use this MQTT v5 broker instead of the embedded one: mqtt://host:1883 or tls://host:8883")
+	user := fs.String("user", "", "with --broker: MQTT user name")
+	pass := fs.String("password", "", "with --broker: MQTT password (or $HALLSERVER_PASSWORD)")
+	httpAddr := fs.String("http", "127.0.0.1:8080", "address of the dashboard")
+	division := fs.String("division", "+", "GB/T 2260 division whose kiosks to follow (+ for all)")
+	hallName := fs.String("hall", "+", "hall whose kiosks to follow (+ for all)")
+	keyFile := fs.String("fleet-key", "", "SM2 private key (PEM) that signs commands (default: the demo fleet key, simulation only)")
+	keyID := fs.String("key-id", "", "key id of --fleet-key as kiosks' profiles name it (default: demo-fleet)")
+	certFile := fs.String("tls-cert", "", "embedded broker: serve TLS with this certificate (PEM)")
+	certKey := fs.String("tls-key", "", "embedded broker: key of --tls-cert")
+	clientCA := fs.String("client-ca", "", "embedded broker: require kiosk client certificates from this CA (PEM)")
+	canaryWait := fs.Duration("canary-wait", 2*time.Minute, "how long a canary must stay healthy before the rest get a profile")
+	stale := fs.Duration("stale", 90*time.Second, "an online kiosk silent this long shows as lost (失联)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	key, kid, err := loadKey(*keyFile, *keyID)
+	if err != nil {
+		fmt.Fprintln(stderr, "hallserver:", err)
+		return 2
+	}
+	if *keyFile == "" {
+		log.Warn("signing commands with the demo fleet key: simulation only")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	reg := &fleet.Registry{StaleAfter: *stale}
+	filter := fleet.Root + "/" + *division + "/" + *hallName + "/+/+"
+	var pub hall.Publisher
+	if *broker == "" {
+		tlsCfg, err := brokerTLS(*certFile, *certKey, *clientCA)
+		if err != nil {
+			fmt.Fprintln(stderr, "hallserver:", err)
+			return 2
+		}
+		b, err := fleet.StartBroker(*mqttAddr, tlsCfg, log)
+		if err != nil {
+			fmt.Fprintln(stderr, "hallserver:", err)
+			return 1
+		}
+		defer b.Close()
+		if err := b.Subscribe(filter, func(topic string, p []byte) { reg.Handle(topic, p) }); err != nil {
+			fmt.Fprintln(stderr, "hallserver:", err)
+			return 1
+		}
+		pub = b
+		log.Info("embedded broker listening", "addr", b.Addr())
+	} else {
+		if *pass == "" {
+			*pass = os.Getenv("HALLSERVER_PASSWORD")
+		}
+		c, err := connect(ctx, *broker, *user, *pass, filter, reg, log)
+		if err != nil {
+			fmt.Fprintln(stderr, "hallserver:", err)
+			return 1
+		}
+		pub = c
+	}
+	srv, err := hall.New(hall.Config{Registry: reg, Pub: pub, Key: key, KeyID: kid, Issuer: "hallserver@" + *division + "/" + *hallName,
+		CanaryWait: *canaryWait, Log: log})
+	if err != nil {
+		fmt.Fprintln(stderr, "hallserver:", err)
+		return 1
+	}
+	ln, err := net.Listen("tcp", *httpAddr)
+	if err != nil {
+		fmt.Fprintln(stderr, "hallserver:", err)
+		return 1
+	}
+	log.Info("dashboard", "url", "http://"+ln.Addr().String()+"/")
+	hs := &http.Server{Handler: srv.Handler(ctx), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(sctx)
+	}()
+	if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		fmt.Fprintln(stderr, "hallserver:", err)
+		return 1
+	}
+	return 0
+}
+
+func loadKey(file, kid string) (*sm2.PrivateKey, string, error) {
+	if file == "" {
+		if kid == "" {
+			kid = fleet.DemoKeyID
+		}
+		return fleet.DemoKey(), kid, nil
+	}
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, "", fmt.Errorf("fleet key: %w", err)
+	}
+	key, err := platform.ParsePrivateKeyPEM(pem)
+	if err != nil {
+		return nil, "", fmt.Errorf("fleet key %s: %w", file, err)
+	}
+	if kid == "" {
+		return nil, "", errors.New("--key-id is required with --fleet-key")
+	}
+	return key, kid, nil
+}
+
+// brokerTLS is the embedded broker's TLS: a server certificate and, with
+// clientCA, required kiosk client certificates.
+func brokerTLS(cert, key, clientCA string) (*tls.Config, error) {
+	if cert == "" {
+		if clientCA != "" {
+			return nil, errors.New("--client-ca needs --tls-cert and --tls-key")
+		}
+		return nil, nil
+	}
+	pair, err := tls.LoadX509KeyPair(cert, key)
+	if err != nil {
+		return nil, fmt.Errorf("broker certificate: %w", err)
+	}
+	cfg := &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
+	if clientCA != "" {
+		pem, err := os.ReadFile(clientCA)
+		if err != nil {
+			return nil, fmt.Errorf("client CA: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("client CA %s: no certificate", clientCA)
+		}
+		cfg.ClientCAs, cfg.ClientAuth = pool, tls.RequireAndVerifyClientCert
+	}
+	return cfg, nil
+}
+
+// mqttClient follows the fleet topics on a province's broker and
+// publishes commands there.
+type mqttClient struct{ cm *autopaho.ConnectionManager }
+
+func (c mqttClient) Publish(topic string, payload []byte, retain bool, qos byte) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := c.cm.Publish(ctx, &paho.Publish{Topic: topic, Payload: payload, Retain: retain, QoS: qos})
+	return err
+}
+
+func connect(ctx context.Context, broker, user, pass, filter string, reg *fleet.Registry, log *slog.Logger) (mqttClient, error) {
+	u, err := url.Parse(broker)
+	if err != nil {
+		return mqttClient{}, fmt.Errorf("broker: %w", err)
+	}
+	host, _ := os.Hostname()
+	cc := autopaho.ClientConfig{
+		ServerUrls: []*url.URL{u}, KeepAlive: 30, CleanStartOnInitialConnection: true,
+		ConnectUsername: user, ConnectPassword: []byte(pass),
+		OnConnectionUp: func(cm *autopaho.ConnectionManager, _ *paho.Connack) {
+			log.Info("connected to the broker", "broker", u.Host)
+			go func() {
+				if _, err := cm.Subscribe(ctx, &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{{Topic: filter, QoS: 1}}}); err != nil {
+					log.Error("subscribe", "filter", filter, "err", err)
+				}
+			}()
+		},
+		OnConnectError: func(err error) { log.Warn("broker connect failed", "err", err) },
+		ClientConfig: paho.ClientConfig{
+			ClientID: "hallserver-" + host,
+			OnPublishReceived: []func(paho.PublishReceived) (bool, error){func(pr paho.PublishReceived) (bool, error) {
+				reg.Handle(pr.Packet.Topic, pr.Packet.Payload)
+				return true, nil
+			}},
+		},
+	}
+	cm, err := autopaho.NewConnection(ctx, cc)
+	if err != nil {
+		return mqttClient{}, fmt.Errorf("broker: %w", err)
+	}
+	return mqttClient{cm}, nil
+}

@@ -1,0 +1,299 @@
+// Package hall is the hall side of the fleet: it follows every kiosk's
+// state, health and replies (a fleet.Registry), signs commands with the
+// fleet key, rolls a profile out to one canary kiosk before the rest, and
+// serves the hall staff's dashboard and its JSON API.
+package hall
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/emmansun/gmsm/sm2"
+	"go.yaml.in/yaml/v3"
+
+	"sckiosk/kiosk/fleet"
+)
+
+// Publisher sends a message to the broker (the embedded broker's inline
+// client, or an MQTT client of a province's broker).
+type Publisher interface {
+	Publish(topic string, payload []byte, retain bool, qos byte) error
+}
+
+// Config configures a hall server.
+type Config struct {
+	Registry *fleet.Registry
+	Pub      Publisher
+	Key      *sm2.PrivateKey // fleet key that signs commands
+	KeyID    string
+	Issuer   string        // written into commands, e.g. hallserver@510107/wuhou
+	TTL      time.Duration // command lifetime; 0 means 10 minutes
+	// CanaryWait is how long the canary must stay healthy on the new
+	// profile before the rest get it; 0 means 2 minutes.
+	CanaryWait time.Duration
+	Log        *slog.Logger
+	Now        func() time.Time
+}
+
+// Server is the hall server's logic, independent of HTTP and MQTT.
+type Server struct {
+	cfg Config
+	log *slog.Logger
+
+	mu       sync.Mutex
+	rollouts []*Rollout
+	replies  map[string]chan fleet.Reply // command id -> waiter
+}
+
+// New returns a hall server.
+func New(cfg Config) (*Server, error) {
+	if cfg.Registry == nil || cfg.Pub == nil || cfg.Key == nil || cfg.KeyID == "" {
+		return nil, errors.New("hall: registry, publisher, key and key id are required")
+	}
+	if cfg.TTL <= 0 {
+		cfg.TTL = 10 * time.Minute
+	}
+	if cfg.CanaryWait <= 0 {
+		cfg.CanaryWait = 2 * time.Minute
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{cfg: cfg, log: cfg.Log.With("component", "hall"), replies: map[string]chan fleet.Reply{}}
+	cfg.Registry.Subscribe(s.seen)
+	return s, nil
+}
+
+// seen routes a kiosk's reply to whoever waits for it.
+func (s *Server) seen(v fleet.KioskView) {
+	if v.LastReply == nil {
+		return
+	}
+	s.mu.Lock()
+	ch := s.replies[v.LastReply.ID]
+	delete(s.replies, v.LastReply.ID)
+	s.mu.Unlock()
+	if ch != nil {
+		ch <- *v.LastReply
+	}
+}
+
+// Send signs and publishes one command to the kiosk named by key
+// (division/hall/kiosk) and returns its id; with wait it also waits for
+// the reply (up to ctx).
+func (s *Server) Send(ctx context.Context, key, action, profileYAML string, wait bool) (string, *fleet.Reply, error) {
+	v, ok := s.cfg.Registry.Get(key)
+	if !ok {
+		return "", nil, fmt.Errorf("hall: no kiosk %s", key)
+	}
+	now := s.cfg.Now()
+	c := fleet.Command{ID: fleet.NewCommandID(), Kiosk: v.Kiosk, Action: action, IssuedAt: now, ExpiresAt: now.Add(s.cfg.TTL),
+		Profile: profileYAML, Issuer: s.cfg.Issuer}
+	env, err := fleet.Sign(c, s.cfg.Key, s.cfg.KeyID)
+	if err != nil {
+		return "", nil, err
+	}
+	var ch chan fleet.Reply
+	if wait {
+		ch = make(chan fleet.Reply, 1)
+		s.mu.Lock()
+		s.replies[c.ID] = ch
+		s.mu.Unlock()
+	}
+	if err := s.cfg.Pub.Publish(v.Identity.Topic(fleet.KindCmd), env, false, 1); err != nil {
+		return "", nil, err
+	}
+	s.log.Info("command sent", "kiosk", key, "action", action, "id", c.ID)
+	if !wait {
+		return c.ID, nil, nil
+	}
+	select {
+	case r := <-ch:
+		return c.ID, &r, nil
+	case <-ctx.Done():
+		s.mu.Lock()
+		delete(s.replies, c.ID)
+		s.mu.Unlock()
+		return c.ID, nil, fmt.Errorf("hall: no reply from %s: %w", key, ctx.Err())
+	}
+}
+
+// Rollout stages.
+const (
+	StageCanary  = "canary"  // the canary has the profile; waiting for it to stay healthy
+	StageRolling = "rolling" // the rest are getting it
+	StageDone    = "done"
+	StageFailed  = "failed" // the canary refused it, rolled back or went silent: the rest were spared
+)
+
+// Rollout is one profile push to a set of kiosks.
+type Rollout struct {
+	ID      string            `json:"id"`
+	Targets []string          `json:"targets"`
+	Canary  string            `json:"canary,omitempty"`
+	Stage   string            `json:"stage"`
+	Message string            `json:"message"`
+	Results map[string]string `json:"results"` // kiosk key -> reply message
+	Started time.Time         `json:"started"`
+	Ended   time.Time         `json:"ended,omitzero"`
+}
+
+// Rollouts returns the rollouts, newest first.
+func (s *Server) Rollouts() []Rollout {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Rollout, 0, len(s.rollouts))
+	for i := len(s.rollouts) - 1; i >= 0; i-- {
+		r := *s.rollouts[i]
+		r.Results = map[string]string{}
+		for k, v := range s.rollouts[i].Results {
+			r.Results[k] = v
+		}
+		r.Targets = append([]string(nil), s.rollouts[i].Targets...)
+		out = append(out, r)
+	}
+	return out
+}
+
+func (s *Server) update(r *Rollout, f func(*Rollout)) {
+	s.mu.Lock()
+	f(r)
+	s.mu.Unlock()
+}
+
+// ErrProfile is a profile the hall refuses to send.
+var ErrProfile = errors.New("hall: not a profile")
+
+// Push starts a rollout of profileYAML to targets (kiosk keys); with
+// canary the first target gets it alone and the rest only once it has
+// stayed healthy for CanaryWait. It returns at once; the rollout goes on
+// in the background until ctx ends.
+func (s *Server) Push(ctx context.Context, targets []string, profileYAML string, canary bool) (Rollout, error) {
+	var probe map[string]any
+	if err := yaml.Unmarshal([]byte(profileYAML), &probe); err != nil || len(probe) == 0 {
+		return Rollout{}, fmt.Errorf("%w: YAML with keys is expected", ErrProfile)
+	}
+	if len(targets) == 0 {
+		return Rollout{}, errors.New("hall: no kiosk to push to")
+	}
+	for _, t := range targets {
+		if _, ok := s.cfg.Registry.Get(t); !ok {
+			return Rollout{}, fmt.Errorf("hall: no kiosk %s", t)
+		}
+	}
+	sort.Strings(targets)
+	r := &Rollout{ID: fleet.NewCommandID()[:8], Targets: targets, Stage: StageRolling, Results: map[string]string{}, Started: s.cfg.Now()}
+	if canary && len(targets) > 1 {
+		r.Canary, r.Stage = targets[0], StageCanary
+	}
+	s.mu.Lock()
+	s.rollouts = append(s.rollouts, r)
+	s.mu.Unlock()
+	go s.run(ctx, r, profileYAML)
+	return *r, nil
+}
+
+func (s *Server) run(ctx context.Context, r *Rollout, profileYAML string) {
+	rest := r.Targets
+	if r.Canary != "" {
+		rest = r.Targets[1:]
+		if msg, ok := s.canary(ctx, r, profileYAML); !ok {
+			s.update(r, func(r *Rollout) { r.Stage, r.Message, r.Ended = StageFailed, msg, s.cfg.Now() })
+			s.log.Warn("rollout stopped at the canary", "rollout", r.ID, "canary", r.Canary, "why", msg)
+			return
+		}
+		s.update(r, func(r *Rollout) { r.Stage, r.Message = StageRolling, "canary healthy; sending to the rest" })
+	}
+	var wg sync.WaitGroup
+	for _, key := range rest {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cctx, cancel := context.WithTimeout(ctx, time.Minute)
+			defer cancel()
+			_, rep, err := s.Send(cctx, key, fleet.ActionProfile, profileYAML, true)
+			msg := "ok: " + replyText(rep)
+			if err != nil || !rep.OK {
+				msg = "failed: " + errText(err, rep)
+			}
+			s.update(r, func(r *Rollout) { r.Results[key] = msg })
+		}()
+	}
+	wg.Wait()
+	s.update(r, func(r *Rollout) { r.Stage, r.Ended = StageDone, s.cfg.Now() })
+	s.log.Info("rollout done", "rollout", r.ID, "kiosks", len(r.Targets))
+}
+
+// canary sends the profile to the canary and watches it: it must accept
+// the profile, come back online after its restart without rolling back,
+// and stay online for CanaryWait.
+func (s *Server) canary(ctx context.Context, r *Rollout, profileYAML string) (string, bool) {
+	cctx, cancel := context.WithTimeout(ctx, time.Minute)
+	_, rep, err := s.Send(cctx, r.Canary, fleet.ActionProfile, profileYAML, true)
+	cancel()
+	if err != nil || !rep.OK {
+		msg := "canary refused the profile: " + errText(err, rep)
+		s.update(r, func(r *Rollout) { r.Results[r.Canary] = msg })
+		return msg, false
+	}
+	s.update(r, func(r *Rollout) { r.Results[r.Canary] = "ok: " + replyText(rep) })
+	accepted := s.cfg.Now()
+	deadline := accepted.Add(s.cfg.CanaryWait)
+	t := time.NewTicker(s.cfg.CanaryWait / 20)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return "stopped", false
+		case <-t.C:
+		}
+		v, _ := s.cfg.Registry.Get(r.Canary)
+		if v.RolledBack != "" && v.Health != nil && v.Health.At.After(accepted) {
+			return "canary failed its self-test and rolled back", false
+		}
+		if !s.cfg.Now().Before(deadline) {
+			if v.Status != fleet.Online || !v.LastSeen.After(accepted) {
+				return "canary is not back online with the new profile", false
+			}
+			return "", true
+		}
+	}
+}
+
+func replyText(r *fleet.Reply) string {
+	if r == nil {
+		return ""
+	}
+	return r.Message
+}
+
+func errText(err error, r *fleet.Reply) string {
+	if err != nil {
+		return err.Error()
+	}
+	return replyText(r)
+}
+
+// kioskJSON is what the API gives for the dashboard.
+func (s *Server) kioskJSON() ([]byte, error) {
+	list := s.cfg.Registry.List()
+	out := struct {
+		Now      time.Time         `json:"now"`
+		Counts   map[string]int    `json:"counts"`
+		Kiosks   []fleet.KioskView `json:"kiosks"`
+		Rollouts []Rollout         `json:"rollouts"`
+	}{Now: s.cfg.Now(), Counts: map[string]int{}, Kiosks: list, Rollouts: s.Rollouts()}
+	for _, v := range list {
+		out.Counts[v.Status]++
+	}
+	return json.Marshal(out)
+}
