@@ -68,7 +68,7 @@ func run(args []string, stderr io.Writer) int {
 	if opts.shots != "" {
 		return screenshots(opts, stderr)
 	}
-	prof, err := loadProfile(opts)
+	prof, layers, err := loadProfile(opts, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "kiosk:", err)
 		if opts.errorWindow {
@@ -122,7 +122,8 @@ func run(args []string, stderr io.Writer) int {
 		default:
 		}
 	}
-	k, err := wire.Build(prof, catalog.Builtin(), log, wire.Options{Speaker: speech.New(log), Quit: leave, LogTail: tail.Lines})
+	k, err := wire.Build(prof, catalog.Builtin(), log, wire.Options{Speaker: speech.New(log), Quit: leave, LogTail: tail.Lines,
+		Version: ui.Version(), ProfilePaths: layers})
 	if err != nil {
 		fmt.Fprintln(stderr, "kiosk:", err)
 		return 1
@@ -244,14 +245,30 @@ func run(args []string, stderr io.Writer) int {
 	return int(exitCode.Load())
 }
 
-func loadProfile(o options) (profile.Profile, error) {
+// loadProfile loads the layers given, and the fleet's pushed layer last
+// when the fleet has written one. A pushed layer that makes the profile
+// unloadable is rolled back at once. It returns the layers in force.
+func loadProfile(o options, log *slog.Logger) (profile.Profile, []string, error) {
 	if len(o.profiles) == 0 {
-		return profile.Default(), nil
+		return profile.Default(), nil, nil
 	}
 	p, err := profile.LoadLayers(o.profiles...)
 	if err != nil {
 		// One line on stderr, every problem in it.
-		return p, errors.New(strings.ReplaceAll(err.Error(), "\n", "; "))
+		return p, nil, errors.New(strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
-	return p, nil
+	layers := wire.FleetLayers(p, o.profiles)
+	if len(layers) == len(o.profiles) {
+		return p, layers, nil
+	}
+	full, err := profile.LoadLayers(layers...)
+	if err != nil {
+		log.Error("the fleet's pushed profile does not load; rolling back", "err", strings.ReplaceAll(err.Error(), "\n", "; "))
+		wire.RollBackUnloadable(p)
+		layers = wire.FleetLayers(p, o.profiles)
+		if full, err = profile.LoadLayers(layers...); err != nil {
+			return p, o.profiles, nil
+		}
+	}
+	return full, layers, nil
 }

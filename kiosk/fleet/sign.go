@@ -88,18 +88,25 @@ func (v *Verifier) Verify(raw []byte) (Command, error) {
 	if env.Sig == "" {
 		return Command{}, ErrUnsigned
 	}
+	// The command is decoded before it is trusted only so that a refusal
+	// can name the id and action it refuses; nothing else is used.
+	payload, err1 := base64.StdEncoding.DecodeString(env.Payload)
+	var claimed Command
+	if err1 == nil {
+		_ = json.Unmarshal(payload, &claimed)
+	}
+	refused := Command{ID: claimed.ID, Action: claimed.Action, Issuer: claimed.Issuer}
 	pub, ok := v.Keys[env.KeyID]
 	if !ok || pub == nil {
-		return Command{}, fmt.Errorf("%w: %q", ErrUnknownKey, env.KeyID)
+		return refused, fmt.Errorf("%w: %q", ErrUnknownKey, env.KeyID)
 	}
-	payload, err1 := base64.StdEncoding.DecodeString(env.Payload)
 	sig, err2 := base64.StdEncoding.DecodeString(env.Sig)
 	if err1 != nil || err2 != nil || !sm2.VerifyASN1WithSM2(pub, nil, payload, sig) {
-		return Command{}, ErrSignature
+		return refused, ErrSignature
 	}
 	var c Command
 	if err := json.Unmarshal(payload, &c); err != nil || c.ID == "" {
-		return Command{}, fmt.Errorf("%w: signed payload is not a command", ErrSignature)
+		return refused, fmt.Errorf("%w: signed payload is not a command", ErrSignature)
 	}
 	now := time.Now()
 	if v.Now != nil {

@@ -29,6 +29,31 @@ type Profile struct {
 	Devices        Devices    `yaml:"devices"`
 	UI             UI         `yaml:"ui"`
 	Technician     Technician `yaml:"technician"`
+	Fleet          Fleet      `yaml:"fleet"`
+}
+
+// Fleet connects the kiosk to its hall's (or province's) MQTT broker: it
+// reports health there and obeys commands signed by the fleet key.
+type Fleet struct {
+	Broker string `yaml:"broker"` // mqtt://host:1883 or tls://host:8883; empty: no fleet
+	Hall   string `yaml:"hall"`   // the hall's topic level, e.g. wuhou
+	// KeyFile is the fleet's SM2 public key (PEM) that signs commands,
+	// under KeyID; without it every command is refused.
+	KeyFile      string        `yaml:"key_file" profile:"path"`
+	KeyID        string        `yaml:"key_id"`
+	KeepAlive    time.Duration `yaml:"keepalive"`                    // MQTT keep-alive; offline shows after 1.5 of it
+	HealthEvery  time.Duration `yaml:"health_every"`                 // health period
+	CAFile       string        `yaml:"ca_file" profile:"path"`       // tls://: the broker's CA (PEM)
+	CertFile     string        `yaml:"cert_file" profile:"path"`     // tls://: this kiosk's client certificate (CN = kiosk_id)
+	CertKeyFile  string        `yaml:"cert_key_file" profile:"path"` // tls://: its key
+	Username     string        `yaml:"username"`
+	PasswordFile string        `yaml:"password_file" profile:"path"` // file holding the MQTT password
+	// OverrideFile is where a profile pushed by the fleet is written, as
+	// the last profile layer; empty means data_dir/fleet-profile.yaml.
+	OverrideFile string `yaml:"override_file" profile:"path"`
+	// SelfTestAfter is how long after a restart on a pushed profile the
+	// kiosk tests itself, and rolls back on failure.
+	SelfTestAfter time.Duration `yaml:"self_test_after"`
 }
 
 // Retention says how long the kiosk keeps its own records, in days.
@@ -143,7 +168,8 @@ func Default() Profile {
 			Camera:  Camera{Driver: "none"},
 			Printer: Printer{Serial: Serial{Driver: "escpos", Baud: 115200}, PaperWidth: 80, QRMode: "native"},
 		},
-		UI: UI{Orientation: "portrait", IdleTimeout: 90 * time.Second, FormTimeout: 180 * time.Second, DoneTimeout: 45 * time.Second},
+		UI:    UI{Orientation: "portrait", IdleTimeout: 90 * time.Second, FormTimeout: 180 * time.Second, DoneTimeout: 45 * time.Second},
+		Fleet: Fleet{KeepAlive: 60 * time.Second, HealthEvery: 30 * time.Second, SelfTestAfter: 30 * time.Second},
 	}
 }
 

@@ -173,6 +173,32 @@ func (p Profile) problems(mentioned func(path string) bool) []problem {
 		add("devices.camera.width", "%d×%d is not a capture size (0 for 1280×720, at most 4096×4096)", c.Width, c.Height)
 	}
 
+	if f := p.Fleet; f.Broker != "" {
+		if u, err := url.Parse(f.Broker); err != nil || (u.Scheme != "mqtt" && u.Scheme != "tls" && u.Scheme != "ssl") || u.Host == "" {
+			add("fleet.broker", "%q is not a broker address such as mqtt://hall-server:1883 or tls://broker:8883", f.Broker)
+		}
+		if f.Hall == "" || strings.ContainsAny(f.Hall, "/+# ") {
+			add("fleet.hall", "%q is not a hall name for topics: use letters, digits, - or _", f.Hall)
+		}
+		if f.KeyFile != "" && f.KeyID == "" {
+			add("fleet.key_id", "is missing: name the fleet key (as the hall server's --key-id)")
+		}
+		if f.KeepAlive < 5*time.Second || f.KeepAlive > 18*time.Hour {
+			add("fleet.keepalive", "%v: between 5s and 18h", f.KeepAlive)
+		}
+		if f.HealthEvery < time.Second {
+			add("fleet.health_every", "%v: at least 1s", f.HealthEvery)
+		}
+		for _, k := range []struct{ name, path string }{{"key_file", f.KeyFile}, {"ca_file", f.CAFile}, {"cert_file", f.CertFile}, {"cert_key_file", f.CertKeyFile}, {"password_file", f.PasswordFile}} {
+			if msg := checkReadable(k.path); msg != "" {
+				add("fleet."+k.name, "%s", msg)
+			}
+		}
+		if (f.CertFile == "") != (f.CertKeyFile == "") {
+			add("fleet.cert_file", "cert_file and cert_key_file go together")
+		}
+	}
+
 	if o := p.UI.Orientation; o != "portrait" && o != "landscape" {
 		add("ui.orientation", "%q is not portrait or landscape", o)
 	}

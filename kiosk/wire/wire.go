@@ -30,6 +30,7 @@ import (
 	"sckiosk/devices/scanner"
 	"sckiosk/kiosk/audit"
 	"sckiosk/kiosk/catalog"
+	"sckiosk/kiosk/fleet"
 	"sckiosk/kiosk/identity"
 	"sckiosk/kiosk/outbox"
 	"sckiosk/kiosk/platform"
@@ -59,6 +60,11 @@ type Options struct {
 	// KeepCatalog keeps the catalogue Build was given instead of fetching
 	// the platform's signed one at start-up (tests, drills).
 	KeepCatalog bool
+	// Version is the kiosk's version, reported to the fleet.
+	Version string
+	// ProfilePaths are the profile layers the kiosk was started with; a
+	// profile pushed by the fleet is checked against them.
+	ProfilePaths []string
 }
 
 // Kiosk is a built kiosk, ready to Run.
@@ -73,6 +79,9 @@ type Kiosk struct {
 	opts    Options
 	log     *slog.Logger
 	inVisit atomic.Bool // mirrors the visit marker file
+
+	latest     atomic.Pointer[session.State] // the core's last state, for fleet health and self-tests
+	fleetAgent atomic.Pointer[fleet.Agent]
 }
 
 // Build opens the outbox and prepares drivers; nothing runs until Run.
@@ -193,6 +202,7 @@ func (k *Kiosk) Run(ctx context.Context) {
 	k.recordProfileChange()
 	rt.OnWipe(k.recordErasure)
 	rt.Subscribe(k.markVisit)
+	rt.Subscribe(func(s session.State) { k.latest.Store(&s) })
 	k.Outbox.OnHealthChange(func(h outbox.Health) {
 		rt.TrySend(session.PlatformChanged{State: string(h.State), Pending: h.Pending, LastError: h.LastError})
 	})
@@ -263,6 +273,10 @@ func (k *Kiosk) Run(ctx context.Context) {
 	if !k.opts.KeepCatalog {
 		goRun(func() { k.fetchCatalog(ctx) })
 	}
+	if k.Profile.Fleet.Broker != "" {
+		goRun(func() { k.startFleet(ctx) })
+	}
+	goRun(func() { k.checkPendingChange(ctx) })
 	goRun(func() { rt.Run(ctx) })
 	wg.Wait()
 	k.record(audit.Stop, "kiosk stopped", nil)
@@ -389,6 +403,11 @@ func (k *Kiosk) reporter() func(device.Status) {
 			k.record(audit.DeviceFault, st.Device+" "+st.State.String(), map[string]string{"device": st.Device, "reason": st.Reason})
 		}
 		k.Runtime.Send(session.DeviceChanged{Status: st})
+		if a := k.fleetAgent.Load(); a != nil && (!seen || prev != st.State) {
+			// The hall sees a paper-out now, not at the next heartbeat
+			// (once the core has taken the change in).
+			time.AfterFunc(200*time.Millisecond, a.ReportNow)
+		}
 	}
 }
 
