@@ -81,14 +81,14 @@ ARM64_CC    ?= aarch64-linux-gnu-gcc
 
 .PHONY: deb deb-check units-check build-arm64
 
-## deb: the kiosk and kiosk-platformsim .deb files in bin/dist/ (nfpm as a library, tools/mkdeb)
+## deb: the kiosk, kiosk-platformsim and kiosk-hallserver .deb files in bin/dist/ (nfpm as a library, tools/mkdeb)
 deb: build
 	@mkdir -p $(DEB_BUILD) $(DIST)
 	rm -f $(DIST)/*.deb
 	./$(BIN)/kioskctl udev-rules packaging/kiosk.yaml >$(DEB_BUILD)/70-kiosk.rules
 	SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct 2>/dev/null || date +%s) \
 	$(GO) run ./tools/mkdeb -version '$(DEB_VERSION)' -arch $(DEB_ARCH) -bin $(BIN) -build $(DEB_BUILD) -out $(DIST) \
-	  -config packaging/nfpm/kiosk.yaml -config packaging/nfpm/platformsim.yaml
+	  -config packaging/nfpm/kiosk.yaml -config packaging/nfpm/platformsim.yaml -config packaging/nfpm/hallserver.yaml
 
 ## deb-check: lintian on the .deb files (installs lintian when missing, as root)
 deb-check:
