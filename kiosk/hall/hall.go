@@ -93,7 +93,7 @@ func (s *Server) seen(v fleet.KioskView) {
 func (s *Server) Send(ctx context.Context, key, action, profileYAML string, wait bool) (string, *fleet.Reply, error) {
 	v, ok := s.cfg.Registry.Get(key)
 	if !ok {
-		return "", nil, fmt.Errorf("hall: no kiosk %s", key)
+		return "", nil, fmt.Errorf("%w: %s", ErrNoKiosk, key)
 	}
 	now := s.cfg.Now()
 	c := fleet.Command{ID: fleet.NewCommandID(), Kiosk: v.Kiosk, Action: action, IssuedAt: now, ExpiresAt: now.Add(s.cfg.TTL),
@@ -170,6 +170,9 @@ func (s *Server) update(r *Rollout, f func(*Rollout)) {
 	s.mu.Unlock()
 }
 
+// ErrNoKiosk is a kiosk the hall has never heard of.
+var ErrNoKiosk = errors.New("hall: no such kiosk")
+
 // ErrProfile is a profile the hall refuses to send.
 var ErrProfile = errors.New("hall: not a profile")
 
@@ -187,13 +190,25 @@ func (s *Server) Push(ctx context.Context, targets []string, profileYAML string,
 	}
 	for _, t := range targets {
 		if _, ok := s.cfg.Registry.Get(t); !ok {
-			return Rollout{}, fmt.Errorf("hall: no kiosk %s", t)
+			return Rollout{}, fmt.Errorf("%w: %s", ErrNoKiosk, t)
 		}
 	}
 	sort.Strings(targets)
-	r := &Rollout{ID: fleet.NewCommandID()[:8], Targets: targets, Stage: StageRolling, Results: map[string]string{}, Started: s.cfg.Now()}
-	if canary && len(targets) > 1 {
-		r.Canary, r.Stage = targets[0], StageCanary
+	r := &Rollout{ID: fleet.NewCommandID()[:8], Stage: StageRolling, Results: map[string]string{}, Started: s.cfg.Now()}
+	// A kiosk that is not online cannot take the profile now (commands are
+	// not kept for it): it is skipped and says so, and never the canary.
+	for _, t := range targets {
+		if v, _ := s.cfg.Registry.Get(t); v.Status != fleet.Online {
+			r.Results[t] = "skipped: " + v.Status + "; push again when it is back"
+			continue
+		}
+		r.Targets = append(r.Targets, t)
+	}
+	if len(r.Targets) == 0 {
+		return Rollout{}, errors.New("hall: none of these kiosks is online")
+	}
+	if canary && len(r.Targets) > 1 {
+		r.Canary, r.Stage = r.Targets[0], StageCanary
 	}
 	s.mu.Lock()
 	s.rollouts = append(s.rollouts, r)
@@ -256,8 +271,11 @@ func (s *Server) canary(ctx context.Context, r *Rollout, profileYAML string) (st
 			return "stopped", false
 		case <-t.C:
 		}
+		// Times are the hall's own (when messages arrived), never the
+		// kiosk's clock. A kiosk clears its rollback mark when it takes a
+		// new profile, so a mark seen now is this push's.
 		v, _ := s.cfg.Registry.Get(r.Canary)
-		if v.RolledBack != "" && v.Health != nil && v.Health.At.After(accepted) {
+		if v.RolledBack != "" && v.LastSeen.After(accepted) {
 			return "canary failed its self-test and rolled back", false
 		}
 		if !s.cfg.Now().Before(deadline) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"time"
@@ -53,7 +54,11 @@ func (s *Server) Handler(ctx context.Context) http.Handler {
 		cctx, cancel := context.WithTimeout(r.Context(), 20*time.Second)
 		defer cancel()
 		id, rep, err := s.Send(cctx, req.Kiosk, req.Action, "", true)
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrNoKiosk):
+			jsonError(w, http.StatusNotFound, err.Error())
+			return
+		case err != nil:
 			jsonError(w, http.StatusGatewayTimeout, err.Error())
 			return
 		}
@@ -70,7 +75,7 @@ func (s *Server) Handler(ctx context.Context) http.Handler {
 			jsonError(w, http.StatusBadRequest, "malformed request")
 			return
 		}
-		if req.All {
+		if req.All { // every kiosk online now; the others are listed as skipped
 			req.Targets = nil
 			for _, v := range s.cfg.Registry.List() {
 				req.Targets = append(req.Targets, v.Key())

@@ -1,0 +1,366 @@
+package hall_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"sckiosk/internal/webdriver"
+	"sckiosk/kiosk/fleet"
+)
+
+const (
+	chromedriverPath = "/usr/bin/chromedriver"
+	chromiumPath     = "/usr/bin/chromium"
+)
+
+// browser starts chromedriver on a free port and a headless Chromium
+// session. Without Debian's chromium and chromium-driver the test skips,
+// unless DASHBOARD_REQUIRE_CHROMIUM=1 (CI), where it fails.
+func browser(t *testing.T) *webdriver.Session {
+	t.Helper()
+	for _, p := range []string{chromedriverPath, chromiumPath} {
+		if _, err := exec.LookPath(p); err != nil {
+			if os.Getenv("DASHBOARD_REQUIRE_CHROMIUM") == "1" {
+				t.Fatalf("DASHBOARD_REQUIRE_CHROMIUM=1 but %v", err)
+			}
+			t.Skipf("no headless browser (%v): apt-get install chromium chromium-driver", err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	d, err := webdriver.StartDriver(ctx, chromedriverPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Stop)
+	s, err := d.NewSession(ctx, map[string]any{
+		"browserName": "chrome",
+		"goog:chromeOptions": map[string]any{
+			"binary": chromiumPath,
+			"args":   []string{"--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000"},
+		},
+	})
+	if err != nil {
+		t.Fatalf("no Chromium session: %v\nchromedriver said:\n%s", err, d.Output())
+	}
+	t.Cleanup(func() { // before d.Stop: the driver closes the browser
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := s.Delete(ctx); err != nil {
+			t.Logf("closing Chromium: %v", err)
+		}
+	})
+	return s
+}
+
+// page drives the dashboard in the browser.
+type page struct {
+	t *testing.T
+	s *webdriver.Session
+}
+
+func (p *page) ctx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), 30*time.Second)
+}
+
+// dashState is what the dashboard shows, read in one script so that it
+// is consistent (the page re-renders every 2 s).
+type dashState struct {
+	Title   string `json:"title"`
+	Updated string `json:"updated"`
+	Online  string `json:"online"`
+	Offline string `json:"offline"`
+	Stale   string `json:"stale"`
+	Reply   string `json:"reply"`
+	Rows    []struct {
+		Key     string `json:"key"`
+		Status  string `json:"status"`
+		Class   string `json:"class"`
+		Devices string `json:"devices"`
+	} `json:"rows"`
+	Rollouts []struct {
+		Stage string `json:"stage"`
+		Text  string `json:"text"`
+	} `json:"rollouts"`
+}
+
+func (st dashState) String() string {
+	b, _ := json.MarshalIndent(st, "", "  ")
+	return string(b)
+}
+
+func (st dashState) row(key string) (status, class, devices string, ok bool) {
+	for _, r := range st.Rows {
+		if r.Key == key {
+			return r.Status, r.Class, r.Devices, true
+		}
+	}
+	return "", "", "", false
+}
+
+const snapshotJS = `
+const text = s => { const e = document.querySelector(s); return e ? e.innerText : ""; };
+return {
+  title: document.title, updated: text("#updated"),
+  online: text("#n-online"), offline: text("#n-offline"), stale: text("#n-stale"), reply: text("#reply"),
+  rows: [...document.querySelectorAll("#kiosks tbody tr[data-kiosk]")].map(tr => {
+    const st = tr.querySelector("td.status"), dev = tr.querySelector("td.devices");
+    return { key: tr.dataset.kiosk, status: st ? st.innerText : "", class: st ? st.className : "", devices: dev ? dev.innerText : "" };
+  }),
+  rollouts: [...document.querySelectorAll("#rollouts tr.rollout")].map(tr => ({ stage: tr.dataset.stage, text: tr.innerText })),
+};`
+
+func (p *page) state() (dashState, error) {
+	ctx, cancel := p.ctx()
+	defer cancel()
+	var st dashState
+	err := p.s.ExecuteScript(ctx, snapshotJS, nil, &st)
+	return st, err
+}
+
+// waitFor polls the page until cond holds; it fails the test with the
+// last state seen otherwise.
+func (p *page) waitFor(what string, timeout time.Duration, cond func(dashState) bool) dashState {
+	p.t.Helper()
+	var st dashState
+	var err error
+	eventually(p.t, timeout, what, func() (bool, string) {
+		st, err = p.state()
+		if err != nil {
+			return false, err.Error()
+		}
+		return cond(st), st.String()
+	})
+	return st
+}
+
+// find returns the element matching css, waiting a little for it to be
+// (re-)rendered.
+func (p *page) find(css string) *webdriver.Element {
+	p.t.Helper()
+	var el *webdriver.Element
+	eventually(p.t, 10*time.Second, css, func() (bool, string) {
+		ctx, cancel := p.ctx()
+		defer cancel()
+		var err error
+		el, err = p.s.FindElement(ctx, css)
+		return err == nil, errString(err)
+	})
+	return el
+}
+
+// click clicks the element matching css. The dashboard replaces its
+// table every 2 s, so an element found just before may be gone: find it
+// again then.
+func (p *page) click(css string) {
+	p.t.Helper()
+	eventually(p.t, 10*time.Second, "a click on "+css, func() (bool, string) {
+		ctx, cancel := p.ctx()
+		defer cancel()
+		el, err := p.s.FindElement(ctx, css)
+		if err == nil {
+			err = el.Click(ctx)
+		}
+		if err != nil && !webdriver.IsCode(err, webdriver.CodeStaleElement) && !webdriver.IsCode(err, webdriver.CodeNoSuchElement) {
+			p.t.Fatalf("click %s: %v", css, err)
+		}
+		return err == nil, errString(err)
+	})
+}
+
+func (p *page) text(css string) string {
+	p.t.Helper()
+	var txt string
+	eventually(p.t, 10*time.Second, "the text of "+css, func() (bool, string) {
+		ctx, cancel := p.ctx()
+		defer cancel()
+		el, err := p.s.FindElement(ctx, css)
+		if err == nil {
+			txt, err = el.Text(ctx)
+		}
+		return err == nil, errString(err)
+	})
+	return txt
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func rowCSS(kiosk string) string { return `#kiosks tr[data-kiosk="` + key(kiosk) + `"]` }
+
+// The hall dashboard in headless Chromium against a real broker, hall
+// server and three kiosk agents: it shows the kiosks and their faults,
+// runs a command, notices a kiosk going away and pushes a profile through
+// a canary.
+func TestDashboardInChromium(t *testing.T) {
+	began := time.Now()
+	s := browser(t)
+	t.Logf("Chromium up in %s", time.Since(began).Round(time.Millisecond))
+
+	const canaryWait = 2 * time.Second
+	h := startHall(t, canaryWait)
+	k1 := startKiosk(t, h, &fakeKiosk{name: "SC-0001", devices: map[string]fleet.Device{
+		"printer": {State: "fault", Reason: "paper out", Notice: "缺纸"}, "idcard": {State: "online"}}})
+	k2 := startKiosk(t, h, &fakeKiosk{name: "SC-0002"})
+	k3 := startKiosk(t, h, &fakeKiosk{name: "SC-0003"})
+	h.waitOnline(t, k1, k2, k3)
+
+	p := &page{t: t, s: s}
+	ctx, cancel := p.ctx()
+	err := s.Navigate(ctx, h.web.URL+"/")
+	cancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Every kiosk, online, with the printer fault on the right row.
+	st := p.waitFor("three kiosks online", 20*time.Second, func(st dashState) bool {
+		return len(st.Rows) == 3 && st.Online == "3" && st.Offline == "0" && st.Stale == "0"
+	})
+	if st.Title != "自助终端运行状态 · 大厅看板" || !strings.HasPrefix(st.Updated, "更新于") {
+		t.Errorf("title %q, updated %q", st.Title, st.Updated)
+	}
+	for i, k := range []*fakeKiosk{k1, k2, k3} {
+		if st.Rows[i].Key != key(k.name) {
+			t.Errorf("row %d is %s, want %s", i, st.Rows[i].Key, key(k.name))
+		}
+		status, class, devices, _ := st.row(key(k.name))
+		if status != "在线" || !slices.Contains(strings.Fields(class), "online") {
+			t.Errorf("%s: status %q class %q, want 在线 / online", k.name, status, class)
+		}
+		if k == k1 {
+			if !strings.Contains(devices, "缺纸") || !strings.Contains(devices, "printer") {
+				t.Errorf("%s: devices %q, want the printer's 缺纸", k.name, devices)
+			}
+		} else if devices != "正常" || strings.Contains(devices, "缺纸") {
+			t.Errorf("%s: devices %q, want 正常", k.name, devices)
+		}
+	}
+	// The same, through WebDriver's own element look-up.
+	if got := p.text(rowCSS("SC-0001") + " td.devices .fault"); got != "printer: 缺纸" {
+		t.Errorf("SC-0001 fault cell = %q", got)
+	}
+	if got := p.text("#n-online"); got != "3" {
+		t.Errorf("#n-online = %q", got)
+	}
+
+	// 自检 on one row: the signed command reaches that kiosk only and its
+	// reply shows.
+	p.click(rowCSS("SC-0002") + ` button[data-a="self_test"]`)
+	p.waitFor("the self-test reply", 30*time.Second, func(st dashState) bool {
+		return strings.Contains(st.Reply, key("SC-0002")+" self_test：成功 — did self_test")
+	})
+	if n1, n2, n3 := len(k1.commands(fleet.ActionSelfTest)), len(k2.commands(fleet.ActionSelfTest)), len(k3.commands(fleet.ActionSelfTest)); n1 != 0 || n2 != 1 || n3 != 0 {
+		t.Errorf("self_test received by SC-0001/2/3: %d/%d/%d, want 0/1/0", n1, n2, n3)
+	}
+	// 日志 shows the lines the kiosk sent.
+	p.click(rowCSS("SC-0001") + ` button[data-a="log_tail"]`)
+	st = p.waitFor("the log tail", 30*time.Second, func(st dashState) bool {
+		return strings.Contains(st.Reply, key("SC-0001")+" log_tail：成功")
+	})
+	for _, l := range logLines {
+		if !strings.Contains(st.Reply, l) {
+			t.Errorf("#reply %q lacks the log line %q", st.Reply, l)
+		}
+	}
+
+	// A kiosk shuts down: its row turns 离线 and the counts follow.
+	stopped := time.Now()
+	k3.stop()
+	p.waitFor("SC-0003 offline", 15*time.Second, func(st dashState) bool {
+		status, class, _, _ := st.row(key("SC-0003"))
+		return status == "离线" && slices.Contains(strings.Fields(class), "offline") && st.Online == "2" && st.Offline == "1"
+	})
+	t.Logf("offline shown %s after the kiosk stopped", time.Since(stopped).Round(time.Millisecond))
+	if got := p.text(rowCSS("SC-0003") + " td.status"); got != "离线" {
+		t.Errorf("SC-0003 status = %q", got)
+	}
+	if got := p.text(rowCSS("SC-0002") + " td.status"); got != "在线" {
+		t.Errorf("SC-0002 status = %q", got)
+	}
+
+	// It comes back. (It must before the push: 全部终端 includes offline
+	// kiosks, which never answer; an offline canary stops the rollout
+	// after a minute's wait, an offline other delays "done" by one.)
+	k3.start(t, h)
+	p.waitFor("SC-0003 back online", 20*time.Second, func(st dashState) bool {
+		status, _, _, _ := st.row(key("SC-0003"))
+		return status == "在线" && st.Online == "3" && st.Offline == "0"
+	})
+
+	// 下发配置 to every kiosk with a canary first.
+	const profile = "ui:\n  idle_timeout: 120s"
+	area := p.find("#profile")
+	ctx, cancel = p.ctx()
+	defer cancel()
+	if err := area.Clear(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := area.SendKeys(ctx, profile); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := area.Property(ctx, "value"); err != nil || v != profile {
+		t.Fatalf("#profile value = %q, %v; want %q", v, err, profile)
+	}
+	if v, err := p.find("#canary").Property(ctx, "checked"); err != nil || v != true {
+		t.Fatalf("#canary checked = %v, %v", v, err)
+	}
+	if v, err := p.find("#target").Property(ctx, "value"); err != nil || v != "*" {
+		t.Fatalf("#target = %v, %v; want * (全部终端)", v, err)
+	}
+	pushed := time.Now()
+	p.click("#push")
+	st = p.waitFor("the rollout to start", 20*time.Second, func(st dashState) bool {
+		return strings.HasPrefix(st.Reply, "已开始下发 ") && len(st.Rollouts) == 1
+	})
+	id := strings.TrimPrefix(st.Reply, "已开始下发 ")
+	stages := []string{st.Rollouts[0].Stage}
+	st = p.waitFor("the rollout to finish", 60*time.Second, func(st dashState) bool {
+		if len(st.Rollouts) == 1 && st.Rollouts[0].Stage != stages[len(stages)-1] {
+			stages = append(stages, st.Rollouts[0].Stage)
+		}
+		return len(st.Rollouts) == 1 && st.Rollouts[0].Stage != "canary" && st.Rollouts[0].Stage != "rolling"
+	})
+	t.Logf("rollout %s: stages seen on the page %v, %s after the click", id, stages, time.Since(pushed).Round(time.Millisecond))
+	ro := st.Rollouts[0]
+	if ro.Stage != "done" {
+		t.Fatalf("rollout ended %q:\n%s", ro.Stage, st)
+	}
+	for _, want := range []string{id, "完成", key("SC-0001"), "canary healthy; sending to the rest",
+		key("SC-0001") + "：ok: profile applied", key("SC-0002") + "：ok: profile applied", key("SC-0003") + "：ok: profile applied"} {
+		if !strings.Contains(ro.Text, want) {
+			t.Errorf("rollout row %q lacks %q", ro.Text, want)
+		}
+	}
+	if stages[0] != "canary" {
+		t.Errorf("the rollout first showed as %q, want canary", stages[0])
+	}
+	// The kiosks got the profile as typed, the canary (first by key)
+	// CanaryWait before the others.
+	var canaryAt time.Time
+	for _, k := range []*fakeKiosk{k1, k2, k3} {
+		got := k.commands(fleet.ActionProfile)
+		if len(got) != 1 || got[0].Profile != profile {
+			t.Fatalf("%s received %+v, want the profile once", k.name, got)
+		}
+		if k == k1 {
+			canaryAt = got[0].at
+		} else if gap := got[0].at.Sub(canaryAt); gap < canaryWait {
+			t.Errorf("%s got the profile %s after the canary, want at least %s", k.name, gap, canaryWait)
+		}
+	}
+	if rs := h.srv.Rollouts(); len(rs) != 1 || rs[0].ID != id || rs[0].Stage != "done" || rs[0].Canary != key("SC-0001") {
+		t.Errorf("server rollouts = %+v", rs)
+	}
+	t.Logf("whole test %s", time.Since(began).Round(time.Millisecond))
+}
