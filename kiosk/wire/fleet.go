@@ -271,6 +271,8 @@ func (k *Kiosk) applyProfile(c fleet.Command) fleet.Reply {
 		pc.HadPrev = true
 	}
 	b, _ := json.Marshal(pc)
+	// A rollback mark belongs to the change it undid; this one starts clean.
+	_ = os.Remove(rolledBackFile(k.Profile))
 	if err := writeAtomic(pendingFile(k.Profile), b); err != nil {
 		return fleet.Reply{Message: "cannot record the change: " + err.Error()}
 	}
