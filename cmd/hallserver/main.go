@@ -40,6 +40,9 @@ func run(args []string, stderr io.Writer) int {
 	broker := fs.String("broker", "", "use this MQTT v5 broker instead of the embedded one: mqtt://host:1883 or tls://host:8883")
 	user := fs.String("user", "", "with --broker: MQTT user name")
 	pass := fs.String("password", "", "with --broker: MQTT password (or $HALLSERVER_PASSWORD)")
+	brokerCA := fs.String("broker-ca", "", "with --broker tls://: the broker's CA (PEM) instead of the system roots")
+	brokerCert := fs.String("broker-cert", "", "with --broker tls://: the hall server's client certificate (PEM)")
+	brokerKey := fs.String("broker-key", "", "with --broker tls://: its key")
 	httpAddr := fs.String("http", "127.0.0.1:8080", "address of the dashboard")
 	division := fs.String("division", "+", "GB/T 2260 division whose kiosks to follow (+ for all)")
 	hallName := fs.String("hall", "+", "hall whose kiosks to follow (+ for all)")
@@ -93,7 +96,12 @@ func run(args []string, stderr io.Writer) int {
 		if *pass == "" {
 			*pass = os.Getenv("HALLSERVER_PASSWORD")
 		}
-		c, err := connect(ctx, *broker, *user, *pass, filter, reg, log)
+		tlsCfg, err := clientTLS(*brokerCA, *brokerCert, *brokerKey)
+		if err != nil {
+			fmt.Fprintln(stderr, "hallserver:", err)
+			return 2
+		}
+		c, err := connect(ctx, *broker, *user, *pass, tlsCfg, filter, reg, log)
 		if err != nil {
 			fmt.Fprintln(stderr, "hallserver:", err)
 			return 1
@@ -186,14 +194,41 @@ func (c mqttClient) Publish(topic string, payload []byte, retain bool, qos byte)
 	return err
 }
 
-func connect(ctx context.Context, broker, user, pass, filter string, reg *fleet.Registry, log *slog.Logger) (mqttClient, error) {
+// clientTLS is the hall server's side of a tls:// province broker.
+func clientTLS(ca, cert, key string) (*tls.Config, error) {
+	if ca == "" && cert == "" {
+		return nil, nil
+	}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if ca != "" {
+		pem, err := os.ReadFile(ca)
+		if err != nil {
+			return nil, fmt.Errorf("broker CA: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("broker CA %s: no certificate", ca)
+		}
+		cfg.RootCAs = pool
+	}
+	if cert != "" {
+		pair, err := tls.LoadX509KeyPair(cert, key)
+		if err != nil {
+			return nil, fmt.Errorf("client certificate: %w", err)
+		}
+		cfg.Certificates = []tls.Certificate{pair}
+	}
+	return cfg, nil
+}
+
+func connect(ctx context.Context, broker, user, pass string, tlsCfg *tls.Config, filter string, reg *fleet.Registry, log *slog.Logger) (mqttClient, error) {
 	u, err := url.Parse(broker)
 	if err != nil {
 		return mqttClient{}, fmt.Errorf("broker: %w", err)
 	}
 	host, _ := os.Hostname()
 	cc := autopaho.ClientConfig{
-		ServerUrls: []*url.URL{u}, KeepAlive: 30, CleanStartOnInitialConnection: true,
+		ServerUrls: []*url.URL{u}, TlsCfg: tlsCfg, KeepAlive: 30, CleanStartOnInitialConnection: true,
 		ConnectUsername: user, ConnectPassword: []byte(pass),
 		OnConnectionUp: func(cm *autopaho.ConnectionManager, _ *paho.Connack) {
 			log.Info("connected to the broker", "broker", u.Host)

@@ -20,6 +20,8 @@ import (
 type AgentConfig struct {
 	Brokers     []*url.URL  // mqtt://host:1883 or tls://host:8883 (tried in order)
 	TLS         *tls.Config // client certificate and pinned CA for tls:// brokers
+	Username    string      // broker user name (mosquitto password file: the kiosk id); empty: none
+	Password    []byte      // broker password; empty: none (client certificates)
 	Identity    Identity
 	Version     string
 	KeepAlive   time.Duration // MQTT keep-alive; 0 means 60 s
@@ -119,6 +121,8 @@ func (a *Agent) Run(ctx context.Context) error {
 	cc := autopaho.ClientConfig{
 		ServerUrls:                    a.cfg.Brokers,
 		TlsCfg:                        a.cfg.TLS,
+		ConnectUsername:               a.cfg.Username,
+		ConnectPassword:               a.cfg.Password,
 		KeepAlive:                     uint16(a.cfg.KeepAlive / time.Second),
 		CleanStartOnInitialConnection: true,
 		// Jittered exponential back-off, so thousands of kiosks do not

@@ -118,13 +118,22 @@ func (k *Kiosk) startFleet(ctx context.Context) {
 		k.log.Error("fleet TLS", "err", err)
 		return
 	}
+	var password []byte
+	if f.PasswordFile != "" {
+		b, err := os.ReadFile(f.PasswordFile)
+		if err != nil {
+			k.log.Error("fleet password file", "err", err)
+			return
+		}
+		password = []byte(strings.TrimSpace(string(b)))
+	}
 	var verifier *fleet.Verifier
 	if keys != nil {
 		verifier = &fleet.Verifier{Kiosk: k.Profile.KioskID, Keys: keys, SeenFile: filepath.Join(k.Profile.DataDir, "fleet-seen.json")}
 	}
 	id := fleet.Identity{Division: k.Profile.DivisionCode, Hall: f.Hall, Kiosk: k.Profile.KioskID}
 	agent, err := fleet.NewAgent(fleet.AgentConfig{
-		Brokers: []*url.URL{u}, TLS: tlsCfg, Identity: id, Version: k.opts.Version,
+		Brokers: []*url.URL{u}, TLS: tlsCfg, Username: f.Username, Password: password, Identity: id, Version: k.opts.Version,
 		KeepAlive: f.KeepAlive, HealthEvery: f.HealthEvery,
 		Health:    func() fleet.Health { return k.health(k.latest.Load()) },
 		Verifier:  verifier,
