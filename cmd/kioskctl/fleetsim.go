@@ -54,11 +54,43 @@ func cmdFleetSim(ctx context.Context, args []string, out io.Writer, log *slog.Lo
 		defer cancel()
 	}
 	keys := map[string]*ecdsa.PublicKey{fleet.DemoKeyID: &fleet.DemoKey().PublicKey}
-	var connected, commands atomic.Int64
+	var commands atomic.Int64
 	var wg sync.WaitGroup
 	agents := make([]*fleet.Agent, 0, n)
 	quiet := slog.New(slog.DiscardHandler)
+	tick := time.NewTicker(5 * time.Second)
+	defer tick.Stop()
+	report := func() {
+		c := 0
+		for _, a := range agents {
+			if a.Connected() {
+				c++
+			}
+		}
+		fmt.Fprintf(out, "%s fleet-sim: %d/%d kiosks connected (%d started), %d commands answered\n",
+			time.Now().Format("15:04:05"), c, n, len(agents), commands.Load())
+	}
+	// Kiosk i starts at i/n of the ramp. Its health then comes every
+	// heartbeat from that moment, so the ramp also spreads the reports.
+	// The schedule is absolute: sleeping ramp/n after each start would add
+	// every start's own cost and every late wake-up, and stretch the ramp
+	// (a 20 s ramp of 10,000 kiosks took 40 s on 2 busy cores).
+	begin := time.Now()
+launch:
 	for i := range n {
+		at := begin.Add(ramp * time.Duration(i) / time.Duration(n))
+		for d := time.Until(at); d > 0; d = time.Until(at) {
+			select {
+			case <-ctx.Done():
+				break launch
+			case <-tick.C:
+				report()
+			case <-time.After(d):
+			}
+		}
+		if ctx.Err() != nil {
+			break
+		}
 		id := fleet.Identity{Division: division, Hall: hall, Kiosk: fmt.Sprintf("%s%05d", prefix, i+1)}
 		paperOut := rand.Float64() < faultRate
 		start := time.Now()
@@ -79,26 +111,8 @@ func cmdFleetSim(ctx context.Context, args []string, out io.Writer, log *slog.Lo
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			// Spread first reports over a heartbeat, as real kiosks started
-			// at different times would be.
 			_ = a.Run(ctx)
 		}()
-		select {
-		case <-ctx.Done():
-		case <-time.After(ramp / time.Duration(n)):
-		}
-	}
-	tick := time.NewTicker(5 * time.Second)
-	defer tick.Stop()
-	report := func() {
-		c := 0
-		for _, a := range agents {
-			if a.Connected() {
-				c++
-			}
-		}
-		connected.Store(int64(c))
-		fmt.Fprintf(out, "%s fleet-sim: %d/%d kiosks connected, %d commands answered\n", time.Now().Format("15:04:05"), c, n, commands.Load())
 	}
 	for {
 		select {

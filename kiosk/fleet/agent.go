@@ -152,6 +152,16 @@ func (a *Agent) Run(ctx context.Context) error {
 			},
 		},
 	}
+	// A kiosk takes few messages (its commands): a small receive maximum
+	// also keeps paho from reserving a 512 KB queue per connection.
+	cc.ConnectPacketBuilder = func(cp *paho.Connect, _ *url.URL) (*paho.Connect, error) {
+		if cp.Properties == nil {
+			cp.Properties = &paho.ConnectProperties{}
+		}
+		rm := uint16(16)
+		cp.Properties.ReceiveMaximum = &rm
+		return cp, nil
+	}
 	// The will goes out as soon as the broker loses the kiosk (no will
 	// delay): offline shows within 1.5 keep-alives.
 	cc.WillMessage = &paho.WillMessage{Topic: id.Topic(KindState), Payload: a.state(Offline, false), QoS: 1, Retain: true}

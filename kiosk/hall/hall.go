@@ -310,8 +310,11 @@ func (s *Server) kioskJSON() ([]byte, error) {
 		Kiosks   []fleet.KioskView `json:"kiosks"`
 		Rollouts []Rollout         `json:"rollouts"`
 	}{Now: s.cfg.Now(), Counts: map[string]int{}, Kiosks: list, Rollouts: s.Rollouts()}
-	for _, v := range list {
+	for i, v := range list {
 		out.Counts[v.Status]++
+		// The page shows what the registry derived from health; the full
+		// report tripled the answer (5.7 MB every 2 s at 10,000 kiosks).
+		list[i].Health = nil
 	}
 	return json.Marshal(out)
 }
