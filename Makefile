@@ -109,6 +109,12 @@ build-arm64:
 	CGO_ENABLED=1 GOOS=linux GOARCH=arm64 CC=$(ARM64_CC) PKG_CONFIG_PATH= PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig \
 	  $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/arm64/ ./cmd/...
 
+.PHONY: bench-fleet
+## bench-fleet: kiosks a hall server and mosquitto carry, dashboard staleness, offline detection (about 13 min; QUICK=1: 2 min)
+bench-fleet: build
+	@command -v mosquitto >/dev/null 2>&1 || command -v /usr/sbin/mosquitto >/dev/null 2>&1 || { echo "bench-fleet needs mosquitto: apt-get install -y mosquitto"; exit 1; }
+	./packaging/bench-fleet.sh
+
 .PHONY: bench-qr
 ## bench-qr: decode a generated, degraded camera-like QR corpus on one core, with zbarimg (zbar-tools) as the reference
 bench-qr:
