@@ -16,12 +16,15 @@ import (
 	"sckiosk/kiosk/qrpayload"
 )
 
-// flipLast changes the last character of a code (breaks its signature).
+// flipLast breaks a code's signature: it changes a character inside the
+// signature (the last character may hold only base64 padding bits).
 func flipLast(code string) string {
-	if strings.HasSuffix(code, "A") {
-		return code[:len(code)-1] + "B"
+	i := strings.LastIndexByte(code, ':') + 6
+	c := "A"
+	if code[i] == 'A' {
+		c = "B"
 	}
-	return code[:len(code)-1] + "A"
+	return code[:i] + c + code[i+1:]
 }
 
 type fakeClock struct {

@@ -222,7 +222,9 @@ func splitSigned(t string) (body string, sig []byte, ok bool) {
 	if i < 0 {
 		return "", nil, false
 	}
-	sig, err := base64.RawURLEncoding.DecodeString(t[i+1:])
+	// Strict: a signature has one encoding, not several that differ in
+	// unused padding bits.
+	sig, err := base64.RawURLEncoding.Strict().DecodeString(t[i+1:])
 	if err != nil || len(sig) < 8 || len(sig) > 80 {
 		return "", nil, false
 	}

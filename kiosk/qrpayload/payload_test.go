@@ -58,6 +58,14 @@ func must(t *testing.T) func(string, error) string {
 
 const licID = "1.2.156.3005.2.11100000MB0W9Y8X20001.11510100MB1A2B3CX2.2025000123.001.6"
 
+// truncateSig cuts a signed code's signature to whole base64 groups,
+// shorter than it was: it still decodes, and no longer verifies.
+func truncateSig(code string) string {
+	i := strings.LastIndexByte(code, ':') + 1
+	n := (len(code)-i)/4*4 - 8
+	return code[:i+n]
+}
+
 func TestCheck(t *testing.T) {
 	pk, kk := testPK, testKK
 	other, err := sm2.GenerateKey(rand.Reader)
@@ -92,7 +100,7 @@ func TestCheck(t *testing.T) {
 		{"app token tampered", tampered, KindApp, ErrForged, nil},
 		{"app token unknown key", unknownKey, KindApp, ErrUnknownKey, nil},
 		{"app token lifetime too long", long, KindApp, ErrLifetime, nil},
-		{"app token truncated", app[:len(app)-20], KindApp, ErrForged, nil},
+		{"app token truncated", truncateSig(app), KindApp, ErrForged, nil},
 		{"app token bad field", "TFTB:2:id:k:u:x:1:AAAAAAAAAAAA", KindApp, ErrMalformed, nil},
 		{"app online form", "TFTB:1:0123456789abcdef01234567:0011223344556677", KindApp, nil, func(p Payload) bool { return p.Online && !p.Signed }},
 		{"app online form malformed", "TFTB:1:xyz:0011", KindApp, ErrMalformed, nil},

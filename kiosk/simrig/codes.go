@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	qrcode "github.com/skip2/go-qrcode"
@@ -44,12 +45,7 @@ func (r *Rig) SampleCode(kind string) (string, error) {
 	case CodeBusiness:
 		return sim.IssueBusinessCode(platform.DemoBusinesses()[0].USCC)
 	case CodeForged:
-		code := sim.IssueAppCode(who)
-		last := byte('A')
-		if code[len(code)-1] == 'A' {
-			last = 'B'
-		}
-		return code[:len(code)-1] + string(last), nil
+		return Forge(sim.IssueAppCode(who)), nil
 	}
 	return "", fmt.Errorf("simrig: no sample code of kind %q", kind)
 }
@@ -88,4 +84,19 @@ func (r *Rig) ShowCode(kind string) error {
 		code = kind
 	}
 	return r.Scanner.Show(code)
+}
+
+// Forge breaks the signature of a signed code (text:…:signature) by
+// changing a character in the middle of the signature: the last one may
+// only hold base64 padding bits, which would leave the signature intact.
+func Forge(code string) string {
+	i := strings.LastIndexByte(code, ':') + 6
+	if i >= len(code) {
+		i = len(code) - 1
+	}
+	c := byte('A')
+	if code[i] == 'A' {
+		c = 'B'
+	}
+	return code[:i] + string(c) + code[i+1:]
 }
