@@ -83,8 +83,11 @@ func utf16le(s string) []byte {
 }
 
 var (
-	idShaped   = regexp.MustCompile(`[1-9][0-9]{16}[0-9Xx]`)
-	idShaped16 = regexp.MustCompile(`(?:[0-9]\x00){17}[0-9Xx]\x00`)
+	// Maximal runs of digits (an X may end one): a run of exactly 18 is
+	// ID-shaped. Windows inside longer runs (nanosecond timestamps side
+	// by side in a database page) are not, or the scan would cry wolf.
+	idShaped   = regexp.MustCompile(`[0-9]+[Xx]?`)
+	idShaped16 = regexp.MustCompile(`(?:[0-9]\x00)+(?:[Xx]\x00)?`)
 )
 
 // Scan searches every regular file under dir. It returns the hits sorted
@@ -114,12 +117,18 @@ func Scan(dir string, ids []Identity) ([]Hit, error) {
 			}
 		}
 		for _, loc := range idShaped.FindAllIndex(data, -1) {
+			if loc[1]-loc[0] != 18 {
+				continue
+			}
 			num := string(data[loc[0]:loc[1]])
 			if identity.ValidateNumber(num) == nil {
 				hits = append(hits, Hit{File: path, Offset: int64(loc[0]), Category: "id_shaped", Encoding: "utf-8", What: identity.MaskNumber(num)})
 			}
 		}
 		for _, loc := range idShaped16.FindAllIndex(data, -1) {
+			if loc[1]-loc[0] != 36 {
+				continue
+			}
 			num := string(bytes.ReplaceAll(data[loc[0]:loc[1]], []byte{0}, nil))
 			if identity.ValidateNumber(num) == nil {
 				hits = append(hits, Hit{File: path, Offset: int64(loc[0]), Category: "id_shaped", Encoding: "utf-16le", What: identity.MaskNumber(num)})

@@ -28,6 +28,8 @@ func TestScanFindsEveryEncoding(t *testing.T) {
 		{"another valid number", "id=440524188001010014", "id_shaped", "utf-8"},
 		{"another valid number utf16", string(utf16le("440524188001010014")), "id_shaped", "utf-16le"},
 		{"invalid check digit is not a number", "id=440524188001010015", "", ""},
+		{"a valid window inside a longer digit run is a timestamp, not a number", "t=1764118722" + "440524188001010014" + "000", "", ""},
+		{"a valid number between letters", "a440524188001010014b", "id_shaped", "utf-8"},
 	}
 	for _, tt := range tests {
 		dir := t.TempDir()
