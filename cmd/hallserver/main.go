@@ -96,7 +96,7 @@ func run(args []string, stderr io.Writer) int {
 		if *pass == "" {
 			*pass = os.Getenv("HALLSERVER_PASSWORD")
 		}
-		tlsCfg, err := clientTLS(*brokerCA, *brokerCert, *brokerKey)
+		tlsCfg, err := fleet.ClientTLS(*brokerCA, *brokerCert, *brokerKey)
 		if err != nil {
 			fmt.Fprintln(stderr, "hallserver:", err)
 			return 2
@@ -192,33 +192,6 @@ func (c mqttClient) Publish(topic string, payload []byte, retain bool, qos byte)
 	defer cancel()
 	_, err := c.cm.Publish(ctx, &paho.Publish{Topic: topic, Payload: payload, Retain: retain, QoS: qos})
 	return err
-}
-
-// clientTLS is the hall server's side of a tls:// province broker.
-func clientTLS(ca, cert, key string) (*tls.Config, error) {
-	if ca == "" && cert == "" {
-		return nil, nil
-	}
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
-	if ca != "" {
-		pem, err := os.ReadFile(ca)
-		if err != nil {
-			return nil, fmt.Errorf("broker CA: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("broker CA %s: no certificate", ca)
-		}
-		cfg.RootCAs = pool
-	}
-	if cert != "" {
-		pair, err := tls.LoadX509KeyPair(cert, key)
-		if err != nil {
-			return nil, fmt.Errorf("client certificate: %w", err)
-		}
-		cfg.Certificates = []tls.Certificate{pair}
-	}
-	return cfg, nil
 }
 
 func connect(ctx context.Context, broker, user, pass string, tlsCfg *tls.Config, filter string, reg *fleet.Registry, log *slog.Logger) (mqttClient, error) {

@@ -3,10 +3,7 @@ package wire
 import (
 	"context"
 	"crypto/ecdsa"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
-	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -100,20 +97,15 @@ func (k *Kiosk) startFleet(ctx context.Context) {
 	}
 	var keys map[string]*ecdsa.PublicKey
 	if f.KeyFile != "" {
-		pem, err := os.ReadFile(f.KeyFile)
-		if err == nil {
-			var pub *ecdsa.PublicKey
-			if pub, err = platform.ParsePublicKeyPEM(pem); err == nil {
-				keys = map[string]*ecdsa.PublicKey{f.KeyID: pub}
-			}
-		}
-		if err != nil {
+		if pub, err := readPublicKey(f.KeyFile, "fleet key"); err != nil {
 			k.log.Error("fleet key unreadable: commands are refused", "err", err)
+		} else {
+			keys = map[string]*ecdsa.PublicKey{f.KeyID: pub}
 		}
 	} else {
 		k.log.Warn("no fleet key in the profile: fleet commands are refused")
 	}
-	tlsCfg, err := fleetTLS(f)
+	tlsCfg, err := fleet.ClientTLS(f.CAFile, f.CertFile, f.CertKeyFile)
 	if err != nil {
 		k.log.Error("fleet TLS", "err", err)
 		return
@@ -149,34 +141,6 @@ func (k *Kiosk) startFleet(ctx context.Context) {
 	if err := agent.Run(ctx); err != nil {
 		k.log.Error("fleet agent stopped", "err", err)
 	}
-}
-
-// fleetTLS is the client side of a tls:// broker: its CA and this kiosk's
-// certificate.
-func fleetTLS(f profile.Fleet) (*tls.Config, error) {
-	if f.CAFile == "" && f.CertFile == "" {
-		return nil, nil
-	}
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
-	if f.CAFile != "" {
-		pem, err := os.ReadFile(f.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("fleet CA: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("fleet CA %s: no certificate", f.CAFile)
-		}
-		cfg.RootCAs = pool
-	}
-	if f.CertFile != "" {
-		pair, err := tls.LoadX509KeyPair(f.CertFile, f.CertKeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("fleet client certificate: %w", err)
-		}
-		cfg.Certificates = []tls.Certificate{pair}
-	}
-	return cfg, nil
 }
 
 // health is the kiosk's report: device states, counters, outbox and

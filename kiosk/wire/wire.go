@@ -22,6 +22,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/emmansun/gmsm/sm2"
+
 	"sckiosk/devices/camera"
 	"sckiosk/devices/device"
 	"sckiosk/devices/idcard"
@@ -440,13 +442,9 @@ func clientOptions(prof profile.Profile) ([]platform.ClientOption, error) {
 	signed := false
 	for prov, ep := range map[string]profile.Endpoint{platform.Sichuan: prof.Platform.Sichuan, platform.Chongqing: prof.Platform.Chongqing} {
 		if ep.KeyFile != "" && !signed {
-			pem, err := os.ReadFile(ep.KeyFile)
+			key, err := readPrivateKey(ep.KeyFile, "kiosk key")
 			if err != nil {
-				return nil, fmt.Errorf("kiosk key: %w", err)
-			}
-			key, err := platform.ParsePrivateKeyPEM(pem)
-			if err != nil {
-				return nil, fmt.Errorf("kiosk key %s: %w", ep.KeyFile, err)
+				return nil, err
 			}
 			signer, err := platform.NewSM2Signer(prof.KioskID, key)
 			if err != nil {
@@ -455,13 +453,9 @@ func clientOptions(prof profile.Profile) ([]platform.ClientOption, error) {
 			opts, signed = append(opts, platform.WithSigner(signer)), true
 		}
 		if ep.PlatformKeyFile != "" {
-			pem, err := os.ReadFile(ep.PlatformKeyFile)
+			pub, err := readPublicKey(ep.PlatformKeyFile, "platform key")
 			if err != nil {
-				return nil, fmt.Errorf("platform key: %w", err)
-			}
-			pub, err := platform.ParsePublicKeyPEM(pem)
-			if err != nil {
-				return nil, fmt.Errorf("platform key %s: %w", ep.PlatformKeyFile, err)
+				return nil, err
 			}
 			opts = append(opts, platform.WithPlatformKey(prov, pub))
 		}
@@ -598,13 +592,9 @@ func codeGate(prof profile.Profile, client *platform.Client) (qrpayload.Gate, ma
 func codeKeys(ep profile.Endpoint) (map[string]*ecdsa.PublicKey, error) {
 	keys := map[string]*ecdsa.PublicKey{}
 	add := func(kid, path string) error {
-		pem, err := os.ReadFile(path)
+		pub, err := readPublicKey(path, "code key")
 		if err != nil {
-			return fmt.Errorf("code key: %w", err)
-		}
-		pub, err := platform.ParsePublicKeyPEM(pem)
-		if err != nil {
-			return fmt.Errorf("code key %s: %w", path, err)
+			return err
 		}
 		keys[kid] = pub
 		return nil
@@ -629,6 +619,32 @@ func codeKeys(ep profile.Endpoint) (map[string]*ecdsa.PublicKey, error) {
 	return keys, nil
 }
 
+// readPrivateKey reads an SM2 private key (PEM); what names it in errors.
+func readPrivateKey(path, what string) (*sm2.PrivateKey, error) {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	key, err := platform.ParsePrivateKeyPEM(pem)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", what, path, err)
+	}
+	return key, nil
+}
+
+// readPublicKey reads an SM2 public key or certificate (PEM).
+func readPublicKey(path, what string) (*ecdsa.PublicKey, error) {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	pub, err := platform.ParsePublicKeyPEM(pem)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", what, path, err)
+	}
+	return pub, nil
+}
+
 // kioskPublicKey is the public half of the kiosk's own signing key (which
 // signs its receipts), or nil when the profile names none.
 func kioskPublicKey(prof profile.Profile) (*ecdsa.PublicKey, error) {
@@ -636,13 +652,9 @@ func kioskPublicKey(prof profile.Profile) (*ecdsa.PublicKey, error) {
 		if ep.KeyFile == "" {
 			continue
 		}
-		pem, err := os.ReadFile(ep.KeyFile)
+		key, err := readPrivateKey(ep.KeyFile, "kiosk key")
 		if err != nil {
-			return nil, fmt.Errorf("kiosk key: %w", err)
-		}
-		key, err := platform.ParsePrivateKeyPEM(pem)
-		if err != nil {
-			return nil, fmt.Errorf("kiosk key %s: %w", ep.KeyFile, err)
+			return nil, err
 		}
 		return &key.PublicKey, nil
 	}
