@@ -4,10 +4,10 @@ import (
 	"time"
 
 	"sckiosk/devices/device"
-	"sckiosk/kiosk/catalog"
-	"sckiosk/kiosk/identity"
-	"sckiosk/kiosk/platform"
-	"sckiosk/kiosk/session"
+	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/core/catalog"
+	"sckiosk/kiosk/core/identity"
+	"sckiosk/kiosk/core/session"
 )
 
 // demoStart is the clock of the demo states.

@@ -9,7 +9,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
 
-	"sckiosk/kiosk/session"
+	"sckiosk/kiosk/core/session"
 )
 
 // amber marks faults the citizen can work around; red those that stop the

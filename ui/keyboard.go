@@ -5,9 +5,9 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
 
-	"sckiosk/kiosk/catalog"
-	"sckiosk/kiosk/ime"
-	"sckiosk/kiosk/session"
+	"sckiosk/kiosk/core/catalog"
+	"sckiosk/kiosk/core/ime"
+	"sckiosk/kiosk/core/session"
 )
 
 const keyHeight = 92

@@ -10,9 +10,9 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
-	"sckiosk/kiosk/ime"
-	"sckiosk/kiosk/receipt"
-	"sckiosk/kiosk/session"
+	"sckiosk/kiosk/core/ime"
+	"sckiosk/kiosk/core/receipt"
+	"sckiosk/kiosk/core/session"
 )
 
 // Size is the design size of the kiosk screen in Fyne units.

@@ -16,11 +16,11 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"sckiosk/devices/device"
-	"sckiosk/kiosk/catalog"
-	"sckiosk/kiosk/identity"
-	"sckiosk/kiosk/ime"
-	"sckiosk/kiosk/receipt"
-	"sckiosk/kiosk/session"
+	"sckiosk/kiosk/core/catalog"
+	"sckiosk/kiosk/core/identity"
+	"sckiosk/kiosk/core/ime"
+	"sckiosk/kiosk/core/receipt"
+	"sckiosk/kiosk/core/session"
 )
 
 var (

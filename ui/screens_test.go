@@ -11,8 +11,8 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"sckiosk/devices/printer"
-	"sckiosk/kiosk/receipt"
-	"sckiosk/kiosk/session"
+	"sckiosk/kiosk/core/receipt"
+	"sckiosk/kiosk/core/session"
 )
 
 // Every screen, portrait and landscape, matches its golden image in

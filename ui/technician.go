@@ -14,7 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"sckiosk/devices/device"
-	"sckiosk/kiosk/session"
+	"sckiosk/kiosk/core/session"
 )
 
 // tapArea is an invisible touch target: the hidden corner that opens

@@ -26,9 +26,9 @@ import (
 	"github.com/eclipse/paho.golang/paho"
 	"github.com/emmansun/gmsm/sm2"
 
+	"sckiosk/kiosk/adapters/platform"
 	"sckiosk/kiosk/fleet"
-	"sckiosk/kiosk/hall"
-	"sckiosk/kiosk/platform"
+	"sckiosk/kiosk/fleet/hall"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stderr)) }

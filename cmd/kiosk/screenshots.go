@@ -13,7 +13,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
-	"sckiosk/kiosk/session"
+	"sckiosk/kiosk/core/session"
 	"sckiosk/ui"
 )
 

@@ -12,8 +12,8 @@ import (
 	"os"
 	"strings"
 
-	"sckiosk/kiosk/profile"
-	"sckiosk/kiosk/technician"
+	"sckiosk/kiosk/adapters/profile"
+	"sckiosk/kiosk/core/technician"
 )
 
 // cmdProfile checks, shows or hashes: "profile check FILE..." prints every

@@ -10,7 +10,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"sckiosk/kiosk/audit"
+	"sckiosk/kiosk/adapters/audit"
 )
 
 // cmdAudit verifies the audit log's SM3 chain: exit 0 when it holds, 1

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"sckiosk/kiosk/audit"
+	"sckiosk/kiosk/adapters/audit"
 )
 
 func TestAuditVerify(t *testing.T) {

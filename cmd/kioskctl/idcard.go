@@ -14,7 +14,7 @@ import (
 
 	"sckiosk/devices/device"
 	"sckiosk/devices/idcard"
-	"sckiosk/kiosk/identity"
+	"sckiosk/kiosk/core/identity"
 )
 
 const idcardReadUsage = "idcard read --port PATH [--baud N] [--timeout D] [--json] [--unmask]"

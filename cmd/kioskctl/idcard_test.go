@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"sckiosk/devices/idcard"
-	"sckiosk/kiosk/identity"
+	"sckiosk/kiosk/core/identity"
 )
 
 const cardsDir = "../../devices/idcard/testdata/cards/"

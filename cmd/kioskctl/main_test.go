@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"sckiosk/devices/idcard"
-	"sckiosk/kiosk/identity"
+	"sckiosk/kiosk/core/identity"
 )
 
 func kioskctl(t *testing.T, args ...string) (int, string, string) {

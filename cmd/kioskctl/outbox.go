@@ -17,9 +17,9 @@ import (
 	"time"
 
 	"sckiosk/devices/idcard"
-	"sckiosk/kiosk/catalog"
-	"sckiosk/kiosk/outbox"
-	"sckiosk/kiosk/platform"
+	"sckiosk/kiosk/adapters/outbox"
+	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/core/catalog"
 )
 
 // defaultOutboxDB is the kiosk's outbox when neither --data nor --db is

@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"sckiosk/devices/idcard"
-	"sckiosk/kiosk/outbox"
-	"sckiosk/kiosk/platform"
+	"sckiosk/kiosk/adapters/outbox"
+	"sckiosk/kiosk/adapters/platform"
 )
 
 // startSim serves a Sichuan platform simulator on loopback.

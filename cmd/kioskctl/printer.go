@@ -16,7 +16,7 @@ import (
 
 	"sckiosk/devices/device"
 	"sckiosk/devices/printer"
-	"sckiosk/kiosk/receipt"
+	"sckiosk/kiosk/core/receipt"
 )
 
 // cmdPrinter holds the receipt printer commands.

@@ -11,8 +11,8 @@ import (
 	"os"
 	"time"
 
-	"sckiosk/kiosk/drill"
-	"sckiosk/kiosk/privacy"
+	"sckiosk/kiosk/adapters/privacy"
+	"sckiosk/kiosk/assembly/drill"
 )
 
 // cmdPrivacy holds `privacy scan`.

@@ -13,8 +13,8 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"sckiosk/devices/camera"
-	"sckiosk/kiosk/platform"
-	"sckiosk/kiosk/qrpayload"
+	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/core/qrpayload"
 )
 
 // cmdQR: qr decode | verify | make.

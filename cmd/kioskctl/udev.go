@@ -9,7 +9,7 @@ import (
 	"regexp"
 	"strings"
 
-	"sckiosk/kiosk/profile"
+	"sckiosk/kiosk/adapters/profile"
 )
 
 // udevDevices are the devices that get a stable name /dev/kiosk/NAME, in

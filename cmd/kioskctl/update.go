@@ -14,7 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"sckiosk/kiosk/update"
+	"sckiosk/kiosk/adapters/update"
 )
 
 // updateEnv is what kioskctl update does to the machine: install a package

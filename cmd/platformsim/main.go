@@ -34,7 +34,7 @@ import (
 	"syscall"
 	"time"
 
-	"sckiosk/kiosk/platform"
+	"sckiosk/kiosk/adapters/platform"
 )
 
 // shutdownGrace bounds how long in-flight requests may finish on shutdown.

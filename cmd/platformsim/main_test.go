@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"sckiosk/internal/logbuf"
-	"sckiosk/kiosk/platform"
+	"sckiosk/kiosk/adapters/platform"
 )
 
 func TestUsageErrors(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 	"time"
 	"unicode/utf16"
 
-	"sckiosk/kiosk/identity"
+	"sckiosk/kiosk/core/identity"
 )
 
 // Block sizes of the 30 01 base message.

@@ -10,7 +10,7 @@ import (
 	"time"
 	"unicode/utf16"
 
-	"sckiosk/kiosk/identity"
+	"sckiosk/kiosk/core/identity"
 )
 
 // put writes s as UTF-16LE at off, padded to size bytes with pad.

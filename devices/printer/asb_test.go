@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"sckiosk/devices/device"
-	"sckiosk/kiosk/receipt"
+	"sckiosk/kiosk/core/receipt"
 )
 
 // The whole job for a small document, byte for byte: reset, Chinese mode,

@@ -12,7 +12,7 @@ import (
 
 	"sckiosk/devices/device"
 	"sckiosk/devices/serialport"
-	"sckiosk/kiosk/receipt"
+	"sckiosk/kiosk/core/receipt"
 )
 
 // Errors of Print and Query. A refused job is a *NotReadyError, which also

@@ -15,7 +15,7 @@ import (
 
 	"sckiosk/devices/device"
 	"sckiosk/devices/serialport"
-	"sckiosk/kiosk/receipt"
+	"sckiosk/kiosk/core/receipt"
 )
 
 // failAfter bounds every wait in these tests; it is a failure timeout, not

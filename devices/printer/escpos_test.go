@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"sckiosk/kiosk/receipt"
+	"sckiosk/kiosk/core/receipt"
 )
 
 // unhex turns "1D 28 6B …" into bytes.

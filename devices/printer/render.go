@@ -18,7 +18,7 @@ import (
 	"golang.org/x/image/math/fixed"
 
 	"sckiosk/assets/fonts"
-	"sckiosk/kiosk/receipt"
+	"sckiosk/kiosk/core/receipt"
 )
 
 // Geometry of the simulated print head (203 dpi, Font A 12×24, Font B

@@ -17,7 +17,7 @@ import (
 	"github.com/makiuchi-d/gozxing"
 	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 
-	"sckiosk/kiosk/receipt"
+	"sckiosk/kiosk/core/receipt"
 )
 
 var (

@@ -15,11 +15,11 @@ import (
 
 	"github.com/google/uuid"
 
-	"sckiosk/kiosk/identity"
-	"sckiosk/kiosk/platform"
-	"sckiosk/kiosk/receipt"
-	"sckiosk/kiosk/session"
-	"sckiosk/kiosk/speech"
+	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/adapters/speech"
+	"sckiosk/kiosk/core/identity"
+	"sckiosk/kiosk/core/receipt"
+	"sckiosk/kiosk/core/session"
 )
 
 // Printer prints receipts. An error may carry a Chinese notice for the

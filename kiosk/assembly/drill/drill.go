@@ -1,0 +1,157 @@
+// Package drill runs synthetic citizens through a whole kiosk, headless:
+// the real session core and runtime, the device simulators on ptys and the
+// platform simulator, with the same effects the kiosk executes. Technicians
+// run it (kioskctl drill) as an acceptance check before a kiosk goes into
+// service; the privacy tests run it and then scan what the kiosk wrote.
+package drill
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"sckiosk/devices/idcard"
+	"sckiosk/devices/printer"
+	"sckiosk/kiosk/adapters/outbox"
+	"sckiosk/kiosk/adapters/privacy"
+	"sckiosk/kiosk/adapters/profile"
+	"sckiosk/kiosk/assembly/simrig"
+	"sckiosk/kiosk/assembly/wire"
+	"sckiosk/kiosk/core/catalog"
+	"sckiosk/kiosk/core/session"
+)
+
+// Options configure a drill.
+type Options struct {
+	Sessions int
+	DataDir  string // the kiosk's data directory (outbox, audit log)
+	// Platform is the Sichuan platform's URL; empty runs the platform
+	// simulator in-process.
+	Platform string
+	Log      *slog.Logger
+}
+
+// Summary is what a drill did.
+type Summary struct {
+	Sessions, Done, Queued, Failed int
+	Printed                        int
+	Elapsed                        time.Duration
+	// Identities are the citizens the drill played, for a privacy scan.
+	Identities []privacy.Identity
+}
+
+// Phone is the mobile number the synthetic citizens give.
+const Phone = "13812345678"
+
+// Run plays opts.Sessions visits, one after another, and waits until the
+// outbox holds nothing undelivered (or ctx ends).
+func Run(ctx context.Context, opts Options) (Summary, error) {
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	start := time.Now()
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	rig, err := simrig.Start(rctx, filepath.Join(opts.DataDir, "sim-dev"), printer.Paper80, log)
+	if err != nil {
+		return Summary{}, fmt.Errorf("drill: %w", err)
+	}
+	defer rig.Close()
+	prof := rig.Profile(profile.Default())
+	prof.DataDir = opts.DataDir
+	if opts.Platform != "" {
+		prof.Platform.Sichuan.URL = opts.Platform
+	}
+	k, err := wire.Build(prof, catalog.Builtin(), log, wire.Options{
+		Tick: 100 * time.Millisecond, PollInterval: 20 * time.Millisecond, SubmitWait: 3 * time.Second,
+		Outbox:      outbox.Options{BackoffBase: 100 * time.Millisecond, Jitter: -1},
+		KeepCatalog: true, // the drill's citizens apply for a built-in item
+	})
+	if err != nil {
+		return Summary{}, fmt.Errorf("drill: %w", err)
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); k.Run(rctx) }()
+	defer wg.Wait()
+	defer cancel()
+
+	card := idcard.SampleCard()
+	sum := Summary{Sessions: opts.Sessions, Identities: []privacy.Identity{{Name: card.Name, Number: card.Number, Address: card.Address, Phone: Phone}}}
+	rt := k.Runtime
+	wait := func(what string, cond func(session.State) bool) (session.State, error) {
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			s := rt.State()
+			if cond(s) {
+				return s, nil
+			}
+			if time.Now().After(deadline) || ctx.Err() != nil {
+				return s, fmt.Errorf("drill: timed out waiting for %s (screen %v)", what, s.Screen)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	if _, err := wait("devices", func(s session.State) bool {
+		return s.DeviceUsable("idcard") && s.DeviceUsable("printer")
+	}); err != nil {
+		return sum, err
+	}
+	item := "11510100MB0000001K3510100001001" // 居住证签注
+	for i := 0; i < opts.Sessions; i++ {
+		rt.Send(session.Start{})
+		if err := rig.PlaceCard(); err != nil {
+			return sum, err
+		}
+		if _, err := wait("identified", func(s session.State) bool { return s.Screen == session.ChooseItem }); err != nil {
+			sum.Failed++
+			rig.RemoveCard()
+			rt.Send(session.Cancel{})
+			continue
+		}
+		for _, ev := range []session.Event{
+			session.ChooseItemEvent{Code: item}, session.Proceed{},
+			session.SetField{Key: "phone", Value: Phone}, session.SetField{Key: "reason", Value: "居住"},
+			session.Proceed{}, session.SetConsent{Agreed: true}, session.Confirm{},
+		} {
+			rt.Send(ev)
+		}
+		s, err := wait("receipt", func(s session.State) bool {
+			return s.Screen == session.Done && !s.Result.Printing || s.Screen == session.Failed
+		})
+		switch {
+		case err != nil || s.Screen == session.Failed:
+			sum.Failed++
+		case s.Result.Queued:
+			sum.Queued++
+		default:
+			sum.Done++
+		}
+		if s.Result.Printed {
+			sum.Printed++
+		}
+		rt.Send(session.Cancel{})
+		rig.RemoveCard()
+		if _, err := wait("idle", func(s session.State) bool { return s.Screen == session.Idle && s.Person == nil }); err != nil {
+			return sum, err
+		}
+		if _, err := wait("card gone", func(session.State) bool { return !rig.IDCard.Present() }); err != nil {
+			return sum, err
+		}
+		time.Sleep(60 * time.Millisecond) // the reader sees the empty field before the next card
+	}
+	k.Outbox.Kick()
+	for {
+		h := k.Outbox.Health()
+		if h.Pending == 0 || ctx.Err() != nil || time.Since(start) > time.Duration(opts.Sessions+30)*time.Second {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	sum.Elapsed = time.Since(start)
+	return sum, nil
+}

@@ -1,0 +1,160 @@
+// Package catalog holds the service items (事项) a kiosk offers: what each
+// item is, which province's platform handles it, the guide a citizen reads
+// before applying and the short form the kiosk asks for.
+package catalog
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"sckiosk/kiosk/core/identity"
+)
+
+// FieldKind says how a form field is entered and checked.
+type FieldKind string
+
+// Field kinds.
+const (
+	Text   FieldKind = "text"      // free text, entered with the on-screen keyboard
+	Phone  FieldKind = "phone"     // 11-digit mobile number, entered on the keypad
+	Choice FieldKind = "choice"    // one of Options, chosen with big buttons
+	IDNo   FieldKind = "id_number" // a citizen identity number (GB 11643), digits and X on the keypad
+	USCC   FieldKind = "uscc"      // a unified social credit code (GB 32100), on the Latin keyboard
+	Date   FieldKind = "date"      // YYYYMMDD on the keypad
+)
+
+// Prefill names an identity attribute that fills a field.
+type Prefill string
+
+// Prefill sources.
+const (
+	FromName    Prefill = "name"
+	FromNumber  Prefill = "number"
+	FromAddress Prefill = "address"
+)
+
+// Field is one entry of an item's form.
+type Field struct {
+	Key      string    `json:"key" yaml:"key"`
+	Label    string    `json:"label" yaml:"label"`
+	Kind     FieldKind `json:"kind" yaml:"kind"`
+	Required bool      `json:"required" yaml:"required"`
+	Prefill  Prefill   `json:"prefill,omitempty" yaml:"prefill,omitempty"`
+	ReadOnly bool      `json:"read_only,omitempty" yaml:"read_only,omitempty"` // prefilled from the card and not editable
+	Options  []string  `json:"options,omitempty" yaml:"options,omitempty"`
+	Max      int       `json:"max,omitempty" yaml:"max,omitempty"` // maximum characters, 0 = 50
+}
+
+// Item is one service item of the catalogue.
+type Item struct {
+	Code       string   `json:"code" yaml:"code"` // 实施编码
+	Name       string   `json:"name" yaml:"name"`
+	Department string   `json:"department" yaml:"department"`
+	Province   string   `json:"province" yaml:"province"` // "51" Sichuan or "50" Chongqing
+	Mode       string   `json:"mode" yaml:"mode"`         // 通办 mode, e.g. 全程网办
+	Conditions string   `json:"conditions" yaml:"conditions"`
+	Materials  []string `json:"materials" yaml:"materials"`
+	Due        string   `json:"due" yaml:"due"` // 承诺办结时限
+	Next       string   `json:"next" yaml:"next"`
+	Fields     []Field  `json:"fields" yaml:"fields"`
+	// Needs names the devices the item cannot be served without, e.g.
+	// "printer" for an item whose result is printed at the kiosk.
+	Needs []string `json:"needs,omitempty" yaml:"needs,omitempty"`
+	// Category groups items on the home screen, e.g. 社保, 医保, 户籍.
+	Category string `json:"category,omitempty" yaml:"category,omitempty"`
+	// Flow is the 办理流程 of the 实施清单, e.g. 申请→受理→审核→办结.
+	Flow string `json:"flow,omitempty" yaml:"flow,omitempty"`
+	// LegalDue is the 法定办结时限 (Due is the shorter promised one).
+	LegalDue string `json:"legal_due,omitempty" yaml:"legal_due,omitempty"`
+	// Fee is the 收费 element, e.g. 不收费.
+	Fee string `json:"fee,omitempty" yaml:"fee,omitempty"`
+	// ELicences names the materials the platform can supply as e-licences
+	// (数据多跑路), e.g. 居民户口簿, with the citizen's consent.
+	ELicences []string `json:"elicences,omitempty" yaml:"elicences,omitempty"`
+	// Bundle lists the member item codes of a 一件事一次办 bundle; empty
+	// for a single item. One application for a bundle creates one linked
+	// case per member.
+	Bundle []string `json:"bundle,omitempty" yaml:"bundle,omitempty"`
+}
+
+// Catalog is an ordered list of items.
+type Catalog struct {
+	Version string
+	Items   []Item
+}
+
+// Find returns the item with code.
+func (c Catalog) Find(code string) (Item, bool) {
+	for _, it := range c.Items {
+		if it.Code == code {
+			return it, true
+		}
+	}
+	return Item{}, false
+}
+
+// Page returns items of page p (0-based) with size per page, and the number
+// of pages. Long lists are paged because dragging does not scroll on a
+// touch kiosk.
+func (c Catalog) Page(p, size int) ([]Item, int) {
+	if size <= 0 {
+		size = 6
+	}
+	pages := (len(c.Items) + size - 1) / size
+	if pages == 0 {
+		return nil, 0
+	}
+	if p < 0 {
+		p = 0
+	}
+	if p >= pages {
+		p = pages - 1
+	}
+	end := min((p+1)*size, len(c.Items))
+	return c.Items[p*size : end], pages
+}
+
+// Validate reports a value's problem in plain Chinese for the citizen, or "".
+func (f Field) Validate(v string) string {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		if f.Required {
+			return "请填写" + f.Label
+		}
+		return ""
+	}
+	max := f.Max
+	if max == 0 {
+		max = 50
+	}
+	if len([]rune(v)) > max {
+		return fmt.Sprintf("%s不能超过%d个字", f.Label, max)
+	}
+	switch f.Kind {
+	case Phone:
+		if len(v) != 11 || v[0] != '1' || strings.Trim(v, "0123456789") != "" {
+			return "请输入11位手机号码"
+		}
+	case Choice:
+		for _, o := range f.Options {
+			if o == v {
+				return ""
+			}
+		}
+		return "请选择" + f.Label
+	case IDNo:
+		if identity.ValidateNumber(v) != nil {
+			return "号码有误，请核对"
+		}
+	case USCC:
+		if identity.ValidateUSCC(v) != nil {
+			return "代码有误，请核对营业执照"
+		}
+	case Date:
+		if _, err := time.Parse("20060102", v); err != nil || len(v) != 8 {
+			return f.Label + "应为8位日期，例如20260101"
+		}
+	}
+	return ""
+}

@@ -1,0 +1,331 @@
+package hall_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"sckiosk/kiosk/fleet"
+	"sckiosk/kiosk/fleet/hall"
+)
+
+// eventually polls cond every 50 ms until it holds or timeout passes;
+// cond returns whether it holds and what it saw, for the failure message.
+func eventually(t *testing.T, timeout time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		ok, saw := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s; last saw: %s", timeout, what, saw)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+const division, hallName = "510107", "wuhou"
+
+func key(kiosk string) string {
+	return fleet.Identity{Division: division, Hall: hallName, Kiosk: kiosk}.Key()
+}
+
+// testHall is a hall as cmd/hallserver wires it: an embedded broker, a
+// registry following kiosk/#, the hall server with the demo fleet key and
+// its dashboard on an httptest server.
+type testHall struct {
+	broker *fleet.Broker
+	reg    *fleet.Registry
+	srv    *hall.Server
+	mqtt   *url.URL
+	web    *httptest.Server
+}
+
+func startHall(t *testing.T, canaryWait time.Duration) *testHall {
+	t.Helper()
+	b, err := fleet.StartBroker("127.0.0.1:0", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	h := &testHall{broker: b, reg: &fleet.Registry{}}
+	if err := b.Subscribe(fleet.Root+"/#", func(topic string, p []byte) { h.reg.Handle(topic, p) }); err != nil {
+		t.Fatal(err)
+	}
+	h.mqtt, _ = url.Parse("mqtt://" + b.Addr())
+	h.srv, err = hall.New(hall.Config{Registry: h.reg, Pub: b, Key: fleet.DemoKey(), KeyID: fleet.DemoKeyID,
+		Issuer: "test@" + division + "/" + hallName, CanaryWait: canaryWait})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	h.web = httptest.NewServer(h.srv.Handler(ctx))
+	t.Cleanup(func() { cancel(); h.web.Close() })
+	return h
+}
+
+// fakeKiosk is a kiosk's fleet agent with a scripted health and command
+// handler; it records the commands it accepted.
+type fakeKiosk struct {
+	name string
+	// refuseProfile makes it answer apply_profile with OK false.
+	refuseProfile bool
+	devices       map[string]fleet.Device
+
+	mu   sync.Mutex
+	cmds []received
+
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+type received struct {
+	fleet.Command
+	at time.Time
+}
+
+// logLines is what a fake kiosk answers log_tail with.
+var logLines = []string{"10:00:01 INFO kiosk started", "10:00:02 WARN printer: paper out"}
+
+func (k *fakeKiosk) handle(_ context.Context, c fleet.Command) fleet.Reply {
+	k.mu.Lock()
+	k.cmds = append(k.cmds, received{c, time.Now()})
+	k.mu.Unlock()
+	switch c.Action {
+	case fleet.ActionProfile:
+		if k.refuseProfile {
+			return fleet.Reply{OK: false, Message: "profile invalid: ui.idle_timeout out of range"}
+		}
+		return fleet.Reply{OK: true, Message: "profile applied"}
+	case fleet.ActionLogTail:
+		return fleet.Reply{OK: true, Message: "2 lines", Lines: logLines}
+	default:
+		return fleet.Reply{OK: true, Message: "did " + c.Action}
+	}
+}
+
+func (k *fakeKiosk) health() fleet.Health {
+	devs := map[string]fleet.Device{"printer": {State: "online"}, "idcard": {State: "online"}}
+	if k.devices != nil {
+		devs = k.devices
+	}
+	return fleet.Health{Profile: "0123456789abcdef", Platform: "online", Devices: devs}
+}
+
+// commands returns the accepted commands with this action.
+func (k *fakeKiosk) commands(action string) []received {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	var out []received
+	for _, c := range k.cmds {
+		if c.Action == action {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// start runs (or runs again) the kiosk's agent; it trusts the demo fleet
+// key and reports health every 150 ms.
+func (k *fakeKiosk) start(t *testing.T, h *testHall) {
+	t.Helper()
+	id := fleet.Identity{Division: division, Hall: hallName, Kiosk: k.name}
+	a, err := fleet.NewAgent(fleet.AgentConfig{
+		Brokers: []*url.URL{h.mqtt}, Identity: id, Version: "1.4.0-test", KeepAlive: 2 * time.Second,
+		HealthEvery: 150 * time.Millisecond, RetryMax: time.Second, Health: k.health,
+		Verifier: &fleet.Verifier{Kiosk: k.name, Keys: map[string]*ecdsa.PublicKey{fleet.DemoKeyID: &fleet.DemoKey().PublicKey}},
+		Handle:   k.handle,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = a.Run(ctx); close(done) }()
+	k.cancel, k.done = cancel, done
+	t.Cleanup(func() { cancel(); <-done })
+}
+
+// stop ends the agent as a kiosk shutting down does (clean offline state).
+func (k *fakeKiosk) stop() {
+	k.cancel()
+	<-k.done
+}
+
+func startKiosk(t *testing.T, h *testHall, k *fakeKiosk) *fakeKiosk {
+	t.Helper()
+	k.start(t, h)
+	return k
+}
+
+// waitOnline waits until the registry has every kiosk online with health.
+func (h *testHall) waitOnline(t *testing.T, kiosks ...*fakeKiosk) {
+	t.Helper()
+	eventually(t, 20*time.Second, "kiosks online", func() (bool, string) {
+		var saw []string
+		all := true
+		for _, k := range kiosks {
+			v, ok := h.reg.Get(key(k.name))
+			saw = append(saw, k.name+"="+v.Status)
+			all = all && ok && v.Status == fleet.Online && v.Health != nil
+		}
+		return all, strings.Join(saw, " ")
+	})
+}
+
+func post(t *testing.T, url string, body any) (int, map[string]any) {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	resp, err := http.Post(url, "application/json", bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatalf("POST %s: answer not JSON: %v", url, err)
+	}
+	return resp.StatusCode, out
+}
+
+// The JSON API refuses what it must, runs commands and stops a rollout
+// at a canary that refuses the profile.
+func TestAPI(t *testing.T) {
+	h := startHall(t, time.Second)
+	k1 := startKiosk(t, h, &fakeKiosk{name: "SC-0001", refuseProfile: true})
+	k2 := startKiosk(t, h, &fakeKiosk{name: "SC-0002"})
+	k3 := startKiosk(t, h, &fakeKiosk{name: "SC-0003"})
+	h.waitOnline(t, k1, k2, k3)
+
+	t.Run("kiosks", func(t *testing.T) {
+		resp, err := http.Get(h.web.URL + "/api/kiosks")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var got struct {
+			Counts map[string]int    `json:"counts"`
+			Kiosks []fleet.KioskView `json:"kiosks"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got.Counts[fleet.Online] != 3 || len(got.Kiosks) != 3 || got.Kiosks[0].Kiosk != "SC-0001" {
+			t.Errorf("/api/kiosks = %+v", got)
+		}
+	})
+
+	t.Run("bad requests", func(t *testing.T) {
+		for _, tt := range []struct {
+			path string
+			body any
+		}{
+			{"/api/push", map[string]any{"all": true, "profile": "ui: [idle_timeout: 120s", "canary": true}},
+			{"/api/push", map[string]any{"all": true, "profile": "", "canary": true}},
+			{"/api/push", map[string]any{"all": true, "profile": "just text", "canary": true}},
+			{"/api/push", map[string]any{"targets": []string{key("SC-0404")}, "profile": "ui:\n  idle_timeout: 120s"}},
+			{"/api/push", map[string]any{"targets": []string{}, "profile": "ui:\n  idle_timeout: 120s"}},
+			{"/api/push", "not an object"},
+			{"/api/command", map[string]any{"kiosk": key("SC-0002"), "action": "format_disk"}},
+			{"/api/command", map[string]any{"kiosk": key("SC-0002"), "action": fleet.ActionProfile}},
+			{"/api/command", "not an object"},
+		} {
+			code, out := post(t, h.web.URL+tt.path, tt.body)
+			if msg, _ := out["error"].(string); code != http.StatusBadRequest || msg == "" {
+				t.Errorf("POST %s %v: %d %v, want 400 with an error", tt.path, tt.body, code, out)
+			}
+		}
+		if n := len(h.srv.Rollouts()); n != 0 {
+			t.Errorf("%d rollouts started by bad requests", n)
+		}
+		if got := k2.commands(fleet.ActionProfile); len(got) != 0 {
+			t.Errorf("a refused request reached a kiosk: %+v", got)
+		}
+	})
+
+	t.Run("command", func(t *testing.T) {
+		code, out := post(t, h.web.URL+"/api/command", map[string]any{"kiosk": key("SC-0002"), "action": fleet.ActionLogTail})
+		rep, _ := out["reply"].(map[string]any)
+		if code != http.StatusOK || rep == nil || rep["ok"] != true || rep["id"] != out["id"] {
+			t.Fatalf("log_tail: %d %v", code, out)
+		}
+		lines, _ := json.Marshal(rep["lines"])
+		if want, _ := json.Marshal(logLines); !bytes.Equal(lines, want) {
+			t.Errorf("log_tail lines = %s, want %s", lines, want)
+		}
+		got := k2.commands(fleet.ActionLogTail)
+		if len(got) != 1 || got[0].ID != out["id"] || got[0].Issuer != "test@510107/wuhou" || got[0].Kiosk != "SC-0002" {
+			t.Errorf("kiosk received %+v", got)
+		}
+	})
+
+	t.Run("canary refuses", func(t *testing.T) {
+		code, out := post(t, h.web.URL+"/api/push", map[string]any{"all": true, "profile": "ui:\n  idle_timeout: 120s", "canary": true})
+		if code != http.StatusOK || out["canary"] != key("SC-0001") || out["stage"] != hall.StageCanary {
+			t.Fatalf("push: %d %v", code, out)
+		}
+		var ro hall.Rollout
+		eventually(t, 30*time.Second, "the rollout to stop at the canary", func() (bool, string) {
+			rs := h.srv.Rollouts()
+			if len(rs) != 1 {
+				return false, "no rollout"
+			}
+			ro = rs[0]
+			return ro.Stage == hall.StageFailed, ro.Stage
+		})
+		if ro.ID != out["id"] || !strings.Contains(ro.Message, "canary refused the profile") ||
+			!strings.Contains(ro.Results[key("SC-0001")], "profile invalid") || len(ro.Results) != 1 || ro.Ended.IsZero() {
+			t.Errorf("rollout = %+v", ro)
+		}
+		if got := k1.commands(fleet.ActionProfile); len(got) != 1 || got[0].Profile != "ui:\n  idle_timeout: 120s" {
+			t.Errorf("canary received %+v", got)
+		}
+		// The rest are spared, also after the canary wait.
+		time.Sleep(1500 * time.Millisecond)
+		for _, k := range []*fakeKiosk{k2, k3} {
+			if got := k.commands(fleet.ActionProfile); len(got) != 0 {
+				t.Errorf("%s got the profile the canary refused: %+v", k.name, got)
+			}
+		}
+	})
+}
+
+// A kiosk that is not online is skipped (and never the canary): commands
+// are not kept for it, so waiting for it would stall the roll-out.
+func TestPushSkipsOfflineKiosks(t *testing.T) {
+	h := startHall(t, 500*time.Millisecond)
+	a := startKiosk(t, h, &fakeKiosk{name: "SC-0001"})
+	b := startKiosk(t, h, &fakeKiosk{name: "SC-0002"})
+	c := startKiosk(t, h, &fakeKiosk{name: "SC-0003"})
+	h.waitOnline(t, a, b, c)
+	a.stop() // SC-0001 sorts first: it would have been the canary
+	eventually(t, 10*time.Second, "SC-0001 offline", func() (bool, string) {
+		v, _ := h.reg.Get(key("SC-0001"))
+		return v.Status == fleet.Offline, v.Status
+	})
+	code, out := post(t, h.web.URL+"/api/push", map[string]any{"all": true, "canary": true, "profile": "ui:\n  idle_timeout: 120s\n"})
+	if code != http.StatusOK || out["canary"] != key("SC-0002") {
+		t.Fatalf("push: %d %v", code, out)
+	}
+	eventually(t, 20*time.Second, "roll-out done", func() (bool, string) {
+		ro := h.srv.Rollouts()[0]
+		return ro.Stage == hall.StageDone, ro.Stage + " " + ro.Message
+	})
+	ro := h.srv.Rollouts()[0]
+	if !strings.HasPrefix(ro.Results[key("SC-0001")], "skipped") || len(b.commands(fleet.ActionProfile)) != 1 || len(c.commands(fleet.ActionProfile)) != 1 {
+		t.Fatalf("results %v", ro.Results)
+	}
+	if code, _ := post(t, h.web.URL+"/api/command", map[string]any{"kiosk": key("SC-9999"), "action": "self_test"}); code != http.StatusNotFound {
+		t.Errorf("command to an unknown kiosk: HTTP %d, want 404", code)
+	}
+}
