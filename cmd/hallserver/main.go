@@ -26,7 +26,7 @@ import (
 	"github.com/eclipse/paho.golang/paho"
 	"github.com/emmansun/gmsm/sm2"
 
-	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/internal/sm2pem"
 	"sckiosk/kiosk/fleet"
 	"sckiosk/kiosk/fleet/hall"
 )
@@ -141,13 +141,9 @@ func loadKey(file, kid string) (*sm2.PrivateKey, string, error) {
 		}
 		return fleet.DemoKey(), kid, nil
 	}
-	pem, err := os.ReadFile(file)
+	key, err := sm2pem.ReadPrivateKey(file, "fleet key")
 	if err != nil {
-		return nil, "", fmt.Errorf("fleet key: %w", err)
-	}
-	key, err := platform.ParsePrivateKeyPEM(pem)
-	if err != nil {
-		return nil, "", fmt.Errorf("fleet key %s: %w", file, err)
+		return nil, "", err
 	}
 	if kid == "" {
 		return nil, "", errors.New("--key-id is required with --fleet-key")

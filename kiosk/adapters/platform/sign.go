@@ -18,6 +18,8 @@ import (
 	"github.com/emmansun/gmsm/sm2"
 	"github.com/emmansun/gmsm/sm3"
 	"github.com/emmansun/gmsm/smx509"
+
+	"sckiosk/internal/sm2pem"
 )
 
 // Headers of the signature scheme. A request carries all four; an answer
@@ -188,31 +190,13 @@ func demoKey(seed string) *sm2.PrivateKey {
 }
 
 // ParsePrivateKeyPEM reads an SM2 private key from PEM: PKCS#8 ("PRIVATE
-// KEY") or SEC 1 ("EC PRIVATE KEY").
+// KEY") or SEC 1 ("EC PRIVATE KEY"). It is sm2pem.ParsePrivateKey.
 func ParsePrivateKeyPEM(data []byte) (*sm2.PrivateKey, error) {
-	block, _ := pem.Decode(data)
-	if block == nil {
-		return nil, errors.New("platform: private key: no PEM block")
+	k, err := sm2pem.ParsePrivateKey(data)
+	if err != nil {
+		return nil, fmt.Errorf("platform: %w", err)
 	}
-	switch block.Type {
-	case "PRIVATE KEY":
-		k, err := smx509.ParsePKCS8PrivateKey(block.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("platform: private key: %w", err)
-		}
-		sk, ok := k.(*sm2.PrivateKey)
-		if !ok {
-			return nil, fmt.Errorf("platform: private key: %T is not an SM2 key", k)
-		}
-		return sk, nil
-	case "EC PRIVATE KEY":
-		k, err := smx509.ParseSM2PrivateKey(block.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("platform: private key: %w", err)
-		}
-		return k, nil
-	}
-	return nil, fmt.Errorf("platform: private key: unexpected PEM type %q", block.Type)
+	return k, nil
 }
 
 // ParsePublicKeyPEM reads an SM2 public key from a PEM "PUBLIC KEY" (PKIX)

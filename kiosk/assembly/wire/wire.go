@@ -22,14 +22,13 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/emmansun/gmsm/sm2"
-
 	"sckiosk/devices/camera"
 	"sckiosk/devices/device"
 	"sckiosk/devices/idcard"
 	"sckiosk/devices/printer"
 	"sckiosk/devices/probe"
 	"sckiosk/devices/scanner"
+	"sckiosk/internal/sm2pem"
 	"sckiosk/kiosk/adapters/audit"
 	"sckiosk/kiosk/adapters/outbox"
 	"sckiosk/kiosk/adapters/platform"
@@ -442,7 +441,7 @@ func clientOptions(prof profile.Profile) ([]platform.ClientOption, error) {
 	signed := false
 	for prov, ep := range map[string]profile.Endpoint{platform.Sichuan: prof.Platform.Sichuan, platform.Chongqing: prof.Platform.Chongqing} {
 		if ep.KeyFile != "" && !signed {
-			key, err := readPrivateKey(ep.KeyFile, "kiosk key")
+			key, err := sm2pem.ReadPrivateKey(ep.KeyFile, "kiosk key")
 			if err != nil {
 				return nil, err
 			}
@@ -619,19 +618,6 @@ func codeKeys(ep profile.Endpoint) (map[string]*ecdsa.PublicKey, error) {
 	return keys, nil
 }
 
-// readPrivateKey reads an SM2 private key (PEM); what names it in errors.
-func readPrivateKey(path, what string) (*sm2.PrivateKey, error) {
-	pem, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	key, err := platform.ParsePrivateKeyPEM(pem)
-	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", what, path, err)
-	}
-	return key, nil
-}
-
 // readPublicKey reads an SM2 public key or certificate (PEM).
 func readPublicKey(path, what string) (*ecdsa.PublicKey, error) {
 	pem, err := os.ReadFile(path)
@@ -652,7 +638,7 @@ func kioskPublicKey(prof profile.Profile) (*ecdsa.PublicKey, error) {
 		if ep.KeyFile == "" {
 			continue
 		}
-		key, err := readPrivateKey(ep.KeyFile, "kiosk key")
+		key, err := sm2pem.ReadPrivateKey(ep.KeyFile, "kiosk key")
 		if err != nil {
 			return nil, err
 		}
