@@ -71,7 +71,7 @@ func run(args []string, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	reg := &fleet.Registry{StaleAfter: *stale}
+	reg := &hall.Registry{StaleAfter: *stale}
 	filter := fleet.Root + "/" + *division + "/" + *hallName + "/+/+"
 	var pub hall.Publisher
 	if *broker == "" {
@@ -80,7 +80,7 @@ func run(args []string, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "hallserver:", err)
 			return 2
 		}
-		b, err := fleet.StartBroker(*mqttAddr, tlsCfg, log)
+		b, err := hall.StartBroker(*mqttAddr, tlsCfg, log)
 		if err != nil {
 			fmt.Fprintln(stderr, "hallserver:", err)
 			return 1
@@ -190,7 +190,7 @@ func (c mqttClient) Publish(topic string, payload []byte, retain bool, qos byte)
 	return err
 }
 
-func connect(ctx context.Context, broker, user, pass string, tlsCfg *tls.Config, filter string, reg *fleet.Registry, log *slog.Logger) (mqttClient, error) {
+func connect(ctx context.Context, broker, user, pass string, tlsCfg *tls.Config, filter string, reg *hall.Registry, log *slog.Logger) (mqttClient, error) {
 	u, err := url.Parse(broker)
 	if err != nil {
 		return mqttClient{}, fmt.Errorf("broker: %w", err)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"sckiosk/kiosk/fleet"
+	"sckiosk/kiosk/fleet/agent"
 )
 
 // cmdFleetSim runs N simulated kiosks against a broker: real MQTT
@@ -56,7 +57,7 @@ func cmdFleetSim(ctx context.Context, args []string, out io.Writer, log *slog.Lo
 	keys := map[string]*ecdsa.PublicKey{fleet.DemoKeyID: &fleet.DemoKey().PublicKey}
 	var commands atomic.Int64
 	var wg sync.WaitGroup
-	agents := make([]*fleet.Agent, 0, n)
+	agents := make([]*agent.Agent, 0, n)
 	quiet := slog.New(slog.DiscardHandler)
 	tick := time.NewTicker(5 * time.Second)
 	defer tick.Stop()
@@ -94,7 +95,7 @@ launch:
 		id := fleet.Identity{Division: division, Hall: hall, Kiosk: fmt.Sprintf("%s%05d", prefix, i+1)}
 		paperOut := rand.Float64() < faultRate
 		start := time.Now()
-		a, err := fleet.NewAgent(fleet.AgentConfig{
+		a, err := agent.New(agent.Config{
 			Brokers: []*url.URL{u}, Identity: id, Version: "fleet-sim", KeepAlive: keepalive, HealthEvery: heartbeat,
 			Health:   func() fleet.Health { return simHealth(paperOut, start) },
 			Verifier: &fleet.Verifier{Kiosk: id.Kiosk, Keys: keys},

@@ -1,9 +1,10 @@
-// Package fleet is how kiosks and the people who run them talk over MQTT
-// v5: the topic layout, the state, health and command messages, SM2-signed
-// commands and their checks, the kiosk's agent (retained state with a
-// last will, periodic health buffered while offline, commands) and the
-// registry a hall dashboard keeps. Nothing here carries personal data:
-// health is device states, counters and queue depths.
+// Package fleet is the protocol kiosks and the people who run them speak
+// over MQTT v5: the topic layout, the state, health, command and reply
+// messages, SM2-signed command envelopes and their checks, and the TLS
+// client configuration for a tls:// broker. Both sides use it: the
+// kiosk's agent (kiosk/fleet/agent) and the hall (kiosk/fleet/hall).
+// Nothing here carries personal data: health is device states, counters
+// and queue depths.
 package fleet
 
 import (
@@ -63,6 +64,9 @@ func ParseTopic(topic string) (Identity, string, bool) {
 	}
 	return id, p[4], true
 }
+
+// Key is how the hall names a kiosk: division/hall/kiosk.
+func (id Identity) Key() string { return id.Division + "/" + id.Hall + "/" + id.Kiosk }
 
 // Filter is the subscription to one kind of every kiosk under division
 // and hall ("+" for any).

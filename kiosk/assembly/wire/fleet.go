@@ -16,6 +16,7 @@ import (
 	"sckiosk/kiosk/adapters/profile"
 	"sckiosk/kiosk/core/session"
 	"sckiosk/kiosk/fleet"
+	"sckiosk/kiosk/fleet/agent"
 )
 
 // FleetOverride is the profile layer the fleet writes: fleet.override_file,
@@ -124,7 +125,7 @@ func (k *Kiosk) startFleet(ctx context.Context) {
 		verifier = &fleet.Verifier{Kiosk: k.Profile.KioskID, Keys: keys, SeenFile: filepath.Join(k.Profile.DataDir, "fleet-seen.json")}
 	}
 	id := fleet.Identity{Division: k.Profile.DivisionCode, Hall: f.Hall, Kiosk: k.Profile.KioskID}
-	agent, err := fleet.NewAgent(fleet.AgentConfig{
+	a, err := agent.New(agent.Config{
 		Brokers: []*url.URL{u}, TLS: tlsCfg, Username: f.Username, Password: password, Identity: id, Version: k.opts.Version,
 		KeepAlive: f.KeepAlive, HealthEvery: f.HealthEvery,
 		Health:    func() fleet.Health { return k.health(k.latest.Load()) },
@@ -137,8 +138,8 @@ func (k *Kiosk) startFleet(ctx context.Context) {
 		k.log.Error("fleet agent", "err", err)
 		return
 	}
-	k.fleetAgent.Store(agent)
-	if err := agent.Run(ctx); err != nil {
+	k.fleetAgent.Store(a)
+	if err := a.Run(ctx); err != nil {
 		k.log.Error("fleet agent stopped", "err", err)
 	}
 }

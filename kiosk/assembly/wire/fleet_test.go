@@ -26,9 +26,9 @@ type fleetRig struct {
 	t      *testing.T
 	rig    *simrig.Rig
 	base   string // the hall's profile file
-	reg    *fleet.Registry
+	reg    *hall.Registry
 	hall   *hall.Server
-	broker *fleet.Broker
+	broker *hall.Broker
 	quits  chan string
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -45,12 +45,12 @@ func newFleetRig(t *testing.T) *fleetRig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { rig.Close() })
-	b, err := fleet.StartBroker("127.0.0.1:0", nil, nil)
+	b, err := hall.StartBroker("127.0.0.1:0", nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
-	reg := &fleet.Registry{}
+	reg := &hall.Registry{}
 	if err := b.Subscribe("kiosk/#", func(topic string, p []byte) { reg.Handle(topic, p) }); err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func (f *fleetRig) stop() {
 
 func (f *fleetRig) key() string { return "510107/wuhou/" + f.kiosk.Profile.KioskID }
 
-func (f *fleetRig) waitFor(what string, cond func(fleet.KioskView) bool) fleet.KioskView {
+func (f *fleetRig) waitFor(what string, cond func(hall.KioskView) bool) hall.KioskView {
 	f.t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
@@ -156,8 +156,8 @@ func TestFleetProfilePushAndRollback(t *testing.T) {
 	f := newFleetRig(t)
 	f.start()
 	defer func() { f.stop() }()
-	v := f.waitFor("health with devices online", func(v fleet.KioskView) bool {
-		return v.Status == fleet.Online && v.Health != nil && v.Health.Devices["idcard"].State == "online"
+	v := f.waitFor("health with devices online", func(v hall.KioskView) bool {
+		return v.Status == hall.Online && v.Health != nil && v.Health.Devices["idcard"].State == "online"
 	})
 	first := v.Profile
 
@@ -183,7 +183,7 @@ func TestFleetProfilePushAndRollback(t *testing.T) {
 		t.Fatalf("idle timeout %v after the restart", f.kiosk.Profile.UI.IdleTimeout)
 	}
 	waitGone(t, pendingFile(f.kiosk.Profile))
-	v = f.waitFor("the new profile reported", func(v fleet.KioskView) bool { return v.Profile != first && v.RolledBack == "" })
+	v = f.waitFor("the new profile reported", func(v hall.KioskView) bool { return v.Profile != first && v.RolledBack == "" })
 	second := v.Profile
 
 	// A change that breaks the card reader: the self-test fails, the
@@ -199,7 +199,7 @@ func TestFleetProfilePushAndRollback(t *testing.T) {
 	if f.kiosk.Profile.UI.IdleTimeout != 120*time.Second || f.kiosk.Profile.Digest() != second {
 		t.Fatalf("not rolled back to the previous profile: idle %v", f.kiosk.Profile.UI.IdleTimeout)
 	}
-	f.waitFor("the rollback reported", func(v fleet.KioskView) bool { return v.RolledBack != "" && v.Profile == second })
+	f.waitFor("the rollback reported", func(v hall.KioskView) bool { return v.RolledBack != "" && v.Profile == second })
 	b, _ := os.ReadFile(filepath.Join(f.kiosk.Profile.DataDir, "audit.log"))
 	for _, want := range []string{"fleet command accepted", "fleet profile kept", "fleet profile rolled back"} {
 		if !strings.Contains(string(b), want) {
@@ -214,7 +214,7 @@ func TestFleetRefusesForeignKey(t *testing.T) {
 	f := newFleetRig(t)
 	f.start()
 	defer f.stop()
-	f.waitFor("online", func(v fleet.KioskView) bool { return v.Status == fleet.Online })
+	f.waitFor("online", func(v hall.KioskView) bool { return v.Status == hall.Online })
 	other, err := hall.New(hall.Config{Registry: f.reg, Pub: f.broker, Key: platform.DemoKioskKey(), KeyID: fleet.DemoKeyID})
 	if err != nil {
 		t.Fatal(err)

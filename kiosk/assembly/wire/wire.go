@@ -39,7 +39,7 @@ import (
 	"sckiosk/kiosk/core/qrpayload"
 	"sckiosk/kiosk/core/receipt"
 	"sckiosk/kiosk/core/session"
-	"sckiosk/kiosk/fleet"
+	"sckiosk/kiosk/fleet/agent"
 	"sckiosk/kiosk/runtime"
 )
 
@@ -82,7 +82,7 @@ type Kiosk struct {
 	inVisit atomic.Bool // mirrors the visit marker file
 
 	latest     atomic.Pointer[session.State] // the core's last state, for fleet health and self-tests
-	fleetAgent atomic.Pointer[fleet.Agent]
+	fleetAgent atomic.Pointer[agent.Agent]
 }
 
 // Build opens the outbox and prepares drivers; nothing runs until Run.

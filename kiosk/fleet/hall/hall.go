@@ -1,7 +1,8 @@
-// Package hall is the hall side of the fleet: it follows every kiosk's
-// state, health and replies (a fleet.Registry), signs commands with the
-// fleet key, rolls a profile out to one canary kiosk before the rest, and
-// serves the hall staff's dashboard and its JSON API.
+// Package hall is the hall's side of the fleet: the embedded MQTT v5
+// broker with the fleet ACL, the registry that follows every kiosk's
+// state, health and replies, and the hall server, which signs commands
+// with the fleet key, rolls a profile out to one canary kiosk before the
+// rest, and serves the hall staff's dashboard and its JSON API.
 package hall
 
 import (
@@ -28,7 +29,7 @@ type Publisher interface {
 
 // Config configures a hall server.
 type Config struct {
-	Registry *fleet.Registry
+	Registry *Registry
 	Pub      Publisher
 	Key      *sm2.PrivateKey // fleet key that signs commands
 	KeyID    string
@@ -74,7 +75,7 @@ func New(cfg Config) (*Server, error) {
 }
 
 // seen routes a kiosk's reply to whoever waits for it.
-func (s *Server) seen(v fleet.KioskView) {
+func (s *Server) seen(v KioskView) {
 	if v.LastReply == nil {
 		return
 	}
@@ -198,8 +199,8 @@ func (s *Server) Push(ctx context.Context, targets []string, profileYAML string,
 	// A kiosk that is not online cannot take the profile now (commands are
 	// not kept for it): it is skipped and says so, and never the canary.
 	for _, t := range targets {
-		if v, _ := s.cfg.Registry.Get(t); v.Status != fleet.Online {
-			r.Results[t] = "skipped: " + v.Status + "; push again when it is back"
+		if v, _ := s.cfg.Registry.Get(t); v.Status != Online {
+			r.Results[t] = "skipped: " + string(v.Status) + "; push again when it is back"
 			continue
 		}
 		r.Targets = append(r.Targets, t)
@@ -279,7 +280,7 @@ func (s *Server) canary(ctx context.Context, r *Rollout, profileYAML string) (st
 			return "canary failed its self-test and rolled back", false
 		}
 		if !s.cfg.Now().Before(deadline) {
-			if v.Status != fleet.Online || !v.LastSeen.After(accepted) {
+			if v.Status != Online || !v.LastSeen.After(accepted) {
 				return "canary is not back online with the new profile", false
 			}
 			return "", true
@@ -305,11 +306,11 @@ func errText(err error, r *fleet.Reply) string {
 func (s *Server) kioskJSON() ([]byte, error) {
 	list := s.cfg.Registry.List()
 	out := struct {
-		Now      time.Time         `json:"now"`
-		Counts   map[string]int    `json:"counts"`
-		Kiosks   []fleet.KioskView `json:"kiosks"`
-		Rollouts []Rollout         `json:"rollouts"`
-	}{Now: s.cfg.Now(), Counts: map[string]int{}, Kiosks: list, Rollouts: s.Rollouts()}
+		Now      time.Time        `json:"now"`
+		Counts   map[Presence]int `json:"counts"`
+		Kiosks   []KioskView      `json:"kiosks"`
+		Rollouts []Rollout        `json:"rollouts"`
+	}{Now: s.cfg.Now(), Counts: map[Presence]int{}, Kiosks: list, Rollouts: s.Rollouts()}
 	for i, v := range list {
 		out.Counts[v.Status]++
 		// The page shows what the registry derived from health; the full

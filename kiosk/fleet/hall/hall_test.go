@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"sckiosk/kiosk/fleet"
+	"sckiosk/kiosk/fleet/agent"
 	"sckiosk/kiosk/fleet/hall"
 )
 
@@ -44,8 +45,8 @@ func key(kiosk string) string {
 // registry following kiosk/#, the hall server with the demo fleet key and
 // its dashboard on an httptest server.
 type testHall struct {
-	broker *fleet.Broker
-	reg    *fleet.Registry
+	broker *hall.Broker
+	reg    *hall.Registry
 	srv    *hall.Server
 	mqtt   *url.URL
 	web    *httptest.Server
@@ -53,12 +54,12 @@ type testHall struct {
 
 func startHall(t *testing.T, canaryWait time.Duration) *testHall {
 	t.Helper()
-	b, err := fleet.StartBroker("127.0.0.1:0", nil, nil)
+	b, err := hall.StartBroker("127.0.0.1:0", nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
-	h := &testHall{broker: b, reg: &fleet.Registry{}}
+	h := &testHall{broker: b, reg: &hall.Registry{}}
 	if err := b.Subscribe(fleet.Root+"/#", func(topic string, p []byte) { h.reg.Handle(topic, p) }); err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +141,7 @@ func (k *fakeKiosk) commands(action string) []received {
 func (k *fakeKiosk) start(t *testing.T, h *testHall) {
 	t.Helper()
 	id := fleet.Identity{Division: division, Hall: hallName, Kiosk: k.name}
-	a, err := fleet.NewAgent(fleet.AgentConfig{
+	a, err := agent.New(agent.Config{
 		Brokers: []*url.URL{h.mqtt}, Identity: id, Version: "1.4.0-test", KeepAlive: 2 * time.Second,
 		HealthEvery: 150 * time.Millisecond, RetryMax: time.Second, Health: k.health,
 		Verifier: &fleet.Verifier{Kiosk: k.name, Keys: map[string]*ecdsa.PublicKey{fleet.DemoKeyID: &fleet.DemoKey().PublicKey}},
@@ -176,8 +177,8 @@ func (h *testHall) waitOnline(t *testing.T, kiosks ...*fakeKiosk) {
 		all := true
 		for _, k := range kiosks {
 			v, ok := h.reg.Get(key(k.name))
-			saw = append(saw, k.name+"="+v.Status)
-			all = all && ok && v.Status == fleet.Online && v.Health != nil
+			saw = append(saw, k.name+"="+string(v.Status))
+			all = all && ok && v.Status == hall.Online && v.Health != nil
 		}
 		return all, strings.Join(saw, " ")
 	})
@@ -214,13 +215,13 @@ func TestAPI(t *testing.T) {
 		}
 		defer resp.Body.Close()
 		var got struct {
-			Counts map[string]int    `json:"counts"`
-			Kiosks []fleet.KioskView `json:"kiosks"`
+			Counts map[string]int   `json:"counts"`
+			Kiosks []hall.KioskView `json:"kiosks"`
 		}
 		if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
 			t.Fatal(err)
 		}
-		if got.Counts[fleet.Online] != 3 || len(got.Kiosks) != 3 || got.Kiosks[0].Kiosk != "SC-0001" {
+		if got.Counts[string(hall.Online)] != 3 || len(got.Kiosks) != 3 || got.Kiosks[0].Kiosk != "SC-0001" {
 			t.Errorf("/api/kiosks = %+v", got)
 		}
 	})
@@ -311,7 +312,7 @@ func TestPushSkipsOfflineKiosks(t *testing.T) {
 	a.stop() // SC-0001 sorts first: it would have been the canary
 	eventually(t, 10*time.Second, "SC-0001 offline", func() (bool, string) {
 		v, _ := h.reg.Get(key("SC-0001"))
-		return v.Status == fleet.Offline, v.Status
+		return v.Status == hall.Offline, string(v.Status)
 	})
 	code, out := post(t, h.web.URL+"/api/push", map[string]any{"all": true, "canary": true, "profile": "ui:\n  idle_timeout: 120s\n"})
 	if code != http.StatusOK || out["canary"] != key("SC-0002") {

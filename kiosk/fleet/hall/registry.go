@@ -1,32 +1,42 @@
-package fleet
+package hall
 
 import (
 	"encoding/json"
 	"sort"
 	"sync"
 	"time"
+
+	"sckiosk/kiosk/fleet"
+)
+
+// Presence is whether the hall hears from a kiosk. It is the status of a
+// KioskView, and in JSON the bare word ("online", "offline", "stale").
+type Presence string
+
+// Presences, as the dashboard words them.
+const (
+	Online  Presence = "online"  // 在线: its retained state says online, and it was heard from lately
+	Offline Presence = "offline" // 离线: it said offline, or the broker sent its last will
+	Stale   Presence = "stale"   // 失联: online, but silent longer than Registry.StaleAfter
 )
 
 // KioskView is what a dashboard shows of one kiosk.
 type KioskView struct {
-	Identity
-	Status   string    `json:"status"`    // online, offline, or stale (online but silent too long)
+	fleet.Identity
+	Status   Presence  `json:"status"`    // online, offline, or stale (online but silent too long)
 	StateAt  time.Time `json:"state_at"`  // when the state last changed
 	LastSeen time.Time `json:"last_seen"` // last message of any kind
 	// Faults are the devices not usable, as "printer: 缺纸".
-	Faults       []string `json:"faults"`
-	PaperWarning bool     `json:"paper_warning"`
-	Outbox       int      `json:"outbox"`
-	Platform     string   `json:"platform"`
-	Version      string   `json:"version"`
-	Profile      string   `json:"profile"`
-	RolledBack   string   `json:"rolled_back,omitempty"`
-	Health       *Health  `json:"health,omitempty"`
-	LastReply    *Reply   `json:"last_reply,omitempty"`
+	Faults       []string      `json:"faults"`
+	PaperWarning bool          `json:"paper_warning"`
+	Outbox       int           `json:"outbox"`
+	Platform     string        `json:"platform"`
+	Version      string        `json:"version"`
+	Profile      string        `json:"profile"`
+	RolledBack   string        `json:"rolled_back,omitempty"`
+	Health       *fleet.Health `json:"health,omitempty"`
+	LastReply    *fleet.Reply  `json:"last_reply,omitempty"`
 }
-
-// Key is how the registry names a kiosk: division/hall/kiosk.
-func (id Identity) Key() string { return id.Division + "/" + id.Hall + "/" + id.Kiosk }
 
 // Registry keeps the last state, health and reply of every kiosk seen on
 // the fleet topics. It is safe for concurrent use.
@@ -58,7 +68,7 @@ func (r *Registry) now() time.Time {
 // Handle takes one message from a kiosk topic; others are ignored. It
 // reports whether the message was understood.
 func (r *Registry) Handle(topic string, payload []byte) bool {
-	id, kind, ok := ParseTopic(topic)
+	id, kind, ok := fleet.ParseTopic(topic)
 	if !ok {
 		return false
 	}
@@ -73,29 +83,29 @@ func (r *Registry) Handle(topic string, payload []byte) bool {
 	now := r.now()
 	understood := true
 	switch kind {
-	case KindState:
+	case fleet.KindState:
 		if len(payload) == 0 { // a retained state cleared: forget the kiosk
 			delete(r.kiosks, id.Key())
 			r.mu.Unlock()
 			return true
 		}
-		var s State
-		if json.Unmarshal(payload, &s) != nil || (s.Status != Online && s.Status != Offline) {
+		var s fleet.State
+		if json.Unmarshal(payload, &s) != nil || (s.Status != fleet.Online && s.Status != fleet.Offline) {
 			understood = false
 			break
 		}
-		if s.Status != v.Status {
+		if Presence(s.Status) != v.Status {
 			v.StateAt = now
 		}
-		v.Status = s.Status
+		v.Status = Presence(s.Status)
 		if s.Version != "" {
 			v.Version = s.Version
 		}
-		if s.Status == Online {
+		if s.Status == fleet.Online {
 			v.LastSeen = now
 		}
-	case KindHealth:
-		var h Health
+	case fleet.KindHealth:
+		var h fleet.Health
 		if json.Unmarshal(payload, &h) != nil {
 			understood = false
 			break
@@ -126,8 +136,8 @@ func (r *Registry) Handle(topic string, payload []byte) bool {
 		if v.Status != Online && !h.Buffered {
 			v.Status, v.StateAt = Online, now
 		}
-	case KindReply:
-		var rep Reply
+	case fleet.KindReply:
+		var rep fleet.Reply
 		if json.Unmarshal(payload, &rep) != nil {
 			understood = false
 			break
@@ -159,7 +169,7 @@ func (r *Registry) view(v *KioskView, now time.Time) KioskView {
 		stale = 90 * time.Second
 	}
 	if out.Status == Online && now.Sub(out.LastSeen) > stale {
-		out.Status = "stale"
+		out.Status = Stale
 	}
 	return out
 }
@@ -189,8 +199,8 @@ func (r *Registry) Get(key string) (KioskView, bool) {
 }
 
 // Counts tallies kiosks by status.
-func (r *Registry) Counts() map[string]int {
-	out := map[string]int{}
+func (r *Registry) Counts() map[Presence]int {
+	out := map[Presence]int{}
 	for _, v := range r.List() {
 		out[v.Status]++
 	}

@@ -1,14 +1,12 @@
-package fleet
+package hall
 
 import (
 	"bytes"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -16,6 +14,8 @@ import (
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
+
+	"sckiosk/kiosk/fleet"
 )
 
 // Broker is a hall's embedded MQTT v5 broker (mochi-mqtt) with the fleet
@@ -148,41 +148,12 @@ func (h *aclHook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 // kiosk/+/+/{kiosk}/cmd, nothing else. The same rule is written for
 // mosquitto in docs/fleet.md.
 func KioskMayUse(kiosk, topic string, write bool) bool {
-	id, kind, ok := ParseTopic(topic)
+	id, kind, ok := fleet.ParseTopic(topic)
 	if !ok || id.Kiosk != kiosk {
 		return false
 	}
 	if write {
-		return kind == KindState || kind == KindHealth || kind == KindReply
+		return kind == fleet.KindState || kind == fleet.KindHealth || kind == fleet.KindReply
 	}
-	return kind == KindCmd
-}
-
-// ClientTLS is the client side of a tls:// broker: caFile (PEM) replaces
-// the system roots when given, certFile/keyFile are the client's
-// certificate. Nil when neither is given.
-func ClientTLS(caFile, certFile, keyFile string) (*tls.Config, error) {
-	if caFile == "" && certFile == "" {
-		return nil, nil
-	}
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
-	if caFile != "" {
-		pem, err := os.ReadFile(caFile)
-		if err != nil {
-			return nil, fmt.Errorf("fleet: broker CA: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("fleet: broker CA %s: no certificate", caFile)
-		}
-		cfg.RootCAs = pool
-	}
-	if certFile != "" {
-		pair, err := tls.LoadX509KeyPair(certFile, keyFile)
-		if err != nil {
-			return nil, fmt.Errorf("fleet: client certificate: %w", err)
-		}
-		cfg.Certificates = []tls.Certificate{pair}
-	}
-	return cfg, nil
+	return kind == fleet.KindCmd
 }

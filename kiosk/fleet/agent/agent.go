@@ -1,4 +1,8 @@
-package fleet
+// Package agent is the kiosk's side of the fleet: the agent that keeps a
+// kiosk present on the fleet broker (retained state with a last will,
+// periodic health buffered while offline, signed commands), and what the
+// kiosk does with the commands it accepts.
+package agent
 
 import (
 	"context"
@@ -14,29 +18,31 @@ import (
 
 	"github.com/eclipse/paho.golang/autopaho"
 	"github.com/eclipse/paho.golang/paho"
+
+	"sckiosk/kiosk/fleet"
 )
 
-// AgentConfig configures a kiosk's fleet agent.
-type AgentConfig struct {
+// Config configures a kiosk's fleet agent.
+type Config struct {
 	Brokers     []*url.URL  // mqtt://host:1883 or tls://host:8883 (tried in order)
 	TLS         *tls.Config // client certificate and pinned CA for tls:// brokers
 	Username    string      // broker user name (mosquitto password file: the kiosk id); empty: none
 	Password    []byte      // broker password; empty: none (client certificates)
-	Identity    Identity
+	Identity    fleet.Identity
 	Version     string
 	KeepAlive   time.Duration // MQTT keep-alive; 0 means 60 s
 	HealthEvery time.Duration // health period; 0 means 30 s
 	Buffer      int           // health reports kept while offline; 0 means 120
 	RetryMax    time.Duration // longest wait between reconnection attempts; 0 means 1 minute
 	// Health builds a report (Kiosk, At and Buffered are filled in).
-	Health func() Health
+	Health func() fleet.Health
 	// Verifier checks commands; nil refuses every command.
-	Verifier *Verifier
+	Verifier *fleet.Verifier
 	// Handle runs an accepted command and returns its reply.
-	Handle func(ctx context.Context, c Command) Reply
+	Handle func(ctx context.Context, c fleet.Command) fleet.Reply
 	// OnCommand sees every command that arrives, accepted (err nil) or
 	// refused, before it is run: the audit log.
-	OnCommand func(c Command, err error)
+	OnCommand func(c fleet.Command, err error)
 	Log       *slog.Logger
 	Now       func() time.Time // nil: time.Now
 }
@@ -45,7 +51,7 @@ type AgentConfig struct {
 // offline last will, health every HealthEvery (buffered, bounded, while
 // the broker is away), and signed commands.
 type Agent struct {
-	cfg     AgentConfig
+	cfg     Config
 	log     *slog.Logger
 	started time.Time
 
@@ -54,12 +60,12 @@ type Agent struct {
 	kick      chan struct{}
 
 	mu      sync.Mutex
-	pending []Health // oldest first, at most cfg.Buffer
+	pending []fleet.Health // oldest first, at most cfg.Buffer
 	dropped int
 }
 
-// NewAgent checks cfg and returns an agent; Run starts it.
-func NewAgent(cfg AgentConfig) (*Agent, error) {
+// New checks cfg and returns an agent; Run starts it.
+func New(cfg Config) (*Agent, error) {
 	if err := cfg.Identity.Validate(); err != nil {
 		return nil, err
 	}
@@ -110,7 +116,7 @@ func (a *Agent) Pending() (pending, dropped int) {
 }
 
 func (a *Agent) state(status string, clean bool) []byte {
-	b, _ := json.Marshal(State{Status: status, Version: a.cfg.Version, At: a.cfg.Now(), Clean: clean})
+	b, _ := json.Marshal(fleet.State{Status: status, Version: a.cfg.Version, At: a.cfg.Now(), Clean: clean})
 	return b
 }
 
@@ -144,7 +150,7 @@ func (a *Agent) Run(ctx context.Context) error {
 			ClientID: id.Kiosk,
 			OnPublishReceived: []func(paho.PublishReceived) (bool, error){
 				func(pr paho.PublishReceived) (bool, error) {
-					if pr.Packet.Topic == id.Topic(KindCmd) {
+					if pr.Packet.Topic == id.Topic(fleet.KindCmd) {
 						go a.command(ctx, pr.Packet.Payload)
 					}
 					return true, nil
@@ -164,7 +170,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	// The will goes out as soon as the broker loses the kiosk (no will
 	// delay): offline shows within 1.5 keep-alives.
-	cc.WillMessage = &paho.WillMessage{Topic: id.Topic(KindState), Payload: a.state(Offline, false), QoS: 1, Retain: true}
+	cc.WillMessage = &paho.WillMessage{Topic: id.Topic(fleet.KindState), Payload: a.state(fleet.Offline, false), QoS: 1, Retain: true}
 	cc.WillProperties = &paho.WillProperties{}
 	// The connection outlives ctx by the moment it takes to say goodbye:
 	// cancelling it first would close it without the offline state.
@@ -195,10 +201,10 @@ func (a *Agent) onUp(ctx context.Context, cm *autopaho.ConnectionManager) {
 	id := a.cfg.Identity
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if _, err := cm.Publish(pctx, &paho.Publish{Topic: id.Topic(KindState), QoS: 1, Retain: true, Payload: a.state(Online, false)}); err != nil {
+	if _, err := cm.Publish(pctx, &paho.Publish{Topic: id.Topic(fleet.KindState), QoS: 1, Retain: true, Payload: a.state(fleet.Online, false)}); err != nil {
 		a.log.Warn("fleet state not published", "err", err)
 	}
-	if _, err := cm.Subscribe(pctx, &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{{Topic: id.Topic(KindCmd), QoS: 1}}}); err != nil {
+	if _, err := cm.Subscribe(pctx, &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{{Topic: id.Topic(fleet.KindCmd), QoS: 1}}}); err != nil {
 		a.log.Warn("fleet command subscription failed", "err", err)
 	}
 	a.report(ctx, cm)
@@ -218,7 +224,7 @@ func (a *Agent) report(ctx context.Context, cm *autopaho.ConnectionManager) {
 		if i < len(queue)-1 {
 			q.Buffered = true
 		}
-		if !a.connected.Load() || a.publish(ctx, cm, KindHealth, q, 0) != nil {
+		if !a.connected.Load() || a.publish(ctx, cm, fleet.KindHealth, q, 0) != nil {
 			a.hold(queue[i:])
 			return
 		}
@@ -226,7 +232,7 @@ func (a *Agent) report(ctx context.Context, cm *autopaho.ConnectionManager) {
 }
 
 // hold puts reports back in the buffer, dropping the oldest beyond it.
-func (a *Agent) hold(hs []Health) {
+func (a *Agent) hold(hs []fleet.Health) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.pending = append(hs, a.pending...)
@@ -251,7 +257,7 @@ func (a *Agent) publish(ctx context.Context, cm *autopaho.ConnectionManager, kin
 
 // command verifies, records and runs one command, and publishes the reply.
 func (a *Agent) command(ctx context.Context, raw []byte) {
-	var c Command
+	var c fleet.Command
 	err := errors.New("fleet: no verifier: commands are refused")
 	if a.cfg.Verifier != nil {
 		c, err = a.cfg.Verifier.Verify(raw)
@@ -259,22 +265,22 @@ func (a *Agent) command(ctx context.Context, raw []byte) {
 	if a.cfg.OnCommand != nil {
 		a.cfg.OnCommand(c, err)
 	}
-	var r Reply
+	var r fleet.Reply
 	if err != nil {
 		a.log.Warn("fleet command refused", "id", c.ID, "action", c.Action, "err", err)
-		r = Reply{ID: c.ID, Action: c.Action, Message: err.Error()}
+		r = fleet.Reply{ID: c.ID, Action: c.Action, Message: err.Error()}
 	} else {
 		a.log.Info("fleet command accepted", "id", c.ID, "action", c.Action, "issuer", c.Issuer)
 		if a.cfg.Handle != nil {
 			r = a.cfg.Handle(ctx, c)
 		} else {
-			r = Reply{OK: false, Message: "no handler"}
+			r = fleet.Reply{OK: false, Message: "no handler"}
 		}
 		r.ID, r.Action = c.ID, c.Action
 	}
 	r.Kiosk, r.At = a.cfg.Identity.Kiosk, a.cfg.Now()
 	if cm := a.cm.Load(); cm != nil {
-		if err := a.publish(ctx, cm, KindReply, r, 1); err != nil {
+		if err := a.publish(ctx, cm, fleet.KindReply, r, 1); err != nil {
 			a.log.Warn("fleet reply not published", "id", c.ID, "err", err)
 		}
 	}
@@ -285,7 +291,7 @@ func (a *Agent) stop(cm *autopaho.ConnectionManager) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	if a.connected.Load() {
-		_, _ = cm.Publish(ctx, &paho.Publish{Topic: a.cfg.Identity.Topic(KindState), QoS: 1, Retain: true, Payload: a.state(Offline, true)})
+		_, _ = cm.Publish(ctx, &paho.Publish{Topic: a.cfg.Identity.Topic(fleet.KindState), QoS: 1, Retain: true, Payload: a.state(fleet.Offline, true)})
 	}
 	_ = cm.Disconnect(ctx)
 	a.connected.Store(false)

@@ -1,0 +1,212 @@
+package agent
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emmansun/gmsm/sm2"
+
+	"sckiosk/kiosk/fleet"
+	"sckiosk/kiosk/fleet/hall"
+)
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// testHall is a hall's embedded broker and the registry following it.
+type testHall struct {
+	broker *hall.Broker
+	reg    *hall.Registry
+	url    *url.URL
+}
+
+func startHall(t *testing.T, addr string) *testHall {
+	t.Helper()
+	b, err := hall.StartBroker(addr, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	h := &testHall{broker: b, reg: &hall.Registry{}}
+	if err := b.Subscribe(fleet.Root+"/#", func(topic string, p []byte) { h.reg.Handle(topic, p) }); err != nil {
+		t.Fatal(err)
+	}
+	h.url, _ = url.Parse("mqtt://" + b.Addr())
+	return h
+}
+
+var kioskID = fleet.Identity{Division: "510107", Hall: "wuhou", Kiosk: "SC-0001"}
+
+func fleetKey(t *testing.T) *sm2.PrivateKey {
+	t.Helper()
+	k, err := sm2.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+type recorder struct {
+	mu   sync.Mutex
+	cmds []fleet.Command
+	errs []error
+}
+
+func (r *recorder) on(c fleet.Command, err error) {
+	r.mu.Lock()
+	r.cmds, r.errs = append(r.cmds, c), append(r.errs, err)
+	r.mu.Unlock()
+}
+
+func (r *recorder) last() (fleet.Command, error, int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.errs) == 0 {
+		return fleet.Command{}, nil, 0
+	}
+	return r.cmds[len(r.cmds)-1], r.errs[len(r.errs)-1], len(r.errs)
+}
+
+func startAgent(t *testing.T, h *testHall, key *sm2.PrivateKey, rec *recorder, health func() fleet.Health) (*Agent, context.CancelFunc) {
+	t.Helper()
+	a, err := New(Config{
+		Brokers: []*url.URL{h.url}, Identity: kioskID, Version: "test", KeepAlive: 2 * time.Second,
+		HealthEvery: 100 * time.Millisecond, Buffer: 5, RetryMax: time.Second, Health: health,
+		Verifier:  &fleet.Verifier{Kiosk: kioskID.Kiosk, Keys: map[string]*ecdsa.PublicKey{"hall-1": &key.PublicKey}, SeenFile: filepath.Join(t.TempDir(), "seen.json")},
+		OnCommand: rec.on,
+		Handle: func(_ context.Context, c fleet.Command) fleet.Reply {
+			return fleet.Reply{OK: true, Message: "did " + c.Action}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = a.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return a, cancel
+}
+
+func okHealth() fleet.Health {
+	return fleet.Health{Profile: "abc", Platform: "online", OutboxPending: 2,
+		Devices: map[string]fleet.Device{"printer": {State: "fault", Notice: "缺纸"}, "idcard": {State: "online"}}}
+}
+
+func TestAgentReportsAndObeysSignedCommands(t *testing.T) {
+	h := startHall(t, "127.0.0.1:0")
+	key := fleetKey(t)
+	rec := &recorder{}
+	startAgent(t, h, key, rec, okHealth)
+
+	waitUntil(t, "health on the dashboard", func() bool {
+		v, ok := h.reg.Get(kioskID.Key())
+		return ok && v.Status == hall.Online && v.Health != nil
+	})
+	v, _ := h.reg.Get(kioskID.Key())
+	if v.Outbox != 2 || len(v.Faults) != 1 || v.Faults[0] != "printer: 缺纸" || v.Version != "test" {
+		t.Fatalf("view = %+v", v)
+	}
+
+	now := time.Now()
+	cmd := fleet.Command{ID: fleet.NewCommandID(), Kiosk: kioskID.Kiosk, Action: fleet.ActionSelfTest, IssuedAt: now, ExpiresAt: now.Add(time.Minute), Issuer: "test"}
+	good, err := fleet.Sign(cmd, key, "hall-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := fleetKey(t)
+	forged, _ := fleet.Sign(cmd, other, "hall-1")
+	unknown, _ := fleet.Sign(fleet.Command{ID: fleet.NewCommandID(), Kiosk: kioskID.Kiosk, Action: fleet.ActionSelfTest, IssuedAt: now, ExpiresAt: now.Add(time.Minute)}, key, "hall-9")
+	expired, _ := fleet.Sign(fleet.Command{ID: fleet.NewCommandID(), Kiosk: kioskID.Kiosk, Action: fleet.ActionReload, IssuedAt: now.Add(-time.Hour), ExpiresAt: now.Add(-50 * time.Minute)}, key, "hall-1")
+	notMine, _ := fleet.Sign(fleet.Command{ID: fleet.NewCommandID(), Kiosk: "SC-0002", Action: fleet.ActionReload, IssuedAt: now, ExpiresAt: now.Add(time.Minute)}, key, "hall-1")
+	badAction, _ := fleet.Sign(fleet.Command{ID: fleet.NewCommandID(), Kiosk: kioskID.Kiosk, Action: "format_disk", IssuedAt: now, ExpiresAt: now.Add(time.Minute)}, key, "hall-1")
+	unsigned, _ := json.Marshal(cmd)
+
+	cmdTopic := kioskID.Topic(fleet.KindCmd)
+	tests := []struct {
+		name    string
+		payload []byte
+		want    error
+	}{
+		{"signed", good, nil},
+		{"replayed", good, fleet.ErrReplay},
+		{"forged", forged, fleet.ErrSignature},
+		{"unknown key", unknown, fleet.ErrUnknownKey},
+		{"expired", expired, fleet.ErrExpired},
+		{"for another kiosk", notMine, fleet.ErrNotForMe},
+		{"unknown action", badAction, fleet.ErrAction},
+		{"unsigned", unsigned, fleet.ErrUnsigned},
+	}
+	for i, tt := range tests {
+		if err := h.broker.Publish(cmdTopic, tt.payload, false, 1); err != nil {
+			t.Fatal(err)
+		}
+		waitUntil(t, tt.name, func() bool { _, _, n := rec.last(); return n == i+1 })
+		_, err, _ := rec.last()
+		if (tt.want == nil) != (err == nil) || (tt.want != nil && !errors.Is(err, tt.want)) {
+			t.Errorf("%s: err = %v, want %v", tt.name, err, tt.want)
+		}
+	}
+	waitUntil(t, "the reply to the signed command", func() bool {
+		v, _ := h.reg.Get(kioskID.Key())
+		return v.LastReply != nil
+	})
+}
+
+// Health is buffered (bounded) while the broker is away and sent on
+// reconnection; a kiosk that vanishes is shown offline by its last will.
+func TestOfflineBufferAndLastWill(t *testing.T) {
+	h := startHall(t, "127.0.0.1:0")
+	addr := h.broker.Addr()
+	a, _ := startAgent(t, h, fleetKey(t), &recorder{}, okHealth)
+	waitUntil(t, "online", func() bool { v, ok := h.reg.Get(kioskID.Key()); return ok && v.Status == hall.Online })
+
+	h.broker.Close()
+	waitUntil(t, "the agent notices", func() bool { return !a.Connected() })
+	waitUntil(t, "reports buffered up to the bound", func() bool { n, dropped := a.Pending(); return n == 5 && dropped > 0 })
+
+	h2 := startHall(t, addr) // the broker comes back on the same address
+	waitUntil(t, "buffered health delivered", func() bool {
+		v, ok := h2.reg.Get(kioskID.Key())
+		return ok && v.Status == hall.Online && v.Health != nil && !v.Health.Buffered
+	})
+	if n, _ := a.Pending(); n != 0 {
+		t.Errorf("%d reports still pending after reconnection", n)
+	}
+
+	// The connection dies without a DISCONNECT: the broker sends the will
+	// (the agent then reconnects by itself).
+	var wentOffline sync.WaitGroup
+	wentOffline.Add(1)
+	var once sync.Once
+	h2.reg.Subscribe(func(v hall.KioskView) {
+		if v.Status == hall.Offline {
+			once.Do(wentOffline.Done)
+		}
+	})
+	a.cm.Load().TerminateConnectionForTest()
+	done := make(chan struct{})
+	go func() { wentOffline.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no offline state from the last will")
+	}
+	waitUntil(t, "back online", func() bool { v, _ := h2.reg.Get(kioskID.Key()); return v.Status == hall.Online })
+}
