@@ -36,6 +36,7 @@ import (
 	"sckiosk/kiosk/core/catalog"
 	"sckiosk/kiosk/core/receipt"
 	"sckiosk/kiosk/core/session"
+	"sckiosk/kiosk/fleet/agent"
 	"sckiosk/ui"
 )
 
@@ -257,15 +258,15 @@ func loadProfile(o options, log *slog.Logger) (profile.Profile, []string, error)
 		// One line on stderr, every problem in it.
 		return p, nil, errors.New(strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
-	layers := wire.FleetLayers(p, o.profiles)
+	layers := agent.Layers(p, o.profiles)
 	if len(layers) == len(o.profiles) {
 		return p, layers, nil
 	}
 	full, err := profile.LoadLayers(layers...)
 	if err != nil {
 		log.Error("the fleet's pushed profile does not load; rolling back", "err", strings.ReplaceAll(err.Error(), "\n", "; "))
-		wire.RollBackUnloadable(p)
-		layers = wire.FleetLayers(p, o.profiles)
+		agent.RollBackUnloadable(p)
+		layers = agent.Layers(p, o.profiles)
 		if full, err = profile.LoadLayers(layers...); err != nil {
 			return p, o.profiles, nil
 		}

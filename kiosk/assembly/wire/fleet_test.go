@@ -17,6 +17,7 @@ import (
 	"sckiosk/kiosk/core/catalog"
 	"sckiosk/kiosk/core/session"
 	"sckiosk/kiosk/fleet"
+	"sckiosk/kiosk/fleet/agent"
 	"sckiosk/kiosk/fleet/hall"
 )
 
@@ -86,7 +87,7 @@ func (f *fleetRig) start() {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	layers := FleetLayers(base, []string{f.base})
+	layers := agent.Layers(base, []string{f.base})
 	prof, err := profile.LoadLayers(layers...)
 	if err != nil {
 		f.t.Fatal(err)
@@ -182,7 +183,7 @@ func TestFleetProfilePushAndRollback(t *testing.T) {
 	if f.kiosk.Profile.UI.IdleTimeout != 120*time.Second {
 		t.Fatalf("idle timeout %v after the restart", f.kiosk.Profile.UI.IdleTimeout)
 	}
-	waitGone(t, pendingFile(f.kiosk.Profile))
+	waitGone(t, agent.PendingFile(f.kiosk.Profile))
 	v = f.waitFor("the new profile reported", func(v hall.KioskView) bool { return v.Profile != first && v.RolledBack == "" })
 	second := v.Profile
 

@@ -1,7 +1,10 @@
 // Package agent is the kiosk's side of the fleet: the agent that keeps a
 // kiosk present on the fleet broker (retained state with a last will,
 // periodic health buffered while offline, signed commands), and what the
-// kiosk does with the commands it accepts.
+// kiosk does with the commands it accepts (Handler): self-test, log tail,
+// restart, and a pushed profile written as the fleet's profile layer,
+// kept or rolled back after a self-test. Accepted command ids are kept
+// on disk against replays (NewVerifier).
 package agent
 
 import (
