@@ -35,6 +35,7 @@ import (
 	"time"
 
 	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/core/application"
 )
 
 // shutdownGrace bounds how long in-flight requests may finish on shutdown.
@@ -54,7 +55,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	fs.SetOutput(io.Discard)
 	addr := fs.String("listen", "127.0.0.1:8451", "listen address")
 	fs.StringVar(addr, "addr", "127.0.0.1:8451", "listen address (same as --listen)")
-	province := fs.String("province", platform.Sichuan, "province code of the platform: 51 (Sichuan) or 50 (Chongqing)")
+	province := fs.String("province", application.Sichuan, "province code of the platform: 51 (Sichuan) or 50 (Chongqing)")
 	allowRemote := fs.Bool("allow-remote", false, "allow listening on a non-loopback address")
 	dataDir := fs.String("data", "", "directory of the SQLite file that keeps the cases (default: memory only)")
 	var faults platform.Faults
@@ -91,8 +92,8 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "platformsim: unexpected argument %q (try -h)\n", fs.Arg(0))
 		return 2
 	}
-	if *province != platform.Sichuan && *province != platform.Chongqing {
-		fmt.Fprintf(stderr, "platformsim: -province must be %s or %s, got %q\n", platform.Sichuan, platform.Chongqing, *province)
+	if *province != application.Sichuan && *province != application.Chongqing {
+		fmt.Fprintf(stderr, "platformsim: -province must be %s or %s, got %q\n", application.Sichuan, application.Chongqing, *province)
 		return 2
 	}
 	if err := checkAddr(*addr, *allowRemote); err != nil {

@@ -10,19 +10,20 @@ import (
 	"time"
 
 	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/core/application"
 )
 
 // benchEnv is a simulator on loopback, a client and an outbox in a
 // temporary directory.
 func benchEnv(b *testing.B, faults platform.Faults) (*platform.Sim, *platform.Client, *Outbox) {
 	b.Helper()
-	sim := platform.NewSim(platform.Sichuan, nil, platform.WithFaults(faults))
+	sim := platform.NewSim(application.Sichuan, nil, platform.WithFaults(faults))
 	srv, err := sim.Start("127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { srv.Close() })
-	client, err := platform.NewClient(map[string]string{platform.Sichuan: srv.URL()}, &http.Client{Timeout: 10 * time.Second}, nil)
+	client, err := platform.NewClient(map[string]string{application.Sichuan: srv.URL()}, &http.Client{Timeout: 10 * time.Second}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/catalog"
 )
 
@@ -96,8 +97,8 @@ func ValidateCatalog(c catalog.Catalog) error {
 			return fmt.Errorf("catalogue %s: item code %s appears twice", c.Version, it.Code)
 		}
 		byCode[it.Code] = it
-		if it.Province != Sichuan && it.Province != Chongqing {
-			return fmt.Errorf("catalogue %s: item %s: province %q is neither %s nor %s", c.Version, it.Code, it.Province, Sichuan, Chongqing)
+		if it.Province != application.Sichuan && it.Province != application.Chongqing {
+			return fmt.Errorf("catalogue %s: item %s: province %q is neither %s nor %s", c.Version, it.Code, it.Province, application.Sichuan, application.Chongqing)
 		}
 		keys := map[string]bool{}
 		for _, f := range it.Fields {
@@ -135,7 +136,7 @@ func ValidateCatalog(c catalog.Catalog) error {
 // fetching later may succeed; the kiosk keeps its built-in or last
 // catalogue meanwhile.
 func (c *Client) FetchCatalog(ctx context.Context) (catalog.Catalog, error) {
-	ans, err := c.roundTrip(ctx, request{op: "catalogue", province: Sichuan, method: http.MethodGet,
+	ans, err := c.roundTrip(ctx, request{op: "catalogue", province: application.Sichuan, method: http.MethodGet,
 		path: []string{"api", "v1", "catalog"}})
 	if err != nil {
 		return catalog.Catalog{}, err
@@ -145,11 +146,11 @@ func (c *Client) FetchCatalog(ctx context.Context) (catalog.Catalog, error) {
 	}
 	var b CatalogBundle
 	if err := json.Unmarshal(ans.env.Data, &b); err != nil {
-		return catalog.Catalog{}, fmt.Errorf("platform %s: catalogue: %w: decode: %w", Sichuan, ErrUnavailable, err)
+		return catalog.Catalog{}, fmt.Errorf("platform %s: catalogue: %w: decode: %w", application.Sichuan, ErrUnavailable, err)
 	}
 	cat := b.Catalog()
 	if err := ValidateCatalog(cat); err != nil {
-		return catalog.Catalog{}, fmt.Errorf("platform %s: catalogue: invalid: %w", Sichuan, err)
+		return catalog.Catalog{}, fmt.Errorf("platform %s: catalogue: invalid: %w", application.Sichuan, err)
 	}
 	c.log.Info("platform catalogue fetched", "version", cat.Version, "items", len(cat.Items))
 	return cat, nil

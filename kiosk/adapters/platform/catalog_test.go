@@ -12,6 +12,7 @@ import (
 
 	"github.com/emmansun/gmsm/sm2"
 
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/catalog"
 )
 
@@ -115,7 +116,7 @@ func TestValidateCatalog(t *testing.T) {
 }
 
 func TestFetchCatalog(t *testing.T) {
-	sim := NewSim(Sichuan, nil)
+	sim := NewSim(application.Sichuan, nil)
 	c := newSimClient(t, sim)
 	got, err := c.FetchCatalog(context.Background())
 	if err != nil {
@@ -135,12 +136,12 @@ func TestFetchCatalog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	other := NewSim(Sichuan, nil, WithSimKey(key))
+	other := NewSim(application.Sichuan, nil, WithSimKey(key))
 	if _, err := newSimClient(t, other).FetchCatalog(context.Background()); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("catalogue signed by another key: %v, want ErrUnavailable", err)
 	}
 	// A catalogue that does not validate is refused.
-	bad := NewSim(Sichuan, nil, WithCatalog(catalog.Catalog{Version: "v", Items: []catalog.Item{{Code: "A", Name: "a", Province: "44"}}}))
+	bad := NewSim(application.Sichuan, nil, WithCatalog(catalog.Catalog{Version: "v", Items: []catalog.Item{{Code: "A", Name: "a", Province: "44"}}}))
 	if _, err := newSimClient(t, bad).FetchCatalog(context.Background()); err == nil || !strings.Contains(err.Error(), "invalid") {
 		t.Errorf("invalid catalogue: %v", err)
 	}
@@ -174,7 +175,7 @@ func TestLicenceIDs(t *testing.T) {
 }
 
 func TestQueryLicenceAndAttach(t *testing.T) {
-	sim := NewSim(Sichuan, nil)
+	sim := NewSim(application.Sichuan, nil)
 	c := newSimClient(t, sim)
 	ctx := context.Background()
 	var holder string
@@ -184,14 +185,14 @@ func TestQueryLicenceAndAttach(t *testing.T) {
 		}
 	}
 	tests := []struct {
-		q       LicenceQuery
+		q       application.LicenceQuery
 		wantErr error
 		wantAny bool // any error
 	}{
-		{LicenceQuery{IDNumber: holder, LicenceType: "居民户口簿", Consent: true}, nil, false},
-		{LicenceQuery{IDNumber: holder, LicenceType: "出生医学证明", Consent: true}, ErrNoLicence, true},
-		{LicenceQuery{IDNumber: testNumber(t), LicenceType: "结婚证", Consent: true}, ErrNoLicence, true},
-		{LicenceQuery{IDNumber: holder, LicenceType: "结婚证"}, nil, true}, // no consent
+		{application.LicenceQuery{IDNumber: holder, LicenceType: "居民户口簿", Consent: true}, nil, false},
+		{application.LicenceQuery{IDNumber: holder, LicenceType: "出生医学证明", Consent: true}, ErrNoLicence, true},
+		{application.LicenceQuery{IDNumber: testNumber(t), LicenceType: "结婚证", Consent: true}, ErrNoLicence, true},
+		{application.LicenceQuery{IDNumber: holder, LicenceType: "结婚证"}, nil, true}, // no consent
 	}
 	for _, tt := range tests {
 		ref, err := c.QueryLicence(ctx, tt.q)
@@ -208,13 +209,13 @@ func TestQueryLicenceAndAttach(t *testing.T) {
 		t.Errorf("no consent: %d %d", a.status, a.env.Code)
 	}
 
-	ref, err := c.QueryLicence(ctx, LicenceQuery{IDNumber: holder, LicenceType: "不动产权证书", Consent: true})
+	ref, err := c.QueryLicence(ctx, application.LicenceQuery{IDNumber: holder, LicenceType: "不动产权证书", Consent: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := testApp(t, "lic-1", Sichuan)
+	app := testApp(t, "lic-1", application.Sichuan)
 	app.Applicant.Number = holder
-	app.Licences = []LicenceRef{ref}
+	app.Licences = []application.LicenceRef{ref}
 	if _, err := c.Submit(ctx, app); err != nil {
 		t.Fatalf("application with the holder's licence: %v", err)
 	}
@@ -222,8 +223,8 @@ func TestQueryLicenceAndAttach(t *testing.T) {
 		t.Errorf("stored application licences: %+v", got)
 	}
 	// Someone else's licence is refused.
-	app2 := testApp(t, "lic-2", Sichuan)
-	app2.Licences = []LicenceRef{ref}
+	app2 := testApp(t, "lic-2", application.Sichuan)
+	app2.Licences = []application.LicenceRef{ref}
 	if _, err := c.Submit(ctx, app2); !errors.Is(err, ErrRejected) {
 		t.Errorf("application with another holder's licence: %v, want ErrRejected", err)
 	}
@@ -235,10 +236,10 @@ func TestEvaluate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sim := NewSim(Sichuan, nil, WithSimStore(st))
+	sim := NewSim(application.Sichuan, nil, WithSimStore(st))
 	c := newSimClient(t, sim)
 	ctx := context.Background()
-	rc, err := c.Submit(ctx, testApp(t, "eval-1", Sichuan))
+	rc, err := c.Submit(ctx, testApp(t, "eval-1", application.Sichuan))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,7 +257,7 @@ func TestEvaluate(t *testing.T) {
 		{"malformed case", "no such/case", 2, errAny},
 	}
 	for _, tt := range tests {
-		err := c.Evaluate(ctx, Sichuan, tt.number, tt.grade)
+		err := c.Evaluate(ctx, application.Sichuan, tt.number, tt.grade)
 		switch {
 		case tt.want == nil && err != nil:
 			t.Errorf("%s: %v", tt.name, err)
@@ -280,7 +281,7 @@ func TestEvaluate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st2.Close()
-	check(NewSim(Sichuan, nil, WithSimStore(st2)))
+	check(NewSim(application.Sichuan, nil, WithSimStore(st2)))
 }
 
 var errAny = errors.New("any error")
@@ -299,7 +300,7 @@ func TestBundleCreatesLinkedCases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sim := NewSim(Sichuan, nil, WithSimStore(st))
+	sim := NewSim(application.Sichuan, nil, WithSimStore(st))
 	c := newSimClient(t, sim)
 	ctx := context.Background()
 	cat, _ := SampleCatalog()
@@ -307,7 +308,7 @@ func TestBundleCreatesLinkedCases(t *testing.T) {
 		if len(it.Bundle) == 0 {
 			continue
 		}
-		app := testApp(t, "bundle-"+it.Code[19:], Sichuan)
+		app := testApp(t, "bundle-"+it.Code[19:], application.Sichuan)
 		app.ItemCode, app.ItemName = it.Code, it.Name
 		rc, err := c.Submit(ctx, app)
 		if err != nil {
@@ -317,7 +318,7 @@ func TestBundleCreatesLinkedCases(t *testing.T) {
 			t.Fatalf("%s: %d linked cases, want %d", it.Name, len(rc.Linked), len(it.Bundle))
 		}
 		for i, n := range rc.Linked {
-			st, err := c.CaseStatus(ctx, Sichuan, n)
+			st, err := c.CaseStatus(ctx, application.Sichuan, n)
 			if err != nil || st.ItemCode != it.Bundle[i] {
 				t.Errorf("%s: linked case %s: %+v %v, want item %s", it.Name, n, st, err, it.Bundle[i])
 			}
@@ -334,7 +335,7 @@ func TestBundleCreatesLinkedCases(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st2.Close()
-	sim2 := NewSim(Sichuan, nil, WithSimStore(st2))
+	sim2 := NewSim(application.Sichuan, nil, WithSimStore(st2))
 	if len(sim2.Cases()) != n {
 		t.Errorf("%d cases after restart, want %d", len(sim2.Cases()), n)
 	}
@@ -343,7 +344,7 @@ func TestBundleCreatesLinkedCases(t *testing.T) {
 		if len(it.Bundle) == 0 {
 			continue
 		}
-		app := testApp(t, "bundle-"+it.Code[19:], Sichuan)
+		app := testApp(t, "bundle-"+it.Code[19:], application.Sichuan)
 		app.ItemCode, app.ItemName = it.Code, it.Name
 		rc, err := c2.Submit(ctx, app)
 		if err != nil || !rc.Duplicate || len(rc.Linked) != len(it.Bundle) {

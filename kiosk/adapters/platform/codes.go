@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/identity"
 	"sckiosk/kiosk/core/qrpayload"
 )
@@ -48,11 +49,11 @@ const (
 // CodeResult is what the platform says of a code it verified: who holds it
 // and, per kind, the licence, the enterprise or the health state.
 type CodeResult struct {
-	Kind     string      `json:"kind"`
-	Holder   *Identity   `json:"holder,omitempty"`   // the person or enterprise the code identifies
-	Health   string      `json:"health,omitempty"`   // health codes: green, yellow or red
-	Licence  *LicenceRef `json:"licence,omitempty"`  // 亮证 codes
-	Business *Business   `json:"business,omitempty"` // business-licence codes
+	Kind     string                  `json:"kind"`
+	Holder   *Identity               `json:"holder,omitempty"`   // the person or enterprise the code identifies
+	Health   string                  `json:"health,omitempty"`   // health codes: green, yellow or red
+	Licence  *application.LicenceRef `json:"licence,omitempty"`  // 亮证 codes
+	Business *Business               `json:"business,omitempty"` // business-licence codes
 }
 
 // CodeError is a code the platform refused; Notice tells the citizen why.
@@ -90,7 +91,7 @@ func (c *Client) VerifyCode(ctx context.Context, code string) (CodeResult, error
 	if err != nil {
 		return CodeResult{}, fmt.Errorf("platform: verify code: %w", err)
 	}
-	ans, err := c.roundTrip(ctx, request{op: "verify code", province: Sichuan, method: http.MethodPost,
+	ans, err := c.roundTrip(ctx, request{op: "verify code", province: application.Sichuan, method: http.MethodPost,
 		path: []string{"api", "v1", "codes", "verify"}, body: body})
 	if err != nil {
 		return CodeResult{}, err
@@ -127,7 +128,7 @@ func (r CodeResult) complete() bool {
 	return false
 }
 
-func licenceIDOf(l *LicenceRef) string {
+func licenceIDOf(l *application.LicenceRef) string {
 	if l == nil {
 		return ""
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/emmansun/gmsm/sm2"
 
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/qrpayload"
 )
 
@@ -43,10 +44,10 @@ func TestVerifyCode(t *testing.T) {
 	// Old codes are issued a TTL ago; the clock then catches up with the
 	// real one, which signs the client's requests.
 	clock := &fakeClock{t: time.Now().Add(-AppCodeTTL - time.Second)}
-	sim := NewSim(Sichuan, nil, WithSimClock(clock.now))
+	sim := NewSim(application.Sichuan, nil, WithSimClock(clock.now))
 	srv := httptest.NewServer(sim)
 	defer srv.Close()
-	c, err := NewClient(map[string]string{Sichuan: srv.URL}, srv.Client(), nil)
+	c, err := NewClient(map[string]string{application.Sichuan: srv.URL}, srv.Client(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +153,7 @@ func TestVerifyCode(t *testing.T) {
 // The codes the simulator issues pass the kiosk's offline checks with the
 // demo keys.
 func TestIssuedCodesPassOfflineChecks(t *testing.T) {
-	sim := NewSim(Sichuan, nil)
+	sim := NewSim(application.Sichuan, nil)
 	chk := DemoCodeChecker()
 	li := Identity{IDType: "111", Number: "11010519491231002X", Name: "李四"}
 	lic, err := sim.IssueLicenceCode(Identity{Number: firstHolder(sim)}, "居民户口簿")
@@ -186,10 +187,10 @@ func TestDemoBusinessesValid(t *testing.T) {
 }
 
 func TestSampleCodeEndpoint(t *testing.T) {
-	sim := NewSim(Sichuan, nil)
+	sim := NewSim(application.Sichuan, nil)
 	srv := httptest.NewServer(sim)
 	defer srv.Close()
-	c, err := NewClient(map[string]string{Sichuan: srv.URL}, srv.Client(), nil)
+	c, err := NewClient(map[string]string{application.Sichuan: srv.URL}, srv.Client(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,29 +8,10 @@ import (
 	"net/http"
 	"strings"
 
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/identity"
 	"sckiosk/kiosk/core/qrpayload"
 )
-
-// LicenceRef is a reference to a citizen's e-licence (电子证照) held by the
-// platform, attached to an application in place of a paper material
-// (数据多跑路). It carries the licence's GB/T 36904 identifier, not its
-// content: the handling department fetches the licence itself.
-type LicenceRef struct {
-	Type   string `json:"licence_type"` // material it stands for, e.g. 居民户口簿
-	ID     string `json:"licence_id"`   // GB/T 36904 identifier, 1.2.156.3005.2.…
-	Name   string `json:"name"`         // licence name as issued, e.g. 居民户口簿
-	Issuer string `json:"issuer"`       // issuing authority
-}
-
-// LicenceQuery asks the platform for the reference of one of a citizen's
-// e-licences. Consent must be true: the citizen agreed on screen that the
-// platform may use the licence for this application.
-type LicenceQuery struct {
-	IDNumber    string `json:"id_number"`
-	LicenceType string `json:"licence_type"` // e.g. 居民户口簿, 结婚证, 营业执照, 不动产权证书, 出生医学证明
-	Consent     bool   `json:"consent"`
-}
 
 // ErrNoLicence is the answer to a licence query when the platform holds no
 // licence of that type for the citizen: the citizen brings the paper.
@@ -55,7 +36,7 @@ func licenceID(typeCode, issuer, serial, version string) string {
 }
 
 // ELicence is an e-licence the simulator holds: the reference it gives.
-type ELicence = LicenceRef
+type ELicence = application.LicenceRef
 
 // Licence type codes of the demo licences: a fictitious definer USCC and
 // a 3-digit sequence, as GB/T 36904 shapes them.
@@ -106,28 +87,28 @@ func DemoLicences() map[string][]ELicence {
 // QueryLicence asks the Sichuan platform for the reference of a citizen's
 // e-licence (POST {base}/api/v1/elicences/query). q.Consent must be true.
 // When the platform holds no such licence the error wraps ErrNoLicence.
-func (c *Client) QueryLicence(ctx context.Context, q LicenceQuery) (LicenceRef, error) {
+func (c *Client) QueryLicence(ctx context.Context, q application.LicenceQuery) (application.LicenceRef, error) {
 	if !q.Consent {
-		return LicenceRef{}, errors.New("platform: licence query: the citizen's consent is required")
+		return application.LicenceRef{}, errors.New("platform: licence query: the citizen's consent is required")
 	}
 	body, err := json.Marshal(q)
 	if err != nil {
-		return LicenceRef{}, fmt.Errorf("platform: licence query: %w", err)
+		return application.LicenceRef{}, fmt.Errorf("platform: licence query: %w", err)
 	}
-	ans, err := c.roundTrip(ctx, request{op: "licence query", province: Sichuan, method: http.MethodPost,
+	ans, err := c.roundTrip(ctx, request{op: "licence query", province: application.Sichuan, method: http.MethodPost,
 		path: []string{"api", "v1", "elicences", "query"}, body: body})
 	if err != nil {
-		return LicenceRef{}, err
+		return application.LicenceRef{}, err
 	}
 	if ans.status == http.StatusNotFound && ans.env.Code == CodeNoLicence {
-		return LicenceRef{}, fmt.Errorf("platform %s: licence query %s: %w", Sichuan, q.LicenceType, ErrNoLicence)
+		return application.LicenceRef{}, fmt.Errorf("platform %s: licence query %s: %w", application.Sichuan, q.LicenceType, ErrNoLicence)
 	}
 	if err := ans.class(); err != nil {
-		return LicenceRef{}, err
+		return application.LicenceRef{}, err
 	}
-	var ref LicenceRef
+	var ref application.LicenceRef
 	if err := json.Unmarshal(ans.env.Data, &ref); err != nil || !validLicenceID(ref.ID) {
-		return LicenceRef{}, fmt.Errorf("platform %s: licence query: %w: answer without a valid licence id", Sichuan, ErrUnavailable)
+		return application.LicenceRef{}, fmt.Errorf("platform %s: licence query: %w: answer without a valid licence id", application.Sichuan, ErrUnavailable)
 	}
 	c.log.Debug("platform e-licence found", "type", ref.Type, "holder", identity.MaskNumber(q.IDNumber))
 	return ref, nil
@@ -135,7 +116,7 @@ func (c *Client) QueryLicence(ctx context.Context, q LicenceQuery) (LicenceRef, 
 
 // queryLicence answers POST /api/v1/elicences/query.
 func (s *Sim) queryLicence(r *http.Request) simAnswer {
-	var q LicenceQuery
+	var q application.LicenceQuery
 	if err := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 8<<10)).Decode(&q); err != nil {
 		return simFail(http.StatusBadRequest, CodeBadRequest, "请求格式错误 / malformed request")
 	}
@@ -156,7 +137,7 @@ func (s *Sim) queryLicence(r *http.Request) simAnswer {
 
 // checkLicences reports the first licence reference of app that is not one
 // of the applicant's licences, or "".
-func (s *Sim) checkLicences(app Application) string {
+func (s *Sim) checkLicences(app application.Application) string {
 	held := s.licences[app.Applicant.Number]
 next:
 	for _, ref := range app.Licences {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"sckiosk/internal/logbuf"
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/identity"
 )
 
@@ -36,13 +37,13 @@ func testNumber(t testing.TB) string {
 	return first + string(c)
 }
 
-func testApp(t testing.TB, requestID, province string) Application {
-	return Application{
+func testApp(t testing.TB, requestID, province string) application.Application {
+	return application.Application{
 		RequestID:      requestID,
 		ItemCode:       testItem,
 		ItemName:       "户口迁移",
 		Province:       province,
-		Applicant:      Applicant{IDType: "111", Number: testNumber(t), Name: testName, Phone: "13800138000"},
+		Applicant:      application.Applicant{IDType: "111", Number: testNumber(t), Name: testName, Phone: "13800138000"},
 		Fields:         map[string]string{"reason": "工作调动"},
 		AcceptDivision: "510104",
 		HandleDivision: "500103",
@@ -143,16 +144,16 @@ func TestSubmitClassifiesAnswers(t *testing.T) {
 				io.WriteString(w, tt.body)
 			}))
 			defer srv.Close()
-			c, err := NewClient(map[string]string{Sichuan: srv.URL + "/gw"}, nil, nil)
+			c, err := NewClient(map[string]string{application.Sichuan: srv.URL + "/gw"}, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			rc, err := c.Submit(context.Background(), testApp(t, "r1", Sichuan))
+			rc, err := c.Submit(context.Background(), testApp(t, "r1", application.Sichuan))
 			if got.Method != http.MethodPost || got.URL.Path != "/gw/api/v1/applications" ||
 				got.Header.Get("Idempotency-Key") != "r1" || !strings.HasPrefix(got.Header.Get("Content-Type"), "application/json") {
 				t.Errorf("request = %s %s key=%q type=%q", got.Method, got.URL.Path, got.Header.Get("Idempotency-Key"), got.Header.Get("Content-Type"))
 			}
-			var sent Application
+			var sent application.Application
 			if json.Unmarshal(gotBody, &sent) != nil || sent.RequestID != "r1" || sent.Applicant.Name != testName {
 				t.Errorf("body = %s", gotBody)
 			}
@@ -176,11 +177,11 @@ func TestSubmitClassifiesAnswers(t *testing.T) {
 }
 
 func TestClientRoutesByProvince(t *testing.T) {
-	sc, cq := NewSim(Sichuan, nil), NewSim(Chongqing, nil)
+	sc, cq := NewSim(application.Sichuan, nil), NewSim(application.Chongqing, nil)
 	c := newSimClient(t, sc, cq)
 	ctx := context.Background()
 
-	rc, err := c.Submit(ctx, testApp(t, "to-cq", Chongqing))
+	rc, err := c.Submit(ctx, testApp(t, "to-cq", application.Chongqing))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,10 +202,10 @@ func TestNewClientRejectsBadEndpoints(t *testing.T) {
 		endpoints map[string]string
 	}{
 		{"none", nil},
-		{"no scheme", map[string]string{Sichuan: "127.0.0.1:8451"}},
-		{"ftp", map[string]string{Sichuan: "ftp://host/"}},
-		{"no host", map[string]string{Sichuan: "http:///x"}},
-		{"unparsable", map[string]string{Sichuan: "http://[::1"}},
+		{"no scheme", map[string]string{application.Sichuan: "127.0.0.1:8451"}},
+		{"ftp", map[string]string{application.Sichuan: "ftp://host/"}},
+		{"no host", map[string]string{application.Sichuan: "http:///x"}},
+		{"unparsable", map[string]string{application.Sichuan: "http://[::1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -224,7 +225,7 @@ func TestClientTransportFailuresAreRetryable(t *testing.T) {
 	refused := "http://" + ln.Addr().String()
 	ln.Close()
 
-	slow := NewSim(Sichuan, nil)
+	slow := NewSim(application.Sichuan, nil)
 	slow.SetDelay(time.Hour)
 	slowSrv := httptest.NewServer(slow)
 	defer slowSrv.Close()
@@ -239,27 +240,27 @@ func TestClientTransportFailuresAreRetryable(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := NewClient(map[string]string{Sichuan: tt.url}, &http.Client{Timeout: tt.timeout}, nil)
+			c, err := NewClient(map[string]string{application.Sichuan: tt.url}, &http.Client{Timeout: tt.timeout}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := c.Submit(context.Background(), testApp(t, "r-"+tt.name, Sichuan)); !errors.Is(err, ErrUnavailable) {
+			if _, err := c.Submit(context.Background(), testApp(t, "r-"+tt.name, application.Sichuan)); !errors.Is(err, ErrUnavailable) {
 				t.Errorf("submit err = %v, want ErrUnavailable", err)
 			}
-			if err := c.Health(context.Background(), Sichuan); !errors.Is(err, ErrUnavailable) {
+			if err := c.Health(context.Background(), application.Sichuan); !errors.Is(err, ErrUnavailable) {
 				t.Errorf("health err = %v, want ErrUnavailable", err)
 			}
 		})
 	}
 
 	t.Run("caller cancels", func(t *testing.T) {
-		c, err := NewClient(map[string]string{Sichuan: slowSrv.URL}, nil, nil)
+		c, err := NewClient(map[string]string{application.Sichuan: slowSrv.URL}, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		ctx, cancel := context.WithCancel(context.Background())
 		time.AfterFunc(50*time.Millisecond, cancel)
-		_, err = c.Submit(ctx, testApp(t, "r-cancel", Sichuan))
+		_, err = c.Submit(ctx, testApp(t, "r-cancel", application.Sichuan))
 		if !errors.Is(err, context.Canceled) || !errors.Is(err, ErrUnavailable) {
 			t.Errorf("err = %v, want context.Canceled and ErrUnavailable", err)
 		}
@@ -269,24 +270,24 @@ func TestClientTransportFailuresAreRetryable(t *testing.T) {
 func TestSimValidates(t *testing.T) {
 	tests := []struct {
 		name     string
-		mutate   func(*Application)
+		mutate   func(*application.Application)
 		key      string // Idempotency-Key override, "" = request_id
 		wantCode int
 		wantMsg  string
 	}{
-		{"no request_id", func(a *Application) { a.RequestID = "" }, "-", CodeMissingField, "missing request_id"},
-		{"key mismatch", func(*Application) {}, "other", CodeMissingField, "Idempotency-Key"},
-		{"no item", func(a *Application) { a.ItemCode = " " }, "", CodeMissingField, "item_code"},
-		{"short id", func(a *Application) { a.Applicant.Number = "5101041990" }, "", CodeMissingField, "18 characters"},
-		{"no name", func(a *Application) { a.Applicant.Name = "" }, "", CodeMissingField, "name"},
-		{"wrong province", func(a *Application) { a.Province = Chongqing }, "", CodeWrongProvince, "province"},
+		{"no request_id", func(a *application.Application) { a.RequestID = "" }, "-", CodeMissingField, "missing request_id"},
+		{"key mismatch", func(*application.Application) {}, "other", CodeMissingField, "Idempotency-Key"},
+		{"no item", func(a *application.Application) { a.ItemCode = " " }, "", CodeMissingField, "item_code"},
+		{"short id", func(a *application.Application) { a.Applicant.Number = "5101041990" }, "", CodeMissingField, "18 characters"},
+		{"no name", func(a *application.Application) { a.Applicant.Name = "" }, "", CodeMissingField, "name"},
+		{"wrong province", func(a *application.Application) { a.Province = application.Chongqing }, "", CodeWrongProvince, "province"},
 	}
-	sim := NewSim(Sichuan, nil)
+	sim := NewSim(application.Sichuan, nil)
 	srv := httptest.NewServer(sim)
 	defer srv.Close()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			app := testApp(t, "v-"+tt.name, Sichuan)
+			app := testApp(t, "v-"+tt.name, application.Sichuan)
 			tt.mutate(&app)
 			body, _ := json.Marshal(app)
 			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/applications", bytes.NewReader(body))
@@ -323,15 +324,15 @@ func TestSimValidates(t *testing.T) {
 }
 
 func TestSimIdempotency(t *testing.T) {
-	sim := NewSim(Sichuan, nil)
+	sim := NewSim(application.Sichuan, nil)
 	c := newSimClient(t, sim)
 	ctx := context.Background()
 
-	first, err := c.Submit(ctx, testApp(t, "same", Sichuan))
+	first, err := c.Submit(ctx, testApp(t, "same", application.Sichuan))
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := c.Submit(ctx, testApp(t, "same", Sichuan))
+	second, err := c.Submit(ctx, testApp(t, "same", application.Sichuan))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,7 +343,7 @@ func TestSimIdempotency(t *testing.T) {
 		t.Errorf("applications %d, received %d; want 1, 2", n, r)
 	}
 
-	other := testApp(t, "same", Sichuan)
+	other := testApp(t, "same", application.Sichuan)
 	other.ItemCode = "another-item"
 	if _, err := c.Submit(ctx, other); !errors.Is(err, ErrRejected) {
 		t.Errorf("key reused for another application: err = %v, want ErrRejected", err)
@@ -358,9 +359,9 @@ func TestSimCaseNumbers(t *testing.T) {
 		now      time.Time
 		want     []string
 	}{
-		{Sichuan, time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC), []string{"SC20260301000001", "SC20260301000002"}},
+		{application.Sichuan, time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC), []string{"SC20260301000001", "SC20260301000002"}},
 		// 23:30 UTC is the next morning in China.
-		{Chongqing, time.Date(2026, 3, 1, 23, 30, 0, 0, time.UTC), []string{"CQ20260302000001", "CQ20260302000002"}},
+		{application.Chongqing, time.Date(2026, 3, 1, 23, 30, 0, 0, time.UTC), []string{"CQ20260302000001", "CQ20260302000002"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.province, func(t *testing.T) {
@@ -384,41 +385,41 @@ func TestSimCaseNumbers(t *testing.T) {
 }
 
 func TestCaseStatusHealthAndFaults(t *testing.T) {
-	sim := NewSim(Sichuan, nil)
+	sim := NewSim(application.Sichuan, nil)
 	c := newSimClient(t, sim)
 	ctx := context.Background()
 
-	rc, err := c.Submit(ctx, testApp(t, "st", Sichuan))
+	rc, err := c.Submit(ctx, testApp(t, "st", application.Sichuan))
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := c.CaseStatus(ctx, Sichuan, rc.CaseNumber)
+	st, err := c.CaseStatus(ctx, application.Sichuan, rc.CaseNumber)
 	if err != nil || st.Code != StatusAccepted || st.Status != "已受理" || st.ItemCode != testItem {
 		t.Fatalf("status = %+v, %v", st, err)
 	}
 	if err := sim.SetCaseStatus(rc.CaseNumber, StatusDone); err != nil {
 		t.Fatal(err)
 	}
-	if st, err = c.CaseStatus(ctx, Sichuan, rc.CaseNumber); err != nil || st.Status != "已办结" {
+	if st, err = c.CaseStatus(ctx, application.Sichuan, rc.CaseNumber); err != nil || st.Status != "已办结" {
 		t.Errorf("after SetCaseStatus: %+v, %v", st, err)
 	}
-	if _, err := c.CaseStatus(ctx, Sichuan, "SC20990101999999"); !errors.Is(err, ErrNotFound) {
+	if _, err := c.CaseStatus(ctx, application.Sichuan, "SC20990101999999"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown case: err = %v, want ErrNotFound", err)
 	}
 	for _, bad := range []string{"", "../health", "SC 1", strings.Repeat("9", 51)} {
-		if _, err := c.CaseStatus(ctx, Sichuan, bad); err == nil || errors.Is(err, ErrUnavailable) {
+		if _, err := c.CaseStatus(ctx, application.Sichuan, bad); err == nil || errors.Is(err, ErrUnavailable) {
 			t.Errorf("case number %q: err = %v, want a caller error", bad, err)
 		}
 	}
-	if err := c.Health(ctx, Sichuan); err != nil {
+	if err := c.Health(ctx, application.Sichuan); err != nil {
 		t.Errorf("health: %v", err)
 	}
 
 	sim.SetDown(true)
-	if err := c.Health(ctx, Sichuan); !errors.Is(err, ErrUnavailable) {
+	if err := c.Health(ctx, application.Sichuan); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("down health: err = %v", err)
 	}
-	if _, err := c.Submit(ctx, testApp(t, "while-down", Sichuan)); !errors.Is(err, ErrUnavailable) {
+	if _, err := c.Submit(ctx, testApp(t, "while-down", application.Sichuan)); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("down submit: err = %v", err)
 	}
 	sim.SetDown(false)
@@ -426,11 +427,11 @@ func TestCaseStatusHealthAndFaults(t *testing.T) {
 	sim.FailNext(2, http.StatusBadGateway)
 	for i := range 2 {
 		var apiErr *APIError
-		if err := c.Health(ctx, Sichuan); !errors.As(err, &apiErr) || apiErr.Status != http.StatusBadGateway {
+		if err := c.Health(ctx, application.Sichuan); !errors.As(err, &apiErr) || apiErr.Status != http.StatusBadGateway {
 			t.Errorf("injected failure %d: err = %v", i, err)
 		}
 	}
-	if err := c.Health(ctx, Sichuan); err != nil {
+	if err := c.Health(ctx, application.Sichuan); err != nil {
 		t.Errorf("after injected failures: %v", err)
 	}
 	if n := len(sim.Applications()); n != 1 {
@@ -441,22 +442,22 @@ func TestCaseStatusHealthAndFaults(t *testing.T) {
 // TestLostAnswer: the sim stores the case but the client gives up while the
 // answer is held back; the resend gets the same case.
 func TestLostAnswer(t *testing.T) {
-	sim := NewSim(Sichuan, nil)
+	sim := NewSim(application.Sichuan, nil)
 	srv := httptest.NewServer(sim)
 	defer srv.Close()
-	c, err := NewClient(map[string]string{Sichuan: srv.URL}, &http.Client{Timeout: 200 * time.Millisecond}, nil)
+	c, err := NewClient(map[string]string{application.Sichuan: srv.URL}, &http.Client{Timeout: 200 * time.Millisecond}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	sim.SetDelay(time.Hour)
-	if _, err := c.Submit(context.Background(), testApp(t, "lost", Sichuan)); !errors.Is(err, ErrUnavailable) {
+	if _, err := c.Submit(context.Background(), testApp(t, "lost", application.Sichuan)); !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("err = %v, want ErrUnavailable", err)
 	}
 	if n := len(sim.Applications()); n != 1 {
 		t.Fatalf("sim holds %d applications, want 1", n)
 	}
 	sim.SetDelay(0)
-	rc, err := c.Submit(context.Background(), testApp(t, "lost", Sichuan))
+	rc, err := c.Submit(context.Background(), testApp(t, "lost", application.Sichuan))
 	if err != nil || !rc.Duplicate {
 		t.Fatalf("resend: %+v, %v", rc, err)
 	}
@@ -479,7 +480,7 @@ func (s *headerSigner) Sign(req *http.Request, body []byte) error {
 func TestSignerSeesEveryRequest(t *testing.T) {
 	var sigs []string
 	var mu sync.Mutex
-	sim := NewSim(Sichuan, nil)
+	sim := NewSim(application.Sichuan, nil)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		sigs = append(sigs, r.Header.Get("X-Test-Signature"))
@@ -488,15 +489,15 @@ func TestSignerSeesEveryRequest(t *testing.T) {
 	}))
 	defer srv.Close()
 	signer := &headerSigner{inner: demoSigner(t, nil)}
-	c, err := NewClient(map[string]string{Sichuan: srv.URL}, nil, nil, WithSigner(signer), WithUserAgent("test"))
+	c, err := NewClient(map[string]string{application.Sichuan: srv.URL}, nil, nil, WithSigner(signer), WithUserAgent("test"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if _, err := c.Submit(ctx, testApp(t, "signed", Sichuan)); err != nil {
+	if _, err := c.Submit(ctx, testApp(t, "signed", application.Sichuan)); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Health(ctx, Sichuan); err != nil {
+	if err := c.Health(ctx, application.Sichuan); err != nil {
 		t.Fatal(err)
 	}
 	if signer.n != 2 || len(sigs) != 2 || sigs[0] == "" || sigs[1] == "" {
@@ -506,20 +507,20 @@ func TestSignerSeesEveryRequest(t *testing.T) {
 
 func TestSimServerStartAndShutdown(t *testing.T) {
 	log, buf := testLogger(t)
-	sim := NewSim(Sichuan, log)
+	sim := NewSim(application.Sichuan, log)
 	ss, err := sim.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := NewClient(map[string]string{Sichuan: ss.URL()}, nil, log)
+	c, err := NewClient(map[string]string{application.Sichuan: ss.URL()}, nil, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if err := c.Health(ctx, Sichuan); err != nil {
+	if err := c.Health(ctx, application.Sichuan); err != nil {
 		t.Fatal(err)
 	}
-	rc, err := c.Submit(ctx, testApp(t, "served", Sichuan))
+	rc, err := c.Submit(ctx, testApp(t, "served", application.Sichuan))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -539,7 +540,7 @@ func TestSimServerStartAndShutdown(t *testing.T) {
 	sim.SetDelay(time.Hour)
 	errc := make(chan error, 1)
 	go func() {
-		_, err := c.Submit(ctx, testApp(t, "held-back", Sichuan))
+		_, err := c.Submit(ctx, testApp(t, "held-back", application.Sichuan))
 		errc <- err
 	}()
 	for sim.Received() < 2 {

@@ -22,6 +22,8 @@ import (
 
 	"github.com/emmansun/gmsm/sm2"
 	"github.com/emmansun/gmsm/sm3"
+
+	"sckiosk/kiosk/core/application"
 )
 
 func TestSM3Vector(t *testing.T) {
@@ -84,7 +86,7 @@ func TestKeyPEMRoundTrip(t *testing.T) {
 // TestSimRefusesBadSignatures sends hand-made requests and checks the 401s.
 func TestSimRefusesBadSignatures(t *testing.T) {
 	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
-	sim := NewSim(Sichuan, nil, WithSimClock(func() time.Time { return now }))
+	sim := NewSim(application.Sichuan, nil, WithSimClock(func() time.Time { return now }))
 	srv := httptest.NewServer(sim)
 	defer srv.Close()
 	other, err := sm2.GenerateKey(rand.Reader)
@@ -208,11 +210,11 @@ func TestClientVerifiesAnswers(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(tt.write))
 			defer srv.Close()
-			c, err := NewClient(map[string]string{Sichuan: srv.URL}, nil, nil)
+			c, err := NewClient(map[string]string{application.Sichuan: srv.URL}, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = c.Health(context.Background(), Sichuan)
+			err = c.Health(context.Background(), application.Sichuan)
 			if !errors.Is(err, ErrSignature) || !errors.Is(err, ErrUnavailable) {
 				t.Errorf("err = %v, want ErrSignature and ErrUnavailable", err)
 			}
@@ -231,23 +233,23 @@ func TestProductionKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sim := NewSim(Sichuan, nil, WithTrustedKiosk("K-510104-001", &kioskKey.PublicKey), WithSimKey(platKey))
+	sim := NewSim(application.Sichuan, nil, WithTrustedKiosk("K-510104-001", &kioskKey.PublicKey), WithSimKey(platKey))
 	signer, err := NewSM2Signer("K-510104-001", kioskKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := newSimClientWith(t, []*Sim{sim}, WithSigner(signer), WithPlatformKey(Sichuan, &platKey.PublicKey))
-	if _, err := c.Submit(context.Background(), testApp(t, "prod-1", Sichuan)); err != nil {
+	c := newSimClientWith(t, []*Sim{sim}, WithSigner(signer), WithPlatformKey(application.Sichuan, &platKey.PublicKey))
+	if _, err := c.Submit(context.Background(), testApp(t, "prod-1", application.Sichuan)); err != nil {
 		t.Fatalf("submit with production keys: %v", err)
 	}
 
 	demo := newSimClient(t, sim) // demo kiosk key, demo platform key
-	_, err = demo.Submit(context.Background(), testApp(t, "prod-2", Sichuan))
+	_, err = demo.Submit(context.Background(), testApp(t, "prod-2", application.Sichuan))
 	if !errors.Is(err, ErrSignature) {
 		t.Errorf("demo client against production sim: err = %v, want ErrSignature (answer signed by another key)", err)
 	}
-	demoSigned := newSimClientWith(t, []*Sim{sim}, WithPlatformKey(Sichuan, &platKey.PublicKey))
-	_, err = demoSigned.Submit(context.Background(), testApp(t, "prod-3", Sichuan))
+	demoSigned := newSimClientWith(t, []*Sim{sim}, WithPlatformKey(application.Sichuan, &platKey.PublicKey))
+	_, err = demoSigned.Submit(context.Background(), testApp(t, "prod-3", application.Sichuan))
 	var apiErr *APIError
 	if !errors.As(err, &apiErr) || apiErr.Code != CodeUnknownApp || !errors.Is(err, ErrRejected) {
 		t.Errorf("demo kiosk against production sim: err = %v, want a rejection with code %d", err, CodeUnknownApp)
@@ -260,14 +262,14 @@ func TestProductionKeys(t *testing.T) {
 // TestPinnedCA talks https to the simulator with its CA pinned, and fails
 // with another CA.
 func TestPinnedCA(t *testing.T) {
-	srv := httptest.NewTLSServer(NewSim(Sichuan, nil))
+	srv := httptest.NewTLSServer(NewSim(application.Sichuan, nil))
 	defer srv.Close()
 	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-	c, err := NewClient(map[string]string{Sichuan: srv.URL}, nil, nil, WithCA(caPEM))
+	c, err := NewClient(map[string]string{application.Sichuan: srv.URL}, nil, nil, WithCA(caPEM))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Health(context.Background(), Sichuan); err != nil {
+	if err := c.Health(context.Background(), application.Sichuan); err != nil {
 		t.Fatalf("health over pinned https: %v", err)
 	}
 
@@ -284,14 +286,14 @@ func TestPinnedCA(t *testing.T) {
 		t.Fatal(err)
 	}
 	otherPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	c2, err := NewClient(map[string]string{Sichuan: srv.URL}, nil, nil, WithCA(otherPEM))
+	c2, err := NewClient(map[string]string{application.Sichuan: srv.URL}, nil, nil, WithCA(otherPEM))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c2.Health(context.Background(), Sichuan); !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "certificate") {
+	if err := c2.Health(context.Background(), application.Sichuan); !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("health with another CA: err = %v, want a certificate error", err)
 	}
-	if _, err := NewClient(map[string]string{Sichuan: srv.URL}, nil, nil, WithCA([]byte("junk"))); err == nil {
+	if _, err := NewClient(map[string]string{application.Sichuan: srv.URL}, nil, nil, WithCA([]byte("junk"))); err == nil {
 		t.Error("NewClient accepted a CA PEM without a certificate")
 	}
 }
@@ -329,10 +331,10 @@ func TestRetryAfter(t *testing.T) {
 		}
 	}
 
-	sim := NewSim(Sichuan, nil)
+	sim := NewSim(application.Sichuan, nil)
 	sim.SetDown(true)
 	c := newSimClient(t, sim)
-	_, err := c.Submit(context.Background(), testApp(t, "ra", Sichuan))
+	_, err := c.Submit(context.Background(), testApp(t, "ra", application.Sichuan))
 	var apiErr *APIError
 	if !errors.As(err, &apiErr) || apiErr.RetryAfter != 2*time.Second || !errors.Is(err, ErrUnavailable) {
 		t.Errorf("err = %v (%+v), want ErrUnavailable with RetryAfter 2s", err, apiErr)

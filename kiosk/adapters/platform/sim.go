@@ -20,6 +20,7 @@ import (
 
 	"github.com/emmansun/gmsm/sm2"
 
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/catalog"
 	"sckiosk/kiosk/core/identity"
 )
@@ -139,8 +140,8 @@ func WithSimClock(now func() time.Time) SimOption {
 
 // simCase is one case held by the simulator.
 type simCase struct {
-	app     Application
-	receipt Receipt
+	app     application.Application
+	receipt application.Receipt
 	status  CaseStatus
 }
 
@@ -222,9 +223,9 @@ func NewSim(province string, log *slog.Logger, opts ...SimOption) *Sim {
 // platform of province: SC for Sichuan, CQ for Chongqing, ZW otherwise.
 func CasePrefix(province string) string {
 	switch province {
-	case Sichuan:
+	case application.Sichuan:
 		return "SC"
-	case Chongqing:
+	case application.Chongqing:
 		return "CQ"
 	}
 	return "ZW"
@@ -266,10 +267,10 @@ func (s *Sim) FailNext(n int, status int) {
 
 // Applications returns the applications the simulator holds, one per case,
 // in the order the cases were created.
-func (s *Sim) Applications() []Application {
+func (s *Sim) Applications() []application.Application {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Application, len(s.cases))
+	out := make([]application.Application, len(s.cases))
 	for i, c := range s.cases {
 		out[i] = c.app
 		out[i].Fields = maps.Clone(c.app.Fields)
@@ -544,7 +545,7 @@ func (s *Sim) submit(r *http.Request) simAnswer {
 	if len(raw) > maxApplication {
 		return simFail(http.StatusRequestEntityTooLarge, CodeTooLarge, "申请过大 / application too large")
 	}
-	var app Application
+	var app application.Application
 	if err := json.Unmarshal(raw, &app); err != nil {
 		return simFail(http.StatusBadRequest, CodeBadRequest, "申请不是有效的JSON / body is not a valid JSON application")
 	}
@@ -610,10 +611,10 @@ func (s *Sim) submit(r *http.Request) simAnswer {
 }
 
 // newSimCase makes a case received at with status code since updated.
-func newSimCase(app Application, number string, at time.Time, track string, code int, updated time.Time) *simCase {
+func newSimCase(app application.Application, number string, at time.Time, track string, code int, updated time.Time) *simCase {
 	return &simCase{
 		app: app,
-		receipt: Receipt{
+		receipt: application.Receipt{
 			RequestID:  app.RequestID,
 			CaseNumber: number,
 			Status:     StatusText(StatusAccepted),
@@ -634,7 +635,7 @@ func newSimCase(app Application, number string, at time.Time, track string, code
 
 // validate checks the required data items of app; bad is true when the
 // answer a must be sent instead of accepting.
-func (s *Sim) validate(r *http.Request, app Application) (a simAnswer, bad bool) {
+func (s *Sim) validate(r *http.Request, app application.Application) (a simAnswer, bad bool) {
 	missing := func(msg string) (simAnswer, bool) {
 		return simFail(http.StatusBadRequest, CodeMissingField, msg), true
 	}
@@ -681,9 +682,9 @@ func (s *Sim) caseStatus(r *http.Request) simAnswer {
 func (s *Sim) health(*http.Request) simAnswer {
 	name := "一体化政务服务平台（模拟）"
 	switch s.province {
-	case Sichuan:
+	case application.Sichuan:
 		name = "四川省一体化政务服务平台（模拟）"
-	case Chongqing:
+	case application.Chongqing:
 		name = "重庆市渝快办平台（模拟）"
 	}
 	return simOK(http.StatusOK, Health{Province: s.province, Name: name, Time: s.now()})

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+
+	"sckiosk/kiosk/core/application"
 )
 
 // SimStore keeps a simulator's cases and case-number sequences in a SQLite
@@ -123,7 +125,7 @@ func (st *SimStore) load() ([]*simCase, map[string]int, error) {
 			received, updated int64
 			code              int
 			raw               []byte
-			app               Application
+			app               application.Application
 		)
 		if err := rows.Scan(&number, &received, &code, &updated, &track, &raw); err != nil {
 			return nil, nil, fmt.Errorf("platform sim store %s: load cases: %w", st.path, err)

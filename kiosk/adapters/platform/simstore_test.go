@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"sckiosk/kiosk/core/application"
 )
 
 func TestSimStoreSurvivesRestart(t *testing.T) {
@@ -18,12 +20,12 @@ func TestSimStoreSurvivesRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sim := NewSim(Sichuan, nil, WithSimStore(st))
+	sim := NewSim(application.Sichuan, nil, WithSimStore(st))
 	c := newSimClient(t, sim)
 	ctx := context.Background()
-	var first []Receipt
+	var first []application.Receipt
 	for _, id := range []string{"keep-1", "keep-2"} {
-		rc, err := c.Submit(ctx, testApp(t, id, Sichuan))
+		rc, err := c.Submit(ctx, testApp(t, id, application.Sichuan))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -41,7 +43,7 @@ func TestSimStoreSurvivesRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st2.Close()
-	sim2 := NewSim(Sichuan, nil, WithSimStore(st2))
+	sim2 := NewSim(application.Sichuan, nil, WithSimStore(st2))
 	c2 := newSimClient(t, sim2)
 	cases := sim2.Cases()
 	if len(cases) != 2 || cases[0].CaseNumber != first[0].CaseNumber || cases[1].Status != "已办结" {
@@ -50,11 +52,11 @@ func TestSimStoreSurvivesRestart(t *testing.T) {
 	if apps := sim2.Applications(); apps[0].Applicant.Name != testName || apps[0].Fields["reason"] != "工作调动" {
 		t.Errorf("application after restart = %+v", apps[0])
 	}
-	rc, err := c2.Submit(ctx, testApp(t, "keep-1", Sichuan))
+	rc, err := c2.Submit(ctx, testApp(t, "keep-1", application.Sichuan))
 	if err != nil || !rc.Duplicate || rc.CaseNumber != first[0].CaseNumber {
 		t.Errorf("resend after restart: %+v, %v", rc, err)
 	}
-	rc, err = c2.Submit(ctx, testApp(t, "keep-3", Sichuan))
+	rc, err = c2.Submit(ctx, testApp(t, "keep-3", application.Sichuan))
 	if err != nil || rc.CaseNumber[len(rc.CaseNumber)-6:] != "000003" {
 		t.Errorf("next case after restart: %+v, %v", rc, err)
 	}
@@ -65,10 +67,10 @@ func TestCaseStatusMovesOverTime(t *testing.T) {
 	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	advance := func(d time.Duration) { mu.Lock(); defer mu.Unlock(); now = now.Add(d) }
-	sim := NewSim(Sichuan, nil, WithSimClock(clock), WithProgress(time.Minute, 5*time.Minute))
+	sim := NewSim(application.Sichuan, nil, WithSimClock(clock), WithProgress(time.Minute, 5*time.Minute))
 	c := newSimClientWith(t, []*Sim{sim}, WithSigner(demoSigner(t, clock)))
 	ctx := context.Background()
-	rc, err := c.Submit(ctx, testApp(t, "moving", Sichuan))
+	rc, err := c.Submit(ctx, testApp(t, "moving", application.Sichuan))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +87,7 @@ func TestCaseStatusMovesOverTime(t *testing.T) {
 	}
 	for _, tt := range tests {
 		advance(tt.after)
-		st, err := c.CaseStatus(ctx, Sichuan, rc.CaseNumber)
+		st, err := c.CaseStatus(ctx, application.Sichuan, rc.CaseNumber)
 		if err != nil || st.Status != tt.want || st.Code != tt.code {
 			t.Errorf("at %v: %+v, %v; want %s", clock().Sub(rc.AcceptedAt), st, err, tt.want)
 		}
@@ -93,14 +95,14 @@ func TestCaseStatusMovesOverTime(t *testing.T) {
 }
 
 func TestSimCasesList(t *testing.T) {
-	sim := NewSim(Chongqing, nil)
+	sim := NewSim(application.Chongqing, nil)
 	srv := httptest.NewServer(sim)
 	defer srv.Close()
-	c, err := NewClient(map[string]string{Chongqing: srv.URL}, nil, nil)
+	c, err := NewClient(map[string]string{application.Chongqing: srv.URL}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rc, err := c.Submit(context.Background(), testApp(t, "listed", Chongqing))
+	rc, err := c.Submit(context.Background(), testApp(t, "listed", application.Chongqing))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,22 +139,22 @@ func TestSimFaults(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sim := NewSim(Sichuan, nil, WithFaults(tt.faults))
+			sim := NewSim(application.Sichuan, nil, WithFaults(tt.faults))
 			srv := httptest.NewServer(sim)
 			defer srv.Close()
-			c, err := NewClient(map[string]string{Sichuan: srv.URL}, &http.Client{Timeout: tt.timeout}, nil)
+			c, err := NewClient(map[string]string{application.Sichuan: srv.URL}, &http.Client{Timeout: tt.timeout}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			ctx := context.Background()
-			if _, err := c.Submit(ctx, testApp(t, "faulty", Sichuan)); !errors.Is(err, ErrUnavailable) {
+			if _, err := c.Submit(ctx, testApp(t, "faulty", application.Sichuan)); !errors.Is(err, ErrUnavailable) {
 				t.Fatalf("err = %v, want ErrUnavailable", err)
 			}
 			if n := len(sim.Applications()); (n == 1) != tt.wantCase {
 				t.Errorf("sim holds %d cases", n)
 			}
 			sim.SetFaults(Faults{})
-			rc, err := c.Submit(ctx, testApp(t, "faulty", Sichuan))
+			rc, err := c.Submit(ctx, testApp(t, "faulty", application.Sichuan))
 			if err != nil || rc.Duplicate != tt.wantCase || len(sim.Applications()) != 1 {
 				t.Errorf("resend: %+v, %v; sim holds %d", rc, err, len(sim.Applications()))
 			}
@@ -161,10 +163,10 @@ func TestSimFaults(t *testing.T) {
 }
 
 func TestSimLatency(t *testing.T) {
-	sim := NewSim(Sichuan, nil, WithFaults(Faults{Latency: 100 * time.Millisecond}))
+	sim := NewSim(application.Sichuan, nil, WithFaults(Faults{Latency: 100 * time.Millisecond}))
 	c := newSimClient(t, sim)
 	start := time.Now()
-	if err := c.Health(context.Background(), Sichuan); err != nil {
+	if err := c.Health(context.Background(), application.Sichuan); err != nil {
 		t.Fatal(err)
 	}
 	if d := time.Since(start); d < 100*time.Millisecond {

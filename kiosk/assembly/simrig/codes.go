@@ -10,6 +10,7 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/identity"
 )
 
@@ -33,7 +34,7 @@ const (
 // SampleCode issues a code of kind (one of the Code… constants) from the
 // Sichuan platform simulator.
 func (r *Rig) SampleCode(kind string) (string, error) {
-	sim := r.Platform[platform.Sichuan]
+	sim := r.Platform[application.Sichuan]
 	who := SampleAppIdentity()
 	switch kind {
 	case CodeApp:

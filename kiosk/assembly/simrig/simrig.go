@@ -23,6 +23,7 @@ import (
 	"sckiosk/devices/serialport"
 	"sckiosk/kiosk/adapters/platform"
 	"sckiosk/kiosk/adapters/profile"
+	"sckiosk/kiosk/core/application"
 )
 
 // Rig is a running set of simulators.
@@ -104,7 +105,7 @@ func (r *Rig) start(ctx context.Context, paper printer.Paper) error {
 			return fmt.Errorf("simrig: %w", err)
 		}
 	}
-	for _, prov := range []string{platform.Sichuan, platform.Chongqing} {
+	for _, prov := range []string{application.Sichuan, application.Chongqing} {
 		sim := platform.NewSim(prov, r.log.With("sim", "platform-"+prov))
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -150,8 +151,8 @@ func (r *Rig) Profile(base profile.Profile) profile.Profile {
 	p.Devices.Scanner.Port = filepath.Join(r.Dir, "scanner")
 	p.Devices.Printer.Port = filepath.Join(r.Dir, "printer")
 	p.Devices.Camera = profile.Camera{Driver: "dir", Device: r.CameraDir()}
-	p.Platform.Sichuan.URL = r.URL[platform.Sichuan]
-	p.Platform.Chongqing.URL = r.URL[platform.Chongqing]
+	p.Platform.Sichuan.URL = r.URL[application.Sichuan]
+	p.Platform.Chongqing.URL = r.URL[application.Chongqing]
 	return p
 }
 

@@ -12,8 +12,8 @@ import (
 
 	"sckiosk/devices/device"
 	"sckiosk/kiosk/adapters/audit"
-	"sckiosk/kiosk/adapters/platform"
 	"sckiosk/kiosk/adapters/profile"
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/session"
 	"sckiosk/kiosk/fleet"
 )
@@ -336,7 +336,7 @@ func (k *Kiosk) selfTest(ctx context.Context) (bool, []string) {
 		}
 	}
 	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	err := k.Platform.Health(hctx, platform.Sichuan)
+	err := k.Platform.Health(hctx, application.Sichuan)
 	cancel()
 	if err != nil {
 		ok = false
