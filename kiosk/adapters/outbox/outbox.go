@@ -33,7 +33,7 @@
 // after a cool-down; a Retry-After answer holds the province back as asked.
 // When idle, the forwarder probes the platforms' health (Prober) so that the
 // state stays true. Health and OnHealthChange give the UI the outbox depth
-// and the platform state (Online, Degraded, Offline).
+// and the platform state (application.PlatformState).
 package outbox
 
 import (
@@ -210,9 +210,9 @@ type Outbox struct {
 	onHealth    func(Health)
 	lastError   string
 	lastSuccess time.Time
-	loggedState PlatformState // guarded by pubMu
-	lastPrune   time.Time     // Run's goroutine only
-	lastContact time.Time     // Run's goroutine only: last submission or probe
+	loggedState application.PlatformState // guarded by pubMu
+	lastPrune   time.Time                 // Run's goroutine only
+	lastContact time.Time                 // Run's goroutine only: last submission or probe
 }
 
 // maxErrorLen bounds the stored last_error.
@@ -250,7 +250,7 @@ func Open(path string, log *slog.Logger, opt Options) (*Outbox, error) {
 		kick:     make(chan struct{}, 1),
 		changed:  make(chan struct{}),
 		breakers: make(map[string]*breaker),
-		health:   Health{State: Online},
+		health:   Health{State: application.PlatformOnline},
 	}
 	keyPath := opt.KeyPath
 	if keyPath == "" {

@@ -157,7 +157,7 @@ func (k *Kiosk) health(s *session.State) fleet.Health {
 		}
 	}
 	oh := k.Outbox.Health()
-	h.OutboxPending, h.Platform, h.PlatformError = oh.Pending, string(oh.State), oh.LastError
+	h.OutboxPending, h.Platform, h.PlatformError = oh.Pending, oh.State.String(), oh.LastError
 	if b, err := os.ReadFile(rolledBackFile(k.Profile)); err == nil {
 		h.RolledBack = strings.TrimSpace(string(b))
 	}

@@ -207,10 +207,10 @@ func (k *Kiosk) Run(ctx context.Context) {
 	rt.Subscribe(k.markVisit)
 	rt.Subscribe(func(s session.State) { k.latest.Store(&s) })
 	k.Outbox.OnHealthChange(func(h outbox.Health) {
-		rt.TrySend(session.PlatformChanged{State: string(h.State), Pending: h.Pending, LastError: h.LastError})
+		rt.TrySend(session.PlatformChanged{State: h.State, Pending: h.Pending, LastError: h.LastError})
 	})
 	h := k.Outbox.Health()
-	rt.TrySend(session.PlatformChanged{State: string(h.State), Pending: h.Pending, LastError: h.LastError})
+	rt.TrySend(session.PlatformChanged{State: h.State, Pending: h.Pending, LastError: h.LastError})
 
 	if devs.IDCard.Enabled() {
 		events := make(chan idcard.Event, 8)
