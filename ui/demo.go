@@ -4,9 +4,9 @@ import (
 	"time"
 
 	"sckiosk/devices/device"
-	"sckiosk/kiosk/adapters/platform"
 	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/catalog"
+	"sckiosk/kiosk/core/catalog/catalogyaml"
 	"sckiosk/kiosk/core/identity"
 	"sckiosk/kiosk/core/session"
 )
@@ -72,7 +72,7 @@ func DemoStates() map[string]session.State {
 	biz := "11510100MB0000008J3510100008001" // 个体工商户年度报告: USCC and an ID number
 	out["form_uscc"] = apply(chosen, session.ChooseItemEvent{Code: biz}, session.Proceed{},
 		session.FocusField{Key: "uscc"}, session.TypeRune{R: '9'}, session.TypeRune{R: '1'}, session.TypeRune{R: 'm'}, session.Proceed{})
-	if sample, err := platform.SampleCatalog(); err == nil {
+	if sample, err := catalogyaml.Sample(); err == nil {
 		big := session.New(session.DefaultConfig(), sample, demoStart)
 		out["choose_platform_catalog"] = apply(big, session.Start{}, session.CardRead{Person: person()}, session.MoreCategories{})
 	}

@@ -36,6 +36,7 @@ import (
 
 	"sckiosk/kiosk/adapters/platform"
 	"sckiosk/kiosk/core/application"
+	"sckiosk/kiosk/core/catalog/catalogyaml"
 )
 
 // shutdownGrace bounds how long in-flight requests may finish on shutdown.
@@ -76,7 +77,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	rate(&faults.SlowRate, "slow-rate", "hold the answer back for --slow-delay")
 	fs.DurationVar(&faults.SlowDelay, "slow-delay", 5*time.Second, "extra wait of a slow answer")
 	toProcessing := fs.Duration("progress-processing", 2*time.Minute, "case age at which 已受理 becomes 办理中 (0: never)")
-	catalogFile := fs.String("catalog", "", "YAML catalogue to serve instead of the sample (layout of kiosk/platform/catalog_sample.yaml)")
+	catalogFile := fs.String("catalog", "", "YAML catalogue to serve instead of the sample (layout of kiosk/core/catalog/catalogyaml/sample.yaml)")
 	toDone := fs.Duration("progress-done", 10*time.Minute, "case age at which it becomes 已办结 (0: never)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -109,7 +110,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "platformsim: --catalog: %v\n", err)
 			return 2
 		}
-		cat, err := platform.ParseCatalogYAML(raw)
+		cat, err := catalogyaml.Parse(raw)
 		if err != nil {
 			fmt.Fprintf(stderr, "platformsim: --catalog %s: %s\n", *catalogFile, strings.Join(strings.Fields(err.Error()), " "))
 			return 2

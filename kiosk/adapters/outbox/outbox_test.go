@@ -18,6 +18,7 @@ import (
 	"sckiosk/kiosk/adapters/platform"
 	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/catalog"
+	"sckiosk/kiosk/core/catalog/catalogyaml"
 	"sckiosk/kiosk/core/identity"
 )
 
@@ -678,7 +679,7 @@ func TestPurge(t *testing.T) {
 func TestBundleReceiptKeepsLinkedCases(t *testing.T) {
 	e := newEnv(t, 10*time.Second)
 	o := e.open("outbox.db", fast)
-	cat, err := platform.SampleCatalog()
+	cat, err := catalogyaml.Sample()
 	if err != nil {
 		t.Fatal(err)
 	}

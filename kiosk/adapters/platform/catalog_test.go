@@ -14,106 +14,8 @@ import (
 
 	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/catalog"
+	"sckiosk/kiosk/core/catalog/catalogyaml"
 )
-
-// usccValid reports whether s is an 18-character unified social credit
-// code with a valid check character (GB 32100).
-func usccValid(s string) bool {
-	const cs = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-	if len(s) != 18 {
-		return false
-	}
-	sum, w := 0, 1
-	for i := 0; i < 17; i++ {
-		v := strings.IndexByte(cs, s[i])
-		if v < 0 {
-			return false
-		}
-		sum += v * w
-		w = w * 3 % 31
-	}
-	return cs[(31-sum%31)%31] == s[17]
-}
-
-func TestSampleCatalog(t *testing.T) {
-	c, err := SampleCatalog()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var single, crossProvince, bundles int
-	for _, it := range c.Items {
-		if len(it.Code) != 31 || !usccValid(it.Code[:18]) || strings.Trim(it.Code[18:], "0123456789") != "" ||
-			(it.Code[18] != '2' && it.Code[18] != '3') {
-			t.Errorf("%s %s: not shaped like a 实施编码 (USCC + level + 12-digit basic code)", it.Code, it.Name)
-		}
-		if it.Department == "" || it.Conditions == "" || len(it.Materials) == 0 || it.Flow == "" ||
-			it.LegalDue == "" || it.Due == "" || it.Fee == "" || it.Category == "" || it.Mode == "" {
-			t.Errorf("%s %s: an 实施清单 element is missing: %+v", it.Code, it.Name, it)
-		}
-		if len(it.Fields) < 3 || it.Fields[0].Prefill != catalog.FromName || it.Fields[1].Prefill != catalog.FromNumber {
-			t.Errorf("%s: form does not open with the applicant fields", it.Code)
-		}
-		if len(it.Bundle) > 0 {
-			bundles++
-		} else {
-			single++
-		}
-		if strings.Contains(it.Mode, "川渝通办") {
-			crossProvince++
-		}
-	}
-	if single < 30 || crossProvince < 10 || bundles < 3 {
-		t.Errorf("sample catalogue has %d items, %d 川渝通办, %d bundles; want ≥30, ≥10, ≥3", single, crossProvince, bundles)
-	}
-	for _, name := range []string{"新生儿出生一件事", "企业开办一件事", "退休一件事"} {
-		found := false
-		for _, it := range c.Items {
-			found = found || it.Name == name && len(it.Bundle) >= 2
-		}
-		if !found {
-			t.Errorf("no bundle %s", name)
-		}
-	}
-	// Each call is a fresh copy.
-	c.Items[0].Name = "changed"
-	if c2, _ := SampleCatalog(); c2.Items[0].Name == "changed" {
-		t.Error("SampleCatalog shares its items between calls")
-	}
-}
-
-func TestValidateCatalog(t *testing.T) {
-	good := func() catalog.Catalog {
-		f := []catalog.Field{{Key: "name", Label: "姓名", Kind: catalog.Text}}
-		return catalog.Catalog{Version: "v1", Items: []catalog.Item{
-			{Code: "A", Name: "a", Province: "51", Fields: f},
-			{Code: "B", Name: "b", Province: "50", Fields: f},
-			{Code: "X", Name: "x", Province: "51", Bundle: []string{"A", "B"}},
-		}}
-	}
-	tests := []struct {
-		name   string
-		change func(*catalog.Catalog)
-		want   string
-	}{
-		{"good", func(*catalog.Catalog) {}, ""},
-		{"no version", func(c *catalog.Catalog) { c.Version = "" }, "without a version"},
-		{"no items", func(c *catalog.Catalog) { c.Items = nil }, "no items"},
-		{"duplicate code", func(c *catalog.Catalog) { c.Items[1].Code = "A" }, "twice"},
-		{"bad province", func(c *catalog.Catalog) { c.Items[0].Province = "44" }, "province"},
-		{"bad kind", func(c *catalog.Catalog) { c.Items[0].Fields[0].Kind = "colour" }, "unknown kind"},
-		{"choice without options", func(c *catalog.Catalog) { c.Items[0].Fields[0].Kind = catalog.Choice }, "without options"},
-		{"missing member", func(c *catalog.Catalog) { c.Items[2].Bundle = []string{"A", "Z"} }, "not in the catalogue"},
-		{"nested bundle", func(c *catalog.Catalog) { c.Items[2].Bundle = []string{"A", "X"} }, "itself a bundle"},
-	}
-	for _, tt := range tests {
-		c := good()
-		tt.change(&c)
-		err := ValidateCatalog(c)
-		if (err == nil) != (tt.want == "") || err != nil && !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("%s: error %v, want %q", tt.name, err, tt.want)
-		}
-	}
-}
 
 func TestFetchCatalog(t *testing.T) {
 	sim := NewSim(application.Sichuan, nil)
@@ -122,7 +24,7 @@ func TestFetchCatalog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _ := SampleCatalog()
+	want, _ := catalogyaml.Sample()
 	if got.Version != want.Version || len(got.Items) != len(want.Items) {
 		t.Fatalf("fetched %s with %d items, want %s with %d", got.Version, len(got.Items), want.Version, len(want.Items))
 	}
@@ -303,7 +205,7 @@ func TestBundleCreatesLinkedCases(t *testing.T) {
 	sim := NewSim(application.Sichuan, nil, WithSimStore(st))
 	c := newSimClient(t, sim)
 	ctx := context.Background()
-	cat, _ := SampleCatalog()
+	cat, _ := catalogyaml.Sample()
 	for _, it := range cat.Items {
 		if len(it.Bundle) == 0 {
 			continue

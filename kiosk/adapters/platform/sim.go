@@ -22,6 +22,7 @@ import (
 
 	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/catalog"
+	"sckiosk/kiosk/core/catalog/catalogyaml"
 	"sckiosk/kiosk/core/identity"
 )
 
@@ -128,7 +129,7 @@ func WithFaults(f Faults) SimOption {
 }
 
 // WithCatalog makes the simulator serve c (and expand the bundles of c)
-// instead of SampleCatalog.
+// instead of the sample catalogue (catalogyaml.Sample).
 func WithCatalog(c catalog.Catalog) SimOption {
 	return func(s *Sim) { s.catalog = c }
 }
@@ -188,7 +189,7 @@ func NewSim(province string, log *slog.Logger, opts ...SimOption) *Sim {
 		s.key = DemoPlatformKey()
 	}
 	if s.catalog.Version == "" {
-		c, err := SampleCatalog()
+		c, err := catalogyaml.Sample()
 		if err != nil {
 			s.log.Error("sim has no catalogue", "err", err)
 		}
