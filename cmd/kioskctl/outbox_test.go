@@ -10,14 +10,14 @@ import (
 
 	"sckiosk/devices/idcard"
 	"sckiosk/kiosk/adapters/outbox"
-	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/adapters/platform/platformsim"
 	"sckiosk/kiosk/core/application"
 )
 
 // startSim serves a Sichuan platform simulator on loopback.
-func startSim(t *testing.T) (*platform.Sim, string) {
+func startSim(t *testing.T) (*platformsim.Sim, string) {
 	t.Helper()
-	sim := platform.NewSim(application.Sichuan, nil)
+	sim := platformsim.New(application.Sichuan, nil)
 	srv, err := sim.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

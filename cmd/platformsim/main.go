@@ -35,6 +35,7 @@ import (
 	"time"
 
 	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/adapters/platform/platformsim"
 	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/catalog/catalogyaml"
 )
@@ -59,7 +60,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	province := fs.String("province", application.Sichuan, "province code of the platform: 51 (Sichuan) or 50 (Chongqing)")
 	allowRemote := fs.Bool("allow-remote", false, "allow listening on a non-loopback address")
 	dataDir := fs.String("data", "", "directory of the SQLite file that keeps the cases (default: memory only)")
-	var faults platform.Faults
+	var faults platformsim.Faults
 	fs.DurationVar(&faults.Latency, "latency", 0, "latency added to every API answer")
 	rate := func(p *float64, name, usage string) {
 		fs.Func(name, usage+" (probability 0..1)", func(v string) error {
@@ -103,7 +104,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	}
 
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	opts := []platform.SimOption{platform.WithFaults(faults), platform.WithProgress(*toProcessing, *toDone)}
+	opts := []platformsim.Option{platformsim.WithFaults(faults), platformsim.WithProgress(*toProcessing, *toDone)}
 	if *catalogFile != "" {
 		raw, err := os.ReadFile(*catalogFile)
 		if err != nil {
@@ -115,22 +116,22 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "platformsim: --catalog %s: %s\n", *catalogFile, strings.Join(strings.Fields(err.Error()), " "))
 			return 2
 		}
-		opts = append(opts, platform.WithCatalog(cat))
+		opts = append(opts, platformsim.WithCatalog(cat))
 	}
 	if *dataDir != "" {
 		if err := os.MkdirAll(*dataDir, 0o700); err != nil {
 			log.Error("cannot create data directory", "err", err)
 			return 1
 		}
-		st, err := platform.OpenSimStore(filepath.Join(*dataDir, "platform-"+*province+".db"))
+		st, err := platformsim.OpenStore(filepath.Join(*dataDir, "platform-"+*province+".db"))
 		if err != nil {
 			log.Error("cannot open store", "err", err)
 			return 1
 		}
 		defer st.Close()
-		opts = append(opts, platform.WithSimStore(st))
+		opts = append(opts, platformsim.WithStore(st))
 	}
-	srv, err := platform.NewSim(*province, log, opts...).Start(*addr)
+	srv, err := platformsim.New(*province, log, opts...).Start(*addr)
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return 1

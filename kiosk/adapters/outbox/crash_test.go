@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/adapters/platform/platformsim"
 	"sckiosk/kiosk/core/application"
 )
 
@@ -111,7 +112,7 @@ func TestCrashKill(t *testing.T) {
 	if v, err := strconv.Atoi(os.Getenv(envCrashN)); err == nil && v > 0 {
 		n = v
 	}
-	sim := platform.NewSim(application.Sichuan, nil, platform.WithFaults(platform.Faults{
+	sim := platformsim.New(application.Sichuan, nil, platformsim.WithFaults(platformsim.Faults{
 		Latency: 2 * time.Millisecond, ErrorRate: 0.1, ResetRate: 0.1, DropAfterCommitRate: 0.1,
 		SlowRate: 0.05, SlowDelay: 100 * time.Millisecond,
 	}))

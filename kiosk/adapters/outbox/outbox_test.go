@@ -16,6 +16,7 @@ import (
 
 	"sckiosk/internal/logbuf"
 	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/adapters/platform/platformsim"
 	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/catalog"
 	"sckiosk/kiosk/core/catalog/catalogyaml"
@@ -57,7 +58,7 @@ func testApp(t testing.TB, requestID string) application.Application {
 // env is one test's platform simulator, client and log.
 type env struct {
 	t      *testing.T
-	sim    *platform.Sim
+	sim    *platformsim.Sim
 	client *platform.Client
 	log    *slog.Logger
 	logBuf *logbuf.Buffer
@@ -68,7 +69,7 @@ func newEnv(t *testing.T, clientTimeout time.Duration) *env {
 	t.Helper()
 	buf := &logbuf.Buffer{}
 	log := slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	sim := platform.NewSim(application.Sichuan, log)
+	sim := platformsim.New(application.Sichuan, log)
 	srv, err := sim.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

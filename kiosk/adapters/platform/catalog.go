@@ -51,11 +51,3 @@ func (c *Client) FetchCatalog(ctx context.Context) (catalog.Catalog, error) {
 	c.log.Info("platform catalogue fetched", "version", cat.Version, "items", len(cat.Items))
 	return cat, nil
 }
-
-// serveCatalog answers GET /api/v1/catalog.
-func (s *Sim) serveCatalog(*http.Request) simAnswer {
-	if s.catalog.Version == "" {
-		return simFail(http.StatusServiceUnavailable, CodeUnavailable, "目录未加载 / catalogue not loaded")
-	}
-	return simOK(http.StatusOK, CatalogBundle{Version: s.catalog.Version, Province: s.province, Items: s.catalog.Items})
-}

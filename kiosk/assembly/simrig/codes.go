@@ -10,6 +10,7 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/adapters/platform/platformsim"
 	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/identity"
 )
@@ -44,7 +45,7 @@ func (r *Rig) SampleCode(kind string) (string, error) {
 	case CodeLicence:
 		return sim.IssueLicenceCode(who, "居民户口簿")
 	case CodeBusiness:
-		return sim.IssueBusinessCode(platform.DemoBusinesses()[0].USCC)
+		return sim.IssueBusinessCode(platformsim.DemoBusinesses()[0].USCC)
 	case CodeForged:
 		return Forge(sim.IssueAppCode(who)), nil
 	}

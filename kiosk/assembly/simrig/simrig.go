@@ -21,7 +21,7 @@ import (
 	"sckiosk/devices/printer"
 	"sckiosk/devices/scanner"
 	"sckiosk/devices/serialport"
-	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/adapters/platform/platformsim"
 	"sckiosk/kiosk/adapters/profile"
 	"sckiosk/kiosk/core/application"
 )
@@ -32,8 +32,8 @@ type Rig struct {
 	IDCard   *idcard.Sim
 	Scanner  *scanner.Sim
 	Printer  *printer.Sim
-	Platform map[string]*platform.Sim // by province code
-	URL      map[string]string        // platform base URL by province code
+	Platform map[string]*platformsim.Sim // by province code
+	URL      map[string]string           // platform base URL by province code
 
 	ptys    []*serialport.Pty
 	servers []*http.Server
@@ -50,7 +50,7 @@ type Rig struct {
 // Start starts the simulators; links to the ports are made in dir.
 func Start(ctx context.Context, dir string, paper printer.Paper, log *slog.Logger) (*Rig, error) {
 	ctx, cancel := context.WithCancel(ctx)
-	r := &Rig{Dir: dir, Platform: map[string]*platform.Sim{}, URL: map[string]string{}, cancel: cancel, log: log}
+	r := &Rig{Dir: dir, Platform: map[string]*platformsim.Sim{}, URL: map[string]string{}, cancel: cancel, log: log}
 	if err := r.start(ctx, paper); err != nil {
 		r.Close()
 		return nil, err
@@ -106,7 +106,7 @@ func (r *Rig) start(ctx context.Context, paper printer.Paper) error {
 		}
 	}
 	for _, prov := range []string{application.Sichuan, application.Chongqing} {
-		sim := platform.NewSim(prov, r.log.With("sim", "platform-"+prov))
+		sim := platformsim.New(prov, r.log.With("sim", "platform-"+prov))
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return fmt.Errorf("simrig: platform %s: %w", prov, err)

@@ -1,4 +1,4 @@
-package platform
+package platformsim
 
 import (
 	"context"
@@ -12,13 +12,15 @@ import (
 
 	"github.com/emmansun/gmsm/sm2"
 
+	"sckiosk/kiosk/adapters/platform"
 	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/catalog"
 	"sckiosk/kiosk/core/catalog/catalogyaml"
+	"sckiosk/kiosk/core/qrpayload"
 )
 
 func TestFetchCatalog(t *testing.T) {
-	sim := NewSim(application.Sichuan, nil)
+	sim := New(application.Sichuan, nil)
 	c := newSimClient(t, sim)
 	got, err := c.FetchCatalog(context.Background())
 	if err != nil {
@@ -38,12 +40,12 @@ func TestFetchCatalog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	other := NewSim(application.Sichuan, nil, WithSimKey(key))
-	if _, err := newSimClient(t, other).FetchCatalog(context.Background()); !errors.Is(err, ErrUnavailable) {
+	other := New(application.Sichuan, nil, WithKey(key))
+	if _, err := newSimClient(t, other).FetchCatalog(context.Background()); !errors.Is(err, platform.ErrUnavailable) {
 		t.Errorf("catalogue signed by another key: %v, want ErrUnavailable", err)
 	}
 	// A catalogue that does not validate is refused.
-	bad := NewSim(application.Sichuan, nil, WithCatalog(catalog.Catalog{Version: "v", Items: []catalog.Item{{Code: "A", Name: "a", Province: "44"}}}))
+	bad := New(application.Sichuan, nil, WithCatalog(catalog.Catalog{Version: "v", Items: []catalog.Item{{Code: "A", Name: "a", Province: "44"}}}))
 	if _, err := newSimClient(t, bad).FetchCatalog(context.Background()); err == nil || !strings.Contains(err.Error(), "invalid") {
 		t.Errorf("invalid catalogue: %v", err)
 	}
@@ -77,7 +79,7 @@ func TestLicenceIDs(t *testing.T) {
 }
 
 func TestQueryLicenceAndAttach(t *testing.T) {
-	sim := NewSim(application.Sichuan, nil)
+	sim := New(application.Sichuan, nil)
 	c := newSimClient(t, sim)
 	ctx := context.Background()
 	var holder string
@@ -92,8 +94,8 @@ func TestQueryLicenceAndAttach(t *testing.T) {
 		wantAny bool // any error
 	}{
 		{application.LicenceQuery{IDNumber: holder, LicenceType: "居民户口簿", Consent: true}, nil, false},
-		{application.LicenceQuery{IDNumber: holder, LicenceType: "出生医学证明", Consent: true}, ErrNoLicence, true},
-		{application.LicenceQuery{IDNumber: testNumber(t), LicenceType: "结婚证", Consent: true}, ErrNoLicence, true},
+		{application.LicenceQuery{IDNumber: holder, LicenceType: "出生医学证明", Consent: true}, platform.ErrNoLicence, true},
+		{application.LicenceQuery{IDNumber: testNumber(t), LicenceType: "结婚证", Consent: true}, platform.ErrNoLicence, true},
 		{application.LicenceQuery{IDNumber: holder, LicenceType: "结婚证"}, nil, true}, // no consent
 	}
 	for _, tt := range tests {
@@ -107,7 +109,7 @@ func TestQueryLicenceAndAttach(t *testing.T) {
 	}
 	// The simulator refuses consent=false even from another client.
 	req := httptest.NewRequest(http.MethodPost, "/api/v1/elicences/query", strings.NewReader(`{"id_number":"`+holder+`","licence_type":"结婚证"}`))
-	if a := sim.queryLicence(req); a.status != http.StatusBadRequest || a.env.Code != CodeNoConsent {
+	if a := sim.queryLicence(req); a.status != http.StatusBadRequest || a.env.Code != platform.CodeNoConsent {
 		t.Errorf("no consent: %d %d", a.status, a.env.Code)
 	}
 
@@ -127,18 +129,18 @@ func TestQueryLicenceAndAttach(t *testing.T) {
 	// Someone else's licence is refused.
 	app2 := testApp(t, "lic-2", application.Sichuan)
 	app2.Licences = []application.LicenceRef{ref}
-	if _, err := c.Submit(ctx, app2); !errors.Is(err, ErrRejected) {
+	if _, err := c.Submit(ctx, app2); !errors.Is(err, platform.ErrRejected) {
 		t.Errorf("application with another holder's licence: %v, want ErrRejected", err)
 	}
 }
 
 func TestEvaluate(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "platform-51.db")
-	st, err := OpenSimStore(path)
+	st, err := OpenStore(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sim := NewSim(application.Sichuan, nil, WithSimStore(st))
+	sim := New(application.Sichuan, nil, WithStore(st))
 	c := newSimClient(t, sim)
 	ctx := context.Background()
 	rc, err := c.Submit(ctx, testApp(t, "eval-1", application.Sichuan))
@@ -155,7 +157,7 @@ func TestEvaluate(t *testing.T) {
 		{"changed mind", rc.CaseNumber, 4, nil},
 		{"grade 0", rc.CaseNumber, 0, errAny},
 		{"grade 6", rc.CaseNumber, 6, errAny},
-		{"unknown case", "SC20260101999999", 2, ErrNotFound},
+		{"unknown case", "SC20260101999999", 2, platform.ErrNotFound},
 		{"malformed case", "no such/case", 2, errAny},
 	}
 	for _, tt := range tests {
@@ -172,37 +174,27 @@ func TestEvaluate(t *testing.T) {
 	check := func(s *Sim) {
 		t.Helper()
 		ev := s.Evaluations()
-		if len(ev) != 1 || ev[0].CaseNumber != rc.CaseNumber || ev[0].Grade != 4 || ev[0].GradeText != "不满意" || ev[0].Channel != ChannelKiosk {
+		if len(ev) != 1 || ev[0].CaseNumber != rc.CaseNumber || ev[0].Grade != 4 || ev[0].GradeText != "不满意" || ev[0].Channel != platform.ChannelKiosk {
 			t.Errorf("ratings %+v, want one 不满意 of %s by 自助终端", ev, rc.CaseNumber)
 		}
 	}
 	check(sim)
 	st.Close()
-	st2, err := OpenSimStore(path)
+	st2, err := OpenStore(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st2.Close()
-	check(NewSim(application.Sichuan, nil, WithSimStore(st2)))
-}
-
-var errAny = errors.New("any error")
-
-func TestGradeText(t *testing.T) {
-	for g, want := range map[int]string{0: "", 1: "非常满意", 2: "满意", 3: "基本满意", 4: "不满意", 5: "非常不满意", 6: ""} {
-		if got := GradeText(g); got != want {
-			t.Errorf("GradeText(%d) = %q, want %q", g, got, want)
-		}
-	}
+	check(New(application.Sichuan, nil, WithStore(st2)))
 }
 
 func TestBundleCreatesLinkedCases(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "platform-51.db")
-	st, err := OpenSimStore(path)
+	st, err := OpenStore(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sim := NewSim(application.Sichuan, nil, WithSimStore(st))
+	sim := New(application.Sichuan, nil, WithStore(st))
 	c := newSimClient(t, sim)
 	ctx := context.Background()
 	cat, _ := catalogyaml.Sample()
@@ -232,12 +224,12 @@ func TestBundleCreatesLinkedCases(t *testing.T) {
 	}
 	n := len(sim.Cases())
 	st.Close()
-	st2, err := OpenSimStore(path)
+	st2, err := OpenStore(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st2.Close()
-	sim2 := NewSim(application.Sichuan, nil, WithSimStore(st2))
+	sim2 := New(application.Sichuan, nil, WithStore(st2))
 	if len(sim2.Cases()) != n {
 		t.Errorf("%d cases after restart, want %d", len(sim2.Cases()), n)
 	}
@@ -256,4 +248,11 @@ func TestBundleCreatesLinkedCases(t *testing.T) {
 	if len(sim2.Cases()) != n {
 		t.Errorf("resending after restart made cases: %d, want %d", len(sim2.Cases()), n)
 	}
+}
+
+var errAny = errors.New("any error")
+
+func validLicenceID(id string) bool {
+	ok, _ := qrpayload.ValidELicenceID(id)
+	return ok
 }

@@ -1,4 +1,4 @@
-package platform
+package platformsim
 
 import (
 	"context"
@@ -11,16 +11,17 @@ import (
 	"testing"
 	"time"
 
+	"sckiosk/kiosk/adapters/platform"
 	"sckiosk/kiosk/core/application"
 )
 
 func TestSimStoreSurvivesRestart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "platform-51.db")
-	st, err := OpenSimStore(path)
+	st, err := OpenStore(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sim := NewSim(application.Sichuan, nil, WithSimStore(st))
+	sim := New(application.Sichuan, nil, WithStore(st))
 	c := newSimClient(t, sim)
 	ctx := context.Background()
 	var first []application.Receipt
@@ -31,19 +32,19 @@ func TestSimStoreSurvivesRestart(t *testing.T) {
 		}
 		first = append(first, rc)
 	}
-	if err := sim.SetCaseStatus(first[1].CaseNumber, StatusDone); err != nil {
+	if err := sim.SetCaseStatus(first[1].CaseNumber, platform.StatusDone); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
 
-	st2, err := OpenSimStore(path)
+	st2, err := OpenStore(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st2.Close()
-	sim2 := NewSim(application.Sichuan, nil, WithSimStore(st2))
+	sim2 := New(application.Sichuan, nil, WithStore(st2))
 	c2 := newSimClient(t, sim2)
 	cases := sim2.Cases()
 	if len(cases) != 2 || cases[0].CaseNumber != first[0].CaseNumber || cases[1].Status != "已办结" {
@@ -67,8 +68,8 @@ func TestCaseStatusMovesOverTime(t *testing.T) {
 	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	advance := func(d time.Duration) { mu.Lock(); defer mu.Unlock(); now = now.Add(d) }
-	sim := NewSim(application.Sichuan, nil, WithSimClock(clock), WithProgress(time.Minute, 5*time.Minute))
-	c := newSimClientWith(t, []*Sim{sim}, WithSigner(demoSigner(t, clock)))
+	sim := New(application.Sichuan, nil, WithClock(clock), WithProgress(time.Minute, 5*time.Minute))
+	c := newSimClientWith(t, []*Sim{sim}, platform.WithSigner(demoSigner(t, clock)))
 	ctx := context.Background()
 	rc, err := c.Submit(ctx, testApp(t, "moving", application.Sichuan))
 	if err != nil {
@@ -79,11 +80,11 @@ func TestCaseStatusMovesOverTime(t *testing.T) {
 		want  string
 		code  int
 	}{
-		{0, "已受理", StatusAccepted},
-		{59 * time.Second, "已受理", StatusAccepted},
-		{time.Second, "办理中", StatusProcessing},
-		{4 * time.Minute, "已办结", StatusDone},
-		{time.Hour, "已办结", StatusDone},
+		{0, "已受理", platform.StatusAccepted},
+		{59 * time.Second, "已受理", platform.StatusAccepted},
+		{time.Second, "办理中", platform.StatusProcessing},
+		{4 * time.Minute, "已办结", platform.StatusDone},
+		{time.Hour, "已办结", platform.StatusDone},
 	}
 	for _, tt := range tests {
 		advance(tt.after)
@@ -95,10 +96,10 @@ func TestCaseStatusMovesOverTime(t *testing.T) {
 }
 
 func TestSimCasesList(t *testing.T) {
-	sim := NewSim(application.Chongqing, nil)
+	sim := New(application.Chongqing, nil)
 	srv := httptest.NewServer(sim)
 	defer srv.Close()
-	c, err := NewClient(map[string]string{application.Chongqing: srv.URL}, nil, nil)
+	c, err := platform.NewClient(map[string]string{application.Chongqing: srv.URL}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,15 +140,15 @@ func TestSimFaults(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sim := NewSim(application.Sichuan, nil, WithFaults(tt.faults))
+			sim := New(application.Sichuan, nil, WithFaults(tt.faults))
 			srv := httptest.NewServer(sim)
 			defer srv.Close()
-			c, err := NewClient(map[string]string{application.Sichuan: srv.URL}, &http.Client{Timeout: tt.timeout}, nil)
+			c, err := platform.NewClient(map[string]string{application.Sichuan: srv.URL}, &http.Client{Timeout: tt.timeout}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			ctx := context.Background()
-			if _, err := c.Submit(ctx, testApp(t, "faulty", application.Sichuan)); !errors.Is(err, ErrUnavailable) {
+			if _, err := c.Submit(ctx, testApp(t, "faulty", application.Sichuan)); !errors.Is(err, platform.ErrUnavailable) {
 				t.Fatalf("err = %v, want ErrUnavailable", err)
 			}
 			if n := len(sim.Applications()); (n == 1) != tt.wantCase {
@@ -163,7 +164,7 @@ func TestSimFaults(t *testing.T) {
 }
 
 func TestSimLatency(t *testing.T) {
-	sim := NewSim(application.Sichuan, nil, WithFaults(Faults{Latency: 100 * time.Millisecond}))
+	sim := New(application.Sichuan, nil, WithFaults(Faults{Latency: 100 * time.Millisecond}))
 	c := newSimClient(t, sim)
 	start := time.Now()
 	if err := c.Health(context.Background(), application.Sichuan); err != nil {
