@@ -4,8 +4,9 @@ import (
 	"time"
 
 	"sckiosk/devices/device"
-	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/catalog"
+	"sckiosk/kiosk/core/catalog/catalogyaml"
 	"sckiosk/kiosk/core/identity"
 	"sckiosk/kiosk/core/session"
 )
@@ -65,13 +66,13 @@ func DemoStates() map[string]session.State {
 		session.TechKey{R: '1'}, session.TechKey{R: '2'})
 	out["tech_pin"] = techPIN
 	out["tech_menu"] = apply(techPIN, session.TechSubmit{}, session.PINChecked{OK: true},
-		session.PlatformChanged{State: "degraded", Pending: 2, LastError: "platform 50: submit: platform unavailable: dial tcp: connection refused"},
+		session.PlatformChanged{State: application.PlatformDegraded, Pending: 2, LastError: "platform 50: submit: platform unavailable: dial tcp: connection refused"},
 		session.Printed{}, session.TechAction{Name: session.TechReadCard}, session.CardRead{Person: person()},
 		session.TechAction{Name: session.TechCheckPlatform}, session.TechDone{Name: session.TechCheckPlatform, Message: "四川平台：正常；重庆平台：无法连接"})
 	biz := "11510100MB0000008J3510100008001" // 个体工商户年度报告: USCC and an ID number
 	out["form_uscc"] = apply(chosen, session.ChooseItemEvent{Code: biz}, session.Proceed{},
 		session.FocusField{Key: "uscc"}, session.TypeRune{R: '9'}, session.TypeRune{R: '1'}, session.TypeRune{R: 'm'}, session.Proceed{})
-	if sample, err := platform.SampleCatalog(); err == nil {
+	if sample, err := catalogyaml.Sample(); err == nil {
 		big := session.New(session.DefaultConfig(), sample, demoStart)
 		out["choose_platform_catalog"] = apply(big, session.Start{}, session.CardRead{Person: person()}, session.MoreCategories{})
 	}
@@ -80,8 +81,8 @@ func DemoStates() map[string]session.State {
 	readerDown := apply(s, session.DeviceChanged{Status: device.Status{Device: "idcard", State: device.Offline}})
 	out["identifying_reader_down"] = apply(readerDown, session.Start{})
 	out["out_of_service"] = apply(readerDown, session.DeviceChanged{Status: device.Status{Device: "scanner", State: device.Offline}})
-	out["choose_offline"] = apply(chosen, session.PlatformChanged{State: "offline", LastError: "connection refused"})
-	out["review_offline"] = apply(filled, session.PlatformChanged{State: "offline"}, session.Proceed{}, session.SetConsent{Agreed: true})
+	out["choose_offline"] = apply(chosen, session.PlatformChanged{State: application.PlatformOffline, LastError: "connection refused"})
+	out["review_offline"] = apply(filled, session.PlatformChanged{State: application.PlatformOffline}, session.Proceed{}, session.SetConsent{Agreed: true})
 	out["choose_printer_down"] = apply(chosen, session.DeviceChanged{Status: device.Status{Device: "printer", State: device.Fault, Notice: "打印机缺纸"}})
 	return out
 }

@@ -22,7 +22,7 @@ import (
 	"sckiosk/devices/idcard"
 	"sckiosk/devices/printer"
 	"sckiosk/internal/logbuf"
-	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/adapters/platform/platformsim"
 	"sckiosk/kiosk/adapters/profile"
 	"sckiosk/kiosk/assembly/simrig"
 	"sckiosk/kiosk/assembly/wire"
@@ -303,7 +303,7 @@ func TestEveryCodeKindIdentifies(t *testing.T) {
 	}{
 		{simrig.CodeHealth, simrig.SampleAppIdentity().Name, identity.SourceQR, false},
 		{simrig.CodeLicence, simrig.SampleAppIdentity().Name, identity.SourceQR, false},
-		{simrig.CodeBusiness, platform.DemoBusinesses()[0].Name, identity.SourceBusiness, false},
+		{simrig.CodeBusiness, platformsim.DemoBusinesses()[0].Name, identity.SourceBusiness, false},
 		{simrig.CodeApp, simrig.SampleAppIdentity().Name, identity.SourceQR, true},
 		{simrig.CodeLicence, simrig.SampleAppIdentity().Name, identity.SourceQR, true},
 	} {

@@ -16,6 +16,7 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"sckiosk/devices/device"
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/catalog"
 	"sckiosk/kiosk/core/identity"
 	"sckiosk/kiosk/core/ime"
@@ -147,11 +148,11 @@ func (v view) footer() fyne.CanvasObject {
 		}
 	}
 	switch s.Platform {
-	case "online":
+	case application.PlatformOnline:
 		parts = append(parts, "平台：正常")
-	case "degraded":
+	case application.PlatformDegraded:
 		parts = append(parts, "平台：不稳定")
-	case "offline":
+	case application.PlatformOffline:
 		parts = append(parts, "平台：离线")
 	}
 	if s.PendingUploads > 0 {

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"sckiosk/devices/device"
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/session"
 )
 
@@ -80,7 +81,8 @@ func (v view) techMenuScreen() fyne.CanvasObject {
 		}
 		rows.Add(text(line, 28, false, color.Black))
 	}
-	platform := map[string]string{"online": "正常", "degraded": "不稳定", "offline": "离线", "": "未知"}[s.Platform]
+	platform := map[application.PlatformState]string{application.PlatformOnline: "正常", application.PlatformDegraded: "不稳定",
+		application.PlatformOffline: "离线", application.PlatformUnknown: "未知"}[s.Platform]
 	rows.Add(text(fmt.Sprintf("平台：%s　待上报：%d 件", platform, s.PendingUploads), 28, false, color.Black))
 	if s.PlatformError != "" {
 		e := s.PlatformError

@@ -19,6 +19,7 @@ import (
 	"sckiosk/devices/idcard"
 	"sckiosk/kiosk/adapters/outbox"
 	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/catalog"
 )
 
@@ -78,7 +79,7 @@ func cmdOutbox(ctx context.Context, args []string, out io.Writer, log *slog.Logg
 	case sub == "send" && platformURL == "":
 		return usageErr("outbox send: --platform URL is required")
 	}
-	var app platform.Application
+	var app application.Application
 	if sub == "add" {
 		if app, err = sampleApplication(itemCode); err != nil {
 			return err
@@ -155,18 +156,18 @@ func outboxPath(data, db string, create bool) (string, error) {
 // sampleApplication is a synthetic application for item code of the
 // default catalogue (the first Sichuan item without devices when code is
 // ""), for the sample ID card's holder.
-func sampleApplication(code string) (platform.Application, error) {
+func sampleApplication(code string) (application.Application, error) {
 	cat := catalog.Builtin()
 	var it catalog.Item
 	found := false
 	for _, c := range cat.Items {
-		if code == c.Code || code == "" && c.Province == platform.Sichuan && len(c.Needs) == 0 {
+		if code == c.Code || code == "" && c.Province == application.Sichuan && len(c.Needs) == 0 {
 			it, found = c, true
 			break
 		}
 	}
 	if !found {
-		return platform.Application{}, usageErr("outbox add: no item %q in the default catalogue", code)
+		return application.Application{}, usageErr("outbox add: no item %q in the default catalogue", code)
 	}
 	card := idcard.SampleCard()
 	fields := map[string]string{}
@@ -194,14 +195,14 @@ func sampleApplication(code string) (platform.Application, error) {
 	}
 	id, err := newRequestID()
 	if err != nil {
-		return platform.Application{}, err
+		return application.Application{}, err
 	}
-	return platform.Application{
+	return application.Application{
 		RequestID:      id,
 		ItemCode:       it.Code,
 		ItemName:       it.Name,
 		Province:       it.Province,
-		Applicant:      platform.Applicant{IDType: "111", Number: card.Number, Name: card.Name, Phone: fields["phone"]},
+		Applicant:      application.Applicant{IDType: "111", Number: card.Number, Name: card.Name, Phone: fields["phone"]},
 		Fields:         fields,
 		AcceptDivision: "510107",
 		HandleDivision: "510100",
@@ -231,7 +232,7 @@ func outboxSend(ctx context.Context, ob *outbox.Outbox, base, chongqing string, 
 	if chongqing == "" {
 		chongqing = base
 	}
-	client, err := platform.NewClient(map[string]string{platform.Sichuan: base, platform.Chongqing: chongqing},
+	client, err := platform.NewClient(map[string]string{application.Sichuan: base, application.Chongqing: chongqing},
 		&http.Client{Timeout: 20 * time.Second}, log)
 	if err != nil {
 		return usageErr("outbox send: %v", err)

@@ -10,13 +10,14 @@ import (
 
 	"sckiosk/devices/idcard"
 	"sckiosk/kiosk/adapters/outbox"
-	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/adapters/platform/platformsim"
+	"sckiosk/kiosk/core/application"
 )
 
 // startSim serves a Sichuan platform simulator on loopback.
-func startSim(t *testing.T) (*platform.Sim, string) {
+func startSim(t *testing.T) (*platformsim.Sim, string) {
 	t.Helper()
-	sim := platform.NewSim(platform.Sichuan, nil)
+	sim := platformsim.New(application.Sichuan, nil)
 	srv, err := sim.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +62,7 @@ func TestOutboxAddSendList(t *testing.T) {
 		t.Fatalf("%d entries after 3 adds", len(entries))
 	}
 	for i, e := range entries {
-		if e.RequestID != ids[i] || e.State != outbox.StatePending || !e.HasPayload || e.Province != platform.Sichuan {
+		if e.RequestID != ids[i] || e.State != outbox.StatePending || !e.HasPayload || e.Province != application.Sichuan {
 			t.Errorf("entry %d = %+v", i, e)
 		}
 	}

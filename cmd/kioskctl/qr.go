@@ -14,6 +14,7 @@ import (
 
 	"sckiosk/devices/camera"
 	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/qrpayload"
 )
 
@@ -184,7 +185,7 @@ func qrMake(args []string, out io.Writer) error {
 	case "licence":
 		text, err = qrpayload.ELicenceCode(sampleLicenceID, fmt.Sprintf("demo%d", now.Unix()))
 	case "receipt":
-		text, err = qrpayload.SignReceipt(platform.DemoKioskKey(), platform.DemoAppID, platform.Sichuan, caseNo, now)
+		text, err = qrpayload.SignReceipt(platform.DemoKioskKey(), platform.DemoAppID, application.Sichuan, caseNo, now)
 	default:
 		return usageErr("qr make: --kind %q is not app, health, licence or receipt", kind)
 	}

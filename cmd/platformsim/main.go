@@ -35,6 +35,9 @@ import (
 	"time"
 
 	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/adapters/platform/platformsim"
+	"sckiosk/kiosk/core/application"
+	"sckiosk/kiosk/core/catalog/catalogyaml"
 )
 
 // shutdownGrace bounds how long in-flight requests may finish on shutdown.
@@ -54,10 +57,10 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	fs.SetOutput(io.Discard)
 	addr := fs.String("listen", "127.0.0.1:8451", "listen address")
 	fs.StringVar(addr, "addr", "127.0.0.1:8451", "listen address (same as --listen)")
-	province := fs.String("province", platform.Sichuan, "province code of the platform: 51 (Sichuan) or 50 (Chongqing)")
+	province := fs.String("province", application.Sichuan, "province code of the platform: 51 (Sichuan) or 50 (Chongqing)")
 	allowRemote := fs.Bool("allow-remote", false, "allow listening on a non-loopback address")
 	dataDir := fs.String("data", "", "directory of the SQLite file that keeps the cases (default: memory only)")
-	var faults platform.Faults
+	var faults platformsim.Faults
 	fs.DurationVar(&faults.Latency, "latency", 0, "latency added to every API answer")
 	rate := func(p *float64, name, usage string) {
 		fs.Func(name, usage+" (probability 0..1)", func(v string) error {
@@ -75,7 +78,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	rate(&faults.SlowRate, "slow-rate", "hold the answer back for --slow-delay")
 	fs.DurationVar(&faults.SlowDelay, "slow-delay", 5*time.Second, "extra wait of a slow answer")
 	toProcessing := fs.Duration("progress-processing", 2*time.Minute, "case age at which 已受理 becomes 办理中 (0: never)")
-	catalogFile := fs.String("catalog", "", "YAML catalogue to serve instead of the sample (layout of kiosk/platform/catalog_sample.yaml)")
+	catalogFile := fs.String("catalog", "", "YAML catalogue to serve instead of the sample (layout of kiosk/core/catalog/catalogyaml/sample.yaml)")
 	toDone := fs.Duration("progress-done", 10*time.Minute, "case age at which it becomes 已办结 (0: never)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -91,8 +94,8 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "platformsim: unexpected argument %q (try -h)\n", fs.Arg(0))
 		return 2
 	}
-	if *province != platform.Sichuan && *province != platform.Chongqing {
-		fmt.Fprintf(stderr, "platformsim: -province must be %s or %s, got %q\n", platform.Sichuan, platform.Chongqing, *province)
+	if *province != application.Sichuan && *province != application.Chongqing {
+		fmt.Fprintf(stderr, "platformsim: -province must be %s or %s, got %q\n", application.Sichuan, application.Chongqing, *province)
 		return 2
 	}
 	if err := checkAddr(*addr, *allowRemote); err != nil {
@@ -101,34 +104,34 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	}
 
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	opts := []platform.SimOption{platform.WithFaults(faults), platform.WithProgress(*toProcessing, *toDone)}
+	opts := []platformsim.Option{platformsim.WithFaults(faults), platformsim.WithProgress(*toProcessing, *toDone)}
 	if *catalogFile != "" {
 		raw, err := os.ReadFile(*catalogFile)
 		if err != nil {
 			fmt.Fprintf(stderr, "platformsim: --catalog: %v\n", err)
 			return 2
 		}
-		cat, err := platform.ParseCatalogYAML(raw)
+		cat, err := catalogyaml.Parse(raw)
 		if err != nil {
 			fmt.Fprintf(stderr, "platformsim: --catalog %s: %s\n", *catalogFile, strings.Join(strings.Fields(err.Error()), " "))
 			return 2
 		}
-		opts = append(opts, platform.WithCatalog(cat))
+		opts = append(opts, platformsim.WithCatalog(cat))
 	}
 	if *dataDir != "" {
 		if err := os.MkdirAll(*dataDir, 0o700); err != nil {
 			log.Error("cannot create data directory", "err", err)
 			return 1
 		}
-		st, err := platform.OpenSimStore(filepath.Join(*dataDir, "platform-"+*province+".db"))
+		st, err := platformsim.OpenStore(filepath.Join(*dataDir, "platform-"+*province+".db"))
 		if err != nil {
 			log.Error("cannot open store", "err", err)
 			return 1
 		}
 		defer st.Close()
-		opts = append(opts, platform.WithSimStore(st))
+		opts = append(opts, platformsim.WithStore(st))
 	}
-	srv, err := platform.NewSim(*province, log, opts...).Start(*addr)
+	srv, err := platformsim.New(*province, log, opts...).Start(*addr)
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return 1

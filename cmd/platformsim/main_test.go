@@ -14,6 +14,7 @@ import (
 
 	"sckiosk/internal/logbuf"
 	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/core/application"
 )
 
 func TestUsageErrors(t *testing.T) {
@@ -91,12 +92,12 @@ func start(t *testing.T, args ...string) (url string, stop func()) {
 func TestDataSurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
 	url, stop := start(t, "--listen", "127.0.0.1:0", "--data", dir, "--latency", "1ms")
-	c, err := platform.NewClient(map[string]string{platform.Sichuan: url}, nil, nil)
+	c, err := platform.NewClient(map[string]string{application.Sichuan: url}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := platform.Application{RequestID: "restart-1", ItemCode: "ITEM-1", Province: platform.Sichuan,
-		Applicant: platform.Applicant{IDType: "111", Number: "11010519491231002X", Name: "测试"}}
+	app := application.Application{RequestID: "restart-1", ItemCode: "ITEM-1", Province: application.Sichuan,
+		Applicant: application.Applicant{IDType: "111", Number: "11010519491231002X", Name: "测试"}}
 	rc, err := c.Submit(context.Background(), app)
 	if err != nil {
 		t.Fatal(err)
@@ -142,11 +143,11 @@ func TestServesUntilCancelled(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	c, err := platform.NewClient(map[string]string{platform.Chongqing: url}, nil, nil)
+	c, err := platform.NewClient(map[string]string{application.Chongqing: url}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Health(ctx, platform.Chongqing); err != nil {
+	if err := c.Health(ctx, application.Chongqing); err != nil {
 		t.Fatal(err)
 	}
 	cancel()
@@ -189,7 +190,7 @@ items:
 	}
 	for _, tt := range tests {
 		url, stop := start(t, append([]string{"--listen", "127.0.0.1:0"}, tt.args...)...)
-		c, err := platform.NewClient(map[string]string{platform.Sichuan: url}, nil, nil)
+		c, err := platform.NewClient(map[string]string{application.Sichuan: url}, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,8 +15,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"sckiosk/kiosk/adapters/platform"
 	"sckiosk/kiosk/adapters/speech"
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/identity"
 	"sckiosk/kiosk/core/receipt"
 	"sckiosk/kiosk/core/session"
@@ -32,8 +32,8 @@ type Printer interface {
 // committed to disk and wakes the forwarder; Wait gives the platform's
 // receipt once it has answered.
 type Queue interface {
-	Enqueue(ctx context.Context, app platform.Application) error
-	Wait(ctx context.Context, requestID string) (platform.Receipt, error)
+	Enqueue(ctx context.Context, app application.Application) error
+	Wait(ctx context.Context, requestID string) (application.Receipt, error)
 }
 
 // Verifier asks the platform who an identity code belongs to.
@@ -55,7 +55,7 @@ type CaseFinder interface {
 
 // LicenceFinder asks the platform for a citizen's e-licence (数据多跑路).
 type LicenceFinder interface {
-	QueryLicence(ctx context.Context, q platform.LicenceQuery) (platform.LicenceRef, error)
+	QueryLicence(ctx context.Context, q application.LicenceQuery) (application.LicenceRef, error)
 }
 
 // Technician checks technician PINs (with their lockout) and runs the
@@ -291,7 +291,7 @@ func (r *Runtime) submit(ctx context.Context, e session.Submit) session.Event {
 // attaches what it finds. A licence the platform does not hold, or a
 // platform that does not answer within a few seconds, leaves the citizen
 // to bring the paper: the application is never held up for it.
-func (r *Runtime) attachLicences(ctx context.Context, app *platform.Application, types []string) []string {
+func (r *Runtime) attachLicences(ctx context.Context, app *application.Application, types []string) []string {
 	if r.opts.Licences == nil || len(types) == 0 {
 		return nil
 	}
@@ -299,7 +299,7 @@ func (r *Runtime) attachLicences(ctx context.Context, app *platform.Application,
 	defer cancel()
 	var got []string
 	for _, t := range types {
-		ref, err := r.opts.Licences.QueryLicence(lctx, platform.LicenceQuery{IDNumber: app.Applicant.Number, LicenceType: t, Consent: true})
+		ref, err := r.opts.Licences.QueryLicence(lctx, application.LicenceQuery{IDNumber: app.Applicant.Number, LicenceType: t, Consent: true})
 		if err != nil {
 			r.opts.Log.Info("e-licence not attached", "type", t, "err", err)
 			continue

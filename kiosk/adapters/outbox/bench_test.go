@@ -10,19 +10,21 @@ import (
 	"time"
 
 	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/adapters/platform/platformsim"
+	"sckiosk/kiosk/core/application"
 )
 
 // benchEnv is a simulator on loopback, a client and an outbox in a
 // temporary directory.
-func benchEnv(b *testing.B, faults platform.Faults) (*platform.Sim, *platform.Client, *Outbox) {
+func benchEnv(b *testing.B, faults platformsim.Faults) (*platformsim.Sim, *platform.Client, *Outbox) {
 	b.Helper()
-	sim := platform.NewSim(platform.Sichuan, nil, platform.WithFaults(faults))
+	sim := platformsim.New(application.Sichuan, nil, platformsim.WithFaults(faults))
 	srv, err := sim.Start("127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { srv.Close() })
-	client, err := platform.NewClient(map[string]string{platform.Sichuan: srv.URL()}, &http.Client{Timeout: 10 * time.Second}, nil)
+	client, err := platform.NewClient(map[string]string{application.Sichuan: srv.URL()}, &http.Client{Timeout: 10 * time.Second}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -37,7 +39,7 @@ func benchEnv(b *testing.B, faults platform.Faults) (*platform.Sim, *platform.Cl
 // BenchmarkEnqueue measures a durable enqueue: seal, INSERT, fsync'd
 // commit. It reports the median and 99th percentile.
 func BenchmarkEnqueue(b *testing.B) {
-	_, _, o := benchEnv(b, platform.Faults{})
+	_, _, o := benchEnv(b, platformsim.Faults{})
 	ctx := context.Background()
 	var lat []time.Duration
 	i := 0
@@ -59,7 +61,7 @@ func BenchmarkDrain1000(b *testing.B) {
 	const n = 1000
 	for b.Loop() {
 		b.StopTimer()
-		_, client, o := benchEnv(b, platform.Faults{})
+		_, client, o := benchEnv(b, platformsim.Faults{})
 		ctx, cancel := context.WithCancel(context.Background())
 		for i := range n {
 			if err := o.Enqueue(ctx, testApp(b, fmt.Sprintf("bench-drain-%d", i))); err != nil {
@@ -85,7 +87,7 @@ func BenchmarkDrain1000(b *testing.B) {
 // BenchmarkSubmitToAck measures Enqueue to Wait's receipt with 100 ms of
 // injected platform latency.
 func BenchmarkSubmitToAck(b *testing.B) {
-	_, client, o := benchEnv(b, platform.Faults{Latency: 100 * time.Millisecond})
+	_, client, o := benchEnv(b, platformsim.Faults{Latency: 100 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go o.Run(ctx, client)

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/adapters/platform/platformsim"
+	"sckiosk/kiosk/core/application"
 )
 
 // Environment of the crash child (TestCrashChild).
@@ -46,7 +48,7 @@ func TestCrashChild(t *testing.T) {
 		t.Skip("run by TestCrashKill")
 	}
 	n, _ := strconv.Atoi(os.Getenv(envCrashN))
-	client, err := platform.NewClient(map[string]string{platform.Sichuan: os.Getenv(envCrashURL)},
+	client, err := platform.NewClient(map[string]string{application.Sichuan: os.Getenv(envCrashURL)},
 		&http.Client{Timeout: 2 * time.Second}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +112,7 @@ func TestCrashKill(t *testing.T) {
 	if v, err := strconv.Atoi(os.Getenv(envCrashN)); err == nil && v > 0 {
 		n = v
 	}
-	sim := platform.NewSim(platform.Sichuan, nil, platform.WithFaults(platform.Faults{
+	sim := platformsim.New(application.Sichuan, nil, platformsim.WithFaults(platformsim.Faults{
 		Latency: 2 * time.Millisecond, ErrorRate: 0.1, ResetRate: 0.1, DropAfterCommitRate: 0.1,
 		SlowRate: 0.05, SlowDelay: 100 * time.Millisecond,
 	}))

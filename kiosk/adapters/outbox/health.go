@@ -6,32 +6,17 @@ import (
 	"reflect"
 	"slices"
 	"time"
-)
 
-// PlatformState is how the outbox sees a platform, from the outcome of its
-// recent submissions.
-type PlatformState string
-
-// Platform states.
-const (
-	// Online: the last submission got an answer (or none was tried yet).
-	Online PlatformState = "online"
-	// Degraded: recent submissions failed, fewer than
-	// Options.BreakerThreshold in a row; or, for the overall state, some
-	// platforms are offline and others are not.
-	Degraded PlatformState = "degraded"
-	// Offline: the circuit breaker is open; the citizen is told the
-	// application is saved and will be sent automatically.
-	Offline PlatformState = "offline"
+	"sckiosk/kiosk/core/application"
 )
 
 // Health is a snapshot of the outbox and of the platforms it sends to, for
 // the UI and the status model. It carries no personal data.
 type Health struct {
-	State     PlatformState            `json:"state"`    // overall
-	Pending   int                      `json:"pending"`  // outbox depth: applications not yet delivered
-	Rejected  int                      `json:"rejected"` // parked for a technician
-	Provinces map[string]PlatformState `json:"provinces,omitempty"`
+	State     application.PlatformState            `json:"state"`    // overall
+	Pending   int                                  `json:"pending"`  // outbox depth: applications not yet delivered
+	Rejected  int                                  `json:"rejected"` // parked for a technician
+	Provinces map[string]application.PlatformState `json:"provinces,omitempty"`
 	// LastError is the last failed attempt's error (English, no personal
 	// data); "" after a success.
 	LastError   string    `json:"last_error,omitempty"`
@@ -52,14 +37,14 @@ type breaker struct {
 	until    time.Time // no submission to this province before
 }
 
-func (b *breaker) state(threshold int) PlatformState {
+func (b *breaker) state(threshold int) application.PlatformState {
 	switch {
 	case b.failures >= threshold:
-		return Offline
+		return application.PlatformOffline
 	case b.failures > 0:
-		return Degraded
+		return application.PlatformDegraded
 	}
-	return Online
+	return application.PlatformOnline
 }
 
 // OnHealthChange makes the outbox call f with a new snapshot each time the
@@ -162,7 +147,7 @@ func (o *Outbox) publish(ctx context.Context) {
 	h := Health{
 		Pending:     pending,
 		Rejected:    rejected,
-		Provinces:   make(map[string]PlatformState, len(o.breakers)),
+		Provinces:   make(map[string]application.PlatformState, len(o.breakers)),
 		LastError:   o.lastError,
 		LastSuccess: o.lastSuccess,
 	}
@@ -173,21 +158,21 @@ func (o *Outbox) publish(ctx context.Context) {
 	for p, b := range o.breakers {
 		st := b.state(o.opt.BreakerThreshold)
 		h.Provinces[p] = st
-		if st == Offline {
+		if st == application.PlatformOffline {
 			offline++
 			if h.NextTry.IsZero() || b.until.Before(h.NextTry) {
 				h.NextTry = b.until
 			}
 		}
 	}
-	h.State = Online
+	h.State = application.PlatformOnline
 	for _, st := range h.Provinces {
-		if st != Online {
-			h.State = Degraded
+		if st != application.PlatformOnline {
+			h.State = application.PlatformDegraded
 		}
 	}
 	if offline > 0 && offline == len(h.Provinces) {
-		h.State = Offline
+		h.State = application.PlatformOffline
 	}
 	changed := !reflect.DeepEqual(h, o.health)
 	if changed {

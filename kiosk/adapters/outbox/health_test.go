@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/identity"
 )
 
@@ -107,7 +108,7 @@ func TestBreakerAndHealth(t *testing.T) {
 	o := e.open("outbox.db", opt)
 	var (
 		mu   sync.Mutex
-		seen []PlatformState
+		seen []application.PlatformState
 	)
 	o.OnHealthChange(func(h Health) {
 		mu.Lock()
@@ -116,7 +117,7 @@ func TestBreakerAndHealth(t *testing.T) {
 			seen = append(seen, h.State)
 		}
 	})
-	if h := o.Health(); h.State != Online || h.Pending != 0 {
+	if h := o.Health(); h.State != application.PlatformOnline || h.Pending != 0 {
 		t.Errorf("initial health %+v", h)
 	}
 	e.sim.SetDown(true)
@@ -127,9 +128,9 @@ func TestBreakerAndHealth(t *testing.T) {
 		}
 	}
 	e.run(o)
-	waitFor(t, "the breaker to open", func() bool { return o.Health().State == Offline })
+	waitFor(t, "the breaker to open", func() bool { return o.Health().State == application.PlatformOffline })
 	h := o.Health()
-	if h.Pending != 2 || h.Provinces["51"] != Offline || h.NextTry.Before(time.Now().Add(50*time.Minute)) || !strings.Contains(h.LastError, "unavailable") {
+	if h.Pending != 2 || h.Provinces["51"] != application.PlatformOffline || h.NextTry.Before(time.Now().Add(50*time.Minute)) || !strings.Contains(h.LastError, "unavailable") {
 		t.Errorf("offline health %+v", h)
 	}
 	n := e.sim.Received()
@@ -144,7 +145,7 @@ func TestBreakerAndHealth(t *testing.T) {
 	e.sim.SetDown(false)
 	o.Kick()
 	waitFor(t, "delivery after Kick", func() bool { return o.Health().Pending == 0 })
-	waitFor(t, "online", func() bool { return o.Health().State == Online })
+	waitFor(t, "online", func() bool { return o.Health().State == application.PlatformOnline })
 	if h := o.Health(); h.LastError != "" || h.LastSuccess.IsZero() || !h.NextTry.IsZero() {
 		t.Errorf("online health %+v", h)
 	}
@@ -155,7 +156,7 @@ func TestBreakerAndHealth(t *testing.T) {
 	}
 }
 
-func stateStrings(s []PlatformState) []string {
+func stateStrings(s []application.PlatformState) []string {
 	out := make([]string, len(s))
 	for i, v := range s {
 		out[i] = string(v)
@@ -199,10 +200,10 @@ func TestProbeWhenIdle(t *testing.T) {
 	o := e.open("outbox.db", opt)
 	e.sim.SetDown(true)
 	e.run(o)
-	waitFor(t, "offline from probes", func() bool { return o.Health().State == Offline })
+	waitFor(t, "offline from probes", func() bool { return o.Health().State == application.PlatformOffline })
 	e.sim.SetDown(false)
-	waitFor(t, "online from probes", func() bool { return o.Health().State == Online })
-	if h := o.Health(); h.Provinces["51"] != Online || h.Pending != 0 || e.sim.Received() != 0 {
+	waitFor(t, "online from probes", func() bool { return o.Health().State == application.PlatformOnline })
+	if h := o.Health(); h.Provinces["51"] != application.PlatformOnline || h.Pending != 0 || e.sim.Received() != 0 {
 		t.Errorf("health %+v, sim received %d applications", h, e.sim.Received())
 	}
 }

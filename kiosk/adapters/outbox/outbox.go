@@ -33,7 +33,7 @@
 // after a cool-down; a Retry-After answer holds the province back as asked.
 // When idle, the forwarder probes the platforms' health (Prober) so that the
 // state stays true. Health and OnHealthChange give the UI the outbox depth
-// and the platform state (Online, Degraded, Offline).
+// and the platform state (application.PlatformState).
 package outbox
 
 import (
@@ -57,6 +57,7 @@ import (
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 
 	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/identity"
 )
 
@@ -145,7 +146,7 @@ type Options struct {
 	// 1 min; negative disables probing.
 	ProbeInterval time.Duration
 	// Provinces are the platforms probed even before any application was
-	// sent to them (e.g. platform.Sichuan, platform.Chongqing).
+	// sent to them (e.g. application.Sichuan, application.Chongqing).
 	Provinces []string
 }
 
@@ -209,9 +210,9 @@ type Outbox struct {
 	onHealth    func(Health)
 	lastError   string
 	lastSuccess time.Time
-	loggedState PlatformState // guarded by pubMu
-	lastPrune   time.Time     // Run's goroutine only
-	lastContact time.Time     // Run's goroutine only: last submission or probe
+	loggedState application.PlatformState // guarded by pubMu
+	lastPrune   time.Time                 // Run's goroutine only
+	lastContact time.Time                 // Run's goroutine only: last submission or probe
 }
 
 // maxErrorLen bounds the stored last_error.
@@ -249,7 +250,7 @@ func Open(path string, log *slog.Logger, opt Options) (*Outbox, error) {
 		kick:     make(chan struct{}, 1),
 		changed:  make(chan struct{}),
 		breakers: make(map[string]*breaker),
-		health:   Health{State: Online},
+		health:   Health{State: application.PlatformOnline},
 	}
 	keyPath := opt.KeyPath
 	if keyPath == "" {
@@ -311,7 +312,7 @@ func (o *Outbox) Close() error {
 // committed to disk (fsync'd), and an error means it was not stored.
 // Enqueuing a request_id that is already queued (in any state) does
 // nothing. Enqueue wakes the forwarder; Kick is not needed after it.
-func (o *Outbox) Enqueue(ctx context.Context, app platform.Application) error {
+func (o *Outbox) Enqueue(ctx context.Context, app application.Application) error {
 	if strings.TrimSpace(app.RequestID) == "" {
 		return errors.New("outbox: enqueue: empty request_id")
 	}
@@ -387,7 +388,7 @@ func (o *Outbox) changedChan() <-chan struct{} {
 // until ctx ends; then it returns nil. A submission cut short by ctx does
 // not count as an attempt; the entry is sent again by the next Run. Only one
 // Run may be active on an Outbox (ErrRunning).
-func (o *Outbox) Run(ctx context.Context, sub platform.Submitter) error {
+func (o *Outbox) Run(ctx context.Context, sub application.Submitter) error {
 	if !o.running.CompareAndSwap(false, true) {
 		return ErrRunning
 	}
@@ -434,7 +435,7 @@ func (o *Outbox) Run(ctx context.Context, sub platform.Submitter) error {
 
 // forwardDue sends every due entry and returns how long to sleep before the
 // next one is due.
-func (o *Outbox) forwardDue(ctx context.Context, sub platform.Submitter) (time.Duration, error) {
+func (o *Outbox) forwardDue(ctx context.Context, sub application.Submitter) (time.Duration, error) {
 	for ctx.Err() == nil {
 		now := time.Now()
 		held, release := o.held(now)
@@ -557,10 +558,10 @@ func (o *Outbox) prune(ctx context.Context) {
 }
 
 // send makes one attempt at entry id and records its outcome.
-func (o *Outbox) send(ctx context.Context, sub platform.Submitter, id int64, requestID, province string, attempts int, payload []byte) error {
+func (o *Outbox) send(ctx context.Context, sub application.Submitter, id int64, requestID, province string, attempts int, payload []byte) error {
 	defer o.publish(ctx)
 	defer o.notify() // wake the waiters once the outcome (and the purge) is on disk
-	var app platform.Application
+	var app application.Application
 	plain, err := o.seal.open(requestID, payload)
 	if err == nil {
 		err = json.Unmarshal(plain, &app)
@@ -575,7 +576,7 @@ func (o *Outbox) send(ctx context.Context, sub platform.Submitter, id int64, req
 	rc, err := sub.Submit(actx, app)
 	cancel()
 	o.lastContact = time.Now()
-	app = platform.Application{} // drop the personal data as soon as possible
+	app = application.Application{} // drop the personal data as soon as possible
 	attempts++
 	now := time.Now()
 	log := o.log.With("id", id, "request_id", requestID, "attempt", attempts)
@@ -671,7 +672,7 @@ func (o *Outbox) makeAllDue(ctx context.Context) error {
 // ctx.Err(): the application stays queued and will be delivered later. A
 // rejected application gives an error wrapping platform.ErrRejected; an
 // unknown request id ErrNotFound.
-func (o *Outbox) Wait(ctx context.Context, requestID string) (platform.Receipt, error) {
+func (o *Outbox) Wait(ctx context.Context, requestID string) (application.Receipt, error) {
 	for {
 		changed := o.changedChan() // before reading, so no change is missed
 		var (
@@ -687,15 +688,15 @@ func (o *Outbox) Wait(ctx context.Context, requestID string) (platform.Receipt, 
 			Scan(&state, &lastError, &caseNumber, &status, &trackURL, &acceptedAt, &linked)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			return platform.Receipt{}, fmt.Errorf("outbox: wait %s: %w", requestID, ErrNotFound)
+			return application.Receipt{}, fmt.Errorf("outbox: wait %s: %w", requestID, ErrNotFound)
 		case err != nil && ctx.Err() != nil:
-			return platform.Receipt{}, fmt.Errorf("outbox: wait %s: %w: %w", requestID, ErrQueued, ctx.Err())
+			return application.Receipt{}, fmt.Errorf("outbox: wait %s: %w: %w", requestID, ErrQueued, ctx.Err())
 		case err != nil:
-			return platform.Receipt{}, fmt.Errorf("outbox: wait %s: %w", requestID, err)
+			return application.Receipt{}, fmt.Errorf("outbox: wait %s: %w", requestID, err)
 		}
 		switch state {
 		case StateSent:
-			return platform.Receipt{
+			return application.Receipt{
 				RequestID:  requestID,
 				CaseNumber: caseNumber,
 				Status:     status,
@@ -704,11 +705,11 @@ func (o *Outbox) Wait(ctx context.Context, requestID string) (platform.Receipt, 
 				Linked:     strings.Fields(linked),
 			}, nil
 		case StateRejected:
-			return platform.Receipt{}, fmt.Errorf("outbox: wait %s: %w: %s", requestID, platform.ErrRejected, lastError)
+			return application.Receipt{}, fmt.Errorf("outbox: wait %s: %w: %s", requestID, platform.ErrRejected, lastError)
 		}
 		select {
 		case <-ctx.Done():
-			return platform.Receipt{}, fmt.Errorf("outbox: wait %s: %w: %w", requestID, ErrQueued, ctx.Err())
+			return application.Receipt{}, fmt.Errorf("outbox: wait %s: %w: %w", requestID, ErrQueued, ctx.Err())
 		case <-changed:
 		}
 	}

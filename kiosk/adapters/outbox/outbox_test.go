@@ -16,7 +16,10 @@ import (
 
 	"sckiosk/internal/logbuf"
 	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/adapters/platform/platformsim"
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/catalog"
+	"sckiosk/kiosk/core/catalog/catalogyaml"
 	"sckiosk/kiosk/core/identity"
 )
 
@@ -36,13 +39,13 @@ func testNumber(t testing.TB) string {
 	return first + string(c)
 }
 
-func testApp(t testing.TB, requestID string) platform.Application {
-	return platform.Application{
+func testApp(t testing.TB, requestID string) application.Application {
+	return application.Application{
 		RequestID:      requestID,
 		ItemCode:       "11510000MB1234567X2510100000001",
 		ItemName:       "居住证办理",
-		Province:       platform.Sichuan,
-		Applicant:      platform.Applicant{IDType: "111", Number: testNumber(t), Name: testName},
+		Province:       application.Sichuan,
+		Applicant:      application.Applicant{IDType: "111", Number: testNumber(t), Name: testName},
 		Fields:         map[string]string{"address": "成都市武侯区"},
 		AcceptDivision: "510107",
 		HandleDivision: "510107",
@@ -55,7 +58,7 @@ func testApp(t testing.TB, requestID string) platform.Application {
 // env is one test's platform simulator, client and log.
 type env struct {
 	t      *testing.T
-	sim    *platform.Sim
+	sim    *platformsim.Sim
 	client *platform.Client
 	log    *slog.Logger
 	logBuf *logbuf.Buffer
@@ -66,13 +69,13 @@ func newEnv(t *testing.T, clientTimeout time.Duration) *env {
 	t.Helper()
 	buf := &logbuf.Buffer{}
 	log := slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	sim := platform.NewSim(platform.Sichuan, log)
+	sim := platformsim.New(application.Sichuan, log)
 	srv, err := sim.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	client, err := platform.NewClient(map[string]string{platform.Sichuan: srv.URL()},
+	client, err := platform.NewClient(map[string]string{application.Sichuan: srv.URL()},
 		&http.Client{Timeout: clientTimeout}, log)
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +132,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func waitReceipt(t *testing.T, o *Outbox, requestID string) platform.Receipt {
+func waitReceipt(t *testing.T, o *Outbox, requestID string) application.Receipt {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), failAfter)
 	defer cancel()
@@ -403,7 +406,7 @@ func TestEnqueueIsIdempotent(t *testing.T) {
 	first := testApp(t, "req-twice")
 	second := testApp(t, "req-twice")
 	second.ItemName = "another name"
-	for _, app := range []platform.Application{first, second, first} {
+	for _, app := range []application.Application{first, second, first} {
 		if err := o.Enqueue(ctx, app); err != nil {
 			t.Fatal(err)
 		}
@@ -435,11 +438,11 @@ func TestEnqueueValidates(t *testing.T) {
 	o := e.open("outbox.db", fast)
 	tests := []struct {
 		name   string
-		mutate func(*platform.Application)
+		mutate func(*application.Application)
 	}{
-		{"no request id", func(a *platform.Application) { a.RequestID = "" }},
-		{"blank request id", func(a *platform.Application) { a.RequestID = "  " }},
-		{"no province", func(a *platform.Application) { a.Province = "" }},
+		{"no request id", func(a *application.Application) { a.RequestID = "" }},
+		{"blank request id", func(a *application.Application) { a.RequestID = "  " }},
+		{"no province", func(a *application.Application) { a.Province = "" }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -640,7 +643,7 @@ func TestPurge(t *testing.T) {
 	ctx := context.Background()
 	bad := testApp(t, "purge-bad")
 	bad.Applicant.Number = "5101041985"
-	for _, app := range []platform.Application{testApp(t, "purge-good"), bad} {
+	for _, app := range []application.Application{testApp(t, "purge-good"), bad} {
 		if err := o.Enqueue(ctx, app); err != nil {
 			t.Fatal(err)
 		}
@@ -677,7 +680,7 @@ func TestPurge(t *testing.T) {
 func TestBundleReceiptKeepsLinkedCases(t *testing.T) {
 	e := newEnv(t, 10*time.Second)
 	o := e.open("outbox.db", fast)
-	cat, err := platform.SampleCatalog()
+	cat, err := catalogyaml.Sample()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"sckiosk/kiosk/core/application"
 )
 
 // maxAnswer bounds how much of an answer the client reads.
@@ -85,7 +87,7 @@ type Client struct {
 	userAgent    string
 }
 
-var _ Submitter = (*Client)(nil)
+var _ application.Submitter = (*Client)(nil)
 
 // NewClient returns a client for the platforms in endpoints (province code,
 // e.g. Sichuan, -> base URL such as "https://gw.example/sc"). httpClient
@@ -171,10 +173,10 @@ func NewClient(endpoints map[string]string, httpClient *http.Client, log *slog.L
 // idempotency key. Resending the same application returns the same case with
 // Duplicate set. Errors wrap ErrRejected (do not resend), ErrUnavailable
 // (resend later, same request_id) or ErrUnknownProvince.
-func (c *Client) Submit(ctx context.Context, app Application) (Receipt, error) {
+func (c *Client) Submit(ctx context.Context, app application.Application) (application.Receipt, error) {
 	body, err := json.Marshal(app)
 	if err != nil {
-		return Receipt{}, fmt.Errorf("platform: submit: encode application: %w", err)
+		return application.Receipt{}, fmt.Errorf("platform: submit: encode application: %w", err)
 	}
 	ans, err := c.roundTrip(ctx, request{
 		op:       "submit",
@@ -185,27 +187,27 @@ func (c *Client) Submit(ctx context.Context, app Application) (Receipt, error) {
 		key:      app.RequestID,
 	})
 	if err != nil {
-		return Receipt{}, err
+		return application.Receipt{}, err
 	}
-	var rc Receipt
+	var rc application.Receipt
 	decodeErr := json.Unmarshal(ans.env.Data, &rc)
 	if ans.status == http.StatusConflict {
 		if decodeErr == nil && rc.CaseNumber != "" {
 			rc.Duplicate = true
 		} else {
-			return Receipt{}, ans.apiError(ErrUnavailable) // the same key is still in flight
+			return application.Receipt{}, ans.apiError(ErrUnavailable) // the same key is still in flight
 		}
 	} else if err := ans.class(); err != nil {
-		return Receipt{}, err
+		return application.Receipt{}, err
 	}
 	if decodeErr != nil || rc.CaseNumber == "" {
-		return Receipt{}, fmt.Errorf("platform %s: submit: %w: answer without a case number", app.Province, ErrUnavailable)
+		return application.Receipt{}, fmt.Errorf("platform %s: submit: %w: answer without a case number", app.Province, ErrUnavailable)
 	}
 	if rc.RequestID == "" {
 		rc.RequestID = app.RequestID
 	}
 	if rc.RequestID != app.RequestID {
-		return Receipt{}, fmt.Errorf("platform %s: submit: %w: answer for request %q, sent %q", app.Province, ErrUnavailable, rc.RequestID, app.RequestID)
+		return application.Receipt{}, fmt.Errorf("platform %s: submit: %w: answer for request %q, sent %q", app.Province, ErrUnavailable, rc.RequestID, app.RequestID)
 	}
 	c.log.Debug("platform accepted application", "province", app.Province, "request_id", app.RequestID,
 		"case", rc.CaseNumber, "duplicate", rc.Duplicate)

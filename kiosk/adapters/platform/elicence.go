@@ -6,31 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/identity"
 	"sckiosk/kiosk/core/qrpayload"
 )
-
-// LicenceRef is a reference to a citizen's e-licence (电子证照) held by the
-// platform, attached to an application in place of a paper material
-// (数据多跑路). It carries the licence's GB/T 36904 identifier, not its
-// content: the handling department fetches the licence itself.
-type LicenceRef struct {
-	Type   string `json:"licence_type"` // material it stands for, e.g. 居民户口簿
-	ID     string `json:"licence_id"`   // GB/T 36904 identifier, 1.2.156.3005.2.…
-	Name   string `json:"name"`         // licence name as issued, e.g. 居民户口簿
-	Issuer string `json:"issuer"`       // issuing authority
-}
-
-// LicenceQuery asks the platform for the reference of one of a citizen's
-// e-licences. Consent must be true: the citizen agreed on screen that the
-// platform may use the licence for this application.
-type LicenceQuery struct {
-	IDNumber    string `json:"id_number"`
-	LicenceType string `json:"licence_type"` // e.g. 居民户口簿, 结婚证, 营业执照, 不动产权证书, 出生医学证明
-	Consent     bool   `json:"consent"`
-}
 
 // ErrNoLicence is the answer to a licence query when the platform holds no
 // licence of that type for the citizen: the citizen brings the paper.
@@ -45,129 +25,34 @@ const (
 // LicenceRootOID starts every e-licence identifier (GB/T 36904).
 const LicenceRootOID = "1.2.156.3005.2"
 
-// licenceID builds an identifier with its check character.
-func licenceID(typeCode, issuer, serial, version string) string {
-	c, ok := qrpayload.Mod3736Check(typeCode + issuer + serial + version)
-	if !ok {
-		panic("platform: licence id of constant parts: bad character") // constant input only
-	}
-	return strings.Join([]string{LicenceRootOID, typeCode, issuer, serial, version, string(c)}, ".")
-}
-
-// ELicence is an e-licence the simulator holds: the reference it gives.
-type ELicence = LicenceRef
-
-// Licence type codes of the demo licences: a fictitious definer USCC and
-// a 3-digit sequence, as GB/T 36904 shapes them.
-const (
-	typeHukou    = "11100000MB0A00114L001" // 居民户口簿
-	typeMarriage = "11100000MB0B001310001" // 结婚证
-	typeBusiness = "11100000MB0C00159D001" // 营业执照
-	typeProperty = "11100000MB0D00176Q001" // 不动产权证书
-	typeBirth    = "11100000MB0E001934001" // 出生医学证明
-)
-
-// DemoLicences returns the e-licences the simulator holds, by holder's id
-// number: for 张三 (the sample ID card, devices/idcard.SampleCard) and 李四
-// (the sample app-code identity, simrig.SampleAppIdentity). Each call
-// returns a fresh map.
-func DemoLicences() map[string][]ELicence {
-	withCheck := func(first17 string) string {
-		c, err := identity.CheckDigit(first17)
-		if err != nil {
-			panic("platform: demo id number: " + err.Error()) // constant input
-		}
-		return first17 + string(c)
-	}
-	const (
-		gaWuhou   = "11510100MB1E00021B" // 成都市公安局 (issuer codes as in the sample catalogue)
-		mzChengd  = "11510100MB1K00035M"
-		sjChengd  = "11510100MB1H00083F"
-		bdcChengd = "12510100MB2J0001XE"
-		wjChengd  = "11510100MB1L000521"
-	)
-	zhang := withCheck("51010719900307" + "123")
-	li := withCheck("51010419850615" + "204")
-	return map[string][]ELicence{
-		zhang: {
-			{Type: "居民户口簿", ID: licenceID(typeHukou, gaWuhou, "2020000317", "001"), Name: "居民户口簿", Issuer: "成都市公安局武侯区分局"},
-			{Type: "结婚证", ID: licenceID(typeMarriage, mzChengd, "2019001208", "001"), Name: "结婚证", Issuer: "成都市武侯区民政局"},
-			{Type: "不动产权证书", ID: licenceID(typeProperty, bdcChengd, "2021045566", "001"), Name: "不动产权证书", Issuer: "成都市不动产登记中心"},
-			{Type: "营业执照", ID: licenceID(typeBusiness, sjChengd, "2022103344", "002"), Name: "营业执照（个体工商户）", Issuer: "成都市武侯区市场监督管理局"},
-		},
-		li: {
-			{Type: "居民户口簿", ID: licenceID(typeHukou, gaWuhou, "2018000921", "001"), Name: "居民户口簿", Issuer: "成都市公安局锦江区分局"},
-			{Type: "结婚证", ID: licenceID(typeMarriage, mzChengd, "2012000457", "001"), Name: "结婚证", Issuer: "成都市锦江区民政局"},
-			{Type: "出生医学证明", ID: licenceID(typeBirth, wjChengd, "2025078812", "001"), Name: "出生医学证明", Issuer: "成都市卫生健康委员会"},
-		},
-	}
-}
-
 // QueryLicence asks the Sichuan platform for the reference of a citizen's
 // e-licence (POST {base}/api/v1/elicences/query). q.Consent must be true.
 // When the platform holds no such licence the error wraps ErrNoLicence.
-func (c *Client) QueryLicence(ctx context.Context, q LicenceQuery) (LicenceRef, error) {
+func (c *Client) QueryLicence(ctx context.Context, q application.LicenceQuery) (application.LicenceRef, error) {
 	if !q.Consent {
-		return LicenceRef{}, errors.New("platform: licence query: the citizen's consent is required")
+		return application.LicenceRef{}, errors.New("platform: licence query: the citizen's consent is required")
 	}
 	body, err := json.Marshal(q)
 	if err != nil {
-		return LicenceRef{}, fmt.Errorf("platform: licence query: %w", err)
+		return application.LicenceRef{}, fmt.Errorf("platform: licence query: %w", err)
 	}
-	ans, err := c.roundTrip(ctx, request{op: "licence query", province: Sichuan, method: http.MethodPost,
+	ans, err := c.roundTrip(ctx, request{op: "licence query", province: application.Sichuan, method: http.MethodPost,
 		path: []string{"api", "v1", "elicences", "query"}, body: body})
 	if err != nil {
-		return LicenceRef{}, err
+		return application.LicenceRef{}, err
 	}
 	if ans.status == http.StatusNotFound && ans.env.Code == CodeNoLicence {
-		return LicenceRef{}, fmt.Errorf("platform %s: licence query %s: %w", Sichuan, q.LicenceType, ErrNoLicence)
+		return application.LicenceRef{}, fmt.Errorf("platform %s: licence query %s: %w", application.Sichuan, q.LicenceType, ErrNoLicence)
 	}
 	if err := ans.class(); err != nil {
-		return LicenceRef{}, err
+		return application.LicenceRef{}, err
 	}
-	var ref LicenceRef
+	var ref application.LicenceRef
 	if err := json.Unmarshal(ans.env.Data, &ref); err != nil || !validLicenceID(ref.ID) {
-		return LicenceRef{}, fmt.Errorf("platform %s: licence query: %w: answer without a valid licence id", Sichuan, ErrUnavailable)
+		return application.LicenceRef{}, fmt.Errorf("platform %s: licence query: %w: answer without a valid licence id", application.Sichuan, ErrUnavailable)
 	}
 	c.log.Debug("platform e-licence found", "type", ref.Type, "holder", identity.MaskNumber(q.IDNumber))
 	return ref, nil
-}
-
-// queryLicence answers POST /api/v1/elicences/query.
-func (s *Sim) queryLicence(r *http.Request) simAnswer {
-	var q LicenceQuery
-	if err := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 8<<10)).Decode(&q); err != nil {
-		return simFail(http.StatusBadRequest, CodeBadRequest, "请求格式错误 / malformed request")
-	}
-	switch {
-	case !q.Consent:
-		return simFail(http.StatusBadRequest, CodeNoConsent, "未取得持证人授权 / the holder's consent is missing")
-	case len(q.IDNumber) != 18 || strings.TrimSpace(q.LicenceType) == "":
-		return simFail(http.StatusBadRequest, CodeMissingField, "缺少证件号码或证照类型 / missing id_number or licence_type")
-	}
-	for _, l := range s.licences[q.IDNumber] {
-		if l.Type == q.LicenceType {
-			s.log.Info("sim e-licence given", "type", l.Type, "holder", identity.MaskNumber(q.IDNumber))
-			return simOK(http.StatusOK, l)
-		}
-	}
-	return simFail(http.StatusNotFound, CodeNoLicence, "未查询到该电子证照 / no such e-licence for the holder")
-}
-
-// checkLicences reports the first licence reference of app that is not one
-// of the applicant's licences, or "".
-func (s *Sim) checkLicences(app Application) string {
-	held := s.licences[app.Applicant.Number]
-next:
-	for _, ref := range app.Licences {
-		for _, l := range held {
-			if l.ID == ref.ID {
-				continue next
-			}
-		}
-		return ref.Type
-	}
-	return ""
 }
 
 func validLicenceID(id string) bool {

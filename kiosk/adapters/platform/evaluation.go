@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 )
 
@@ -60,57 +59,4 @@ func (c *Client) Evaluate(ctx context.Context, province, caseNumber string, grad
 	}
 	c.log.Debug("platform rating delivered", "province", province, "case", caseNumber, "grade", grade)
 	return nil
-}
-
-// evaluate answers POST /api/v1/evaluations.
-func (s *Sim) evaluate(r *http.Request) simAnswer {
-	var e Evaluation
-	if err := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 8<<10)).Decode(&e); err != nil {
-		return simFail(http.StatusBadRequest, CodeBadRequest, "请求格式错误 / malformed request")
-	}
-	switch {
-	case GradeText(e.Grade) == "":
-		return simFail(http.StatusBadRequest, CodeMissingField, "评价等级应为1至5 / grade must be 1 to 5")
-	case strings.TrimSpace(e.Channel) == "":
-		return simFail(http.StatusBadRequest, CodeMissingField, "缺少评价渠道 / missing channel")
-	}
-	now := s.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.byNumber[e.CaseNumber]; !ok {
-		return simFail(http.StatusNotFound, CodeNotFound, "未找到该办件 / case not found")
-	}
-	e.GradeText, e.EvaluatedAt = GradeText(e.Grade), now
-	if s.store != nil {
-		if err := s.store.putEvaluation(e); err != nil {
-			s.log.Error("sim cannot store rating", "case", e.CaseNumber, "err", err)
-			return simFail(http.StatusInternalServerError, CodeInternal, "评价存储失败 / cannot store the rating")
-		}
-	}
-	if _, seen := s.evals[e.CaseNumber]; !seen {
-		s.evalOrder = append(s.evalOrder, e.CaseNumber)
-	}
-	s.evals[e.CaseNumber] = e
-	s.log.Info("sim rating received", "case", e.CaseNumber, "grade", e.Grade, "channel", e.Channel)
-	return simOK(http.StatusOK, e)
-}
-
-// Evaluations returns every rating the simulator holds, in the order the
-// cases were first rated.
-func (s *Sim) Evaluations() []Evaluation {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Evaluation, 0, len(s.evalOrder))
-	for _, n := range s.evalOrder {
-		out = append(out, s.evals[n])
-	}
-	return out
-}
-
-// listEvaluations answers GET /sim/evaluations (unsigned inspection
-// endpoint, like /sim/cases).
-func (s *Sim) listEvaluations(w http.ResponseWriter, _ *http.Request) {
-	out := s.Evaluations()
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	_ = json.NewEncoder(w).Encode(out)
 }

@@ -1,22 +1,17 @@
 package platform
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"sckiosk/internal/logbuf"
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/identity"
 )
 
@@ -36,13 +31,13 @@ func testNumber(t testing.TB) string {
 	return first + string(c)
 }
 
-func testApp(t testing.TB, requestID, province string) Application {
-	return Application{
+func testApp(t testing.TB, requestID, province string) application.Application {
+	return application.Application{
 		RequestID:      requestID,
 		ItemCode:       testItem,
 		ItemName:       "户口迁移",
 		Province:       province,
-		Applicant:      Applicant{IDType: "111", Number: testNumber(t), Name: testName, Phone: "13800138000"},
+		Applicant:      application.Applicant{IDType: "111", Number: testNumber(t), Name: testName, Phone: "13800138000"},
 		Fields:         map[string]string{"reason": "工作调动"},
 		AcceptDivision: "510104",
 		HandleDivision: "500103",
@@ -50,54 +45,6 @@ func testApp(t testing.TB, requestID, province string) Application {
 		KioskID:        "K-510104-001",
 		SubmittedAt:    time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC),
 	}
-}
-
-func testLogger(t testing.TB) (*slog.Logger, *logbuf.Buffer) {
-	buf := &logbuf.Buffer{}
-	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})), buf
-}
-
-// assertNoPersonalData fails when a log holds the applicant's name or full
-// ID number.
-func assertNoPersonalData(t *testing.T, log string) {
-	t.Helper()
-	if strings.Contains(log, testName) || strings.Contains(log, testNumber(t)) {
-		t.Errorf("log carries personal data:\n%s", log)
-	}
-}
-
-// demoSigner signs as the demo kiosk with the clock now (nil: real time).
-func demoSigner(t testing.TB, now func() time.Time) *SM2Signer {
-	t.Helper()
-	s, err := NewSM2Signer(DemoAppID, DemoKioskKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if now != nil {
-		s.now = now
-	}
-	return s
-}
-
-func newSimClient(t *testing.T, sims ...*Sim) *Client {
-	return newSimClientWith(t, sims)
-}
-
-func newSimClientWith(t *testing.T, sims []*Sim, opts ...ClientOption) *Client {
-	t.Helper()
-	endpoints := map[string]string{}
-	for _, s := range sims {
-		srv := httptest.NewServer(s)
-		t.Cleanup(srv.Close)
-		endpoints[s.Province()] = srv.URL
-	}
-	log, buf := testLogger(t)
-	t.Cleanup(func() { assertNoPersonalData(t, buf.String()) })
-	c, err := NewClient(endpoints, &http.Client{Timeout: 10 * time.Second}, log, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
 
 // TestSubmitClassifiesAnswers drives the client against canned answers.
@@ -143,16 +90,16 @@ func TestSubmitClassifiesAnswers(t *testing.T) {
 				io.WriteString(w, tt.body)
 			}))
 			defer srv.Close()
-			c, err := NewClient(map[string]string{Sichuan: srv.URL + "/gw"}, nil, nil)
+			c, err := NewClient(map[string]string{application.Sichuan: srv.URL + "/gw"}, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			rc, err := c.Submit(context.Background(), testApp(t, "r1", Sichuan))
+			rc, err := c.Submit(context.Background(), testApp(t, "r1", application.Sichuan))
 			if got.Method != http.MethodPost || got.URL.Path != "/gw/api/v1/applications" ||
 				got.Header.Get("Idempotency-Key") != "r1" || !strings.HasPrefix(got.Header.Get("Content-Type"), "application/json") {
 				t.Errorf("request = %s %s key=%q type=%q", got.Method, got.URL.Path, got.Header.Get("Idempotency-Key"), got.Header.Get("Content-Type"))
 			}
-			var sent Application
+			var sent application.Application
 			if json.Unmarshal(gotBody, &sent) != nil || sent.RequestID != "r1" || sent.Applicant.Name != testName {
 				t.Errorf("body = %s", gotBody)
 			}
@@ -175,36 +122,16 @@ func TestSubmitClassifiesAnswers(t *testing.T) {
 	}
 }
 
-func TestClientRoutesByProvince(t *testing.T) {
-	sc, cq := NewSim(Sichuan, nil), NewSim(Chongqing, nil)
-	c := newSimClient(t, sc, cq)
-	ctx := context.Background()
-
-	rc, err := c.Submit(ctx, testApp(t, "to-cq", Chongqing))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(rc.CaseNumber, "CQ") || len(cq.Applications()) != 1 || len(sc.Applications()) != 0 {
-		t.Errorf("case %s, sc holds %d, cq holds %d", rc.CaseNumber, len(sc.Applications()), len(cq.Applications()))
-	}
-	if _, err := c.Submit(ctx, testApp(t, "to-gd", "44")); !errors.Is(err, ErrUnknownProvince) {
-		t.Errorf("unknown province: err = %v", err)
-	}
-	if err := c.Health(ctx, "44"); !errors.Is(err, ErrUnknownProvince) {
-		t.Errorf("unknown province health: err = %v", err)
-	}
-}
-
 func TestNewClientRejectsBadEndpoints(t *testing.T) {
 	tests := []struct {
 		name      string
 		endpoints map[string]string
 	}{
 		{"none", nil},
-		{"no scheme", map[string]string{Sichuan: "127.0.0.1:8451"}},
-		{"ftp", map[string]string{Sichuan: "ftp://host/"}},
-		{"no host", map[string]string{Sichuan: "http:///x"}},
-		{"unparsable", map[string]string{Sichuan: "http://[::1"}},
+		{"no scheme", map[string]string{application.Sichuan: "127.0.0.1:8451"}},
+		{"ftp", map[string]string{application.Sichuan: "ftp://host/"}},
+		{"no host", map[string]string{application.Sichuan: "http:///x"}},
+		{"unparsable", map[string]string{application.Sichuan: "http://[::1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -212,353 +139,5 @@ func TestNewClientRejectsBadEndpoints(t *testing.T) {
 				t.Error("want an error")
 			}
 		})
-	}
-}
-
-func TestClientTransportFailuresAreRetryable(t *testing.T) {
-	// A port nobody listens on: listen, note it, close.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	refused := "http://" + ln.Addr().String()
-	ln.Close()
-
-	slow := NewSim(Sichuan, nil)
-	slow.SetDelay(time.Hour)
-	slowSrv := httptest.NewServer(slow)
-	defer slowSrv.Close()
-
-	tests := []struct {
-		name    string
-		url     string
-		timeout time.Duration
-	}{
-		{"connection refused", refused, 10 * time.Second},
-		{"timeout", slowSrv.URL, 200 * time.Millisecond},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, err := NewClient(map[string]string{Sichuan: tt.url}, &http.Client{Timeout: tt.timeout}, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := c.Submit(context.Background(), testApp(t, "r-"+tt.name, Sichuan)); !errors.Is(err, ErrUnavailable) {
-				t.Errorf("submit err = %v, want ErrUnavailable", err)
-			}
-			if err := c.Health(context.Background(), Sichuan); !errors.Is(err, ErrUnavailable) {
-				t.Errorf("health err = %v, want ErrUnavailable", err)
-			}
-		})
-	}
-
-	t.Run("caller cancels", func(t *testing.T) {
-		c, err := NewClient(map[string]string{Sichuan: slowSrv.URL}, nil, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		time.AfterFunc(50*time.Millisecond, cancel)
-		_, err = c.Submit(ctx, testApp(t, "r-cancel", Sichuan))
-		if !errors.Is(err, context.Canceled) || !errors.Is(err, ErrUnavailable) {
-			t.Errorf("err = %v, want context.Canceled and ErrUnavailable", err)
-		}
-	})
-}
-
-func TestSimValidates(t *testing.T) {
-	tests := []struct {
-		name     string
-		mutate   func(*Application)
-		key      string // Idempotency-Key override, "" = request_id
-		wantCode int
-		wantMsg  string
-	}{
-		{"no request_id", func(a *Application) { a.RequestID = "" }, "-", CodeMissingField, "missing request_id"},
-		{"key mismatch", func(*Application) {}, "other", CodeMissingField, "Idempotency-Key"},
-		{"no item", func(a *Application) { a.ItemCode = " " }, "", CodeMissingField, "item_code"},
-		{"short id", func(a *Application) { a.Applicant.Number = "5101041990" }, "", CodeMissingField, "18 characters"},
-		{"no name", func(a *Application) { a.Applicant.Name = "" }, "", CodeMissingField, "name"},
-		{"wrong province", func(a *Application) { a.Province = Chongqing }, "", CodeWrongProvince, "province"},
-	}
-	sim := NewSim(Sichuan, nil)
-	srv := httptest.NewServer(sim)
-	defer srv.Close()
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			app := testApp(t, "v-"+tt.name, Sichuan)
-			tt.mutate(&app)
-			body, _ := json.Marshal(app)
-			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/applications", bytes.NewReader(body))
-			if err := demoSigner(t, nil).Sign(req, body); err != nil {
-				t.Fatal(err)
-			}
-			switch tt.key {
-			case "":
-				req.Header.Set("Idempotency-Key", app.RequestID)
-			case "-":
-			default:
-				req.Header.Set("Idempotency-Key", tt.key)
-			}
-			resp, err := http.DefaultTransport.RoundTrip(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			var env Envelope
-			if err := json.NewDecoder(resp.Body).Decode(&env); err != nil {
-				t.Fatal(err)
-			}
-			if resp.StatusCode != http.StatusBadRequest || env.Code != tt.wantCode || !strings.Contains(env.Message, tt.wantMsg) {
-				t.Errorf("got %d %+v, want 400 code %d message with %q", resp.StatusCode, env, tt.wantCode, tt.wantMsg)
-			}
-			if !strings.Contains(env.Message, " / ") {
-				t.Errorf("message %q is not Chinese / English", env.Message)
-			}
-		})
-	}
-	if n := len(sim.Applications()); n != 0 {
-		t.Errorf("sim holds %d applications after rejections", n)
-	}
-}
-
-func TestSimIdempotency(t *testing.T) {
-	sim := NewSim(Sichuan, nil)
-	c := newSimClient(t, sim)
-	ctx := context.Background()
-
-	first, err := c.Submit(ctx, testApp(t, "same", Sichuan))
-	if err != nil {
-		t.Fatal(err)
-	}
-	second, err := c.Submit(ctx, testApp(t, "same", Sichuan))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if first.Duplicate || !second.Duplicate || first.CaseNumber != second.CaseNumber || !first.AcceptedAt.Equal(second.AcceptedAt) {
-		t.Errorf("first %+v, second %+v", first, second)
-	}
-	if n, r := len(sim.Applications()), sim.Received(); n != 1 || r != 2 {
-		t.Errorf("applications %d, received %d; want 1, 2", n, r)
-	}
-
-	other := testApp(t, "same", Sichuan)
-	other.ItemCode = "another-item"
-	if _, err := c.Submit(ctx, other); !errors.Is(err, ErrRejected) {
-		t.Errorf("key reused for another application: err = %v, want ErrRejected", err)
-	}
-	if n := len(sim.Applications()); n != 1 {
-		t.Errorf("applications %d after key reuse, want 1", n)
-	}
-}
-
-func TestSimCaseNumbers(t *testing.T) {
-	tests := []struct {
-		province string
-		now      time.Time
-		want     []string
-	}{
-		{Sichuan, time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC), []string{"SC20260301000001", "SC20260301000002"}},
-		// 23:30 UTC is the next morning in China.
-		{Chongqing, time.Date(2026, 3, 1, 23, 30, 0, 0, time.UTC), []string{"CQ20260302000001", "CQ20260302000002"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.province, func(t *testing.T) {
-			sim := NewSim(tt.province, nil)
-			sim.now = func() time.Time { return tt.now }
-			c := newSimClientWith(t, []*Sim{sim}, WithSigner(demoSigner(t, sim.now)))
-			for i, want := range tt.want {
-				rc, err := c.Submit(context.Background(), testApp(t, want+"-req", tt.province))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if rc.CaseNumber != want || rc.Status != "已受理" || !strings.HasSuffix(rc.TrackURL, "/track/"+want) {
-					t.Errorf("case %d = %+v, want %s", i, rc, want)
-				}
-				if !regexp.MustCompile(`^(SC|CQ)\d{14}$`).MatchString(rc.CaseNumber) {
-					t.Errorf("case number %q has the wrong shape", rc.CaseNumber)
-				}
-			}
-		})
-	}
-}
-
-func TestCaseStatusHealthAndFaults(t *testing.T) {
-	sim := NewSim(Sichuan, nil)
-	c := newSimClient(t, sim)
-	ctx := context.Background()
-
-	rc, err := c.Submit(ctx, testApp(t, "st", Sichuan))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := c.CaseStatus(ctx, Sichuan, rc.CaseNumber)
-	if err != nil || st.Code != StatusAccepted || st.Status != "已受理" || st.ItemCode != testItem {
-		t.Fatalf("status = %+v, %v", st, err)
-	}
-	if err := sim.SetCaseStatus(rc.CaseNumber, StatusDone); err != nil {
-		t.Fatal(err)
-	}
-	if st, err = c.CaseStatus(ctx, Sichuan, rc.CaseNumber); err != nil || st.Status != "已办结" {
-		t.Errorf("after SetCaseStatus: %+v, %v", st, err)
-	}
-	if _, err := c.CaseStatus(ctx, Sichuan, "SC20990101999999"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("unknown case: err = %v, want ErrNotFound", err)
-	}
-	for _, bad := range []string{"", "../health", "SC 1", strings.Repeat("9", 51)} {
-		if _, err := c.CaseStatus(ctx, Sichuan, bad); err == nil || errors.Is(err, ErrUnavailable) {
-			t.Errorf("case number %q: err = %v, want a caller error", bad, err)
-		}
-	}
-	if err := c.Health(ctx, Sichuan); err != nil {
-		t.Errorf("health: %v", err)
-	}
-
-	sim.SetDown(true)
-	if err := c.Health(ctx, Sichuan); !errors.Is(err, ErrUnavailable) {
-		t.Errorf("down health: err = %v", err)
-	}
-	if _, err := c.Submit(ctx, testApp(t, "while-down", Sichuan)); !errors.Is(err, ErrUnavailable) {
-		t.Errorf("down submit: err = %v", err)
-	}
-	sim.SetDown(false)
-
-	sim.FailNext(2, http.StatusBadGateway)
-	for i := range 2 {
-		var apiErr *APIError
-		if err := c.Health(ctx, Sichuan); !errors.As(err, &apiErr) || apiErr.Status != http.StatusBadGateway {
-			t.Errorf("injected failure %d: err = %v", i, err)
-		}
-	}
-	if err := c.Health(ctx, Sichuan); err != nil {
-		t.Errorf("after injected failures: %v", err)
-	}
-	if n := len(sim.Applications()); n != 1 {
-		t.Errorf("sim holds %d applications, want 1", n)
-	}
-}
-
-// TestLostAnswer: the sim stores the case but the client gives up while the
-// answer is held back; the resend gets the same case.
-func TestLostAnswer(t *testing.T) {
-	sim := NewSim(Sichuan, nil)
-	srv := httptest.NewServer(sim)
-	defer srv.Close()
-	c, err := NewClient(map[string]string{Sichuan: srv.URL}, &http.Client{Timeout: 200 * time.Millisecond}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim.SetDelay(time.Hour)
-	if _, err := c.Submit(context.Background(), testApp(t, "lost", Sichuan)); !errors.Is(err, ErrUnavailable) {
-		t.Fatalf("err = %v, want ErrUnavailable", err)
-	}
-	if n := len(sim.Applications()); n != 1 {
-		t.Fatalf("sim holds %d applications, want 1", n)
-	}
-	sim.SetDelay(0)
-	rc, err := c.Submit(context.Background(), testApp(t, "lost", Sichuan))
-	if err != nil || !rc.Duplicate {
-		t.Fatalf("resend: %+v, %v", rc, err)
-	}
-	if n := len(sim.Applications()); n != 1 {
-		t.Errorf("sim holds %d applications after resend, want 1", n)
-	}
-}
-
-type headerSigner struct {
-	n     int
-	inner Signer
-}
-
-func (s *headerSigner) Sign(req *http.Request, body []byte) error {
-	s.n++
-	req.Header.Set("X-Test-Signature", strings.Repeat("s", len(body)%7+1))
-	return s.inner.Sign(req, body)
-}
-
-func TestSignerSeesEveryRequest(t *testing.T) {
-	var sigs []string
-	var mu sync.Mutex
-	sim := NewSim(Sichuan, nil)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		sigs = append(sigs, r.Header.Get("X-Test-Signature"))
-		mu.Unlock()
-		sim.ServeHTTP(w, r)
-	}))
-	defer srv.Close()
-	signer := &headerSigner{inner: demoSigner(t, nil)}
-	c, err := NewClient(map[string]string{Sichuan: srv.URL}, nil, nil, WithSigner(signer), WithUserAgent("test"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	if _, err := c.Submit(ctx, testApp(t, "signed", Sichuan)); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Health(ctx, Sichuan); err != nil {
-		t.Fatal(err)
-	}
-	if signer.n != 2 || len(sigs) != 2 || sigs[0] == "" || sigs[1] == "" {
-		t.Errorf("signer called %d times, server saw %q", signer.n, sigs)
-	}
-}
-
-func TestSimServerStartAndShutdown(t *testing.T) {
-	log, buf := testLogger(t)
-	sim := NewSim(Sichuan, log)
-	ss, err := sim.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := NewClient(map[string]string{Sichuan: ss.URL()}, nil, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	if err := c.Health(ctx, Sichuan); err != nil {
-		t.Fatal(err)
-	}
-	rc, err := c.Submit(ctx, testApp(t, "served", Sichuan))
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	// The track page the receipt QR points to.
-	resp, err := http.Get(rc.TrackURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), rc.CaseNumber) {
-		t.Errorf("track page %d: %s", resp.StatusCode, page)
-	}
-
-	// An answer held back by the delay does not hold up shutdown.
-	sim.SetDelay(time.Hour)
-	errc := make(chan error, 1)
-	go func() {
-		_, err := c.Submit(ctx, testApp(t, "held-back", Sichuan))
-		errc <- err
-	}()
-	for sim.Received() < 2 {
-		time.Sleep(5 * time.Millisecond)
-	}
-	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := ss.Shutdown(sctx); err != nil {
-		t.Fatalf("shutdown: %v", err)
-	}
-	<-ss.Done()
-	if ss.Err() != nil {
-		t.Errorf("Err = %v", ss.Err())
-	}
-	if err := <-errc; !errors.Is(err, ErrUnavailable) {
-		t.Errorf("held-back request: err = %v, want ErrUnavailable", err)
-	}
-	assertNoPersonalData(t, buf.String())
-	if !strings.Contains(buf.String(), identity.MaskNumber(testNumber(t))) {
-		t.Errorf("log lacks the masked number:\n%s", buf)
 	}
 }

@@ -1,7 +1,6 @@
 package platform
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/rand"
 	"encoding/base64"
@@ -9,7 +8,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -145,6 +143,17 @@ func SignResponse(key *sm2.PrivateKey, h http.Header, req *http.Request, status 
 	return nil
 }
 
+// VerifyRequest checks a kiosk's signature on req, whose body is body:
+// X-Signature over the RequestString of its method, path, X-Timestamp and
+// X-Nonce, made with the key whose public half is pub. It is the check the
+// simulator makes on every API request; the age of the timestamp and the
+// freshness of the nonce are the caller's to check.
+func VerifyRequest(pub *ecdsa.PublicKey, req *http.Request, body []byte) bool {
+	h := req.Header
+	msg := RequestString(req.Method, requestPath(req), h.Get(HeaderTimestamp), h.Get(HeaderNonce), body)
+	return sm2Verify(pub, msg, h.Get(HeaderSignature))
+}
+
 // verifyResponse checks the platform's signature on an answer to req.
 func verifyResponse(pub *ecdsa.PublicKey, req *http.Request, resp *http.Response, body []byte) error {
 	ts, nonce, sig := resp.Header.Get(HeaderTimestamp), resp.Header.Get(HeaderNonce), resp.Header.Get(HeaderSignature)
@@ -234,19 +243,3 @@ func MarshalPublicKeyPEM(pub *ecdsa.PublicKey) ([]byte, error) {
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
 }
-
-// readBody reads at most limit bytes of r and reports whether there was
-// more.
-func readBody(r io.Reader, limit int64) ([]byte, bool, error) {
-	raw, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, false, err
-	}
-	if int64(len(raw)) > limit {
-		return raw[:limit], true, nil
-	}
-	return raw, false, nil
-}
-
-// nopBody makes a read body readable again.
-func nopBody(raw []byte) io.ReadCloser { return io.NopCloser(bytes.NewReader(raw)) }

@@ -107,6 +107,10 @@ type Health struct {
 
 // Sentinel errors of the platform client, for errors.Is.
 var (
+	// ErrRejected wraps a platform answer that retrying cannot change
+	// (4xx): the application is kept for a technician, never resent
+	// blindly.
+	ErrRejected = errors.New("platform rejected the application")
 	// ErrUnavailable marks a failure that retrying later can cure: the
 	// platform answered 5xx (or 408/425/429, or 409 while the same request is
 	// in flight), or the network failed or timed out. The outbox backs off

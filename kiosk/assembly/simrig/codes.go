@@ -10,6 +10,8 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/adapters/platform/platformsim"
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/identity"
 )
 
@@ -33,7 +35,7 @@ const (
 // SampleCode issues a code of kind (one of the Code… constants) from the
 // Sichuan platform simulator.
 func (r *Rig) SampleCode(kind string) (string, error) {
-	sim := r.Platform[platform.Sichuan]
+	sim := r.Platform[application.Sichuan]
 	who := SampleAppIdentity()
 	switch kind {
 	case CodeApp:
@@ -43,7 +45,7 @@ func (r *Rig) SampleCode(kind string) (string, error) {
 	case CodeLicence:
 		return sim.IssueLicenceCode(who, "居民户口簿")
 	case CodeBusiness:
-		return sim.IssueBusinessCode(platform.DemoBusinesses()[0].USCC)
+		return sim.IssueBusinessCode(platformsim.DemoBusinesses()[0].USCC)
 	case CodeForged:
 		return Forge(sim.IssueAppCode(who)), nil
 	}

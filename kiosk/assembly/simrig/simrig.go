@@ -21,8 +21,9 @@ import (
 	"sckiosk/devices/printer"
 	"sckiosk/devices/scanner"
 	"sckiosk/devices/serialport"
-	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/adapters/platform/platformsim"
 	"sckiosk/kiosk/adapters/profile"
+	"sckiosk/kiosk/core/application"
 )
 
 // Rig is a running set of simulators.
@@ -31,8 +32,8 @@ type Rig struct {
 	IDCard   *idcard.Sim
 	Scanner  *scanner.Sim
 	Printer  *printer.Sim
-	Platform map[string]*platform.Sim // by province code
-	URL      map[string]string        // platform base URL by province code
+	Platform map[string]*platformsim.Sim // by province code
+	URL      map[string]string           // platform base URL by province code
 
 	ptys    []*serialport.Pty
 	servers []*http.Server
@@ -49,7 +50,7 @@ type Rig struct {
 // Start starts the simulators; links to the ports are made in dir.
 func Start(ctx context.Context, dir string, paper printer.Paper, log *slog.Logger) (*Rig, error) {
 	ctx, cancel := context.WithCancel(ctx)
-	r := &Rig{Dir: dir, Platform: map[string]*platform.Sim{}, URL: map[string]string{}, cancel: cancel, log: log}
+	r := &Rig{Dir: dir, Platform: map[string]*platformsim.Sim{}, URL: map[string]string{}, cancel: cancel, log: log}
 	if err := r.start(ctx, paper); err != nil {
 		r.Close()
 		return nil, err
@@ -104,8 +105,8 @@ func (r *Rig) start(ctx context.Context, paper printer.Paper) error {
 			return fmt.Errorf("simrig: %w", err)
 		}
 	}
-	for _, prov := range []string{platform.Sichuan, platform.Chongqing} {
-		sim := platform.NewSim(prov, r.log.With("sim", "platform-"+prov))
+	for _, prov := range []string{application.Sichuan, application.Chongqing} {
+		sim := platformsim.New(prov, r.log.With("sim", "platform-"+prov))
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return fmt.Errorf("simrig: platform %s: %w", prov, err)
@@ -150,8 +151,8 @@ func (r *Rig) Profile(base profile.Profile) profile.Profile {
 	p.Devices.Scanner.Port = filepath.Join(r.Dir, "scanner")
 	p.Devices.Printer.Port = filepath.Join(r.Dir, "printer")
 	p.Devices.Camera = profile.Camera{Driver: "dir", Device: r.CameraDir()}
-	p.Platform.Sichuan.URL = r.URL[platform.Sichuan]
-	p.Platform.Chongqing.URL = r.URL[platform.Chongqing]
+	p.Platform.Sichuan.URL = r.URL[application.Sichuan]
+	p.Platform.Chongqing.URL = r.URL[application.Chongqing]
 	return p
 }
 

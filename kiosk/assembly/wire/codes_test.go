@@ -21,7 +21,9 @@ import (
 	"github.com/emmansun/gmsm/sm2"
 
 	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/adapters/platform/platformsim"
 	"sckiosk/kiosk/adapters/profile"
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/identity"
 	"sckiosk/kiosk/core/qrpayload"
 )
@@ -43,11 +45,11 @@ func TestCodeGateWithProfileKeys(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "p2026.pem"), pem, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	sim := platform.NewSim(platform.Sichuan, nil, platform.WithSimKey(key), platform.WithCodeKeyID("p2026"))
+	sim := platformsim.New(application.Sichuan, nil, platformsim.WithKey(key), platformsim.WithCodeKeyID("p2026"))
 	srv := httptest.NewServer(sim)
 	defer srv.Close()
-	client, err := platform.NewClient(map[string]string{platform.Sichuan: srv.URL}, srv.Client(), nil,
-		platform.WithPlatformKey(platform.Sichuan, &key.PublicKey))
+	client, err := platform.NewClient(map[string]string{application.Sichuan: srv.URL}, srv.Client(), nil,
+		platform.WithPlatformKey(application.Sichuan, &key.PublicKey))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +60,7 @@ func TestCodeGateWithProfileKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	li := platform.Identity{IDType: "111", Number: "11010519491231002X", Name: "李四"}
-	biz := platform.DemoBusinesses()[0]
+	biz := platformsim.DemoBusinesses()[0]
 	bizCode, err := sim.IssueBusinessCode(biz.USCC)
 	if err != nil {
 		t.Fatal(err)
@@ -78,7 +80,7 @@ func TestCodeGateWithProfileKeys(t *testing.T) {
 			t.Errorf("%s: %+v, %v", tt.name, p.Mask(), err)
 		}
 	}
-	demoSigned := platform.NewSim(platform.Sichuan, nil).IssueAppCode(li)
+	demoSigned := platformsim.New(application.Sichuan, nil).IssueAppCode(li)
 	_, err = gate.Verify(context.Background(), demoSigned)
 	var n interface{ Notice() string }
 	if !errors.Is(err, qrpayload.ErrUnknownKey) || !errors.As(err, &n) || n.Notice() != "二维码的签发机构未登记，无法核验" {
@@ -92,7 +94,7 @@ func TestCodeGateWithProfileKeys(t *testing.T) {
 // platform.sichuan.ca_file pins the CA of an https platform: the client
 // talks to a server whose certificate chains to it and to no other.
 func TestProfileCAFilePinsTheCA(t *testing.T) {
-	sim := platform.NewSim(platform.Sichuan, nil)
+	sim := platformsim.New(application.Sichuan, nil)
 	srv := httptest.NewTLSServer(sim)
 	defer srv.Close()
 	other := httptest.NewUnstartedServer(sim) // a certificate of another CA
@@ -114,11 +116,11 @@ func TestProfileCAFilePinsTheCA(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, err := platform.NewClient(map[string]string{platform.Sichuan: tt.url}, nil, nil, opts...)
+		c, err := platform.NewClient(map[string]string{application.Sichuan: tt.url}, nil, nil, opts...)
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = c.VerifyCode(context.Background(), sim.IssueAppCode(platform.DemoHolder()))
+		_, err = c.VerifyCode(context.Background(), sim.IssueAppCode(platformsim.DemoHolder()))
 		if (err == nil) != tt.ok {
 			t.Errorf("%s: err = %v, want ok %v", tt.url, err, tt.ok)
 		}

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"sckiosk/devices/device"
-	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/session"
 	"sckiosk/kiosk/fleet"
 	"sckiosk/kiosk/fleet/agent"
@@ -90,7 +90,7 @@ func (k *Kiosk) health(s *session.State) fleet.Health {
 		}
 	}
 	oh := k.Outbox.Health()
-	h.OutboxPending, h.Platform, h.PlatformError = oh.Pending, string(oh.State), oh.LastError
+	h.OutboxPending, h.Platform, h.PlatformError = oh.Pending, oh.State.String(), oh.LastError
 	h.RolledBack = agent.RolledBack(k.Profile)
 	return h
 }
@@ -151,7 +151,7 @@ func (k *Kiosk) selfTest(ctx context.Context) (bool, []string) {
 		}
 	}
 	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	err := k.Platform.Health(hctx, platform.Sichuan)
+	err := k.Platform.Health(hctx, application.Sichuan)
 	cancel()
 	if err != nil {
 		ok = false

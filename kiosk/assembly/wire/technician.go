@@ -8,7 +8,7 @@ import (
 
 	"sckiosk/devices/printer"
 	"sckiosk/kiosk/adapters/audit"
-	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/receipt"
 	"sckiosk/kiosk/core/session"
 	"sckiosk/kiosk/core/technician"
@@ -85,7 +85,7 @@ func (t *techBackend) command(ctx context.Context, name string) string {
 		return fmt.Sprintf("已重新上报；待上报 %d 件，需人工处理 %d 件", h.Pending, h.Rejected)
 	case session.TechCheckPlatform:
 		var parts []string
-		for _, p := range []struct{ code, name string }{{platform.Sichuan, "四川平台"}, {platform.Chongqing, "重庆平台"}} {
+		for _, p := range []struct{ code, name string }{{application.Sichuan, "四川平台"}, {application.Chongqing, "重庆平台"}} {
 			hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 			err := k.Platform.Health(hctx, p.code)
 			cancel()

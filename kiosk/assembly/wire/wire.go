@@ -34,6 +34,7 @@ import (
 	"sckiosk/kiosk/adapters/platform"
 	"sckiosk/kiosk/adapters/profile"
 	"sckiosk/kiosk/adapters/speech"
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/catalog"
 	"sckiosk/kiosk/core/identity"
 	"sckiosk/kiosk/core/qrpayload"
@@ -99,10 +100,10 @@ func Build(prof profile.Profile, cat catalog.Catalog, log *slog.Logger, opts Opt
 	}
 	endpoints := map[string]string{}
 	if u := prof.Platform.Sichuan.URL; u != "" {
-		endpoints[platform.Sichuan] = u
+		endpoints[application.Sichuan] = u
 	}
 	if u := prof.Platform.Chongqing.URL; u != "" {
-		endpoints[platform.Chongqing] = u
+		endpoints[application.Chongqing] = u
 	}
 	copts, err := clientOptions(prof)
 	if err != nil {
@@ -205,10 +206,10 @@ func (k *Kiosk) Run(ctx context.Context) {
 	rt.Subscribe(k.markVisit)
 	rt.Subscribe(func(s session.State) { k.latest.Store(&s) })
 	k.Outbox.OnHealthChange(func(h outbox.Health) {
-		rt.TrySend(session.PlatformChanged{State: string(h.State), Pending: h.Pending, LastError: h.LastError})
+		rt.TrySend(session.PlatformChanged{State: h.State, Pending: h.Pending, LastError: h.LastError})
 	})
 	h := k.Outbox.Health()
-	rt.TrySend(session.PlatformChanged{State: string(h.State), Pending: h.Pending, LastError: h.LastError})
+	rt.TrySend(session.PlatformChanged{State: h.State, Pending: h.Pending, LastError: h.LastError})
 
 	if devs.IDCard.Enabled() {
 		events := make(chan idcard.Event, 8)
@@ -439,7 +440,7 @@ func (k *Kiosk) resolve(ctx context.Context, kind probe.Kind, c profile.Serial) 
 func clientOptions(prof profile.Profile) ([]platform.ClientOption, error) {
 	var opts []platform.ClientOption
 	signed := false
-	for prov, ep := range map[string]profile.Endpoint{platform.Sichuan: prof.Platform.Sichuan, platform.Chongqing: prof.Platform.Chongqing} {
+	for prov, ep := range map[string]profile.Endpoint{application.Sichuan: prof.Platform.Sichuan, application.Chongqing: prof.Platform.Chongqing} {
 		if ep.KeyFile != "" && !signed {
 			key, err := sm2pem.ReadPrivateKey(ep.KeyFile, "kiosk key")
 			if err != nil {
@@ -563,7 +564,7 @@ func (k *Kiosk) fetchCatalog(ctx context.Context) {
 func codeGate(prof profile.Profile, client *platform.Client) (qrpayload.Gate, map[string]string, error) {
 	var hosts []string
 	province := map[string]string{}
-	for prov, u := range map[string]string{platform.Sichuan: prof.Platform.Sichuan.URL, platform.Chongqing: prof.Platform.Chongqing.URL} {
+	for prov, u := range map[string]string{application.Sichuan: prof.Platform.Sichuan.URL, application.Chongqing: prof.Platform.Chongqing.URL} {
 		if pu, err := url.Parse(u); err == nil && pu.Host != "" {
 			h := strings.ToLower(pu.Host)
 			hosts = append(hosts, h)
@@ -611,7 +612,7 @@ func codeKeys(ep profile.Endpoint) (map[string]*ecdsa.PublicKey, error) {
 		return keys, nil
 	}
 	if ep.PlatformKeyFile != "" {
-		if err := add(platform.Sichuan, ep.PlatformKeyFile); err != nil {
+		if err := add(application.Sichuan, ep.PlatformKeyFile); err != nil {
 			return nil, err
 		}
 	}
@@ -667,7 +668,7 @@ func (f caseFinder) FindCase(ctx context.Context, code string) (session.Event, b
 		}
 	}
 	if prov == "" {
-		prov = platform.Sichuan
+		prov = application.Sichuan
 	}
 	st, err := f.client.CaseStatus(ctx, prov, p.Case)
 	switch {

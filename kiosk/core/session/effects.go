@@ -3,7 +3,7 @@ package session
 import (
 	"time"
 
-	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/receipt"
 )
 
@@ -47,7 +47,7 @@ type Wipe struct {
 // citizen agreed the kiosk may ask the platform for (数据多跑路); the runtime
 // attaches the references it gets before storing the application.
 type Submit struct {
-	Application platform.Application
+	Application application.Application
 	Licences    []string
 }
 

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"sckiosk/devices/device"
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/catalog"
 	"sckiosk/kiosk/core/identity"
 )
@@ -142,7 +143,7 @@ type TechDone struct {
 // PlatformChanged is the provincial platform's reachability as the outbox
 // sees it (online, degraded, offline) and how many applications wait.
 type PlatformChanged struct {
-	State     string
+	State     application.PlatformState
 	Pending   int
 	LastError string // English, no personal data
 }

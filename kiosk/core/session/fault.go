@@ -1,6 +1,9 @@
 package session
 
-import "sckiosk/devices/device"
+import (
+	"sckiosk/devices/device"
+	"sckiosk/kiosk/core/application"
+)
 
 // FaultKind names a fault the citizen is told about.
 type FaultKind string
@@ -55,7 +58,7 @@ func (s State) Fault() (Fault, bool) {
 				Next:  []string{"请将第二代居民身份证放在读卡区", stepOther, stepStaff}}, true
 		}
 	case ChooseItem, ItemGuide, Form, Review:
-		if s.Platform == "offline" {
+		if s.Platform == application.PlatformOffline {
 			return Fault{Kind: FaultPlatform, Title: "网络暂时中断",
 				Cause: "暂时连不上政务服务平台。",
 				Next:  []string{"可继续办理，申请联网后自动提交", "申请先安全保存在本机，回执照常打印"}}, true

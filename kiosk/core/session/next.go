@@ -9,7 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/catalog"
 	"sckiosk/kiosk/core/identity"
 	"sckiosk/kiosk/core/receipt"
@@ -449,7 +449,7 @@ func (s State) withValue(f catalog.Field, v string) State {
 	return s
 }
 
-func (s State) application() platform.Application {
+func (s State) application() application.Application {
 	fields := map[string]string{}
 	for k, v := range s.Values {
 		switch k {
@@ -462,9 +462,9 @@ func (s State) application() platform.Application {
 	if s.Item.Province != "" && !strings.HasPrefix(handle, s.Item.Province) {
 		handle = s.Item.Province + "0000"
 	}
-	return platform.Application{
+	return application.Application{
 		ItemCode: s.Item.Code, ItemName: s.Item.Name, Province: s.Item.Province,
-		Applicant: platform.Applicant{IDType: s.Person.IDTypeCode(), Number: s.Person.Number, Name: s.Person.DisplayName(), Phone: s.Values["phone"]},
+		Applicant: application.Applicant{IDType: s.Person.IDTypeCode(), Number: s.Person.Number, Name: s.Person.DisplayName(), Phone: s.Values["phone"]},
 		Fields:    fields, AcceptDivision: s.Config.Division, HandleDivision: handle,
 		Mode: s.Item.Mode, KioskID: s.Config.KioskID, SubmittedAt: s.Now,
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"sckiosk/devices/device"
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/catalog"
 	"sckiosk/kiosk/core/identity"
 	"sckiosk/kiosk/core/receipt"
@@ -139,8 +140,8 @@ type State struct {
 
 	Devices map[string]device.Status
 	// Platform is the platform's state as the outbox sees it, for the
-	// status strip: "online", "degraded" or "offline"; "" until known.
-	Platform       string
+	// status strip; application.PlatformUnknown until known.
+	Platform       application.PlatformState
 	PendingUploads int // applications waiting in the outbox
 
 	// Elder is elder mode (适老化) for this visit: the screens use larger

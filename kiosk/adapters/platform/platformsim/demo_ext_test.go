@@ -1,17 +1,17 @@
-package platform_test
+package platformsim_test
 
 import (
 	"testing"
 
 	"sckiosk/devices/idcard"
-	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/adapters/platform/platformsim"
 	"sckiosk/kiosk/assembly/simrig"
 )
 
 // TestDemoLicenceHolders keeps the simulator's e-licences on the demo
 // identities the kiosk's simulators present.
 func TestDemoLicenceHolders(t *testing.T) {
-	ls := platform.DemoLicences()
+	ls := platformsim.DemoLicences()
 	for _, tt := range []struct {
 		who, number string
 		types       []string

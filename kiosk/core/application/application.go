@@ -1,11 +1,17 @@
-// Package platform is the kiosk's view of the provincial government service
-// platform (四川 天府通办, 重庆 渝快办): the messages, a client that talks
-// HTTP to it, and the handler of the simulator that plays it on loopback.
-package platform
+// Package application holds the messages a kiosk exchanges with a
+// provincial government service platform (四川 天府通办, 重庆 渝快办) about
+// an application (办件): the application with its applicant and e-licence
+// references, the platform's receipt, and how reachable the platform is.
+//
+// The pure session core builds applications, the runtime and the outbox
+// carry them and the platform client (kiosk/adapters/platform) sends them.
+// This package is the leaf they share: it does no I/O and imports nothing
+// that does, so the core can use its types without linking the network,
+// the database or the simulator.
+package application
 
 import (
 	"context"
-	"errors"
 	"time"
 )
 
@@ -39,7 +45,8 @@ type Application struct {
 	KioskID        string            `json:"kiosk_id"`
 	SubmittedAt    time.Time         `json:"submitted_at"`
 	// Licences are the e-licences the citizen agreed to use instead of
-	// paper materials (数据多跑路), from Client.QueryLicence.
+	// paper materials (数据多跑路), from the platform's answers to
+	// LicenceQuery.
 	Licences []LicenceRef `json:"licences,omitempty"`
 }
 
@@ -57,11 +64,29 @@ type Receipt struct {
 	Linked []string `json:"linked,omitempty"`
 }
 
-// Submitter is what the outbox needs of a platform.
+// Submitter is what the outbox needs of a platform. The platform client
+// is one; its errors say whether resending can help (see
+// kiosk/adapters/platform: ErrRejected, ErrUnavailable).
 type Submitter interface {
 	Submit(ctx context.Context, app Application) (Receipt, error)
 }
 
-// ErrRejected wraps a platform answer that retrying cannot change (4xx):
-// the application is kept for a technician, never resent blindly.
-var ErrRejected = errors.New("platform rejected the application")
+// LicenceRef is a reference to a citizen's e-licence (电子证照) held by the
+// platform, attached to an application in place of a paper material
+// (数据多跑路). It carries the licence's GB/T 36904 identifier, not its
+// content: the handling department fetches the licence itself.
+type LicenceRef struct {
+	Type   string `json:"licence_type"` // material it stands for, e.g. 居民户口簿
+	ID     string `json:"licence_id"`   // GB/T 36904 identifier, 1.2.156.3005.2.…
+	Name   string `json:"name"`         // licence name as issued, e.g. 居民户口簿
+	Issuer string `json:"issuer"`       // issuing authority
+}
+
+// LicenceQuery asks the platform for the reference of one of a citizen's
+// e-licences. Consent must be true: the citizen agreed on screen that the
+// platform may use the licence for this application.
+type LicenceQuery struct {
+	IDNumber    string `json:"id_number"`
+	LicenceType string `json:"licence_type"` // e.g. 居民户口簿, 结婚证, 营业执照, 不动产权证书, 出生医学证明
+	Consent     bool   `json:"consent"`
+}

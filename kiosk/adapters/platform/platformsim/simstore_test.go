@@ -1,4 +1,4 @@
-package platform
+package platformsim
 
 import (
 	"context"
@@ -10,38 +10,41 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/core/application"
 )
 
 func TestSimStoreSurvivesRestart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "platform-51.db")
-	st, err := OpenSimStore(path)
+	st, err := OpenStore(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sim := NewSim(Sichuan, nil, WithSimStore(st))
+	sim := New(application.Sichuan, nil, WithStore(st))
 	c := newSimClient(t, sim)
 	ctx := context.Background()
-	var first []Receipt
+	var first []application.Receipt
 	for _, id := range []string{"keep-1", "keep-2"} {
-		rc, err := c.Submit(ctx, testApp(t, id, Sichuan))
+		rc, err := c.Submit(ctx, testApp(t, id, application.Sichuan))
 		if err != nil {
 			t.Fatal(err)
 		}
 		first = append(first, rc)
 	}
-	if err := sim.SetCaseStatus(first[1].CaseNumber, StatusDone); err != nil {
+	if err := sim.SetCaseStatus(first[1].CaseNumber, platform.StatusDone); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
 
-	st2, err := OpenSimStore(path)
+	st2, err := OpenStore(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st2.Close()
-	sim2 := NewSim(Sichuan, nil, WithSimStore(st2))
+	sim2 := New(application.Sichuan, nil, WithStore(st2))
 	c2 := newSimClient(t, sim2)
 	cases := sim2.Cases()
 	if len(cases) != 2 || cases[0].CaseNumber != first[0].CaseNumber || cases[1].Status != "已办结" {
@@ -50,11 +53,11 @@ func TestSimStoreSurvivesRestart(t *testing.T) {
 	if apps := sim2.Applications(); apps[0].Applicant.Name != testName || apps[0].Fields["reason"] != "工作调动" {
 		t.Errorf("application after restart = %+v", apps[0])
 	}
-	rc, err := c2.Submit(ctx, testApp(t, "keep-1", Sichuan))
+	rc, err := c2.Submit(ctx, testApp(t, "keep-1", application.Sichuan))
 	if err != nil || !rc.Duplicate || rc.CaseNumber != first[0].CaseNumber {
 		t.Errorf("resend after restart: %+v, %v", rc, err)
 	}
-	rc, err = c2.Submit(ctx, testApp(t, "keep-3", Sichuan))
+	rc, err = c2.Submit(ctx, testApp(t, "keep-3", application.Sichuan))
 	if err != nil || rc.CaseNumber[len(rc.CaseNumber)-6:] != "000003" {
 		t.Errorf("next case after restart: %+v, %v", rc, err)
 	}
@@ -65,10 +68,10 @@ func TestCaseStatusMovesOverTime(t *testing.T) {
 	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	advance := func(d time.Duration) { mu.Lock(); defer mu.Unlock(); now = now.Add(d) }
-	sim := NewSim(Sichuan, nil, WithSimClock(clock), WithProgress(time.Minute, 5*time.Minute))
-	c := newSimClientWith(t, []*Sim{sim}, WithSigner(demoSigner(t, clock)))
+	sim := New(application.Sichuan, nil, WithClock(clock), WithProgress(time.Minute, 5*time.Minute))
+	c := newSimClientWith(t, []*Sim{sim}, platform.WithSigner(demoSigner(t, clock)))
 	ctx := context.Background()
-	rc, err := c.Submit(ctx, testApp(t, "moving", Sichuan))
+	rc, err := c.Submit(ctx, testApp(t, "moving", application.Sichuan))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,15 +80,15 @@ func TestCaseStatusMovesOverTime(t *testing.T) {
 		want  string
 		code  int
 	}{
-		{0, "已受理", StatusAccepted},
-		{59 * time.Second, "已受理", StatusAccepted},
-		{time.Second, "办理中", StatusProcessing},
-		{4 * time.Minute, "已办结", StatusDone},
-		{time.Hour, "已办结", StatusDone},
+		{0, "已受理", platform.StatusAccepted},
+		{59 * time.Second, "已受理", platform.StatusAccepted},
+		{time.Second, "办理中", platform.StatusProcessing},
+		{4 * time.Minute, "已办结", platform.StatusDone},
+		{time.Hour, "已办结", platform.StatusDone},
 	}
 	for _, tt := range tests {
 		advance(tt.after)
-		st, err := c.CaseStatus(ctx, Sichuan, rc.CaseNumber)
+		st, err := c.CaseStatus(ctx, application.Sichuan, rc.CaseNumber)
 		if err != nil || st.Status != tt.want || st.Code != tt.code {
 			t.Errorf("at %v: %+v, %v; want %s", clock().Sub(rc.AcceptedAt), st, err, tt.want)
 		}
@@ -93,14 +96,14 @@ func TestCaseStatusMovesOverTime(t *testing.T) {
 }
 
 func TestSimCasesList(t *testing.T) {
-	sim := NewSim(Chongqing, nil)
+	sim := New(application.Chongqing, nil)
 	srv := httptest.NewServer(sim)
 	defer srv.Close()
-	c, err := NewClient(map[string]string{Chongqing: srv.URL}, nil, nil)
+	c, err := platform.NewClient(map[string]string{application.Chongqing: srv.URL}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rc, err := c.Submit(context.Background(), testApp(t, "listed", Chongqing))
+	rc, err := c.Submit(context.Background(), testApp(t, "listed", application.Chongqing))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,22 +140,22 @@ func TestSimFaults(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sim := NewSim(Sichuan, nil, WithFaults(tt.faults))
+			sim := New(application.Sichuan, nil, WithFaults(tt.faults))
 			srv := httptest.NewServer(sim)
 			defer srv.Close()
-			c, err := NewClient(map[string]string{Sichuan: srv.URL}, &http.Client{Timeout: tt.timeout}, nil)
+			c, err := platform.NewClient(map[string]string{application.Sichuan: srv.URL}, &http.Client{Timeout: tt.timeout}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			ctx := context.Background()
-			if _, err := c.Submit(ctx, testApp(t, "faulty", Sichuan)); !errors.Is(err, ErrUnavailable) {
+			if _, err := c.Submit(ctx, testApp(t, "faulty", application.Sichuan)); !errors.Is(err, platform.ErrUnavailable) {
 				t.Fatalf("err = %v, want ErrUnavailable", err)
 			}
 			if n := len(sim.Applications()); (n == 1) != tt.wantCase {
 				t.Errorf("sim holds %d cases", n)
 			}
 			sim.SetFaults(Faults{})
-			rc, err := c.Submit(ctx, testApp(t, "faulty", Sichuan))
+			rc, err := c.Submit(ctx, testApp(t, "faulty", application.Sichuan))
 			if err != nil || rc.Duplicate != tt.wantCase || len(sim.Applications()) != 1 {
 				t.Errorf("resend: %+v, %v; sim holds %d", rc, err, len(sim.Applications()))
 			}
@@ -161,10 +164,10 @@ func TestSimFaults(t *testing.T) {
 }
 
 func TestSimLatency(t *testing.T) {
-	sim := NewSim(Sichuan, nil, WithFaults(Faults{Latency: 100 * time.Millisecond}))
+	sim := New(application.Sichuan, nil, WithFaults(Faults{Latency: 100 * time.Millisecond}))
 	c := newSimClient(t, sim)
 	start := time.Now()
-	if err := c.Health(context.Background(), Sichuan); err != nil {
+	if err := c.Health(context.Background(), application.Sichuan); err != nil {
 		t.Fatal(err)
 	}
 	if d := time.Since(start); d < 100*time.Millisecond {

@@ -1,4 +1,4 @@
-package platform
+package platformsim
 
 import (
 	"math/rand/v2"

@@ -1,4 +1,4 @@
-package platform
+package platformsim
 
 import (
 	"context"
@@ -10,20 +10,23 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+
+	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/core/application"
 )
 
-// SimStore keeps a simulator's cases and case-number sequences in a SQLite
+// Store keeps a simulator's cases and case-number sequences in a SQLite
 // file, so that they survive a restart of platformsim. It holds what the
 // platform would hold, personal data included (demo identities only).
 // Nonces and issued app codes are not kept: after a restart a replayed
 // nonce older than the restart is accepted, and old app codes are void.
-type SimStore struct {
+type Store struct {
 	db   *sql.DB
 	path string
 	// read at open, handed to the Sim
 	cases []*simCase
 	seq   map[string]int
-	evals []Evaluation
+	evals []platform.Evaluation
 }
 
 // simSchema is the store's schema; user_version 1.
@@ -57,10 +60,10 @@ CREATE TABLE IF NOT EXISTS evaluations (  -- 好差评, one per case, the last o
 PRAGMA user_version = 1;
 `
 
-// OpenSimStore opens (creating if needed) the store at path. The journal
+// OpenStore opens (creating if needed) the store at path. The journal
 // is WAL with synchronous=NORMAL: a case survives the crash of the
 // simulator's process, which is what the fault flags need.
-func OpenSimStore(path string) (*SimStore, error) {
+func OpenStore(path string) (*Store, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("platform sim store: %w", err)
@@ -88,7 +91,7 @@ func OpenSimStore(path string) (*SimStore, error) {
 		db.Close()
 		return nil, fmt.Errorf("platform sim store %s: create schema: %w", abs, err)
 	}
-	st := &SimStore{db: db, path: abs}
+	st := &Store{db: db, path: abs}
 	if st.cases, st.seq, err = st.load(); err != nil {
 		db.Close()
 		return nil, err
@@ -101,7 +104,7 @@ func OpenSimStore(path string) (*SimStore, error) {
 }
 
 // Close closes the store.
-func (st *SimStore) Close() error {
+func (st *Store) Close() error {
 	if err := st.db.Close(); err != nil {
 		return fmt.Errorf("platform sim store %s: close: %w", st.path, err)
 	}
@@ -109,7 +112,7 @@ func (st *SimStore) Close() error {
 }
 
 // load reads every case, oldest first, and the sequences.
-func (st *SimStore) load() ([]*simCase, map[string]int, error) {
+func (st *Store) load() ([]*simCase, map[string]int, error) {
 	rows, err := st.db.Query(`SELECT case_no, received_at, status_code, updated_at, track_url, application
 		FROM cases ORDER BY received_at, case_no`)
 	if err != nil {
@@ -123,7 +126,7 @@ func (st *SimStore) load() ([]*simCase, map[string]int, error) {
 			received, updated int64
 			code              int
 			raw               []byte
-			app               Application
+			app               application.Application
 		)
 		if err := rows.Scan(&number, &received, &code, &updated, &track, &raw); err != nil {
 			return nil, nil, fmt.Errorf("platform sim store %s: load cases: %w", st.path, err)
@@ -156,7 +159,7 @@ func (st *SimStore) load() ([]*simCase, map[string]int, error) {
 // insert commits new cases in one transaction with the day's last
 // sequence number; when there are several, cs[0] is a bundle's case and
 // the others its linked member cases.
-func (st *SimStore) insert(cs []*simCase, day string, n int) error {
+func (st *Store) insert(cs []*simCase, day string, n int) error {
 	ctx := context.Background()
 	tx, err := st.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -192,7 +195,7 @@ func (st *SimStore) insert(cs []*simCase, day string, n int) error {
 
 // loadExtras reads the bundle links into the loaded cases' receipts and
 // the ratings.
-func (st *SimStore) loadExtras() error {
+func (st *Store) loadExtras() error {
 	byNumber := make(map[string]*simCase, len(st.cases))
 	for _, c := range st.cases {
 		byNumber[c.receipt.CaseNumber] = c
@@ -220,19 +223,19 @@ func (st *SimStore) loadExtras() error {
 	}
 	defer erows.Close()
 	for erows.Next() {
-		var e Evaluation
+		var e platform.Evaluation
 		var at int64
 		if err := erows.Scan(&e.CaseNumber, &e.Grade, &e.Channel, &at); err != nil {
 			return fmt.Errorf("platform sim store %s: load ratings: %w", st.path, err)
 		}
-		e.GradeText, e.EvaluatedAt = GradeText(e.Grade), time.UnixMilli(at)
+		e.GradeText, e.EvaluatedAt = platform.GradeText(e.Grade), time.UnixMilli(at)
 		st.evals = append(st.evals, e)
 	}
 	return erows.Err()
 }
 
 // putEvaluation records a rating, replacing an earlier one of the case.
-func (st *SimStore) putEvaluation(e Evaluation) error {
+func (st *Store) putEvaluation(e platform.Evaluation) error {
 	if _, err := st.db.Exec(`INSERT INTO evaluations (case_no, grade, channel, evaluated_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (case_no) DO UPDATE SET grade = excluded.grade, channel = excluded.channel, evaluated_at = excluded.evaluated_at`,
 		e.CaseNumber, e.Grade, e.Channel, e.EvaluatedAt.UnixMilli()); err != nil {
@@ -242,7 +245,7 @@ func (st *SimStore) putEvaluation(e Evaluation) error {
 }
 
 // setStatus records a status set by SetCaseStatus.
-func (st *SimStore) setStatus(number string, code int, at time.Time) error {
+func (st *Store) setStatus(number string, code int, at time.Time) error {
 	if _, err := st.db.Exec(`UPDATE cases SET status_code = ?, updated_at = ? WHERE case_no = ?`, code, at.UnixMilli(), number); err != nil {
 		return fmt.Errorf("platform sim store: status of %s: %w", number, err)
 	}

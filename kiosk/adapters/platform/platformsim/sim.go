@@ -1,6 +1,7 @@
-package platform
+package platformsim
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/rand"
@@ -20,7 +21,10 @@ import (
 
 	"github.com/emmansun/gmsm/sm2"
 
+	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/catalog"
+	"sckiosk/kiosk/core/catalog/catalogyaml"
 	"sckiosk/kiosk/core/identity"
 )
 
@@ -32,25 +36,28 @@ var chinaTime = time.FixedZone("CST", 8*60*60)
 const maxApplication = 1 << 20
 
 // Sim plays a provincial platform on HTTP with the protocol described at
-// Envelope: it validates and accepts applications (201, case number
-// SC/CQ + YYYYMMDD in China time + a 6-digit daily sequence), honours the
-// idempotency key (the same request_id again: 200 with the same Receipt and
-// duplicate:true, never a second case; the same request_id for a different
-// item or applicant: 422), and answers case and health queries and a plain
-// track page (/track/{number}) for the receipt's QR code. Cases are held in
-// memory, and also in a SQLite SimStore when one is given (WithSimStore),
-// so that they survive a restart. Cases move from 已受理 to 办理中 to 已办结
-// over time (WithProgress). GET /sim/cases lists them. Fault switches
-// (SetDown, SetDelay, FailNext) and random faults (Faults) let tests, the
-// kiosk's simulator panel and platformsim make it fail. It is an
-// http.Handler and safe for concurrent use.
+// platform.Envelope: it validates and accepts applications (201, case
+// number SC/CQ + YYYYMMDD in China time + a 6-digit daily sequence),
+// honours the idempotency key (the same request_id again: 200 with the
+// same Receipt and duplicate:true, never a second case; the same
+// request_id for a different item or applicant: 422), and answers case and
+// health queries and a plain track page (/track/{number}) for the
+// receipt's QR code. Cases are held in memory, and also in a SQLite Store
+// when one is given (WithStore), so that they survive a restart. Cases
+// move from 已受理 to 办理中 to 已办结 over time (WithProgress). GET
+// /sim/cases lists them. Fault switches (SetDown, SetDelay, FailNext) and
+// random faults (Faults) let tests, the kiosk's simulator panel and
+// platformsim make it fail. It is an http.Handler and safe for concurrent
+// use.
 //
-// Every API request must be signed (SM2Signer) by a kiosk the simulator
-// trusts, within ClockSkew of its clock and with a nonce it has not seen;
-// otherwise it answers 401 with CodeUnsigned … CodeBadSignature. Every API
-// answer is signed with the platform key (SignResponse). By default the
-// simulator trusts the demo kiosk (DemoAppID, DemoKioskKey) and signs with
-// DemoPlatformKey: simulation only.
+// Every API request must be signed (platform.SM2Signer) by a kiosk the
+// simulator trusts, within platform.ClockSkew of its clock and with a
+// nonce it has not seen; otherwise it answers 401 with
+// platform.CodeUnsigned … platform.CodeBadSignature. Every API answer is
+// signed with the platform key (platform.SignResponse). By default the
+// simulator trusts the demo kiosk (platform.DemoAppID,
+// platform.DemoKioskKey) and signs with platform.DemoPlatformKey:
+// simulation only.
 type Sim struct {
 	province string
 	prefix   string
@@ -59,7 +66,7 @@ type Sim struct {
 	now      func() time.Time
 	kiosks   map[string]*ecdsa.PublicKey // trusted kiosks by app id
 	key      *sm2.PrivateKey             // signs answers
-	store    *SimStore                   // nil: in memory only
+	store    *Store                      // nil: in memory only
 	progress [2]time.Duration            // received -> 办理中, received -> 已办结; 0 = never
 	catalog  catalog.Catalog             // served at /api/v1/catalog; bundles are expanded from it
 	licences map[string][]ELicence       // e-licences by holder's id number
@@ -75,78 +82,78 @@ type Sim struct {
 	cases      []*simCase     // in order of creation
 	byKey      map[string]*simCase
 	byNumber   map[string]*simCase
-	codes      map[string]issuedCode // codes issued, by subject or token
-	codeKey    [32]byte              // MAC key of the legacy app codes
-	codeKID    string                // key id of the app tokens it signs
-	businesses []Business            // the business registry it plays
-	nonces     map[string]time.Time  // app id + nonce -> request timestamp
-	pruned     time.Time             // when nonces were last pruned
-	evals      map[string]Evaluation // 好差评 by case number
-	evalOrder  []string              // case numbers in the order first rated
+	codes      map[string]issuedCode          // codes issued, by subject or token
+	codeKey    [32]byte                       // MAC key of the legacy app codes
+	codeKID    string                         // key id of the app tokens it signs
+	businesses []platform.Business            // the business registry it plays
+	nonces     map[string]time.Time           // app id + nonce -> request timestamp
+	pruned     time.Time                      // when nonces were last pruned
+	evals      map[string]platform.Evaluation // 好差评 by case number
+	evalOrder  []string                       // case numbers in the order first rated
 }
 
-// SimOption configures a Sim.
-type SimOption func(*Sim)
+// Option configures a Sim.
+type Option func(*Sim)
 
 // WithTrustedKiosk makes the simulator accept requests signed by appID with
 // pub. Once any kiosk is given, the demo kiosk is no longer trusted unless
 // it is given too.
-func WithTrustedKiosk(appID string, pub *ecdsa.PublicKey) SimOption {
+func WithTrustedKiosk(appID string, pub *ecdsa.PublicKey) Option {
 	return func(s *Sim) { s.kiosks[appID] = pub }
 }
 
-// WithSimKey makes the simulator sign its answers with key instead of
-// DemoPlatformKey.
-func WithSimKey(key *sm2.PrivateKey) SimOption {
+// WithKey makes the simulator sign its answers with key instead of
+// platform.DemoPlatformKey.
+func WithKey(key *sm2.PrivateKey) Option {
 	return func(s *Sim) { s.key = key }
 }
 
-// WithSimStore makes the simulator keep its cases in st (and start with
+// WithStore makes the simulator keep its cases in st (and start with
 // the cases st holds). The caller closes st after the simulator is done.
-func WithSimStore(st *SimStore) SimOption {
+func WithStore(st *Store) Option {
 	return func(s *Sim) { s.store = st }
 }
 
 // WithCodeKeyID makes the simulator sign the app tokens it issues under key
 // id kid (the file name of the public key in the kiosk's
-// platform.*.code_key_dir) instead of DemoCodeKeyID.
-func WithCodeKeyID(kid string) SimOption {
+// platform.*.code_key_dir) instead of platform.DemoCodeKeyID.
+func WithCodeKeyID(kid string) Option {
 	return func(s *Sim) { s.codeKID = kid }
 }
 
 // WithProgress makes cases move by themselves: 已受理 becomes 办理中
 // toProcessing after it was received and 已办结 toDone after it was
 // received. 0 disables a step. The default is 2 and 10 minutes.
-func WithProgress(toProcessing, toDone time.Duration) SimOption {
+func WithProgress(toProcessing, toDone time.Duration) Option {
 	return func(s *Sim) { s.progress = [2]time.Duration{toProcessing, toDone} }
 }
 
 // WithFaults starts the simulator with the fault injection f (SetFaults).
-func WithFaults(f Faults) SimOption {
+func WithFaults(f Faults) Option {
 	return func(s *Sim) { s.faults = f }
 }
 
 // WithCatalog makes the simulator serve c (and expand the bundles of c)
-// instead of SampleCatalog.
-func WithCatalog(c catalog.Catalog) SimOption {
+// instead of the sample catalogue (catalogyaml.Sample).
+func WithCatalog(c catalog.Catalog) Option {
 	return func(s *Sim) { s.catalog = c }
 }
 
-// WithSimClock makes the simulator read the time from now (tests).
-func WithSimClock(now func() time.Time) SimOption {
+// WithClock makes the simulator read the time from now (tests).
+func WithClock(now func() time.Time) Option {
 	return func(s *Sim) { s.now = now }
 }
 
 // simCase is one case held by the simulator.
 type simCase struct {
-	app     Application
-	receipt Receipt
-	status  CaseStatus
+	app     application.Application
+	receipt application.Receipt
+	status  platform.CaseStatus
 }
 
-// NewSim returns a simulator of the platform of province (Sichuan gives case
+// New returns a simulator of the platform of province (Sichuan gives case
 // numbers SC…, Chongqing CQ…), configured by opts. log may be nil.
-func NewSim(province string, log *slog.Logger, opts ...SimOption) *Sim {
+func New(province string, log *slog.Logger, opts ...Option) *Sim {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -160,7 +167,7 @@ func NewSim(province string, log *slog.Logger, opts ...SimOption) *Sim {
 		byNumber: make(map[string]*simCase),
 		kiosks:   make(map[string]*ecdsa.PublicKey),
 		nonces:   make(map[string]time.Time),
-		evals:    make(map[string]Evaluation),
+		evals:    make(map[string]platform.Evaluation),
 		progress: [2]time.Duration{2 * time.Minute, 10 * time.Minute},
 	}
 	for _, o := range opts {
@@ -181,13 +188,13 @@ func NewSim(province string, log *slog.Logger, opts ...SimOption) *Sim {
 		s.log.Info("sim loaded cases", "count", len(s.cases), "store", s.store.path)
 	}
 	if len(s.kiosks) == 0 {
-		s.kiosks[DemoAppID] = &DemoKioskKey().PublicKey
+		s.kiosks[platform.DemoAppID] = &platform.DemoKioskKey().PublicKey
 	}
 	if s.key == nil {
-		s.key = DemoPlatformKey()
+		s.key = platform.DemoPlatformKey()
 	}
 	if s.catalog.Version == "" {
-		c, err := SampleCatalog()
+		c, err := catalogyaml.Sample()
 		if err != nil {
 			s.log.Error("sim has no catalogue", "err", err)
 		}
@@ -213,7 +220,7 @@ func NewSim(province string, log *slog.Logger, opts ...SimOption) *Sim {
 	s.mux.HandleFunc("GET /sim/evaluations", s.listEvaluations)
 	s.mux.HandleFunc("GET /sim/codes/{kind}", s.sampleCode)
 	s.mux.HandleFunc("/", s.serve(func(*http.Request) simAnswer {
-		return simFail(http.StatusNotFound, CodeNotFound, "无此接口 / no such endpoint")
+		return simFail(http.StatusNotFound, platform.CodeNotFound, "无此接口 / no such endpoint")
 	}))
 	return s
 }
@@ -222,9 +229,9 @@ func NewSim(province string, log *slog.Logger, opts ...SimOption) *Sim {
 // platform of province: SC for Sichuan, CQ for Chongqing, ZW otherwise.
 func CasePrefix(province string) string {
 	switch province {
-	case Sichuan:
+	case application.Sichuan:
 		return "SC"
-	case Chongqing:
+	case application.Chongqing:
 		return "CQ"
 	}
 	return "ZW"
@@ -266,10 +273,10 @@ func (s *Sim) FailNext(n int, status int) {
 
 // Applications returns the applications the simulator holds, one per case,
 // in the order the cases were created.
-func (s *Sim) Applications() []Application {
+func (s *Sim) Applications() []application.Application {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Application, len(s.cases))
+	out := make([]application.Application, len(s.cases))
 	for i, c := range s.cases {
 		out[i] = c.app
 		out[i].Fields = maps.Clone(c.app.Fields)
@@ -278,11 +285,11 @@ func (s *Sim) Applications() []Application {
 }
 
 // Cases returns the status of every case, in the order they were created.
-func (s *Sim) Cases() []CaseStatus {
+func (s *Sim) Cases() []platform.CaseStatus {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
-	out := make([]CaseStatus, len(s.cases))
+	out := make([]platform.CaseStatus, len(s.cases))
 	for i, c := range s.cases {
 		out[i] = s.effective(c, now)
 	}
@@ -290,18 +297,18 @@ func (s *Sim) Cases() []CaseStatus {
 }
 
 // effective is c's status at now, moved on by the progress steps.
-func (s *Sim) effective(c *simCase, now time.Time) CaseStatus {
+func (s *Sim) effective(c *simCase, now time.Time) platform.CaseStatus {
 	st := c.status
-	if st.Code != StatusAccepted && st.Code != StatusProcessing {
+	if st.Code != platform.StatusAccepted && st.Code != platform.StatusProcessing {
 		return st
 	}
 	for _, step := range []struct {
 		after time.Duration
 		code  int
-	}{{s.progress[1], StatusDone}, {s.progress[0], StatusProcessing}} {
+	}{{s.progress[1], platform.StatusDone}, {s.progress[0], platform.StatusProcessing}} {
 		at := st.AcceptedAt.Add(step.after)
 		if step.after > 0 && !now.Before(at) && at.After(st.UpdatedAt) {
-			st.Code, st.Status, st.UpdatedAt = step.code, StatusText(step.code), at
+			st.Code, st.Status, st.UpdatedAt = step.code, platform.StatusText(step.code), at
 			break
 		}
 	}
@@ -341,11 +348,12 @@ func (s *Sim) Received() int {
 	return s.received
 }
 
-// SetCaseStatus moves a case to status code (StatusWaiting, StatusAccepted,
-// StatusProcessing or StatusDone), as the back office would. The progress
-// steps (WithProgress) only move a case on from a later time.
+// SetCaseStatus moves a case to status code (platform.StatusWaiting,
+// platform.StatusAccepted, platform.StatusProcessing or
+// platform.StatusDone), as the back office would. The progress steps
+// (WithProgress) only move a case on from a later time.
 func (s *Sim) SetCaseStatus(caseNumber string, code int) error {
-	text := StatusText(code)
+	text := platform.StatusText(code)
 	if text == "" {
 		return fmt.Errorf("platform sim: set case status: unknown status code %d", code)
 	}
@@ -353,7 +361,7 @@ func (s *Sim) SetCaseStatus(caseNumber string, code int) error {
 	defer s.mu.Unlock()
 	c, ok := s.byNumber[caseNumber]
 	if !ok {
-		return fmt.Errorf("platform sim: set case status %s: %w", caseNumber, ErrNotFound)
+		return fmt.Errorf("platform sim: set case status %s: %w", caseNumber, platform.ErrNotFound)
 	}
 	now := s.now()
 	if s.store != nil {
@@ -374,20 +382,20 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // switch can hold it back.
 type simAnswer struct {
 	status int
-	env    Envelope
+	env    platform.Envelope
 	text   string // plain-text body instead of env when not empty
 }
 
 func simOK(status int, data any) simAnswer {
 	raw, err := json.Marshal(data)
 	if err != nil {
-		return simFail(http.StatusInternalServerError, CodeInternal, "内部错误 / internal error")
+		return simFail(http.StatusInternalServerError, platform.CodeInternal, "内部错误 / internal error")
 	}
-	return simAnswer{status: status, env: Envelope{Code: CodeOK, Message: "ok", Data: raw}}
+	return simAnswer{status: status, env: platform.Envelope{Code: platform.CodeOK, Message: "ok", Data: raw}}
 }
 
 func simFail(status, code int, message string) simAnswer {
-	return simAnswer{status: status, env: Envelope{Code: code, Message: message}}
+	return simAnswer{status: status, env: platform.Envelope{Code: code, Message: message}}
 }
 
 // serve wraps a handler with the fault switches, the signature check, the
@@ -415,7 +423,7 @@ func (s *Sim) serve(h func(*http.Request) simAnswer) http.HandlerFunc {
 		var a simAnswer
 		switch {
 		case down:
-			a = simFail(http.StatusServiceUnavailable, CodeUnavailable, "平台维护中 / platform unavailable (simulated)")
+			a = simFail(http.StatusServiceUnavailable, platform.CodeUnavailable, "平台维护中 / platform unavailable (simulated)")
 		case injected != 0:
 			a = simFail(injected, injected*100, "模拟故障 / injected fault")
 		case plan.reset:
@@ -423,7 +431,7 @@ func (s *Sim) serve(h func(*http.Request) simAnswer) http.HandlerFunc {
 			resetConn(w)
 			return
 		case plan.fail:
-			a = simFail(http.StatusInternalServerError, CodeInternal, "模拟故障 / injected fault (error rate)")
+			a = simFail(http.StatusInternalServerError, platform.CodeInternal, "模拟故障 / injected fault (error rate)")
 		case api:
 			var bad bool
 			if a, bad = s.authenticate(r); !bad {
@@ -461,7 +469,7 @@ func (s *Sim) write(w http.ResponseWriter, r *http.Request, a simAnswer, api boo
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		var err error
 		if body, err = json.Marshal(a.env); err != nil {
-			a = simFail(http.StatusInternalServerError, CodeInternal, "内部错误 / internal error")
+			a = simFail(http.StatusInternalServerError, platform.CodeInternal, "内部错误 / internal error")
 			body, _ = json.Marshal(a.env)
 		}
 		body = append(body, '\n')
@@ -470,7 +478,7 @@ func (s *Sim) write(w http.ResponseWriter, r *http.Request, a simAnswer, api boo
 		w.Header().Set("Retry-After", "2")
 	}
 	if api {
-		if err := SignResponse(s.key, w.Header(), r, a.status, body, s.now()); err != nil {
+		if err := platform.SignResponse(s.key, w.Header(), r, a.status, body, s.now()); err != nil {
 			s.log.Error("sim cannot sign answer", "err", err)
 		}
 	}
@@ -483,45 +491,45 @@ func (s *Sim) write(w http.ResponseWriter, r *http.Request, a simAnswer, api boo
 // put back for the handler.
 func (s *Sim) authenticate(r *http.Request) (a simAnswer, bad bool) {
 	unauthorized := func(code int, msg string) (simAnswer, bool) {
-		s.log.Info("sim refused request", "path", r.URL.Path, "app_id", r.Header.Get(HeaderAppID), "reason", msg)
+		s.log.Info("sim refused request", "path", r.URL.Path, "app_id", r.Header.Get(platform.HeaderAppID), "reason", msg)
 		return simFail(http.StatusUnauthorized, code, msg), true
 	}
 	raw, tooLarge, err := readBody(r.Body, maxApplication)
 	switch {
 	case err != nil:
-		return simFail(http.StatusBadRequest, CodeBadRequest, "请求读取失败 / cannot read the request body"), true
+		return simFail(http.StatusBadRequest, platform.CodeBadRequest, "请求读取失败 / cannot read the request body"), true
 	case tooLarge:
-		return simFail(http.StatusRequestEntityTooLarge, CodeTooLarge, "请求过大 / request too large"), true
+		return simFail(http.StatusRequestEntityTooLarge, platform.CodeTooLarge, "请求过大 / request too large"), true
 	}
 	r.Body = nopBody(raw)
-	appID, tsText := r.Header.Get(HeaderAppID), r.Header.Get(HeaderTimestamp)
-	nonce, sig := r.Header.Get(HeaderNonce), r.Header.Get(HeaderSignature)
+	appID, tsText := r.Header.Get(platform.HeaderAppID), r.Header.Get(platform.HeaderTimestamp)
+	nonce, sig := r.Header.Get(platform.HeaderNonce), r.Header.Get(platform.HeaderSignature)
 	if appID == "" || tsText == "" || nonce == "" || sig == "" {
-		return unauthorized(CodeUnsigned, "缺少签名头 / missing X-App-Id, X-Timestamp, X-Nonce or X-Signature")
+		return unauthorized(platform.CodeUnsigned, "缺少签名头 / missing X-App-Id, X-Timestamp, X-Nonce or X-Signature")
 	}
 	pub, known := s.kiosks[appID]
 	if !known {
-		return unauthorized(CodeUnknownApp, "未知的终端应用标识 / unknown X-App-Id")
+		return unauthorized(platform.CodeUnknownApp, "未知的终端应用标识 / unknown X-App-Id")
 	}
 	ts, err := strconv.ParseInt(tsText, 10, 64)
 	now := s.now()
 	if err != nil {
-		return unauthorized(CodeClockSkew, "时间戳格式错误 / X-Timestamp is not Unix seconds")
+		return unauthorized(platform.CodeClockSkew, "时间戳格式错误 / X-Timestamp is not Unix seconds")
 	}
-	if skew := now.Sub(time.Unix(ts, 0)); skew > ClockSkew || skew < -ClockSkew {
-		return unauthorized(CodeClockSkew, fmt.Sprintf("时间戳超出±5分钟 / X-Timestamp is %s off the platform clock (limit ±5m)", skew.Round(time.Second)))
+	if skew := now.Sub(time.Unix(ts, 0)); skew > platform.ClockSkew || skew < -platform.ClockSkew {
+		return unauthorized(platform.CodeClockSkew, fmt.Sprintf("时间戳超出±5分钟 / X-Timestamp is %s off the platform clock (limit ±5m)", skew.Round(time.Second)))
 	}
 	if len(nonce) < 16 || len(nonce) > 64 {
-		return unauthorized(CodeUnsigned, "随机数长度应为16至64 / X-Nonce must have 16 to 64 characters")
+		return unauthorized(platform.CodeUnsigned, "随机数长度应为16至64 / X-Nonce must have 16 to 64 characters")
 	}
-	if !sm2Verify(pub, RequestString(r.Method, requestPath(r), tsText, nonce, raw), sig) {
-		return unauthorized(CodeBadSignature, "签名验证失败 / X-Signature does not verify")
+	if !platform.VerifyRequest(pub, r, raw) {
+		return unauthorized(platform.CodeBadSignature, "签名验证失败 / X-Signature does not verify")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if now.Sub(s.pruned) > ClockSkew {
+	if now.Sub(s.pruned) > platform.ClockSkew {
 		for k, t := range s.nonces {
-			if now.Sub(t) > 2*ClockSkew {
+			if now.Sub(t) > 2*platform.ClockSkew {
 				delete(s.nonces, k)
 			}
 		}
@@ -529,7 +537,7 @@ func (s *Sim) authenticate(r *http.Request) (a simAnswer, bad bool) {
 	}
 	key := appID + "\x00" + nonce
 	if _, seen := s.nonces[key]; seen {
-		return unauthorized(CodeReplay, "请求重放 / X-Nonce already used")
+		return unauthorized(platform.CodeReplay, "请求重放 / X-Nonce already used")
 	}
 	s.nonces[key] = time.Unix(ts, 0)
 	return simAnswer{}, false
@@ -539,14 +547,14 @@ func (s *Sim) authenticate(r *http.Request) (a simAnswer, bad bool) {
 func (s *Sim) submit(r *http.Request) simAnswer {
 	raw, err := io.ReadAll(io.LimitReader(r.Body, maxApplication+1))
 	if err != nil {
-		return simFail(http.StatusBadRequest, CodeBadRequest, "请求读取失败 / cannot read the request body")
+		return simFail(http.StatusBadRequest, platform.CodeBadRequest, "请求读取失败 / cannot read the request body")
 	}
 	if len(raw) > maxApplication {
-		return simFail(http.StatusRequestEntityTooLarge, CodeTooLarge, "申请过大 / application too large")
+		return simFail(http.StatusRequestEntityTooLarge, platform.CodeTooLarge, "申请过大 / application too large")
 	}
-	var app Application
+	var app application.Application
 	if err := json.Unmarshal(raw, &app); err != nil {
-		return simFail(http.StatusBadRequest, CodeBadRequest, "申请不是有效的JSON / body is not a valid JSON application")
+		return simFail(http.StatusBadRequest, platform.CodeBadRequest, "申请不是有效的JSON / body is not a valid JSON application")
 	}
 	if a, bad := s.validate(r, app); bad {
 		s.log.Info("sim rejected application", "request_id", app.RequestID, "item", app.ItemCode, "reason", a.env.Message)
@@ -558,7 +566,7 @@ func (s *Sim) submit(r *http.Request) simAnswer {
 	defer s.mu.Unlock()
 	if c, seen := s.byKey[app.RequestID]; seen {
 		if c.app.ItemCode != app.ItemCode || c.app.Applicant.Number != app.Applicant.Number {
-			return simFail(http.StatusUnprocessableEntity, CodeKeyReused,
+			return simFail(http.StatusUnprocessableEntity, platform.CodeKeyReused,
 				"幂等键已用于另一申请 / idempotency key already used for a different application")
 		}
 		rc := c.receipt
@@ -578,10 +586,10 @@ func (s *Sim) submit(r *http.Request) simAnswer {
 	first := s.seq[day] + 1
 	last := first + len(members)
 	if last > 999999 {
-		return simFail(http.StatusServiceUnavailable, CodeUnavailable, "今日办件编号已用尽 / case numbers for today exhausted")
+		return simFail(http.StatusServiceUnavailable, platform.CodeUnavailable, "今日办件编号已用尽 / case numbers for today exhausted")
 	}
 	number := fmt.Sprintf("%s%s%06d", s.prefix, day, first)
-	c := newSimCase(app, number, now, trackURL(r, number), StatusAccepted, now)
+	c := newSimCase(app, number, now, trackURL(r, number), platform.StatusAccepted, now)
 	cs := []*simCase{c}
 	for i, m := range members {
 		mapp := app
@@ -589,13 +597,13 @@ func (s *Sim) submit(r *http.Request) simAnswer {
 		mapp.ItemCode, mapp.ItemName = m.Code, m.Name
 		mapp.Fields = maps.Clone(app.Fields)
 		mnum := fmt.Sprintf("%s%s%06d", s.prefix, day, first+i+1)
-		cs = append(cs, newSimCase(mapp, mnum, now, trackURL(r, mnum), StatusAccepted, now))
+		cs = append(cs, newSimCase(mapp, mnum, now, trackURL(r, mnum), platform.StatusAccepted, now))
 		c.receipt.Linked = append(c.receipt.Linked, mnum)
 	}
 	if s.store != nil {
 		if err := s.store.insert(cs, day, last); err != nil {
 			s.log.Error("sim cannot store case", "request_id", app.RequestID, "err", err)
-			return simFail(http.StatusInternalServerError, CodeInternal, "办件存储失败 / cannot store the case")
+			return simFail(http.StatusInternalServerError, platform.CodeInternal, "办件存储失败 / cannot store the case")
 		}
 	}
 	s.seq[day] = last
@@ -610,22 +618,22 @@ func (s *Sim) submit(r *http.Request) simAnswer {
 }
 
 // newSimCase makes a case received at with status code since updated.
-func newSimCase(app Application, number string, at time.Time, track string, code int, updated time.Time) *simCase {
+func newSimCase(app application.Application, number string, at time.Time, track string, code int, updated time.Time) *simCase {
 	return &simCase{
 		app: app,
-		receipt: Receipt{
+		receipt: application.Receipt{
 			RequestID:  app.RequestID,
 			CaseNumber: number,
-			Status:     StatusText(StatusAccepted),
+			Status:     platform.StatusText(platform.StatusAccepted),
 			AcceptedAt: at,
 			TrackURL:   track,
 		},
-		status: CaseStatus{
+		status: platform.CaseStatus{
 			CaseNumber: number,
 			ItemCode:   app.ItemCode,
 			ItemName:   app.ItemName,
 			Code:       code,
-			Status:     StatusText(code),
+			Status:     platform.StatusText(code),
 			AcceptedAt: at,
 			UpdatedAt:  updated,
 		},
@@ -634,9 +642,9 @@ func newSimCase(app Application, number string, at time.Time, track string, code
 
 // validate checks the required data items of app; bad is true when the
 // answer a must be sent instead of accepting.
-func (s *Sim) validate(r *http.Request, app Application) (a simAnswer, bad bool) {
+func (s *Sim) validate(r *http.Request, app application.Application) (a simAnswer, bad bool) {
 	missing := func(msg string) (simAnswer, bool) {
-		return simFail(http.StatusBadRequest, CodeMissingField, msg), true
+		return simFail(http.StatusBadRequest, platform.CodeMissingField, msg), true
 	}
 	switch key := r.Header.Get("Idempotency-Key"); {
 	case strings.TrimSpace(app.RequestID) == "":
@@ -654,7 +662,7 @@ func (s *Sim) validate(r *http.Request, app Application) (a simAnswer, bad bool)
 	case s.checkLicences(app) != "":
 		return missing("电子证照引用无效：" + s.checkLicences(app) + " / a licence reference is not one of the applicant's e-licences")
 	case app.Province != s.province:
-		return simFail(http.StatusBadRequest, CodeWrongProvince,
+		return simFail(http.StatusBadRequest, platform.CodeWrongProvince,
 			fmt.Sprintf("申请不属于本平台（%s） / application for province %q sent to platform %s", s.province, app.Province, s.province)), true
 	}
 	return simAnswer{}, false
@@ -673,7 +681,7 @@ func trackURL(r *http.Request, number string) string {
 func (s *Sim) caseStatus(r *http.Request) simAnswer {
 	st, found := s.lookup(r.PathValue("number"))
 	if !found {
-		return simFail(http.StatusNotFound, CodeNotFound, "未找到该办件 / case not found")
+		return simFail(http.StatusNotFound, platform.CodeNotFound, "未找到该办件 / case not found")
 	}
 	return simOK(http.StatusOK, st)
 }
@@ -681,12 +689,12 @@ func (s *Sim) caseStatus(r *http.Request) simAnswer {
 func (s *Sim) health(*http.Request) simAnswer {
 	name := "一体化政务服务平台（模拟）"
 	switch s.province {
-	case Sichuan:
+	case application.Sichuan:
 		name = "四川省一体化政务服务平台（模拟）"
-	case Chongqing:
+	case application.Chongqing:
 		name = "重庆市渝快办平台（模拟）"
 	}
-	return simOK(http.StatusOK, Health{Province: s.province, Name: name, Time: s.now()})
+	return simOK(http.StatusOK, platform.Health{Province: s.province, Name: name, Time: s.now()})
 }
 
 // track is the page a citizen's phone opens from the receipt's QR code. It
@@ -700,18 +708,18 @@ func (s *Sim) track(r *http.Request) simAnswer {
 		st.CaseNumber, st.ItemName, st.Status, st.AcceptedAt.In(chinaTime).Format("2006-01-02 15:04"))}
 }
 
-func (s *Sim) lookup(number string) (CaseStatus, bool) {
+func (s *Sim) lookup(number string) (platform.CaseStatus, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, found := s.byNumber[number]
 	if !found {
-		return CaseStatus{}, false
+		return platform.CaseStatus{}, false
 	}
 	return s.effective(c, s.now()), true
 }
 
-// SimServer is a Sim serving HTTP on a TCP listener.
-type SimServer struct {
+// Server is a Sim serving HTTP on a TCP listener.
+type Server struct {
 	srv    *http.Server
 	ln     net.Listener
 	cancel context.CancelFunc
@@ -721,13 +729,13 @@ type SimServer struct {
 
 // Start serves the simulator on addr ("127.0.0.1:0" picks a free port) until
 // Shutdown or Close.
-func (s *Sim) Start(addr string) (*SimServer, error) {
+func (s *Sim) Start(addr string) (*Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("platform sim: listen %s: %w", addr, err)
 	}
 	base, cancel := context.WithCancel(context.Background())
-	ss := &SimServer{
+	ss := &Server{
 		ln:     ln,
 		cancel: cancel,
 		done:   make(chan struct{}),
@@ -753,17 +761,17 @@ func (s *Sim) Start(addr string) (*SimServer, error) {
 }
 
 // URL returns the base URL of the server, e.g. "http://127.0.0.1:8451".
-func (ss *SimServer) URL() string { return "http://" + ss.ln.Addr().String() }
+func (ss *Server) URL() string { return "http://" + ss.ln.Addr().String() }
 
 // Addr returns the address the server listens on.
-func (ss *SimServer) Addr() net.Addr { return ss.ln.Addr() }
+func (ss *Server) Addr() net.Addr { return ss.ln.Addr() }
 
 // Done is closed when the server has stopped serving.
-func (ss *SimServer) Done() <-chan struct{} { return ss.done }
+func (ss *Server) Done() <-chan struct{} { return ss.done }
 
 // Err returns why the server stopped, nil after Shutdown or Close. It is
 // meaningful once Done is closed.
-func (ss *SimServer) Err() error {
+func (ss *Server) Err() error {
 	select {
 	case <-ss.done:
 		return ss.err
@@ -775,7 +783,7 @@ func (ss *SimServer) Err() error {
 // Shutdown stops accepting connections, abandons answers held back by the
 // delay switch and waits for the others until ctx ends, then closes what
 // remains.
-func (ss *SimServer) Shutdown(ctx context.Context) error {
+func (ss *Server) Shutdown(ctx context.Context) error {
 	ss.cancel()
 	err := ss.srv.Shutdown(ctx)
 	if err != nil {
@@ -787,7 +795,7 @@ func (ss *SimServer) Shutdown(ctx context.Context) error {
 }
 
 // Close stops the server at once.
-func (ss *SimServer) Close() error {
+func (ss *Server) Close() error {
 	ss.cancel()
 	if err := ss.srv.Close(); err != nil {
 		return fmt.Errorf("platform sim: close: %w", err)
@@ -795,3 +803,19 @@ func (ss *SimServer) Close() error {
 	<-ss.done
 	return nil
 }
+
+// readBody reads at most limit bytes of r and reports whether there was
+// more.
+func readBody(r io.Reader, limit int64) ([]byte, bool, error) {
+	raw, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, false, err
+	}
+	if int64(len(raw)) > limit {
+		return raw[:limit], true, nil
+	}
+	return raw, false, nil
+}
+
+// nopBody makes a read body readable again.
+func nopBody(raw []byte) io.ReadCloser { return io.NopCloser(bytes.NewReader(raw)) }

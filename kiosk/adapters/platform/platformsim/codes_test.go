@@ -1,4 +1,4 @@
-package platform
+package platformsim
 
 import (
 	"context"
@@ -13,6 +13,8 @@ import (
 
 	"github.com/emmansun/gmsm/sm2"
 
+	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/qrpayload"
 )
 
@@ -42,21 +44,21 @@ func (c *fakeClock) set(t time.Time) {
 func TestVerifyCode(t *testing.T) {
 	// Old codes are issued a TTL ago; the clock then catches up with the
 	// real one, which signs the client's requests.
-	clock := &fakeClock{t: time.Now().Add(-AppCodeTTL - time.Second)}
-	sim := NewSim(Sichuan, nil, WithSimClock(clock.now))
+	clock := &fakeClock{t: time.Now().Add(-platform.AppCodeTTL - time.Second)}
+	sim := New(application.Sichuan, nil, WithClock(clock.now))
 	srv := httptest.NewServer(sim)
 	defer srv.Close()
-	c, err := NewClient(map[string]string{Sichuan: srv.URL}, srv.Client(), nil)
+	c, err := platform.NewClient(map[string]string{application.Sichuan: srv.URL}, srv.Client(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	zhang := Identity{IDType: "111", Name: "张三"}
+	zhang := platform.Identity{IDType: "111", Name: "张三"}
 	for n := range sim.licences {
 		if strings.HasPrefix(n, "51010719900307123") {
 			zhang.Number = n
 		}
 	}
-	li := Identity{IDType: "111", Number: "11010519491231002X", Name: "李四"}
+	li := platform.Identity{IDType: "111", Number: "11010519491231002X", Name: "李四"}
 
 	old := sim.IssueAppCode(li)
 	oldLic, err := sim.IssueLicenceCode(zhang, "结婚证")
@@ -72,7 +74,7 @@ func TestVerifyCode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sim.IssueLicenceCode(li, "不动产权证书"); !errors.Is(err, ErrNoLicence) {
+	if _, err := sim.IssueLicenceCode(li, "不动产权证书"); !errors.Is(err, platform.ErrNoLicence) {
 		t.Errorf("licence li does not hold: %v", err)
 	}
 	biz := DemoBusinesses()
@@ -85,8 +87,8 @@ func TestVerifyCode(t *testing.T) {
 		t.Fatal(err)
 	}
 	other, _ := sm2.GenerateKey(rand.Reader)
-	foreign, _ := qrpayload.SignAppToken(other, DemoCodeKeyID, qrpayload.AppTypeID, "abcdef", clock.now(), time.Minute)
-	unissued, _ := qrpayload.SignAppToken(DemoPlatformKey(), DemoCodeKeyID, qrpayload.AppTypeID, "abcdef", clock.now(), time.Minute)
+	foreign, _ := qrpayload.SignAppToken(other, platform.DemoCodeKeyID, qrpayload.AppTypeID, "abcdef", clock.now(), time.Minute)
+	unissued, _ := qrpayload.SignAppToken(platform.DemoPlatformKey(), platform.DemoCodeKeyID, qrpayload.AppTypeID, "abcdef", clock.now(), time.Minute)
 	// A licence token shown with another licence's identifier.
 	licID, token, _ := strings.Cut(strings.TrimPrefix(lic, "ELIC:1:"), ":")
 	var otherID string
@@ -103,11 +105,11 @@ func TestVerifyCode(t *testing.T) {
 		holder     string // name of the holder, "" when refused
 		notice     string
 	}{
-		{"app code", app, CodeKindApp, "李四", ""},
-		{"health code", health, CodeKindHealth, "李四", ""},
-		{"legacy app code", legacy, CodeKindApp, "李四", ""},
-		{"licence", lic, CodeKindLicence, "张三", ""},
-		{"business licence", bizCode, CodeKindBusiness, biz[0].Name, ""},
+		{"app code", app, platform.CodeKindApp, "李四", ""},
+		{"health code", health, platform.CodeKindHealth, "李四", ""},
+		{"legacy app code", legacy, platform.CodeKindApp, "李四", ""},
+		{"licence", lic, platform.CodeKindLicence, "张三", ""},
+		{"business licence", bizCode, platform.CodeKindBusiness, biz[0].Name, ""},
 		{"forged app code", flipLast(app), "", "", "二维码无效，请在天府通办App中刷新后重新出示"},
 		{"app code of another platform key", foreign, "", "", "二维码无效，请在天府通办App中刷新后重新出示"},
 		{"app code never issued", unissued, "", "", "二维码已过期，请在天府通办App中刷新后重新出示"},
@@ -128,8 +130,8 @@ func TestVerifyCode(t *testing.T) {
 				}
 				return
 			}
-			var ce *CodeError
-			if !errors.As(err, &ce) || ce.Notice != tt.notice || !errors.Is(err, ErrRejected) {
+			var ce *platform.CodeError
+			if !errors.As(err, &ce) || ce.Notice != tt.notice || !errors.Is(err, platform.ErrRejected) {
 				t.Fatalf("err = %v, want notice %q", err, tt.notice)
 			}
 		})
@@ -144,7 +146,7 @@ func TestVerifyCode(t *testing.T) {
 		t.Errorf("business holder = %+v, want the enterprise by its USCC", res.Holder)
 	}
 	sim.SetDown(true)
-	if _, err := c.VerifyCode(context.Background(), app); !errors.Is(err, ErrUnavailable) {
+	if _, err := c.VerifyCode(context.Background(), app); !errors.Is(err, platform.ErrUnavailable) {
 		t.Errorf("platform down: err = %v, want ErrUnavailable", err)
 	}
 }
@@ -152,10 +154,10 @@ func TestVerifyCode(t *testing.T) {
 // The codes the simulator issues pass the kiosk's offline checks with the
 // demo keys.
 func TestIssuedCodesPassOfflineChecks(t *testing.T) {
-	sim := NewSim(Sichuan, nil)
-	chk := DemoCodeChecker()
-	li := Identity{IDType: "111", Number: "11010519491231002X", Name: "李四"}
-	lic, err := sim.IssueLicenceCode(Identity{Number: firstHolder(sim)}, "居民户口簿")
+	sim := New(application.Sichuan, nil)
+	chk := platform.DemoCodeChecker()
+	li := platform.Identity{IDType: "111", Number: "11010519491231002X", Name: "李四"}
+	lic, err := sim.IssueLicenceCode(platform.Identity{Number: firstHolder(sim)}, "居民户口簿")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,15 +188,15 @@ func TestDemoBusinessesValid(t *testing.T) {
 }
 
 func TestSampleCodeEndpoint(t *testing.T) {
-	sim := NewSim(Sichuan, nil)
+	sim := New(application.Sichuan, nil)
 	srv := httptest.NewServer(sim)
 	defer srv.Close()
-	c, err := NewClient(map[string]string{Sichuan: srv.URL}, srv.Client(), nil)
+	c, err := platform.NewClient(map[string]string{application.Sichuan: srv.URL}, srv.Client(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct{ path, kind string }{
-		{"app", CodeKindApp}, {"health", CodeKindHealth}, {"licence?type=结婚证", CodeKindLicence}, {"business", CodeKindBusiness},
+		{"app", platform.CodeKindApp}, {"health", platform.CodeKindHealth}, {"licence?type=结婚证", platform.CodeKindLicence}, {"business", platform.CodeKindBusiness},
 	} {
 		resp, err := srv.Client().Get(srv.URL + "/sim/codes/" + tt.path)
 		if err != nil {
