@@ -13,7 +13,7 @@
 //     card 2017 and 2023), [DecodeAddress] for the appended address, and
 //     [PhotoDecoder], which this package does not implement (WLT needs a
 //     proprietary library);
-//   - the [Driver], which polls the reader inside a [device.Session] and
+//   - the [Driver], which polls the reader inside a [supervise.Session] and
 //     emits [Event]s, and the [Sim], which plays the reader byte for byte on
 //     the master side of a pseudo-terminal, paced at a baud rate, with
 //     cards from fixture files ([LoadFixture]) and named [Fault] modes.

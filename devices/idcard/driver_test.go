@@ -15,6 +15,7 @@ import (
 
 	"sckiosk/devices/device"
 	"sckiosk/devices/serialport"
+	"sckiosk/devices/supervise"
 	"sckiosk/internal/logbuf"
 )
 
@@ -348,7 +349,7 @@ func TestDriverSupervisedReplug(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		device.Supervise(ctx, DeviceName, device.Backoff{Min: 20 * time.Millisecond, Max: 100 * time.Millisecond, Stable: time.Minute},
+		supervise.Run(ctx, DeviceName, supervise.Backoff{Min: 20 * time.Millisecond, Max: 100 * time.Millisecond, Stable: time.Minute},
 			testLog(), report, drv.Session(events))
 	}()
 

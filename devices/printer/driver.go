@@ -12,6 +12,7 @@ import (
 
 	"sckiosk/devices/device"
 	"sckiosk/devices/serialport"
+	"sckiosk/devices/supervise"
 	"sckiosk/kiosk/core/receipt"
 )
 
@@ -107,7 +108,7 @@ type Options struct {
 const writeChunk = 512
 
 // Driver runs an ESC/POS receipt printer on a serial line. Its Session
-// (under device.Supervise) owns the port and polls status; Print may be
+// (under supervise.Run) owns the port and polls status; Print may be
 // called from any goroutine.
 type Driver struct {
 	opts Options
@@ -346,11 +347,11 @@ func (c *conn) readLoop(onASB func(Status), log *slog.Logger) {
 	}
 }
 
-// Session returns the device session for device.Supervise: it opens the
+// Session returns the device session for supervise.Run: it opens the
 // port, reads the status and reports it, then polls every PollInterval
 // while idle and reports changes. A port I/O error ends the session (the
 // supervisor reopens the port); so does ctx.
-func (d *Driver) Session() device.Session { return d.session }
+func (d *Driver) Session() supervise.Session { return d.session }
 
 func (d *Driver) session(ctx context.Context, report func(device.Status)) error {
 	port, err := serialport.Open(d.opts.Port, d.opts.Baud)

@@ -15,6 +15,7 @@ import (
 
 	"sckiosk/devices/device"
 	"sckiosk/devices/serialport"
+	"sckiosk/devices/supervise"
 	"sckiosk/kiosk/core/receipt"
 )
 
@@ -57,7 +58,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// rig is a driver under device.Supervise talking to a Sim over a real pty.
+// rig is a driver under supervise.Run talking to a Sim over a real pty.
 type rig struct {
 	sim *Sim
 	pty *serialport.Pty
@@ -99,7 +100,7 @@ func newRig(t *testing.T, simOpts SimOptions, opts Options) *rig {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		device.Supervise(ctx, DeviceName, device.Backoff{Min: 20 * time.Millisecond, Max: 200 * time.Millisecond, Stable: time.Minute},
+		supervise.Run(ctx, DeviceName, supervise.Backoff{Min: 20 * time.Millisecond, Max: 200 * time.Millisecond, Stable: time.Minute},
 			quietLog(), r.rec.report, r.drv.Session())
 	}()
 	t.Cleanup(func() {

@@ -18,6 +18,7 @@ import (
 
 	"sckiosk/devices/device"
 	"sckiosk/devices/serialport"
+	"sckiosk/devices/supervise"
 )
 
 // Options configure the driver.
@@ -72,7 +73,7 @@ func New(opts Options, log *slog.Logger) *Driver {
 }
 
 // Session opens the port and sends one Event per code until the port fails.
-func (d *Driver) Session(events chan<- Event) device.Session {
+func (d *Driver) Session(events chan<- Event) supervise.Session {
 	return func(ctx context.Context, report func(device.Status)) error {
 		port, err := serialport.Open(d.opts.Port, d.opts.Baud)
 		if err != nil {
