@@ -21,6 +21,7 @@ import (
 
 	"sckiosk/devices/idcard"
 	"sckiosk/devices/printer"
+	"sckiosk/devices/printer/escpos"
 	"sckiosk/internal/logbuf"
 	"sckiosk/kiosk/adapters/platform"
 	"sckiosk/kiosk/adapters/profile"
@@ -54,7 +55,7 @@ func newHarnessWith(t *testing.T, edit func(*profile.Profile)) *harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &logbuf.Buffer{}
 	log := slog.New(slog.NewTextHandler(io.MultiWriter(logs), &slog.HandlerOptions{Level: slog.LevelDebug}))
-	rig, err := simrig.Start(ctx, filepath.Join(t.TempDir(), "dev"), printer.Paper80, log)
+	rig, err := simrig.Start(ctx, filepath.Join(t.TempDir(), "dev"), escpos.Paper80, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"sckiosk/devices/printer"
+	"sckiosk/devices/printer/escpos"
 	"sckiosk/kiosk/core/receipt"
 	"sckiosk/kiosk/core/session"
 )
@@ -150,6 +151,6 @@ func receiptRenderer(t *testing.T) func(receipt.Document) (image.Image, error) {
 		t.Fatal(err)
 	}
 	return func(d receipt.Document) (image.Image, error) {
-		return r.RenderDocument(d, printer.EncodeOptions{Paper: printer.Paper80})
+		return r.RenderDocument(d, escpos.EncodeOptions{Paper: escpos.Paper80})
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"sckiosk/devices/printer"
+	"sckiosk/devices/printer/escpos"
 	"sckiosk/kiosk/adapters/privacy"
 	"sckiosk/kiosk/adapters/profile"
 	"sckiosk/kiosk/adapters/speech"
@@ -91,9 +92,9 @@ func run(args []string, stderr io.Writer) int {
 			defer os.RemoveAll(base)
 			dir = base
 		}
-		paper := printer.Paper80
+		paper := escpos.Paper80
 		if prof.Devices.Printer.PaperWidth == 58 {
-			paper = printer.Paper58
+			paper = escpos.Paper58
 		}
 		rig, err = simrig.Start(ctx, filepath.Join(dir, "dev"), paper, log)
 		if err != nil {
@@ -171,7 +172,7 @@ func run(args []string, stderr io.Writer) int {
 	screen.Version = ui.Version()
 	// The on-screen receipt needs the printer's renderer, which parses the
 	// 16 MB CJK font: made on first use, not before the first frame.
-	opt := printer.EncodeOptions{Paper: printer.Paper80}
+	opt := escpos.EncodeOptions{Paper: escpos.Paper80}
 	if k.Printer != nil {
 		opt = k.Printer.Options().EncodeOptions()
 	}

@@ -16,6 +16,7 @@ import (
 
 	"sckiosk/devices/device"
 	"sckiosk/devices/printer"
+	"sckiosk/devices/printer/escpos"
 	"sckiosk/kiosk/core/receipt"
 )
 
@@ -27,12 +28,12 @@ func cmdPrinter(ctx context.Context, args []string, out io.Writer, log *slog.Log
 	return printTest(ctx, args[1:], out, log)
 }
 
-func paperOf(mm int) (printer.Paper, error) {
+func paperOf(mm int) (escpos.Paper, error) {
 	switch mm {
 	case 58:
-		return printer.Paper58, nil
+		return escpos.Paper58, nil
 	case 80:
-		return printer.Paper80, nil
+		return escpos.Paper80, nil
 	}
 	return 0, usageErr("--paper %d is not 58 or 80", mm)
 }
@@ -131,7 +132,7 @@ func describe(c printer.Cause) string {
 // testReceipt is the test page: hall name, 打印测试, Chinese and ASCII
 // lines to check both fonts and the width, a QR code; EncodeReceipt adds
 // the feed and the cut.
-func testReceipt(hall string, paper printer.Paper, baud int, now time.Time) receipt.Document {
+func testReceipt(hall string, paper escpos.Paper, baud int, now time.Time) receipt.Document {
 	return receipt.Document{Blocks: []receipt.Block{
 		{Kind: receipt.Title, Text: "打印测试"},
 		{Kind: receipt.Text, Text: hall},

@@ -14,6 +14,7 @@ import (
 	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 
 	"sckiosk/devices/printer"
+	"sckiosk/devices/printer/escpos"
 	"sckiosk/internal/logbuf"
 )
 
@@ -38,7 +39,7 @@ func TestPrinterTest(t *testing.T) {
 			t.Parallel()
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			sim, p, err := printer.StartPty(ctx, printer.SimOptions{Paper: printer.Paper58, Baud: 115200}, nil)
+			sim, p, err := printer.StartPty(ctx, printer.SimOptions{Paper: escpos.Paper58, Baud: 115200}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -153,7 +154,7 @@ func TestSimPrinterWritesPNG(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if img.Bounds().Dx() != printer.Paper80.Dots() {
+	if img.Bounds().Dx() != escpos.Paper80.Dots() {
 		t.Errorf("PNG %d dots wide", img.Bounds().Dx())
 	}
 	bmp, err := gozxing.NewBinaryBitmapFromImage(img)

@@ -6,46 +6,13 @@ import (
 	"errors"
 	"image"
 	"image/png"
-	"strings"
 	"testing"
 	"time"
 
 	"sckiosk/devices/device"
-	"sckiosk/kiosk/core/receipt"
+	"sckiosk/devices/printer/escpos"
+	"sckiosk/devices/printer/internal/printertest"
 )
-
-// The whole job for a small document, byte for byte: reset, Chinese mode,
-// the centred bold double-size title in GB18030, a row, a 32-column rule,
-// the native QR of devices.md §4.4 with its caption, feed and partial cut.
-func TestEncodeReceiptGolden(t *testing.T) {
-	doc := receipt.Document{Blocks: []receipt.Block{
-		{Kind: receipt.Title, Text: "回执"},
-		{Kind: receipt.Row, Label: "编号", Text: "A1"},
-		{Kind: receipt.Rule},
-		{Kind: receipt.QR, Data: "ABC123", Text: "扫码"},
-	}}
-	want := unhex(t, `
-		1B 40 1C 26 1B 61 00
-		1B 61 01 1B 45 01 1D 21 11 BB D8 D6 B4 0A 1D 21 00 1B 45 00 1B 61 00 1B 4A 0C
-		B1 E0 BA C5 A3 BA 41 31 0A
-		`+strings.Repeat("2D ", 32)+`0A
-		0A 1B 61 01
-		1D 28 6B 04 00 31 41 32 00
-		1D 28 6B 03 00 31 43 06
-		1D 28 6B 03 00 31 45 31
-		1D 28 6B 09 00 31 50 30 41 42 43 31 32 33
-		1D 28 6B 03 00 31 51 30
-		0A 1B 61 00
-		1B 61 01 C9 A8 C2 EB 0A 1B 61 00
-		1B 64 03 1D 56 42 00`)
-	got, err := EncodeReceipt(doc, EncodeOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("got\n% X\nwant\n% X", got, want)
-	}
-}
 
 func TestASBEnable(t *testing.T) {
 	if got := ASBEnable(asbDefaults); !bytes.Equal(got, []byte{0x1D, 0x61, 0x0E}) {
@@ -112,7 +79,7 @@ func TestDemuxInterleaved(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			stream := unhex(t, tt.stream)
+			stream := printertest.Unhex(t, tt.stream)
 			for _, step := range []int{len(stream), 1} { // whole, then byte by byte
 				var d demux
 				var got []reply
@@ -201,7 +168,7 @@ func TestSimSendsASBOnChange(t *testing.T) {
 	s.SetOffline(true) // deaf: nothing
 	s.SetOffline(false)
 	s.SetPaper(PaperOK)
-	want := unhex(t, "10 00 03 00  18 00 0F 00  18 00 0F 00  10 00 00 00")
+	want := printertest.Unhex(t, "10 00 03 00  18 00 0F 00  18 00 0F 00  10 00 00 00")
 	if got := l.replies(); !bytes.Equal(got, want) {
 		t.Fatalf("ASB stream\n% X\nwant\n% X", got, want)
 	}
@@ -284,7 +251,7 @@ func TestDriverAgainstSimInEveryState(t *testing.T) {
 				name += "-asb"
 			}
 			t.Run(name, func(t *testing.T) {
-				r := newRig(t, SimOptions{Paper: Paper80, Baud: 115200},
+				r := newRig(t, SimOptions{Paper: escpos.Paper80, Baud: 115200},
 					Options{ASB: asb, PollInterval: time.Hour, StatusTimeout: 300 * time.Millisecond})
 				if err := r.sim.SetState(tt.state); err != nil {
 					t.Fatal(err)
@@ -293,7 +260,7 @@ func TestDriverAgainstSimInEveryState(t *testing.T) {
 					// No poll for an hour: only ASB can tell the driver.
 					waitFor(t, "ASB to report "+string(tt.state), func() bool { return r.drv.Status().State == tt.ds })
 				}
-				err := r.drv.Print(context.Background(), sampleCase())
+				err := r.drv.Print(context.Background(), printertest.SampleCase())
 				if tt.prints {
 					if err != nil {
 						t.Fatal(err)
@@ -328,9 +295,9 @@ func TestRenderDocumentQRRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc := sampleCase()
+	doc := printertest.SampleCase()
 	want := "https://zwfw.sc.gov.cn/track?c=SC20261125000123"
-	for _, opt := range []EncodeOptions{{}, {Paper: Paper80}, {Paper: Paper80, QRMode: QRRaster}} {
+	for _, opt := range []escpos.EncodeOptions{{}, {Paper: escpos.Paper80}, {Paper: escpos.Paper80, QRMode: escpos.QRRaster}} {
 		t.Run(opt.Paper.String()+"-"+opt.QRMode.String(), func(t *testing.T) {
 			b, err := rd.RenderDocumentPNG(doc, opt)
 			if err != nil {
@@ -342,21 +309,21 @@ func TestRenderDocumentQRRoundTrip(t *testing.T) {
 			}
 			p := opt.Paper
 			if p == 0 {
-				p = Paper58
+				p = escpos.Paper58
 			}
 			if img.Bounds().Dx() != p.Dots() {
 				t.Errorf("width %d", img.Bounds().Dx())
 			}
-			if got := decodeImage(t, img); got != want {
+			if got := printertest.DecodeImage(t, img); got != want {
 				t.Errorf("QR reads %q, want %q", got, want)
 			}
 		})
 	}
-	if _, err := rd.RenderDocument(doc, EncodeOptions{Paper: 76}); err == nil {
+	if _, err := rd.RenderDocument(doc, escpos.EncodeOptions{Paper: 76}); err == nil {
 		t.Error("bad paper accepted")
 	}
-	img, err := RenderDocument(doc, EncodeOptions{})
-	if err != nil || decodeImage(t, img) != want {
+	img, err := RenderDocument(doc, escpos.EncodeOptions{})
+	if err != nil || printertest.DecodeImage(t, img) != want {
 		t.Errorf("package RenderDocument: %v", err)
 	}
 }

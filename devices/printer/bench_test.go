@@ -1,6 +1,9 @@
 package printer
 
 import (
+	"sckiosk/devices/printer/escpos"
+	"sckiosk/devices/printer/internal/printertest"
+
 	"testing"
 	"time"
 )
@@ -13,13 +16,13 @@ import (
 //	go test ./devices/printer -run '^$' -bench ReceiptWire
 func BenchmarkReceiptWire(b *testing.B) {
 	const baud = 115200
-	doc := sampleCase()
-	for _, mode := range []QRMode{QRNative, QRRaster} {
+	doc := printertest.SampleCase()
+	for _, mode := range []escpos.QRMode{escpos.QRNative, escpos.QRRaster} {
 		b.Run(mode.String(), func(b *testing.B) {
-			opt := EncodeOptions{Paper: Paper80, QRMode: mode}
+			opt := escpos.EncodeOptions{Paper: escpos.Paper80, QRMode: mode}
 			var n int
 			for b.Loop() {
-				job, err := EncodeReceipt(doc, opt)
+				job, err := escpos.EncodeReceipt(doc, opt)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -34,8 +37,8 @@ func BenchmarkReceiptWire(b *testing.B) {
 // BenchmarkRenderDocument compares the on-screen copy with a kept Renderer
 // (font parsed once) against the one-off RenderDocument (parsed per call).
 func BenchmarkRenderDocument(b *testing.B) {
-	doc := sampleCase()
-	opt := EncodeOptions{Paper: Paper80}
+	doc := printertest.SampleCase()
+	opt := escpos.EncodeOptions{Paper: escpos.Paper80}
 	b.Run("kept-renderer", func(b *testing.B) {
 		rd, err := NewRenderer()
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"sckiosk/devices/device"
+	"sckiosk/devices/printer/escpos"
 	"sckiosk/devices/serialport"
 	"sckiosk/devices/supervise"
 	"sckiosk/kiosk/core/receipt"
@@ -85,10 +86,10 @@ type Options struct {
 	// Baud is the line rate, default 115200. A USB-CDC printer ignores
 	// it; an RS-232 printer must be set (DIP switches) to the same rate.
 	Baud         int
-	Paper        Paper   // default Paper58
-	QRMode       QRMode  // default QRNative; QRRaster for printers without GS ( k
-	QRModuleSize int     // dots per QR module, default 6 (shrunk to fit the paper)
-	QRECLevel    ECLevel // default ECLevelM
+	Paper        escpos.Paper   // default Paper58
+	QRMode       escpos.QRMode  // default QRNative; QRRaster for printers without GS ( k
+	QRModuleSize int            // dots per QR module, default 6 (shrunk to fit the paper)
+	QRECLevel    escpos.ECLevel // default ECLevelM
 	// PollInterval is the status poll period while idle, default 10 s.
 	PollInterval time.Duration
 	// WriteTimeout is the longest a job may go without progress (one
@@ -112,7 +113,7 @@ const writeChunk = 512
 // called from any goroutine.
 type Driver struct {
 	opts Options
-	enc  EncodeOptions
+	enc  escpos.EncodeOptions
 	log  *slog.Logger
 
 	reportMu sync.Mutex // serialises status changes and their reports
@@ -144,7 +145,7 @@ func New(opts Options, log *slog.Logger) (*Driver, error) {
 	if opts.StatusTimeout <= 0 {
 		opts.StatusTimeout = time.Second
 	}
-	enc, err := opts.EncodeOptions().withDefaults()
+	enc, err := opts.EncodeOptions().WithDefaults()
 	if err != nil {
 		return nil, err
 	}
@@ -163,8 +164,8 @@ func New(opts Options, log *slog.Logger) (*Driver, error) {
 func (d *Driver) Options() Options { return d.opts }
 
 // EncodeOptions returns the layout part of o.
-func (o Options) EncodeOptions() EncodeOptions {
-	return EncodeOptions{Paper: o.Paper, QRMode: o.QRMode, QRModuleSize: o.QRModuleSize, QRECLevel: o.QRECLevel}
+func (o Options) EncodeOptions() escpos.EncodeOptions {
+	return escpos.EncodeOptions{Paper: o.Paper, QRMode: o.QRMode, QRModuleSize: o.QRModuleSize, QRECLevel: o.QRECLevel}
 }
 
 // Status returns the last status the driver reported.
@@ -585,7 +586,7 @@ func (d *Driver) Print(ctx context.Context, doc receipt.Document) error {
 	if c.stalled.Load() {
 		return notReady(CauseWriteTimeout, Status{}, ErrWriteTimeout)
 	}
-	job, err := EncodeReceipt(doc, d.enc)
+	job, err := escpos.EncodeReceipt(doc, d.enc)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"sckiosk/devices/device"
+	"sckiosk/devices/printer/escpos"
+	"sckiosk/devices/printer/internal/printertest"
 	"sckiosk/devices/serialport"
 	"sckiosk/devices/supervise"
 	"sckiosk/kiosk/core/receipt"
@@ -125,11 +127,11 @@ func (r *rig) receipt(t *testing.T) Receipt {
 }
 
 func TestPrintReceiptOverPty(t *testing.T) {
-	for _, mode := range []QRMode{QRNative, QRRaster} {
-		for _, paper := range []Paper{Paper58, Paper80} {
+	for _, mode := range []escpos.QRMode{escpos.QRNative, escpos.QRRaster} {
+		for _, paper := range []escpos.Paper{escpos.Paper58, escpos.Paper80} {
 			t.Run(paper.String()+"-"+mode.String(), func(t *testing.T) {
 				r := newRig(t, SimOptions{Paper: paper}, Options{QRMode: mode})
-				doc := sampleCase()
+				doc := printertest.SampleCase()
 				if err := r.drv.Print(context.Background(), doc); err != nil {
 					t.Fatal(err)
 				}
@@ -141,7 +143,7 @@ func TestPrintReceiptOverPty(t *testing.T) {
 				if len(rc.QR) != 1 || rc.QR[0] != track {
 					t.Errorf("QR = %q, want [%q]", rc.QR, track)
 				}
-				if got := decodeImage(t, rc.Image); got != track {
+				if got := printertest.DecodeImage(t, rc.Image); got != track {
 					t.Errorf("rendered QR reads %q", got)
 				}
 				if n := len(r.sim.Receipts()); n != 1 {
@@ -180,7 +182,7 @@ func TestPrintGuardRefusesNotReadyPrinter(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRig(t, SimOptions{}, Options{PollInterval: time.Hour})
 			tt.set(r.sim, true)
-			err := r.drv.Print(context.Background(), sampleCase())
+			err := r.drv.Print(context.Background(), printertest.SampleCase())
 			var nr *NotReadyError
 			if !errors.As(err, &nr) {
 				t.Fatalf("err = %v, want *NotReadyError", err)
@@ -199,7 +201,7 @@ func TestPrintGuardRefusesNotReadyPrinter(t *testing.T) {
 			}
 			// Fixed: the next receipt prints.
 			tt.set(r.sim, false)
-			if err := r.drv.Print(context.Background(), sampleCase()); err != nil {
+			if err := r.drv.Print(context.Background(), printertest.SampleCase()); err != nil {
 				t.Fatal(err)
 			}
 			r.receipt(t)
@@ -211,7 +213,7 @@ func TestPrintOnPaperNearEndWarns(t *testing.T) {
 	r := newRig(t, SimOptions{}, Options{})
 	r.sim.SetPaper(PaperNearEnd)
 	waitFor(t, "poll to report Warning", func() bool { return r.drv.Status().State == device.Warning })
-	if err := r.drv.Print(context.Background(), sampleCase()); err != nil {
+	if err := r.drv.Print(context.Background(), printertest.SampleCase()); err != nil {
 		t.Fatal(err)
 	}
 	rc := r.receipt(t)
@@ -229,7 +231,7 @@ func TestPrintOnPaperNearEndWarns(t *testing.T) {
 func TestPrintToDeafPrinterFails(t *testing.T) {
 	r := newRig(t, SimOptions{}, Options{PollInterval: time.Hour, StatusTimeout: 200 * time.Millisecond})
 	r.sim.SetOffline(true)
-	err := r.drv.Print(context.Background(), sampleCase())
+	err := r.drv.Print(context.Background(), printertest.SampleCase())
 	var nr *NotReadyError
 	if !errors.As(err, &nr) || !nr.Timeout() || !errors.Is(err, ErrNoResponse) || nr.Notice != "打印机离线" {
 		t.Fatalf("err = %v, want a NotReadyError timing out with 打印机离线", err)
@@ -257,7 +259,7 @@ func TestPrintWithoutConnection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = d.Print(context.Background(), sampleCase())
+	err = d.Print(context.Background(), printertest.SampleCase())
 	var nr *NotReadyError
 	if !errors.Is(err, ErrOffline) || !errors.As(err, &nr) || nr.Notice != "打印机离线" {
 		t.Fatalf("err = %v, want ErrOffline", err)
@@ -311,7 +313,7 @@ func TestSessionEndsWhenPortCloses(t *testing.T) {
 	case <-time.After(failAfter):
 		t.Fatal("session did not end after the port closed")
 	}
-	if err := d.Print(context.Background(), sampleCase()); !errors.Is(err, ErrOffline) {
+	if err := d.Print(context.Background(), printertest.SampleCase()); !errors.Is(err, ErrOffline) {
 		t.Fatalf("Print after the session: %v", err)
 	}
 }
@@ -324,7 +326,7 @@ func TestStalledJobIsDroppedNotReplayed(t *testing.T) {
 		big.Blocks = append(big.Blocks, receipt.Block{Kind: receipt.Text, Text: fmt.Sprintf("第%04d行 长回执内容用于填满缓冲区", i)})
 	}
 	big.Blocks = append(big.Blocks, receipt.Block{Kind: receipt.Text, Text: "END-OF-JOB-1"})
-	bigJob, err := EncodeReceipt(big, r.drv.Options().EncodeOptions())
+	bigJob, err := escpos.EncodeReceipt(big, r.drv.Options().EncodeOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,13 +340,13 @@ func TestStalledJobIsDroppedNotReplayed(t *testing.T) {
 		t.Fatalf("status %+v, want Fault", st)
 	}
 	var nr *NotReadyError
-	if err := r.drv.Print(context.Background(), sampleCase()); !errors.As(err, &nr) || nr.Cause != CauseWriteTimeout {
+	if err := r.drv.Print(context.Background(), printertest.SampleCase()); !errors.As(err, &nr) || nr.Cause != CauseWriteTimeout {
 		t.Fatalf("print while stalled: %v", err)
 	}
 
 	r.sim.Resume()
 	waitFor(t, "recovery after the stall", func() bool { return r.drv.Status().State == device.Online })
-	if err := r.drv.Print(context.Background(), sampleCase()); err != nil {
+	if err := r.drv.Print(context.Background(), printertest.SampleCase()); err != nil {
 		t.Fatal(err)
 	}
 	// The part of the dropped job the printer already took in comes out
@@ -354,7 +356,7 @@ func TestStalledJobIsDroppedNotReplayed(t *testing.T) {
 		rs := r.sim.Receipts()
 		return len(rs) > 0 && strings.Contains(rs[len(rs)-1].Text, "请妥善保管本回执")
 	})
-	job2, _ := EncodeReceipt(sampleCase(), r.drv.Options().EncodeOptions())
+	job2, _ := escpos.EncodeReceipt(printertest.SampleCase(), r.drv.Options().EncodeOptions())
 	cases := 0
 	for _, rc := range r.sim.Receipts() {
 		if strings.Contains(rc.Text, "END-OF-JOB-1") {
@@ -415,7 +417,7 @@ func TestPrintWaitsForPortWithContext(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	err := r.drv.Print(ctx, sampleCase())
+	err := r.drv.Print(ctx, printertest.SampleCase())
 	c.release()
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v", err)
@@ -443,7 +445,7 @@ func TestNewValidates(t *testing.T) {
 	}
 	o := d.Options()
 	if o.Baud != 115200 || o.PollInterval != 10*time.Second || o.WriteTimeout != 5*time.Second || o.StatusTimeout != time.Second ||
-		o.Paper != Paper58 || o.QRModuleSize != 6 || o.QRECLevel != ECLevelM {
+		o.Paper != escpos.Paper58 || o.QRModuleSize != 6 || o.QRECLevel != escpos.ECLevelM {
 		t.Errorf("defaults %+v", o)
 	}
 	if d.Status().State != device.Starting {

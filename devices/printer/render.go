@@ -18,6 +18,7 @@ import (
 	"golang.org/x/image/math/fixed"
 
 	"sckiosk/assets/fonts"
+	"sckiosk/devices/printer/escpos"
 	"sckiosk/kiosk/core/receipt"
 )
 
@@ -27,7 +28,7 @@ const (
 	glyphH         = 24
 	fontBW, fontBH = 9, 17
 	defaultSpacing = 30
-	tabStop        = 8 * cellDots
+	tabStop        = 8 * escpos.CellDots
 	// maxPageDots bounds one receipt's length (about 2 m of paper): the
 	// simulator tears off a longer one there, as if it had been cut.
 	maxPageDots = 16384
@@ -70,7 +71,7 @@ type page struct {
 	dots int
 
 	// print modes
-	align      Align
+	align      escpos.Align
 	bold       bool
 	underline  int
 	wmul, hmul int
@@ -88,10 +89,10 @@ type page struct {
 	// native QR state (GS ( k)
 	qrData   []byte
 	qrModule int
-	qrEC     ECLevel
+	qrEC     escpos.ECLevel
 }
 
-func newPage(p Paper) *page {
+func newPage(p escpos.Paper) *page {
 	pg := &page{dots: p.Dots()}
 	pg.reset()
 	return pg
@@ -100,23 +101,23 @@ func newPage(p Paper) *page {
 // reset restores the power-on print modes and clears the line buffer
 // (ESC @). Paper already printed stays.
 func (pg *page) reset() {
-	pg.align, pg.bold, pg.underline, pg.fontB = AlignLeft, false, 0, false
+	pg.align, pg.bold, pg.underline, pg.fontB = escpos.AlignLeft, false, 0, false
 	pg.wmul, pg.hmul = 1, 1
 	pg.spacing = defaultSpacing
 	pg.line, pg.lineW = pg.line[:0], 0
 	pg.text.Reset()
-	pg.qrData, pg.qrModule, pg.qrEC = nil, 3, ECLevelL
+	pg.qrData, pg.qrModule, pg.qrEC = nil, 3, escpos.ECLevelL
 }
 
 // apply performs one parsed op on the paper. It reports whether the op
 // was a cut.
-func (pg *page) apply(o op) (cut bool) {
-	switch o.kind {
-	case opText:
-		pg.char(o.r)
-	case opLF:
+func (pg *page) apply(o escpos.Op) (cut bool) {
+	switch o.Kind {
+	case escpos.OpText:
+		pg.char(o.R)
+	case escpos.OpLF:
 		pg.printLine()
-	case opTab:
+	case escpos.OpTab:
 		next := (pg.lineW/tabStop + 1) * tabStop
 		if next > pg.dots {
 			pg.printLine()
@@ -125,8 +126,8 @@ func (pg *page) apply(o op) (cut bool) {
 			pg.lineW = next
 			pg.text.WriteByte(' ')
 		}
-	case opFeedLines: // print the line; n line feeds in all
-		k := o.n
+	case escpos.OpFeedLines: // print the line; n line feeds in all
+		k := o.N
 		if len(pg.line) > 0 {
 			pg.printLine()
 			k--
@@ -134,62 +135,62 @@ func (pg *page) apply(o op) (cut bool) {
 		for range max(k, 0) {
 			pg.printLine()
 		}
-	case opFeedDots: // print the line; n dots of feed in all
+	case escpos.OpFeedDots: // print the line; n dots of feed in all
 		if len(pg.line) > 0 {
 			h := pg.lineHeight()
 			pg.printLine()
-			pg.space(o.n - h)
+			pg.space(o.N - h)
 		} else {
-			pg.space(o.n)
+			pg.space(o.N)
 		}
-	case opInit:
+	case escpos.OpInit:
 		pg.reset()
-	case opAlign:
+	case escpos.OpAlign:
 		if len(pg.line) == 0 { // honoured only at the beginning of a line
-			if n := o.n % 48; n <= int(AlignRight) {
-				pg.align = Align(n)
+			if n := o.N % 48; n <= int(escpos.AlignRight) {
+				pg.align = escpos.Align(n)
 			}
 		}
-	case opBold:
-		pg.bold = o.n&1 == 1
-	case opUnderline:
-		pg.underline = o.n % 48
-	case opPrintMode:
-		pg.fontB = o.n&0x01 != 0
-		pg.bold = o.n&0x08 != 0
+	case escpos.OpBold:
+		pg.bold = o.N&1 == 1
+	case escpos.OpUnderline:
+		pg.underline = o.N % 48
+	case escpos.OpPrintMode:
+		pg.fontB = o.N&0x01 != 0
+		pg.bold = o.N&0x08 != 0
 		pg.hmul, pg.wmul = 1, 1
-		if o.n&0x10 != 0 {
+		if o.N&0x10 != 0 {
 			pg.hmul = 2
 		}
-		if o.n&0x20 != 0 {
+		if o.N&0x20 != 0 {
 			pg.wmul = 2
 		}
 		pg.underline = 0
-		if o.n&0x80 != 0 {
+		if o.N&0x80 != 0 {
 			pg.underline = 1
 		}
-	case opSize:
-		pg.wmul, pg.hmul = o.n>>4&7+1, o.n&7+1
-	case opLineSpacing:
-		pg.spacing = o.n
-		if o.n < 0 {
+	case escpos.OpSize:
+		pg.wmul, pg.hmul = o.N>>4&7+1, o.N&7+1
+	case escpos.OpLineSpacing:
+		pg.spacing = o.N
+		if o.N < 0 {
 			pg.spacing = defaultSpacing
 		}
-	case opQRModule:
-		pg.qrModule = min(max(o.n, 1), maxModuleSize)
-	case opQREC:
-		if l := ECLevel(o.n); l.valid() {
+	case escpos.OpQRModule:
+		pg.qrModule = min(max(o.N, 1), escpos.MaxModuleSize)
+	case escpos.OpQREC:
+		if l := escpos.ECLevel(o.N); l.Valid() {
 			pg.qrEC = l
-		} else if o.n >= 0 && o.n <= 3 {
-			pg.qrEC = ECLevel('0' + o.n)
+		} else if o.N >= 0 && o.N <= 3 {
+			pg.qrEC = escpos.ECLevel('0' + o.N)
 		}
-	case opQRStore:
-		pg.qrData = append(pg.qrData[:0], o.data[:min(len(o.data), maxQRData)]...)
-	case opQRPrint:
+	case escpos.OpQRStore:
+		pg.qrData = append(pg.qrData[:0], o.Data[:min(len(o.Data), escpos.MaxQRData)]...)
+	case escpos.OpQRPrint:
 		pg.printQR()
-	case opRaster:
+	case escpos.OpRaster:
 		pg.raster(o)
-	case opCut:
+	case escpos.OpCut:
 		if len(pg.line) > 0 {
 			pg.printLine()
 		}
@@ -202,9 +203,9 @@ func (pg *page) apply(o op) (cut bool) {
 // fit (the printer wraps by itself).
 func (pg *page) char(r rune) {
 	c := cell{r: r, bold: pg.bold, underline: pg.underline}
-	if RuneWidth(r) == 1 {
+	if escpos.RuneWidth(r) == 1 {
 		c.ascii = true
-		c.w, c.h = cellDots*pg.wmul, glyphH*pg.hmul
+		c.w, c.h = escpos.CellDots*pg.wmul, glyphH*pg.hmul
 		if pg.fontB {
 			c.w, c.h = fontBW*pg.wmul, fontBH*pg.hmul
 		}
@@ -277,9 +278,9 @@ func (pg *page) space(h int) {
 
 func (pg *page) alignShift(w int) int {
 	switch pg.align {
-	case AlignCenter:
+	case escpos.AlignCenter:
 		return (pg.dots - w) / 2
-	case AlignRight:
+	case escpos.AlignRight:
 		return pg.dots - w
 	}
 	return 0
@@ -295,7 +296,7 @@ func (pg *page) printQR() {
 	if len(pg.qrData) == 0 {
 		return
 	}
-	bm, err := qrModules(pg.qrData, pg.qrEC)
+	bm, err := escpos.QRModules(pg.qrData, pg.qrEC)
 	if err != nil || len(bm)*pg.qrModule > pg.dots {
 		return
 	}
@@ -318,26 +319,26 @@ func (pg *page) printQR() {
 }
 
 // raster prints a GS v 0 image, cropped to the paper width.
-func (pg *page) raster(o op) {
+func (pg *page) raster(o escpos.Op) {
 	if len(pg.line) > 0 {
 		pg.printLine()
 	}
 	sx, sy := 1, 1
-	if o.n&1 != 0 {
+	if o.N&1 != 0 {
 		sx = 2
 	}
-	if o.n&2 != 0 {
+	if o.N&2 != 0 {
 		sy = 2
 	}
-	w := min(o.w*8*sx, pg.dots)
-	h := min(o.h*sy, maxPageDots) // a longer image is cut short
+	w := min(o.W*8*sx, pg.dots)
+	h := min(o.H*sy, maxPageDots) // a longer image is cut short
 	if w == 0 || h == 0 {
 		return
 	}
 	pg.room(h)
 	img := image.NewGray(image.Rect(0, 0, w, h))
 	for y := range h {
-		src := o.data[(y/sy)*o.w : (y/sy+1)*o.w]
+		src := o.Data[(y/sy)*o.W : (y/sy+1)*o.W]
 		row := img.Pix[y*img.Stride : y*img.Stride+w]
 		for x := range w {
 			if src[(x/sx)/8]&(0x80>>((x/sx)%8)) != 0 {
@@ -535,21 +536,21 @@ func NewRenderer() (*Renderer, error) {
 // show as dashed lines on one strip, at most about 2 m of it; the trailing
 // cut is not shown. Text in the stream is read in Chinese mode, as
 // printers start. A zero p means Paper58.
-func (r *Renderer) Render(raw []byte, p Paper) (image.Image, error) {
+func (r *Renderer) Render(raw []byte, p escpos.Paper) (image.Image, error) {
 	if p == 0 {
-		p = Paper58
+		p = escpos.Paper58
 	}
 	if !p.Valid() {
 		return nil, fmt.Errorf("printer: render: unsupported paper %d mm", int(p))
 	}
-	ps := newParser(true)
+	ps := escpos.NewParser(true)
 	pg := newPage(p)
 	pendingCut := false
-	ps.feed(raw, func(o op) {
-		if o.realtime() || len(pg.torn) > 0 {
+	ps.Feed(raw, func(o escpos.Op) {
+		if o.Realtime() || len(pg.torn) > 0 {
 			return // a strip longer than maxPageDots is not drawn further
 		}
-		if pendingCut && o.prints() {
+		if pendingCut && o.Prints() {
 			pg.cutMark()
 			pendingCut = false
 		}
@@ -576,8 +577,8 @@ func (r *Renderer) Render(raw []byte, p Paper) (image.Image, error) {
 // RenderDocument lays doc out with EncodeReceipt and draws the result: the
 // on-screen copy of a receipt is the very paper the printer would give,
 // QR code included. opt.Paper picks the width (zero means Paper58).
-func (r *Renderer) RenderDocument(doc receipt.Document, opt EncodeOptions) (image.Image, error) {
-	job, err := EncodeReceipt(doc, opt)
+func (r *Renderer) RenderDocument(doc receipt.Document, opt escpos.EncodeOptions) (image.Image, error) {
+	job, err := escpos.EncodeReceipt(doc, opt)
 	if err != nil {
 		return nil, fmt.Errorf("printer: render document: %w", err)
 	}
@@ -585,7 +586,7 @@ func (r *Renderer) RenderDocument(doc receipt.Document, opt EncodeOptions) (imag
 }
 
 // RenderDocumentPNG is RenderDocument encoded as PNG.
-func (r *Renderer) RenderDocumentPNG(doc receipt.Document, opt EncodeOptions) ([]byte, error) {
+func (r *Renderer) RenderDocumentPNG(doc receipt.Document, opt escpos.EncodeOptions) ([]byte, error) {
 	img, err := r.RenderDocument(doc, opt)
 	if err != nil {
 		return nil, err
@@ -595,7 +596,7 @@ func (r *Renderer) RenderDocumentPNG(doc receipt.Document, opt EncodeOptions) ([
 
 // Render is Renderer.Render with a renderer made for this call only: it
 // parses the font every time, so call it for one-offs.
-func Render(raw []byte, p Paper) (image.Image, error) {
+func Render(raw []byte, p escpos.Paper) (image.Image, error) {
 	r, err := NewRenderer()
 	if err != nil {
 		return nil, err
@@ -604,7 +605,7 @@ func Render(raw []byte, p Paper) (image.Image, error) {
 }
 
 // RenderPNG is Render encoded as PNG, for technicians' one-offs.
-func RenderPNG(raw []byte, p Paper) ([]byte, error) {
+func RenderPNG(raw []byte, p escpos.Paper) ([]byte, error) {
 	img, err := Render(raw, p)
 	if err != nil {
 		return nil, err
@@ -614,7 +615,7 @@ func RenderPNG(raw []byte, p Paper) ([]byte, error) {
 
 // RenderDocument is Renderer.RenderDocument with a renderer made for this
 // call only; a caller that renders often keeps a Renderer instead.
-func RenderDocument(doc receipt.Document, opt EncodeOptions) (image.Image, error) {
+func RenderDocument(doc receipt.Document, opt escpos.EncodeOptions) (image.Image, error) {
 	r, err := NewRenderer()
 	if err != nil {
 		return nil, err

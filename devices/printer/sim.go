@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"sckiosk/devices/printer/escpos"
 	"sckiosk/devices/serialport"
 )
 
@@ -38,7 +39,7 @@ func (p PaperState) String() string {
 
 // SimOptions configure a Sim.
 type SimOptions struct {
-	Paper Paper // roll width; zero means Paper58
+	Paper escpos.Paper // roll width; zero means Paper58
 	// SingleByteAtPowerOn starts (and resets with ESC @) in single-byte
 	// mode (code page 437). By default the sim is in Chinese mode at power
 	// on, like most Chinese printers.
@@ -89,6 +90,9 @@ func ParseSimState(name string) (SimState, error) {
 // maxRaw bounds Receipt.Raw.
 const maxRaw = 4 << 20
 
+// readChunk is the most the simulator reads at once.
+const readChunk = 4096
+
 // Receipt is what the Sim printed between two cuts. A sheet longer than
 // about 2 m (16384 dots) is torn off as a receipt of its own.
 type Receipt struct {
@@ -136,7 +140,7 @@ type Sim struct {
 	stats     SimStats
 
 	// Owned by the goroutine running Serve (or consume in tests).
-	parser *parser
+	parser *escpos.Parser
 	page   *page
 	rend   *renderer
 	raw    []byte
@@ -145,7 +149,7 @@ type Sim struct {
 // NewSim returns a simulator reading and writing rw. A nil log discards.
 func NewSim(rw io.ReadWriter, opts SimOptions, log *slog.Logger) (*Sim, error) {
 	if opts.Paper == 0 {
-		opts.Paper = Paper58
+		opts.Paper = escpos.Paper58
 	}
 	if !opts.Paper.Valid() {
 		return nil, fmt.Errorf("printer: sim: unsupported paper %d mm", int(opts.Paper))
@@ -174,7 +178,7 @@ func newSim(rw io.ReadWriter, opts SimOptions, log *slog.Logger, rd *renderer) *
 		log:       log.With("device", "printer-sim"),
 		stallLeft: -1,
 		resume:    make(chan struct{}, 1),
-		parser:    newParser(!opts.SingleByteAtPowerOn),
+		parser:    escpos.NewParser(!opts.SingleByteAtPowerOn),
 		page:      newPage(opts.Paper),
 		rend:      rd,
 	}
@@ -368,13 +372,13 @@ func (s *Sim) Serve(ctx context.Context) error {
 			n := s.allowance(len(b))
 			s.consume(b[:n])
 			held = b[n:]
-			if s.parser.pending() {
+			if s.parser.Pending() {
 				idle.Reset(s.opts.CommandTimeout)
 			} else {
 				idle.Stop()
 			}
 		case <-idle.C:
-			if n := s.parser.drop(); n > 0 {
+			if n := s.parser.Drop(); n > 0 {
 				s.log.Debug("dropped incomplete command", "bytes", n)
 			}
 		}
@@ -459,12 +463,12 @@ func (s *Sim) consume(b []byte) {
 	s.mu.Unlock()
 
 	var finished []Receipt
-	s.parser.feed(b, func(o op) {
-		if o.realtime() {
-			if o.kind == opStatus {
+	s.parser.Feed(b, func(o escpos.Op) {
+		if o.Realtime() {
+			if o.Kind == escpos.OpStatus {
 				st.StatusQueries++
 				if !offline {
-					if reply, ok := s.statusReply(o.n); ok {
+					if reply, ok := s.statusReply(o.N); ok {
 						st.StatusAnswers++
 						s.send([]byte{reply})
 					}
@@ -472,7 +476,7 @@ func (s *Sim) consume(b []byte) {
 			}
 			return
 		}
-		if o.kind == opASB {
+		if o.Kind == escpos.OpASB {
 			// A setting, not print data: taken even when the printer
 			// cannot print, and not counted, so a test can still prove
 			// that no job reached a printer that was not ready. On
@@ -481,7 +485,7 @@ func (s *Sim) consume(b []byte) {
 				return
 			}
 			s.mu.Lock()
-			s.asb = byte(o.n)
+			s.asb = byte(o.N)
 			block, send := s.asbChangeLocked(true)
 			s.mu.Unlock()
 			if send {
@@ -489,13 +493,13 @@ func (s *Sim) consume(b []byte) {
 			}
 			return
 		}
-		st.DataBytes += int64(len(o.raw))
+		st.DataBytes += int64(len(o.Raw))
 		if !canPrint {
-			st.DroppedBytes += int64(len(o.raw))
+			st.DroppedBytes += int64(len(o.Raw))
 			return
 		}
-		if len(s.raw)+len(o.raw) <= maxRaw {
-			s.raw = append(s.raw, o.raw...)
+		if len(s.raw)+len(o.Raw) <= maxRaw {
+			s.raw = append(s.raw, o.Raw...)
 		}
 		cut := s.page.apply(o)
 		if cut || len(s.page.torn) > 0 {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
-	"image"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -14,9 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/makiuchi-d/gozxing"
-	zxqr "github.com/makiuchi-d/gozxing/qrcode"
-
+	"sckiosk/devices/printer/escpos"
+	"sckiosk/devices/printer/internal/printertest"
 	"sckiosk/kiosk/core/receipt"
 )
 
@@ -55,20 +53,6 @@ func newTestSim(t testing.TB, opts SimOptions) (*Sim, *line) {
 		t.Fatal(err)
 	}
 	return s, l
-}
-
-// decodeAll decodes the one QR code in img.
-func decodeImage(t testing.TB, img image.Image) string {
-	t.Helper()
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := zxqr.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
-	if err != nil {
-		t.Fatalf("QR not readable in the rendered receipt: %v", err)
-	}
-	return res.GetText()
 }
 
 func TestSimStatusReplies(t *testing.T) {
@@ -121,16 +105,16 @@ func TestSimStatusReplies(t *testing.T) {
 }
 
 func TestSimReadsEncoderOutput(t *testing.T) {
-	doc := sampleCase()
-	for _, opt := range []EncodeOptions{{}, {Paper: Paper80}, {QRMode: QRRaster}, {Paper: Paper80, QRMode: QRRaster, QRECLevel: ECLevelH}} {
+	doc := printertest.SampleCase()
+	for _, opt := range []escpos.EncodeOptions{{}, {Paper: escpos.Paper80}, {QRMode: escpos.QRRaster}, {Paper: escpos.Paper80, QRMode: escpos.QRRaster, QRECLevel: escpos.ECLevelH}} {
 		t.Run(opt.Paper.String()+"-"+opt.QRMode.String(), func(t *testing.T) {
-			job, err := EncodeReceipt(doc, opt)
+			job, err := escpos.EncodeReceipt(doc, opt)
 			if err != nil {
 				t.Fatal(err)
 			}
 			paper := opt.Paper
 			if paper == 0 {
-				paper = Paper58
+				paper = escpos.Paper58
 			}
 			s, _ := newTestSim(t, SimOptions{Paper: paper})
 			s.consume(job)
@@ -153,12 +137,12 @@ func TestSimReadsEncoderOutput(t *testing.T) {
 			if r.Image.Bounds().Dx() != paper.Dots() {
 				t.Errorf("image width %d, want %d", r.Image.Bounds().Dx(), paper.Dots())
 			}
-			if got := decodeImage(t, r.Image); got != r.QR[0] {
+			if got := printertest.DecodeImage(t, r.Image); got != r.QR[0] {
 				t.Errorf("rendered QR reads %q", got)
 			}
 			// Every printed line fits the paper.
 			for _, l := range strings.Split(r.Text, "\n") {
-				if DisplayWidth(l) > paper.Columns() {
+				if escpos.DisplayWidth(l) > paper.Columns() {
 					t.Errorf("line %q wider than %d columns", l, paper.Columns())
 				}
 			}
@@ -167,7 +151,7 @@ func TestSimReadsEncoderOutput(t *testing.T) {
 }
 
 func TestSimSplitReadsGiveSameReceipt(t *testing.T) {
-	job, err := EncodeReceipt(sampleCase(), EncodeOptions{})
+	job, err := escpos.EncodeReceipt(printertest.SampleCase(), escpos.EncodeOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +194,7 @@ func TestSimParsing(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, _ := newTestSim(t, tt.opts)
-			s.consume(unhex(t, tt.stream))
+			s.consume(printertest.Unhex(t, tt.stream))
 			rs := s.Receipts()
 			if len(rs) != 1 {
 				t.Fatalf("%d receipts", len(rs))
@@ -224,7 +208,7 @@ func TestSimParsing(t *testing.T) {
 
 func TestSimWrapsLongLines(t *testing.T) {
 	s, _ := newTestSim(t, SimOptions{})
-	e := NewEncoder().Text(strings.Repeat("四", 20)).LF().Size(2, 2).Text(strings.Repeat("A", 20)).LF().Cut(0)
+	e := escpos.NewEncoder().Text(strings.Repeat("四", 20)).LF().Size(2, 2).Text(strings.Repeat("A", 20)).LF().Cut(0)
 	s.consume(e.Bytes())
 	want := strings.Repeat("四", 16) + "\n" + strings.Repeat("四", 4) + "\n" + strings.Repeat("A", 16) + "\n" + strings.Repeat("A", 4)
 	if got := s.Receipts()[0].Text; got != want {
@@ -233,7 +217,7 @@ func TestSimWrapsLongLines(t *testing.T) {
 }
 
 func TestSimDropsDataWhenItCannotPrint(t *testing.T) {
-	job, err := EncodeReceipt(sampleCase(), EncodeOptions{})
+	job, err := escpos.EncodeReceipt(printertest.SampleCase(), escpos.EncodeOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,8 +278,8 @@ func TestSimTearsOffOverlongPaper(t *testing.T) {
 }
 
 func TestRender(t *testing.T) {
-	for _, p := range []Paper{Paper58, Paper80} {
-		job, err := EncodeReceipt(sampleCase(), EncodeOptions{Paper: p})
+	for _, p := range []escpos.Paper{escpos.Paper58, escpos.Paper80} {
+		job, err := escpos.EncodeReceipt(printertest.SampleCase(), escpos.EncodeOptions{Paper: p})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -310,7 +294,7 @@ func TestRender(t *testing.T) {
 		if img.Bounds().Dx() != p.Dots() || img.Bounds().Dy() < 400 {
 			t.Errorf("%s: image %v", p, img.Bounds())
 		}
-		if got := decodeImage(t, img); got != "https://zwfw.sc.gov.cn/track?c=SC20261125000123" {
+		if got := printertest.DecodeImage(t, img); got != "https://zwfw.sc.gov.cn/track?c=SC20261125000123" {
 			t.Errorf("%s: QR reads %q", p, got)
 		}
 		if err := os.WriteFile(filepath.Join(t.TempDir(), "receipt.png"), b, 0o644); err != nil {
@@ -321,9 +305,9 @@ func TestRender(t *testing.T) {
 		t.Error("unknown paper accepted")
 	}
 	// Two receipts render on one strip with a cut mark between them.
-	one, _ := EncodeReceipt(receipt.Document{Blocks: []receipt.Block{{Kind: receipt.Text, Text: "一"}}}, EncodeOptions{})
-	single, _ := Render(one, Paper58)
-	double, _ := Render(append(append([]byte(nil), one...), one...), Paper58)
+	one, _ := escpos.EncodeReceipt(receipt.Document{Blocks: []receipt.Block{{Kind: receipt.Text, Text: "一"}}}, escpos.EncodeOptions{})
+	single, _ := Render(one, escpos.Paper58)
+	double, _ := Render(append(append([]byte(nil), one...), one...), escpos.Paper58)
 	if double.Bounds().Dy() <= 2*single.Bounds().Dy()-2*pageMargin {
 		t.Errorf("two receipts %d high, one %d", double.Bounds().Dy(), single.Bounds().Dy())
 	}
@@ -336,11 +320,11 @@ func TestRenderSample(t *testing.T) {
 	if *sampleOut == "" {
 		t.Skip("no -out given")
 	}
-	opt := EncodeOptions{Paper: Paper(*samplePaper)}
+	opt := escpos.EncodeOptions{Paper: escpos.Paper(*samplePaper)}
 	if *sampleRaster {
-		opt.QRMode = QRRaster
+		opt.QRMode = escpos.QRRaster
 	}
-	job, err := EncodeReceipt(sampleCase(), opt)
+	job, err := escpos.EncodeReceipt(printertest.SampleCase(), opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,29 +338,15 @@ func TestRenderSample(t *testing.T) {
 	t.Logf("wrote %s (%d bytes)", *sampleOut, len(b))
 }
 
-func BenchmarkEncodeReceipt(b *testing.B) {
-	doc := sampleCase()
-	for _, opt := range []EncodeOptions{{}, {QRMode: QRRaster}} {
-		b.Run(opt.QRMode.String(), func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := EncodeReceipt(doc, opt); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
-}
-
 func BenchmarkRender(b *testing.B) {
-	job, err := EncodeReceipt(sampleCase(), EncodeOptions{})
+	job, err := escpos.EncodeReceipt(printertest.SampleCase(), escpos.EncodeOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Run("RenderPNG", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := RenderPNG(job, Paper58); err != nil {
+			if _, err := RenderPNG(job, escpos.Paper58); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -393,19 +363,19 @@ func BenchmarkRender(b *testing.B) {
 // FuzzSimStream feeds arbitrary bytes, split in two reads, to the sim: it
 // must not panic and its memory must stay bounded.
 func FuzzSimStream(f *testing.F) {
-	job, err := EncodeReceipt(sampleCase(), EncodeOptions{})
+	job, err := escpos.EncodeReceipt(printertest.SampleCase(), escpos.EncodeOptions{})
 	if err != nil {
 		f.Fatal(err)
 	}
-	raster, _ := EncodeReceipt(sampleCase(), EncodeOptions{QRMode: QRRaster, Paper: Paper80})
+	raster, _ := escpos.EncodeReceipt(printertest.SampleCase(), escpos.EncodeOptions{QRMode: escpos.QRRaster, Paper: escpos.Paper80})
 	f.Add(job, 100)
 	f.Add(raster, 7)
-	f.Add(unhex(f, "1D 76 30 03 FF FF FF FF 00"), 3)
-	f.Add(unhex(f, "1D 28 6B 03 00 31 51 30 1D 28 6B 05 00 31 50 30 41 42 1D 28 6B 03 00 31 51 30"), 11)
-	f.Add(unhex(f, "1B 26 03 20 7E 0C"), 2)
-	f.Add(unhex(f, "1D 38 4C FF FF FF FF"), 4)
-	f.Add(unhex(f, "10 04 01 10 04 04 10 14 08 01 02 03 04 05 06 07"), 1)
-	f.Add(unhex(f, "81 30 81 30 FE 39 FE 39 1C 2E 81 1B 40 95 32"), 5)
+	f.Add(printertest.Unhex(f, "1D 76 30 03 FF FF FF FF 00"), 3)
+	f.Add(printertest.Unhex(f, "1D 28 6B 03 00 31 51 30 1D 28 6B 05 00 31 50 30 41 42 1D 28 6B 03 00 31 51 30"), 11)
+	f.Add(printertest.Unhex(f, "1B 26 03 20 7E 0C"), 2)
+	f.Add(printertest.Unhex(f, "1D 38 4C FF FF FF FF"), 4)
+	f.Add(printertest.Unhex(f, "10 04 01 10 04 04 10 14 08 01 02 03 04 05 06 07"), 1)
+	f.Add(printertest.Unhex(f, "81 30 81 30 FE 39 FE 39 1C 2E 81 1B 40 95 32"), 5)
 	rd, err := newRenderer() // shared: the fuzz function runs sequentially in each worker
 	if err != nil {
 		f.Fatal(err)
@@ -419,14 +389,14 @@ func FuzzSimStream(f *testing.F) {
 		})
 		defer wd.Stop()
 		l := &line{}
-		s := newSim(l, SimOptions{Paper: Paper58, Keep: 4, CommandTimeout: time.Second}, nil, rd)
+		s := newSim(l, SimOptions{Paper: escpos.Paper58, Keep: 4, CommandTimeout: time.Second}, nil, rd)
 		if split < 0 || split > len(data) {
 			split = len(data) / 2
 		}
 		s.consume(data[:split])
 		s.consume(data[split:])
-		if len(s.parser.buf) > maxBuffered+len(data) {
-			t.Fatalf("parser holds %d bytes", len(s.parser.buf))
+		if s.parser.Buffered() > escpos.MaxBuffered+len(data) {
+			t.Fatalf("parser holds %d bytes", s.parser.Buffered())
 		}
 		if s.page.cur.height > maxPageDots || len(s.page.torn) > 0 || len(s.raw) > maxRaw || len(s.Receipts()) > 4 {
 			t.Fatalf("unbounded: page %d dots, raw %d, %d receipts", s.page.cur.height, len(s.raw), len(s.Receipts()))
@@ -448,7 +418,7 @@ func FuzzSimStream(f *testing.F) {
 		if st.DataBytes > int64(len(data)) {
 			t.Fatalf("counted %d data bytes of %d", st.DataBytes, len(data))
 		}
-		s.parser.drop()
+		s.parser.Drop()
 		// The sim still works after the garbage.
 		s.consume([]byte{0x1D, 'V', 0})
 		s.consume([]byte{0x1B, '@', 'O', 'K', '\n', 0x1D, 'V', 0})

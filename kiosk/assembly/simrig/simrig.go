@@ -19,6 +19,7 @@ import (
 
 	"sckiosk/devices/idcard"
 	"sckiosk/devices/printer"
+	"sckiosk/devices/printer/escpos"
 	"sckiosk/devices/scanner"
 	"sckiosk/devices/serialport"
 	"sckiosk/kiosk/adapters/platform"
@@ -47,7 +48,7 @@ type Rig struct {
 }
 
 // Start starts the simulators; links to the ports are made in dir.
-func Start(ctx context.Context, dir string, paper printer.Paper, log *slog.Logger) (*Rig, error) {
+func Start(ctx context.Context, dir string, paper escpos.Paper, log *slog.Logger) (*Rig, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	r := &Rig{Dir: dir, Platform: map[string]*platform.Sim{}, URL: map[string]string{}, cancel: cancel, log: log}
 	if err := r.start(ctx, paper); err != nil {
@@ -57,7 +58,7 @@ func Start(ctx context.Context, dir string, paper printer.Paper, log *slog.Logge
 	return r, nil
 }
 
-func (r *Rig) start(ctx context.Context, paper printer.Paper) error {
+func (r *Rig) start(ctx context.Context, paper escpos.Paper) error {
 	if err := os.MkdirAll(filepath.Join(r.Dir, "camera"), 0o755); err != nil {
 		return fmt.Errorf("simrig: %w", err)
 	}

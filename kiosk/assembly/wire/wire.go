@@ -28,6 +28,7 @@ import (
 	"sckiosk/devices/device"
 	"sckiosk/devices/idcard"
 	"sckiosk/devices/printer"
+	"sckiosk/devices/printer/escpos"
 	"sckiosk/devices/probe"
 	"sckiosk/devices/scanner"
 	"sckiosk/devices/supervise"
@@ -135,13 +136,13 @@ func Build(prof profile.Profile, cat catalog.Catalog, log *slog.Logger, opts Opt
 		k.Profile = prof
 	}
 	if prof.Devices.Printer.Enabled() {
-		paper := printer.Paper80
+		paper := escpos.Paper80
 		if prof.Devices.Printer.PaperWidth == 58 {
-			paper = printer.Paper58
+			paper = escpos.Paper58
 		}
-		qr := printer.QRNative
+		qr := escpos.QRNative
 		if prof.Devices.Printer.QRMode == "raster" {
-			qr = printer.QRRaster
+			qr = escpos.QRRaster
 		}
 		k.Printer, err = printer.New(printer.Options{Port: prof.Devices.Printer.Port, Baud: prof.Devices.Printer.Baud, Paper: paper, QRMode: qr, ASB: prof.Devices.Printer.ASB}, log)
 		if err != nil {

@@ -1,12 +1,10 @@
-// Package printer drives the kiosk's thermal receipt printer over ESC/POS:
-// an encoder that turns a receipt.Document into printer bytes (GB18030 text
-// in Chinese mode, native GS ( k or raster QR codes, cut), the status model
-// (DLE EOT replies and GS a automatic status back), a Driver with a print
-// guard that refuses to send a job to a printer that is not ready, a Sim
-// that plays the printer on a pseudo-terminal at a paced baud and renders
-// what it receives to an image, and a Renderer that draws a receipt the
-// same way for the on-screen copy.
-package printer
+// Package escpos speaks ESC/POS, the command language of the kiosk's
+// thermal receipt printer. Its Encoder builds the printer's bytes (GB18030
+// text in Chinese mode, native GS ( k or raster GS v 0 QR codes, feeds and
+// cuts) and EncodeReceipt lays a receipt.Document out on the paper; its
+// Parser reads a stream back the way a printer does, for the simulator and
+// the renderer.
+package escpos
 
 import (
 	"errors"
@@ -26,16 +24,16 @@ import (
 
 // ESC/POS control bytes.
 const (
-	esc = 0x1B
-	gs  = 0x1D
-	fs  = 0x1C
-	dle = 0x10
-	eot = 0x04
-	lf  = 0x0A
+	ESC = 0x1B // escape: starts most print commands
+	GS  = 0x1D // group separator: starts the GS commands
+	FS  = 0x1C // file separator: starts the Chinese-mode commands
+	DLE = 0x10 // data link escape: starts the real-time commands
+	EOT = 0x04 // end of transmission: DLE EOT n asks for a status
+	LF  = 0x0A // line feed: prints the line
 )
 
 // Paper is a roll width in millimetres. Its value matches the hall profile's
-// paper width, so printer.Paper(58) is Paper58.
+// paper width, so escpos.Paper(58) is Paper58.
 type Paper int
 
 // The supported roll widths (devices.md §4.8, 203 dpi, Font A 12×24).
@@ -57,7 +55,7 @@ func (p Paper) Dots() int {
 
 // Columns returns the number of Font A (12-dot) columns per line; a CJK
 // character takes two.
-func (p Paper) Columns() int { return p.Dots() / cellDots }
+func (p Paper) Columns() int { return p.Dots() / CellDots }
 
 // Valid reports whether p is a supported paper.
 func (p Paper) Valid() bool { return p.Dots() > 0 }
@@ -65,8 +63,8 @@ func (p Paper) Valid() bool { return p.Dots() > 0 }
 // String returns "58mm" or "80mm".
 func (p Paper) String() string { return fmt.Sprintf("%dmm", int(p)) }
 
-// cellDots is the width of one ASCII (Font A) column; a CJK glyph is 24×24.
-const cellDots = 12
+// CellDots is the width of one ASCII (Font A) column; a CJK glyph is 24×24.
+const CellDots = 12
 
 // Align is a line justification for ESC a.
 type Align byte
@@ -89,7 +87,8 @@ const (
 	ECLevelH ECLevel = '3' // 30 %
 )
 
-func (l ECLevel) valid() bool { return l >= ECLevelL && l <= ECLevelH }
+// Valid reports whether l is one of the four levels.
+func (l ECLevel) Valid() bool { return l >= ECLevelL && l <= ECLevelH }
 
 // qrLevel maps l to go-qrcode's recovery level.
 func (l ECLevel) qrLevel() qrcode.RecoveryLevel {
@@ -123,8 +122,8 @@ func (m QRMode) String() string {
 
 // Limits of the commands the encoder emits.
 const (
-	maxQRData     = 7092 - 3 // GS ( k fn 180: pL+pH×256 ≤ 7092 (KP-628E)
-	maxModuleSize = 16
+	MaxQRData     = 7092 - 3 // GS ( k fn 180: pL+pH×256 ≤ 7092 (KP-628E)
+	MaxModuleSize = 16       // dots per QR module
 	maxRasterRows = 0xFFFF
 )
 
@@ -163,7 +162,7 @@ func (e *Encoder) fail(err error) *Encoder {
 
 // Init resets the printer (ESC @): clears its line buffer and print modes.
 func (e *Encoder) Init() *Encoder {
-	e.buf = append(e.buf, esc, '@')
+	e.buf = append(e.buf, ESC, '@')
 	return e
 }
 
@@ -173,13 +172,13 @@ func (e *Encoder) Align(a Align) *Encoder {
 	if a > AlignRight {
 		return e.fail(fmt.Errorf("printer: align %d out of range", a))
 	}
-	e.buf = append(e.buf, esc, 'a', byte(a))
+	e.buf = append(e.buf, ESC, 'a', byte(a))
 	return e
 }
 
 // Bold turns emphasised printing on or off (ESC E n).
 func (e *Encoder) Bold(on bool) *Encoder {
-	e.buf = append(e.buf, esc, 'E', boolByte(on))
+	e.buf = append(e.buf, ESC, 'E', boolByte(on))
 	return e
 }
 
@@ -188,7 +187,7 @@ func (e *Encoder) Size(w, h int) *Encoder {
 	if w < 1 || w > 8 || h < 1 || h > 8 {
 		return e.fail(fmt.Errorf("printer: character size %d×%d out of range 1–8", w, h))
 	}
-	e.buf = append(e.buf, gs, '!', byte((w-1)<<4|(h-1)))
+	e.buf = append(e.buf, GS, '!', byte((w-1)<<4|(h-1)))
 	return e
 }
 
@@ -196,9 +195,9 @@ func (e *Encoder) Size(w, h int) *Encoder {
 // which the printer reads GB codes.
 func (e *Encoder) ChineseMode(on bool) *Encoder {
 	if on {
-		e.buf = append(e.buf, fs, '&')
+		e.buf = append(e.buf, FS, '&')
 	} else {
-		e.buf = append(e.buf, fs, '.')
+		e.buf = append(e.buf, FS, '.')
 	}
 	return e
 }
@@ -222,7 +221,7 @@ func (e *Encoder) Text(s string) *Encoder {
 
 // LF prints the line buffer and feeds one line.
 func (e *Encoder) LF() *Encoder {
-	e.buf = append(e.buf, lf)
+	e.buf = append(e.buf, LF)
 	return e
 }
 
@@ -231,7 +230,7 @@ func (e *Encoder) Feed(n int) *Encoder {
 	if n < 0 || n > 255 {
 		return e.fail(fmt.Errorf("printer: feed %d lines out of range 0–255", n))
 	}
-	e.buf = append(e.buf, esc, 'd', byte(n))
+	e.buf = append(e.buf, ESC, 'd', byte(n))
 	return e
 }
 
@@ -240,14 +239,14 @@ func (e *Encoder) FeedDots(n int) *Encoder {
 	if n < 0 || n > 255 {
 		return e.fail(fmt.Errorf("printer: feed %d dots out of range 0–255", n))
 	}
-	e.buf = append(e.buf, esc, 'J', byte(n))
+	e.buf = append(e.buf, ESC, 'J', byte(n))
 	return e
 }
 
 // Cut feeds to the cutter plus n motion units and cuts partially (GS V 66 n),
 // leaving the receipt hanging so it does not fall.
 func (e *Encoder) Cut(n byte) *Encoder {
-	e.buf = append(e.buf, gs, 'V', 66, n)
+	e.buf = append(e.buf, GS, 'V', 66, n)
 	return e
 }
 
@@ -259,21 +258,21 @@ func (e *Encoder) QR(data []byte, module int, ec ECLevel) *Encoder {
 	switch {
 	case len(data) == 0:
 		return e.fail(errors.New("printer: empty QR data"))
-	case len(data) > maxQRData:
-		return e.fail(fmt.Errorf("printer: QR data of %d bytes exceeds %d", len(data), maxQRData))
-	case module < 1 || module > maxModuleSize:
-		return e.fail(fmt.Errorf("printer: QR module size %d out of range 1–%d", module, maxModuleSize))
-	case !ec.valid():
+	case len(data) > MaxQRData:
+		return e.fail(fmt.Errorf("printer: QR data of %d bytes exceeds %d", len(data), MaxQRData))
+	case module < 1 || module > MaxModuleSize:
+		return e.fail(fmt.Errorf("printer: QR module size %d out of range 1–%d", module, MaxModuleSize))
+	case !ec.Valid():
 		return e.fail(fmt.Errorf("printer: QR error correction %#x invalid", byte(ec)))
 	}
 	n := len(data) + 3
 	e.buf = append(e.buf,
-		gs, '(', 'k', 4, 0, '1', 'A', '2', 0, // fn 165: model 2
-		gs, '(', 'k', 3, 0, '1', 'C', byte(module), // fn 167: module size
-		gs, '(', 'k', 3, 0, '1', 'E', byte(ec), // fn 169: error correction
-		gs, '(', 'k', byte(n), byte(n>>8), '1', 'P', '0') // fn 180: store
+		GS, '(', 'k', 4, 0, '1', 'A', '2', 0, // fn 165: model 2
+		GS, '(', 'k', 3, 0, '1', 'C', byte(module), // fn 167: module size
+		GS, '(', 'k', 3, 0, '1', 'E', byte(ec), // fn 169: error correction
+		GS, '(', 'k', byte(n), byte(n>>8), '1', 'P', '0') // fn 180: store
 	e.buf = append(e.buf, data...)
-	e.buf = append(e.buf, gs, '(', 'k', 3, 0, '1', 'Q', '0') // fn 181: print
+	e.buf = append(e.buf, GS, '(', 'k', 3, 0, '1', 'Q', '0') // fn 181: print
 	return e
 }
 
@@ -299,12 +298,12 @@ func (e *Encoder) RasterQR(data []byte, module int, ec ECLevel) *Encoder {
 	switch {
 	case len(data) == 0:
 		return e.fail(errors.New("printer: empty QR data"))
-	case module < 1 || module > maxModuleSize:
-		return e.fail(fmt.Errorf("printer: QR module size %d out of range 1–%d", module, maxModuleSize))
-	case !ec.valid():
+	case module < 1 || module > MaxModuleSize:
+		return e.fail(fmt.Errorf("printer: QR module size %d out of range 1–%d", module, MaxModuleSize))
+	case !ec.Valid():
 		return e.fail(fmt.Errorf("printer: QR error correction %#x invalid", byte(ec)))
 	}
-	bm, err := qrModules(data, ec)
+	bm, err := QRModules(data, ec)
 	if err != nil {
 		return e.fail(err)
 	}
@@ -318,7 +317,7 @@ func (e *Encoder) raster(w, h int, dot func(x, y int) bool) *Encoder {
 	if w < 1 || h < 1 || rowBytes > 0xFFFF || h > maxRasterRows {
 		return e.fail(fmt.Errorf("printer: raster image %d×%d out of range", w, h))
 	}
-	e.buf = append(e.buf, gs, 'v', '0', 0, byte(rowBytes), byte(rowBytes>>8), byte(h), byte(h>>8))
+	e.buf = append(e.buf, GS, 'v', '0', 0, byte(rowBytes), byte(rowBytes>>8), byte(h), byte(h>>8))
 	for y := 0; y < h; y++ {
 		for xb := 0; xb < rowBytes; xb++ {
 			var v byte
@@ -333,9 +332,10 @@ func (e *Encoder) raster(w, h int, dot func(x, y int) bool) *Encoder {
 	return e
 }
 
-// qrModules returns the QR symbol for data without quiet zone, one bool per
-// module, [y][x], true for dark.
-func qrModules(data []byte, ec ECLevel) ([][]bool, error) {
+// QRModules returns the QR symbol for data without quiet zone, one bool per
+// module, [y][x], true for dark: what RasterQR prints and what a printer
+// builds for GS ( k.
+func QRModules(data []byte, ec ECLevel) ([][]bool, error) {
 	q, err := qrcode.New(string(data), ec.qrLevel())
 	if err != nil {
 		return nil, fmt.Errorf("printer: build QR of %d bytes: %w", len(data), err)
@@ -482,8 +482,9 @@ type EncodeOptions struct {
 	QRECLevel    ECLevel // zero means ECLevelM
 }
 
-// withDefaults fills zero fields and validates the rest.
-func (o EncodeOptions) withDefaults() (EncodeOptions, error) {
+// WithDefaults returns o with its zero fields filled in, or an error when
+// a field is invalid.
+func (o EncodeOptions) WithDefaults() (EncodeOptions, error) {
 	if o.Paper == 0 {
 		o.Paper = Paper58
 	}
@@ -493,13 +494,13 @@ func (o EncodeOptions) withDefaults() (EncodeOptions, error) {
 	if o.QRModuleSize == 0 {
 		o.QRModuleSize = 6
 	}
-	if o.QRModuleSize < 1 || o.QRModuleSize > maxModuleSize {
-		return o, fmt.Errorf("printer: QR module size %d out of range 1–%d", o.QRModuleSize, maxModuleSize)
+	if o.QRModuleSize < 1 || o.QRModuleSize > MaxModuleSize {
+		return o, fmt.Errorf("printer: QR module size %d out of range 1–%d", o.QRModuleSize, MaxModuleSize)
 	}
 	if o.QRECLevel == 0 {
 		o.QRECLevel = ECLevelM
 	}
-	if !o.QRECLevel.valid() {
+	if !o.QRECLevel.Valid() {
 		return o, fmt.Errorf("printer: QR error correction %#x invalid", byte(o.QRECLevel))
 	}
 	if o.QRMode != QRNative && o.QRMode != QRRaster {
@@ -521,7 +522,7 @@ const rowSep = "："
 // the value, rules as a line of '-', QR centred with its caption), a feed
 // and a partial cut.
 func EncodeReceipt(doc receipt.Document, opt EncodeOptions) ([]byte, error) {
-	opt, err := opt.withDefaults()
+	opt, err := opt.WithDefaults()
 	if err != nil {
 		return nil, err
 	}
