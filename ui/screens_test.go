@@ -10,8 +10,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
-	"sckiosk/devices/printer"
 	"sckiosk/devices/printer/escpos"
+	"sckiosk/devices/printer/render"
 	"sckiosk/kiosk/core/receipt"
 	"sckiosk/kiosk/core/session"
 )
@@ -146,7 +146,7 @@ func diffPixels(a, b image.Image) int {
 // receiptRenderer draws receipts the way cmd/kiosk does, through the
 // printer's own encoder and renderer.
 func receiptRenderer(t *testing.T) func(receipt.Document) (image.Image, error) {
-	r, err := printer.NewRenderer()
+	r, err := render.New()
 	if err != nil {
 		t.Fatal(err)
 	}

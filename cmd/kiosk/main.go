@@ -28,6 +28,7 @@ import (
 
 	"sckiosk/devices/printer"
 	"sckiosk/devices/printer/escpos"
+	"sckiosk/devices/printer/render"
 	"sckiosk/kiosk/adapters/privacy"
 	"sckiosk/kiosk/adapters/profile"
 	"sckiosk/kiosk/adapters/speech"
@@ -177,10 +178,10 @@ func run(args []string, stderr io.Writer) int {
 		opt = k.Printer.Options().EncodeOptions()
 	}
 	var rendOnce sync.Once
-	var rend *printer.Renderer
+	var rend *render.Renderer
 	var rendErr error
 	screen.RenderReceipt = func(d receipt.Document) (image.Image, error) {
-		rendOnce.Do(func() { rend, rendErr = printer.NewRenderer() })
+		rendOnce.Do(func() { rend, rendErr = render.New() })
 		if rendErr != nil {
 			return nil, rendErr
 		}

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"image"
-	"image/png"
 	"testing"
 	"time"
 
@@ -288,46 +286,6 @@ func TestDriverAgainstSimInEveryState(t *testing.T) {
 	}
 }
 
-// The tracking code survives the whole path to the on-screen copy:
-// receipt document, encoder, renderer, PNG, gozxing.
-func TestRenderDocumentQRRoundTrip(t *testing.T) {
-	rd, err := NewRenderer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := printertest.SampleCase()
-	want := "https://zwfw.sc.gov.cn/track?c=SC20261125000123"
-	for _, opt := range []escpos.EncodeOptions{{}, {Paper: escpos.Paper80}, {Paper: escpos.Paper80, QRMode: escpos.QRRaster}} {
-		t.Run(opt.Paper.String()+"-"+opt.QRMode.String(), func(t *testing.T) {
-			b, err := rd.RenderDocumentPNG(doc, opt)
-			if err != nil {
-				t.Fatal(err)
-			}
-			img, err := decodePNG(b)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p := opt.Paper
-			if p == 0 {
-				p = escpos.Paper58
-			}
-			if img.Bounds().Dx() != p.Dots() {
-				t.Errorf("width %d", img.Bounds().Dx())
-			}
-			if got := printertest.DecodeImage(t, img); got != want {
-				t.Errorf("QR reads %q, want %q", got, want)
-			}
-		})
-	}
-	if _, err := rd.RenderDocument(doc, escpos.EncodeOptions{Paper: 76}); err == nil {
-		t.Error("bad paper accepted")
-	}
-	img, err := RenderDocument(doc, escpos.EncodeOptions{})
-	if err != nil || printertest.DecodeImage(t, img) != want {
-		t.Errorf("package RenderDocument: %v", err)
-	}
-}
-
 // FuzzParseStatus: any four bytes either parse or fail with ErrNotStatus,
 // and a printer that never answered is never ready.
 func FuzzParseStatus(f *testing.F) {
@@ -394,8 +352,6 @@ func FuzzASB(f *testing.F) {
 		}
 	})
 }
-
-func decodePNG(b []byte) (image.Image, error) { return png.Decode(bytes.NewReader(b)) }
 
 // ASB blocks sent on every change interleave with the replies to polls
 // every few milliseconds: the driver must never misread one for the other

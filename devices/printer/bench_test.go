@@ -1,11 +1,11 @@
 package printer
 
 import (
-	"sckiosk/devices/printer/escpos"
-	"sckiosk/devices/printer/internal/printertest"
-
 	"testing"
 	"time"
+
+	"sckiosk/devices/printer/escpos"
+	"sckiosk/devices/printer/internal/printertest"
 )
 
 // BenchmarkReceiptWire measures what an 80 mm receipt costs on the line at
@@ -32,31 +32,4 @@ func BenchmarkReceiptWire(b *testing.B) {
 			b.ReportMetric(float64(WireTime(n, baud))/float64(time.Millisecond), "wire-ms")
 		})
 	}
-}
-
-// BenchmarkRenderDocument compares the on-screen copy with a kept Renderer
-// (font parsed once) against the one-off RenderDocument (parsed per call).
-func BenchmarkRenderDocument(b *testing.B) {
-	doc := printertest.SampleCase()
-	opt := escpos.EncodeOptions{Paper: escpos.Paper80}
-	b.Run("kept-renderer", func(b *testing.B) {
-		rd, err := NewRenderer()
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := rd.RenderDocument(doc, opt); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("one-off", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := RenderDocument(doc, opt); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
 }

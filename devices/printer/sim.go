@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"sckiosk/devices/printer/escpos"
+	"sckiosk/devices/printer/render"
 	"sckiosk/devices/serialport"
 )
 
@@ -141,8 +142,8 @@ type Sim struct {
 
 	// Owned by the goroutine running Serve (or consume in tests).
 	parser *escpos.Parser
-	page   *page
-	rend   *renderer
+	page   *render.Page
+	rend   *render.Renderer
 	raw    []byte
 }
 
@@ -160,7 +161,7 @@ func NewSim(rw io.ReadWriter, opts SimOptions, log *slog.Logger) (*Sim, error) {
 	if opts.CommandTimeout <= 0 {
 		opts.CommandTimeout = 2 * time.Second
 	}
-	rd, err := newRenderer()
+	rd, err := render.New()
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +169,7 @@ func NewSim(rw io.ReadWriter, opts SimOptions, log *slog.Logger) (*Sim, error) {
 }
 
 // newSim builds a Sim around an existing renderer; opts must be valid.
-func newSim(rw io.ReadWriter, opts SimOptions, log *slog.Logger, rd *renderer) *Sim {
+func newSim(rw io.ReadWriter, opts SimOptions, log *slog.Logger, rd *render.Renderer) *Sim {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -179,7 +180,7 @@ func newSim(rw io.ReadWriter, opts SimOptions, log *slog.Logger, rd *renderer) *
 		stallLeft: -1,
 		resume:    make(chan struct{}, 1),
 		parser:    escpos.NewParser(!opts.SingleByteAtPowerOn),
-		page:      newPage(opts.Paper),
+		page:      render.NewPage(opts.Paper),
 		rend:      rd,
 	}
 }
@@ -501,9 +502,9 @@ func (s *Sim) consume(b []byte) {
 		if len(s.raw)+len(o.Raw) <= maxRaw {
 			s.raw = append(s.raw, o.Raw...)
 		}
-		cut := s.page.apply(o)
-		if cut || len(s.page.torn) > 0 {
-			for _, sh := range s.page.sheets(cut) {
+		cut := s.page.Apply(o)
+		if cut || s.page.Torn() {
+			for _, sh := range s.page.Sheets(cut) {
 				finished = append(finished, s.finish(sh))
 				st.Receipts++
 			}
@@ -567,29 +568,17 @@ func (s *Sim) statusReply(n int) (byte, bool) {
 
 // finish turns a cut (or torn) sheet into a Receipt with the job bytes
 // received since the last one.
-func (s *Sim) finish(sh sheet) Receipt {
-	items, height, lines := sh.items, sh.height, sh.lines
-	r := Receipt{Text: pageText(lines), Raw: s.raw}
+func (s *Sim) finish(sh render.Sheet) Receipt {
+	r := Receipt{Text: sh.Text(), Raw: s.raw}
 	s.raw = nil
-	for _, it := range items {
-		if it.kind == itemImage && it.qr != "" {
-			r.QR = append(r.QR, it.qr)
-		}
-	}
-	for _, it := range items {
-		if it.kind == itemImage && it.decQR {
-			if text, err := decodeQR(it.img); err == nil {
-				r.QR = append(r.QR, text)
-			}
-		}
-	}
-	img, err := s.rend.render(s.opts.Paper.Dots(), items, height)
+	r.QR = sh.QR()
+	img, err := s.rend.RenderSheet(sh, s.opts.Paper)
 	if err != nil {
 		s.log.Error("render receipt", "err", err)
 	} else {
 		r.Image = img
 	}
-	s.log.Debug("receipt cut", "lines", len(lines), "qr", len(r.QR), "bytes", len(r.Raw))
+	s.log.Debug("receipt cut", "lines", sh.Lines(), "qr", len(r.QR), "bytes", len(r.Raw))
 	return r
 }
 

@@ -2,11 +2,8 @@ package printer
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
-	"image/png"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -15,13 +12,7 @@ import (
 
 	"sckiosk/devices/printer/escpos"
 	"sckiosk/devices/printer/internal/printertest"
-	"sckiosk/kiosk/core/receipt"
-)
-
-var (
-	sampleOut    = flag.String("out", "", "TestRenderSample writes the sample receipt PNG here")
-	samplePaper  = flag.Int("paper", 58, "TestRenderSample paper width in mm (58 or 80)")
-	sampleRaster = flag.Bool("raster", false, "TestRenderSample sends the QR as a raster image")
+	"sckiosk/devices/printer/render"
 )
 
 // line is a fake wire for a Sim driven through consume: it records the
@@ -262,8 +253,8 @@ func TestSimTearsOffOverlongPaper(t *testing.T) {
 	s, _ := newTestSim(t, SimOptions{})
 	flood := bytes.Repeat([]byte{0x1B, 'd', 255}, 10) // 2550 lines of 30 dots
 	s.consume(flood)
-	if s.page.cur.height > maxPageDots {
-		t.Fatalf("page grew to %d dots", s.page.cur.height)
+	if s.page.Height() > render.MaxPageDots {
+		t.Fatalf("page grew to %d dots", s.page.Height())
 	}
 	s.consume([]byte{'E', 'N', 'D', 0x1D, 'V', 0})
 	rs := s.Receipts()
@@ -271,93 +262,22 @@ func TestSimTearsOffOverlongPaper(t *testing.T) {
 		t.Fatalf("%d receipts", len(rs))
 	}
 	for _, r := range rs {
-		if h := r.Image.Bounds().Dy(); h > maxPageDots+2*pageMargin {
+		if h := r.Image.Bounds().Dy(); h > render.MaxPageDots+2*render.PageMargin {
 			t.Fatalf("image %d high", h)
 		}
 	}
 }
 
-func TestRender(t *testing.T) {
-	for _, p := range []escpos.Paper{escpos.Paper58, escpos.Paper80} {
-		job, err := escpos.EncodeReceipt(printertest.SampleCase(), escpos.EncodeOptions{Paper: p})
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := RenderPNG(job, p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		img, err := png.Decode(bytes.NewReader(b))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if img.Bounds().Dx() != p.Dots() || img.Bounds().Dy() < 400 {
-			t.Errorf("%s: image %v", p, img.Bounds())
-		}
-		if got := printertest.DecodeImage(t, img); got != "https://zwfw.sc.gov.cn/track?c=SC20261125000123" {
-			t.Errorf("%s: QR reads %q", p, got)
-		}
-		if err := os.WriteFile(filepath.Join(t.TempDir(), "receipt.png"), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := Render(nil, 60); err == nil {
-		t.Error("unknown paper accepted")
-	}
-	// Two receipts render on one strip with a cut mark between them.
-	one, _ := escpos.EncodeReceipt(receipt.Document{Blocks: []receipt.Block{{Kind: receipt.Text, Text: "一"}}}, escpos.EncodeOptions{})
-	single, _ := Render(one, escpos.Paper58)
-	double, _ := Render(append(append([]byte(nil), one...), one...), escpos.Paper58)
-	if double.Bounds().Dy() <= 2*single.Bounds().Dy()-2*pageMargin {
-		t.Errorf("two receipts %d high, one %d", double.Bounds().Dy(), single.Bounds().Dy())
-	}
-}
-
-// TestRenderSample writes the sample receipt for a person to look at:
-//
-//	go test ./devices/printer -run TestRenderSample -args -out /tmp/receipt.png [-paper 80] [-raster]
-func TestRenderSample(t *testing.T) {
-	if *sampleOut == "" {
-		t.Skip("no -out given")
-	}
-	opt := escpos.EncodeOptions{Paper: escpos.Paper(*samplePaper)}
-	if *sampleRaster {
-		opt.QRMode = escpos.QRRaster
-	}
-	job, err := escpos.EncodeReceipt(printertest.SampleCase(), opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := RenderPNG(job, opt.Paper)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(*sampleOut, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("wrote %s (%d bytes)", *sampleOut, len(b))
-}
-
-func BenchmarkRender(b *testing.B) {
+func BenchmarkSimReceipt(b *testing.B) { // warm glyph cache, QR, render
 	job, err := escpos.EncodeReceipt(printertest.SampleCase(), escpos.EncodeOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Run("RenderPNG", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := RenderPNG(job, escpos.Paper58); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("SimReceipt", func(b *testing.B) { // warm glyph cache, QR, render
-		s, _ := newTestSim(b, SimOptions{})
-		b.ReportAllocs()
-		for b.Loop() {
-			s.consume(job)
-		}
-	})
+	s, _ := newTestSim(b, SimOptions{})
+	b.ReportAllocs()
+	for b.Loop() {
+		s.consume(job)
+	}
 }
 
 // FuzzSimStream feeds arbitrary bytes, split in two reads, to the sim: it
@@ -376,7 +296,7 @@ func FuzzSimStream(f *testing.F) {
 	f.Add(printertest.Unhex(f, "1D 38 4C FF FF FF FF"), 4)
 	f.Add(printertest.Unhex(f, "10 04 01 10 04 04 10 14 08 01 02 03 04 05 06 07"), 1)
 	f.Add(printertest.Unhex(f, "81 30 81 30 FE 39 FE 39 1C 2E 81 1B 40 95 32"), 5)
-	rd, err := newRenderer() // shared: the fuzz function runs sequentially in each worker
+	rd, err := render.New() // shared: the fuzz function runs sequentially in each worker
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -398,8 +318,8 @@ func FuzzSimStream(f *testing.F) {
 		if s.parser.Buffered() > escpos.MaxBuffered+len(data) {
 			t.Fatalf("parser holds %d bytes", s.parser.Buffered())
 		}
-		if s.page.cur.height > maxPageDots || len(s.page.torn) > 0 || len(s.raw) > maxRaw || len(s.Receipts()) > 4 {
-			t.Fatalf("unbounded: page %d dots, raw %d, %d receipts", s.page.cur.height, len(s.raw), len(s.Receipts()))
+		if s.page.Height() > render.MaxPageDots || s.page.Torn() || len(s.raw) > maxRaw || len(s.Receipts()) > 4 {
+			t.Fatalf("unbounded: page %d dots, raw %d, %d receipts", s.page.Height(), len(s.raw), len(s.Receipts()))
 		}
 		// All the sim says are DLE EOT replies and whole ASB blocks.
 		var dm demux
