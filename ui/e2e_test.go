@@ -20,8 +20,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"sckiosk/devices/idcard"
-	"sckiosk/devices/printer"
 	"sckiosk/devices/printer/escpos"
+	"sckiosk/devices/printer/printersim"
 	"sckiosk/internal/logbuf"
 	"sckiosk/kiosk/adapters/platform"
 	"sckiosk/kiosk/adapters/profile"
@@ -231,7 +231,7 @@ func TestCitizenVisitEndToEnd(t *testing.T) {
 	if s.Result.PrintNotice != "" {
 		t.Fatalf("print failed: %s", s.Result.PrintNotice)
 	}
-	var rc printer.Receipt
+	var rc printersim.Receipt
 	h.waitFor("receipt cut", func(session.State) bool { rc = h.rig.LastReceipt(); return rc.Raw != nil })
 	if !strings.Contains(rc.Text, s.Result.CaseNumber) || !strings.Contains(rc.Text, "免交材料") {
 		t.Fatalf("receipt lacks case number %s or the e-licence line:\n%s", s.Result.CaseNumber, rc.Text)
@@ -380,7 +380,7 @@ func TestNetworkCutQueuesAndDeliversOnce(t *testing.T) {
 	if !strings.Contains(h.texts(), "申请已受理") {
 		t.Fatalf("screen does not say the application is kept:\n%s", h.texts())
 	}
-	var rc printer.Receipt
+	var rc printersim.Receipt
 	h.waitFor("receipt cut", func(session.State) bool { rc = h.rig.LastReceipt(); return rc.Raw != nil })
 	if !strings.Contains(rc.Text, s.Result.CaseNumber) || !strings.Contains(rc.Text, "待上报") {
 		t.Fatalf("queued receipt:\n%s", rc.Text)

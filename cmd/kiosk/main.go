@@ -26,8 +26,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
-	"sckiosk/devices/printer"
 	"sckiosk/devices/printer/escpos"
+	"sckiosk/devices/printer/printersim"
 	"sckiosk/devices/printer/render"
 	"sckiosk/kiosk/adapters/privacy"
 	"sckiosk/kiosk/adapters/profile"
@@ -224,7 +224,7 @@ func run(args []string, stderr io.Writer) int {
 			pw := a.NewWindow("模拟器控制面板")
 			pw.SetContent(panel.Content())
 			pw.Resize(fyne.NewSize(700, 1900))
-			rig.OnReceipt(func(rc printer.Receipt) { fyne.Do(func() { panel.ShowReceipt(rc.Image) }) })
+			rig.OnReceipt(func(rc printersim.Receipt) { fyne.Do(func() { panel.ShowReceipt(rc.Image) }) })
 			pw.Show()
 		})
 	}

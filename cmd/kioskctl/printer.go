@@ -17,6 +17,7 @@ import (
 	"sckiosk/devices/device"
 	"sckiosk/devices/printer"
 	"sckiosk/devices/printer/escpos"
+	"sckiosk/devices/printer/printersim"
 	"sckiosk/kiosk/core/receipt"
 )
 
@@ -167,14 +168,14 @@ func simPrinter(ctx context.Context, args []string, out io.Writer, log *slog.Log
 	if baud < 0 {
 		return usageErr("--baud %d is not a baud rate", baud)
 	}
-	st, err := printer.ParseSimState(state)
+	st, err := printersim.ParseSimState(state)
 	if err != nil {
 		return usageErr("--state %q: ok, near-end, paper-end, cover-open, cutter-error or offline", state)
 	}
 	if fi, err := os.Stat(outDir); err != nil || !fi.IsDir() {
 		return usageErr("--out %s is not a directory", outDir)
 	}
-	sim, p, err := printer.StartPty(ctx, printer.SimOptions{Paper: paper, Baud: baud}, log)
+	sim, p, err := printersim.StartPty(ctx, printersim.SimOptions{Paper: paper, Baud: baud}, log)
 	if err != nil {
 		return err
 	}
@@ -189,7 +190,7 @@ func simPrinter(ctx context.Context, args []string, out io.Writer, log *slog.Log
 		fmt.Fprintf(out, format, a...)
 	}
 	n := 0
-	sim.OnReceipt(func(r printer.Receipt) {
+	sim.OnReceipt(func(r printersim.Receipt) {
 		n++
 		if r.Image == nil {
 			say("receipt %d printed but not rendered\n", n)

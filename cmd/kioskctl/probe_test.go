@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"sckiosk/devices/idcard"
-	"sckiosk/devices/printer"
+	"sckiosk/devices/printer/printersim"
 	"sckiosk/devices/serialport"
 )
 
@@ -19,7 +19,7 @@ func TestProbeCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, pp, err := printer.StartPty(ctx, printer.SimOptions{}, nil)
+	_, pp, err := printersim.StartPty(ctx, printersim.SimOptions{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

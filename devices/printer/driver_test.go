@@ -16,6 +16,7 @@ import (
 	"sckiosk/devices/device"
 	"sckiosk/devices/printer/escpos"
 	"sckiosk/devices/printer/internal/printertest"
+	"sckiosk/devices/printer/printersim"
 	"sckiosk/devices/serialport"
 	"sckiosk/devices/supervise"
 	"sckiosk/kiosk/core/receipt"
@@ -62,11 +63,11 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 // rig is a driver under supervise.Run talking to a Sim over a real pty.
 type rig struct {
-	sim *Sim
+	sim *printersim.Sim
 	pty *serialport.Pty
 	drv *Driver
 	rec *recorder
-	got chan Receipt
+	got chan printersim.Receipt
 }
 
 func quietLog() *slog.Logger {
@@ -76,15 +77,15 @@ func quietLog() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-func newRig(t *testing.T, simOpts SimOptions, opts Options) *rig {
+func newRig(t *testing.T, simOpts printersim.SimOptions, opts Options) *rig {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	sim, pty, err := StartPty(ctx, simOpts, quietLog())
+	sim, pty, err := printersim.StartPty(ctx, simOpts, quietLog())
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &rig{sim: sim, pty: pty, rec: &recorder{}, got: make(chan Receipt, 16)}
-	sim.OnReceipt(func(rc Receipt) { r.got <- rc })
+	r := &rig{sim: sim, pty: pty, rec: &recorder{}, got: make(chan printersim.Receipt, 16)}
+	sim.OnReceipt(func(rc printersim.Receipt) { r.got <- rc })
 	opts.Port = pty.SlavePath
 	if opts.PollInterval == 0 {
 		opts.PollInterval = 50 * time.Millisecond
@@ -115,14 +116,14 @@ func newRig(t *testing.T, simOpts SimOptions, opts Options) *rig {
 }
 
 // receipt waits for the next receipt the sim cuts.
-func (r *rig) receipt(t *testing.T) Receipt {
+func (r *rig) receipt(t *testing.T) printersim.Receipt {
 	t.Helper()
 	select {
 	case rc := <-r.got:
 		return rc
 	case <-time.After(failAfter):
 		t.Fatal("no receipt printed")
-		return Receipt{}
+		return printersim.Receipt{}
 	}
 }
 
@@ -130,7 +131,7 @@ func TestPrintReceiptOverPty(t *testing.T) {
 	for _, mode := range []escpos.QRMode{escpos.QRNative, escpos.QRRaster} {
 		for _, paper := range []escpos.Paper{escpos.Paper58, escpos.Paper80} {
 			t.Run(paper.String()+"-"+mode.String(), func(t *testing.T) {
-				r := newRig(t, SimOptions{Paper: paper}, Options{QRMode: mode})
+				r := newRig(t, printersim.SimOptions{Paper: paper}, Options{QRMode: mode})
 				doc := printertest.SampleCase()
 				if err := r.drv.Print(context.Background(), doc); err != nil {
 					t.Fatal(err)
@@ -168,19 +169,19 @@ func TestPrintReceiptOverPty(t *testing.T) {
 func TestPrintGuardRefusesNotReadyPrinter(t *testing.T) {
 	tests := []struct {
 		name   string
-		set    func(s *Sim, bad bool)
+		set    func(s *printersim.Sim, bad bool)
 		cause  Cause
 		notice string
 	}{
-		{"paper out", func(s *Sim, bad bool) {
-			s.SetPaper(map[bool]PaperState{true: PaperOut, false: PaperOK}[bad])
+		{"paper out", func(s *printersim.Sim, bad bool) {
+			s.SetPaper(map[bool]printersim.PaperState{true: printersim.PaperOut, false: printersim.PaperOK}[bad])
 		}, CausePaperEnd, "打印机缺纸"},
-		{"cover open", (*Sim).SetCoverOpen, CauseCoverOpen, "打印机纸仓盖未关"},
-		{"cutter jammed", (*Sim).SetCutterError, CauseCutterError, "打印机切刀故障"},
+		{"cover open", (*printersim.Sim).SetCoverOpen, CauseCoverOpen, "打印机纸仓盖未关"},
+		{"cutter jammed", (*printersim.Sim).SetCutterError, CauseCutterError, "打印机切刀故障"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newRig(t, SimOptions{}, Options{PollInterval: time.Hour})
+			r := newRig(t, printersim.SimOptions{}, Options{PollInterval: time.Hour})
 			tt.set(r.sim, true)
 			err := r.drv.Print(context.Background(), printertest.SampleCase())
 			var nr *NotReadyError
@@ -210,8 +211,8 @@ func TestPrintGuardRefusesNotReadyPrinter(t *testing.T) {
 }
 
 func TestPrintOnPaperNearEndWarns(t *testing.T) {
-	r := newRig(t, SimOptions{}, Options{})
-	r.sim.SetPaper(PaperNearEnd)
+	r := newRig(t, printersim.SimOptions{}, Options{})
+	r.sim.SetPaper(printersim.PaperNearEnd)
 	waitFor(t, "poll to report Warning", func() bool { return r.drv.Status().State == device.Warning })
 	if err := r.drv.Print(context.Background(), printertest.SampleCase()); err != nil {
 		t.Fatal(err)
@@ -229,7 +230,7 @@ func TestPrintOnPaperNearEndWarns(t *testing.T) {
 }
 
 func TestPrintToDeafPrinterFails(t *testing.T) {
-	r := newRig(t, SimOptions{}, Options{PollInterval: time.Hour, StatusTimeout: 200 * time.Millisecond})
+	r := newRig(t, printersim.SimOptions{}, Options{PollInterval: time.Hour, StatusTimeout: 200 * time.Millisecond})
 	r.sim.SetOffline(true)
 	err := r.drv.Print(context.Background(), printertest.SampleCase())
 	var nr *NotReadyError
@@ -273,10 +274,10 @@ func TestPrintWithoutConnection(t *testing.T) {
 }
 
 func TestPollReportsChanges(t *testing.T) {
-	r := newRig(t, SimOptions{}, Options{})
-	r.sim.SetPaper(PaperOut)
+	r := newRig(t, printersim.SimOptions{}, Options{})
+	r.sim.SetPaper(printersim.PaperOut)
 	waitFor(t, "Fault 打印机缺纸", func() bool { return r.rec.saw(device.Fault, "打印机缺纸") })
-	r.sim.SetPaper(PaperOK)
+	r.sim.SetPaper(printersim.PaperOK)
 	r.sim.SetCoverOpen(true)
 	waitFor(t, "Fault 纸仓盖未关", func() bool { return r.rec.saw(device.Fault, "打印机纸仓盖未关") })
 	r.sim.SetCoverOpen(false)
@@ -290,7 +291,7 @@ func TestPollReportsChanges(t *testing.T) {
 func TestSessionEndsWhenPortCloses(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sim, pty, err := StartPty(ctx, SimOptions{}, quietLog())
+	sim, pty, err := printersim.StartPty(ctx, printersim.SimOptions{}, quietLog())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,7 +321,7 @@ func TestSessionEndsWhenPortCloses(t *testing.T) {
 
 // A job that stops moving is dropped, reported, and never replayed.
 func TestStalledJobIsDroppedNotReplayed(t *testing.T) {
-	r := newRig(t, SimOptions{}, Options{PollInterval: 100 * time.Millisecond, WriteTimeout: 300 * time.Millisecond})
+	r := newRig(t, printersim.SimOptions{}, Options{PollInterval: 100 * time.Millisecond, WriteTimeout: 300 * time.Millisecond})
 	var big receipt.Document
 	for i := range 3000 {
 		big.Blocks = append(big.Blocks, receipt.Block{Kind: receipt.Text, Text: fmt.Sprintf("第%04d行 长回执内容用于填满缓冲区", i)})
@@ -374,7 +375,7 @@ func TestStalledJobIsDroppedNotReplayed(t *testing.T) {
 }
 
 func TestConcurrentPrintsAndPolls(t *testing.T) {
-	r := newRig(t, SimOptions{}, Options{PollInterval: 5 * time.Millisecond})
+	r := newRig(t, printersim.SimOptions{}, Options{PollInterval: 5 * time.Millisecond})
 	const n = 6
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
@@ -410,7 +411,7 @@ func TestConcurrentPrintsAndPolls(t *testing.T) {
 }
 
 func TestPrintWaitsForPortWithContext(t *testing.T) {
-	r := newRig(t, SimOptions{}, Options{PollInterval: time.Hour})
+	r := newRig(t, printersim.SimOptions{}, Options{PollInterval: time.Hour})
 	c := r.drv.current()
 	if err := c.acquire(context.Background()); err != nil {
 		t.Fatal(err)

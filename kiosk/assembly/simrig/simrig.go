@@ -18,8 +18,8 @@ import (
 	"sync/atomic"
 
 	"sckiosk/devices/idcard"
-	"sckiosk/devices/printer"
 	"sckiosk/devices/printer/escpos"
+	"sckiosk/devices/printer/printersim"
 	"sckiosk/devices/scanner"
 	"sckiosk/devices/serialport"
 	"sckiosk/kiosk/adapters/platform"
@@ -31,7 +31,7 @@ type Rig struct {
 	Dir      string // holds the stable port links (idcard, scanner, printer) and the camera directory
 	IDCard   *idcard.Sim
 	Scanner  *scanner.Sim
-	Printer  *printer.Sim
+	Printer  *printersim.Sim
 	Platform map[string]*platform.Sim // by province code
 	URL      map[string]string        // platform base URL by province code
 
@@ -43,8 +43,8 @@ type Rig struct {
 	log     *slog.Logger
 
 	mu          sync.Mutex
-	lastReceipt printer.Receipt
-	onReceipt   []func(printer.Receipt)
+	lastReceipt printersim.Receipt
+	onReceipt   []func(printersim.Receipt)
 }
 
 // Start starts the simulators; links to the ports are made in dir.
@@ -68,15 +68,15 @@ func (r *Rig) start(ctx context.Context, paper escpos.Paper) error {
 	}
 	r.IDCard, r.ptys = idSim, append(r.ptys, idPty)
 
-	prSim, prPty, err := printer.StartPty(ctx, printer.SimOptions{Paper: paper}, r.log.With("sim", "printer"))
+	prSim, prPty, err := printersim.StartPty(ctx, printersim.SimOptions{Paper: paper}, r.log.With("sim", "printer"))
 	if err != nil {
 		return fmt.Errorf("simrig: printer: %w", err)
 	}
 	r.Printer, r.ptys = prSim, append(r.ptys, prPty)
-	prSim.OnReceipt(func(rc printer.Receipt) {
+	prSim.OnReceipt(func(rc printersim.Receipt) {
 		r.mu.Lock()
 		r.lastReceipt = rc
-		subs := append([]func(printer.Receipt){}, r.onReceipt...)
+		subs := append([]func(printersim.Receipt){}, r.onReceipt...)
 		r.mu.Unlock()
 		for _, f := range subs {
 			f(rc)
@@ -157,14 +157,14 @@ func (r *Rig) Profile(base profile.Profile) profile.Profile {
 }
 
 // OnReceipt registers f to receive every receipt the printer cuts.
-func (r *Rig) OnReceipt(f func(printer.Receipt)) {
+func (r *Rig) OnReceipt(f func(printersim.Receipt)) {
 	r.mu.Lock()
 	r.onReceipt = append(r.onReceipt, f)
 	r.mu.Unlock()
 }
 
 // LastReceipt is the last receipt the printer simulator cut.
-func (r *Rig) LastReceipt() printer.Receipt {
+func (r *Rig) LastReceipt() printersim.Receipt {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.lastReceipt
@@ -179,9 +179,9 @@ func (r *Rig) RemoveCard() error { r.IDCard.Remove(); return nil }
 // SetPaperOut empties or refills the printer.
 func (r *Rig) SetPaperOut(out bool) {
 	if out {
-		r.Printer.SetPaper(printer.PaperOut)
+		r.Printer.SetPaper(printersim.PaperOut)
 	} else {
-		r.Printer.SetPaper(printer.PaperOK)
+		r.Printer.SetPaper(printersim.PaperOK)
 	}
 }
 

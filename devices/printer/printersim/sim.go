@@ -1,4 +1,10 @@
-package printer
+// Package printersim plays an ESC/POS receipt printer on a
+// pseudo-terminal, byte for byte: it answers DLE EOT and sends automatic
+// status back from switches a test or a technician sets (paper, cover,
+// cutter, offline), paces the line at a baud rate, and prints what it
+// receives into Receipts, text, QR contents and an image drawn by package
+// render. It does not use the driver it is there to test.
+package printersim
 
 import (
 	"context"
@@ -261,10 +267,19 @@ func asbChanged(old, b [4]byte, enable byte) bool {
 	if old == ([4]byte{}) {
 		return true
 	}
-	return enable&ASBOnline != 0 && (old[0]^b[0])&0x08 != 0 ||
-		enable&ASBError != 0 && ((old[0]^b[0])&0x20 != 0 || old[1] != b[1]) ||
-		enable&ASBPaper != 0 && old[2] != b[2]
+	return enable&asbOnline != 0 && (old[0]^b[0])&0x08 != 0 ||
+		enable&asbError != 0 && ((old[0]^b[0])&0x20 != 0 || old[1] != b[1]) ||
+		enable&asbPaper != 0 && old[2] != b[2]
 }
+
+// The GS a n enable bits the sim honours (devices.md §4.7), the same as
+// printer.ASBOnline, ASBError and ASBPaper: the sim keeps its own copy so
+// that it does not link the driver it plays against.
+const (
+	asbOnline byte = 0x02 // online/offline changes
+	asbError  byte = 0x04 // error changes
+	asbPaper  byte = 0x08 // roll paper sensor changes
+)
 
 // asbBlockLocked is the ASB block for the switches (devices.md §4.7). A
 // printer that cannot print reports itself off line, as in DLE EOT 1.

@@ -1,4 +1,4 @@
-package printer
+package printersim
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"sckiosk/devices/printer"
 	"sckiosk/devices/printer/escpos"
 	"sckiosk/devices/printer/internal/printertest"
 	"sckiosk/devices/printer/render"
@@ -51,13 +52,13 @@ func TestSimStatusReplies(t *testing.T) {
 		name  string
 		set   func(s *Sim)
 		want  [4]byte
-		cause Cause
+		cause printer.Cause
 	}{
-		{"healthy", func(s *Sim) {}, [4]byte{0x12, 0x12, 0x12, 0x12}, CauseNone},
-		{"near end", func(s *Sim) { s.SetPaper(PaperNearEnd) }, [4]byte{0x12, 0x12, 0x12, 0x1E}, CausePaperNearEnd},
-		{"paper out", func(s *Sim) { s.SetPaper(PaperOut) }, [4]byte{0x1A, 0x32, 0x12, 0x7E}, CausePaperEnd},
-		{"cover open", func(s *Sim) { s.SetCoverOpen(true) }, [4]byte{0x1A, 0x16, 0x12, 0x12}, CauseCoverOpen},
-		{"cutter", func(s *Sim) { s.SetCutterError(true) }, [4]byte{0x1A, 0x52, 0x1A, 0x12}, CauseCutterError},
+		{"healthy", func(s *Sim) {}, [4]byte{0x12, 0x12, 0x12, 0x12}, printer.CauseNone},
+		{"near end", func(s *Sim) { s.SetPaper(PaperNearEnd) }, [4]byte{0x12, 0x12, 0x12, 0x1E}, printer.CausePaperNearEnd},
+		{"paper out", func(s *Sim) { s.SetPaper(PaperOut) }, [4]byte{0x1A, 0x32, 0x12, 0x7E}, printer.CausePaperEnd},
+		{"cover open", func(s *Sim) { s.SetCoverOpen(true) }, [4]byte{0x1A, 0x16, 0x12, 0x12}, printer.CauseCoverOpen},
+		{"cutter", func(s *Sim) { s.SetCutterError(true) }, [4]byte{0x1A, 0x52, 0x1A, 0x12}, printer.CauseCutterError},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -65,15 +66,15 @@ func TestSimStatusReplies(t *testing.T) {
 			tt.set(s)
 			var q []byte
 			for n := 1; n <= 4; n++ {
-				q = append(q, StatusQuery(n)...)
+				q = append(q, printer.StatusQuery(n)...)
 			}
-			q = append(q, StatusQuery(7)...) // unknown n: no answer
+			q = append(q, printer.StatusQuery(7)...) // unknown n: no answer
 			s.consume(q)
 			got := l.replies()
 			if !bytes.Equal(got, tt.want[:]) {
 				t.Fatalf("replies % X, want % X", got, tt.want)
 			}
-			st, err := ParseStatus(tt.want)
+			st, err := printer.ParseStatus(tt.want)
 			if err != nil || st.Cause() != tt.cause {
 				t.Fatalf("cause %v, %v; want %v", st.Cause(), err, tt.cause)
 			}
@@ -85,7 +86,7 @@ func TestSimStatusReplies(t *testing.T) {
 	t.Run("offline", func(t *testing.T) {
 		s, l := newTestSim(t, SimOptions{})
 		s.SetOffline(true)
-		s.consume(append(StatusQuery(1), 'x', '\n'))
+		s.consume(append(printer.StatusQuery(1), 'x', '\n'))
 		if len(l.replies()) != 0 {
 			t.Fatalf("offline sim answered % X", l.replies())
 		}
@@ -322,15 +323,20 @@ func FuzzSimStream(f *testing.F) {
 			t.Fatalf("unbounded: page %d dots, raw %d, %d receipts", s.page.Height(), len(s.raw), len(s.Receipts()))
 		}
 		// All the sim says are DLE EOT replies and whole ASB blocks.
-		var dm demux
 		said := 0
-		dm.feed(l.replies(), func(r reply) {
-			if r.asb {
-				said += 4
-			} else {
+		for out := l.replies(); said < len(out); {
+			if printer.IsStatusByte(out[said]) {
 				said++
+				continue
 			}
-		})
+			if said+4 > len(out) {
+				break
+			}
+			if _, err := printer.ParseASB([4]byte(out[said : said+4])); err != nil {
+				break
+			}
+			said += 4
+		}
 		if said != len(l.replies()) {
 			t.Fatalf("sim sent % X", l.replies())
 		}

@@ -1,4 +1,4 @@
-package printer
+package printersim
 
 import (
 	"testing"
@@ -13,7 +13,7 @@ import (
 // image (GS v 0): bytes per job and the time they take on the wire. The
 // goal is at most 4 KB with native QR.
 //
-//	go test ./devices/printer -run '^$' -bench ReceiptWire
+//	go test ./devices/printer/printersim -run '^$' -bench ReceiptWire
 func BenchmarkReceiptWire(b *testing.B) {
 	const baud = 115200
 	doc := printertest.SampleCase()
