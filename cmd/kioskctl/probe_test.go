@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"sckiosk/devices/idcard"
+	"sckiosk/devices/idcard/idcardsim"
 	"sckiosk/devices/printer/printersim"
 	"sckiosk/devices/serialport"
 )
@@ -15,7 +15,7 @@ import (
 func TestProbeCommand(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	_, rp, err := idcard.StartPty(ctx, nil)
+	_, rp, err := idcardsim.StartPty(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"sckiosk/devices/idcard"
+	"sckiosk/devices/idcard/idcardsim"
 	"sckiosk/devices/printer/printersim"
 	"sckiosk/devices/serialport"
 )
@@ -22,7 +22,7 @@ func startRig(t *testing.T) rig {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	_, rp, err := idcard.StartPty(ctx, nil)
+	_, rp, err := idcardsim.StartPty(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

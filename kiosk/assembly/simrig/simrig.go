@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 
 	"sckiosk/devices/idcard"
+	"sckiosk/devices/idcard/idcardsim"
 	"sckiosk/devices/printer/escpos"
 	"sckiosk/devices/printer/printersim"
 	"sckiosk/devices/scanner"
@@ -29,7 +30,7 @@ import (
 // Rig is a running set of simulators.
 type Rig struct {
 	Dir      string // holds the stable port links (idcard, scanner, printer) and the camera directory
-	IDCard   *idcard.Sim
+	IDCard   *idcardsim.Sim
 	Scanner  *scanner.Sim
 	Printer  *printersim.Sim
 	Platform map[string]*platform.Sim // by province code
@@ -62,7 +63,7 @@ func (r *Rig) start(ctx context.Context, paper escpos.Paper) error {
 	if err := os.MkdirAll(filepath.Join(r.Dir, "camera"), 0o755); err != nil {
 		return fmt.Errorf("simrig: %w", err)
 	}
-	idSim, idPty, err := idcard.StartPty(ctx, r.log.With("sim", "idcard"))
+	idSim, idPty, err := idcardsim.StartPty(ctx, r.log.With("sim", "idcard"))
 	if err != nil {
 		return fmt.Errorf("simrig: idcard: %w", err)
 	}
