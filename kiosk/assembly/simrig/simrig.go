@@ -21,7 +21,7 @@ import (
 	"sckiosk/devices/idcard/idcardsim"
 	"sckiosk/devices/printer/escpos"
 	"sckiosk/devices/printer/printersim"
-	"sckiosk/devices/scanner"
+	"sckiosk/devices/scanner/scannersim"
 	"sckiosk/devices/serialport"
 	"sckiosk/kiosk/adapters/platform"
 	"sckiosk/kiosk/adapters/profile"
@@ -31,7 +31,7 @@ import (
 type Rig struct {
 	Dir      string // holds the stable port links (idcard, scanner, printer) and the camera directory
 	IDCard   *idcardsim.Sim
-	Scanner  *scanner.Sim
+	Scanner  *scannersim.Sim
 	Printer  *printersim.Sim
 	Platform map[string]*platform.Sim // by province code
 	URL      map[string]string        // platform base URL by province code
@@ -88,7 +88,7 @@ func (r *Rig) start(ctx context.Context, paper escpos.Paper) error {
 	if err != nil {
 		return fmt.Errorf("simrig: scanner: %w", err)
 	}
-	r.Scanner, r.ptys = scanner.NewSim(scPty.Master), append(r.ptys, scPty)
+	r.Scanner, r.ptys = scannersim.NewSim(scPty.Master), append(r.ptys, scPty)
 	// A scanner only talks; drain whatever the driver sends it.
 	r.wg.Add(1)
 	go func() {
