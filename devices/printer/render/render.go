@@ -223,9 +223,10 @@ func (r *Renderer) RenderSheet(sh Sheet, p escpos.Paper) (*image.Gray, error) {
 	return r.rd.render(p.Dots(), sh.items, sh.height)
 }
 
-// RenderDocument lays doc out with EncodeReceipt and draws the result: the
-// on-screen copy of a receipt is the very paper the printer would give,
-// QR code included. opt.Paper picks the width (zero means Paper58).
+// RenderDocument lays doc out with escpos.EncodeReceipt and draws the
+// result: the on-screen copy of a receipt is the very paper the printer
+// would give, QR code included. opt.Paper picks the width (zero means
+// Paper58).
 func (r *Renderer) RenderDocument(doc receipt.Document, opt escpos.EncodeOptions) (image.Image, error) {
 	job, err := escpos.EncodeReceipt(doc, opt)
 	if err != nil {
