@@ -20,7 +20,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"sckiosk/devices/idcard"
-	"sckiosk/devices/printer"
+	"sckiosk/devices/printer/escpos"
+	"sckiosk/devices/printer/printersim"
 	"sckiosk/internal/logbuf"
 	"sckiosk/kiosk/adapters/platform/platformsim"
 	"sckiosk/kiosk/adapters/profile"
@@ -54,7 +55,7 @@ func newHarnessWith(t *testing.T, edit func(*profile.Profile)) *harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &logbuf.Buffer{}
 	log := slog.New(slog.NewTextHandler(io.MultiWriter(logs), &slog.HandlerOptions{Level: slog.LevelDebug}))
-	rig, err := simrig.Start(ctx, filepath.Join(t.TempDir(), "dev"), printer.Paper80, log)
+	rig, err := simrig.Start(ctx, filepath.Join(t.TempDir(), "dev"), escpos.Paper80, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +231,7 @@ func TestCitizenVisitEndToEnd(t *testing.T) {
 	if s.Result.PrintNotice != "" {
 		t.Fatalf("print failed: %s", s.Result.PrintNotice)
 	}
-	var rc printer.Receipt
+	var rc printersim.Receipt
 	h.waitFor("receipt cut", func(session.State) bool { rc = h.rig.LastReceipt(); return rc.Raw != nil })
 	if !strings.Contains(rc.Text, s.Result.CaseNumber) || !strings.Contains(rc.Text, "免交材料") {
 		t.Fatalf("receipt lacks case number %s or the e-licence line:\n%s", s.Result.CaseNumber, rc.Text)
@@ -379,7 +380,7 @@ func TestNetworkCutQueuesAndDeliversOnce(t *testing.T) {
 	if !strings.Contains(h.texts(), "申请已受理") {
 		t.Fatalf("screen does not say the application is kept:\n%s", h.texts())
 	}
-	var rc printer.Receipt
+	var rc printersim.Receipt
 	h.waitFor("receipt cut", func(session.State) bool { rc = h.rig.LastReceipt(); return rc.Raw != nil })
 	if !strings.Contains(rc.Text, s.Result.CaseNumber) || !strings.Contains(rc.Text, "待上报") {
 		t.Fatalf("queued receipt:\n%s", rc.Text)

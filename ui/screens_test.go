@@ -10,7 +10,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
-	"sckiosk/devices/printer"
+	"sckiosk/devices/printer/escpos"
+	"sckiosk/devices/printer/render"
 	"sckiosk/kiosk/core/receipt"
 	"sckiosk/kiosk/core/session"
 )
@@ -145,11 +146,11 @@ func diffPixels(a, b image.Image) int {
 // receiptRenderer draws receipts the way cmd/kiosk does, through the
 // printer's own encoder and renderer.
 func receiptRenderer(t *testing.T) func(receipt.Document) (image.Image, error) {
-	r, err := printer.NewRenderer()
+	r, err := render.New()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return func(d receipt.Document) (image.Image, error) {
-		return r.RenderDocument(d, printer.EncodeOptions{Paper: printer.Paper80})
+		return r.RenderDocument(d, escpos.EncodeOptions{Paper: escpos.Paper80})
 	}
 }

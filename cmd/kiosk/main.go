@@ -26,7 +26,9 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
-	"sckiosk/devices/printer"
+	"sckiosk/devices/printer/escpos"
+	"sckiosk/devices/printer/printersim"
+	"sckiosk/devices/printer/render"
 	"sckiosk/kiosk/adapters/privacy"
 	"sckiosk/kiosk/adapters/profile"
 	"sckiosk/kiosk/adapters/speech"
@@ -92,9 +94,9 @@ func run(args []string, stderr io.Writer) int {
 			defer os.RemoveAll(base)
 			dir = base
 		}
-		paper := printer.Paper80
+		paper := escpos.Paper80
 		if prof.Devices.Printer.PaperWidth == 58 {
-			paper = printer.Paper58
+			paper = escpos.Paper58
 		}
 		rig, err = simrig.Start(ctx, filepath.Join(dir, "dev"), paper, log)
 		if err != nil {
@@ -172,15 +174,15 @@ func run(args []string, stderr io.Writer) int {
 	screen.Version = ui.Version()
 	// The on-screen receipt needs the printer's renderer, which parses the
 	// 16 MB CJK font: made on first use, not before the first frame.
-	opt := printer.EncodeOptions{Paper: printer.Paper80}
+	opt := escpos.EncodeOptions{Paper: escpos.Paper80}
 	if k.Printer != nil {
 		opt = k.Printer.Options().EncodeOptions()
 	}
 	var rendOnce sync.Once
-	var rend *printer.Renderer
+	var rend *render.Renderer
 	var rendErr error
 	screen.RenderReceipt = func(d receipt.Document) (image.Image, error) {
-		rendOnce.Do(func() { rend, rendErr = printer.NewRenderer() })
+		rendOnce.Do(func() { rend, rendErr = render.New() })
 		if rendErr != nil {
 			return nil, rendErr
 		}
@@ -223,7 +225,7 @@ func run(args []string, stderr io.Writer) int {
 			pw := a.NewWindow("模拟器控制面板")
 			pw.SetContent(panel.Content())
 			pw.Resize(fyne.NewSize(700, 1900))
-			rig.OnReceipt(func(rc printer.Receipt) { fyne.Do(func() { panel.ShowReceipt(rc.Image) }) })
+			rig.OnReceipt(func(rc printersim.Receipt) { fyne.Do(func() { panel.ShowReceipt(rc.Image) }) })
 			pw.Show()
 		})
 	}

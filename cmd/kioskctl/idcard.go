@@ -14,6 +14,7 @@ import (
 
 	"sckiosk/devices/device"
 	"sckiosk/devices/idcard"
+	"sckiosk/devices/idcard/idcardsim"
 	"sckiosk/kiosk/core/identity"
 )
 
@@ -266,7 +267,7 @@ func (f *cardFlag) IsBoolFlag() bool { return true }
 const simIDCardUsage = "sim idcard [--card FILE|sample] [--fault MODE] [--baud N] [--link PATH]"
 
 // simIDCard runs the reader simulator on a pty, optionally with a card
-// from a fixture file (see idcard.Fixture) and a fault mode.
+// from a fixture file (see idcardsim.Fixture) and a fault mode.
 func simIDCard(ctx context.Context, args []string, out io.Writer, log *slog.Logger) error {
 	var link, fault string
 	var card cardFlag
@@ -294,7 +295,7 @@ func simIDCard(ctx context.Context, args []string, out io.Writer, log *slog.Logg
 	if fs.NArg() > 0 {
 		return usageErr("sim idcard: unexpected argument %q (%s)", fs.Arg(0), simIDCardUsage)
 	}
-	mode, err := idcard.ParseFault(fault)
+	mode, err := idcardsim.ParseFault(fault)
 	if err != nil {
 		return usageErr("sim idcard: %v", err)
 	}
@@ -307,12 +308,12 @@ func simIDCard(ctx context.Context, args []string, out io.Writer, log *slog.Logg
 	case "sample":
 		c = idcard.SampleCard()
 	default:
-		if c, err = idcard.LoadFixture(card.v); err != nil {
+		if c, err = idcardsim.LoadFixture(card.v); err != nil {
 			return usageErr("sim idcard: %v", err)
 		}
 	}
 	defer c.Wipe()
-	sim, p, err := idcard.StartPtyWith(ctx, idcard.SimOptions{Baud: baud, Fault: mode}, log)
+	sim, p, err := idcardsim.StartPtyWith(ctx, idcardsim.SimOptions{Baud: baud, Fault: mode}, log)
 	if err != nil {
 		return err
 	}
@@ -328,7 +329,7 @@ func simIDCard(ctx context.Context, args []string, out io.Writer, log *slog.Logg
 	} else {
 		fmt.Fprint(out, "no card placed")
 	}
-	if mode != idcard.FaultNone {
+	if mode != idcardsim.FaultNone {
 		fmt.Fprintf(out, ", fault %s", mode)
 	}
 	fmt.Fprintln(out, "; Ctrl-C to stop")
@@ -338,7 +339,7 @@ func simIDCard(ctx context.Context, args []string, out io.Writer, log *slog.Logg
 
 func faultNames() string {
 	var names []string
-	for _, f := range idcard.Faults() {
+	for _, f := range idcardsim.Faults() {
 		names = append(names, string(f))
 	}
 	return strings.Join(names, ", ")

@@ -10,24 +10,25 @@ import (
 	"testing"
 
 	"sckiosk/devices/idcard"
+	"sckiosk/devices/idcard/idcardsim"
 	"sckiosk/kiosk/core/identity"
 )
 
-const cardsDir = "../../devices/idcard/testdata/cards/"
+const cardsDir = "../../devices/idcard/idcardsim/testdata/cards/"
 
 // simWith starts a reader simulator with opts and, if fixture is set, the
 // card from that fixture file.
-func simWith(t *testing.T, opts idcard.SimOptions, fixture string) (string, idcard.Card) {
+func simWith(t *testing.T, opts idcardsim.SimOptions, fixture string) (string, idcard.Card) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	sim, p, err := idcard.StartPtyWith(ctx, opts, nil)
+	sim, p, err := idcardsim.StartPtyWith(ctx, opts, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var c idcard.Card
 	if fixture != "" {
-		if c, err = idcard.LoadFixture(cardsDir + fixture); err != nil {
+		if c, err = idcardsim.LoadFixture(cardsDir + fixture); err != nil {
 			t.Fatal(err)
 		}
 		if err := sim.Place(c); err != nil {
@@ -53,7 +54,7 @@ func TestIDCardReadJSON(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.fixture, func(t *testing.T) {
 			t.Parallel()
-			port, c := simWith(t, idcard.SimOptions{}, tt.fixture)
+			port, c := simWith(t, idcardsim.SimOptions{}, tt.fixture)
 			code, out, stderr := kioskctl(t, "idcard", "read", "--port", port, "--timeout", "15s", "--json", "--unmask")
 			if code != 0 {
 				t.Fatalf("exit %d: %s %s", code, out, stderr)
@@ -81,7 +82,7 @@ func TestIDCardReadJSON(t *testing.T) {
 }
 
 func TestIDCardReadJSONValues(t *testing.T) {
-	port, _ := simWith(t, idcard.SimOptions{}, "resident.yaml")
+	port, _ := simWith(t, idcardsim.SimOptions{}, "resident.yaml")
 	code, out, stderr := kioskctl(t, "idcard", "read", "--port", port, "--timeout", "15s", "--json", "--unmask")
 	if code != 0 {
 		t.Fatalf("exit %d: %s %s", code, out, stderr)
@@ -100,7 +101,7 @@ func TestIDCardReadMasked(t *testing.T) {
 		t.Run(f, func(t *testing.T) {
 			t.Parallel()
 			for _, format := range [][]string{{"--json"}, nil} {
-				port, c := simWith(t, idcard.SimOptions{}, f)
+				port, c := simWith(t, idcardsim.SimOptions{}, f)
 				args := append([]string{"idcard", "read", "--port", port, "--timeout", "15s"}, format...)
 				code, out, stderr := kioskctl(t, args...)
 				if code != 0 {
@@ -122,13 +123,13 @@ func TestIDCardReadMasked(t *testing.T) {
 func TestIDCardReadFailures(t *testing.T) {
 	tests := []struct {
 		name    string
-		opts    idcard.SimOptions
+		opts    idcardsim.SimOptions
 		fixture string
 		want    string
 	}{
-		{"no card", idcard.SimOptions{}, "", "no card within"},
-		{"card never seen", idcard.SimOptions{Fault: idcard.FaultNoCard}, "resident.yaml", "no card within"},
-		{"SAM self-test", idcard.SimOptions{Fault: idcard.FaultSAMFail}, "resident.yaml", "reader fault"},
+		{"no card", idcardsim.SimOptions{}, "", "no card within"},
+		{"card never seen", idcardsim.SimOptions{Fault: idcardsim.FaultNoCard}, "resident.yaml", "no card within"},
+		{"SAM self-test", idcardsim.SimOptions{Fault: idcardsim.FaultSAMFail}, "resident.yaml", "reader fault"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -147,10 +148,10 @@ func TestIDCardReadFailures(t *testing.T) {
 }
 
 func TestIDCardReadFaultModesStillRead(t *testing.T) {
-	for _, f := range []idcard.Fault{idcard.FaultNoise, idcard.FaultChunks, idcard.FaultChecksum, idcard.FaultRemoved} {
+	for _, f := range []idcardsim.Fault{idcardsim.FaultNoise, idcardsim.FaultChunks, idcardsim.FaultChecksum, idcardsim.FaultRemoved} {
 		t.Run(string(f), func(t *testing.T) {
 			t.Parallel()
-			port, c := simWith(t, idcard.SimOptions{Fault: f, Baud: 115200}, "hmt.yaml")
+			port, c := simWith(t, idcardsim.SimOptions{Fault: f, Baud: 115200}, "hmt.yaml")
 			code, out, stderr := kioskctl(t, "idcard", "read", "--port", port, "--timeout", "15s", "--json", "--unmask")
 			if code != 0 || !strings.Contains(out, c.Number) {
 				t.Errorf("exit %d: %s %s", code, out, stderr)
@@ -160,7 +161,7 @@ func TestIDCardReadFaultModesStillRead(t *testing.T) {
 }
 
 func TestIDCardUsage(t *testing.T) {
-	port, _ := simWith(t, idcard.SimOptions{}, "")
+	port, _ := simWith(t, idcardsim.SimOptions{}, "")
 	tests := [][]string{
 		{"idcard"},
 		{"idcard", "write"},

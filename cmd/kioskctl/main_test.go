@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"sckiosk/devices/idcard"
+	"sckiosk/devices/idcard/idcardsim"
 	"sckiosk/kiosk/core/identity"
 )
 
@@ -48,7 +49,7 @@ func TestBadInputExitsTwo(t *testing.T) {
 func TestReadCardPrintsMaskedOnly(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sim, p, err := idcard.StartPty(ctx, nil)
+	sim, p, err := idcardsim.StartPty(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

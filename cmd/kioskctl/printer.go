@@ -16,6 +16,8 @@ import (
 
 	"sckiosk/devices/device"
 	"sckiosk/devices/printer"
+	"sckiosk/devices/printer/escpos"
+	"sckiosk/devices/printer/printersim"
 	"sckiosk/kiosk/core/receipt"
 )
 
@@ -27,12 +29,12 @@ func cmdPrinter(ctx context.Context, args []string, out io.Writer, log *slog.Log
 	return printTest(ctx, args[1:], out, log)
 }
 
-func paperOf(mm int) (printer.Paper, error) {
+func paperOf(mm int) (escpos.Paper, error) {
 	switch mm {
 	case 58:
-		return printer.Paper58, nil
+		return escpos.Paper58, nil
 	case 80:
-		return printer.Paper80, nil
+		return escpos.Paper80, nil
 	}
 	return 0, usageErr("--paper %d is not 58 or 80", mm)
 }
@@ -131,7 +133,7 @@ func describe(c printer.Cause) string {
 // testReceipt is the test page: hall name, 打印测试, Chinese and ASCII
 // lines to check both fonts and the width, a QR code; EncodeReceipt adds
 // the feed and the cut.
-func testReceipt(hall string, paper printer.Paper, baud int, now time.Time) receipt.Document {
+func testReceipt(hall string, paper escpos.Paper, baud int, now time.Time) receipt.Document {
 	return receipt.Document{Blocks: []receipt.Block{
 		{Kind: receipt.Title, Text: "打印测试"},
 		{Kind: receipt.Text, Text: hall},
@@ -166,14 +168,14 @@ func simPrinter(ctx context.Context, args []string, out io.Writer, log *slog.Log
 	if baud < 0 {
 		return usageErr("--baud %d is not a baud rate", baud)
 	}
-	st, err := printer.ParseSimState(state)
+	st, err := printersim.ParseSimState(state)
 	if err != nil {
 		return usageErr("--state %q: ok, near-end, paper-end, cover-open, cutter-error or offline", state)
 	}
 	if fi, err := os.Stat(outDir); err != nil || !fi.IsDir() {
 		return usageErr("--out %s is not a directory", outDir)
 	}
-	sim, p, err := printer.StartPty(ctx, printer.SimOptions{Paper: paper, Baud: baud}, log)
+	sim, p, err := printersim.StartPty(ctx, printersim.SimOptions{Paper: paper, Baud: baud}, log)
 	if err != nil {
 		return err
 	}
@@ -188,7 +190,7 @@ func simPrinter(ctx context.Context, args []string, out io.Writer, log *slog.Log
 		fmt.Fprintf(out, format, a...)
 	}
 	n := 0
-	sim.OnReceipt(func(r printer.Receipt) {
+	sim.OnReceipt(func(r printersim.Receipt) {
 		n++
 		if r.Image == nil {
 			say("receipt %d printed but not rendered\n", n)

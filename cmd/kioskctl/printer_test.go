@@ -13,7 +13,8 @@ import (
 	"github.com/makiuchi-d/gozxing"
 	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 
-	"sckiosk/devices/printer"
+	"sckiosk/devices/printer/escpos"
+	"sckiosk/devices/printer/printersim"
 	"sckiosk/internal/logbuf"
 )
 
@@ -22,23 +23,23 @@ import (
 // and exits 0; any other exits 1 naming the cause and gets no print data.
 func TestPrinterTest(t *testing.T) {
 	tests := []struct {
-		state  printer.SimState
+		state  printersim.SimState
 		code   int
 		output string // in stdout (exit 0) or stderr (exit 1)
 	}{
-		{printer.StateOK, 0, "test receipt printed"},
-		{printer.StateNearEnd, 0, "纸将尽"},
-		{printer.StatePaperEnd, 1, "缺纸"},
-		{printer.StateCoverOpen, 1, "开盖"},
-		{printer.StateCutterError, 1, "切刀故障"},
-		{printer.StateOffline, 1, "离线"},
+		{printersim.StateOK, 0, "test receipt printed"},
+		{printersim.StateNearEnd, 0, "纸将尽"},
+		{printersim.StatePaperEnd, 1, "缺纸"},
+		{printersim.StateCoverOpen, 1, "开盖"},
+		{printersim.StateCutterError, 1, "切刀故障"},
+		{printersim.StateOffline, 1, "离线"},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.state), func(t *testing.T) {
 			t.Parallel()
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			sim, p, err := printer.StartPty(ctx, printer.SimOptions{Paper: printer.Paper58, Baud: 115200}, nil)
+			sim, p, err := printersim.StartPty(ctx, printersim.SimOptions{Paper: escpos.Paper58, Baud: 115200}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -46,8 +47,8 @@ func TestPrinterTest(t *testing.T) {
 			if err := sim.SetState(tt.state); err != nil {
 				t.Fatal(err)
 			}
-			got := make(chan printer.Receipt, 1)
-			sim.OnReceipt(func(r printer.Receipt) { got <- r })
+			got := make(chan printersim.Receipt, 1)
+			sim.OnReceipt(func(r printersim.Receipt) { got <- r })
 			code, out, stderr := kioskctl(t, "printer", "test", "--port", p.SlavePath, "--paper", "58", "--hall", "成都市武侯区政务服务中心")
 			if code != tt.code {
 				t.Fatalf("exit %d, want %d: %s %s", code, tt.code, out, stderr)
@@ -153,7 +154,7 @@ func TestSimPrinterWritesPNG(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if img.Bounds().Dx() != printer.Paper80.Dots() {
+	if img.Bounds().Dx() != escpos.Paper80.Dots() {
 		t.Errorf("PNG %d dots wide", img.Bounds().Dx())
 	}
 	bmp, err := gozxing.NewBinaryBitmapFromImage(img)

@@ -7,19 +7,19 @@ import (
 	"strings"
 	"testing"
 
-	"sckiosk/devices/idcard"
-	"sckiosk/devices/printer"
+	"sckiosk/devices/idcard/idcardsim"
+	"sckiosk/devices/printer/printersim"
 	"sckiosk/devices/serialport"
 )
 
 func TestProbeCommand(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	_, rp, err := idcard.StartPty(ctx, nil)
+	_, rp, err := idcardsim.StartPty(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, pp, err := printer.StartPty(ctx, printer.SimOptions{}, nil)
+	_, pp, err := printersim.StartPty(ctx, printersim.SimOptions{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

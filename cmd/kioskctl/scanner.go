@@ -15,6 +15,7 @@ import (
 
 	"sckiosk/devices/camera"
 	"sckiosk/devices/scanner"
+	"sckiosk/devices/scanner/scannersim"
 	"sckiosk/devices/serialport"
 )
 
@@ -62,7 +63,7 @@ func simScanner(ctx context.Context, args []string, out io.Writer, _ *slog.Logge
 	if err := announce(out, p, link); err != nil {
 		return err
 	}
-	sim := scanner.NewSimWith(p.Master, scanner.SimOptions{Trigger: trigger})
+	sim := scannersim.NewSimWith(p.Master, scannersim.SimOptions{Trigger: trigger})
 	go sim.ServeCommands(ctx, p.Master)
 	show := func(code string) error {
 		switch fault {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"sckiosk/devices/device"
+	"sckiosk/devices/supervise"
 )
 
 // DeviceName is the camera's name in device statuses.
@@ -49,7 +50,7 @@ func (d *Device) Forget() {
 
 // Session opens the source, reports the camera online and sends one event
 // per decoded code to events until the source fails or ctx ends.
-func (d *Device) Session(events chan<- Event) device.Session {
+func (d *Device) Session(events chan<- Event) supervise.Session {
 	return func(ctx context.Context, report func(device.Status)) error {
 		src, err := d.open(ctx)
 		if err != nil {

@@ -1,6 +1,6 @@
-// Package device holds what every device driver shares: the status model a
-// technician and the session core see, and a supervisor that reopens a device
-// whose port disappears, with backoff.
+// Package device holds the vocabulary every device driver and the session
+// core share: the status a technician and the core see. The supervisor that
+// reopens a device whose port disappears is in package supervise.
 package device
 
 import (

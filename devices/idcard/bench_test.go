@@ -1,9 +1,12 @@
-package idcard
+package idcard_test
 
 import (
 	"context"
 	"testing"
 	"time"
+
+	"sckiosk/devices/idcard"
+	"sckiosk/devices/idcard/idcardsim"
 )
 
 // BenchmarkCardPlacedToRead measures card placed → CardRead event with the
@@ -22,15 +25,15 @@ func benchRead(b *testing.B, poll time.Duration) {
 	const baud = 115200
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sim, p, err := StartPtyWith(ctx, SimOptions{Baud: baud}, nil)
+	sim, p, err := idcardsim.StartPtyWith(ctx, idcardsim.SimOptions{Baud: baud}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	events := make(chan Event, 4)
-	drv := New(Options{Port: p.SlavePath, Baud: baud, PollInterval: poll}, nil)
+	events := make(chan idcard.Event, 4)
+	drv := idcard.New(idcard.Options{Port: p.SlavePath, Baud: baud, PollInterval: poll}, nil)
 	done := make(chan error, 1)
 	go func() { done <- drv.Session(events)(ctx, nil) }()
-	next := func(want EventKind) {
+	next := func(want idcard.EventKind) {
 		select {
 		case ev := <-events:
 			if ev.Kind != want {
@@ -43,14 +46,14 @@ func benchRead(b *testing.B, poll time.Duration) {
 			b.Fatalf("no %v", want)
 		}
 	}
-	card := SampleCard()
+	card := idcard.SampleCard()
 	// Warm up: the first read also waits for the status check.
 	if err := sim.Place(card); err != nil {
 		b.Fatal(err)
 	}
-	next(CardRead)
+	next(idcard.CardRead)
 	sim.Remove()
-	next(CardRemoved)
+	next(idcard.CardRemoved)
 
 	var total time.Duration
 	b.ResetTimer()
@@ -59,14 +62,14 @@ func benchRead(b *testing.B, poll time.Duration) {
 		if err := sim.Place(card); err != nil {
 			b.Fatal(err)
 		}
-		next(CardRead)
+		next(idcard.CardRead)
 		total += time.Since(start)
 		b.StopTimer()
 		sim.Remove()
-		next(CardRemoved)
+		next(idcard.CardRemoved)
 		b.StartTimer()
 	}
-	wire := time.Duration(1295) * ByteTime(baud)
+	wire := time.Duration(1295) * idcardsim.ByteTime(baud)
 	mean := total / time.Duration(b.N)
 	b.ReportMetric(float64(mean)/float64(time.Millisecond), "ms/read")
 	b.ReportMetric(float64(mean-wire)/float64(time.Millisecond), "overhead-ms")

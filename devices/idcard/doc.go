@@ -1,5 +1,6 @@
 // Package idcard drives second-generation Chinese resident ID-card readers
-// that speak the GA 467 "SAM" serial protocol, and simulates one.
+// that speak the GA 467 "SAM" serial protocol. Package idcardsim simulates
+// one.
 //
 // The package has four layers:
 //
@@ -13,10 +14,8 @@
 //     card 2017 and 2023), [DecodeAddress] for the appended address, and
 //     [PhotoDecoder], which this package does not implement (WLT needs a
 //     proprietary library);
-//   - the [Driver], which polls the reader inside a [device.Session] and
-//     emits [Event]s, and the [Sim], which plays the reader byte for byte on
-//     the master side of a pseudo-terminal, paced at a baud rate, with
-//     cards from fixture files ([LoadFixture]) and named [Fault] modes.
+//   - the [Driver], which polls the reader inside a [supervise.Session] and
+//     emits [Event]s.
 //
 // Personal data never reaches the log unmasked: [Card] implements
 // slog.LogValuer and prints only a masked name and number.

@@ -11,6 +11,7 @@ import (
 
 	"sckiosk/devices/device"
 	"sckiosk/devices/serialport"
+	"sckiosk/devices/supervise"
 )
 
 // DeviceName is the Device of every status the driver reports.
@@ -119,10 +120,10 @@ func New(opts Options, log *slog.Logger) *Driver {
 func (d *Driver) Options() Options { return d.opts }
 
 // Session returns one life of the reader connection for
-// [device.Supervise]: it opens the port, checks the SAM, reports Online and
+// [supervise.Run]: it opens the port, checks the SAM, reports Online and
 // polls until ctx ends or the port fails. Events go to events (nil drops
 // them); sending blocks until received or ctx ends.
-func (d *Driver) Session(events chan<- Event) device.Session {
+func (d *Driver) Session(events chan<- Event) supervise.Session {
 	return func(ctx context.Context, report func(device.Status)) error {
 		return d.run(ctx, report, events)
 	}

@@ -1,4 +1,4 @@
-package idcard
+package idcard_test
 
 import (
 	"bytes"
@@ -14,7 +14,10 @@ import (
 	"time"
 
 	"sckiosk/devices/device"
+	"sckiosk/devices/idcard"
+	"sckiosk/devices/idcard/idcardsim"
 	"sckiosk/devices/serialport"
+	"sckiosk/devices/supervise"
 	"sckiosk/internal/logbuf"
 )
 
@@ -32,9 +35,9 @@ func testLog() *slog.Logger {
 // rig is a simulator on a pty and a driver session on its slave.
 type rig struct {
 	t      *testing.T
-	sim    *Sim
+	sim    *idcardsim.Sim
 	pty    *serialport.Pty
-	events chan Event
+	events chan idcard.Event
 	done   chan error
 	cancel context.CancelFunc
 
@@ -44,23 +47,23 @@ type rig struct {
 
 func newRig(t *testing.T, log *slog.Logger) *rig {
 	t.Helper()
-	r := newRigWith(t, SimOptions{}, log)
+	r := newRigWith(t, idcardsim.SimOptions{}, log)
 	r.waitState(device.Online)
 	return r
 }
 
 // newRigWith starts a simulator with opts and a driver; it does not wait
 // for the reader to come online.
-func newRigWith(t *testing.T, opts SimOptions, log *slog.Logger) *rig {
+func newRigWith(t *testing.T, opts idcardsim.SimOptions, log *slog.Logger) *rig {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	sim, p, err := StartPtyWith(ctx, opts, testLog())
+	sim, p, err := idcardsim.StartPtyWith(ctx, opts, testLog())
 	if err != nil {
 		cancel()
 		t.Fatal(err)
 	}
-	r := &rig{t: t, sim: sim, pty: p, events: make(chan Event, 16), done: make(chan error, 1), cancel: cancel}
-	drv := New(Options{Port: p.SlavePath, PollInterval: 20 * time.Millisecond, CommandTimeout: 2 * time.Second}, log)
+	r := &rig{t: t, sim: sim, pty: p, events: make(chan idcard.Event, 16), done: make(chan error, 1), cancel: cancel}
+	drv := idcard.New(idcard.Options{Port: p.SlavePath, PollInterval: 20 * time.Millisecond, CommandTimeout: 2 * time.Second}, log)
 	go func() { r.done <- drv.Session(r.events)(ctx, r.record) }()
 	t.Cleanup(func() {
 		cancel()
@@ -89,7 +92,7 @@ func (r *rig) waitState(want device.State) {
 }
 
 // next returns the next event, failing if it is not of kind want.
-func (r *rig) next(want EventKind) Event {
+func (r *rig) next(want idcard.EventKind) idcard.Event {
 	r.t.Helper()
 	select {
 	case ev := <-r.events:
@@ -102,15 +105,15 @@ func (r *rig) next(want EventKind) Event {
 	case <-time.After(wait):
 		r.t.Fatalf("no %v event", want)
 	}
-	return Event{}
+	return idcard.Event{}
 }
 
 // quietFor waits until the driver has polled n more times and checks that
 // no event came meanwhile.
 func (r *rig) quietFor(n int) {
 	r.t.Helper()
-	start := r.sim.count(OpFind)
-	eventually(r.t, "more polls", func() bool { return r.sim.count(OpFind) >= start+n })
+	start := r.sim.Served(idcard.OpFind)
+	eventually(r.t, "more polls", func() bool { return r.sim.Served(idcard.OpFind) >= start+n })
 	select {
 	case ev := <-r.events:
 		r.t.Fatalf("unexpected %v event (err %v)", ev.Kind, ev.Err)
@@ -118,7 +121,7 @@ func (r *rig) quietFor(n int) {
 	}
 }
 
-func (r *rig) place(c Card) {
+func (r *rig) place(c idcard.Card) {
 	r.t.Helper()
 	if err := r.sim.Place(c); err != nil {
 		r.t.Fatal(err)
@@ -136,11 +139,11 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func checkSample(t *testing.T, got Card) {
+func checkSample(t *testing.T, got idcard.Card) {
 	t.Helper()
-	want := SampleCard()
-	if textOf(got) != textOf(want) {
-		t.Errorf("card\n got %#v\nwant %#v", textOf(got), textOf(want))
+	want := idcard.SampleCard()
+	if idcard.TextOf(got) != idcard.TextOf(want) {
+		t.Errorf("card\n got %#v\nwant %#v", idcard.TextOf(got), idcard.TextOf(want))
 	}
 	if !bytes.Equal(got.Photo, want.Photo) {
 		t.Errorf("photo differs (%d bytes)", len(got.Photo))
@@ -151,60 +154,60 @@ func TestDriverReadsOncePerPresence(t *testing.T) {
 	r := newRig(t, testLog())
 	r.quietFor(3) // empty field: no events
 
-	r.place(SampleCard())
-	checkSample(t, r.next(CardRead).Card)
+	r.place(idcard.SampleCard())
+	checkSample(t, r.next(idcard.CardRead).Card)
 	r.quietFor(5) // card stays: not read again
-	if n := r.sim.count(OpRead); n != 1 {
+	if n := r.sim.Served(idcard.OpRead); n != 1 {
 		t.Errorf("reads = %d, want 1", n)
 	}
 
 	r.sim.Remove()
-	r.next(CardRemoved)
+	r.next(idcard.CardRemoved)
 	r.quietFor(3)
 
-	r.place(SampleCard())
-	checkSample(t, r.next(CardRead).Card)
+	r.place(idcard.SampleCard())
+	checkSample(t, r.next(idcard.CardRead).Card)
 }
 
 func TestDriverReadFault(t *testing.T) {
 	r := newRig(t, testLog())
-	r.sim.SetFault(SW3ReadFailed)
-	r.place(SampleCard())
-	ev := r.next(ReadFailed)
-	var se *StatusError
-	if !errors.As(ev.Err, &se) || se.SW3 != SW3ReadFailed {
+	r.sim.SetFault(idcard.SW3ReadFailed)
+	r.place(idcard.SampleCard())
+	ev := r.next(idcard.ReadFailed)
+	var se *idcard.StatusError
+	if !errors.As(ev.Err, &se) || se.SW3 != idcard.SW3ReadFailed {
 		t.Fatalf("err = %v, want status 41", ev.Err)
 	}
 	if got := se.Notice(); got != "读卡失败，请重新放置证件" {
 		t.Errorf("Notice = %q", got)
 	}
-	if got := Notice(ev.Err); got != "读卡失败，请重新放置证件" {
+	if got := idcard.Notice(ev.Err); got != "读卡失败，请重新放置证件" {
 		t.Errorf("Notice(err) = %q", got)
 	}
-	checkSample(t, r.next(CardRead).Card) // retried on the next poll
+	checkSample(t, r.next(idcard.CardRead).Card) // retried on the next poll
 	r.quietFor(3)
 	r.sim.Remove()
-	r.next(CardRemoved)
+	r.next(idcard.CardRemoved)
 }
 
 func TestDriverVerificationFault(t *testing.T) {
 	r := newRig(t, testLog())
-	r.sim.SetFault(SW3SAMAuthCard)
-	r.place(SampleCard())
-	if got := Notice(r.next(ReadFailed).Err); got != "证件验证失败，请重新放置证件" {
+	r.sim.SetFault(idcard.SW3SAMAuthCard)
+	r.place(idcard.SampleCard())
+	if got := idcard.Notice(r.next(idcard.ReadFailed).Err); got != "证件验证失败，请重新放置证件" {
 		t.Errorf("Notice = %q", got)
 	}
-	r.next(CardRead)
+	r.next(idcard.CardRead)
 }
 
 func TestDriverLineNoise(t *testing.T) {
 	tests := []struct {
 		name   string
-		spoil  func(*Sim)
+		spoil  func(*idcardsim.Sim)
 		before bool // spoil before placing the card (hits a find reply)
 	}{
-		{"garbage before find reply", func(s *Sim) { s.InjectGarbage(37) }, true},
-		{"garbage before every reply", func(s *Sim) {
+		{"garbage before find reply", func(s *idcardsim.Sim) { s.InjectGarbage(37) }, true},
+		{"garbage before every reply", func(s *idcardsim.Sim) {
 			go func() {
 				for range 6 {
 					s.InjectGarbage(300)
@@ -212,50 +215,50 @@ func TestDriverLineNoise(t *testing.T) {
 				}
 			}()
 		}, false},
-		{"corrupted reply", func(s *Sim) { s.CorruptNextReply() }, true},
+		{"corrupted reply", func(s *idcardsim.Sim) { s.CorruptNextReply() }, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRig(t, testLog())
 			if tt.before {
 				tt.spoil(r.sim)
-				r.place(SampleCard())
+				r.place(idcard.SampleCard())
 			} else {
-				r.place(SampleCard())
+				r.place(idcard.SampleCard())
 				tt.spoil(r.sim)
 			}
-			checkSample(t, r.next(CardRead).Card)
+			checkSample(t, r.next(idcard.CardRead).Card)
 			r.quietFor(3)
 		})
 	}
 }
 
 func TestDriverAllLayouts(t *testing.T) {
-	for _, typ := range []CardType{CardResident, CardHMTPermit, CardForeign2017, CardForeign2023} {
+	for _, typ := range []idcard.CardType{idcard.CardResident, idcard.CardHMTPermit, idcard.CardForeign2017, idcard.CardForeign2023} {
 		t.Run(string(typ.Identity()), func(t *testing.T) {
 			r := newRig(t, testLog())
-			want := SampleCardOf(typ)
+			want := idcard.SampleCardOf(typ)
 			want.AppendedAddress = "四川省成都市高新区天府大道北段1700号"
 			r.place(want)
-			got := r.next(CardRead).Card
+			got := r.next(idcard.CardRead).Card
 			want.Sex = "男"
-			if textOf(got) != textOf(want) {
-				t.Errorf("card\n got %#v\nwant %#v", textOf(got), textOf(want))
+			if idcard.TextOf(got) != idcard.TextOf(want) {
+				t.Errorf("card\n got %#v\nwant %#v", idcard.TextOf(got), idcard.TextOf(want))
 			}
 			if !bytes.Equal(got.Photo, want.Photo) {
 				t.Errorf("photo differs (%d bytes)", len(got.Photo))
 			}
 			r.quietFor(3)
 			r.sim.Remove()
-			r.next(CardRemoved)
+			r.next(idcard.CardRemoved)
 		})
 	}
 }
 
 func TestDriverUnplug(t *testing.T) {
 	r := newRig(t, testLog())
-	r.place(SampleCard())
-	r.next(CardRead)
+	r.place(idcard.SampleCard())
+	r.next(idcard.CardRead)
 	r.pty.Close()
 	select {
 	case err := <-r.done:
@@ -287,7 +290,7 @@ func TestDriverCancel(t *testing.T) {
 }
 
 func TestDriverMissingPort(t *testing.T) {
-	d := New(Options{Port: filepath.Join(t.TempDir(), "ttyUSB9")}, nil)
+	d := idcard.New(idcard.Options{Port: filepath.Join(t.TempDir(), "ttyUSB9")}, nil)
 	err := d.Session(nil)(context.Background(), func(device.Status) {})
 	if !errors.Is(err, serialport.ErrNoPort) {
 		t.Fatalf("err = %v, want ErrNoPort", err)
@@ -300,9 +303,9 @@ func TestDriverSilentReader(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	d := New(Options{Port: p.SlavePath, CommandTimeout: 50 * time.Millisecond, Retries: -1}, nil)
+	d := idcard.New(idcard.Options{Port: p.SlavePath, CommandTimeout: 50 * time.Millisecond, Retries: -1}, nil)
 	err = d.Session(nil)(context.Background(), func(device.Status) {})
-	if !errors.Is(err, ErrTimeout) {
+	if !errors.Is(err, idcard.ErrTimeout) {
 		t.Fatalf("err = %v, want ErrTimeout", err)
 	}
 }
@@ -313,8 +316,8 @@ func TestDriverSupervisedReplug(t *testing.T) {
 	link := filepath.Join(t.TempDir(), "dev", "idcard")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	plug := func() (*Sim, *serialport.Pty) {
-		sim, p, err := StartPty(ctx, testLog())
+	plug := func() (*idcardsim.Sim, *serialport.Pty) {
+		sim, p, err := idcardsim.StartPty(ctx, testLog())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -328,7 +331,7 @@ func TestDriverSupervisedReplug(t *testing.T) {
 	var mu sync.Mutex
 	var states []device.State
 	report := func(s device.Status) {
-		if s.Device != DeviceName {
+		if s.Device != idcard.DeviceName {
 			t.Errorf("status for %q", s.Device)
 		}
 		mu.Lock()
@@ -343,30 +346,30 @@ func TestDriverSupervisedReplug(t *testing.T) {
 		}
 		return states[len(states)-1]
 	}
-	events := make(chan Event, 16)
-	drv := New(Options{Port: link, PollInterval: 20 * time.Millisecond}, testLog())
+	events := make(chan idcard.Event, 16)
+	drv := idcard.New(idcard.Options{Port: link, PollInterval: 20 * time.Millisecond}, testLog())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		device.Supervise(ctx, DeviceName, device.Backoff{Min: 20 * time.Millisecond, Max: 100 * time.Millisecond, Stable: time.Minute},
+		supervise.Run(ctx, idcard.DeviceName, supervise.Backoff{Min: 20 * time.Millisecond, Max: 100 * time.Millisecond, Stable: time.Minute},
 			testLog(), report, drv.Session(events))
 	}()
 
 	eventually(t, "online", func() bool { return last() == device.Online })
-	if err := sim.Place(SampleCard()); err != nil {
+	if err := sim.Place(idcard.SampleCard()); err != nil {
 		t.Fatal(err)
 	}
-	waitEvent(t, events, CardRead)
+	waitEvent(t, events, idcard.CardRead)
 
 	p.Close()
 	eventually(t, "offline", func() bool { return last() == device.Offline })
 
 	sim, _ = plug()
 	eventually(t, "online again", func() bool { return last() == device.Online })
-	if err := sim.Place(SampleCard()); err != nil {
+	if err := sim.Place(idcard.SampleCard()); err != nil {
 		t.Fatal(err)
 	}
-	waitEvent(t, events, CardRead)
+	waitEvent(t, events, idcard.CardRead)
 	cancel()
 	select {
 	case <-done:
@@ -375,7 +378,7 @@ func TestDriverSupervisedReplug(t *testing.T) {
 	}
 }
 
-func waitEvent(t *testing.T, events <-chan Event, want EventKind) Event {
+func waitEvent(t *testing.T, events <-chan idcard.Event, want idcard.EventKind) idcard.Event {
 	t.Helper()
 	select {
 	case ev := <-events:
@@ -386,21 +389,21 @@ func waitEvent(t *testing.T, events <-chan Event, want EventKind) Event {
 	case <-time.After(wait):
 		t.Fatalf("no %v event", want)
 	}
-	return Event{}
+	return idcard.Event{}
 }
 
 func TestDriverLogsNoPersonalData(t *testing.T) {
 	var buf logbuf.Buffer
 	log := slog.New(slog.NewTextHandler(io.MultiWriter(&buf), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	r := newRig(t, log)
-	r.sim.SetFault(SW3ReadFailed)
-	r.place(SampleCard())
-	r.next(ReadFailed)
-	r.next(CardRead)
+	r.sim.SetFault(idcard.SW3ReadFailed)
+	r.place(idcard.SampleCard())
+	r.next(idcard.ReadFailed)
+	r.next(idcard.CardRead)
 	r.sim.Remove()
-	r.next(CardRemoved)
+	r.next(idcard.CardRemoved)
 	out := buf.String()
-	c := SampleCard()
+	c := idcard.SampleCard()
 	for _, secret := range []string{c.Name, c.Number, c.Address, c.Authority, c.Birth} {
 		if strings.Contains(out, secret) {
 			t.Errorf("driver log contains %q:\n%s", secret, out)
@@ -413,15 +416,18 @@ func TestDriverLogsNoPersonalData(t *testing.T) {
 
 func TestDriverWrongCard(t *testing.T) {
 	r := newRig(t, testLog())
-	r.sim.SetFault(SW3WrongCard)
-	r.place(SampleCard())
-	if got := Notice(r.next(ReadFailed).Err); got != "无法识别此卡，请放置身份证件" {
+	r.sim.SetFault(idcard.SW3WrongCard)
+	r.place(idcard.SampleCard())
+	if got := idcard.Notice(r.next(idcard.ReadFailed).Err); got != "无法识别此卡，请放置身份证件" {
 		t.Errorf("Notice = %q", got)
 	}
 	r.quietFor(5) // not retried while it stays
 	r.sim.Remove()
-	r.next(CardRemoved)
+	r.next(idcard.CardRemoved)
 }
+
+// status is a reply carrying only the status word sw3.
+func status(sw3 byte) []byte { return idcard.EncodeResponse(0, 0, sw3, nil) }
 
 // A SAM that fails its self-test is reported as Fault and rechecked; once
 // it answers 00 00 90 the reader goes Online.
@@ -432,19 +438,19 @@ func TestDriverSAMFaultAtStart(t *testing.T) {
 	}
 	defer p.Close()
 	go func() { // a scripted reader: two failed self-tests, then healthy
-		fr := NewFrameReader(p.Master)
+		fr := idcard.NewFrameReader(p.Master)
 		statusChecks := 0
 		for {
 			c, err := fr.ReadCommand()
 			if err != nil {
 				return
 			}
-			reply := status(SW3NoCard)
-			if c.Op() == OpStatus {
+			reply := status(idcard.SW3NoCard)
+			if c.Op() == idcard.OpStatus {
 				statusChecks++
-				reply = status(SW3OK)
+				reply = status(idcard.SW3OK)
 				if statusChecks <= 2 {
-					reply = status(SW3SelfTestFailed)
+					reply = status(idcard.SW3SelfTestFailed)
 				}
 			}
 			if _, err := p.Master.Write(reply); err != nil {
@@ -456,7 +462,7 @@ func TestDriverSAMFaultAtStart(t *testing.T) {
 	var got []device.Status
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	d := New(Options{Port: p.SlavePath, PollInterval: 20 * time.Millisecond, FaultRetry: 20 * time.Millisecond}, testLog())
+	d := idcard.New(idcard.Options{Port: p.SlavePath, PollInterval: 20 * time.Millisecond, FaultRetry: 20 * time.Millisecond}, testLog())
 	go func() {
 		done <- d.Session(nil)(ctx, func(s device.Status) {
 			mu.Lock()

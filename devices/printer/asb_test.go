@@ -4,48 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"image"
-	"image/png"
-	"strings"
 	"testing"
 	"time"
 
 	"sckiosk/devices/device"
-	"sckiosk/kiosk/core/receipt"
+	"sckiosk/devices/printer/escpos"
+	"sckiosk/devices/printer/internal/printertest"
+	"sckiosk/devices/printer/printersim"
 )
-
-// The whole job for a small document, byte for byte: reset, Chinese mode,
-// the centred bold double-size title in GB18030, a row, a 32-column rule,
-// the native QR of devices.md §4.4 with its caption, feed and partial cut.
-func TestEncodeReceiptGolden(t *testing.T) {
-	doc := receipt.Document{Blocks: []receipt.Block{
-		{Kind: receipt.Title, Text: "回执"},
-		{Kind: receipt.Row, Label: "编号", Text: "A1"},
-		{Kind: receipt.Rule},
-		{Kind: receipt.QR, Data: "ABC123", Text: "扫码"},
-	}}
-	want := unhex(t, `
-		1B 40 1C 26 1B 61 00
-		1B 61 01 1B 45 01 1D 21 11 BB D8 D6 B4 0A 1D 21 00 1B 45 00 1B 61 00 1B 4A 0C
-		B1 E0 BA C5 A3 BA 41 31 0A
-		`+strings.Repeat("2D ", 32)+`0A
-		0A 1B 61 01
-		1D 28 6B 04 00 31 41 32 00
-		1D 28 6B 03 00 31 43 06
-		1D 28 6B 03 00 31 45 31
-		1D 28 6B 09 00 31 50 30 41 42 43 31 32 33
-		1D 28 6B 03 00 31 51 30
-		0A 1B 61 00
-		1B 61 01 C9 A8 C2 EB 0A 1B 61 00
-		1B 64 03 1D 56 42 00`)
-	got, err := EncodeReceipt(doc, EncodeOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("got\n% X\nwant\n% X", got, want)
-	}
-}
 
 func TestASBEnable(t *testing.T) {
 	if got := ASBEnable(asbDefaults); !bytes.Equal(got, []byte{0x1D, 0x61, 0x0E}) {
@@ -112,7 +78,7 @@ func TestDemuxInterleaved(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			stream := unhex(t, tt.stream)
+			stream := printertest.Unhex(t, tt.stream)
 			for _, step := range []int{len(stream), 1} { // whole, then byte by byte
 				var d demux
 				var got []reply
@@ -132,150 +98,22 @@ func TestDemuxInterleaved(t *testing.T) {
 	}
 }
 
-func TestSimStates(t *testing.T) {
-	tests := []struct {
-		state SimState
-		cause Cause
-		asb   [4]byte
-	}{
-		{StateOK, CauseNone, [4]byte{0x10, 0, 0, 0}},
-		{StateNearEnd, CausePaperNearEnd, [4]byte{0x10, 0, 0x03, 0}},
-		{StatePaperEnd, CausePaperEnd, [4]byte{0x18, 0, 0x0F, 0}},
-		{StateCoverOpen, CauseCoverOpen, [4]byte{0x38, 0, 0, 0}},
-		{StateCutterError, CauseCutterError, [4]byte{0x18, 0x08, 0, 0}},
-	}
-	for _, tt := range tests {
-		t.Run(string(tt.state), func(t *testing.T) {
-			s, l := newTestSim(t, SimOptions{})
-			if err := s.SetState(StateCoverOpen); err != nil { // a state to leave
-				t.Fatal(err)
-			}
-			if err := s.SetState(tt.state); err != nil {
-				t.Fatal(err)
-			}
-			var q []byte
-			for n := 1; n <= 4; n++ {
-				q = append(q, StatusQuery(n)...)
-			}
-			s.consume(q)
-			r := l.replies()
-			if len(r) != 4 {
-				t.Fatalf("replies % X", r)
-			}
-			st, err := ParseStatus([4]byte(r))
-			if err != nil || st.Cause() != tt.cause {
-				t.Fatalf("DLE EOT cause %v (%v), want %v", st.Cause(), err, tt.cause)
-			}
-			// Enabling ASB sends the status at once.
-			s.consume(ASBEnable(asbDefaults))
-			r = l.replies()[4:]
-			if len(r) != 4 || [4]byte(r) != tt.asb {
-				t.Fatalf("ASB % X, want % X", r, tt.asb)
-			}
-			if st, _ := ParseASB([4]byte(r)); st.Cause() != tt.cause {
-				t.Errorf("ASB cause %v, want %v", st.Cause(), tt.cause)
-			}
-			if s.Stats().DataBytes != 0 {
-				t.Errorf("GS a counted as print data: %+v", s.Stats())
-			}
-		})
-	}
-	if _, err := ParseSimState("jammed"); err == nil {
-		t.Error("unknown state accepted")
-	}
-	s, _ := newTestSim(t, SimOptions{})
-	if err := s.SetState("jammed"); err == nil {
-		t.Error("SetState accepted an unknown state")
-	}
-}
-
-func TestSimSendsASBOnChange(t *testing.T) {
-	s, l := newTestSim(t, SimOptions{})
-	s.SetPaper(PaperNearEnd) // ASB off: nothing sent
-	if len(l.replies()) != 0 {
-		t.Fatalf("sent % X with ASB off", l.replies())
-	}
-	s.consume(ASBEnable(asbDefaults))
-	s.SetPaper(PaperNearEnd) // no change: nothing
-	s.SetPaper(PaperOut)
-	s.SetOffline(true) // deaf: nothing
-	s.SetOffline(false)
-	s.SetPaper(PaperOK)
-	want := unhex(t, "10 00 03 00  18 00 0F 00  18 00 0F 00  10 00 00 00")
-	if got := l.replies(); !bytes.Equal(got, want) {
-		t.Fatalf("ASB stream\n% X\nwant\n% X", got, want)
-	}
-	if n := s.Stats().ASBSent; n != 4 {
-		t.Errorf("ASBSent %d", n)
-	}
-	s.consume(ASBEnable(0))
-	s.SetPaper(PaperOut)
-	if got := l.replies(); len(got) != len(want) {
-		t.Errorf("sent after GS a 0: % X", got[len(want):])
-	}
-}
-
-// Only the changes the GS a bits select are sent.
-func TestSimASBEnableBits(t *testing.T) {
-	tests := []struct {
-		name   string
-		enable byte
-		change func(s *Sim)
-		sends  bool
-	}{
-		{"paper with paper bit", ASBPaper, func(s *Sim) { s.SetPaper(PaperNearEnd) }, true},
-		{"paper without paper bit", ASBOnline | ASBError, func(s *Sim) { s.SetPaper(PaperNearEnd) }, false},
-		{"cover with error bit", ASBError, func(s *Sim) { s.SetCoverOpen(true) }, true},
-		{"cover with online bit", ASBOnline, func(s *Sim) { s.SetCoverOpen(true) }, true}, // it also goes off line
-		{"cover with paper bit", ASBPaper, func(s *Sim) { s.SetCoverOpen(true) }, false},
-		{"cutter with error bit", ASBError, func(s *Sim) { s.SetCutterError(true) }, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s, l := newTestSim(t, SimOptions{})
-			s.consume(ASBEnable(tt.enable))
-			before := len(l.replies()) // the status sent on enabling
-			tt.change(s)
-			if sent := len(l.replies()) > before; sent != tt.sends {
-				t.Errorf("sent = %v, want %v (% X)", sent, tt.sends, l.replies())
-			}
-		})
-	}
-}
-
-func TestWireTime(t *testing.T) {
-	tests := []struct {
-		n, baud int
-		want    time.Duration
-	}{
-		{11520, 115200, time.Second},
-		{960, 9600, time.Second},
-		{4096, 115200, 4096 * 10 * time.Second / 115200},
-		{100, 0, 0},
-	}
-	for _, tt := range tests {
-		if got := WireTime(tt.n, tt.baud); got != tt.want {
-			t.Errorf("WireTime(%d, %d) = %v, want %v", tt.n, tt.baud, got, tt.want)
-		}
-	}
-}
-
 // The driver against the simulator in every named state, with and without
 // automatic status back, the sim paced at 115200 baud: a ready printer
 // prints, any other gets no data at all and the citizen the right notice.
 func TestDriverAgainstSimInEveryState(t *testing.T) {
 	tests := []struct {
-		state  SimState
+		state  printersim.SimState
 		prints bool
 		ds     device.State
 		notice string
 	}{
-		{StateOK, true, device.Online, ""},
-		{StateNearEnd, true, device.Warning, "打印纸即将用完"},
-		{StatePaperEnd, false, device.Fault, "打印机缺纸"},
-		{StateCoverOpen, false, device.Fault, "打印机纸仓盖未关"},
-		{StateCutterError, false, device.Fault, "打印机切刀故障"},
-		{StateOffline, false, device.Offline, "打印机离线"},
+		{printersim.StateOK, true, device.Online, ""},
+		{printersim.StateNearEnd, true, device.Warning, "打印纸即将用完"},
+		{printersim.StatePaperEnd, false, device.Fault, "打印机缺纸"},
+		{printersim.StateCoverOpen, false, device.Fault, "打印机纸仓盖未关"},
+		{printersim.StateCutterError, false, device.Fault, "打印机切刀故障"},
+		{printersim.StateOffline, false, device.Offline, "打印机离线"},
 	}
 	for _, asb := range []bool{false, true} {
 		for _, tt := range tests {
@@ -284,16 +122,16 @@ func TestDriverAgainstSimInEveryState(t *testing.T) {
 				name += "-asb"
 			}
 			t.Run(name, func(t *testing.T) {
-				r := newRig(t, SimOptions{Paper: Paper80, Baud: 115200},
+				r := newRig(t, printersim.SimOptions{Paper: escpos.Paper80, Baud: 115200},
 					Options{ASB: asb, PollInterval: time.Hour, StatusTimeout: 300 * time.Millisecond})
 				if err := r.sim.SetState(tt.state); err != nil {
 					t.Fatal(err)
 				}
-				if asb && tt.state != StateOffline {
+				if asb && tt.state != printersim.StateOffline {
 					// No poll for an hour: only ASB can tell the driver.
 					waitFor(t, "ASB to report "+string(tt.state), func() bool { return r.drv.Status().State == tt.ds })
 				}
-				err := r.drv.Print(context.Background(), sampleCase())
+				err := r.drv.Print(context.Background(), printertest.SampleCase())
 				if tt.prints {
 					if err != nil {
 						t.Fatal(err)
@@ -313,51 +151,11 @@ func TestDriverAgainstSimInEveryState(t *testing.T) {
 				if st := r.drv.Status(); st.State != tt.ds || st.Notice != tt.notice {
 					t.Errorf("status %+v, want %v %q", st, tt.ds, tt.notice)
 				}
-				if asb && r.sim.Stats().ASBSent == 0 && tt.state != StateOffline {
+				if asb && r.sim.Stats().ASBSent == 0 && tt.state != printersim.StateOffline {
 					t.Error("no ASB sent")
 				}
 			})
 		}
-	}
-}
-
-// The tracking code survives the whole path to the on-screen copy:
-// receipt document, encoder, renderer, PNG, gozxing.
-func TestRenderDocumentQRRoundTrip(t *testing.T) {
-	rd, err := NewRenderer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := sampleCase()
-	want := "https://zwfw.sc.gov.cn/track?c=SC20261125000123"
-	for _, opt := range []EncodeOptions{{}, {Paper: Paper80}, {Paper: Paper80, QRMode: QRRaster}} {
-		t.Run(opt.Paper.String()+"-"+opt.QRMode.String(), func(t *testing.T) {
-			b, err := rd.RenderDocumentPNG(doc, opt)
-			if err != nil {
-				t.Fatal(err)
-			}
-			img, err := decodePNG(b)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p := opt.Paper
-			if p == 0 {
-				p = Paper58
-			}
-			if img.Bounds().Dx() != p.Dots() {
-				t.Errorf("width %d", img.Bounds().Dx())
-			}
-			if got := decodeImage(t, img); got != want {
-				t.Errorf("QR reads %q, want %q", got, want)
-			}
-		})
-	}
-	if _, err := rd.RenderDocument(doc, EncodeOptions{Paper: 76}); err == nil {
-		t.Error("bad paper accepted")
-	}
-	img, err := RenderDocument(doc, EncodeOptions{})
-	if err != nil || decodeImage(t, img) != want {
-		t.Errorf("package RenderDocument: %v", err)
 	}
 }
 
@@ -428,23 +226,21 @@ func FuzzASB(f *testing.F) {
 	})
 }
 
-func decodePNG(b []byte) (image.Image, error) { return png.Decode(bytes.NewReader(b)) }
-
 // ASB blocks sent on every change interleave with the replies to polls
 // every few milliseconds: the driver must never misread one for the other
 // (a misread shows as a cause the sim never had) and must end on the
 // sim's last state.
 func TestASBInterleavedWithPolls(t *testing.T) {
-	r := newRig(t, SimOptions{}, Options{ASB: true, PollInterval: 2 * time.Millisecond})
+	r := newRig(t, printersim.SimOptions{}, Options{ASB: true, PollInterval: 2 * time.Millisecond})
 	for i := range 200 {
 		if i%2 == 0 {
-			r.sim.SetPaper(PaperNearEnd)
+			r.sim.SetPaper(printersim.PaperNearEnd)
 		} else {
-			r.sim.SetPaper(PaperOK)
+			r.sim.SetPaper(printersim.PaperOK)
 		}
 		time.Sleep(time.Millisecond)
 	}
-	r.sim.SetPaper(PaperOut)
+	r.sim.SetPaper(printersim.PaperOut)
 	waitFor(t, "Fault 缺纸", func() bool { return r.drv.Status().Notice == "打印机缺纸" })
 	if r.sim.Stats().ASBSent < 100 {
 		t.Errorf("only %d ASB blocks sent", r.sim.Stats().ASBSent)

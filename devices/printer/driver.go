@@ -4,14 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"sckiosk/devices/device"
+	"sckiosk/devices/printer/escpos"
 	"sckiosk/devices/serialport"
+	"sckiosk/devices/supervise"
 	"sckiosk/kiosk/core/receipt"
 )
 
@@ -84,10 +84,10 @@ type Options struct {
 	// Baud is the line rate, default 115200. A USB-CDC printer ignores
 	// it; an RS-232 printer must be set (DIP switches) to the same rate.
 	Baud         int
-	Paper        Paper   // default Paper58
-	QRMode       QRMode  // default QRNative; QRRaster for printers without GS ( k
-	QRModuleSize int     // dots per QR module, default 6 (shrunk to fit the paper)
-	QRECLevel    ECLevel // default ECLevelM
+	Paper        escpos.Paper   // default Paper58
+	QRMode       escpos.QRMode  // default QRNative; QRRaster for printers without GS ( k
+	QRModuleSize int            // dots per QR module, default 6 (shrunk to fit the paper)
+	QRECLevel    escpos.ECLevel // default ECLevelM
 	// PollInterval is the status poll period while idle, default 10 s.
 	PollInterval time.Duration
 	// WriteTimeout is the longest a job may go without progress (one
@@ -103,15 +103,12 @@ type Options struct {
 	ASB bool
 }
 
-// writeChunk is the unit of progress of a job write.
-const writeChunk = 512
-
 // Driver runs an ESC/POS receipt printer on a serial line. Its Session
-// (under device.Supervise) owns the port and polls status; Print may be
+// (under supervise.Run) owns the port and polls status; Print may be
 // called from any goroutine.
 type Driver struct {
 	opts Options
-	enc  EncodeOptions
+	enc  escpos.EncodeOptions
 	log  *slog.Logger
 
 	reportMu sync.Mutex // serialises status changes and their reports
@@ -143,7 +140,7 @@ func New(opts Options, log *slog.Logger) (*Driver, error) {
 	if opts.StatusTimeout <= 0 {
 		opts.StatusTimeout = time.Second
 	}
-	enc, err := opts.EncodeOptions().withDefaults()
+	enc, err := opts.EncodeOptions().WithDefaults()
 	if err != nil {
 		return nil, err
 	}
@@ -162,8 +159,8 @@ func New(opts Options, log *slog.Logger) (*Driver, error) {
 func (d *Driver) Options() Options { return d.opts }
 
 // EncodeOptions returns the layout part of o.
-func (o Options) EncodeOptions() EncodeOptions {
-	return EncodeOptions{Paper: o.Paper, QRMode: o.QRMode, QRModuleSize: o.QRModuleSize, QRECLevel: o.QRECLevel}
+func (o Options) EncodeOptions() escpos.EncodeOptions {
+	return escpos.EncodeOptions{Paper: o.Paper, QRMode: o.QRMode, QRModuleSize: o.QRModuleSize, QRECLevel: o.QRECLevel}
 }
 
 // Status returns the last status the driver reported.
@@ -181,176 +178,11 @@ func (d *Driver) PrinterStatus() Status {
 	return d.printer
 }
 
-// conn is one session's open port. Whoever holds the token may use the
-// port; a job's writer goroutine keeps it until the write ends, even after
-// Print gave up on it.
-type conn struct {
-	port    serialport.Port
-	report  func(device.Status)
-	token   chan struct{} // holds one value while the port is free
-	failed  chan error    // an I/O failure outside the session goroutine
-	kick    chan struct{} // ask the session to poll now
-	done    chan struct{} // closed when the session ends
-	stalled atomic.Bool   // a timed-out job's writer still holds the port
-	replies chan byte     // DLE EOT reply bytes from the reader
-	readEnd chan struct{} // closed when the reader stops using the port
-	asbLost atomic.Bool   // the printer went deaf: enable ASB again when it answers
-	asbSeq  atomic.Uint64 // ASB blocks applied; bumped under Driver.mu
-}
-
-func newConn(port serialport.Port, report func(device.Status)) *conn {
-	c := &conn{
-		port:    port,
-		report:  report,
-		token:   make(chan struct{}, 1),
-		failed:  make(chan error, 1),
-		kick:    make(chan struct{}, 1),
-		done:    make(chan struct{}),
-		replies: make(chan byte, 16),
-		readEnd: make(chan struct{}),
-	}
-	c.token <- struct{}{}
-	return c
-}
-
-// errSessionEnded means the session closed while a caller waited for the
-// port.
-var errSessionEnded = errors.New("session ended")
-
-// acquire waits for the port.
-func (c *conn) acquire(ctx context.Context) error {
-	select {
-	case <-c.token:
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-c.done:
-		return errSessionEnded
-	}
-	select {
-	case <-c.done:
-		c.release()
-		return errSessionEnded
-	default:
-		return nil
-	}
-}
-
-// tryAcquire takes the port if it is free.
-func (c *conn) tryAcquire() bool {
-	select {
-	case <-c.token:
-		return true
-	default:
-		return false
-	}
-}
-
-func (c *conn) release() { c.token <- struct{}{} }
-
-// fail ends the session with err (the first failure wins).
-func (c *conn) fail(err error) {
-	select {
-	case c.failed <- err:
-	default:
-	}
-}
-
-// query asks DLE EOT 1–4. answered is false when a reply did not come
-// within timeout; err is a port I/O error. The caller holds the token.
-func (c *conn) query(timeout time.Duration) (st Status, answered bool, err error) {
-	c.drainReplies() // a late answer to an earlier query is stale
-	for n := 1; n <= 4; n++ {
-		if _, err := c.port.Write(StatusQuery(n)); err != nil {
-			return st, false, fmt.Errorf("send DLE EOT %d: %w", n, err)
-		}
-		b, ok, err := c.readStatusByte(timeout)
-		if err != nil {
-			return st, false, fmt.Errorf("read DLE EOT %d reply: %w", n, err)
-		}
-		if !ok {
-			return st, false, nil
-		}
-		if err := st.Apply(n, b); err != nil {
-			return st, false, err
-		}
-	}
-	return st, true, nil
-}
-
-func (c *conn) drainReplies() {
-	for {
-		select {
-		case <-c.replies:
-		default:
-			return
-		}
-	}
-}
-
-// readStatusByte waits up to timeout for a DLE EOT reply from the reader.
-// An error means the reader stopped (the line failed or the session ended).
-func (c *conn) readStatusByte(timeout time.Duration) (byte, bool, error) {
-	t := time.NewTimer(timeout)
-	defer t.Stop()
-	select {
-	case b := <-c.replies:
-		return b, true, nil
-	case <-t.C:
-		return 0, false, nil
-	case <-c.readEnd:
-		return 0, false, errReaderStopped
-	}
-}
-
-// errReaderStopped means the port's reader ended: a read failed or the
-// session closed.
-var errReaderStopped = errors.New("port reader stopped")
-
-// readLoop is the only reader of the port for the whole session. It splits
-// what the printer sends into DLE EOT replies, which go to query, and ASB
-// blocks, which go to onASB. A read error ends the session.
-func (c *conn) readLoop(onASB func(Status), log *slog.Logger) {
-	defer close(c.readEnd)
-	if err := c.port.SetReadTimeout(100 * time.Millisecond); err != nil {
-		c.fail(fmt.Errorf("printer: set read timeout: %w", err))
-		return
-	}
-	var dm demux
-	buf := make([]byte, 64)
-	for {
-		select {
-		case <-c.done:
-			return
-		default:
-		}
-		n, err := c.port.Read(buf)
-		dm.feed(buf[:n], func(r reply) {
-			if !r.asb {
-				select {
-				case c.replies <- r.status:
-				default:
-					log.Debug("unexpected status byte dropped", "byte", r.status)
-				}
-				return
-			}
-			st, err := ParseASB(r.block)
-			if err != nil { // cannot happen: demux checks the pattern
-				return
-			}
-			onASB(st)
-		})
-		if err != nil {
-			c.fail(fmt.Errorf("printer: read port: %w", err))
-			return
-		}
-	}
-}
-
-// Session returns the device session for device.Supervise: it opens the
+// Session returns the device session for supervise.Run: it opens the
 // port, reads the status and reports it, then polls every PollInterval
 // while idle and reports changes. A port I/O error ends the session (the
 // supervisor reopens the port); so does ctx.
-func (d *Driver) Session() device.Session { return d.session }
+func (d *Driver) Session() supervise.Session { return d.session }
 
 func (d *Driver) session(ctx context.Context, report func(device.Status)) error {
 	port, err := serialport.Open(d.opts.Port, d.opts.Baud)
@@ -584,7 +416,7 @@ func (d *Driver) Print(ctx context.Context, doc receipt.Document) error {
 	if c.stalled.Load() {
 		return notReady(CauseWriteTimeout, Status{}, ErrWriteTimeout)
 	}
-	job, err := EncodeReceipt(doc, d.enc)
+	job, err := escpos.EncodeReceipt(doc, d.enc)
 	if err != nil {
 		return err
 	}
@@ -638,94 +470,6 @@ func (d *Driver) Print(ctx context.Context, doc receipt.Document) error {
 	select {
 	case c.kick <- struct{}{}:
 	default:
-	}
-	return nil
-}
-
-// write sends job in chunks from a goroutine that holds the port token.
-// On success or an I/O error the token is back with the caller. On
-// ErrWriteTimeout the goroutine keeps the token and the conn is marked
-// stalled until the blocked write returns; then it stops, releases the
-// port and asks the session to poll.
-func (d *Driver) write(c *conn, job []byte) error {
-	progress := make(chan struct{}, 1)
-	result := make(chan error, 1)
-	var settled atomic.Bool // set by whichever side decides the outcome first
-	go func() {
-		err := writeChunks(c.port, job, progress, &settled)
-		if settled.CompareAndSwap(false, true) {
-			result <- err
-			return
-		}
-		// Print gave up on this job: drop the rest, and what the last
-		// blocked write left in the host's buffers, and free the port.
-		if err != nil && !errors.Is(err, errAbandoned) {
-			c.fail(fmt.Errorf("printer: write abandoned job: %w", err))
-		}
-		d.discardOutput(c)
-		d.log.Info("stalled job's write returned, rest dropped")
-		c.stalled.Store(false)
-		c.release()
-		select {
-		case c.kick <- struct{}{}:
-		default:
-		}
-	}()
-	timer := time.NewTimer(d.opts.WriteTimeout)
-	defer timer.Stop()
-	for {
-		select {
-		case err := <-result:
-			return err
-		case <-progress:
-			timer.Reset(d.opts.WriteTimeout)
-		case <-timer.C:
-			c.stalled.Store(true)
-			if settled.CompareAndSwap(false, true) {
-				d.discardOutput(c)
-				return ErrWriteTimeout
-			}
-			c.stalled.Store(false)
-			return <-result
-		}
-	}
-}
-
-// discardOutput drops the bytes of a dropped job that are still queued in
-// the host (serial driver, USB adapter, pty) and have not reached the
-// printer, so they cannot come out on the next citizen's receipt when the
-// line moves again. Bytes the printer already took in are beyond reach.
-func (d *Driver) discardOutput(c *conn) {
-	f, ok := c.port.(interface{ ResetOutputBuffer() error })
-	if !ok {
-		return
-	}
-	if err := f.ResetOutputBuffer(); err != nil {
-		d.log.Warn("discard queued job bytes", "err", err)
-	}
-}
-
-// errAbandoned ends the write of a job Print gave up on.
-var errAbandoned = errors.New("job abandoned")
-
-func writeChunks(w io.Writer, job []byte, progress chan<- struct{}, abandoned *atomic.Bool) error {
-	for off := 0; off < len(job); {
-		if abandoned.Load() {
-			return errAbandoned
-		}
-		end := min(off+writeChunk, len(job))
-		n, err := w.Write(job[off:end])
-		off += n
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return io.ErrShortWrite
-		}
-		select {
-		case progress <- struct{}{}:
-		default:
-		}
 	}
 	return nil
 }

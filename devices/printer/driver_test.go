@@ -14,7 +14,11 @@ import (
 	"time"
 
 	"sckiosk/devices/device"
+	"sckiosk/devices/printer/escpos"
+	"sckiosk/devices/printer/internal/printertest"
+	"sckiosk/devices/printer/printersim"
 	"sckiosk/devices/serialport"
+	"sckiosk/devices/supervise"
 	"sckiosk/kiosk/core/receipt"
 )
 
@@ -57,13 +61,13 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// rig is a driver under device.Supervise talking to a Sim over a real pty.
+// rig is a driver under supervise.Run talking to a Sim over a real pty.
 type rig struct {
-	sim *Sim
+	sim *printersim.Sim
 	pty *serialport.Pty
 	drv *Driver
 	rec *recorder
-	got chan Receipt
+	got chan printersim.Receipt
 }
 
 func quietLog() *slog.Logger {
@@ -73,15 +77,15 @@ func quietLog() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-func newRig(t *testing.T, simOpts SimOptions, opts Options) *rig {
+func newRig(t *testing.T, simOpts printersim.SimOptions, opts Options) *rig {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	sim, pty, err := StartPty(ctx, simOpts, quietLog())
+	sim, pty, err := printersim.StartPty(ctx, simOpts, quietLog())
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &rig{sim: sim, pty: pty, rec: &recorder{}, got: make(chan Receipt, 16)}
-	sim.OnReceipt(func(rc Receipt) { r.got <- rc })
+	r := &rig{sim: sim, pty: pty, rec: &recorder{}, got: make(chan printersim.Receipt, 16)}
+	sim.OnReceipt(func(rc printersim.Receipt) { r.got <- rc })
 	opts.Port = pty.SlavePath
 	if opts.PollInterval == 0 {
 		opts.PollInterval = 50 * time.Millisecond
@@ -99,7 +103,7 @@ func newRig(t *testing.T, simOpts SimOptions, opts Options) *rig {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		device.Supervise(ctx, DeviceName, device.Backoff{Min: 20 * time.Millisecond, Max: 200 * time.Millisecond, Stable: time.Minute},
+		supervise.Run(ctx, DeviceName, supervise.Backoff{Min: 20 * time.Millisecond, Max: 200 * time.Millisecond, Stable: time.Minute},
 			quietLog(), r.rec.report, r.drv.Session())
 	}()
 	t.Cleanup(func() {
@@ -112,23 +116,23 @@ func newRig(t *testing.T, simOpts SimOptions, opts Options) *rig {
 }
 
 // receipt waits for the next receipt the sim cuts.
-func (r *rig) receipt(t *testing.T) Receipt {
+func (r *rig) receipt(t *testing.T) printersim.Receipt {
 	t.Helper()
 	select {
 	case rc := <-r.got:
 		return rc
 	case <-time.After(failAfter):
 		t.Fatal("no receipt printed")
-		return Receipt{}
+		return printersim.Receipt{}
 	}
 }
 
 func TestPrintReceiptOverPty(t *testing.T) {
-	for _, mode := range []QRMode{QRNative, QRRaster} {
-		for _, paper := range []Paper{Paper58, Paper80} {
+	for _, mode := range []escpos.QRMode{escpos.QRNative, escpos.QRRaster} {
+		for _, paper := range []escpos.Paper{escpos.Paper58, escpos.Paper80} {
 			t.Run(paper.String()+"-"+mode.String(), func(t *testing.T) {
-				r := newRig(t, SimOptions{Paper: paper}, Options{QRMode: mode})
-				doc := sampleCase()
+				r := newRig(t, printersim.SimOptions{Paper: paper}, Options{QRMode: mode})
+				doc := printertest.SampleCase()
 				if err := r.drv.Print(context.Background(), doc); err != nil {
 					t.Fatal(err)
 				}
@@ -140,7 +144,7 @@ func TestPrintReceiptOverPty(t *testing.T) {
 				if len(rc.QR) != 1 || rc.QR[0] != track {
 					t.Errorf("QR = %q, want [%q]", rc.QR, track)
 				}
-				if got := decodeImage(t, rc.Image); got != track {
+				if got := printertest.DecodeImage(t, rc.Image); got != track {
 					t.Errorf("rendered QR reads %q", got)
 				}
 				if n := len(r.sim.Receipts()); n != 1 {
@@ -165,21 +169,21 @@ func TestPrintReceiptOverPty(t *testing.T) {
 func TestPrintGuardRefusesNotReadyPrinter(t *testing.T) {
 	tests := []struct {
 		name   string
-		set    func(s *Sim, bad bool)
+		set    func(s *printersim.Sim, bad bool)
 		cause  Cause
 		notice string
 	}{
-		{"paper out", func(s *Sim, bad bool) {
-			s.SetPaper(map[bool]PaperState{true: PaperOut, false: PaperOK}[bad])
+		{"paper out", func(s *printersim.Sim, bad bool) {
+			s.SetPaper(map[bool]printersim.PaperState{true: printersim.PaperOut, false: printersim.PaperOK}[bad])
 		}, CausePaperEnd, "打印机缺纸"},
-		{"cover open", (*Sim).SetCoverOpen, CauseCoverOpen, "打印机纸仓盖未关"},
-		{"cutter jammed", (*Sim).SetCutterError, CauseCutterError, "打印机切刀故障"},
+		{"cover open", (*printersim.Sim).SetCoverOpen, CauseCoverOpen, "打印机纸仓盖未关"},
+		{"cutter jammed", (*printersim.Sim).SetCutterError, CauseCutterError, "打印机切刀故障"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newRig(t, SimOptions{}, Options{PollInterval: time.Hour})
+			r := newRig(t, printersim.SimOptions{}, Options{PollInterval: time.Hour})
 			tt.set(r.sim, true)
-			err := r.drv.Print(context.Background(), sampleCase())
+			err := r.drv.Print(context.Background(), printertest.SampleCase())
 			var nr *NotReadyError
 			if !errors.As(err, &nr) {
 				t.Fatalf("err = %v, want *NotReadyError", err)
@@ -198,7 +202,7 @@ func TestPrintGuardRefusesNotReadyPrinter(t *testing.T) {
 			}
 			// Fixed: the next receipt prints.
 			tt.set(r.sim, false)
-			if err := r.drv.Print(context.Background(), sampleCase()); err != nil {
+			if err := r.drv.Print(context.Background(), printertest.SampleCase()); err != nil {
 				t.Fatal(err)
 			}
 			r.receipt(t)
@@ -207,10 +211,10 @@ func TestPrintGuardRefusesNotReadyPrinter(t *testing.T) {
 }
 
 func TestPrintOnPaperNearEndWarns(t *testing.T) {
-	r := newRig(t, SimOptions{}, Options{})
-	r.sim.SetPaper(PaperNearEnd)
+	r := newRig(t, printersim.SimOptions{}, Options{})
+	r.sim.SetPaper(printersim.PaperNearEnd)
 	waitFor(t, "poll to report Warning", func() bool { return r.drv.Status().State == device.Warning })
-	if err := r.drv.Print(context.Background(), sampleCase()); err != nil {
+	if err := r.drv.Print(context.Background(), printertest.SampleCase()); err != nil {
 		t.Fatal(err)
 	}
 	rc := r.receipt(t)
@@ -226,9 +230,9 @@ func TestPrintOnPaperNearEndWarns(t *testing.T) {
 }
 
 func TestPrintToDeafPrinterFails(t *testing.T) {
-	r := newRig(t, SimOptions{}, Options{PollInterval: time.Hour, StatusTimeout: 200 * time.Millisecond})
+	r := newRig(t, printersim.SimOptions{}, Options{PollInterval: time.Hour, StatusTimeout: 200 * time.Millisecond})
 	r.sim.SetOffline(true)
-	err := r.drv.Print(context.Background(), sampleCase())
+	err := r.drv.Print(context.Background(), printertest.SampleCase())
 	var nr *NotReadyError
 	if !errors.As(err, &nr) || !nr.Timeout() || !errors.Is(err, ErrNoResponse) || nr.Notice != "打印机离线" {
 		t.Fatalf("err = %v, want a NotReadyError timing out with 打印机离线", err)
@@ -256,7 +260,7 @@ func TestPrintWithoutConnection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = d.Print(context.Background(), sampleCase())
+	err = d.Print(context.Background(), printertest.SampleCase())
 	var nr *NotReadyError
 	if !errors.Is(err, ErrOffline) || !errors.As(err, &nr) || nr.Notice != "打印机离线" {
 		t.Fatalf("err = %v, want ErrOffline", err)
@@ -270,10 +274,10 @@ func TestPrintWithoutConnection(t *testing.T) {
 }
 
 func TestPollReportsChanges(t *testing.T) {
-	r := newRig(t, SimOptions{}, Options{})
-	r.sim.SetPaper(PaperOut)
+	r := newRig(t, printersim.SimOptions{}, Options{})
+	r.sim.SetPaper(printersim.PaperOut)
 	waitFor(t, "Fault 打印机缺纸", func() bool { return r.rec.saw(device.Fault, "打印机缺纸") })
-	r.sim.SetPaper(PaperOK)
+	r.sim.SetPaper(printersim.PaperOK)
 	r.sim.SetCoverOpen(true)
 	waitFor(t, "Fault 纸仓盖未关", func() bool { return r.rec.saw(device.Fault, "打印机纸仓盖未关") })
 	r.sim.SetCoverOpen(false)
@@ -287,7 +291,7 @@ func TestPollReportsChanges(t *testing.T) {
 func TestSessionEndsWhenPortCloses(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	sim, pty, err := StartPty(ctx, SimOptions{}, quietLog())
+	sim, pty, err := printersim.StartPty(ctx, printersim.SimOptions{}, quietLog())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,20 +314,20 @@ func TestSessionEndsWhenPortCloses(t *testing.T) {
 	case <-time.After(failAfter):
 		t.Fatal("session did not end after the port closed")
 	}
-	if err := d.Print(context.Background(), sampleCase()); !errors.Is(err, ErrOffline) {
+	if err := d.Print(context.Background(), printertest.SampleCase()); !errors.Is(err, ErrOffline) {
 		t.Fatalf("Print after the session: %v", err)
 	}
 }
 
 // A job that stops moving is dropped, reported, and never replayed.
 func TestStalledJobIsDroppedNotReplayed(t *testing.T) {
-	r := newRig(t, SimOptions{}, Options{PollInterval: 100 * time.Millisecond, WriteTimeout: 300 * time.Millisecond})
+	r := newRig(t, printersim.SimOptions{}, Options{PollInterval: 100 * time.Millisecond, WriteTimeout: 300 * time.Millisecond})
 	var big receipt.Document
 	for i := range 3000 {
 		big.Blocks = append(big.Blocks, receipt.Block{Kind: receipt.Text, Text: fmt.Sprintf("第%04d行 长回执内容用于填满缓冲区", i)})
 	}
 	big.Blocks = append(big.Blocks, receipt.Block{Kind: receipt.Text, Text: "END-OF-JOB-1"})
-	bigJob, err := EncodeReceipt(big, r.drv.Options().EncodeOptions())
+	bigJob, err := escpos.EncodeReceipt(big, r.drv.Options().EncodeOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -337,13 +341,13 @@ func TestStalledJobIsDroppedNotReplayed(t *testing.T) {
 		t.Fatalf("status %+v, want Fault", st)
 	}
 	var nr *NotReadyError
-	if err := r.drv.Print(context.Background(), sampleCase()); !errors.As(err, &nr) || nr.Cause != CauseWriteTimeout {
+	if err := r.drv.Print(context.Background(), printertest.SampleCase()); !errors.As(err, &nr) || nr.Cause != CauseWriteTimeout {
 		t.Fatalf("print while stalled: %v", err)
 	}
 
 	r.sim.Resume()
 	waitFor(t, "recovery after the stall", func() bool { return r.drv.Status().State == device.Online })
-	if err := r.drv.Print(context.Background(), sampleCase()); err != nil {
+	if err := r.drv.Print(context.Background(), printertest.SampleCase()); err != nil {
 		t.Fatal(err)
 	}
 	// The part of the dropped job the printer already took in comes out
@@ -353,7 +357,7 @@ func TestStalledJobIsDroppedNotReplayed(t *testing.T) {
 		rs := r.sim.Receipts()
 		return len(rs) > 0 && strings.Contains(rs[len(rs)-1].Text, "请妥善保管本回执")
 	})
-	job2, _ := EncodeReceipt(sampleCase(), r.drv.Options().EncodeOptions())
+	job2, _ := escpos.EncodeReceipt(printertest.SampleCase(), r.drv.Options().EncodeOptions())
 	cases := 0
 	for _, rc := range r.sim.Receipts() {
 		if strings.Contains(rc.Text, "END-OF-JOB-1") {
@@ -371,7 +375,7 @@ func TestStalledJobIsDroppedNotReplayed(t *testing.T) {
 }
 
 func TestConcurrentPrintsAndPolls(t *testing.T) {
-	r := newRig(t, SimOptions{}, Options{PollInterval: 5 * time.Millisecond})
+	r := newRig(t, printersim.SimOptions{}, Options{PollInterval: 5 * time.Millisecond})
 	const n = 6
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
@@ -407,14 +411,14 @@ func TestConcurrentPrintsAndPolls(t *testing.T) {
 }
 
 func TestPrintWaitsForPortWithContext(t *testing.T) {
-	r := newRig(t, SimOptions{}, Options{PollInterval: time.Hour})
+	r := newRig(t, printersim.SimOptions{}, Options{PollInterval: time.Hour})
 	c := r.drv.current()
 	if err := c.acquire(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	err := r.drv.Print(ctx, sampleCase())
+	err := r.drv.Print(ctx, printertest.SampleCase())
 	c.release()
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v", err)
@@ -442,7 +446,7 @@ func TestNewValidates(t *testing.T) {
 	}
 	o := d.Options()
 	if o.Baud != 115200 || o.PollInterval != 10*time.Second || o.WriteTimeout != 5*time.Second || o.StatusTimeout != time.Second ||
-		o.Paper != Paper58 || o.QRModuleSize != 6 || o.QRECLevel != ECLevelM {
+		o.Paper != escpos.Paper58 || o.QRModuleSize != 6 || o.QRECLevel != escpos.ECLevelM {
 		t.Errorf("defaults %+v", o)
 	}
 	if d.Status().State != device.Starting {

@@ -5,11 +5,12 @@ import (
 	"fmt"
 
 	"sckiosk/devices/device"
+	"sckiosk/devices/printer/escpos"
 )
 
 // StatusQuery returns the real-time status request DLE EOT n (10 04 n) for
 // n = 1 (printer), 2 (offline cause), 3 (error cause) or 4 (roll paper).
-func StatusQuery(n int) []byte { return []byte{dle, eot, byte(n)} }
+func StatusQuery(n int) []byte { return []byte{escpos.DLE, escpos.EOT, byte(n)} }
 
 // ErrNotStatus means a byte is not a DLE EOT reply: every reply has bits 1
 // and 4 set and bits 0 and 7 clear (0xx1xx10).
@@ -233,7 +234,7 @@ const (
 // ASBEnable returns GS a n (1D 61 n), which makes the printer send a
 // 4-byte automatic status back block on every change of the statuses
 // selected by n (ASBOnline, ASBError, ASBPaper…); n = 0 disables it.
-func ASBEnable(n byte) []byte { return []byte{gs, 'a', n} }
+func ASBEnable(n byte) []byte { return []byte{escpos.GS, 'a', n} }
 
 // ErrNotASB means four bytes are not an automatic status back block: the
 // first byte has the pattern 0xx1xx00, the other three 0xx0xxxx.

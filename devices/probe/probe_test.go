@@ -7,26 +7,26 @@ import (
 	"testing"
 	"time"
 
-	"sckiosk/devices/idcard"
-	"sckiosk/devices/printer"
+	"sckiosk/devices/idcard/idcardsim"
+	"sckiosk/devices/printer/printersim"
 	"sckiosk/devices/serialport"
 )
 
 // rig runs an ID-card reader sim, a printer sim and a silent port on ptys.
 type rig struct {
 	reader, prn, silent string
-	printer             *printer.Sim
+	printer             *printersim.Sim
 }
 
 func startRig(t *testing.T) rig {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	_, rp, err := idcard.StartPty(ctx, nil)
+	_, rp, err := idcardsim.StartPty(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ps, pp, err := printer.StartPty(ctx, printer.SimOptions{}, nil)
+	ps, pp, err := printersim.StartPty(ctx, printersim.SimOptions{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestProbeSimulators(t *testing.T) {
 
 func TestProbeOfflinePrinterStillAnswers(t *testing.T) {
 	r := startRig(t)
-	r.printer.SetPaper(printer.PaperOut)
+	r.printer.SetPaper(printersim.PaperOut)
 	res := ProbePort(context.Background(), Port{Path: r.prn}, fast)
 	if res.Kind != Printer || !strings.Contains(res.Detail, "off line") {
 		t.Fatalf("%+v", res)

@@ -1,6 +1,7 @@
 // Package scanner drives serial QR scanners in raw output mode: the decoded
-// bytes of a symbol followed by a terminator (CR, LF or CRLF). It also holds
-// the simulator that "shows" codes to the kiosk over a pseudo-terminal.
+// bytes of a symbol followed by a terminator (CR, LF or CRLF). The
+// simulator that "shows" codes to the kiosk over a pseudo-terminal is
+// package scannersim.
 package scanner
 
 import (
@@ -8,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -18,6 +18,7 @@ import (
 
 	"sckiosk/devices/device"
 	"sckiosk/devices/serialport"
+	"sckiosk/devices/supervise"
 )
 
 // Options configure the driver.
@@ -72,7 +73,7 @@ func New(opts Options, log *slog.Logger) *Driver {
 }
 
 // Session opens the port and sends one Event per code until the port fails.
-func (d *Driver) Session(events chan<- Event) device.Session {
+func (d *Driver) Session(events chan<- Event) supervise.Session {
 	return func(ctx context.Context, report func(device.Status)) error {
 		port, err := serialport.Open(d.opts.Port, d.opts.Baud)
 		if err != nil {
@@ -199,74 +200,4 @@ func decode(b []byte) string {
 		return string(bytes.ToValidUTF8(b, []byte("\uFFFD")))
 	}
 	return string(s)
-}
-
-// Sim plays a scanner on the master side of a pty: in continuous mode it
-// sends a code as soon as it is shown; in command-trigger mode it holds it
-// until the driver sends the engine's trigger command (see ServeCommands).
-type Sim struct {
-	w    io.Writer
-	opts SimOptions
-
-	mu    sync.Mutex
-	queue [][]byte // codes shown but not yet triggered
-	armed bool     // a trigger came while nothing was shown
-}
-
-// NewSim returns a continuous-mode simulator writing to w with a CR
-// terminator.
-func NewSim(w io.Writer) *Sim { return NewSimWith(w, SimOptions{}) }
-
-// NewSimWith returns a simulator behaving as opts says.
-func NewSimWith(w io.Writer, opts SimOptions) *Sim {
-	if opts.Terminator == "" {
-		opts.Terminator = "\r"
-	}
-	return &Sim{w: w, opts: opts}
-}
-
-// Show presents a code as the scanner would send it.
-func (s *Sim) Show(text string) error { return s.ShowBytes([]byte(text)) }
-
-// ShowBytes sends raw bytes (for GB18030 or garbage tests), terminator added.
-func (s *Sim) ShowBytes(b []byte) error {
-	return s.send(append(append([]byte{}, b...), s.opts.Terminator...))
-}
-
-// ShowUnterminated sends a code with no terminator: a scanner configured
-// without a suffix, or a cable pulled mid-code.
-func (s *Sim) ShowUnterminated(text string) error { return s.send([]byte(text)) }
-
-// ShowPartial sends a code in two pieces with a pause between them, as a
-// slow USB-serial bridge does.
-func (s *Sim) ShowPartial(text string, pause time.Duration) error {
-	b := append([]byte(text), s.opts.Terminator...)
-	half := len(b) / 2
-	if _, err := s.w.Write(b[:half]); err != nil {
-		return err
-	}
-	time.Sleep(pause)
-	_, err := s.w.Write(b[half:])
-	return err
-}
-
-// ShowGarbage sends n bytes of noise followed by a terminator.
-func (s *Sim) ShowGarbage(n int) error {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte(0x80 + i%0x7F)
-	}
-	return s.ShowBytes(b)
-}
-
-func (s *Sim) send(b []byte) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.opts.Trigger == "" || s.armed {
-		s.armed = false
-		_, err := s.w.Write(b)
-		return err
-	}
-	s.queue = append(s.queue, b)
-	return nil
 }

@@ -2,7 +2,6 @@ package scanner
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"regexp"
@@ -76,60 +75,4 @@ func (a *armer) due() bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return time.Since(a.lastArm) >= a.every
-}
-
-// SimOptions make a Sim behave like a particular engine.
-type SimOptions struct {
-	// Trigger is the engine family whose trigger command the simulator
-	// waits for before it sends a code; "" is continuous mode.
-	Trigger    string
-	Terminator string // "\r" (default), "\n" or "\r\n"
-}
-
-// ServeCommands reads what the driver sends (in command mode: trigger
-// commands) until ctx ends or r fails. Each trigger answers with the
-// engine's reply and releases the oldest code waiting.
-func (s *Sim) ServeCommands(ctx context.Context, r io.Reader) error {
-	cmd, ok := TriggerCommand(s.opts.Trigger)
-	buf := make([]byte, 256)
-	var pending []byte
-	for ctx.Err() == nil {
-		n, err := r.Read(buf)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			continue
-		}
-		pending = append(pending, buf[:n]...)
-		for {
-			i := bytes.Index(pending, cmd)
-			if i < 0 {
-				if len(pending) > 1024 {
-					pending = pending[len(pending)-len(cmd):]
-				}
-				break
-			}
-			pending = pending[i+len(cmd):]
-			s.triggered()
-		}
-	}
-	return ctx.Err()
-}
-
-func (s *Sim) triggered() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	switch s.opts.Trigger {
-	case TriggerGM65:
-		s.w.Write(gm65Ack)
-	case TriggerNewland:
-		s.w.Write(append(append([]byte{0x02, 0x01}, "0000\x06"...), 0x3B, 0x03))
-	}
-	if len(s.queue) > 0 {
-		s.w.Write(s.queue[0])
-		s.queue = s.queue[1:]
-	} else {
-		s.armed = true
-	}
 }

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"sckiosk/devices/idcard"
-	"sckiosk/devices/printer"
+	"sckiosk/devices/printer/escpos"
 	"sckiosk/kiosk/adapters/outbox"
 	"sckiosk/kiosk/adapters/privacy"
 	"sckiosk/kiosk/adapters/profile"
@@ -56,7 +56,7 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 	start := time.Now()
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	rig, err := simrig.Start(rctx, filepath.Join(opts.DataDir, "sim-dev"), printer.Paper80, log)
+	rig, err := simrig.Start(rctx, filepath.Join(opts.DataDir, "sim-dev"), escpos.Paper80, log)
 	if err != nil {
 		return Summary{}, fmt.Errorf("drill: %w", err)
 	}

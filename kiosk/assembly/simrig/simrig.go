@@ -18,8 +18,10 @@ import (
 	"sync/atomic"
 
 	"sckiosk/devices/idcard"
-	"sckiosk/devices/printer"
-	"sckiosk/devices/scanner"
+	"sckiosk/devices/idcard/idcardsim"
+	"sckiosk/devices/printer/escpos"
+	"sckiosk/devices/printer/printersim"
+	"sckiosk/devices/scanner/scannersim"
 	"sckiosk/devices/serialport"
 	"sckiosk/kiosk/adapters/platform/platformsim"
 	"sckiosk/kiosk/adapters/profile"
@@ -29,9 +31,9 @@ import (
 // Rig is a running set of simulators.
 type Rig struct {
 	Dir      string // holds the stable port links (idcard, scanner, printer) and the camera directory
-	IDCard   *idcard.Sim
-	Scanner  *scanner.Sim
-	Printer  *printer.Sim
+	IDCard   *idcardsim.Sim
+	Scanner  *scannersim.Sim
+	Printer  *printersim.Sim
 	Platform map[string]*platformsim.Sim // by province code
 	URL      map[string]string           // platform base URL by province code
 
@@ -43,12 +45,12 @@ type Rig struct {
 	log     *slog.Logger
 
 	mu          sync.Mutex
-	lastReceipt printer.Receipt
-	onReceipt   []func(printer.Receipt)
+	lastReceipt printersim.Receipt
+	onReceipt   []func(printersim.Receipt)
 }
 
 // Start starts the simulators; links to the ports are made in dir.
-func Start(ctx context.Context, dir string, paper printer.Paper, log *slog.Logger) (*Rig, error) {
+func Start(ctx context.Context, dir string, paper escpos.Paper, log *slog.Logger) (*Rig, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	r := &Rig{Dir: dir, Platform: map[string]*platformsim.Sim{}, URL: map[string]string{}, cancel: cancel, log: log}
 	if err := r.start(ctx, paper); err != nil {
@@ -58,25 +60,25 @@ func Start(ctx context.Context, dir string, paper printer.Paper, log *slog.Logge
 	return r, nil
 }
 
-func (r *Rig) start(ctx context.Context, paper printer.Paper) error {
+func (r *Rig) start(ctx context.Context, paper escpos.Paper) error {
 	if err := os.MkdirAll(filepath.Join(r.Dir, "camera"), 0o755); err != nil {
 		return fmt.Errorf("simrig: %w", err)
 	}
-	idSim, idPty, err := idcard.StartPty(ctx, r.log.With("sim", "idcard"))
+	idSim, idPty, err := idcardsim.StartPty(ctx, r.log.With("sim", "idcard"))
 	if err != nil {
 		return fmt.Errorf("simrig: idcard: %w", err)
 	}
 	r.IDCard, r.ptys = idSim, append(r.ptys, idPty)
 
-	prSim, prPty, err := printer.StartPty(ctx, printer.SimOptions{Paper: paper}, r.log.With("sim", "printer"))
+	prSim, prPty, err := printersim.StartPty(ctx, printersim.SimOptions{Paper: paper}, r.log.With("sim", "printer"))
 	if err != nil {
 		return fmt.Errorf("simrig: printer: %w", err)
 	}
 	r.Printer, r.ptys = prSim, append(r.ptys, prPty)
-	prSim.OnReceipt(func(rc printer.Receipt) {
+	prSim.OnReceipt(func(rc printersim.Receipt) {
 		r.mu.Lock()
 		r.lastReceipt = rc
-		subs := append([]func(printer.Receipt){}, r.onReceipt...)
+		subs := append([]func(printersim.Receipt){}, r.onReceipt...)
 		r.mu.Unlock()
 		for _, f := range subs {
 			f(rc)
@@ -87,7 +89,7 @@ func (r *Rig) start(ctx context.Context, paper printer.Paper) error {
 	if err != nil {
 		return fmt.Errorf("simrig: scanner: %w", err)
 	}
-	r.Scanner, r.ptys = scanner.NewSim(scPty.Master), append(r.ptys, scPty)
+	r.Scanner, r.ptys = scannersim.NewSim(scPty.Master), append(r.ptys, scPty)
 	// A scanner only talks; drain whatever the driver sends it.
 	r.wg.Add(1)
 	go func() {
@@ -157,14 +159,14 @@ func (r *Rig) Profile(base profile.Profile) profile.Profile {
 }
 
 // OnReceipt registers f to receive every receipt the printer cuts.
-func (r *Rig) OnReceipt(f func(printer.Receipt)) {
+func (r *Rig) OnReceipt(f func(printersim.Receipt)) {
 	r.mu.Lock()
 	r.onReceipt = append(r.onReceipt, f)
 	r.mu.Unlock()
 }
 
 // LastReceipt is the last receipt the printer simulator cut.
-func (r *Rig) LastReceipt() printer.Receipt {
+func (r *Rig) LastReceipt() printersim.Receipt {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.lastReceipt
@@ -179,9 +181,9 @@ func (r *Rig) RemoveCard() error { r.IDCard.Remove(); return nil }
 // SetPaperOut empties or refills the printer.
 func (r *Rig) SetPaperOut(out bool) {
 	if out {
-		r.Printer.SetPaper(printer.PaperOut)
+		r.Printer.SetPaper(printersim.PaperOut)
 	} else {
-		r.Printer.SetPaper(printer.PaperOK)
+		r.Printer.SetPaper(printersim.PaperOK)
 	}
 }
 

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"sckiosk/devices/printer"
+	"sckiosk/devices/printer/escpos"
 	"sckiosk/kiosk/adapters/platform"
 	"sckiosk/kiosk/adapters/profile"
 	"sckiosk/kiosk/assembly/simrig"
@@ -41,7 +41,7 @@ func newFleetRig(t *testing.T) *fleetRig {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	rig, err := simrig.Start(ctx, filepath.Join(t.TempDir(), "dev"), printer.Paper80, log)
+	rig, err := simrig.Start(ctx, filepath.Join(t.TempDir(), "dev"), escpos.Paper80, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,8 +26,10 @@ import (
 	"sckiosk/devices/device"
 	"sckiosk/devices/idcard"
 	"sckiosk/devices/printer"
+	"sckiosk/devices/printer/escpos"
 	"sckiosk/devices/probe"
 	"sckiosk/devices/scanner"
+	"sckiosk/devices/supervise"
 	"sckiosk/internal/sm2pem"
 	"sckiosk/kiosk/adapters/audit"
 	"sckiosk/kiosk/adapters/outbox"
@@ -50,7 +52,7 @@ type Options struct {
 	Tick         time.Duration
 	SubmitWait   time.Duration
 	PollInterval time.Duration // ID-card find polling; 0 = driver default
-	Backoff      device.Backoff
+	Backoff      supervise.Backoff
 	Outbox       outbox.Options
 	Speaker      speech.Speaker // nil = silent (tests); cmd/kiosk passes speech.New
 	// Quit leaves the kiosk for a technician: reason is
@@ -134,13 +136,13 @@ func Build(prof profile.Profile, cat catalog.Catalog, log *slog.Logger, opts Opt
 		k.Profile = prof
 	}
 	if prof.Devices.Printer.Enabled() {
-		paper := printer.Paper80
+		paper := escpos.Paper80
 		if prof.Devices.Printer.PaperWidth == 58 {
-			paper = printer.Paper58
+			paper = escpos.Paper58
 		}
-		qr := printer.QRNative
+		qr := escpos.QRNative
 		if prof.Devices.Printer.QRMode == "raster" {
-			qr = printer.QRRaster
+			qr = escpos.QRRaster
 		}
 		k.Printer, err = printer.New(printer.Options{Port: prof.Devices.Printer.Port, Baud: prof.Devices.Printer.Baud, Paper: paper, QRMode: qr, ASB: prof.Devices.Printer.ASB}, log)
 		if err != nil {
@@ -222,7 +224,7 @@ func (k *Kiosk) Run(ctx context.Context) {
 			drv := idcard.New(idcard.Options{Port: port, Baud: baud, PollInterval: k.opts.PollInterval}, k.log)
 			return drv.Session(events)(ctx, report)
 		}
-		goRun(func() { device.Supervise(ctx, idcard.DeviceName, k.opts.Backoff, k.log, report, sess) })
+		goRun(func() { supervise.Run(ctx, idcard.DeviceName, k.opts.Backoff, k.log, report, sess) })
 		goRun(func() { forwardCards(ctx, events, rt) })
 	} else {
 		report(device.Status{Device: idcard.DeviceName, State: device.Offline, Reason: "not configured in the profile", Since: time.Now()})
@@ -251,7 +253,7 @@ func (k *Kiosk) Run(ctx context.Context) {
 			current.Store(drv)
 			return drv.Session(events)(ctx, report)
 		}
-		goRun(func() { device.Supervise(ctx, "scanner", k.opts.Backoff, k.log, report, sess) })
+		goRun(func() { supervise.Run(ctx, "scanner", k.opts.Backoff, k.log, report, sess) })
 		goRun(func() { forwardCodes(ctx, events, rt) })
 	} else {
 		report(device.Status{Device: "scanner", State: device.Offline, Reason: "not configured in the profile", Since: time.Now()})
@@ -259,11 +261,11 @@ func (k *Kiosk) Run(ctx context.Context) {
 	if cam := k.camera(); cam != nil {
 		events := make(chan camera.Event, 4)
 		rt.OnWipe(func(session.Wipe) { cam.Forget() })
-		goRun(func() { device.Supervise(ctx, camera.DeviceName, k.opts.Backoff, k.log, report, cam.Session(events)) })
+		goRun(func() { supervise.Run(ctx, camera.DeviceName, k.opts.Backoff, k.log, report, cam.Session(events)) })
 		goRun(func() { forwardCamera(ctx, events, rt) })
 	}
 	if k.Printer != nil {
-		goRun(func() { device.Supervise(ctx, "printer", k.opts.Backoff, k.log, report, k.Printer.Session()) })
+		goRun(func() { supervise.Run(ctx, "printer", k.opts.Backoff, k.log, report, k.Printer.Session()) })
 	} else {
 		report(device.Status{Device: "printer", State: device.Offline, Reason: "not configured in the profile", Since: time.Now()})
 	}

@@ -1,17 +1,22 @@
-package device
+// Package supervise keeps a device connection alive: it runs a driver's
+// Session again and again, reports the device Offline between tries and
+// waits with exponential backoff before it reopens the port.
+package supervise
 
 import (
 	"context"
 	"errors"
 	"log/slog"
 	"time"
+
+	"sckiosk/devices/device"
 )
 
 // Session is one life of a device connection: it opens the port, reports
 // statuses while it works and returns when the port fails or ctx ends.
 // A nil error with ctx still live counts as a failure too (the device went
 // away without saying why).
-type Session func(ctx context.Context, report func(Status)) error
+type Session func(ctx context.Context, report func(device.Status)) error
 
 // Backoff bounds the delay between reopen attempts.
 type Backoff struct {
@@ -24,15 +29,15 @@ type Backoff struct {
 // DefaultBackoff suits serial devices: quick first retry, at most 10 s apart.
 var DefaultBackoff = Backoff{Min: 250 * time.Millisecond, Max: 10 * time.Second, Stable: 30 * time.Second}
 
-// Supervise runs session again and again until ctx ends. Between sessions it
+// Run calls session again and again until ctx ends. Between sessions it
 // reports the device Offline with the failure's reason and waits with
 // exponential backoff. It returns when ctx is done.
-func Supervise(ctx context.Context, name string, b Backoff, log *slog.Logger, report func(Status), session Session) {
+func Run(ctx context.Context, name string, b Backoff, log *slog.Logger, report func(device.Status), session Session) {
 	if b.Min <= 0 {
 		b = DefaultBackoff
 	}
 	delay := b.Min
-	report(Status{Device: name, State: Starting, Since: time.Now()})
+	report(device.Status{Device: name, State: device.Starting, Since: time.Now()})
 	for {
 		start := time.Now()
 		err := session(ctx, report)
@@ -46,7 +51,7 @@ func Supervise(ctx context.Context, name string, b Backoff, log *slog.Logger, re
 			delay = b.Min
 		}
 		log.Warn("device offline, will reopen", "device", name, "err", err, "retry_in", delay)
-		report(Status{Device: name, State: Offline, Reason: err.Error(), Notice: "设备未连接", Since: time.Now()})
+		report(device.Status{Device: name, State: device.Offline, Reason: err.Error(), Notice: "设备未连接", Since: time.Now()})
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():

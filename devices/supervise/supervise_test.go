@@ -1,4 +1,4 @@
-package device
+package supervise
 
 import (
 	"context"
@@ -8,15 +8,17 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"sckiosk/devices/device"
 )
 
-func TestSuperviseReopensWithBackoff(t *testing.T) {
+func TestRunReopensWithBackoff(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var mu sync.Mutex
-	var states []State
+	var states []device.State
 	var starts []time.Time
-	report := func(s Status) {
+	report := func(s device.Status) {
 		mu.Lock()
 		states = append(states, s.State)
 		mu.Unlock()
@@ -24,9 +26,9 @@ func TestSuperviseReopensWithBackoff(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		Supervise(ctx, "test", Backoff{Min: 10 * time.Millisecond, Max: 40 * time.Millisecond, Stable: time.Hour},
+		Run(ctx, "test", Backoff{Min: 10 * time.Millisecond, Max: 40 * time.Millisecond, Stable: time.Hour},
 			slog.New(slog.NewTextHandler(io.Discard, nil)), report,
-			func(ctx context.Context, report func(Status)) error {
+			func(ctx context.Context, report func(device.Status)) error {
 				mu.Lock()
 				starts = append(starts, time.Now())
 				n := len(starts)
@@ -34,7 +36,7 @@ func TestSuperviseReopensWithBackoff(t *testing.T) {
 				if n < 4 {
 					return errors.New("port gone")
 				}
-				report(Status{Device: "test", State: Online})
+				report(device.Status{Device: "test", State: device.Online})
 				<-ctx.Done()
 				return nil
 			})
@@ -43,12 +45,12 @@ func TestSuperviseReopensWithBackoff(t *testing.T) {
 	for {
 		mu.Lock()
 		n := len(starts)
-		last := State(-1)
+		last := device.State(-1)
 		if len(states) > 0 {
 			last = states[len(states)-1]
 		}
 		mu.Unlock()
-		if n == 4 && last == Online {
+		if n == 4 && last == device.Online {
 			break
 		}
 		select {
@@ -61,7 +63,7 @@ func TestSuperviseReopensWithBackoff(t *testing.T) {
 	<-done
 	mu.Lock()
 	defer mu.Unlock()
-	want := []State{Starting, Offline, Offline, Offline, Online}
+	want := []device.State{device.Starting, device.Offline, device.Offline, device.Offline, device.Online}
 	if len(states) != len(want) {
 		t.Fatalf("states = %v, want %v", states, want)
 	}
@@ -74,18 +76,6 @@ func TestSuperviseReopensWithBackoff(t *testing.T) {
 	for i, min := range []time.Duration{10, 20, 40} {
 		if gap := starts[i+1].Sub(starts[i]); gap < min*time.Millisecond {
 			t.Errorf("gap %d = %v, want >= %v ms", i, gap, min)
-		}
-	}
-}
-
-func TestStateUsable(t *testing.T) {
-	tests := []struct {
-		s    State
-		want bool
-	}{{Starting, false}, {Online, true}, {Busy, true}, {Warning, true}, {Offline, false}, {Fault, false}}
-	for _, tt := range tests {
-		if got := tt.s.Usable(); got != tt.want {
-			t.Errorf("%v.Usable() = %v, want %v", tt.s, got, tt.want)
 		}
 	}
 }

@@ -1,4 +1,9 @@
-package idcard
+// Package idcardsim plays a second-generation ID-card reader (GA 467 SAM
+// protocol) byte for byte on the master side of a pseudo-terminal, paced at
+// a baud rate, with cards from fixture files ([LoadFixture]) and named
+// [Fault] modes, for tests, kiosk --sim and kioskctl sim idcard. The driver
+// in package idcard does not link it.
+package idcardsim
 
 import (
 	"context"
@@ -11,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"sckiosk/devices/idcard"
 	"sckiosk/devices/serialport"
 )
 
@@ -40,13 +46,13 @@ type Sim struct {
 	gone     int    // finds still to answer 80 after a "removed" fault
 	removed  bool   // the "removed" fault has struck for this card
 	spoiled  bool   // the "checksum" fault has struck
-	addrMode addressMode
+	addrMode AddressMode
 	found    bool // find answered 9F since the last read
 	selected bool // select answered 90 since the last read
 	fault    byte // status for the next read, 0 for none
 	garbage  int  // noise bytes before the next reply
 	corrupt  bool // spoil the checksum of the next reply
-	served   map[Op]int
+	served   map[idcard.Op]int
 }
 
 // NewSim returns a simulator that reads commands from rw and writes answers
@@ -72,22 +78,22 @@ func NewSimWith(rw io.ReadWriter, opts SimOptions, log *slog.Logger) *Sim {
 		seed = uint64(time.Now().UnixNano())
 	}
 	return &Sim{
-		rw: rw, log: log.With("device", DeviceName, "sim", true), opts: opts,
-		rng: rand.New(rand.NewPCG(seed, 0x5A4D)), served: make(map[Op]int),
+		rw: rw, log: log.With("device", idcard.DeviceName, "sim", true), opts: opts,
+		rng: rand.New(rand.NewPCG(seed, 0x5A4D)), served: make(map[idcard.Op]int),
 	}
 }
 
 // Place puts c in the field. The photo is padded with zeros to 1024 bytes;
-// it returns an error if c cannot be encoded (see [EncodeText]) or the
+// it returns an error if c cannot be encoded (see [idcard.EncodeText]) or the
 // photo is longer than 1024 bytes.
-func (s *Sim) Place(c Card) error {
-	text, err := EncodeText(c)
+func (s *Sim) Place(c idcard.Card) error {
+	text, err := idcard.EncodeText(c)
 	if err != nil {
 		return fmt.Errorf("idcard: sim place card: %w", err)
 	}
 	var addr []byte
 	if c.AppendedAddress != "" {
-		if addr, err = EncodeAddress(c.AppendedAddress); err != nil {
+		if addr, err = idcard.EncodeAddress(c.AppendedAddress); err != nil {
 			return fmt.Errorf("idcard: sim place card: %w", err)
 		}
 	}
@@ -105,13 +111,13 @@ func (s *Sim) Place(c Card) error {
 // block (any card type) and a photo of at most 1024 bytes, padded with
 // zeros.
 func (s *Sim) PlaceBlocks(text, photo []byte) error {
-	if len(text) != TextSize {
-		return fmt.Errorf("idcard: sim place card: %w: %d bytes", ErrTextSize, len(text))
+	if len(text) != idcard.TextSize {
+		return fmt.Errorf("idcard: sim place card: %w: %d bytes", idcard.ErrTextSize, len(text))
 	}
-	if len(photo) > PhotoSize {
-		return fmt.Errorf("idcard: sim place card: photo of %d bytes exceeds %d", len(photo), PhotoSize)
+	if len(photo) > idcard.PhotoSize {
+		return fmt.Errorf("idcard: sim place card: photo of %d bytes exceeds %d", len(photo), idcard.PhotoSize)
 	}
-	p := make([]byte, PhotoSize)
+	p := make([]byte, idcard.PhotoSize)
 	copy(p, photo)
 	t := append([]byte(nil), text...)
 	s.mu.Lock()
@@ -170,24 +176,27 @@ func (s *Sim) CorruptNextReply() {
 	s.corrupt = true
 }
 
-// addressMode says how the simulated reader treats 30 03.
-type addressMode int
+// AddressMode says how the simulated reader treats 30 03 (read the
+// appended address).
+type AddressMode int
 
+// Address modes. AddressAnswered is the zero value; the others play
+// readers that do not know 30 03.
 const (
-	addressAnswered addressMode = iota // 90 with the address, or 91
-	addressRejected                    // 21: the reader does not know the command
-	addressSilent                      // no answer at all
+	AddressAnswered AddressMode = iota // 90 with the address, or 91
+	AddressRejected                    // 21: the reader does not know the command
+	AddressSilent                      // no answer at all
 )
 
-// setAddressMode changes how 30 03 is answered (tests only).
-func (s *Sim) setAddressMode(m addressMode) {
+// SetAddressMode changes how 30 03 is answered.
+func (s *Sim) SetAddressMode(m AddressMode) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.addrMode = m
 }
 
-// count returns how many frames of op the simulator has answered.
-func (s *Sim) count(op Op) int {
+// Served returns how many frames of op the simulator has answered.
+func (s *Sim) Served(op idcard.Op) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.served[op]
@@ -201,7 +210,7 @@ func (s *Sim) Serve(ctx context.Context) error {
 		stop := context.AfterFunc(ctx, func() { _ = d.SetReadDeadline(time.Now()) })
 		defer stop()
 	}
-	fr := NewFrameReader(s.rw)
+	fr := idcard.NewFrameReader(s.rw)
 	for {
 		f, err := fr.ReadFrame()
 		if ctx.Err() != nil {
@@ -212,12 +221,12 @@ func (s *Sim) Serve(ctx context.Context) error {
 		case err == nil:
 			reply = s.handle(f)
 			s.slow(f)
-		case errors.Is(err, ErrChecksum):
+		case errors.Is(err, idcard.ErrChecksum):
 			s.log.Debug("command with bad checksum", "err", err)
-			reply = EncodeResponse(0, 0, SW3BadChecksum, nil)
-		case errors.Is(err, ErrLength):
+			reply = idcard.EncodeResponse(0, 0, idcard.SW3BadChecksum, nil)
+		case errors.Is(err, idcard.ErrLength):
 			s.log.Debug("command with bad length", "err", err)
-			reply = EncodeResponse(0, 0, SW3BadLength, nil)
+			reply = idcard.EncodeResponse(0, 0, idcard.SW3BadLength, nil)
 		case errors.Is(err, io.EOF):
 			return nil
 		default:
@@ -261,12 +270,12 @@ func (s *Sim) decorate(reply []byte) []byte {
 	return append(out, reply...)
 }
 
-func status(sw3 byte) []byte { return EncodeResponse(0, 0, sw3, nil) }
+func status(sw3 byte) []byte { return idcard.EncodeResponse(0, 0, sw3, nil) }
 
-func (s *Sim) handle(f Frame) []byte {
+func (s *Sim) handle(f idcard.Frame) []byte {
 	c, err := f.Command()
 	if err != nil {
-		return status(SW3BadLength)
+		return status(idcard.SW3BadLength)
 	}
 	op := c.Op()
 	s.log.Debug("command", "op", op)
@@ -274,39 +283,39 @@ func (s *Sim) handle(f Frame) []byte {
 	defer s.mu.Unlock()
 	s.served[op]++
 	if s.opts.Fault == FaultSAMFail {
-		return status(SW3SelfTestFailed) // the SAM accepts no command
+		return status(idcard.SW3SelfTestFailed) // the SAM accepts no command
 	}
 	present := s.present && s.opts.Fault != FaultNoCard && s.gone == 0
-	if s.gone > 0 && op == OpFind {
+	if s.gone > 0 && op == idcard.OpFind {
 		s.gone--
 	}
 	switch op {
-	case OpReset:
+	case idcard.OpReset:
 		s.found, s.selected = false, false
-		return status(SW3OK)
-	case OpStatus:
-		return status(SW3OK)
-	case OpSAMID:
-		return EncodeResponse(0, 0, SW3OK, simSAMID())
-	case OpMaxRF:
+		return status(idcard.SW3OK)
+	case idcard.OpStatus:
+		return status(idcard.SW3OK)
+	case idcard.OpSAMID:
+		return idcard.EncodeResponse(0, 0, idcard.SW3OK, simSAMID())
+	case idcard.OpMaxRF:
 		if len(c.Data) != 1 {
-			return status(SW3BadCommand)
+			return status(idcard.SW3BadCommand)
 		}
-		return status(SW3OK)
-	case OpFind:
+		return status(idcard.SW3OK)
+	case idcard.OpFind:
 		s.found, s.selected = present, false
 		if !present {
-			return status(SW3NoCard)
+			return status(idcard.SW3NoCard)
 		}
-		return EncodeResponse(0, 0, SW3CardFound, make([]byte, 4))
-	case OpSelect:
+		return idcard.EncodeResponse(0, 0, idcard.SW3CardFound, make([]byte, 4))
+	case idcard.OpSelect:
 		if !present || !s.found {
 			s.found = false
-			return status(SW3SelectFailed)
+			return status(idcard.SW3SelectFailed)
 		}
 		s.found, s.selected = false, true
-		return EncodeResponse(0, 0, SW3OK, make([]byte, 8))
-	case OpRead, OpReadFP:
+		return idcard.EncodeResponse(0, 0, idcard.SW3OK, make([]byte, 8))
+	case idcard.OpRead, idcard.OpReadFP:
 		ok := present && s.selected
 		s.selected = false
 		if s.fault != 0 {
@@ -317,44 +326,44 @@ func (s *Sim) handle(f Frame) []byte {
 		if ok && s.opts.Fault == FaultRemoved && !s.removed {
 			s.removed, s.gone = true, removedPolls
 			s.log.Info("card lifted between select and read")
-			return status(SW3ReadFailed)
+			return status(idcard.SW3ReadFailed)
 		}
 		if !ok {
-			return status(SW3ReadFailed)
+			return status(idcard.SW3ReadFailed)
 		}
-		reply := s.baseMessageLocked(op == OpReadFP)
+		reply := s.baseMessageLocked(op == idcard.OpReadFP)
 		if s.opts.Fault == FaultChecksum && !s.spoiled {
 			s.spoiled = true
 			reply[len(reply)-1] ^= 0x5A
 		}
 		return reply
-	case OpReadAddress:
+	case idcard.OpReadAddress:
 		switch {
-		case s.addrMode == addressSilent:
+		case s.addrMode == AddressSilent:
 			return nil
-		case s.addrMode == addressRejected:
-			return status(SW3BadCommand)
+		case s.addrMode == AddressRejected:
+			return status(idcard.SW3BadCommand)
 		case !present:
-			return status(SW3ReadFailed)
+			return status(idcard.SW3ReadFailed)
 		case s.address == nil:
-			return status(SW3NoContent)
+			return status(idcard.SW3NoContent)
 		}
-		return EncodeResponse(0, 0, SW3OK, s.address)
+		return idcard.EncodeResponse(0, 0, idcard.SW3OK, s.address)
 	}
-	return status(SW3BadCommand)
+	return status(idcard.SW3BadCommand)
 }
 
 // baseMessageLocked builds the 30 01 answer (or 30 10 without fingerprint).
 func (s *Sim) baseMessageLocked(fingerprint bool) []byte {
-	data := make([]byte, 0, 6+TextSize+PhotoSize)
-	data = binary.BigEndian.AppendUint16(data, TextSize)
-	data = binary.BigEndian.AppendUint16(data, PhotoSize)
+	data := make([]byte, 0, 6+idcard.TextSize+idcard.PhotoSize)
+	data = binary.BigEndian.AppendUint16(data, idcard.TextSize)
+	data = binary.BigEndian.AppendUint16(data, idcard.PhotoSize)
 	if fingerprint {
 		data = binary.BigEndian.AppendUint16(data, 0)
 	}
 	data = append(data, s.text...)
 	data = append(data, s.photo...)
-	return EncodeResponse(0, 0, SW3OK, data)
+	return idcard.EncodeResponse(0, 0, idcard.SW3OK, data)
 }
 
 // simSAMID is a fictitious SAM number: version 05.01 and three uint32,

@@ -1,10 +1,12 @@
-package idcard
+package idcardsim
 
 import (
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"sckiosk/devices/idcard"
 )
 
 // Fault is a misbehaviour of field hardware that the [Sim] can play,
@@ -71,12 +73,12 @@ func ByteTime(baud int) time.Duration {
 }
 
 // slow delays the reply to f under FaultSlow.
-func (s *Sim) slow(f Frame) {
+func (s *Sim) slow(f idcard.Frame) {
 	if s.opts.Fault != FaultSlow {
 		return
 	}
 	d := s.opts.SlowOther
-	if c, err := f.Command(); err == nil && (c.Op() == OpRead || c.Op() == OpReadFP) {
+	if c, err := f.Command(); err == nil && (c.Op() == idcard.OpRead || c.Op() == idcard.OpReadFP) {
 		d = s.opts.SlowRead
 	}
 	time.Sleep(d)

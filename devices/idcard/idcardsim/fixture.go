@@ -1,4 +1,4 @@
-package idcard
+package idcardsim
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"sckiosk/devices/idcard"
 )
 
 // Fixture is the file format of simulator cards (kioskctl sim idcard
@@ -55,34 +57,34 @@ type Fixture struct {
 
 // LoadFixture reads a card fixture file (see [Fixture]) and checks that the
 // card can be encoded.
-func LoadFixture(path string) (Card, error) {
+func LoadFixture(path string) (idcard.Card, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return Card{}, fmt.Errorf("idcard: card fixture: %w", err)
+		return idcard.Card{}, fmt.Errorf("idcard: card fixture: %w", err)
 	}
 	c, err := ParseFixture(data, filepath.Dir(path))
 	if err != nil {
-		return Card{}, fmt.Errorf("idcard: card fixture %s: %w", path, err)
+		return idcard.Card{}, fmt.Errorf("idcard: card fixture %s: %w", path, err)
 	}
 	return c, nil
 }
 
 // ParseFixture decodes fixture YAML; a photo path is taken relative to dir.
-func ParseFixture(data []byte, dir string) (Card, error) {
+func ParseFixture(data []byte, dir string) (idcard.Card, error) {
 	var f Fixture
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&f); err != nil {
-		return Card{}, fmt.Errorf("parse: %w", err)
+		return idcard.Card{}, fmt.Errorf("parse: %w", err)
 	}
-	typ := CardResident
+	typ := idcard.CardResident
 	if f.CardType != "" {
 		var ok bool
-		if typ, ok = ParseCardType(f.CardType); !ok {
-			return Card{}, fmt.Errorf("%w: unknown card_type %q", ErrField, f.CardType)
+		if typ, ok = idcard.ParseCardType(f.CardType); !ok {
+			return idcard.Card{}, fmt.Errorf("%w: unknown card_type %q", idcard.ErrField, f.CardType)
 		}
 	}
-	c := Card{
+	c := idcard.Card{
 		Type: typ, Name: f.Name, NameEN: f.NameEN, Sex: f.Sex, Nation: f.Nation,
 		Birth: undash(f.Birth), Address: f.Address, AppendedAddress: f.AppendedAddress,
 		Number: f.Number, Authority: f.Issuer, ValidFrom: undash(f.ValidFrom), ValidTo: undash(f.ValidTo),
@@ -92,8 +94,8 @@ func ParseFixture(data []byte, dir string) (Card, error) {
 	if c.Sex == "" {
 		c.Sex = "未说明"
 	}
-	if typ == CardResident && c.Nation == "" {
-		return Card{}, fmt.Errorf("%w: a resident card needs a nation", ErrField)
+	if typ == idcard.CardResident && c.Nation == "" {
+		return idcard.Card{}, fmt.Errorf("%w: a resident card needs a nation", idcard.ErrField)
 	}
 	if f.Photo != "" {
 		p := f.Photo
@@ -102,21 +104,21 @@ func ParseFixture(data []byte, dir string) (Card, error) {
 		}
 		photo, err := os.ReadFile(p)
 		if err != nil {
-			return Card{}, fmt.Errorf("photo: %w", err)
+			return idcard.Card{}, fmt.Errorf("photo: %w", err)
 		}
-		if len(photo) > PhotoSize {
-			return Card{}, fmt.Errorf("%w: photo of %d bytes exceeds %d", ErrField, len(photo), PhotoSize)
+		if len(photo) > idcard.PhotoSize {
+			return idcard.Card{}, fmt.Errorf("%w: photo of %d bytes exceeds %d", idcard.ErrField, len(photo), idcard.PhotoSize)
 		}
 		c.Photo = photo
 	} else {
-		c.Photo = SampleCard().Photo
+		c.Photo = idcard.SampleCard().Photo
 	}
-	if _, err := EncodeText(c); err != nil {
-		return Card{}, err
+	if _, err := idcard.EncodeText(c); err != nil {
+		return idcard.Card{}, err
 	}
 	if c.AppendedAddress != "" {
-		if _, err := EncodeAddress(c.AppendedAddress); err != nil {
-			return Card{}, err
+		if _, err := idcard.EncodeAddress(c.AppendedAddress); err != nil {
+			return idcard.Card{}, err
 		}
 	}
 	return c, nil

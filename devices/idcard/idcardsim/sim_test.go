@@ -1,4 +1,4 @@
-package idcard
+package idcardsim
 
 import (
 	"bytes"
@@ -7,6 +7,8 @@ import (
 	"io"
 	"testing"
 	"time"
+
+	"sckiosk/devices/idcard"
 )
 
 // simLink runs a Sim on in-memory pipes and lets the test play the host.
@@ -65,8 +67,8 @@ func (l *simLink) send(frame []byte) []byte {
 
 func TestSimAnswers(t *testing.T) {
 	l := newSimLink(t)
-	card := SampleCard()
-	text, err := EncodeText(card)
+	card := idcard.SampleCard()
+	text, err := idcard.EncodeText(card)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,28 +92,28 @@ func TestSimAnswers(t *testing.T) {
 		want   string // complete reply, or its first bytes when wantLen is set
 		len    int
 	}{
-		{name: "status", send: OpStatus.Encode(nil), want: ok},
-		{name: "reset", send: OpReset.Encode(nil), want: ok},
-		{name: "max rf", send: OpMaxRF.Encode([]byte{0x50}), want: ok},
-		{name: "max rf without value", send: OpMaxRF.Encode(nil), want: "AA AA AA 96 69 00 04 00 00 21 25"},
-		{name: "sam id", send: OpSAMID.Encode(nil), want: "AA AA AA 96 69 00 14 00 00 90 05 00 01 00", len: 27},
-		{name: "find, empty field", send: OpFind.Encode(nil), want: noCard},
-		{name: "select, empty field", send: OpSelect.Encode(nil), want: noSelect},
-		{name: "read, empty field", send: OpRead.Encode(nil), want: readFail},
-		{name: "find, card", before: place, send: OpFind.Encode(nil), want: found},
-		{name: "select", send: OpSelect.Encode(nil), want: selected},
-		{name: "read", send: OpRead.Encode(nil), want: "AA AA AA 96 69 05 08 00 00 90 01 00 04 00", len: 1295},
-		{name: "read again without find/select", send: OpRead.Encode(nil), want: readFail},
-		{name: "select without find", send: OpSelect.Encode(nil), want: noSelect},
-		{name: "find, card still there", send: OpFind.Encode(nil), want: found},
-		{name: "select 2", send: OpSelect.Encode(nil), want: selected},
-		{name: "read with fingerprint", send: OpReadFP.Encode(nil), want: "AA AA AA 96 69 05 0A 00 00 90 01 00 04 00 00 00", len: 1297},
-		{name: "appended address", send: OpReadAddress.Encode(nil), want: "AA AA AA 96 69 00 04 00 00 91 95"},
-		{name: "fault", before: func() { l.sim.SetFault(SW3ReadFailed) }, send: OpRead.Encode(nil), want: readFail},
+		{name: "status", send: idcard.OpStatus.Encode(nil), want: ok},
+		{name: "reset", send: idcard.OpReset.Encode(nil), want: ok},
+		{name: "max rf", send: idcard.OpMaxRF.Encode([]byte{0x50}), want: ok},
+		{name: "max rf without value", send: idcard.OpMaxRF.Encode(nil), want: "AA AA AA 96 69 00 04 00 00 21 25"},
+		{name: "sam id", send: idcard.OpSAMID.Encode(nil), want: "AA AA AA 96 69 00 14 00 00 90 05 00 01 00", len: 27},
+		{name: "find, empty field", send: idcard.OpFind.Encode(nil), want: noCard},
+		{name: "select, empty field", send: idcard.OpSelect.Encode(nil), want: noSelect},
+		{name: "read, empty field", send: idcard.OpRead.Encode(nil), want: readFail},
+		{name: "find, card", before: place, send: idcard.OpFind.Encode(nil), want: found},
+		{name: "select", send: idcard.OpSelect.Encode(nil), want: selected},
+		{name: "read", send: idcard.OpRead.Encode(nil), want: "AA AA AA 96 69 05 08 00 00 90 01 00 04 00", len: 1295},
+		{name: "read again without find/select", send: idcard.OpRead.Encode(nil), want: readFail},
+		{name: "select without find", send: idcard.OpSelect.Encode(nil), want: noSelect},
+		{name: "find, card still there", send: idcard.OpFind.Encode(nil), want: found},
+		{name: "select 2", send: idcard.OpSelect.Encode(nil), want: selected},
+		{name: "read with fingerprint", send: idcard.OpReadFP.Encode(nil), want: "AA AA AA 96 69 05 0A 00 00 90 01 00 04 00 00 00", len: 1297},
+		{name: "appended address", send: idcard.OpReadAddress.Encode(nil), want: "AA AA AA 96 69 00 04 00 00 91 95"},
+		{name: "fault", before: func() { l.sim.SetFault(idcard.SW3ReadFailed) }, send: idcard.OpRead.Encode(nil), want: readFail},
 		{name: "bad checksum", send: []byte{0xAA, 0xAA, 0xAA, 0x96, 0x69, 0x00, 0x03, 0x20, 0x01, 0x23}, want: "AA AA AA 96 69 00 04 00 00 10 14"},
 		{name: "bad length", send: []byte{0xAA, 0xAA, 0xAA, 0x96, 0x69, 0xFF, 0x00}, want: "AA AA AA 96 69 00 04 00 00 11 15"},
-		{name: "unknown command", send: EncodeCommand(0x60, 0x00, nil), want: "AA AA AA 96 69 00 04 00 00 21 25"},
-		{name: "find after removal", before: l.sim.Remove, send: OpFind.Encode(nil), want: noCard},
+		{name: "unknown command", send: idcard.EncodeCommand(0x60, 0x00, nil), want: "AA AA AA 96 69 00 04 00 00 21 25"},
+		{name: "find after removal", before: l.sim.Remove, send: idcard.OpFind.Encode(nil), want: noCard},
 	}
 	for _, st := range steps {
 		if st.before != nil {
@@ -137,7 +139,7 @@ func TestSimAnswers(t *testing.T) {
 	if l.sim.Present() {
 		t.Error("Present after Remove")
 	}
-	if n := l.sim.count(OpFind); n != 4 {
+	if n := l.sim.Served(idcard.OpFind); n != 4 {
 		t.Errorf("served %d finds, want 4", n)
 	}
 }
@@ -145,35 +147,35 @@ func TestSimAnswers(t *testing.T) {
 func TestSimNoiseAndCorruption(t *testing.T) {
 	l := newSimLink(t)
 	l.sim.InjectGarbage(100)
-	go func() { _, _ = l.in.Write(OpStatus.Encode(nil)) }()
-	r := NewFrameReader(l.out)
+	go func() { _, _ = l.in.Write(idcard.OpStatus.Encode(nil)) }()
+	r := idcard.NewFrameReader(l.out)
 	resp, err := r.ReadResponse()
-	if err != nil || resp.SW3 != SW3OK {
+	if err != nil || resp.SW3 != idcard.SW3OK {
 		t.Fatalf("after noise: %+v, %v", resp, err)
 	}
 	if r.Discarded() != 100 {
 		t.Errorf("discarded %d, want 100", r.Discarded())
 	}
 	l.sim.CorruptNextReply()
-	go func() { _, _ = l.in.Write(OpStatus.Encode(nil)) }()
+	go func() { _, _ = l.in.Write(idcard.OpStatus.Encode(nil)) }()
 	if _, err := r.ReadResponse(); err == nil {
 		t.Fatal("corrupted reply read without error")
 	}
-	go func() { _, _ = l.in.Write(OpStatus.Encode(nil)) }()
-	if resp, err := r.ReadResponse(); err != nil || resp.SW3 != SW3OK {
+	go func() { _, _ = l.in.Write(idcard.OpStatus.Encode(nil)) }()
+	if resp, err := r.ReadResponse(); err != nil || resp.SW3 != idcard.SW3OK {
 		t.Fatalf("next reply: %+v, %v", resp, err)
 	}
 }
 
 func TestSimPlaceErrors(t *testing.T) {
 	s := NewSim(duplex{}, nil)
-	c := SampleCard()
+	c := idcard.SampleCard()
 	c.Nation = "火星"
 	if err := s.Place(c); err == nil {
 		t.Error("Place accepted an unknown nation")
 	}
-	c = SampleCard()
-	c.Photo = make([]byte, PhotoSize+1)
+	c = idcard.SampleCard()
+	c.Photo = make([]byte, idcard.PhotoSize+1)
 	if err := s.Place(c); err == nil {
 		t.Error("Place accepted an oversized photo")
 	}

@@ -1,4 +1,10 @@
-package printer
+// Package printersim plays an ESC/POS receipt printer on a
+// pseudo-terminal, byte for byte: it answers DLE EOT and sends automatic
+// status back from switches a test or a technician sets (paper, cover,
+// cutter, offline), paces the line at a baud rate, and prints what it
+// receives into Receipts, text, QR contents and an image drawn by package
+// render. It does not use the driver it is there to test.
+package printersim
 
 import (
 	"context"
@@ -10,35 +16,14 @@ import (
 	"sync"
 	"time"
 
+	"sckiosk/devices/printer/escpos"
+	"sckiosk/devices/printer/render"
 	"sckiosk/devices/serialport"
 )
 
-// PaperState is the roll sensor reading a Sim reports.
-type PaperState int
-
-// Paper states.
-const (
-	PaperOK      PaperState = iota // paper adequate
-	PaperNearEnd                   // near-end sensor on; printing continues
-	PaperOut                       // paper end; printing stops
-)
-
-// String returns "ok", "near end" or "out".
-func (p PaperState) String() string {
-	switch p {
-	case PaperOK:
-		return "ok"
-	case PaperNearEnd:
-		return "near end"
-	case PaperOut:
-		return "out"
-	}
-	return fmt.Sprintf("paper(%d)", int(p))
-}
-
 // SimOptions configure a Sim.
 type SimOptions struct {
-	Paper Paper // roll width; zero means Paper58
+	Paper escpos.Paper // roll width; zero means Paper58
 	// SingleByteAtPowerOn starts (and resets with ESC @) in single-byte
 	// mode (code page 437). By default the sim is in Chinese mode at power
 	// on, like most Chinese printers.
@@ -56,38 +41,11 @@ type SimOptions struct {
 	Baud int
 }
 
-// SimState is a named printer condition a Sim can be put in, for tests and
-// the technician's `kioskctl sim printer --state S`.
-type SimState string
-
-// The named states. Each sets all of the sim's switches at once.
-const (
-	StateOK          SimState = "ok"           // ready
-	StateNearEnd     SimState = "near-end"     // paper near end: prints, warns
-	StatePaperEnd    SimState = "paper-end"    // out of paper
-	StateCoverOpen   SimState = "cover-open"   // paper cover open
-	StateCutterError SimState = "cutter-error" // auto-cutter jammed
-	StateOffline     SimState = "offline"      // deaf: no answers, data dropped
-)
-
-// SimStates lists the named states in a stable order.
-func SimStates() []SimState {
-	return []SimState{StateOK, StateNearEnd, StatePaperEnd, StateCoverOpen, StateCutterError, StateOffline}
-}
-
-// ParseSimState returns the state called name, or an error naming the
-// valid ones.
-func ParseSimState(name string) (SimState, error) {
-	for _, st := range SimStates() {
-		if string(st) == name {
-			return st, nil
-		}
-	}
-	return "", fmt.Errorf("printer: sim: unknown state %q (ok, near-end, paper-end, cover-open, cutter-error, offline)", name)
-}
-
 // maxRaw bounds Receipt.Raw.
 const maxRaw = 4 << 20
+
+// readChunk is the most the simulator reads at once.
+const readChunk = 4096
 
 // Receipt is what the Sim printed between two cuts. A sheet longer than
 // about 2 m (16384 dots) is torn off as a receipt of its own.
@@ -136,16 +94,16 @@ type Sim struct {
 	stats     SimStats
 
 	// Owned by the goroutine running Serve (or consume in tests).
-	parser *parser
-	page   *page
-	rend   *renderer
+	parser *escpos.Parser
+	page   *render.Page
+	rend   *render.Renderer
 	raw    []byte
 }
 
 // NewSim returns a simulator reading and writing rw. A nil log discards.
 func NewSim(rw io.ReadWriter, opts SimOptions, log *slog.Logger) (*Sim, error) {
 	if opts.Paper == 0 {
-		opts.Paper = Paper58
+		opts.Paper = escpos.Paper58
 	}
 	if !opts.Paper.Valid() {
 		return nil, fmt.Errorf("printer: sim: unsupported paper %d mm", int(opts.Paper))
@@ -156,7 +114,7 @@ func NewSim(rw io.ReadWriter, opts SimOptions, log *slog.Logger) (*Sim, error) {
 	if opts.CommandTimeout <= 0 {
 		opts.CommandTimeout = 2 * time.Second
 	}
-	rd, err := newRenderer()
+	rd, err := render.New()
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +122,7 @@ func NewSim(rw io.ReadWriter, opts SimOptions, log *slog.Logger) (*Sim, error) {
 }
 
 // newSim builds a Sim around an existing renderer; opts must be valid.
-func newSim(rw io.ReadWriter, opts SimOptions, log *slog.Logger, rd *renderer) *Sim {
+func newSim(rw io.ReadWriter, opts SimOptions, log *slog.Logger, rd *render.Renderer) *Sim {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -174,114 +132,10 @@ func newSim(rw io.ReadWriter, opts SimOptions, log *slog.Logger, rd *renderer) *
 		log:       log.With("device", "printer-sim"),
 		stallLeft: -1,
 		resume:    make(chan struct{}, 1),
-		parser:    newParser(!opts.SingleByteAtPowerOn),
-		page:      newPage(opts.Paper),
+		parser:    escpos.NewParser(!opts.SingleByteAtPowerOn),
+		page:      render.NewPage(opts.Paper),
 		rend:      rd,
 	}
-}
-
-// SetPaper sets the roll sensor.
-func (s *Sim) SetPaper(p PaperState) { s.set(func() { s.paper = p }) }
-
-// SetCoverOpen opens or closes the paper cover.
-func (s *Sim) SetCoverOpen(open bool) { s.set(func() { s.coverOpen = open }) }
-
-// SetOffline makes the printer deaf (powered off, cable cut at the
-// printer): no status answers, all data dropped.
-func (s *Sim) SetOffline(off bool) { s.set(func() { s.offline = off }) }
-
-// SetCutterError jams or frees the auto-cutter.
-func (s *Sim) SetCutterError(jam bool) { s.set(func() { s.cutter = jam }) }
-
-// SetState puts the sim in a named state, setting every switch at once.
-func (s *Sim) SetState(st SimState) error {
-	if _, err := ParseSimState(string(st)); err != nil {
-		return err
-	}
-	s.set(func() {
-		s.paper, s.coverOpen, s.cutter, s.offline = PaperOK, false, false, false
-		switch st {
-		case StateNearEnd:
-			s.paper = PaperNearEnd
-		case StatePaperEnd:
-			s.paper = PaperOut
-		case StateCoverOpen:
-			s.coverOpen = true
-		case StateCutterError:
-			s.cutter = true
-		case StateOffline:
-			s.offline = true
-		}
-	})
-	return nil
-}
-
-// set changes switches under the lock and, when automatic status back is
-// on, sends a block if the reported status changed.
-func (s *Sim) set(change func()) {
-	s.mu.Lock()
-	change()
-	block, send := s.asbChangeLocked(false)
-	s.mu.Unlock()
-	if send {
-		s.send(block[:])
-	}
-}
-
-// asbChangeLocked returns the ASB block for the current switches and
-// whether to send it: ASB is on, the printer is not deaf, and the block
-// differs from the last one sent (or force). A printer back from deafness
-// sends its status again. s.mu is held.
-func (s *Sim) asbChangeLocked(force bool) ([4]byte, bool) {
-	if s.offline {
-		s.lastASB = [4]byte{} // never a valid block: the next one goes out
-	}
-	if s.asb == 0 || s.offline {
-		return [4]byte{}, false
-	}
-	b := s.asbBlockLocked()
-	if !force && !asbChanged(s.lastASB, b, s.asb) {
-		return b, false
-	}
-	s.lastASB = b
-	s.stats.ASBSent++
-	return b, true
-}
-
-// asbChanged reports whether a status change from old to b is one the
-// enable bits select: online/offline (byte 1 bit 3), errors (cover, byte 2)
-// or the paper sensor (byte 3). A zero old (never sent, or back from
-// deafness) always counts.
-func asbChanged(old, b [4]byte, enable byte) bool {
-	if old == ([4]byte{}) {
-		return true
-	}
-	return enable&ASBOnline != 0 && (old[0]^b[0])&0x08 != 0 ||
-		enable&ASBError != 0 && ((old[0]^b[0])&0x20 != 0 || old[1] != b[1]) ||
-		enable&ASBPaper != 0 && old[2] != b[2]
-}
-
-// asbBlockLocked is the ASB block for the switches (devices.md §4.7). A
-// printer that cannot print reports itself off line, as in DLE EOT 1.
-func (s *Sim) asbBlockLocked() [4]byte {
-	out := s.paper == PaperOut
-	b := [4]byte{0x10, 0, 0, 0}
-	if out || s.coverOpen || s.cutter {
-		b[0] |= 0x08
-	}
-	if s.coverOpen {
-		b[0] |= 0x20
-	}
-	if s.cutter {
-		b[1] |= 0x08
-	}
-	if out || s.paper == PaperNearEnd {
-		b[2] |= 0x03
-	}
-	if out {
-		b[2] |= 0x0C
-	}
-	return b
 }
 
 // send writes b to the line.
@@ -368,13 +222,13 @@ func (s *Sim) Serve(ctx context.Context) error {
 			n := s.allowance(len(b))
 			s.consume(b[:n])
 			held = b[n:]
-			if s.parser.pending() {
+			if s.parser.Pending() {
 				idle.Reset(s.opts.CommandTimeout)
 			} else {
 				idle.Stop()
 			}
 		case <-idle.C:
-			if n := s.parser.drop(); n > 0 {
+			if n := s.parser.Drop(); n > 0 {
 				s.log.Debug("dropped incomplete command", "bytes", n)
 			}
 		}
@@ -459,12 +313,12 @@ func (s *Sim) consume(b []byte) {
 	s.mu.Unlock()
 
 	var finished []Receipt
-	s.parser.feed(b, func(o op) {
-		if o.realtime() {
-			if o.kind == opStatus {
+	s.parser.Feed(b, func(o escpos.Op) {
+		if o.Realtime() {
+			if o.Kind == escpos.OpStatus {
 				st.StatusQueries++
 				if !offline {
-					if reply, ok := s.statusReply(o.n); ok {
+					if reply, ok := s.statusReply(o.N); ok {
 						st.StatusAnswers++
 						s.send([]byte{reply})
 					}
@@ -472,7 +326,7 @@ func (s *Sim) consume(b []byte) {
 			}
 			return
 		}
-		if o.kind == opASB {
+		if o.Kind == escpos.OpASB {
 			// A setting, not print data: taken even when the printer
 			// cannot print, and not counted, so a test can still prove
 			// that no job reached a printer that was not ready. On
@@ -481,7 +335,7 @@ func (s *Sim) consume(b []byte) {
 				return
 			}
 			s.mu.Lock()
-			s.asb = byte(o.n)
+			s.asb = byte(o.N)
 			block, send := s.asbChangeLocked(true)
 			s.mu.Unlock()
 			if send {
@@ -489,17 +343,17 @@ func (s *Sim) consume(b []byte) {
 			}
 			return
 		}
-		st.DataBytes += int64(len(o.raw))
+		st.DataBytes += int64(len(o.Raw))
 		if !canPrint {
-			st.DroppedBytes += int64(len(o.raw))
+			st.DroppedBytes += int64(len(o.Raw))
 			return
 		}
-		if len(s.raw)+len(o.raw) <= maxRaw {
-			s.raw = append(s.raw, o.raw...)
+		if len(s.raw)+len(o.Raw) <= maxRaw {
+			s.raw = append(s.raw, o.Raw...)
 		}
-		cut := s.page.apply(o)
-		if cut || len(s.page.torn) > 0 {
-			for _, sh := range s.page.sheets(cut) {
+		cut := s.page.Apply(o)
+		if cut || s.page.Torn() {
+			for _, sh := range s.page.Sheets(cut) {
 				finished = append(finished, s.finish(sh))
 				st.Receipts++
 			}
@@ -522,70 +376,19 @@ func (s *Sim) consume(b []byte) {
 	}
 }
 
-// statusReply is the byte answering DLE EOT n, from the switches. A printer
-// that cannot print reports itself off line (n = 1 bit 3).
-func (s *Sim) statusReply(n int) (byte, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := s.paper == PaperOut
-	b := byte(0x12)
-	switch n {
-	case 1:
-		if out || s.coverOpen || s.cutter {
-			b |= 0x08
-		}
-	case 2:
-		if s.coverOpen {
-			b |= 0x04
-		}
-		if out {
-			b |= 0x20
-		}
-		if s.cutter {
-			b |= 0x40
-		}
-	case 3:
-		if s.cutter {
-			b |= 0x08
-		}
-	case 4:
-		if out || s.paper == PaperNearEnd {
-			b |= 0x0C
-		}
-		if out {
-			b |= 0x60
-		}
-	default:
-		return 0, false
-	}
-	return b, true
-}
-
 // finish turns a cut (or torn) sheet into a Receipt with the job bytes
 // received since the last one.
-func (s *Sim) finish(sh sheet) Receipt {
-	items, height, lines := sh.items, sh.height, sh.lines
-	r := Receipt{Text: pageText(lines), Raw: s.raw}
+func (s *Sim) finish(sh render.Sheet) Receipt {
+	r := Receipt{Text: sh.Text(), Raw: s.raw}
 	s.raw = nil
-	for _, it := range items {
-		if it.kind == itemImage && it.qr != "" {
-			r.QR = append(r.QR, it.qr)
-		}
-	}
-	for _, it := range items {
-		if it.kind == itemImage && it.decQR {
-			if text, err := decodeQR(it.img); err == nil {
-				r.QR = append(r.QR, text)
-			}
-		}
-	}
-	img, err := s.rend.render(s.opts.Paper.Dots(), items, height)
+	r.QR = sh.QR()
+	img, err := s.rend.RenderSheet(sh, s.opts.Paper)
 	if err != nil {
 		s.log.Error("render receipt", "err", err)
 	} else {
 		r.Image = img
 	}
-	s.log.Debug("receipt cut", "lines", len(lines), "qr", len(r.QR), "bytes", len(r.Raw))
+	s.log.Debug("receipt cut", "lines", sh.Lines(), "qr", len(r.QR), "bytes", len(r.Raw))
 	return r
 }
 

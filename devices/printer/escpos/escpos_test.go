@@ -1,26 +1,15 @@
-package printer
+package escpos
 
 import (
 	"bytes"
-	"encoding/hex"
 	"image"
 	"image/color"
 	"strings"
 	"testing"
-	"time"
 
+	"sckiosk/devices/printer/internal/printertest"
 	"sckiosk/kiosk/core/receipt"
 )
-
-// unhex turns "1D 28 6B …" into bytes.
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.Join(strings.Fields(s), ""))
-	if err != nil {
-		t.Fatalf("bad hex %q: %v", s, err)
-	}
-	return b
-}
 
 func TestEncoderCommands(t *testing.T) {
 	tests := []struct {
@@ -56,7 +45,7 @@ func TestEncoderCommands(t *testing.T) {
 			if err := e.Err(); err != nil {
 				t.Fatal(err)
 			}
-			if got, want := e.Bytes(), unhex(t, tt.want); !bytes.Equal(got, want) {
+			if got, want := e.Bytes(), printertest.Unhex(t, tt.want); !bytes.Equal(got, want) {
 				t.Fatalf("got % X, want % X", got, want)
 			}
 		})
@@ -65,7 +54,7 @@ func TestEncoderCommands(t *testing.T) {
 
 // The exact QR sequence of devices.md §4.4: "ABC123", model 2, module 6, EC M.
 func TestQRNativeBytes(t *testing.T) {
-	want := unhex(t, `
+	want := printertest.Unhex(t, `
 		1D 28 6B 04 00 31 41 32 00
 		1D 28 6B 03 00 31 43 06
 		1D 28 6B 03 00 31 45 31
@@ -139,12 +128,12 @@ func TestRasterBytes(t *testing.T) {
 		}
 	}
 	e := NewEncoder().Raster(img)
-	if want := unhex(t, "1D 76 30 00 02 00 02 00 FF 00 00 FF"); !bytes.Equal(e.Bytes(), want) {
+	if want := printertest.Unhex(t, "1D 76 30 00 02 00 02 00 FF 00 00 FF"); !bytes.Equal(e.Bytes(), want) {
 		t.Fatalf("got % X, want % X", e.Bytes(), want)
 	}
 	// A width that is not a multiple of 8 is padded with white.
 	e = NewEncoder().Raster(image.NewGray(image.Rect(0, 0, 9, 1))) // all black
-	if want := unhex(t, "1D 76 30 00 02 00 01 00 FF 80"); !bytes.Equal(e.Bytes(), want) {
+	if want := printertest.Unhex(t, "1D 76 30 00 02 00 01 00 FF 80"); !bytes.Equal(e.Bytes(), want) {
 		t.Fatalf("9 dots: got % X, want % X", e.Bytes(), want)
 	}
 }
@@ -242,24 +231,41 @@ func TestRowLines(t *testing.T) {
 	}
 }
 
-// sampleCase is a receipt with Chinese text, a case number and a QR.
-func sampleCase() receipt.Document {
-	return receipt.New(receipt.Case{
-		Hall:            "成都市武侯区政务服务中心",
-		KioskID:         "WH-K07",
-		Item:            "城乡居民基本医疗保险参保登记",
-		CaseNumber:      "SC20261125000123",
-		Submitted:       time.Date(2026, 11, 25, 10, 30, 0, 0, time.FixedZone("CST", 8*3600)),
-		ApplicantMasked: "张*",
-		NumberMasked:    "5101**********123X",
-		Next:            "请于5个工作日后凭本回执到一楼综合窗口领取办理结果，或扫描下方二维码查询进度。",
-		Due:             "5个工作日",
-		TrackCode:       "https://zwfw.sc.gov.cn/track?c=SC20261125000123",
-	})
+// The whole job for a small document, byte for byte: reset, Chinese mode,
+// the centred bold double-size title in GB18030, a row, a 32-column rule,
+// the native QR of devices.md §4.4 with its caption, feed and partial cut.
+func TestEncodeReceiptGolden(t *testing.T) {
+	doc := receipt.Document{Blocks: []receipt.Block{
+		{Kind: receipt.Title, Text: "回执"},
+		{Kind: receipt.Row, Label: "编号", Text: "A1"},
+		{Kind: receipt.Rule},
+		{Kind: receipt.QR, Data: "ABC123", Text: "扫码"},
+	}}
+	want := printertest.Unhex(t, `
+		1B 40 1C 26 1B 61 00
+		1B 61 01 1B 45 01 1D 21 11 BB D8 D6 B4 0A 1D 21 00 1B 45 00 1B 61 00 1B 4A 0C
+		B1 E0 BA C5 A3 BA 41 31 0A
+		`+strings.Repeat("2D ", 32)+`0A
+		0A 1B 61 01
+		1D 28 6B 04 00 31 41 32 00
+		1D 28 6B 03 00 31 43 06
+		1D 28 6B 03 00 31 45 31
+		1D 28 6B 09 00 31 50 30 41 42 43 31 32 33
+		1D 28 6B 03 00 31 51 30
+		0A 1B 61 00
+		1B 61 01 C9 A8 C2 EB 0A 1B 61 00
+		1B 64 03 1D 56 42 00`)
+	got, err := EncodeReceipt(doc, EncodeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("got\n% X\nwant\n% X", got, want)
+	}
 }
 
 func TestEncodeReceipt(t *testing.T) {
-	doc := sampleCase()
+	doc := printertest.SampleCase()
 	tests := []struct {
 		name string
 		opt  EncodeOptions
@@ -270,26 +276,26 @@ func TestEncodeReceipt(t *testing.T) {
 		{"80 native H", EncodeOptions{Paper: Paper80, QRECLevel: ECLevelH, QRModuleSize: 5}, []string{"1D 28 6B 03 00 31 43 05", "1D 28 6B 03 00 31 45 33"}, 48},
 		{"58 raster", EncodeOptions{QRMode: QRRaster}, []string{"1D 76 30 00"}, 32},
 	}
-	gbTitle := unhex(t, "D5 FE CE F1 B7 FE CE F1 B0 EC BC FE BB D8 D6 B4") // 政务服务办件回执
+	gbTitle := printertest.Unhex(t, "D5 FE CE F1 B7 FE CE F1 B0 EC BC FE BB D8 D6 B4") // 政务服务办件回执
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			job, err := EncodeReceipt(doc, tt.opt)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !bytes.HasPrefix(job, unhex(t, "1B 40 1C 26 1B 61 00")) {
+			if !bytes.HasPrefix(job, printertest.Unhex(t, "1B 40 1C 26 1B 61 00")) {
 				t.Errorf("job starts % X", job[:8])
 			}
-			if !bytes.HasSuffix(job, unhex(t, "1B 64 03 1D 56 42 00")) {
+			if !bytes.HasSuffix(job, printertest.Unhex(t, "1B 64 03 1D 56 42 00")) {
 				t.Errorf("job ends % X", job[len(job)-8:])
 			}
-			title := append(unhex(t, "1B 61 01 1B 45 01 1D 21 11"), gbTitle...)
+			title := append(printertest.Unhex(t, "1B 61 01 1B 45 01 1D 21 11"), gbTitle...)
 			if !bytes.Contains(job, title) {
 				t.Error("no centred bold double-size title")
 			}
 			for _, h := range tt.has {
-				if !bytes.Contains(job, unhex(t, h)) {
-					t.Errorf("job lacks % X", unhex(t, h))
+				if !bytes.Contains(job, printertest.Unhex(t, h)) {
+					t.Errorf("job lacks % X", printertest.Unhex(t, h))
 				}
 			}
 			if rule := bytes.Repeat([]byte{'-'}, tt.cols); !bytes.Contains(job, append(rule, '\n')) {
@@ -313,8 +319,8 @@ func TestEncodeReceiptShrinksQRToFit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		bm, _ := qrModules([]byte(data), ECLevelM)
-		i := bytes.Index(job, unhex(t, "1D 28 6B 03 00 31 43"))
+		bm, _ := QRModules([]byte(data), ECLevelM)
+		i := bytes.Index(job, printertest.Unhex(t, "1D 28 6B 03 00 31 43"))
 		if i < 0 {
 			t.Fatal("no module size")
 		}
@@ -329,10 +335,24 @@ func TestEncodeReceiptShrinksQRToFit(t *testing.T) {
 }
 
 func TestEncodeOptionsInvalid(t *testing.T) {
-	doc := sampleCase()
+	doc := printertest.SampleCase()
 	for _, opt := range []EncodeOptions{{Paper: 76}, {QRModuleSize: 17}, {QRECLevel: 'x'}, {QRMode: 7}} {
 		if _, err := EncodeReceipt(doc, opt); err == nil {
 			t.Errorf("%+v accepted", opt)
 		}
+	}
+}
+
+func BenchmarkEncodeReceipt(b *testing.B) {
+	doc := printertest.SampleCase()
+	for _, opt := range []EncodeOptions{{}, {QRMode: QRRaster}} {
+		b.Run(opt.QRMode.String(), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := EncodeReceipt(doc, opt); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
