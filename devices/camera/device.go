@@ -14,8 +14,8 @@ import (
 	"sckiosk/devices/device"
 )
 
-// DeviceName is the camera's name in device statuses.
-const DeviceName = "camera"
+// DeviceName is the camera's Kind in device statuses.
+const DeviceName = device.Camera
 
 // Opener opens the frame source of one device session.
 type Opener func(ctx context.Context) (Source, error)
@@ -67,7 +67,7 @@ func (d *Device) Session(events chan<- Event) device.Session {
 			d.pipe = nil
 			d.mu.Unlock()
 		}()
-		report(device.Status{Device: DeviceName, State: device.Online, Since: time.Now()})
+		report(device.Status{Kind: DeviceName, State: device.Online, Since: time.Now()})
 		done := make(chan struct{})
 		go func() {
 			defer close(done)

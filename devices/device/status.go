@@ -1,6 +1,8 @@
-// Package device holds what every device driver shares: the status model a
-// technician and the session core see, and a supervisor that reopens a device
-// whose port disappears, with backoff.
+// Package device holds what every device driver shares: the kinds of
+// device, the status model a technician and the session core see, the
+// typed causes of faults, and a supervisor that reopens a device whose port
+// disappears, with backoff. It holds no words for people: the UI's text
+// package says kinds, states and causes in Chinese.
 package device
 
 import (
@@ -37,17 +39,17 @@ func (s State) Usable() bool { return s == Online || s == Busy || s == Warning }
 
 // Status is one report of a device's health.
 type Status struct {
-	Device string    // "idcard", "printer", "scanner", "camera"
+	Kind   Kind      // which device
 	State  State     // coarse state
 	Reason string    // English, for logs and technicians; empty when online
-	Notice string    // plain Chinese for the citizen or hall staff; may be empty
+	Cause  Cause     // why it is not online, when the driver knows; NoCause otherwise
 	Since  time.Time // when the device entered this state
 }
 
 // String renders the status on one line for logs and the CLI.
 func (s Status) String() string {
 	if s.Reason == "" {
-		return fmt.Sprintf("%s: %s", s.Device, s.State)
+		return fmt.Sprintf("%s: %s", s.Kind, s.State)
 	}
-	return fmt.Sprintf("%s: %s (%s)", s.Device, s.State, s.Reason)
+	return fmt.Sprintf("%s: %s (%s)", s.Kind, s.State, s.Reason)
 }

@@ -25,14 +25,14 @@ type Backoff struct {
 var DefaultBackoff = Backoff{Min: 250 * time.Millisecond, Max: 10 * time.Second, Stable: 30 * time.Second}
 
 // Supervise runs session again and again until ctx ends. Between sessions it
-// reports the device Offline with the failure's reason and waits with
-// exponential backoff. It returns when ctx is done.
-func Supervise(ctx context.Context, name string, b Backoff, log *slog.Logger, report func(Status), session Session) {
+// reports the device Offline with the failure's reason and the Disconnected
+// cause, and waits with exponential backoff. It returns when ctx is done.
+func Supervise(ctx context.Context, kind Kind, b Backoff, log *slog.Logger, report func(Status), session Session) {
 	if b.Min <= 0 {
 		b = DefaultBackoff
 	}
 	delay := b.Min
-	report(Status{Device: name, State: Starting, Since: time.Now()})
+	report(Status{Kind: kind, State: Starting, Since: time.Now()})
 	for {
 		start := time.Now()
 		err := session(ctx, report)
@@ -45,8 +45,8 @@ func Supervise(ctx context.Context, name string, b Backoff, log *slog.Logger, re
 		if time.Since(start) >= b.Stable {
 			delay = b.Min
 		}
-		log.Warn("device offline, will reopen", "device", name, "err", err, "retry_in", delay)
-		report(Status{Device: name, State: Offline, Reason: err.Error(), Notice: "设备未连接", Since: time.Now()})
+		log.Warn("device offline, will reopen", "device", kind, "err", err, "retry_in", delay)
+		report(Status{Kind: kind, State: Offline, Reason: err.Error(), Cause: Disconnected, Since: time.Now()})
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():

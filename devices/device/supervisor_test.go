@@ -24,7 +24,7 @@ func TestSuperviseReopensWithBackoff(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		Supervise(ctx, "test", Backoff{Min: 10 * time.Millisecond, Max: 40 * time.Millisecond, Stable: time.Hour},
+		Supervise(ctx, Scanner, Backoff{Min: 10 * time.Millisecond, Max: 40 * time.Millisecond, Stable: time.Hour},
 			slog.New(slog.NewTextHandler(io.Discard, nil)), report,
 			func(ctx context.Context, report func(Status)) error {
 				mu.Lock()
@@ -34,7 +34,7 @@ func TestSuperviseReopensWithBackoff(t *testing.T) {
 				if n < 4 {
 					return errors.New("port gone")
 				}
-				report(Status{Device: "test", State: Online})
+				report(Status{Kind: Scanner, State: Online})
 				<-ctx.Done()
 				return nil
 			})

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"sckiosk/devices/device"
 )
 
 // KioskView is what a dashboard shows of one kiosk.
@@ -118,7 +120,7 @@ func (r *Registry) Handle(topic string, payload []byte) bool {
 				}
 				v.Faults = append(v.Faults, f)
 			case "warning":
-				if n == "printer" {
+				if n == device.Printer.String() {
 					v.PaperWarning = true
 				}
 			}

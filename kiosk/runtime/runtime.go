@@ -15,15 +15,17 @@ import (
 
 	"github.com/google/uuid"
 
+	"sckiosk/devices/device"
 	"sckiosk/kiosk/adapters/platform"
 	"sckiosk/kiosk/adapters/speech"
 	"sckiosk/kiosk/core/identity"
+	"sckiosk/kiosk/core/msg"
 	"sckiosk/kiosk/core/receipt"
 	"sckiosk/kiosk/core/session"
 )
 
-// Printer prints receipts. An error may carry a Chinese notice for the
-// citizen through a Notice() string method.
+// Printer prints receipts. An error may carry what to tell the citizen
+// through a Message() msg.Text method (see session.PrinterNotice).
 type Printer interface {
 	Print(ctx context.Context, doc receipt.Document) error
 }
@@ -318,11 +320,11 @@ func LocalReference(requestID string) string {
 
 func (r *Runtime) print(ctx context.Context, doc receipt.Document) session.Event {
 	if r.opts.Printer == nil {
-		return session.PrintFailed{Notice: session.NoticePrinterDown}
+		return session.PrintFailed{Notice: session.PrinterNotice(device.NoCause)}
 	}
 	if err := r.opts.Printer.Print(ctx, doc); err != nil {
 		r.opts.Log.Warn("receipt not printed", "err", err)
-		return session.PrintFailed{Notice: noticeOf(err, session.NoticePrinterDown)}
+		return session.PrintFailed{Notice: messageOf(err, session.PrinterNotice(device.NoCause))}
 	}
 	return session.Printed{}
 }
@@ -350,6 +352,16 @@ func (r *Runtime) verify(ctx context.Context, code string) session.Event {
 		p.Source = identity.SourceQR
 	}
 	return session.CodeVerified{Person: p}
+}
+
+// messageOf finds a message for the citizen in err's chain, or returns
+// fallback.
+func messageOf(err error, fallback msg.Text) msg.Text {
+	var m interface{ Message() msg.Text }
+	if errors.As(err, &m) && !m.Message().IsZero() {
+		return m.Message()
+	}
+	return fallback
 }
 
 // noticeOf finds a Chinese notice in err's chain, or returns fallback.

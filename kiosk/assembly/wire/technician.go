@@ -12,6 +12,7 @@ import (
 	"sckiosk/kiosk/core/receipt"
 	"sckiosk/kiosk/core/session"
 	"sckiosk/kiosk/core/technician"
+	"sckiosk/ui/text"
 )
 
 // techBackend carries out technician mode for the runtime: the PIN gate
@@ -76,7 +77,7 @@ func (t *techBackend) command(ctx context.Context, name string) string {
 		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		if err := k.Printer.Print(pctx, doc); err != nil {
-			return "测试回执未打印：" + printer.Notice(err)
+			return "测试回执未打印：" + text.Chinese.Cause(printer.CauseOf(err))
 		}
 		return "测试回执已打印"
 	case session.TechRetryOutbox:

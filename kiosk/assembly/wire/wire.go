@@ -37,6 +37,7 @@ import (
 	"sckiosk/kiosk/adapters/speech"
 	"sckiosk/kiosk/core/catalog"
 	"sckiosk/kiosk/core/identity"
+	"sckiosk/kiosk/core/msg"
 	"sckiosk/kiosk/core/qrpayload"
 	"sckiosk/kiosk/core/receipt"
 	"sckiosk/kiosk/core/session"
@@ -225,7 +226,7 @@ func (k *Kiosk) Run(ctx context.Context) {
 		goRun(func() { device.Supervise(ctx, idcard.DeviceName, k.opts.Backoff, k.log, report, sess) })
 		goRun(func() { forwardCards(ctx, events, rt) })
 	} else {
-		report(device.Status{Device: idcard.DeviceName, State: device.Offline, Reason: "not configured in the profile", Since: time.Now()})
+		report(device.Status{Kind: idcard.DeviceName, State: device.Offline, Reason: "not configured in the profile", Since: time.Now()})
 	}
 	if devs.Scanner.Serial.Enabled() {
 		events := make(chan scanner.Event, 8)
@@ -251,10 +252,10 @@ func (k *Kiosk) Run(ctx context.Context) {
 			current.Store(drv)
 			return drv.Session(events)(ctx, report)
 		}
-		goRun(func() { device.Supervise(ctx, "scanner", k.opts.Backoff, k.log, report, sess) })
+		goRun(func() { device.Supervise(ctx, device.Scanner, k.opts.Backoff, k.log, report, sess) })
 		goRun(func() { forwardCodes(ctx, events, rt) })
 	} else {
-		report(device.Status{Device: "scanner", State: device.Offline, Reason: "not configured in the profile", Since: time.Now()})
+		report(device.Status{Kind: device.Scanner, State: device.Offline, Reason: "not configured in the profile", Since: time.Now()})
 	}
 	if cam := k.camera(); cam != nil {
 		events := make(chan camera.Event, 4)
@@ -263,9 +264,9 @@ func (k *Kiosk) Run(ctx context.Context) {
 		goRun(func() { forwardCamera(ctx, events, rt) })
 	}
 	if k.Printer != nil {
-		goRun(func() { device.Supervise(ctx, "printer", k.opts.Backoff, k.log, report, k.Printer.Session()) })
+		goRun(func() { device.Supervise(ctx, printer.DeviceName, k.opts.Backoff, k.log, report, k.Printer.Session()) })
 	} else {
-		report(device.Status{Device: "printer", State: device.Offline, Reason: "not configured in the profile", Since: time.Now()})
+		report(device.Status{Kind: printer.DeviceName, State: device.Offline, Reason: "not configured in the profile", Since: time.Now()})
 	}
 	goRun(func() {
 		if err := k.Outbox.Run(ctx, k.Platform); err != nil && !errors.Is(err, context.Canceled) {
@@ -302,7 +303,7 @@ func forwardCards(ctx context.Context, events <-chan idcard.Event, rt *runtime.R
 			case idcard.CardRemoved:
 				rt.Send(session.CardRemoved{})
 			case idcard.ReadFailed:
-				rt.Send(session.ReadFailed{Notice: idcard.Notice(ev.Err)})
+				rt.Send(session.ReadFailed{Cause: idcard.CauseOf(ev.Err)})
 			}
 		}
 	}
@@ -352,15 +353,26 @@ func forwardCamera(ctx context.Context, events <-chan camera.Event, rt *runtime.
 	}
 }
 
-// printerAdapter gives the runtime the printer's Chinese notices.
+// printerAdapter tells the runtime what to say when a receipt does not
+// print: the printer's cause.
 type printerAdapter struct{ d *printer.Driver }
 
 func (p printerAdapter) Print(ctx context.Context, doc receipt.Document) error {
 	if err := p.d.Print(ctx, doc); err != nil {
-		return noticeError{err: err, notice: session.PrinterNotice(printer.Notice(err))}
+		return messageError{err: err, msg: session.PrinterNotice(printer.CauseOf(err))}
 	}
 	return nil
 }
+
+// messageError carries what to tell the citizen about err.
+type messageError struct {
+	err error
+	msg msg.Text
+}
+
+func (e messageError) Error() string     { return e.err.Error() }
+func (e messageError) Unwrap() error     { return e.err }
+func (e messageError) Message() msg.Text { return e.msg }
 
 type noticeError struct {
 	err    error
@@ -395,14 +407,15 @@ func (v codeVerifier) Verify(ctx context.Context, code string) (identity.Person,
 // audit log (once per change, not once per report).
 func (k *Kiosk) reporter() func(device.Status) {
 	var mu sync.Mutex
-	last := map[string]device.State{}
+	last := map[device.Kind]device.State{}
 	return func(st device.Status) {
 		mu.Lock()
-		prev, seen := last[st.Device]
-		last[st.Device] = st.State
+		prev, seen := last[st.Kind]
+		last[st.Kind] = st.State
 		mu.Unlock()
 		if (st.State == device.Fault || st.State == device.Offline) && (!seen || prev != st.State) {
-			k.record(audit.DeviceFault, st.Device+" "+st.State.String(), map[string]string{"device": st.Device, "reason": st.Reason})
+			name := st.Kind.String()
+			k.record(audit.DeviceFault, name+" "+st.State.String(), map[string]string{"device": name, "reason": st.Reason})
 		}
 		k.Runtime.Send(session.DeviceChanged{Status: st})
 		if a := k.fleetAgent.Load(); a != nil && (!seen || prev != st.State) {

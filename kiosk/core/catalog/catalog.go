@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"sckiosk/devices/device"
 	"sckiosk/kiosk/core/identity"
 )
 
@@ -59,8 +60,10 @@ type Item struct {
 	Next       string   `json:"next" yaml:"next"`
 	Fields     []Field  `json:"fields" yaml:"fields"`
 	// Needs names the devices the item cannot be served without, e.g.
-	// "printer" for an item whose result is printed at the kiosk.
-	Needs []string `json:"needs,omitempty" yaml:"needs,omitempty"`
+	// "printer" for an item whose result is printed at the kiosk. A name
+	// this build does not know reads as device.UnknownKind, which is never
+	// usable.
+	Needs []device.Kind `json:"needs,omitempty" yaml:"needs,omitempty"`
 	// Category groups items on the home screen, e.g. 社保, 医保, 户籍.
 	Category string `json:"category,omitempty" yaml:"category,omitempty"`
 	// Flow is the 办理流程 of the 实施清单, e.g. 申请→受理→审核→办结.

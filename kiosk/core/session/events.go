@@ -6,6 +6,7 @@ import (
 	"sckiosk/devices/device"
 	"sckiosk/kiosk/core/catalog"
 	"sckiosk/kiosk/core/identity"
+	"sckiosk/kiosk/core/msg"
 )
 
 // Event is anything that happens to the kiosk: a tap, a device report, a
@@ -36,8 +37,8 @@ type CardRead struct{ Person identity.Person }
 // CardRemoved is the card leaving the reader's field.
 type CardRemoved struct{}
 
-// ReadFailed is a card that could not be read; Notice is plain Chinese.
-type ReadFailed struct{ Notice string }
+// ReadFailed is a card that could not be read, and why.
+type ReadFailed struct{ Cause device.Cause }
 
 // CodeScanned is a QR code from the scanner or the camera.
 type CodeScanned struct{ Text string }
@@ -108,8 +109,9 @@ type SubmitFailed struct{ Notice string }
 // Printed is a receipt that came out of the printer.
 type Printed struct{}
 
-// PrintFailed is a receipt that was not printed; Notice names the cause.
-type PrintFailed struct{ Notice string }
+// PrintFailed is a receipt that was not printed; Notice tells the citizen
+// why (see PrinterNotice).
+type PrintFailed struct{ Notice msg.Text }
 
 // CornerTap is a tap on the hidden corner of the attract screen; five
 // within three seconds open the technician PIN pad.

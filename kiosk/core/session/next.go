@@ -1,17 +1,17 @@
 package session
 
 import (
-	"time"
-
 	"fmt"
 	"maps"
-	"sckiosk/devices/device"
 	"strings"
+	"time"
 	"unicode/utf8"
 
+	"sckiosk/devices/device"
 	"sckiosk/kiosk/adapters/platform"
 	"sckiosk/kiosk/core/catalog"
 	"sckiosk/kiosk/core/identity"
+	"sckiosk/kiosk/core/msg"
 	"sckiosk/kiosk/core/receipt"
 )
 
@@ -20,11 +20,8 @@ const (
 	NoticeExpired       = "证件已过期，请使用有效证件或联系工作人员"
 	NoticeBadCard       = "证件信息校验失败，请重新放置证件"
 	NoticeVerifying     = "正在核验二维码，请稍候"
-	NoticeNoReader      = "读卡器暂时无法使用，请扫码办理或联系工作人员"
 	NoticeCheckForm     = "请检查标红的内容"
 	NoticeNeedConsent   = "请先阅读并勾选同意"
-	NoticePrinterDown   = "打印机暂时无法使用，请拍照保存回执二维码或联系工作人员"
-	noticePhotoReceipt  = "，请拍照保存回执二维码或联系工作人员"
 	ProblemSubmitFailed = "提交失败，您的申请没有保存，请联系工作人员"
 )
 
@@ -71,11 +68,11 @@ func Next(s State, ev Event) (State, []Effect) {
 		// Only the deadline moves, below.
 	case CardRead:
 		userAction = false
-		s = s.count("idcard.reads")
+		s = s.countFor(device.IDCard, "reads")
 		if s.Screen == TechMenu && s.Tech.Busy == TechReadCard {
 			m := e.Person.Mask()
 			e.Person.Wipe()
-			s.Tech.Busy, s.Tech.Notice = "", "读卡自检通过："+m.Name+" "+m.Number
+			s.Tech.Busy, s.Tech.Notice = "", msg.Verbatim("读卡自检通过："+m.Name+" "+m.Number)
 			break
 		}
 		s, eff = identify(s, e.Person)
@@ -87,7 +84,7 @@ func Next(s State, ev Event) (State, []Effect) {
 	case CardRemoved:
 		userAction = false
 		switch {
-		case s.Screen == Done && !s.Result.Printing && s.Result.PrintNotice == "":
+		case s.Screen == Done && !s.Result.Printing && s.Result.PrintNotice.IsZero():
 			s, eff = endVisit(s, WipeCardRemoved)
 		case s.Config.EndOnCardRemoved && s.Person != nil && s.Person.Source == identity.SourceIDCard &&
 			s.Screen != Submitting && s.Screen != Done:
@@ -95,23 +92,23 @@ func Next(s State, ev Event) (State, []Effect) {
 		}
 	case ReadFailed:
 		userAction = false
-		s = s.count("idcard.failures")
+		s = s.countFor(device.IDCard, "failures")
 		if s.Screen == TechMenu && s.Tech.Busy == TechReadCard {
-			s.Tech.Busy, s.Tech.Notice = "", "读卡自检失败："+e.Notice
+			s.Tech.Busy, s.Tech.Notice = "", msg.New(msg.TechReadFailed, e.Cause)
 			break
 		}
 		if s.Screen == Idle || s.Screen == Identifying {
-			s.Screen, s.Notice = Identifying, e.Notice
+			s.Screen, s.Notice = Identifying, msg.New(msg.DeviceCause, e.Cause)
 		}
 	case CodeScanned:
 		userAction = false
-		s = s.count("scanner.codes")
+		s = s.countFor(device.Scanner, "codes")
 		if s.Screen == TechMenu && s.Tech.Busy == TechScanCode {
-			s.Tech.Busy, s.Tech.Notice = "", fmt.Sprintf("扫码自检通过：收到一个二维码（%d 个字符）", len([]rune(e.Text)))
+			s.Tech.Busy, s.Tech.Notice = "", msg.Verbatim(fmt.Sprintf("扫码自检通过：收到一个二维码（%d 个字符）", len([]rune(e.Text))))
 			break
 		}
 		if s.Screen == Idle || s.Screen == Identifying {
-			s.Screen, s.Notice = Identifying, NoticeVerifying
+			s.Screen, s.Notice = Identifying, msg.Verbatim(NoticeVerifying)
 			eff = append(eff, VerifyCode{Text: e.Text})
 		}
 	case CaseFound:
@@ -123,7 +120,7 @@ func Next(s State, ev Event) (State, []Effect) {
 	case CodeRejected:
 		userAction = false
 		if s.Screen == Identifying {
-			s.Notice = e.Notice
+			s.Notice = msg.Verbatim(e.Notice)
 		}
 	case PageTo:
 		if s.Screen == ChooseItem {
@@ -141,8 +138,8 @@ func Next(s State, ev Event) (State, []Effect) {
 	case ChooseItemEvent:
 		if s.Screen == ChooseItem {
 			if it, ok := s.Catalog.Find(e.Code); ok {
-				if why := s.Unavailable(it); why != "" {
-					s.Notice = it.Name + "：" + why
+				if why := s.Unavailable(it); !why.IsZero() {
+					s.Notice = msg.New(msg.ItemUnavailable, it.Name, why)
 					break
 				}
 				s.Item, s.Screen = &it, ItemGuide
@@ -187,15 +184,15 @@ func Next(s State, ev Event) (State, []Effect) {
 	case SetConsent:
 		if s.Screen == Review {
 			s.Consent = e.Agreed
-			s.Notice = ""
+			s.Notice = msg.Text{}
 		}
 	case Confirm:
 		if s.Screen == Review {
 			if !s.Consent {
-				s.Notice = NoticeNeedConsent
+				s.Notice = msg.Verbatim(NoticeNeedConsent)
 				break
 			}
-			s.Screen, s.Notice = Submitting, ""
+			s.Screen, s.Notice = Submitting, msg.Text{}
 			eff = append(eff, Submit{Application: s.application(), Licences: s.Item.ELicences}, Log{Msg: "application submitted", Attrs: []any{"item", s.Item.Code}})
 		}
 	case Submitted:
@@ -213,13 +210,13 @@ func Next(s State, ev Event) (State, []Effect) {
 		}
 	case Printed:
 		userAction = false
-		s = s.count("printer.prints")
+		s = s.countFor(device.Printer, "prints")
 		if s.Screen == Done {
 			s.Result.Printing, s.Result.Printed = false, true
 		}
 	case PrintFailed:
 		userAction = false
-		s = s.count("printer.failures")
+		s = s.countFor(device.Printer, "failures")
 		if s.Screen == Done {
 			s.Result.Printing, s.Result.PrintNotice = false, e.Notice
 		}
@@ -246,7 +243,7 @@ func Next(s State, ev Event) (State, []Effect) {
 	case TechSubmit:
 		if s.Screen == TechPIN && s.Tech.PIN != "" && s.Tech.Busy == "" {
 			eff = append(eff, CheckPIN{PIN: s.Tech.PIN})
-			s.Tech.PIN, s.Tech.Busy, s.Tech.Notice = "", "pin", "正在核验…"
+			s.Tech.PIN, s.Tech.Busy, s.Tech.Notice = "", "pin", msg.Verbatim("正在核验…")
 		}
 	case PINChecked:
 		userAction = false
@@ -254,31 +251,31 @@ func Next(s State, ev Event) (State, []Effect) {
 			s.Tech.Busy = ""
 			switch {
 			case e.Disabled:
-				s.Tech.Notice = "本机未设置技术人员口令，维护模式不可用"
+				s.Tech.Notice = msg.Verbatim("本机未设置技术人员口令，维护模式不可用")
 			case e.OK:
-				s.Screen, s.Tech.Notice = TechMenu, ""
+				s.Screen, s.Tech.Notice = TechMenu, msg.Text{}
 			case e.Locked:
-				s.Tech.Notice = fmt.Sprintf("口令错误次数过多，已锁定，请%d分钟后再试", int(e.Remaining.Minutes()+0.999))
+				s.Tech.Notice = msg.Verbatim(fmt.Sprintf("口令错误次数过多，已锁定，请%d分钟后再试", int(e.Remaining.Minutes()+0.999)))
 			default:
-				s.Tech.Notice = fmt.Sprintf("口令错误，还可尝试%d次", e.TriesLeft)
+				s.Tech.Notice = msg.Verbatim(fmt.Sprintf("口令错误，还可尝试%d次", e.TriesLeft))
 			}
 		}
 	case TechAction:
 		if s.Screen == TechMenu && s.Tech.Busy == "" {
 			switch e.Name {
 			case TechReadCard: // answered by the reader itself
-				s.Tech.Busy, s.Tech.Notice = e.Name, "读卡自检：请放置一张身份证"
+				s.Tech.Busy, s.Tech.Notice = e.Name, msg.Verbatim("读卡自检：请放置一张身份证")
 			case TechScanCode:
-				s.Tech.Busy, s.Tech.Notice = e.Name, "扫码自检：请出示任意二维码"
+				s.Tech.Busy, s.Tech.Notice = e.Name, msg.Verbatim("扫码自检：请出示任意二维码")
 			default:
-				s.Tech.Busy, s.Tech.Notice = e.Name, "正在执行…"
+				s.Tech.Busy, s.Tech.Notice = e.Name, msg.Verbatim("正在执行…")
 				eff = append(eff, TechCommand{Name: e.Name})
 			}
 		}
 	case TechDone:
 		userAction = false
 		if s.Screen == TechMenu {
-			s.Tech.Busy, s.Tech.Notice = "", e.Message
+			s.Tech.Busy, s.Tech.Notice = "", msg.Verbatim(e.Message)
 		}
 	case PlatformChanged:
 		userAction = false
@@ -292,14 +289,15 @@ func Next(s State, ev Event) (State, []Effect) {
 		userAction = false
 		s.Devices = maps.Clone(s.Devices)
 		if s.Devices == nil {
-			s.Devices = map[string]device.Status{}
+			s.Devices = map[device.Kind]device.Status{}
 		}
-		if prev, ok := s.Devices[e.Status.Device]; (e.Status.State == device.Fault || e.Status.State == device.Offline) && (!ok || prev.State != e.Status.State) {
-			s = s.count(e.Status.Device + ".faults")
+		k := e.Status.Kind
+		if prev, ok := s.Devices[k]; (e.Status.State == device.Fault || e.Status.State == device.Offline) && (!ok || prev.State != e.Status.State) {
+			s = s.countFor(k, "faults")
 		}
-		s.Devices[e.Status.Device] = e.Status
-		if s.Screen == Identifying && e.Status.Device == "idcard" && !e.Status.State.Usable() && e.Status.State != device.Starting {
-			s.Notice = NoticeNoReader
+		s.Devices[k] = e.Status
+		if s.Screen == Identifying && k == device.IDCard && !e.Status.State.Usable() && e.Status.State != device.Starting {
+			s.Notice = msg.New(msg.ReaderUnusable)
 		}
 	case CatalogLoaded:
 		userAction = false
@@ -311,7 +309,7 @@ func Next(s State, ev Event) (State, []Effect) {
 		s.Deadline = s.deadline()
 	}
 	if s.Screen != before && s.Screen != Identifying {
-		s.Notice = ""
+		s.Notice = msg.Text{}
 	}
 	if before == Idle && s.Screen != Idle {
 		s.Started = s.Now
@@ -341,12 +339,12 @@ func identify(s State, p identity.Person) (State, []Effect) {
 	s.Screen = Identifying
 	if p.Source == identity.SourceIDCard && p.ValidateCardNumber() != nil {
 		p.Wipe()
-		s.Notice = NoticeBadCard
+		s.Notice = msg.Verbatim(NoticeBadCard)
 		return s, []Effect{Log{Msg: "card rejected: invalid identity number"}}
 	}
 	if p.Expired(s.Now) && !s.Config.AllowExpired {
 		p.Wipe()
-		s.Notice = NoticeExpired
+		s.Notice = msg.Verbatim(NoticeExpired)
 		return s, []Effect{Log{Msg: "card rejected: expired"}}
 	}
 	s.Person = &p
@@ -387,7 +385,7 @@ func proceed(s State) State {
 			}
 		}
 		if len(errs) > 0 {
-			s.FieldError, s.Notice = errs, NoticeCheckForm
+			s.FieldError, s.Notice = errs, msg.Verbatim(NoticeCheckForm)
 			return s
 		}
 		s.FieldError, s.Consent, s.Screen, s.Compose = nil, false, Review, ""
@@ -483,8 +481,8 @@ func done(s State, e Submitted) (State, []Effect) {
 		Linked: e.Linked, Licences: e.Licences,
 	})
 	s.Result.Receipt = doc
-	if !s.DeviceUsable("printer") {
-		s.Result.PrintNotice = PrinterNotice(s.Devices["printer"].Notice)
+	if !s.DeviceUsable(device.Printer) {
+		s.Result.PrintNotice = PrinterNotice(s.Devices[device.Printer].Cause)
 		return s, []Effect{Log{Msg: "receipt not printed: printer unusable", Attrs: []any{"case", e.CaseNumber}}}
 	}
 	s.Result.Printing = true
@@ -539,12 +537,12 @@ func erased(s State) map[string]int {
 }
 
 // PrinterNotice tells the citizen there is no paper receipt and why: cause
-// is the printer's own notice (打印机缺纸), or empty when it is not known.
-func PrinterNotice(cause string) string {
-	if cause == "" || cause == "设备未连接" {
-		return NoticePrinterDown
+// is the printer's (device.PaperOut), NoCause when it is not known.
+func PrinterNotice(cause device.Cause) msg.Text {
+	if cause == device.NoCause || cause == device.Disconnected {
+		return msg.New(msg.PrinterDown)
 	}
-	return cause + noticePhotoReceipt
+	return msg.New(msg.PrinterCausePhoto, cause)
 }
 
 // SpeechCountdown is spoken when the countdown to the idle screen starts.
