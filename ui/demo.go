@@ -7,6 +7,7 @@ import (
 	"sckiosk/kiosk/adapters/platform"
 	"sckiosk/kiosk/core/catalog"
 	"sckiosk/kiosk/core/identity"
+	"sckiosk/kiosk/core/msg"
 	"sckiosk/kiosk/core/session"
 )
 
@@ -67,7 +68,8 @@ func DemoStates() map[string]session.State {
 	out["tech_menu"] = apply(techPIN, session.TechSubmit{}, session.PINChecked{OK: true},
 		session.PlatformChanged{State: "degraded", Pending: 2, LastError: "platform 50: submit: platform unavailable: dial tcp: connection refused"},
 		session.Printed{}, session.TechAction{Name: session.TechReadCard}, session.CardRead{Person: person()},
-		session.TechAction{Name: session.TechCheckPlatform}, session.TechDone{Name: session.TechCheckPlatform, Message: "四川平台：正常；重庆平台：无法连接"})
+		session.TechAction{Name: session.TechCheckPlatform}, session.TechDone{Name: session.TechCheckPlatform, Message: msg.New(msg.TechPlatformHealth,
+			msg.New(msg.TechPlatformOK, msg.PlatformSichuan), msg.New(msg.TechPlatformDown, msg.PlatformChongqing))})
 	biz := "11510100MB0000008J3510100008001" // 个体工商户年度报告: USCC and an ID number
 	out["form_uscc"] = apply(chosen, session.ChooseItemEvent{Code: biz}, session.Proceed{},
 		session.FocusField{Key: "uscc"}, session.TypeRune{R: '9'}, session.TypeRune{R: '1'}, session.TypeRune{R: 'm'}, session.Proceed{})

@@ -390,8 +390,8 @@ func (v view) formScreen() fyne.CanvasObject {
 		}
 		// The label and, beside it, what is wrong with the value: one row.
 		label := container.NewHBox(v.text(f.Label+fieldMark(f), 30, true, grey))
-		if msg := s.FieldError[f.Key]; msg != "" {
-			label.Add(v.text(msg, 30, true, red))
+		if problem := s.FieldError[f.Key]; !problem.IsZero() {
+			label.Add(v.text(v.tr(problem), 30, true, red))
 		}
 		fields.Add(label)
 		switch {
@@ -594,7 +594,7 @@ func (v view) hintBox(value string, focused bool, hint string, tap func()) fyne.
 func (v view) rating() fyne.CanvasObject {
 	r := v.s.Result
 	if r.Rated != 0 {
-		return container.NewCenter(v.text("感谢您的评价："+session.Grades[r.Rated-1], 32, false, green))
+		return container.NewCenter(v.text("感谢您的评价："+v.tr(msg.New(session.Grades[r.Rated-1])), 32, false, green))
 	}
 	// Two rows: five grades in one would make a portrait screen wider
 	// than 1080 in elder mode.
@@ -608,7 +608,7 @@ func (v view) rating() fyne.CanvasObject {
 		if i >= 3 && !v.landscape {
 			row = bottom
 		}
-		row.Add(tall(bigButton(g, false, func() { v.send(session.Rate{Grade: grade}) }), v.touch))
+		row.Add(tall(bigButton(v.tr(msg.New(g)), false, func() { v.send(session.Rate{Grade: grade}) }), v.touch))
 	}
 	caption := v.text("请为本次服务评价（可跳过）", 30, false, grey)
 	if v.landscape {

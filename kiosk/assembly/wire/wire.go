@@ -316,7 +316,7 @@ func forwardCodes(ctx context.Context, events <-chan scanner.Event, rt *runtime.
 			return
 		case ev := <-events:
 			if ev.Err != nil {
-				rt.Send(session.CodeRejected{Notice: "二维码无法识别，请重新出示"})
+				rt.Send(session.CodeRejected{Notice: msg.New(msg.ScanFailed)})
 				continue
 			}
 			rt.Send(session.CodeScanned{Text: ev.Text})
@@ -374,15 +374,6 @@ func (e messageError) Error() string     { return e.err.Error() }
 func (e messageError) Unwrap() error     { return e.err }
 func (e messageError) Message() msg.Text { return e.msg }
 
-type noticeError struct {
-	err    error
-	notice string
-}
-
-func (e noticeError) Error() string  { return e.err.Error() }
-func (e noticeError) Unwrap() error  { return e.err }
-func (e noticeError) Notice() string { return e.notice }
-
 // codeVerifier asks the platform who an app, 亮证 or business-licence code
 // identifies: a person, or an enterprise (持证主体代码类型 001).
 type codeVerifier struct{ c *platform.Client }
@@ -392,9 +383,10 @@ func (v codeVerifier) Verify(ctx context.Context, code string) (identity.Person,
 	if err != nil {
 		var ce *platform.CodeError
 		if errors.As(err, &ce) {
-			return identity.Person{}, noticeError{err: err, notice: ce.Notice}
+			// The platform adapter words its own refusals.
+			return identity.Person{}, messageError{err: err, msg: msg.Verbatim(ce.Notice)}
 		}
-		return identity.Person{}, noticeError{err: err, notice: "暂时无法核验二维码，请使用身份证或稍后再试"}
+		return identity.Person{}, messageError{err: err, msg: msg.New(msg.CodeCheckUnavailable)}
 	}
 	h := res.Holder
 	if h.IDType == "001" {
@@ -699,9 +691,9 @@ func (f caseFinder) FindCase(ctx context.Context, code string) (session.Event, b
 	st, err := f.client.CaseStatus(ctx, prov, p.Case)
 	switch {
 	case errors.Is(err, platform.ErrNotFound):
-		return session.CodeRejected{Notice: "未查到该办件，请核对回执或咨询工作人员"}, true
+		return session.CodeRejected{Notice: msg.New(msg.CaseNotFound)}, true
 	case err != nil:
-		return session.CodeRejected{Notice: "暂时无法查询办件进度，请稍后再试"}, true
+		return session.CodeRejected{Notice: msg.New(msg.CaseLookupFailed)}, true
 	}
 	return session.CaseFound{Case: session.CaseInfo{CaseNumber: st.CaseNumber, ItemName: st.ItemName, Status: st.Status, Updated: st.UpdatedAt}}, true
 }

@@ -64,6 +64,89 @@ const (
 	StepSavedLocally    // the application is kept on the kiosk
 	StepWiped           // the data is wiped on the way home
 
+	// Notices on the citizen's screens.
+	CardExpired   // the card has expired
+	CardInvalid   // the card's identity number does not check
+	CodeVerifying // a code is being verified
+	FormCheck     // fields marked red need attention
+	ConsentNeeded // tick the consent box first
+	SubmitFailed  // the application was not saved
+	// Why a code identifies no one.
+	CodeUnsupported      // this kiosk takes no codes, only cards
+	CodeUnreadable       // the code could not be verified
+	ScanFailed           // the scanner could not read the code
+	CodeCheckUnavailable // the platform cannot verify codes now
+	CaseNotFound         // no case for a scanned receipt
+	CaseLookupFailed     // the case's status cannot be looked up now
+	QRUnrecognized       // not a code the kiosk knows
+	QRMalformed          // incomplete or damaged
+	QRForged             // the signature does not verify
+	QRExpired            // an app code too old
+	QRNotYetValid        // a code issued in the future
+	QRLifetime           // a code valid for longer than allowed
+	QRUnknownKey         // signed by a key not registered
+	QRWrongHost          // a URL to a site that is not the government's
+	QRCheckChar          // an e-licence identifier with a wrong check character
+	QRUSCC               // a business licence whose credit code does not check
+	QRReceiptHere        // a receipt code shown where identity is asked for
+	QRShowIdentity       // a valid code that identifies no one
+	// What is wrong with a form field's value; Args[0] is the field's label
+	// where the message names it.
+	FieldRequired   // a required field is empty
+	FieldTooLong    // longer than Args[1] characters
+	PhoneInvalid    // not an 11-digit mobile number
+	ChoiceRequired  // not one of the options
+	IDNumberInvalid // an identity number that does not check
+	USCCInvalid     // a credit code that does not check
+	DateInvalid     // not a YYYYMMDD date
+
+	// Technician mode.
+	TechVerifyingPIN // the PIN is being checked
+	TechPINDisabled  // no PIN is set: technician mode is off
+	TechPINLocked    // too many wrong PINs; locked for Args[0] minutes
+	TechPINWrong     // wrong PIN; Args[0] tries left
+	TechReadCardWait // card self-test: place a card
+	TechScanCodeWait // code self-test: show a code
+	TechRunning      // a command is running
+	TechReadPassed   // card self-test passed: masked name Args[0], masked number Args[1]
+	TechScanPassed   // code self-test passed: a code of Args[0] characters
+	TechUnavailable  // the runtime has no technician backend
+	// Outcomes of technician commands.
+	TechNoPrinter       // no printer configured
+	TechTestPrinted     // the test receipt was printed
+	TechTestPrintFailed // the test receipt was not printed, cause Args[0]
+	TechOutboxRetried   // the outbox was retried: Args[0] pending, Args[1] needing a person
+	TechPlatformHealth  // the Sichuan (Args[0]) and Chongqing (Args[1]) platforms, each a Text
+	TechPlatformOK      // platform Args[0] (a Key) answers
+	TechPlatformDown    // platform Args[0] (a Key) cannot be reached
+	PlatformSichuan     // the Sichuan platform
+	PlatformChongqing   // the Chongqing platform
+	TechNoLog           // the kiosk keeps no log in memory
+	TechLogEmpty        // the log is empty
+	TechLogTail         // the last log lines (Args[0], masked English text)
+	TechUnsupported     // this kiosk cannot do that
+	TechQuitting        // the kiosk is quitting
+	TechUnknown         // an unknown command
+
+	// Spoken: the countdown, and elder mode's prompt on entering a screen.
+	SpeechCountdown
+	PromptIdle
+	PromptIdentifying
+	PromptChooseItem
+	PromptItemGuide
+	PromptForm
+	PromptReview
+	PromptSubmitting
+	PromptDone
+	PromptFailed
+
+	// The five 好差评 grades, GB/T 39046 A.8 order.
+	GradeVerySatisfied
+	GradeSatisfied
+	GradeFairlySatisfied
+	GradeDissatisfied
+	GradeVeryDissatisfied
+
 	numKeys
 )
 

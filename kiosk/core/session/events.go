@@ -49,8 +49,8 @@ type CodeVerified struct{ Person identity.Person }
 // CaseFound is the platform's answer for a scanned receipt code.
 type CaseFound struct{ Case CaseInfo }
 
-// CodeRejected is a code that does not identify anyone; Notice is Chinese.
-type CodeRejected struct{ Notice string }
+// CodeRejected is a code that does not identify anyone; Notice says why.
+type CodeRejected struct{ Notice msg.Text }
 
 // PageTo shows page n of the catalogue.
 type PageTo struct{ Page int }
@@ -104,7 +104,8 @@ type Submitted struct {
 }
 
 // SubmitFailed means the application could not be stored: nothing was sent.
-type SubmitFailed struct{ Notice string }
+// Notice says what to do; the zero Text gives the core's own.
+type SubmitFailed struct{ Notice msg.Text }
 
 // Printed is a receipt that came out of the printer.
 type Printed struct{}
@@ -135,10 +136,10 @@ type PINChecked struct {
 // TechAction is a tap on a technician command.
 type TechAction struct{ Name string }
 
-// TechDone is a technician command's outcome, in Chinese.
+// TechDone is a technician command's outcome.
 type TechDone struct {
 	Name    string
-	Message string
+	Message msg.Text
 }
 
 // PlatformChanged is the provincial platform's reachability as the outbox

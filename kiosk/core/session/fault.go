@@ -70,9 +70,9 @@ func (s State) Fault() (Fault, bool) {
 				Next:  steps(msg.StepPhoto, msg.StepAssist)}, true
 		}
 	case Failed:
-		cause := msg.Verbatim(s.Problem)
+		cause := s.Problem
 		if cause.IsZero() {
-			cause = msg.Verbatim(ProblemSubmitFailed)
+			cause = msg.New(msg.SubmitFailed)
 		}
 		return Fault{Kind: FaultSubmit, Blocking: true, Title: msg.New(msg.FaultSubmitTitle),
 			Cause: cause,

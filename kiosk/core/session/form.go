@@ -67,14 +67,14 @@ func proceed(s State) State {
 		}
 		s.Screen = Form
 	case Form:
-		errs := map[string]string{}
+		errs := map[string]msg.Text{}
 		for _, f := range s.Item.Fields {
-			if problem := f.Validate(s.Values[f.Key]); problem != "" {
+			if problem := f.Validate(s.Values[f.Key]); !problem.IsZero() {
 				errs[f.Key] = problem
 			}
 		}
 		if len(errs) > 0 {
-			s.FieldError, s.Notice = errs, msg.Verbatim(NoticeCheckForm)
+			s.FieldError, s.Notice = errs, msg.New(msg.FormCheck)
 			return s
 		}
 		s.FieldError, s.Consent, s.Screen, s.Compose = nil, false, Review, ""
@@ -131,7 +131,7 @@ func (s State) withValue(f catalog.Field, v string) State {
 		s.Values = map[string]string{}
 	}
 	s.Values[f.Key] = v
-	if s.FieldError[f.Key] != "" {
+	if !s.FieldError[f.Key].IsZero() {
 		s.FieldError = maps.Clone(s.FieldError)
 		delete(s.FieldError, f.Key)
 	}

@@ -44,7 +44,7 @@ func identifyEvent(s State, ev Event) (State, []Effect, origin) {
 			return codeSelfTest(s, e.Text), nil, fromKiosk
 		}
 		if s.Screen == Idle || s.Screen == Identifying {
-			s.Screen, s.Notice = Identifying, msg.Verbatim(NoticeVerifying)
+			s.Screen, s.Notice = Identifying, msg.New(msg.CodeVerifying)
 			eff = append(eff, VerifyCode{Text: e.Text})
 		}
 	case CaseFound:
@@ -54,7 +54,7 @@ func identifyEvent(s State, ev Event) (State, []Effect, origin) {
 		}
 	case CodeRejected:
 		if s.Screen == Identifying {
-			s.Notice = msg.Verbatim(e.Notice)
+			s.Notice = e.Notice
 		}
 	}
 	return s, eff, fromKiosk
@@ -69,12 +69,12 @@ func identify(s State, p identity.Person) (State, []Effect) {
 	s.Screen = Identifying
 	if p.Source == identity.SourceIDCard && p.ValidateCardNumber() != nil {
 		p.Wipe()
-		s.Notice = msg.Verbatim(NoticeBadCard)
+		s.Notice = msg.New(msg.CardInvalid)
 		return s, []Effect{Log{Msg: "card rejected: invalid identity number"}}
 	}
 	if p.Expired(s.Now) && !s.Config.AllowExpired {
 		p.Wipe()
-		s.Notice = msg.Verbatim(NoticeExpired)
+		s.Notice = msg.New(msg.CardExpired)
 		return s, []Effect{Log{Msg: "card rejected: expired"}}
 	}
 	s.Person = &p

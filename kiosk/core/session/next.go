@@ -2,16 +2,6 @@ package session
 
 import "sckiosk/kiosk/core/msg"
 
-// Plain Chinese messages the core puts on screen.
-const (
-	NoticeExpired       = "证件已过期，请使用有效证件或联系工作人员"
-	NoticeBadCard       = "证件信息校验失败，请重新放置证件"
-	NoticeVerifying     = "正在核验二维码，请稍候"
-	NoticeCheckForm     = "请检查标红的内容"
-	NoticeNeedConsent   = "请先阅读并勾选同意"
-	ProblemSubmitFailed = "提交失败，您的申请没有保存，请联系工作人员"
-)
-
 // origin says where an event came from, which decides what Next settles
 // after the event's handler.
 type origin int

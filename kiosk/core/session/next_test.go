@@ -82,21 +82,21 @@ func TestTransitions(t *testing.T) {
 		{"card on attract screen", []Event{CardRead{Person: samplePerson()}}, ChooseItem, "", ""},
 		{"card after start", []Event{Start{}, CardRead{Person: samplePerson()}}, ChooseItem, "", ""},
 		{"read failure", []Event{Start{}, ReadFailed{Cause: device.CardReadFailed}}, Identifying, "", "读卡失败，请重新放置证件"},
-		{"expired card", []Event{Start{}, CardRead{Person: func() identity.Person { p := samplePerson(); p.ValidTo = "20201231"; return p }()}}, Identifying, "", NoticeExpired},
-		{"forged number", []Event{Start{}, CardRead{Person: func() identity.Person { p := samplePerson(); p.Number = "110105194912310021"; return p }()}}, Identifying, "", NoticeBadCard},
-		{"code scanned", []Event{Start{}, CodeScanned{Text: "x"}}, Identifying, "", NoticeVerifying},
+		{"expired card", []Event{Start{}, CardRead{Person: func() identity.Person { p := samplePerson(); p.ValidTo = "20201231"; return p }()}}, Identifying, "", "证件已过期，请使用有效证件或联系工作人员"},
+		{"forged number", []Event{Start{}, CardRead{Person: func() identity.Person { p := samplePerson(); p.Number = "110105194912310021"; return p }()}}, Identifying, "", "证件信息校验失败，请重新放置证件"},
+		{"code scanned", []Event{Start{}, CodeScanned{Text: "x"}}, Identifying, "", "正在核验二维码，请稍候"},
 		{"code verified", []Event{Start{}, CodeScanned{Text: "x"}, CodeVerified{Person: samplePerson()}}, ChooseItem, "", ""},
-		{"code rejected", []Event{Start{}, CodeScanned{Text: "x"}, CodeRejected{Notice: "二维码已失效"}}, Identifying, "", "二维码已失效"},
+		{"code rejected", []Event{Start{}, CodeScanned{Text: "x"}, CodeRejected{Notice: msg.Verbatim("二维码已失效")}}, Identifying, "", "二维码已失效"},
 		{"choose item", []Event{Start{}, CardRead{Person: samplePerson()}, ChooseItemEvent{Code: item}}, ItemGuide, "", ""},
 		{"unknown item ignored", []Event{Start{}, CardRead{Person: samplePerson()}, ChooseItemEvent{Code: "nope"}}, ChooseItem, "", ""},
 		{"guide to form", toForm(), Form, "", ""},
-		{"incomplete form stays", append(toForm(), Proceed{}), Form, "", NoticeCheckForm},
+		{"incomplete form stays", append(toForm(), Proceed{}), Form, "", "请检查标红的内容"},
 		{"form to review", toReview(), Review, "", ""},
-		{"confirm without consent", append(toReview(), Confirm{}), Review, "", NoticeNeedConsent},
+		{"confirm without consent", append(toReview(), Confirm{}), Review, "", "请先阅读并勾选同意"},
 		{"confirm", toSubmitting(), Submitting, "", ""},
 		{"cancel ignored while submitting", append(toSubmitting(), Cancel{}), Submitting, "", ""},
 		{"submitted", toDone(), Done, "", ""},
-		{"submit failed", append(toSubmitting(), SubmitFailed{Notice: ""}), Failed, "", ""},
+		{"submit failed", append(toSubmitting(), SubmitFailed{Notice: msg.Text{}}), Failed, "", ""},
 		{"done then finish", append(toDone(), Printed{}, Cancel{}), Idle, WipeDone, ""},
 		{"done then card removed", append(toDone(), Printed{}, CardRemoved{}), Idle, WipeCardRemoved, ""},
 		{"card removed while printing stays", append(toDone(), CardRemoved{}), Done, "", ""},
@@ -330,19 +330,19 @@ func TestElderMode(t *testing.T) {
 	if !s.Elder {
 		t.Fatal("elder mode not on")
 	}
-	if sp := effectsOf[Speak](eff); len(sp) != 1 || sp[0].Text != prompt(Identifying) {
+	if sp := effectsOf[Speak](eff); len(sp) != 1 || zh(sp[0].Text) != zh(prompt(Identifying)) {
 		t.Fatalf("speech on toggle: %v", sp)
 	}
 	if got, want := s.Remaining(), 2*s.Config.Timeouts[Identifying]; got != want {
 		t.Fatalf("elder timeout %v, want %v", got, want)
 	}
 	s, eff = Next(s, CardRead{Person: samplePerson()})
-	if sp := effectsOf[Speak](eff); len(sp) != 1 || sp[0].Text != prompt(ChooseItem) {
+	if sp := effectsOf[Speak](eff); len(sp) != 1 || zh(sp[0].Text) != zh(prompt(ChooseItem)) {
 		t.Fatalf("speech on new screen: %v", sp)
 	}
 	for _, sp := range effectsOf[Speak](eff) {
-		if strings.Contains(sp.Text, "张") {
-			t.Fatalf("speech carries the name: %q", sp.Text)
+		if strings.Contains(zh(sp.Text), "张") {
+			t.Fatalf("speech carries the name: %q", zh(sp.Text))
 		}
 	}
 	s, _ = Next(s, Cancel{})
@@ -364,7 +364,7 @@ func TestCountdownIsSpokenOnce(t *testing.T) {
 		var eff []Effect
 		s, eff = Next(s, Tick{Now: t0.Add(sec * time.Second)})
 		for _, sp := range effectsOf[Speak](eff) {
-			if sp.Text == SpeechCountdown {
+			if zh(sp.Text) == zh(msg.New(msg.SpeechCountdown)) {
 				spoken++
 			}
 		}
@@ -535,7 +535,7 @@ func TestTechnicianEntry(t *testing.T) {
 	if c := effectsOf[TechCommand](eff); len(c) != 1 || c[0].Name != TechPrintTest {
 		t.Fatalf("command effects %v", c)
 	}
-	m, _ = Next(m, TechDone{Name: TechPrintTest, Message: "测试回执已打印"})
+	m, _ = Next(m, TechDone{Name: TechPrintTest, Message: msg.New(msg.TechTestPrinted)})
 	if zh(m.Tech.Notice) != "测试回执已打印" || m.Tech.Busy != "" {
 		t.Fatalf("tech %+v", m.Tech)
 	}

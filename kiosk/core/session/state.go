@@ -128,14 +128,14 @@ type State struct {
 	Page       int
 	Item       *catalog.Item
 	Values     map[string]string
-	Focus      string            // key of the field the keyboard types into; SearchField on the item list
-	KeyMode    KeyMode           // the on-screen keyboard's layout
-	Compose    string            // pinyin letters typed but not yet turned into hanzi
-	FieldError map[string]string // per-field messages in Chinese
+	Focus      string              // key of the field the keyboard types into; SearchField on the item list
+	KeyMode    KeyMode             // the on-screen keyboard's layout
+	Compose    string              // pinyin letters typed but not yet turned into hanzi
+	FieldError map[string]msg.Text // per-field problems
 	Consent    bool
 
 	Result  Result
-	Problem string   // the Failed screen's message
+	Problem msg.Text // the Failed screen's message
 	Notice  msg.Text // a short message on the current screen (读卡失败…)
 
 	Devices map[device.Kind]device.Status

@@ -25,7 +25,7 @@ func submitEvent(s State, ev Event) (State, []Effect, origin) {
 			break
 		}
 		if !s.Consent {
-			s.Notice = msg.Verbatim(NoticeNeedConsent)
+			s.Notice = msg.New(msg.ConsentNeeded)
 			break
 		}
 		s.Screen, s.Notice = Submitting, msg.Text{}
@@ -43,8 +43,8 @@ func submitEvent(s State, ev Event) (State, []Effect, origin) {
 	case SubmitFailed:
 		if s.Screen == Submitting {
 			s.Screen, s.Problem = Failed, e.Notice
-			if s.Problem == "" {
-				s.Problem = ProblemSubmitFailed
+			if s.Problem.IsZero() {
+				s.Problem = msg.New(msg.SubmitFailed)
 			}
 		}
 		return s, nil, fromKiosk
@@ -119,4 +119,4 @@ func PrinterNotice(cause device.Cause) msg.Text {
 }
 
 // Grades are the five 好差评 grades in GB/T 39046 A.8 order (code = index+1).
-var Grades = [5]string{"非常满意", "满意", "基本满意", "不满意", "非常不满意"}
+var Grades = [5]msg.Key{msg.GradeVerySatisfied, msg.GradeSatisfied, msg.GradeFairlySatisfied, msg.GradeDissatisfied, msg.GradeVeryDissatisfied}

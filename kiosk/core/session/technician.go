@@ -1,7 +1,6 @@
 package session
 
 import (
-	"fmt"
 	"time"
 
 	"sckiosk/kiosk/core/identity"
@@ -26,7 +25,7 @@ func technicianEvent(s State, ev Event) (State, []Effect, origin) {
 	case TechSubmit:
 		if s.Screen == TechPIN && s.Tech.PIN != "" && s.Tech.Busy == "" {
 			eff = append(eff, CheckPIN{PIN: s.Tech.PIN})
-			s.Tech.PIN, s.Tech.Busy, s.Tech.Notice = "", "pin", msg.Verbatim("正在核验…")
+			s.Tech.PIN, s.Tech.Busy, s.Tech.Notice = "", "pin", msg.New(msg.TechVerifyingPIN)
 		}
 	case PINChecked:
 		if s.Screen == TechPIN {
@@ -37,17 +36,17 @@ func technicianEvent(s State, ev Event) (State, []Effect, origin) {
 		if s.Screen == TechMenu && s.Tech.Busy == "" {
 			switch e.Name {
 			case TechReadCard: // answered by the reader itself
-				s.Tech.Busy, s.Tech.Notice = e.Name, msg.Verbatim("读卡自检：请放置一张身份证")
+				s.Tech.Busy, s.Tech.Notice = e.Name, msg.New(msg.TechReadCardWait)
 			case TechScanCode:
-				s.Tech.Busy, s.Tech.Notice = e.Name, msg.Verbatim("扫码自检：请出示任意二维码")
+				s.Tech.Busy, s.Tech.Notice = e.Name, msg.New(msg.TechScanCodeWait)
 			default:
-				s.Tech.Busy, s.Tech.Notice = e.Name, msg.Verbatim("正在执行…")
+				s.Tech.Busy, s.Tech.Notice = e.Name, msg.New(msg.TechRunning)
 				eff = append(eff, TechCommand{Name: e.Name})
 			}
 		}
 	case TechDone:
 		if s.Screen == TechMenu {
-			s.Tech.Busy, s.Tech.Notice = "", msg.Verbatim(e.Message)
+			s.Tech.Busy, s.Tech.Notice = "", e.Message
 		}
 		return s, nil, fromKiosk
 	}
@@ -77,13 +76,13 @@ func pinChecked(s State, e PINChecked) State {
 	s.Tech.Busy = ""
 	switch {
 	case e.Disabled:
-		s.Tech.Notice = msg.Verbatim("本机未设置技术人员口令，维护模式不可用")
+		s.Tech.Notice = msg.New(msg.TechPINDisabled)
 	case e.OK:
 		s.Screen, s.Tech.Notice = TechMenu, msg.Text{}
 	case e.Locked:
-		s.Tech.Notice = msg.Verbatim(fmt.Sprintf("口令错误次数过多，已锁定，请%d分钟后再试", int(e.Remaining.Minutes()+0.999)))
+		s.Tech.Notice = msg.New(msg.TechPINLocked, int(e.Remaining.Minutes()+0.999))
 	default:
-		s.Tech.Notice = msg.Verbatim(fmt.Sprintf("口令错误，还可尝试%d次", e.TriesLeft))
+		s.Tech.Notice = msg.New(msg.TechPINWrong, e.TriesLeft)
 	}
 	return s
 }
@@ -97,12 +96,12 @@ func (s State) selfTest(name string) bool { return s.Screen == TechMenu && s.Tec
 func cardSelfTest(s State, p identity.Person) State {
 	m := p.Mask()
 	p.Wipe()
-	s.Tech.Busy, s.Tech.Notice = "", msg.Verbatim("读卡自检通过："+m.Name+" "+m.Number)
+	s.Tech.Busy, s.Tech.Notice = "", msg.New(msg.TechReadPassed, m.Name, m.Number)
 	return s
 }
 
 // codeSelfTest ends the scanner's self-test: a code came, of this length.
 func codeSelfTest(s State, code string) State {
-	s.Tech.Busy, s.Tech.Notice = "", msg.Verbatim(fmt.Sprintf("扫码自检通过：收到一个二维码（%d 个字符）", len([]rune(code))))
+	s.Tech.Busy, s.Tech.Notice = "", msg.New(msg.TechScanPassed, len([]rune(code)))
 	return s
 }

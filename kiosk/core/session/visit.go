@@ -1,6 +1,10 @@
 package session
 
-import "time"
+import (
+	"time"
+
+	"sckiosk/kiosk/core/msg"
+)
 
 // visitEvent handles the visit itself: time passing, starting, leaving,
 // going back, asking for more time and elder mode.
@@ -14,7 +18,7 @@ func visitEvent(s State, ev Event) (State, []Effect, origin) {
 			return s, eff, fromKiosk
 		}
 		if !wasCounting && s.CountingDown() {
-			return s, []Effect{Speak{Text: SpeechCountdown}}, clockOnly
+			return s, []Effect{Speak{Text: msg.New(msg.SpeechCountdown)}}, clockOnly
 		}
 		return s, nil, clockOnly
 	case ToggleElder:
