@@ -8,6 +8,7 @@ import (
 	"sckiosk/kiosk/core/catalog"
 	"sckiosk/kiosk/core/catalog/catalogyaml"
 	"sckiosk/kiosk/core/identity"
+	"sckiosk/kiosk/core/msg"
 	"sckiosk/kiosk/core/session"
 )
 
@@ -31,13 +32,13 @@ func DemoStates() map[string]session.State {
 		}
 		return s
 	}
-	for _, d := range []string{"idcard", "scanner", "printer"} {
-		s = apply(s, session.DeviceChanged{Status: device.Status{Device: d, State: device.Online}})
+	for _, k := range []device.Kind{device.IDCard, device.Scanner, device.Printer} {
+		s = apply(s, session.DeviceChanged{Status: device.Status{Kind: k, State: device.Online}})
 	}
 	item := "11510100MB0000001K3510100001001"
 	out := map[string]session.State{}
 	out["idle"] = s
-	out["identifying"] = apply(s, session.Start{}, session.ReadFailed{Notice: "读卡失败，请重新放置证件"})
+	out["identifying"] = apply(s, session.Start{}, session.ReadFailed{Cause: device.CardReadFailed})
 	chosen := apply(s, session.Start{}, session.CardRead{Person: person()})
 	out["choose"] = chosen
 	out["guide"] = apply(chosen, session.ChooseItemEvent{Code: item})
@@ -50,7 +51,7 @@ func DemoStates() map[string]session.State {
 	done := apply(submitting, session.Submitted{CaseNumber: "SC20261125000001", TrackCode: "http://127.0.0.1/track/SC20261125000001"})
 	out["done_printed"] = apply(done, session.Printed{})
 	out["done_rated"] = apply(done, session.Printed{}, session.Rate{Grade: 1})
-	out["done_no_paper"] = apply(done, session.PrintFailed{Notice: session.PrinterNotice("打印机缺纸")})
+	out["done_no_paper"] = apply(done, session.PrintFailed{Notice: session.PrinterNotice(device.PaperOut)})
 	out["done_queued"] = apply(submitting, session.Submitted{CaseNumber: "Q-7F3A00C2D91B", Queued: true, TrackCode: "KIOSK:REQ:x"}, session.Printed{})
 	out["failed"] = apply(submitting, session.SubmitFailed{})
 	out["countdown"] = apply(chosen, session.Tick{Now: demoStart.Add(85 * time.Second)})
@@ -68,7 +69,8 @@ func DemoStates() map[string]session.State {
 	out["tech_menu"] = apply(techPIN, session.TechSubmit{}, session.PINChecked{OK: true},
 		session.PlatformChanged{State: application.PlatformDegraded, Pending: 2, LastError: "platform 50: submit: platform unavailable: dial tcp: connection refused"},
 		session.Printed{}, session.TechAction{Name: session.TechReadCard}, session.CardRead{Person: person()},
-		session.TechAction{Name: session.TechCheckPlatform}, session.TechDone{Name: session.TechCheckPlatform, Message: "四川平台：正常；重庆平台：无法连接"})
+		session.TechAction{Name: session.TechCheckPlatform}, session.TechDone{Name: session.TechCheckPlatform, Message: msg.New(msg.TechPlatformHealth,
+			msg.New(msg.TechPlatformOK, msg.PlatformSichuan), msg.New(msg.TechPlatformDown, msg.PlatformChongqing))})
 	biz := "11510100MB0000008J3510100008001" // 个体工商户年度报告: USCC and an ID number
 	out["form_uscc"] = apply(chosen, session.ChooseItemEvent{Code: biz}, session.Proceed{},
 		session.FocusField{Key: "uscc"}, session.TypeRune{R: '9'}, session.TypeRune{R: '1'}, session.TypeRune{R: 'm'}, session.Proceed{})
@@ -78,11 +80,11 @@ func DemoStates() map[string]session.State {
 	}
 	out["case_view"] = apply(s, session.CodeScanned{Text: "http://127.0.0.1/track/SC20261125000001"},
 		session.CaseFound{Case: session.CaseInfo{CaseNumber: "SC20261125000001", ItemName: "居住证签注", Status: "办理中", Updated: demoStart}})
-	readerDown := apply(s, session.DeviceChanged{Status: device.Status{Device: "idcard", State: device.Offline}})
+	readerDown := apply(s, session.DeviceChanged{Status: device.Status{Kind: device.IDCard, State: device.Offline}})
 	out["identifying_reader_down"] = apply(readerDown, session.Start{})
-	out["out_of_service"] = apply(readerDown, session.DeviceChanged{Status: device.Status{Device: "scanner", State: device.Offline}})
+	out["out_of_service"] = apply(readerDown, session.DeviceChanged{Status: device.Status{Kind: device.Scanner, State: device.Offline}})
 	out["choose_offline"] = apply(chosen, session.PlatformChanged{State: application.PlatformOffline, LastError: "connection refused"})
 	out["review_offline"] = apply(filled, session.PlatformChanged{State: application.PlatformOffline}, session.Proceed{}, session.SetConsent{Agreed: true})
-	out["choose_printer_down"] = apply(chosen, session.DeviceChanged{Status: device.Status{Device: "printer", State: device.Fault, Notice: "打印机缺纸"}})
+	out["choose_printer_down"] = apply(chosen, session.DeviceChanged{Status: device.Status{Kind: device.Printer, State: device.Fault, Cause: device.PaperOut}})
 	return out
 }

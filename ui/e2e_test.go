@@ -19,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"sckiosk/devices/device"
 	"sckiosk/devices/idcard"
 	"sckiosk/devices/printer/escpos"
 	"sckiosk/devices/printer/printersim"
@@ -29,9 +30,11 @@ import (
 	"sckiosk/kiosk/assembly/wire"
 	"sckiosk/kiosk/core/catalog"
 	"sckiosk/kiosk/core/identity"
+	"sckiosk/kiosk/core/msg"
 	"sckiosk/kiosk/core/session"
 	"sckiosk/kiosk/core/technician"
 	"sckiosk/ui"
+	words "sckiosk/ui/text"
 )
 
 // harness is a whole kiosk on simulated devices, with the test goroutine
@@ -95,7 +98,7 @@ func (h *harness) waitFor(what string, cond func(session.State) bool) session.St
 			return s
 		}
 		if time.Now().After(deadline) {
-			h.t.Fatalf("timed out waiting for %s; screen %v, notice %q", what, s.Screen, s.Notice)
+			h.t.Fatalf("timed out waiting for %s; screen %v, notice %q", what, s.Screen, zh(s.Notice))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -168,8 +171,11 @@ func walk(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
 }
 
 func devicesOnline(s session.State) bool {
-	return s.DeviceUsable("idcard") && s.DeviceUsable("printer") && s.DeviceUsable("scanner")
+	return s.DeviceUsable(device.IDCard) && s.DeviceUsable(device.Printer) && s.DeviceUsable(device.Scanner)
 }
+
+// zh is a message of the core as the citizen reads it.
+func zh(t msg.Text) string { return words.Chinese.Render(t) }
 
 // A citizen places a card, picks an item, fills the form and confirms: the
 // platform gets exactly one application with the right fields, the printer
@@ -227,9 +233,9 @@ func TestCitizenVisitEndToEnd(t *testing.T) {
 		t.Fatalf("licences %+v", a.Licences)
 	}
 
-	s = h.waitFor("printed", func(s session.State) bool { return s.Result.Printed || s.Result.PrintNotice != "" })
-	if s.Result.PrintNotice != "" {
-		t.Fatalf("print failed: %s", s.Result.PrintNotice)
+	s = h.waitFor("printed", func(s session.State) bool { return s.Result.Printed || !s.Result.PrintNotice.IsZero() })
+	if !s.Result.PrintNotice.IsZero() {
+		t.Fatalf("print failed: %s", zh(s.Result.PrintNotice))
 	}
 	var rc printersim.Receipt
 	h.waitFor("receipt cut", func(session.State) bool { rc = h.rig.LastReceipt(); return rc.Raw != nil })
@@ -315,7 +321,7 @@ func TestEveryCodeKindIdentifies(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			h := newHarness(t)
 			h.waitFor("devices online", devicesOnline)
-			h.waitFor("camera online", func(s session.State) bool { return s.DeviceUsable("camera") })
+			h.waitFor("camera online", func(s session.State) bool { return s.DeviceUsable(device.Camera) })
 			h.tap("开始办理")
 			h.onScreen(session.Identifying)
 			show := h.rig.ShowCode
@@ -342,7 +348,7 @@ func TestAppCodeIdentifies(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.waitFor("forged code refused", func(s session.State) bool {
-		return s.Screen == session.Identifying && strings.Contains(s.Notice, "伪造")
+		return s.Screen == session.Identifying && strings.Contains(zh(s.Notice), "伪造")
 	})
 	if !strings.Contains(h.texts(), "伪造") {
 		t.Fatalf("refusal not on screen:\n%s", h.texts())
@@ -422,9 +428,9 @@ func TestPaperOutShowsQROnScreen(t *testing.T) {
 	h.rig.PlaceCard()
 	h.onScreen(session.ChooseItem)
 	h.fillAndConfirm()
-	s := h.waitFor("print refused", func(s session.State) bool { return s.Screen == session.Done && s.Result.PrintNotice != "" })
-	if !strings.Contains(s.Result.PrintNotice, "打印机缺纸") {
-		t.Fatalf("print notice %q", s.Result.PrintNotice)
+	s := h.waitFor("print refused", func(s session.State) bool { return s.Screen == session.Done && !s.Result.PrintNotice.IsZero() })
+	if !strings.Contains(zh(s.Result.PrintNotice), "打印机缺纸") {
+		t.Fatalf("print notice %q", zh(s.Result.PrintNotice))
 	}
 	if !strings.Contains(h.texts(), "打印机缺纸") {
 		t.Fatalf("cause not on screen:\n%s", h.texts())
@@ -463,7 +469,7 @@ func TestTechnicianMode(t *testing.T) {
 		h.tap(string(d))
 	}
 	h.tap("确定")
-	h.waitFor("wrong PIN refused", func(s session.State) bool { return strings.Contains(s.Tech.Notice, "口令错误") })
+	h.waitFor("wrong PIN refused", func(s session.State) bool { return strings.Contains(zh(s.Tech.Notice), "口令错误") })
 	for _, d := range "2468" {
 		h.tap(string(d))
 	}
@@ -471,7 +477,7 @@ func TestTechnicianMode(t *testing.T) {
 	h.onScreen(session.TechMenu)
 	before := h.rig.Printer.Stats().Receipts
 	h.tap("打印测试回执")
-	h.waitFor("test printed", func(s session.State) bool { return s.Tech.Notice == "测试回执已打印" })
+	h.waitFor("test printed", func(s session.State) bool { return zh(s.Tech.Notice) == "测试回执已打印" })
 	if h.rig.Printer.Stats().Receipts != before+1 {
 		t.Fatal("no test receipt reached the printer")
 	}
@@ -505,7 +511,7 @@ func TestReceiptCodeShowsCaseStatus(t *testing.T) {
 	h.onScreen(session.ChooseItem)
 	h.fillAndConfirm()
 	s := h.waitFor("printed", func(s session.State) bool {
-		return s.Screen == session.Done && (s.Result.Printed || s.Result.PrintNotice != "")
+		return s.Screen == session.Done && (s.Result.Printed || !s.Result.PrintNotice.IsZero())
 	})
 	caseNumber, track := s.Result.CaseNumber, s.Result.TrackCode
 	h.tap("完成")

@@ -25,12 +25,12 @@ var (
 func (v view) faultScreen(f session.Fault, action fyne.CanvasObject) fyne.CanvasObject {
 	steps := container.New(layout.NewCustomPaddedVBoxLayout(12*v.k), v.text("您可以：", 36, true, color.Black))
 	for i, step := range f.Next {
-		steps.Add(v.text(fmt.Sprintf("%d. %s", i+1, step), 32, false, color.Black))
+		steps.Add(v.text(fmt.Sprintf("%d. %s", i+1, v.tr(step)), 32, false, color.Black))
 	}
 	items := []fyne.CanvasObject{
 		layout.NewSpacer(),
-		container.NewCenter(v.text("！ "+f.Title, 60, true, red)),
-		para(f.Cause),
+		container.NewCenter(v.text("！ "+v.tr(f.Title), 60, true, red)),
+		para(v.tr(f.Cause)),
 		container.NewPadded(steps),
 		layout.NewSpacer(),
 	}
@@ -43,12 +43,12 @@ func (v view) faultScreen(f session.Fault, action fyne.CanvasObject) fyne.Canvas
 // faultPanel shows a fault the visit can go on with on a tinted card:
 // title, cause (unless brief) and steps in tight lines.
 func (v view) faultPanel(f session.Fault, brief bool) fyne.CanvasObject {
-	lines := container.New(layout.NewCustomPaddedVBoxLayout(6*v.k), v.text(f.Title, 34, true, amber))
+	lines := container.New(layout.NewCustomPaddedVBoxLayout(6*v.k), v.text(v.tr(f.Title), 34, true, amber))
 	if !brief {
-		lines.Add(v.text(f.Cause, 28, false, color.Black))
+		lines.Add(v.text(v.tr(f.Cause), 28, false, color.Black))
 	}
 	for _, step := range f.Next {
-		lines.Add(v.text("· "+step, 28, false, color.Black))
+		lines.Add(v.text("· "+v.tr(step), 28, false, color.Black))
 	}
 	bg := canvas.NewRectangle(faultFill)
 	bg.StrokeColor, bg.StrokeWidth, bg.CornerRadius = amber, 2, 8
@@ -58,9 +58,9 @@ func (v view) faultPanel(f session.Fault, brief bool) fyne.CanvasObject {
 // faultBanner is one line for a fault that does not change what the
 // citizen does on this screen (the platform offline before submitting).
 func (v view) faultBanner(f session.Fault) fyne.CanvasObject {
-	msg := f.Title
+	msg := v.tr(f.Title)
 	if len(f.Next) > 0 {
-		msg += "：" + f.Next[0]
+		msg += "：" + v.tr(f.Next[0])
 	}
 	bg := canvas.NewRectangle(faultFill)
 	bg.StrokeColor, bg.StrokeWidth, bg.CornerRadius = amber, 2, 8

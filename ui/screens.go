@@ -20,8 +20,10 @@ import (
 	"sckiosk/kiosk/core/catalog"
 	"sckiosk/kiosk/core/identity"
 	"sckiosk/kiosk/core/ime"
+	"sckiosk/kiosk/core/msg"
 	"sckiosk/kiosk/core/receipt"
 	"sckiosk/kiosk/core/session"
+	words "sckiosk/ui/text"
 )
 
 var (
@@ -44,6 +46,7 @@ type view struct {
 	dict      *ime.Dict
 	render    func(receipt.Document) (image.Image, error)
 	version   string
+	lang      *words.Language // says the core's messages and the device labels
 }
 
 // ElderScale is how much larger type is in elder mode (portrait); the
@@ -57,9 +60,12 @@ func (v view) text(str string, size float32, bold bool, c color.Color) *canvas.T
 	return text(str, size*v.k, bold, c)
 }
 
+// tr says a message of the core in the screen's language.
+func (v view) tr(t msg.Text) string { return v.lang.Render(t) }
+
 // screen builds the whole screen for s.
 func screen(s session.State, send func(session.Event), k *Kiosk) fyne.CanvasObject {
-	v := view{s: s, send: send, k: 1, landscape: k.Landscape, dict: k.Dict, touch: touch, render: k.RenderReceipt, version: k.Version}
+	v := view{s: s, send: send, k: 1, landscape: k.Landscape, dict: k.Dict, touch: touch, render: k.RenderReceipt, version: k.Version, lang: words.Chinese}
 	landscape := k.Landscape
 	if landscape {
 		v.touch = 90 // 1080 rows are scarce; 90 is still a comfortable target
@@ -130,30 +136,26 @@ func (v view) screen() fyne.CanvasObject {
 func (v view) footer() fyne.CanvasObject {
 	s := v.s
 	var parts []string
-	for _, name := range []string{"idcard", "scanner", "camera", "printer"} {
-		st, ok := s.Devices[name]
-		if name == "camera" && !ok {
+	for _, k := range []device.Kind{device.IDCard, device.Scanner, device.Camera, device.Printer} {
+		st, ok := s.Devices[k]
+		if k == device.Camera && !ok {
 			continue // a kiosk without a camera does not list one
 		}
-		label := map[string]string{"idcard": "读卡器", "scanner": "扫码器", "camera": "摄像头", "printer": "打印机"}[name]
+		label := v.lang.Kind(k) + "："
 		switch {
 		case !ok || st.State == device.Starting:
-			parts = append(parts, label+"：启动中")
+			parts = append(parts, label+v.lang.State(device.Starting))
 		case st.State == device.Warning:
-			parts = append(parts, label+"：注意")
+			parts = append(parts, label+v.lang.State(device.Warning))
 		case st.State.Usable():
-			parts = append(parts, label+"：正常")
+			parts = append(parts, label+v.lang.State(device.Online))
 		default:
-			parts = append(parts, label+"：暂停服务")
+			parts = append(parts, label+"暂停服务")
 		}
 	}
 	switch s.Platform {
-	case application.PlatformOnline:
-		parts = append(parts, "平台：正常")
-	case application.PlatformDegraded:
-		parts = append(parts, "平台：不稳定")
-	case application.PlatformOffline:
-		parts = append(parts, "平台：离线")
+	case application.PlatformOnline, application.PlatformDegraded, application.PlatformOffline:
+		parts = append(parts, "平台："+v.lang.Platform(s.Platform))
 	}
 	if s.PendingUploads > 0 {
 		parts = append(parts, fmt.Sprintf("待上报：%d", s.PendingUploads))
@@ -190,7 +192,7 @@ func (v view) message(title, detail string, action fyne.CanvasObject) fyne.Canva
 
 // howToIdentify is the instruction for the identify methods that work now.
 func howToIdentify(s session.State) string {
-	card, code := s.DeviceUsable("idcard"), s.CodeReaderUsable()
+	card, code := s.DeviceUsable(device.IDCard), s.CodeReaderUsable()
 	switch {
 	case card && code:
 		return "请将身份证放在读卡区，或出示天府通办二维码"
@@ -219,12 +221,12 @@ func (v view) idleScreen() fyne.CanvasObject {
 func (v view) identifyingScreen() fyne.CanvasObject {
 	s, send := v.s, v.send
 	lines := []fyne.CanvasObject{v.heading("请验证身份")}
-	if s.DeviceUsable("idcard") {
+	if s.DeviceUsable(device.IDCard) {
 		lines = append(lines, para("请将第二代居民身份证平放在下方读卡区，读卡时请勿移动。"))
 	}
 	if s.CodeReaderUsable() {
 		also := "也可"
-		if !s.DeviceUsable("idcard") {
+		if !s.DeviceUsable(device.IDCard) {
 			also = "请"
 		}
 		lines = append(lines, para(also+"出示二维码，对准扫码窗口："), para("天府通办亮码 · 电子证照亮证 · 营业执照"))
@@ -232,8 +234,8 @@ func (v view) identifyingScreen() fyne.CanvasObject {
 	if f, ok := s.Fault(); ok && !f.Blocking {
 		lines = append(lines, v.faultPanel(f, false))
 	}
-	if s.Notice != session.NoticeNoReader {
-		lines = append(lines, notice(s.Notice))
+	if s.Notice.Key != msg.ReaderUnusable { // the fault panel says it
+		lines = append(lines, notice(v.tr(s.Notice)))
 	}
 	lines = append(lines, layout.NewSpacer(),
 		tall(bigButton("返回首页", false, func() { send(session.Cancel{}) }), v.touch))
@@ -266,9 +268,9 @@ func (v view) chooseScreen() fyne.CanvasObject {
 			label += "（川渝通办）"
 		}
 		b := bigButton(label, false, func() { send(session.ChooseItemEvent{Code: code}) })
-		if why := s.Unavailable(it); why != "" {
+		if why := s.Unavailable(it); !why.IsZero() {
 			b.Disable()
-			list.Add(container.NewStack(tall(b, v.touch), container.NewVBox(layout.NewSpacer(), container.NewCenter(text(why, 22, false, red)))))
+			list.Add(container.NewStack(tall(b, v.touch), container.NewVBox(layout.NewSpacer(), container.NewCenter(text(v.tr(why), 22, false, red)))))
 			continue
 		}
 		list.Add(tall(b, v.touch))
@@ -305,8 +307,8 @@ func (v view) chooseScreen() fyne.CanvasObject {
 	if !searching {
 		top.Add(v.categoryTabs())
 	}
-	if s.Notice != "" {
-		top.Add(notice(s.Notice))
+	if !s.Notice.IsZero() {
+		top.Add(notice(v.tr(s.Notice)))
 	}
 	if len(items) == 0 {
 		list.Add(v.text("没有找到相关事项，请换个词试试", 32, false, grey))
@@ -389,8 +391,8 @@ func (v view) formScreen() fyne.CanvasObject {
 		}
 		// The label and, beside it, what is wrong with the value: one row.
 		label := container.NewHBox(v.text(f.Label+fieldMark(f), 30, true, grey))
-		if msg := s.FieldError[f.Key]; msg != "" {
-			label.Add(v.text(msg, 30, true, red))
+		if problem := s.FieldError[f.Key]; !problem.IsZero() {
+			label.Add(v.text(v.tr(problem), 30, true, red))
 		}
 		fields.Add(label)
 		switch {
@@ -411,7 +413,7 @@ func (v view) formScreen() fyne.CanvasObject {
 		}
 	}
 	if len(s.FieldError) == 0 { // each error stands beside its field
-		fields.Add(notice(s.Notice))
+		fields.Add(notice(v.tr(s.Notice)))
 	}
 	buttons := container.NewGridWithColumns(2,
 		tall(bigButton("上一步", false, func() { send(session.Back{}) }), v.touch),
@@ -456,7 +458,7 @@ func (v view) reviewScreen() fyne.CanvasObject {
 	consent := container.NewVBox(
 		para(consentText(s.Item.ELicences)),
 		tall(bigButton(label, s.Consent, func() { send(session.SetConsent{Agreed: !s.Consent}) }), v.touch),
-		notice(s.Notice))
+		notice(v.tr(s.Notice)))
 	buttons := container.NewGridWithColumns(2,
 		tall(bigButton("返回修改", false, func() { send(session.Back{}) }), v.touch),
 		tall(bigButton("确认提交", true, func() { send(session.Confirm{}) }), v.touch))
@@ -482,8 +484,8 @@ func (v view) doneScreen() fyne.CanvasObject {
 	switch {
 	case r.Printing:
 		printing, printColor = "回执正在打印，请稍候…", grey
-	case r.PrintNotice != "":
-		printing, printColor = r.PrintNotice, red
+	case !r.PrintNotice.IsZero():
+		printing, printColor = v.tr(r.PrintNotice), red
 	}
 	items := []fyne.CanvasObject{
 		container.NewCenter(v.text(title, 64, true, green)),
@@ -503,14 +505,14 @@ func (v view) doneScreen() fyne.CanvasObject {
 		if v.landscape {
 			side = 340
 		}
-		if r.PrintNotice != "" && v.k > 1 {
+		if !r.PrintNotice.IsZero() && v.k > 1 {
 			side -= 80 // elder type needs the room; the code stays large enough to photograph
 		}
 		if img := qrImage(r.TrackCode, side); img != nil {
 			qr = container.NewVBox(container.NewCenter(img), container.NewCenter(v.text("扫码查询办理进度", 30, false, grey)))
 		}
 		// No paper receipt: the on-screen copy, drawn as the printer would.
-		if r.PrintNotice != "" && v.render != nil && qr != nil {
+		if !r.PrintNotice.IsZero() && v.render != nil && qr != nil {
 			if img, err := v.render(r.Receipt); err == nil {
 				paper := canvas.NewImageFromImage(img)
 				paper.FillMode = canvas.ImageFillContain
@@ -593,7 +595,7 @@ func (v view) hintBox(value string, focused bool, hint string, tap func()) fyne.
 func (v view) rating() fyne.CanvasObject {
 	r := v.s.Result
 	if r.Rated != 0 {
-		return container.NewCenter(v.text("感谢您的评价："+session.Grades[r.Rated-1], 32, false, green))
+		return container.NewCenter(v.text("感谢您的评价："+v.tr(msg.New(session.Grades[r.Rated-1])), 32, false, green))
 	}
 	// Two rows: five grades in one would make a portrait screen wider
 	// than 1080 in elder mode.
@@ -607,7 +609,7 @@ func (v view) rating() fyne.CanvasObject {
 		if i >= 3 && !v.landscape {
 			row = bottom
 		}
-		row.Add(tall(bigButton(g, false, func() { v.send(session.Rate{Grade: grade}) }), v.touch))
+		row.Add(tall(bigButton(v.tr(msg.New(g)), false, func() { v.send(session.Rate{Grade: grade}) }), v.touch))
 	}
 	caption := v.text("请为本次服务评价（可跳过）", 30, false, grey)
 	if v.landscape {

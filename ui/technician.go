@@ -14,7 +14,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"sckiosk/devices/device"
-	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/session"
 )
 
@@ -56,33 +55,27 @@ func (v view) techPINScreen() fyne.CanvasObject {
 	pad.Add(v.key("0", func() { send(session.TechKey{R: '0'}) }))
 	pad.Add(tall(bigButton("确定", true, func() { send(session.TechSubmit{}) }), keyHeight))
 	return container.NewVBox(v.heading("技术人员维护"), container.NewCenter(v.text(dots, 40, true, grey)),
-		notice(s.Tech.Notice), layout.NewSpacer(), wide(pad, 600))
-}
-
-var stateWords = map[device.State]string{
-	device.Starting: "启动中", device.Online: "正常", device.Busy: "工作中",
-	device.Warning: "注意", device.Offline: "离线", device.Fault: "故障",
+		notice(v.tr(s.Tech.Notice)), layout.NewSpacer(), wide(pad, 600))
 }
 
 func (v view) techMenuScreen() fyne.CanvasObject {
 	s, send := v.s, v.send
 	// Technicians' screens keep standard type: elder mode is for citizens.
 	rows := container.NewVBox(text("维护菜单", 48, true, blue))
-	names := make([]string, 0, len(s.Devices))
-	for n := range s.Devices {
-		names = append(names, n)
+	kinds := make([]device.Kind, 0, len(s.Devices))
+	for k := range s.Devices {
+		kinds = append(kinds, k)
 	}
-	sort.Strings(names)
-	for _, n := range names {
-		st := s.Devices[n]
-		line := fmt.Sprintf("%s（%s）：%s", deviceLabel[n], n, stateWords[st.State])
+	sort.Slice(kinds, func(i, j int) bool { return kinds[i].String() < kinds[j].String() })
+	for _, k := range kinds {
+		st := s.Devices[k]
+		line := fmt.Sprintf("%s（%s）：%s", v.lang.Kind(k), k, v.lang.State(st.State))
 		if st.Reason != "" {
 			line += "（" + st.Reason + "）"
 		}
 		rows.Add(text(line, 28, false, color.Black))
 	}
-	platform := map[application.PlatformState]string{application.PlatformOnline: "正常", application.PlatformDegraded: "不稳定",
-		application.PlatformOffline: "离线", application.PlatformUnknown: "未知"}[s.Platform]
+	platform := v.lang.Platform(s.Platform)
 	rows.Add(text(fmt.Sprintf("平台：%s　待上报：%d 件", platform, s.PendingUploads), 28, false, color.Black))
 	if s.PlatformError != "" {
 		e := s.PlatformError
@@ -108,8 +101,8 @@ func (v view) techMenuScreen() fyne.CanvasObject {
 		ver = "开发版"
 	}
 	rows.Add(text("版本："+ver, 28, false, color.Black))
-	if s.Tech.Notice != "" { // may be several lines (the log tail)
-		for _, line := range strings.Split(s.Tech.Notice, "\n") {
+	if !s.Tech.Notice.IsZero() { // may be several lines (the log tail)
+		for _, line := range strings.Split(v.tr(s.Tech.Notice), "\n") {
 			if r := []rune(line); len(r) > 80 { // a log line must not widen the screen
 				line = string(r[:80]) + "…"
 			}
@@ -158,5 +151,3 @@ func Version() string {
 	}
 	return v + " " + bi.GoVersion
 }
-
-var deviceLabel = map[string]string{"idcard": "读卡器", "scanner": "扫码器", "printer": "打印机", "camera": "摄像头"}

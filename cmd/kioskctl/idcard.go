@@ -16,6 +16,7 @@ import (
 	"sckiosk/devices/idcard"
 	"sckiosk/devices/idcard/idcardsim"
 	"sckiosk/kiosk/core/identity"
+	"sckiosk/ui/text"
 )
 
 const idcardReadUsage = "idcard read --port PATH [--baud N] [--timeout D] [--json] [--unmask]"
@@ -91,11 +92,11 @@ func readCard(ctx context.Context, args []string, out io.Writer, log *slog.Logge
 				return nil
 			case idcard.ReadFailed:
 				if !asJSON {
-					fmt.Fprintln(out, "read failed:", idcard.Notice(ev.Err), "—", ev.Err)
+					fmt.Fprintln(out, "read failed:", text.Chinese.Cause(idcard.CauseOf(ev.Err)), "—", ev.Err)
 				}
 			}
 		case s := <-faults:
-			return fmt.Errorf("idcard read: reader fault: %s (%s)", s.Reason, s.Notice)
+			return fmt.Errorf("idcard read: reader fault: %s (%s)", s.Reason, text.Chinese.Cause(s.Cause))
 		case err := <-errc:
 			if ctx.Err() != nil {
 				return fmt.Errorf("idcard read: no card within %v", wait)

@@ -19,6 +19,7 @@ import (
 	"sckiosk/devices/printer/escpos"
 	"sckiosk/devices/printer/printersim"
 	"sckiosk/kiosk/core/receipt"
+	"sckiosk/ui/text"
 )
 
 // cmdPrinter holds the receipt printer commands.
@@ -116,7 +117,7 @@ func printTest(ctx context.Context, args []string, out io.Writer, log *slog.Logg
 		if errors.As(err, &nr) {
 			return fmt.Errorf("printer test: %w: %s; no print data sent", errNotReady, describe(nr.Cause))
 		}
-		return fmt.Errorf("printer test: %w (%s)", err, printer.Notice(err))
+		return fmt.Errorf("printer test: %w (%s)", err, text.Chinese.Cause(printer.CauseOf(err)))
 	}
 	fmt.Fprintln(out, "test receipt printed")
 	return nil
@@ -127,7 +128,7 @@ func describe(c printer.Cause) string {
 	if c == printer.CauseNone {
 		return "ready"
 	}
-	return fmt.Sprintf("%s (%s)", c.Label(), c)
+	return fmt.Sprintf("%s (%s)", text.Chinese.CauseShort(c.Device()), c)
 }
 
 // testReceipt is the test page: hall name, 打印测试, Chinese and ASCII

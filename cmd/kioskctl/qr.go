@@ -16,6 +16,7 @@ import (
 	"sckiosk/kiosk/adapters/platform"
 	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/qrpayload"
+	words "sckiosk/ui/text"
 )
 
 // cmdQR: qr decode | verify | make.
@@ -134,7 +135,7 @@ func qrVerify(args []string, out io.Writer) error {
 	}
 	p := platform.DemoCodeChecker(trackHosts...).Check(text)
 	if asJSON {
-		b, err := json.Marshal(map[string]any{"kind": p.Kind, "valid": p.Valid, "reason": p.Reason(), "online": p.Online, "signed": p.Signed})
+		b, err := json.Marshal(map[string]any{"kind": p.Kind, "valid": p.Valid, "reason": words.Chinese.Render(p.Reason()), "online": p.Online, "signed": p.Signed})
 		if err != nil {
 			return fmt.Errorf("qr verify: %w", err)
 		}
@@ -144,7 +145,7 @@ func qrVerify(args []string, out io.Writer) error {
 		if p.Valid {
 			fmt.Fprintf(out, "signed: %v\nonline: %v (still to be confirmed by the platform)\n", p.Signed, p.Online)
 		} else {
-			fmt.Fprintf(out, "reason: %s\n", p.Reason())
+			fmt.Fprintf(out, "reason: %s\n", words.Chinese.Render(p.Reason()))
 		}
 	}
 	if !p.Valid {

@@ -15,8 +15,8 @@ import (
 	"sckiosk/devices/supervise"
 )
 
-// DeviceName is the camera's name in device statuses.
-const DeviceName = "camera"
+// DeviceName is the camera's Kind in device statuses.
+const DeviceName = device.Camera
 
 // Opener opens the frame source of one device session.
 type Opener func(ctx context.Context) (Source, error)
@@ -68,7 +68,7 @@ func (d *Device) Session(events chan<- Event) supervise.Session {
 			d.pipe = nil
 			d.mu.Unlock()
 		}()
-		report(device.Status{Device: DeviceName, State: device.Online, Since: time.Now()})
+		report(device.Status{Kind: DeviceName, State: device.Online, Since: time.Now()})
 		done := make(chan struct{})
 		go func() {
 			defer close(done)

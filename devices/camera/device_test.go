@@ -41,7 +41,7 @@ func TestDeviceSessionFromDirectory(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- dev.Session(events)(ctx, func(s device.Status) { statuses <- s }) }()
-	if st := <-statuses; st.State != device.Online || st.Device != DeviceName {
+	if st := <-statuses; st.State != device.Online || st.Kind != DeviceName {
 		t.Fatalf("status = %v", st)
 	}
 	next := func() string {

@@ -1,6 +1,9 @@
 // Package device holds the vocabulary every device driver and the session
-// core share: the status a technician and the core see. The supervisor that
-// reopens a device whose port disappears is in package supervise.
+// core share: the kinds of device, the status a technician and the core
+// see, and the typed causes of faults. It holds no words for people: the
+// UI's text package says kinds, states and causes in Chinese. The
+// supervisor that reopens a device whose port disappears is in package
+// supervise.
 package device
 
 import (
@@ -37,17 +40,17 @@ func (s State) Usable() bool { return s == Online || s == Busy || s == Warning }
 
 // Status is one report of a device's health.
 type Status struct {
-	Device string    // "idcard", "printer", "scanner", "camera"
+	Kind   Kind      // which device
 	State  State     // coarse state
 	Reason string    // English, for logs and technicians; empty when online
-	Notice string    // plain Chinese for the citizen or hall staff; may be empty
+	Cause  Cause     // why it is not online, when the driver knows; NoCause otherwise
 	Since  time.Time // when the device entered this state
 }
 
 // String renders the status on one line for logs and the CLI.
 func (s Status) String() string {
 	if s.Reason == "" {
-		return fmt.Sprintf("%s: %s", s.Device, s.State)
+		return fmt.Sprintf("%s: %s", s.Kind, s.State)
 	}
-	return fmt.Sprintf("%s: %s (%s)", s.Device, s.State, s.Reason)
+	return fmt.Sprintf("%s: %s (%s)", s.Kind, s.State, s.Reason)
 }

@@ -415,18 +415,3 @@ func withCheck(first17 string) string {
 	}
 	return first17 + string(check)
 }
-
-// Notice returns a plain-Chinese sentence for the citizen about err as
-// carried by a [ReadFailed] event.
-func Notice(err error) string {
-	var se *StatusError
-	switch {
-	case err == nil:
-		return ""
-	case errors.As(err, &se):
-		return se.Notice()
-	case errors.Is(err, ErrUnsupportedCardType):
-		return "暂不支持此类证件，请使用居民身份证"
-	}
-	return noticeReadAgain
-}

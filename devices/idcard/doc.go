@@ -7,7 +7,7 @@
 //   - frames: [EncodeCommand], [EncodeResponse] and [FrameReader], which
 //     resynchronises on line noise and checks length and XOR checksum;
 //   - reader status words: [StatusError], with an English Error for the log
-//     and a plain-Chinese Notice for the citizen;
+//     and a typed device.Cause for the citizen;
 //   - card data: [Card], [DecodeText] and [EncodeText] for the 256-byte
 //     UTF-16LE text block of all four card types (resident ID card, Hong
 //     Kong/Macau/Taiwan residence permit, foreign permanent residence ID

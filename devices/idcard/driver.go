@@ -14,8 +14,8 @@ import (
 	"sckiosk/devices/supervise"
 )
 
-// DeviceName is the Device of every status the driver reports.
-const DeviceName = "idcard"
+// DeviceName is the Kind of every status the driver reports.
+const DeviceName = device.IDCard
 
 // ErrTimeout means the reader did not answer a command in time.
 var ErrTimeout = errors.New("idcard: reader did not answer in time")
@@ -88,8 +88,8 @@ func (k EventKind) String() string {
 }
 
 // Event is emitted by a driver session. The receiver owns Card and should
-// Wipe it when the visit ends. For ReadFailed, [Notice] turns Err into a
-// sentence for the citizen.
+// Wipe it when the visit ends. For ReadFailed, [CauseOf] says what Err
+// means for the citizen.
 type Event struct {
 	Kind EventKind
 	Card Card
@@ -190,13 +190,13 @@ type session struct {
 	noAddress bool // the reader does not answer 30 03
 }
 
-func (s *session) setState(st device.State, reason, notice string) {
+func (s *session) setState(st device.State, reason string, cause device.Cause) {
 	if st == s.state && reason == s.reason {
 		return
 	}
 	s.state, s.reason = st, reason
 	if s.report != nil {
-		s.report(device.Status{Device: DeviceName, State: st, Reason: reason, Notice: notice, Since: time.Now()})
+		s.report(device.Status{Kind: DeviceName, State: st, Reason: reason, Cause: cause, Since: time.Now()})
 	}
 }
 
@@ -211,12 +211,12 @@ func (s *session) checkSAM() error {
 		}
 		if resp.SW1 == 0 && resp.SW2 == 0 && resp.SW3 == SW3OK {
 			s.d.log.Info("reader online", "port", s.d.opts.Port)
-			s.setState(device.Online, "", "")
+			s.setState(device.Online, "", device.NoCause)
 			return nil
 		}
 		se := &StatusError{SW1: resp.SW1, SW2: resp.SW2, SW3: resp.SW3}
 		s.d.log.Error("reader status check failed", "err", se, "recheck_in", s.d.opts.FaultRetry)
-		s.setState(device.Fault, se.Error(), noticeReaderFault)
+		s.setState(device.Fault, se.Error(), device.ReaderFault)
 		if err := s.sleep(s.d.opts.FaultRetry); err != nil {
 			return err
 		}
@@ -245,13 +245,13 @@ func (s *session) pollOnce() error {
 	}
 	switch resp.SW3 {
 	case SW3CardFound:
-		s.setState(device.Online, "", "")
+		s.setState(device.Online, "", device.NoCause)
 		if s.done {
 			return nil
 		}
 		return s.readCard()
 	case SW3NoCard:
-		s.setState(device.Online, "", "")
+		s.setState(device.Online, "", device.NoCause)
 		if !s.present {
 			return nil
 		}
@@ -263,7 +263,7 @@ func (s *session) pollOnce() error {
 	switch {
 	case se.ReaderFault():
 		s.d.log.Error("reader fault while polling", "err", se)
-		s.setState(device.Fault, se.Error(), se.Notice())
+		s.setState(device.Fault, se.Error(), se.Cause())
 	case se.SW3 == SW3WrongCard:
 		if !s.done {
 			return s.failed(se)
@@ -279,10 +279,10 @@ func (s *session) pollOnce() error {
 // the reader wants find and select before every read, so the whole
 // sequence is repeated, up to Retries times.
 func (s *session) readCard() error {
-	s.setState(device.Busy, "reading card", "")
+	s.setState(device.Busy, "reading card", device.NoCause)
 	defer func() {
 		if s.state == device.Busy {
-			s.setState(device.Online, "", "")
+			s.setState(device.Online, "", device.NoCause)
 		}
 	}()
 	var lastErr error

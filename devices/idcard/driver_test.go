@@ -178,11 +178,11 @@ func TestDriverReadFault(t *testing.T) {
 	if !errors.As(ev.Err, &se) || se.SW3 != idcard.SW3ReadFailed {
 		t.Fatalf("err = %v, want status 41", ev.Err)
 	}
-	if got := se.Notice(); got != "读卡失败，请重新放置证件" {
+	if got := notice(se.Cause()); got != "读卡失败，请重新放置证件" {
 		t.Errorf("Notice = %q", got)
 	}
-	if got := idcard.Notice(ev.Err); got != "读卡失败，请重新放置证件" {
-		t.Errorf("Notice(err) = %q", got)
+	if got := noticeOf(ev.Err); got != "读卡失败，请重新放置证件" {
+		t.Errorf("noticeOf(err) = %q", got)
 	}
 	checkSample(t, r.next(idcard.CardRead).Card) // retried on the next poll
 	r.quietFor(3)
@@ -194,7 +194,7 @@ func TestDriverVerificationFault(t *testing.T) {
 	r := newRig(t, testLog())
 	r.sim.SetFault(idcard.SW3SAMAuthCard)
 	r.place(idcard.SampleCard())
-	if got := idcard.Notice(r.next(idcard.ReadFailed).Err); got != "证件验证失败，请重新放置证件" {
+	if got := noticeOf(r.next(idcard.ReadFailed).Err); got != "证件验证失败，请重新放置证件" {
 		t.Errorf("Notice = %q", got)
 	}
 	r.next(idcard.CardRead)
@@ -331,8 +331,8 @@ func TestDriverSupervisedReplug(t *testing.T) {
 	var mu sync.Mutex
 	var states []device.State
 	report := func(s device.Status) {
-		if s.Device != idcard.DeviceName {
-			t.Errorf("status for %q", s.Device)
+		if s.Kind != idcard.DeviceName {
+			t.Errorf("status for %v", s.Kind)
 		}
 		mu.Lock()
 		states = append(states, s.State)
@@ -418,7 +418,7 @@ func TestDriverWrongCard(t *testing.T) {
 	r := newRig(t, testLog())
 	r.sim.SetFault(idcard.SW3WrongCard)
 	r.place(idcard.SampleCard())
-	if got := idcard.Notice(r.next(idcard.ReadFailed).Err); got != "无法识别此卡，请放置身份证件" {
+	if got := noticeOf(r.next(idcard.ReadFailed).Err); got != "无法识别此卡，请放置身份证件" {
 		t.Errorf("Notice = %q", got)
 	}
 	r.quietFor(5) // not retried while it stays
@@ -482,7 +482,7 @@ func TestDriverSAMFaultAtStart(t *testing.T) {
 	if len(got) != 2 || got[0].State != device.Fault || got[1].State != device.Online {
 		t.Fatalf("statuses = %v, want fault then online", got)
 	}
-	if got[0].Notice != "读卡器故障，请联系工作人员" || !strings.Contains(got[0].Reason, "self-test") {
+	if notice(got[0].Cause) != "读卡器故障，请联系工作人员" || !strings.Contains(got[0].Reason, "self-test") {
 		t.Errorf("fault status = %+v", got[0])
 	}
 }

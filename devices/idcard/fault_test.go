@@ -61,7 +61,7 @@ func TestDriverFaultModes(t *testing.T) {
 			r.mu.Lock()
 			last := r.statuses[len(r.statuses)-1]
 			r.mu.Unlock()
-			if last.Notice != "读卡器故障，请联系工作人员" || !strings.Contains(last.Reason, "self-test") {
+			if notice(last.Cause) != "读卡器故障，请联系工作人员" || !strings.Contains(last.Reason, "self-test") {
 				t.Errorf("status %+v", last)
 			}
 			r.place(idcard.SampleCard())

@@ -1,6 +1,11 @@
 package idcard
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+
+	"sckiosk/devices/device"
+)
 
 // SW3 values: the reader's own status byte (devices.md §1.4).
 const (
@@ -24,16 +29,6 @@ const (
 	SW3SelectFailed    byte = 0x81 // select card failed
 )
 
-// Citizen notices, plain Chinese for the screen.
-const (
-	noticeNoCard      = "未检测到证件"
-	noticeReadAgain   = "读卡失败，请重新放置证件"
-	noticeVerify      = "证件验证失败，请重新放置证件"
-	noticeWrongCard   = "无法识别此卡，请放置身份证件"
-	noticeReaderFault = "读卡器故障，请联系工作人员"
-	noticeLink        = "读卡器通信异常，请稍后重试"
-)
-
 // StatusError is a reader status other than success (90, 91, 9F). SW1 and
 // SW2 relay the card's APDU status for some codes; SW3 is the reader's own.
 type StatusError struct {
@@ -45,21 +40,21 @@ func (e *StatusError) Error() string {
 	return fmt.Sprintf("idcard: reader status %02X %02X %02X (%s)", e.SW1, e.SW2, e.SW3, statusText(e.SW3))
 }
 
-// Notice returns a plain-Chinese sentence for the citizen.
-func (e *StatusError) Notice() string {
+// Cause returns what the status means for the citizen or the technician.
+func (e *StatusError) Cause() device.Cause {
 	switch e.SW3 {
 	case SW3NoCard:
-		return noticeNoCard
+		return device.NoCard
 	case SW3ReadFailed, SW3SelectFailed, SW3ChallengeFailed:
-		return noticeReadAgain
+		return device.CardReadFailed
 	case SW3CardAuthSAM, SW3SAMAuthCard, SW3InfoVerify:
-		return noticeVerify
+		return device.CardVerifyFailed
 	case SW3WrongCard:
-		return noticeWrongCard
+		return device.WrongCard
 	case SW3BadChecksum, SW3BadLength:
-		return noticeLink
+		return device.LinkError
 	default: // 21, 23, 24, 60, 66 and unknown codes
-		return noticeReaderFault
+		return device.ReaderFault
 	}
 }
 
@@ -67,7 +62,23 @@ func (e *StatusError) Notice() string {
 // work (SAM self-test, authorisation, command errors, unknown codes), as
 // opposed to a problem with the card in the field or a garbled frame.
 func (e *StatusError) ReaderFault() bool {
-	return e.Notice() == noticeReaderFault
+	return e.Cause() == device.ReaderFault
+}
+
+// CauseOf returns the cause to tell the citizen about err as carried by a
+// [ReadFailed] event: the reader's status, an unsupported card type, or
+// otherwise a failed read (place the card again); NoCause for nil.
+func CauseOf(err error) device.Cause {
+	var se *StatusError
+	switch {
+	case err == nil:
+		return device.NoCause
+	case errors.As(err, &se):
+		return se.Cause()
+	case errors.Is(err, ErrUnsupportedCardType):
+		return device.UnsupportedCard
+	}
+	return device.CardReadFailed
 }
 
 func statusText(sw3 byte) string {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"sckiosk/devices/device"
 )
 
 func TestStatusCodes(t *testing.T) {
@@ -38,11 +40,11 @@ func TestStatusCodes(t *testing.T) {
 			if !errors.As(err, &se) {
 				t.Fatalf("Err() = %v, want *StatusError", err)
 			}
-			if se.Notice() != tt.notice {
-				t.Errorf("Notice = %q, want %q", se.Notice(), tt.notice)
+			if notice(se.Cause()) != tt.notice {
+				t.Errorf("Notice = %q, want %q", notice(se.Cause()), tt.notice)
 			}
-			if Notice(fmt.Errorf("wrapped: %w", err)) != tt.notice {
-				t.Errorf("Notice(err) = %q, want %q", Notice(err), tt.notice)
+			if noticeOf(fmt.Errorf("wrapped: %w", err)) != tt.notice {
+				t.Errorf("noticeOf(err) = %q, want %q", noticeOf(err), tt.notice)
 			}
 			if se.ReaderFault() != tt.fault {
 				t.Errorf("ReaderFault = %v, want %v", se.ReaderFault(), tt.fault)
@@ -63,18 +65,19 @@ func TestSuccessCodesAreNotErrors(t *testing.T) {
 	}
 }
 
-func TestNotice(t *testing.T) {
+func TestCauseOf(t *testing.T) {
 	tests := []struct {
-		err  error
-		want string
+		err   error
+		cause device.Cause
+		want  string
 	}{
-		{nil, ""},
-		{fmt.Errorf("decode: %w", ErrUnsupportedCardType), "暂不支持此类证件，请使用居民身份证"},
-		{errors.New("anything"), "读卡失败，请重新放置证件"},
+		{nil, device.NoCause, ""},
+		{fmt.Errorf("decode: %w", ErrUnsupportedCardType), device.UnsupportedCard, "暂不支持此类证件，请使用居民身份证"},
+		{errors.New("anything"), device.CardReadFailed, "读卡失败，请重新放置证件"},
 	}
 	for _, tt := range tests {
-		if got := Notice(tt.err); got != tt.want {
-			t.Errorf("Notice(%v) = %q, want %q", tt.err, got, tt.want)
+		if got := CauseOf(tt.err); got != tt.cause || noticeOf(tt.err) != tt.want {
+			t.Errorf("CauseOf(%v) = %v (%q), want %v (%q)", tt.err, got, noticeOf(tt.err), tt.cause, tt.want)
 		}
 	}
 }

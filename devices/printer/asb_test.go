@@ -141,14 +141,14 @@ func TestDriverAgainstSimInEveryState(t *testing.T) {
 						t.Errorf("QR %q", rc.QR)
 					}
 				} else {
-					if Notice(err) != tt.notice {
-						t.Fatalf("err %v, notice %q, want %q", err, Notice(err), tt.notice)
+					if noticeOf(err) != tt.notice {
+						t.Fatalf("err %v, notice %q, want %q", err, noticeOf(err), tt.notice)
 					}
 					if st := r.sim.Stats(); st.DataBytes != 0 || st.Receipts != 0 {
 						t.Fatalf("data reached a printer that was not ready: %+v", st)
 					}
 				}
-				if st := r.drv.Status(); st.State != tt.ds || st.Notice != tt.notice {
+				if st := r.drv.Status(); st.State != tt.ds || notice(st.Cause) != tt.notice {
 					t.Errorf("status %+v, want %v %q", st, tt.ds, tt.notice)
 				}
 				if asb && r.sim.Stats().ASBSent == 0 && tt.state != printersim.StateOffline {
@@ -241,7 +241,7 @@ func TestASBInterleavedWithPolls(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	r.sim.SetPaper(printersim.PaperOut)
-	waitFor(t, "Fault 缺纸", func() bool { return r.drv.Status().Notice == "打印机缺纸" })
+	waitFor(t, "Fault 缺纸", func() bool { return notice(r.drv.Status().Cause) == "打印机缺纸" })
 	if r.sim.Stats().ASBSent < 100 {
 		t.Errorf("only %d ASB blocks sent", r.sim.Stats().ASBSent)
 	}

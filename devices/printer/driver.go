@@ -35,7 +35,6 @@ var (
 // sent to the printer.
 type NotReadyError struct {
 	Cause  Cause
-	Notice string // plain Chinese for the citizen, e.g. 打印机缺纸
 	Status Status // the printer's answer; zero when it gave none
 	Err    error  // ErrNotReady, ErrOffline, ErrNoResponse or ErrWriteTimeout
 }
@@ -59,23 +58,23 @@ func (e *NotReadyError) Timeout() bool {
 }
 
 func notReady(c Cause, st Status, err error) *NotReadyError {
-	return &NotReadyError{Cause: c, Notice: c.Notice(), Status: st, Err: err}
+	return &NotReadyError{Cause: c, Status: st, Err: err}
 }
 
-// Notice returns the plain Chinese notice to show for an error from Print:
-// the cause's notice for a refused or stalled job, 打印失败 for any other
-// error, "" for nil.
-func Notice(err error) string {
+// CauseOf returns the cause to tell people for an error from Print: the
+// printer's cause for a refused or stalled job, device.PrintFailed for any
+// other error, device.NoCause for nil.
+func CauseOf(err error) device.Cause {
 	var nr *NotReadyError
 	switch {
 	case err == nil:
-		return ""
+		return device.NoCause
 	case errors.As(err, &nr):
-		return nr.Notice
+		return nr.Cause.Device()
 	case errors.Is(err, ErrWriteTimeout):
-		return CauseWriteTimeout.Notice()
+		return CauseWriteTimeout.Device()
 	}
-	return "打印失败"
+	return device.PrintFailed
 }
 
 // Options configure a Driver. Zero fields take the defaults shown.
@@ -446,7 +445,7 @@ func (d *Driver) Print(ctx context.Context, doc receipt.Document) error {
 		return notReady(cause, st, errFor)
 	}
 
-	d.setStatus(c, device.Status{Device: DeviceName, State: device.Busy}, nil)
+	d.setStatus(c, device.Status{Kind: DeviceName, State: device.Busy}, nil)
 	start := time.Now()
 	if err := d.write(c, job); err != nil {
 		if errors.Is(err, ErrWriteTimeout) {

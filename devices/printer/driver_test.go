@@ -38,11 +38,11 @@ func (r *recorder) report(s device.Status) {
 	r.mu.Unlock()
 }
 
-func (r *recorder) saw(state device.State, notice string) bool {
+func (r *recorder) saw(state device.State, want string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, s := range r.all {
-		if s.State == state && (notice == "" || s.Notice == notice) {
+		if s.State == state && (want == "" || notice(s.Cause) == want) {
 			return true
 		}
 	}
@@ -188,13 +188,13 @@ func TestPrintGuardRefusesNotReadyPrinter(t *testing.T) {
 			if !errors.As(err, &nr) {
 				t.Fatalf("err = %v, want *NotReadyError", err)
 			}
-			if nr.Cause != tt.cause || nr.Notice != tt.notice || Notice(err) != tt.notice || !errors.Is(err, ErrNotReady) {
-				t.Errorf("got cause %v notice %q, want %v %q", nr.Cause, nr.Notice, tt.cause, tt.notice)
+			if nr.Cause != tt.cause || notice(nr.Cause.Device()) != tt.notice || noticeOf(err) != tt.notice || !errors.Is(err, ErrNotReady) {
+				t.Errorf("got cause %v notice %q, want %v %q", nr.Cause, notice(nr.Cause.Device()), tt.cause, tt.notice)
 			}
 			if st := r.sim.Stats(); st.DataBytes != 0 || st.Receipts != 0 {
 				t.Fatalf("driver sent %d data bytes to a printer that was not ready (%+v)", st.DataBytes, st)
 			}
-			if st := r.drv.Status(); st.State != device.Fault || st.Notice != tt.notice {
+			if st := r.drv.Status(); st.State != device.Fault || notice(st.Cause) != tt.notice {
 				t.Errorf("driver status %+v", st)
 			}
 			if !r.rec.saw(device.Fault, tt.notice) {
@@ -221,7 +221,7 @@ func TestPrintOnPaperNearEndWarns(t *testing.T) {
 	if !strings.Contains(rc.Text, "SC20261125000123") {
 		t.Errorf("text:\n%s", rc.Text)
 	}
-	if st := r.drv.Status(); st.State != device.Warning || st.Notice != "打印纸即将用完" {
+	if st := r.drv.Status(); st.State != device.Warning || notice(st.Cause) != "打印纸即将用完" {
 		t.Errorf("status %+v, want Warning", st)
 	}
 	if !r.drv.PrinterStatus().PaperNearEnd {
@@ -234,7 +234,7 @@ func TestPrintToDeafPrinterFails(t *testing.T) {
 	r.sim.SetOffline(true)
 	err := r.drv.Print(context.Background(), printertest.SampleCase())
 	var nr *NotReadyError
-	if !errors.As(err, &nr) || !nr.Timeout() || !errors.Is(err, ErrNoResponse) || nr.Notice != "打印机离线" {
+	if !errors.As(err, &nr) || !nr.Timeout() || !errors.Is(err, ErrNoResponse) || notice(nr.Cause.Device()) != "打印机离线" {
 		t.Fatalf("err = %v, want a NotReadyError timing out with 打印机离线", err)
 	}
 	if st := r.sim.Stats(); st.DataBytes != 0 || st.Receipts != 0 {
@@ -262,7 +262,7 @@ func TestPrintWithoutConnection(t *testing.T) {
 	}
 	err = d.Print(context.Background(), printertest.SampleCase())
 	var nr *NotReadyError
-	if !errors.Is(err, ErrOffline) || !errors.As(err, &nr) || nr.Notice != "打印机离线" {
+	if !errors.Is(err, ErrOffline) || !errors.As(err, &nr) || notice(nr.Cause.Device()) != "打印机离线" {
 		t.Fatalf("err = %v, want ErrOffline", err)
 	}
 	if _, err := d.Query(context.Background()); !errors.Is(err, ErrOffline) {
@@ -283,7 +283,7 @@ func TestPollReportsChanges(t *testing.T) {
 	r.sim.SetCoverOpen(false)
 	waitFor(t, "Online again", func() bool { return r.drv.Status().State == device.Online })
 	st := r.drv.Status()
-	if st.Device != "printer" || st.Reason != "" || st.Since.IsZero() {
+	if st.Kind != device.Printer || st.Reason != "" || st.Since.IsZero() {
 		t.Errorf("status %+v", st)
 	}
 }
@@ -334,7 +334,7 @@ func TestStalledJobIsDroppedNotReplayed(t *testing.T) {
 
 	r.sim.Stall(12 + 1000) // the status queries, then a little of the job
 	err = r.drv.Print(context.Background(), big)
-	if !errors.Is(err, ErrWriteTimeout) || Notice(err) != "打印机故障" {
+	if !errors.Is(err, ErrWriteTimeout) || noticeOf(err) != "打印机故障" {
 		t.Fatalf("err = %v, want ErrWriteTimeout", err)
 	}
 	if st := r.drv.Status(); st.State != device.Fault || st.Reason != CauseWriteTimeout.String() {
@@ -454,20 +454,21 @@ func TestNewValidates(t *testing.T) {
 	}
 }
 
-func TestNotice(t *testing.T) {
+func TestCauseOf(t *testing.T) {
 	tests := []struct {
-		err  error
-		want string
+		err   error
+		cause device.Cause
+		want  string
 	}{
-		{nil, ""},
-		{notReady(CausePaperEnd, Status{}, ErrNotReady), "打印机缺纸"},
-		{fmt.Errorf("wrapped: %w", notReady(CauseCoverOpen, Status{}, ErrNotReady)), "打印机纸仓盖未关"},
-		{fmt.Errorf("printer: print: %w", ErrWriteTimeout), "打印机故障"},
-		{errors.New("boom"), "打印失败"},
+		{nil, device.NoCause, ""},
+		{notReady(CausePaperEnd, Status{}, ErrNotReady), device.PaperOut, "打印机缺纸"},
+		{fmt.Errorf("wrapped: %w", notReady(CauseCoverOpen, Status{}, ErrNotReady)), device.CoverOpen, "打印机纸仓盖未关"},
+		{fmt.Errorf("printer: print: %w", ErrWriteTimeout), device.WriteTimeout, "打印机故障"},
+		{errors.New("boom"), device.PrintFailed, "打印失败"},
 	}
 	for _, tt := range tests {
-		if got := Notice(tt.err); got != tt.want {
-			t.Errorf("Notice(%v) = %q, want %q", tt.err, got, tt.want)
+		if got := CauseOf(tt.err); got != tt.cause || noticeOf(tt.err) != tt.want {
+			t.Errorf("CauseOf(%v) = %v (%q), want %v (%q)", tt.err, got, noticeOf(tt.err), tt.cause, tt.want)
 		}
 	}
 }

@@ -125,47 +125,28 @@ func (c Cause) String() string {
 	return fmt.Sprintf("cause(%d)", int(c))
 }
 
-// Notice returns the plain Chinese notice for the citizen or hall staff;
-// empty for a ready printer.
-func (c Cause) Notice() string {
+// Device returns the shared cause the printer reports for c: several
+// printer causes read the same to people (every way of being off line is
+// PrinterOffline; the unrecoverable, auto-recoverable and other errors are
+// PrinterFault). NoCause for a ready printer.
+func (c Cause) Device() device.Cause {
 	switch c {
 	case CauseNone:
-		return ""
+		return device.NoCause
 	case CausePaperNearEnd:
-		return "打印纸即将用完"
+		return device.PaperNearEnd
 	case CausePaperEnd:
-		return "打印机缺纸"
+		return device.PaperOut
 	case CauseCoverOpen:
-		return "打印机纸仓盖未关"
+		return device.CoverOpen
 	case CauseCutterError:
-		return "打印机切刀故障"
+		return device.CutterFault
 	case CauseOffline, CauseNoResponse, CauseDisconnected:
-		return "打印机离线"
-	}
-	return "打印机故障"
-}
-
-// Label returns the short Chinese name of the cause for technicians:
-// 缺纸, 纸将尽, 开盖, 切刀故障, 离线, 写入超时 or 故障; empty for a ready
-// printer.
-func (c Cause) Label() string {
-	switch c {
-	case CauseNone:
-		return ""
-	case CausePaperNearEnd:
-		return "纸将尽"
-	case CausePaperEnd:
-		return "缺纸"
-	case CauseCoverOpen:
-		return "开盖"
-	case CauseCutterError:
-		return "切刀故障"
-	case CauseOffline, CauseNoResponse, CauseDisconnected:
-		return "离线"
+		return device.PrinterOffline
 	case CauseWriteTimeout:
-		return "写入超时"
+		return device.WriteTimeout
 	}
-	return "故障"
+	return device.PrinterFault
 }
 
 // State maps the cause to the shared device state: Online, Warning (paper
@@ -211,15 +192,15 @@ func (s Status) Cause() Cause {
 
 // deviceStatus is the shared status for cause c.
 func deviceStatus(c Cause) device.Status {
-	st := device.Status{Device: DeviceName, State: c.State(), Notice: c.Notice()}
+	st := device.Status{Kind: DeviceName, State: c.State(), Cause: c.Device()}
 	if c != CauseNone {
 		st.Reason = c.String()
 	}
 	return st
 }
 
-// DeviceName is the name the printer reports in device.Status.
-const DeviceName = "printer"
+// DeviceName is the kind the printer reports in device.Status.
+const DeviceName = device.Printer
 
 // ASB enable bits for GS a n (devices.md §4.7).
 const (

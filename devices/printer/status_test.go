@@ -72,8 +72,8 @@ func TestParseStatus(t *testing.T) {
 				t.Fatal(err)
 			}
 			c := st.Cause()
-			if c != tt.cause || c.State() != tt.state || c.Notice() != tt.notice {
-				t.Errorf("cause %v (%v, %q), want %v (%v, %q)", c, c.State(), c.Notice(), tt.cause, tt.state, tt.notice)
+			if c != tt.cause || c.State() != tt.state || notice(c.Device()) != tt.notice {
+				t.Errorf("cause %v (%v, %q), want %v (%v, %q)", c, c.State(), notice(c.Device()), tt.cause, tt.state, tt.notice)
 			}
 			if c.Ready() != tt.state.Usable() {
 				t.Errorf("Ready() = %v but state %v", c.Ready(), tt.state)
@@ -130,11 +130,11 @@ func TestCauses(t *testing.T) {
 		{CauseWriteTimeout, device.Fault, "打印机故障"},
 	}
 	for _, tt := range tests {
-		if tt.c.State() != tt.state || tt.c.Notice() != tt.notice {
-			t.Errorf("%v: %v %q, want %v %q", tt.c, tt.c.State(), tt.c.Notice(), tt.state, tt.notice)
+		if tt.c.State() != tt.state || notice(tt.c.Device()) != tt.notice {
+			t.Errorf("%v: %v %q, want %v %q", tt.c, tt.c.State(), notice(tt.c.Device()), tt.state, tt.notice)
 		}
 		ds := deviceStatus(tt.c)
-		if ds.Device != "printer" || ds.State != tt.state || (ds.Reason == "") != (tt.c == CauseNone) {
+		if ds.Kind != device.Printer || ds.State != tt.state || (ds.Reason == "") != (tt.c == CauseNone) {
 			t.Errorf("%v: device status %+v", tt.c, ds)
 		}
 	}

@@ -94,7 +94,7 @@ func (d *Driver) Session(events chan<- Event) supervise.Session {
 				return err
 			}
 		}
-		report(device.Status{Device: "scanner", State: device.Online, Since: time.Now()})
+		report(device.Status{Kind: device.Scanner, State: device.Online, Since: time.Now()})
 		lines := NewLineReader(d.opts.MaxLine)
 		buf := make([]byte, 512)
 		for ctx.Err() == nil {

@@ -30,14 +30,15 @@ type Backoff struct {
 var DefaultBackoff = Backoff{Min: 250 * time.Millisecond, Max: 10 * time.Second, Stable: 30 * time.Second}
 
 // Run calls session again and again until ctx ends. Between sessions it
-// reports the device Offline with the failure's reason and waits with
-// exponential backoff. It returns when ctx is done.
-func Run(ctx context.Context, name string, b Backoff, log *slog.Logger, report func(device.Status), session Session) {
+// reports the device Offline with the failure's reason and the
+// Disconnected cause, and waits with exponential backoff. It returns when
+// ctx is done.
+func Run(ctx context.Context, kind device.Kind, b Backoff, log *slog.Logger, report func(device.Status), session Session) {
 	if b.Min <= 0 {
 		b = DefaultBackoff
 	}
 	delay := b.Min
-	report(device.Status{Device: name, State: device.Starting, Since: time.Now()})
+	report(device.Status{Kind: kind, State: device.Starting, Since: time.Now()})
 	for {
 		start := time.Now()
 		err := session(ctx, report)
@@ -50,8 +51,8 @@ func Run(ctx context.Context, name string, b Backoff, log *slog.Logger, report f
 		if time.Since(start) >= b.Stable {
 			delay = b.Min
 		}
-		log.Warn("device offline, will reopen", "device", name, "err", err, "retry_in", delay)
-		report(device.Status{Device: name, State: device.Offline, Reason: err.Error(), Notice: "设备未连接", Since: time.Now()})
+		log.Warn("device offline, will reopen", "device", kind, "err", err, "retry_in", delay)
+		report(device.Status{Kind: kind, State: device.Offline, Reason: err.Error(), Cause: device.Disconnected, Since: time.Now()})
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():

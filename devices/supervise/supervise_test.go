@@ -26,7 +26,7 @@ func TestRunReopensWithBackoff(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		Run(ctx, "test", Backoff{Min: 10 * time.Millisecond, Max: 40 * time.Millisecond, Stable: time.Hour},
+		Run(ctx, device.Scanner, Backoff{Min: 10 * time.Millisecond, Max: 40 * time.Millisecond, Stable: time.Hour},
 			slog.New(slog.NewTextHandler(io.Discard, nil)), report,
 			func(ctx context.Context, report func(device.Status)) error {
 				mu.Lock()
@@ -36,7 +36,7 @@ func TestRunReopensWithBackoff(t *testing.T) {
 				if n < 4 {
 					return errors.New("port gone")
 				}
-				report(device.Status{Device: "test", State: device.Online})
+				report(device.Status{Kind: device.Scanner, State: device.Online})
 				<-ctx.Done()
 				return nil
 			})

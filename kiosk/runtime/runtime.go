@@ -15,15 +15,18 @@ import (
 
 	"github.com/google/uuid"
 
+	"sckiosk/devices/device"
 	"sckiosk/kiosk/adapters/speech"
 	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/identity"
+	"sckiosk/kiosk/core/msg"
 	"sckiosk/kiosk/core/receipt"
 	"sckiosk/kiosk/core/session"
+	"sckiosk/ui/text"
 )
 
-// Printer prints receipts. An error may carry a Chinese notice for the
-// citizen through a Notice() string method.
+// Printer prints receipts. An error may carry what to tell the citizen
+// through a Message() msg.Text method (see session.PrinterNotice).
 type Printer interface {
 	Print(ctx context.Context, doc receipt.Document) error
 }
@@ -62,7 +65,7 @@ type LicenceFinder interface {
 // technician commands; both record themselves in the audit log.
 type Technician interface {
 	CheckPIN(pin string) session.PINChecked
-	Command(ctx context.Context, name string) string
+	Command(ctx context.Context, name string) msg.Text
 }
 
 // Options wire a runtime.
@@ -71,6 +74,8 @@ type Options struct {
 	Queue    Queue
 	Verifier Verifier       // may be nil: codes are then refused politely
 	Speaker  speech.Speaker // may be nil: silent
+	// Language says the spoken prompts; nil means text.Chinese.
+	Language *text.Language
 	// Evaluator may be nil: ratings are then only logged.
 	Evaluator Evaluator
 	// Technician may be nil: technician mode is then unavailable.
@@ -112,6 +117,9 @@ func New(state session.State, opts Options) *Runtime {
 	}
 	if opts.Log == nil {
 		opts.Log = slog.Default()
+	}
+	if opts.Language == nil {
+		opts.Language = text.Chinese
 	}
 	return &Runtime{opts: opts, events: make(chan session.Event, 64), state: state}
 }
@@ -214,7 +222,7 @@ func (r *Runtime) do(ctx context.Context, e session.Effect) {
 		}
 	case session.Speak:
 		if r.opts.Speaker != nil {
-			r.opts.Speaker.Say(e.Text)
+			r.opts.Speaker.Say(r.opts.Language.Render(e.Text))
 		}
 	case session.Evaluate:
 		r.opts.Log.Info("case rated", "case", e.CaseNumber, "grade", e.Grade)
@@ -235,11 +243,11 @@ func (r *Runtime) do(ctx context.Context, e session.Effect) {
 		})
 	case session.TechCommand:
 		r.async(ctx, func(ctx context.Context) session.Event {
-			msg := "维护功能不可用"
+			done := msg.New(msg.TechUnavailable)
 			if r.opts.Technician != nil {
-				msg = r.opts.Technician.Command(ctx, e.Name)
+				done = r.opts.Technician.Command(ctx, e.Name)
 			}
-			return session.TechDone{Name: e.Name, Message: msg}
+			return session.TechDone{Name: e.Name, Message: done}
 		})
 	case session.Submit:
 		r.async(ctx, func(ctx context.Context) session.Event { return r.submit(ctx, e) })
@@ -272,7 +280,7 @@ func (r *Runtime) submit(ctx context.Context, e session.Submit) session.Event {
 	attached := r.attachLicences(ctx, &app, e.Licences)
 	if err := r.opts.Queue.Enqueue(ctx, app); err != nil {
 		r.opts.Log.Error("application not stored", "item", app.ItemCode, "err", err)
-		return session.SubmitFailed{Notice: session.ProblemSubmitFailed}
+		return session.SubmitFailed{Notice: msg.New(msg.SubmitFailed)}
 	}
 	wctx, cancel := context.WithTimeout(ctx, r.opts.SubmitWait)
 	defer cancel()
@@ -318,11 +326,11 @@ func LocalReference(requestID string) string {
 
 func (r *Runtime) print(ctx context.Context, doc receipt.Document) session.Event {
 	if r.opts.Printer == nil {
-		return session.PrintFailed{Notice: session.NoticePrinterDown}
+		return session.PrintFailed{Notice: session.PrinterNotice(device.NoCause)}
 	}
 	if err := r.opts.Printer.Print(ctx, doc); err != nil {
 		r.opts.Log.Warn("receipt not printed", "err", err)
-		return session.PrintFailed{Notice: noticeOf(err, session.NoticePrinterDown)}
+		return session.PrintFailed{Notice: messageOf(err, session.PrinterNotice(device.NoCause))}
 	}
 	return session.Printed{}
 }
@@ -337,14 +345,14 @@ func (r *Runtime) verify(ctx context.Context, code string) session.Event {
 		}
 	}
 	if r.opts.Verifier == nil {
-		return session.CodeRejected{Notice: "暂不支持扫码办理，请使用身份证"}
+		return session.CodeRejected{Notice: msg.New(msg.CodeUnsupported)}
 	}
 	vctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	p, err := r.opts.Verifier.Verify(vctx, code)
 	if err != nil {
 		r.opts.Log.Warn("code refused", "err", err)
-		return session.CodeRejected{Notice: noticeOf(err, "二维码无法识别，请刷新后重试或使用身份证")}
+		return session.CodeRejected{Notice: messageOf(err, msg.New(msg.CodeUnreadable))}
 	}
 	if p.Source != identity.SourceBusiness {
 		p.Source = identity.SourceQR
@@ -352,11 +360,12 @@ func (r *Runtime) verify(ctx context.Context, code string) session.Event {
 	return session.CodeVerified{Person: p}
 }
 
-// noticeOf finds a Chinese notice in err's chain, or returns fallback.
-func noticeOf(err error, fallback string) string {
-	var n interface{ Notice() string }
-	if errors.As(err, &n) && n.Notice() != "" {
-		return n.Notice()
+// messageOf finds a message for the citizen in err's chain, or returns
+// fallback.
+func messageOf(err error, fallback msg.Text) msg.Text {
+	var m interface{ Message() msg.Text }
+	if errors.As(err, &m) && !m.Message().IsZero() {
+		return m.Message()
 	}
 	return fallback
 }

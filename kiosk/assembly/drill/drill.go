@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"sckiosk/devices/device"
 	"sckiosk/devices/idcard"
 	"sckiosk/devices/printer/escpos"
 	"sckiosk/kiosk/adapters/outbox"
@@ -97,7 +98,7 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 		}
 	}
 	if _, err := wait("devices", func(s session.State) bool {
-		return s.DeviceUsable("idcard") && s.DeviceUsable("printer")
+		return s.DeviceUsable(device.IDCard) && s.DeviceUsable(device.Printer)
 	}); err != nil {
 		return sum, err
 	}

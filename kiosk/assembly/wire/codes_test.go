@@ -25,7 +25,9 @@ import (
 	"sckiosk/kiosk/adapters/profile"
 	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/identity"
+	"sckiosk/kiosk/core/msg"
 	"sckiosk/kiosk/core/qrpayload"
+	"sckiosk/ui/text"
 )
 
 // A profile's code_key_dir replaces the demo keys: codes signed by a key
@@ -82,8 +84,8 @@ func TestCodeGateWithProfileKeys(t *testing.T) {
 	}
 	demoSigned := platformsim.New(application.Sichuan, nil).IssueAppCode(li)
 	_, err = gate.Verify(context.Background(), demoSigned)
-	var n interface{ Notice() string }
-	if !errors.Is(err, qrpayload.ErrUnknownKey) || !errors.As(err, &n) || n.Notice() != "二维码的签发机构未登记，无法核验" {
+	var n interface{ Message() msg.Text }
+	if !errors.Is(err, qrpayload.ErrUnknownKey) || !errors.As(err, &n) || text.Chinese.Render(n.Message()) != "二维码的签发机构未登记，无法核验" {
 		t.Errorf("demo-signed code with production keys: %v", err)
 	}
 	if got := (identity.Person{Source: identity.SourceBusiness}).IDTypeCode(); got != "001" {

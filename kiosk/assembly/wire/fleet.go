@@ -13,6 +13,7 @@ import (
 	"sckiosk/kiosk/core/session"
 	"sckiosk/kiosk/fleet"
 	"sckiosk/kiosk/fleet/agent"
+	"sckiosk/ui/text"
 )
 
 // startFleet connects the kiosk to its fleet broker, when the profile
@@ -81,9 +82,7 @@ func (k *Kiosk) startFleet(ctx context.Context) {
 func (k *Kiosk) health(s *session.State) fleet.Health {
 	h := fleet.Health{Profile: k.Profile.Digest(), Devices: map[string]fleet.Device{}}
 	if s != nil {
-		for name, st := range s.Devices {
-			h.Devices[name] = fleet.Device{State: st.State.String(), Reason: st.Reason, Notice: st.Notice}
-		}
+		h.Devices = healthDevices(s.Devices)
 		h.Counters = map[string]int{}
 		for n, c := range s.Counters {
 			h.Counters[n] = c
@@ -117,6 +116,16 @@ func (k *Kiosk) fleetHandler() *agent.Handler {
 // after the restart that applied it.
 func (k *Kiosk) checkPendingChange(ctx context.Context) { k.fleetHandler().CheckPending(ctx) }
 
+// healthDevices reports device states to the hall under the devices'
+// English names, with what the hall staff is told about a cause (缺纸).
+func healthDevices(devs map[device.Kind]device.Status) map[string]fleet.Device {
+	out := map[string]fleet.Device{}
+	for kind, st := range devs {
+		out[kind.String()] = fleet.Device{State: st.State.String(), Reason: st.Reason, Notice: text.Chinese.Cause(st.Cause)}
+	}
+	return out
+}
+
 // selfTest checks what a profile can break: every configured device came
 // up, and the platform answers.
 func (k *Kiosk) selfTest(ctx context.Context) (bool, []string) {
@@ -124,30 +133,31 @@ func (k *Kiosk) selfTest(ctx context.Context) (bool, []string) {
 	var lines []string
 	s := k.latest.Load()
 	for _, d := range []struct {
-		name    string
+		kind    device.Kind
 		enabled bool
 	}{
-		{"idcard", k.Profile.Devices.IDCard.Enabled()},
-		{"scanner", k.Profile.Devices.Scanner.Serial.Enabled()},
-		{"printer", k.Profile.Devices.Printer.Enabled()},
-		{"camera", k.Profile.Devices.Camera.Driver != "none" && k.Profile.Devices.Camera.Driver != ""},
+		{device.IDCard, k.Profile.Devices.IDCard.Enabled()},
+		{device.Scanner, k.Profile.Devices.Scanner.Serial.Enabled()},
+		{device.Printer, k.Profile.Devices.Printer.Enabled()},
+		{device.Camera, k.Profile.Devices.Camera.Driver != "none" && k.Profile.Devices.Camera.Driver != ""},
 	} {
 		if !d.enabled {
 			continue
 		}
+		name := d.kind.String()
 		var st device.Status
 		if s != nil {
-			st = s.Devices[d.name]
+			st = s.Devices[d.kind]
 		}
 		switch st.State {
 		case device.Online, device.Busy, device.Warning:
-			lines = append(lines, d.name+": "+st.State.String())
+			lines = append(lines, name+": "+st.State.String())
 		case device.Fault:
 			// A fault (paper out) is the device's, not the profile's.
-			lines = append(lines, d.name+": fault ("+st.Reason+"), not counted against the profile")
+			lines = append(lines, name+": fault ("+st.Reason+"), not counted against the profile")
 		default:
 			ok = false
-			lines = append(lines, d.name+": "+st.State.String()+" "+st.Reason)
+			lines = append(lines, name+": "+st.State.String()+" "+st.Reason)
 		}
 	}
 	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"sckiosk/devices/device"
 	"sckiosk/devices/printer/escpos"
 	"sckiosk/kiosk/adapters/platform"
 	"sckiosk/kiosk/adapters/profile"
@@ -236,4 +238,33 @@ func TestFleetRefusesForeignKey(t *testing.T) {
 func waitGone(t *testing.T, path string) {
 	t.Helper()
 	waitFile(t, path, false)
+}
+
+// The hall reads device states under the names and with the notices it
+// always has: typed kinds and causes do not change the health JSON.
+func TestHealthDevicesJSON(t *testing.T) {
+	tests := []struct {
+		name string
+		devs map[device.Kind]device.Status
+		want string
+	}{
+		{"none", nil, `{}`},
+		{"paper out", map[device.Kind]device.Status{
+			device.Printer: {Kind: device.Printer, State: device.Fault, Reason: "paper end", Cause: device.PaperOut},
+			device.IDCard:  {Kind: device.IDCard, State: device.Online},
+		}, `{"idcard":{"state":"online"},"printer":{"state":"fault","reason":"paper end","notice":"打印机缺纸"}}`},
+		{"reader gone", map[device.Kind]device.Status{
+			device.IDCard:  {Kind: device.IDCard, State: device.Offline, Reason: "port gone", Cause: device.Disconnected},
+			device.Scanner: {Kind: device.Scanner, State: device.Warning},
+			device.Camera:  {Kind: device.Camera, State: device.Starting},
+		}, `{"camera":{"state":"starting"},"idcard":{"state":"offline","reason":"port gone","notice":"设备未连接"},"scanner":{"state":"warning"}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := json.Marshal(healthDevices(tt.devs))
+			if err != nil || string(b) != tt.want {
+				t.Fatalf("health devices = %s (%v), want %s", b, err, tt.want)
+			}
+		})
+	}
 }

@@ -9,9 +9,11 @@ import (
 	"sckiosk/devices/printer"
 	"sckiosk/kiosk/adapters/audit"
 	"sckiosk/kiosk/core/application"
+	"sckiosk/kiosk/core/msg"
 	"sckiosk/kiosk/core/receipt"
 	"sckiosk/kiosk/core/session"
 	"sckiosk/kiosk/core/technician"
+	"sckiosk/ui/text"
 )
 
 // techBackend carries out technician mode for the runtime: the PIN gate
@@ -54,19 +56,20 @@ func (t *techBackend) CheckPIN(pin string) session.PINChecked {
 	return session.PINChecked{OK: ok, Locked: st.Locked, Remaining: st.Remaining, TriesLeft: st.TriesLeft}
 }
 
-// Command implements runtime.Technician.
-func (t *techBackend) Command(ctx context.Context, name string) string {
-	msg := t.command(ctx, name)
-	t.k.record(audit.Technician, "command "+name, map[string]string{"result": msg})
-	return msg
+// Command implements runtime.Technician. The audit log records the
+// outcome as the technician read it, in Chinese.
+func (t *techBackend) Command(ctx context.Context, name string) msg.Text {
+	done := t.command(ctx, name)
+	t.k.record(audit.Technician, "command "+name, map[string]string{"result": text.Chinese.Render(done)})
+	return done
 }
 
-func (t *techBackend) command(ctx context.Context, name string) string {
+func (t *techBackend) command(ctx context.Context, name string) msg.Text {
 	k := t.k
 	switch name {
 	case session.TechPrintTest:
 		if k.Printer == nil {
-			return "本机未配置打印机"
+			return msg.New(msg.TechNoPrinter)
 		}
 		doc := receipt.New(receipt.Case{
 			Hall: k.Profile.HallName, KioskID: k.Profile.KioskID, Item: "打印测试 生僻字：䶮 𠮷",
@@ -76,45 +79,48 @@ func (t *techBackend) command(ctx context.Context, name string) string {
 		pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		if err := k.Printer.Print(pctx, doc); err != nil {
-			return "测试回执未打印：" + printer.Notice(err)
+			return msg.New(msg.TechTestPrintFailed, printer.CauseOf(err))
 		}
-		return "测试回执已打印"
+		return msg.New(msg.TechTestPrinted)
 	case session.TechRetryOutbox:
 		k.Outbox.Kick()
 		h := k.Outbox.Health()
-		return fmt.Sprintf("已重新上报；待上报 %d 件，需人工处理 %d 件", h.Pending, h.Rejected)
+		return msg.New(msg.TechOutboxRetried, h.Pending, h.Rejected)
 	case session.TechCheckPlatform:
-		var parts []string
-		for _, p := range []struct{ code, name string }{{application.Sichuan, "四川平台"}, {application.Chongqing, "重庆平台"}} {
+		var parts []any
+		for _, p := range []struct {
+			code string
+			name msg.Key
+		}{{application.Sichuan, msg.PlatformSichuan}, {application.Chongqing, msg.PlatformChongqing}} {
 			hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 			err := k.Platform.Health(hctx, p.code)
 			cancel()
 			if err != nil {
 				t.k.log.Warn("platform check failed", "province", p.code, "err", err)
-				parts = append(parts, p.name+"：无法连接")
+				parts = append(parts, msg.New(msg.TechPlatformDown, p.name))
 			} else {
-				parts = append(parts, p.name+"：正常")
+				parts = append(parts, msg.New(msg.TechPlatformOK, p.name))
 			}
 		}
-		return strings.Join(parts, "；")
+		return msg.New(msg.TechPlatformHealth, parts...)
 	case session.TechLogTail:
 		if k.opts.LogTail == nil {
-			return "本机未保留日志"
+			return msg.New(msg.TechNoLog)
 		}
 		lines := k.opts.LogTail()
 		if len(lines) > 8 {
 			lines = lines[len(lines)-8:]
 		}
 		if len(lines) == 0 {
-			return "暂无日志"
+			return msg.New(msg.TechLogEmpty)
 		}
-		return strings.Join(lines, "\n")
+		return msg.New(msg.TechLogTail, strings.Join(lines, "\n"))
 	case session.TechReload, session.TechExitDesktop:
 		if t.quit == nil {
-			return "本机不支持此操作"
+			return msg.New(msg.TechUnsupported)
 		}
 		t.quit(name)
-		return "正在退出…"
+		return msg.New(msg.TechQuitting)
 	}
-	return "未知的维护操作"
+	return msg.New(msg.TechUnknown)
 }

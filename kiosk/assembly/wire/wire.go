@@ -39,6 +39,7 @@ import (
 	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/catalog"
 	"sckiosk/kiosk/core/identity"
+	"sckiosk/kiosk/core/msg"
 	"sckiosk/kiosk/core/qrpayload"
 	"sckiosk/kiosk/core/receipt"
 	"sckiosk/kiosk/core/session"
@@ -227,7 +228,7 @@ func (k *Kiosk) Run(ctx context.Context) {
 		goRun(func() { supervise.Run(ctx, idcard.DeviceName, k.opts.Backoff, k.log, report, sess) })
 		goRun(func() { forwardCards(ctx, events, rt) })
 	} else {
-		report(device.Status{Device: idcard.DeviceName, State: device.Offline, Reason: "not configured in the profile", Since: time.Now()})
+		report(device.Status{Kind: idcard.DeviceName, State: device.Offline, Reason: "not configured in the profile", Since: time.Now()})
 	}
 	if devs.Scanner.Serial.Enabled() {
 		events := make(chan scanner.Event, 8)
@@ -253,10 +254,10 @@ func (k *Kiosk) Run(ctx context.Context) {
 			current.Store(drv)
 			return drv.Session(events)(ctx, report)
 		}
-		goRun(func() { supervise.Run(ctx, "scanner", k.opts.Backoff, k.log, report, sess) })
+		goRun(func() { supervise.Run(ctx, device.Scanner, k.opts.Backoff, k.log, report, sess) })
 		goRun(func() { forwardCodes(ctx, events, rt) })
 	} else {
-		report(device.Status{Device: "scanner", State: device.Offline, Reason: "not configured in the profile", Since: time.Now()})
+		report(device.Status{Kind: device.Scanner, State: device.Offline, Reason: "not configured in the profile", Since: time.Now()})
 	}
 	if cam := k.camera(); cam != nil {
 		events := make(chan camera.Event, 4)
@@ -265,9 +266,9 @@ func (k *Kiosk) Run(ctx context.Context) {
 		goRun(func() { forwardCamera(ctx, events, rt) })
 	}
 	if k.Printer != nil {
-		goRun(func() { supervise.Run(ctx, "printer", k.opts.Backoff, k.log, report, k.Printer.Session()) })
+		goRun(func() { supervise.Run(ctx, printer.DeviceName, k.opts.Backoff, k.log, report, k.Printer.Session()) })
 	} else {
-		report(device.Status{Device: "printer", State: device.Offline, Reason: "not configured in the profile", Since: time.Now()})
+		report(device.Status{Kind: printer.DeviceName, State: device.Offline, Reason: "not configured in the profile", Since: time.Now()})
 	}
 	goRun(func() {
 		if err := k.Outbox.Run(ctx, k.Platform); err != nil && !errors.Is(err, context.Canceled) {
@@ -304,7 +305,7 @@ func forwardCards(ctx context.Context, events <-chan idcard.Event, rt *runtime.R
 			case idcard.CardRemoved:
 				rt.Send(session.CardRemoved{})
 			case idcard.ReadFailed:
-				rt.Send(session.ReadFailed{Notice: idcard.Notice(ev.Err)})
+				rt.Send(session.ReadFailed{Cause: idcard.CauseOf(ev.Err)})
 			}
 		}
 	}
@@ -317,7 +318,7 @@ func forwardCodes(ctx context.Context, events <-chan scanner.Event, rt *runtime.
 			return
 		case ev := <-events:
 			if ev.Err != nil {
-				rt.Send(session.CodeRejected{Notice: "二维码无法识别，请重新出示"})
+				rt.Send(session.CodeRejected{Notice: msg.New(msg.ScanFailed)})
 				continue
 			}
 			rt.Send(session.CodeScanned{Text: ev.Text})
@@ -354,24 +355,26 @@ func forwardCamera(ctx context.Context, events <-chan camera.Event, rt *runtime.
 	}
 }
 
-// printerAdapter gives the runtime the printer's Chinese notices.
+// printerAdapter tells the runtime what to say when a receipt does not
+// print: the printer's cause.
 type printerAdapter struct{ d *printer.Driver }
 
 func (p printerAdapter) Print(ctx context.Context, doc receipt.Document) error {
 	if err := p.d.Print(ctx, doc); err != nil {
-		return noticeError{err: err, notice: session.PrinterNotice(printer.Notice(err))}
+		return messageError{err: err, msg: session.PrinterNotice(printer.CauseOf(err))}
 	}
 	return nil
 }
 
-type noticeError struct {
-	err    error
-	notice string
+// messageError carries what to tell the citizen about err.
+type messageError struct {
+	err error
+	msg msg.Text
 }
 
-func (e noticeError) Error() string  { return e.err.Error() }
-func (e noticeError) Unwrap() error  { return e.err }
-func (e noticeError) Notice() string { return e.notice }
+func (e messageError) Error() string     { return e.err.Error() }
+func (e messageError) Unwrap() error     { return e.err }
+func (e messageError) Message() msg.Text { return e.msg }
 
 // codeVerifier asks the platform who an app, 亮证 or business-licence code
 // identifies: a person, or an enterprise (持证主体代码类型 001).
@@ -382,9 +385,10 @@ func (v codeVerifier) Verify(ctx context.Context, code string) (identity.Person,
 	if err != nil {
 		var ce *platform.CodeError
 		if errors.As(err, &ce) {
-			return identity.Person{}, noticeError{err: err, notice: ce.Notice}
+			// The platform adapter words its own refusals.
+			return identity.Person{}, messageError{err: err, msg: msg.Verbatim(ce.Notice)}
 		}
-		return identity.Person{}, noticeError{err: err, notice: "暂时无法核验二维码，请使用身份证或稍后再试"}
+		return identity.Person{}, messageError{err: err, msg: msg.New(msg.CodeCheckUnavailable)}
 	}
 	h := res.Holder
 	if h.IDType == "001" {
@@ -397,14 +401,15 @@ func (v codeVerifier) Verify(ctx context.Context, code string) (identity.Person,
 // audit log (once per change, not once per report).
 func (k *Kiosk) reporter() func(device.Status) {
 	var mu sync.Mutex
-	last := map[string]device.State{}
+	last := map[device.Kind]device.State{}
 	return func(st device.Status) {
 		mu.Lock()
-		prev, seen := last[st.Device]
-		last[st.Device] = st.State
+		prev, seen := last[st.Kind]
+		last[st.Kind] = st.State
 		mu.Unlock()
 		if (st.State == device.Fault || st.State == device.Offline) && (!seen || prev != st.State) {
-			k.record(audit.DeviceFault, st.Device+" "+st.State.String(), map[string]string{"device": st.Device, "reason": st.Reason})
+			name := st.Kind.String()
+			k.record(audit.DeviceFault, name+" "+st.State.String(), map[string]string{"device": name, "reason": st.Reason})
 		}
 		k.Runtime.Send(session.DeviceChanged{Status: st})
 		if a := k.fleetAgent.Load(); a != nil && (!seen || prev != st.State) {
@@ -675,9 +680,9 @@ func (f caseFinder) FindCase(ctx context.Context, code string) (session.Event, b
 	st, err := f.client.CaseStatus(ctx, prov, p.Case)
 	switch {
 	case errors.Is(err, platform.ErrNotFound):
-		return session.CodeRejected{Notice: "未查到该办件，请核对回执或咨询工作人员"}, true
+		return session.CodeRejected{Notice: msg.New(msg.CaseNotFound)}, true
 	case err != nil:
-		return session.CodeRejected{Notice: "暂时无法查询办件进度，请稍后再试"}, true
+		return session.CodeRejected{Notice: msg.New(msg.CaseLookupFailed)}, true
 	}
 	return session.CaseFound{Case: session.CaseInfo{CaseNumber: st.CaseNumber, ItemName: st.ItemName, Status: st.Status, Updated: st.UpdatedAt}}, true
 }

@@ -1,5 +1,7 @@
 package catalog
 
+import "sckiosk/devices/device"
+
 // Builtin is the catalogue the kiosk uses until the platform's signed
 // catalogue has been fetched (and what the simulator serves). The codes are
 // fictitious but shaped like national 实施编码: the implementing body's
@@ -40,7 +42,7 @@ func Builtin() Catalog {
 			Materials:  []string{"居民身份证"},
 			Next:       "证明随回执一并打印，也可凭办件编号在任一服务大厅打印。",
 			Fields:     with(Field{Key: "period", Label: "证明期间", Kind: Choice, Required: true, Options: []string{"近6个月", "近12个月", "全部"}}),
-			Needs:      []string{"printer"},
+			Needs:      []device.Kind{device.Printer},
 		},
 		{
 			Code: "11510100MB0000004A3510100004001", Name: "不动产登记信息查询", Department: "成都市不动产登记中心",

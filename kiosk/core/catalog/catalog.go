@@ -4,11 +4,12 @@
 package catalog
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
+	"sckiosk/devices/device"
 	"sckiosk/kiosk/core/identity"
+	"sckiosk/kiosk/core/msg"
 )
 
 // FieldKind says how a form field is entered and checked.
@@ -59,8 +60,10 @@ type Item struct {
 	Next       string   `json:"next" yaml:"next"`
 	Fields     []Field  `json:"fields" yaml:"fields"`
 	// Needs names the devices the item cannot be served without, e.g.
-	// "printer" for an item whose result is printed at the kiosk.
-	Needs []string `json:"needs,omitempty" yaml:"needs,omitempty"`
+	// "printer" for an item whose result is printed at the kiosk. A name
+	// this build does not know reads as device.UnknownKind, which is never
+	// usable.
+	Needs []device.Kind `json:"needs,omitempty" yaml:"needs,omitempty"`
 	// Category groups items on the home screen, e.g. 社保, 医保, 户籍.
 	Category string `json:"category,omitempty" yaml:"category,omitempty"`
 	// Flow is the 办理流程 of the 实施清单, e.g. 申请→受理→审核→办结.
@@ -115,46 +118,46 @@ func (c Catalog) Page(p, size int) ([]Item, int) {
 	return c.Items[p*size : end], pages
 }
 
-// Validate reports a value's problem in plain Chinese for the citizen, or "".
-func (f Field) Validate(v string) string {
+// Validate reports a value's problem for the citizen, or no message.
+func (f Field) Validate(v string) msg.Text {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		if f.Required {
-			return "请填写" + f.Label
+			return msg.New(msg.FieldRequired, f.Label)
 		}
-		return ""
+		return msg.Text{}
 	}
 	max := f.Max
 	if max == 0 {
 		max = 50
 	}
 	if len([]rune(v)) > max {
-		return fmt.Sprintf("%s不能超过%d个字", f.Label, max)
+		return msg.New(msg.FieldTooLong, f.Label, max)
 	}
 	switch f.Kind {
 	case Phone:
 		if len(v) != 11 || v[0] != '1' || strings.Trim(v, "0123456789") != "" {
-			return "请输入11位手机号码"
+			return msg.New(msg.PhoneInvalid)
 		}
 	case Choice:
 		for _, o := range f.Options {
 			if o == v {
-				return ""
+				return msg.Text{}
 			}
 		}
-		return "请选择" + f.Label
+		return msg.New(msg.ChoiceRequired, f.Label)
 	case IDNo:
 		if identity.ValidateNumber(v) != nil {
-			return "号码有误，请核对"
+			return msg.New(msg.IDNumberInvalid)
 		}
 	case USCC:
 		if identity.ValidateUSCC(v) != nil {
-			return "代码有误，请核对营业执照"
+			return msg.New(msg.USCCInvalid)
 		}
 	case Date:
 		if _, err := time.Parse("20060102", v); err != nil || len(v) != 8 {
-			return f.Label + "应为8位日期，例如20260101"
+			return msg.New(msg.DateInvalid, f.Label)
 		}
 	}
-	return ""
+	return msg.Text{}
 }

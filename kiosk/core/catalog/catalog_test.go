@@ -1,6 +1,14 @@
 package catalog
 
-import "testing"
+import (
+	"testing"
+
+	"sckiosk/kiosk/core/msg"
+	"sckiosk/ui/text"
+)
+
+// zh is t as the citizen reads it.
+func zh(t msg.Text) string { return text.Chinese.Render(t) }
 
 func TestFieldValidate(t *testing.T) {
 	phone := Field{Label: "联系电话", Kind: Phone, Required: true}
@@ -26,7 +34,7 @@ func TestFieldValidate(t *testing.T) {
 		{Field{Label: "参保日期", Kind: Date}, "20261301", "参保日期应为8位日期，例如20260101"},
 	}
 	for _, tt := range tests {
-		if got := tt.f.Validate(tt.in); got != tt.want {
+		if got := zh(tt.f.Validate(tt.in)); got != tt.want {
 			t.Errorf("%s.Validate(%q) = %q, want %q", tt.f.Label, tt.in, got, tt.want)
 		}
 	}

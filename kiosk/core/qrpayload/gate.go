@@ -6,14 +6,15 @@ import (
 	"fmt"
 
 	"sckiosk/kiosk/core/identity"
+	"sckiosk/kiosk/core/msg"
 )
 
-// RefusedError is a code refused offline; Notice is what the citizen sees.
-// It satisfies the runtime's interface{ Notice() string } lookup.
+// RefusedError is a code refused offline; Message is what the citizen is
+// told. It satisfies the runtime's interface{ Message() msg.Text } lookup.
 type RefusedError struct {
 	Kind Kind
 	Err  error
-	note string
+	note msg.Text
 }
 
 // Error describes the refusal in English, without the code.
@@ -22,8 +23,8 @@ func (e *RefusedError) Error() string { return fmt.Sprintf("qr code (%s) refused
 // Unwrap returns the reason (an Err… value).
 func (e *RefusedError) Unwrap() error { return e.Err }
 
-// Notice is the plain-Chinese reason.
-func (e *RefusedError) Notice() string { return e.note }
+// Message is what the citizen is told.
+func (e *RefusedError) Message() msg.Text { return e.note }
 
 // ErrWrongKind marks a valid code that is not an identity code, shown where
 // the kiosk asks for identification.
@@ -53,7 +54,7 @@ func (g Gate) Verify(ctx context.Context, code string) (identity.Person, error) 
 	switch p.Kind {
 	case KindApp, KindELicence, KindBusiness:
 		if g.Online == nil {
-			return identity.Person{}, &RefusedError{Kind: p.Kind, Err: ErrWrongKind, note: "暂不支持扫码办理，请使用身份证"}
+			return identity.Person{}, &RefusedError{Kind: p.Kind, Err: ErrWrongKind, note: msg.New(msg.CodeUnsupported)}
 		}
 		per, err := g.Online.Verify(ctx, code)
 		if err != nil {
@@ -61,8 +62,8 @@ func (g Gate) Verify(ctx context.Context, code string) (identity.Person, error) 
 		}
 		return per, nil
 	case KindReceipt:
-		return identity.Person{}, &RefusedError{Kind: p.Kind, Err: ErrWrongKind, note: "这是办件回执二维码，请在首页选择“查询办件进度”后扫描"}
+		return identity.Person{}, &RefusedError{Kind: p.Kind, Err: ErrWrongKind, note: msg.New(msg.QRReceiptHere)}
 	default:
-		return identity.Person{}, &RefusedError{Kind: p.Kind, Err: ErrWrongKind, note: "请出示天府通办App中的身份码，或使用身份证"}
+		return identity.Person{}, &RefusedError{Kind: p.Kind, Err: ErrWrongKind, note: msg.New(msg.QRShowIdentity)}
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/emmansun/gmsm/sm2"
+
+	"sckiosk/kiosk/core/msg"
 )
 
 // Kind is what a code is.
@@ -44,32 +46,32 @@ var (
 
 var notices = []struct {
 	err    error
-	notice string
+	notice msg.Key
 }{
-	{ErrUnrecognized, "无法识别的二维码"},
-	{ErrMalformed, "二维码内容不完整或已损坏，请重新出示"},
-	{ErrForged, "二维码签名校验失败，该码可能是伪造的，请在官方App中重新出示"},
-	{ErrExpired, "二维码已过期，请在天府通办App中刷新后重新出示"},
-	{ErrNotYetValid, "二维码时间异常，请核对手机时间后刷新重新出示"},
-	{ErrLifetime, "二维码有效期不符合规定，请刷新后重新出示"},
-	{ErrUnknownKey, "二维码的签发机构未登记，无法核验"},
-	{ErrWrongHost, "该二维码指向非政务网站，已拒绝打开"},
-	{ErrCheckChar, "电子证照标识校验不通过，请重新亮证"},
-	{ErrUSCC, "统一社会信用代码校验不通过，请核对营业执照"},
+	{ErrUnrecognized, msg.QRUnrecognized},
+	{ErrMalformed, msg.QRMalformed},
+	{ErrForged, msg.QRForged},
+	{ErrExpired, msg.QRExpired},
+	{ErrNotYetValid, msg.QRNotYetValid},
+	{ErrLifetime, msg.QRLifetime},
+	{ErrUnknownKey, msg.QRUnknownKey},
+	{ErrWrongHost, msg.QRWrongHost},
+	{ErrCheckChar, msg.QRCheckChar},
+	{ErrUSCC, msg.QRUSCC},
 }
 
-// Notice returns the plain-Chinese notice for a refusal err (one of the
-// Err… values, possibly wrapped), or "" when err is nil.
-func Notice(err error) string {
+// Notice returns what to tell the citizen about a refusal err (one of the
+// Err… values, possibly wrapped), or no message when err is nil.
+func Notice(err error) msg.Text {
 	if err == nil {
-		return ""
+		return msg.Text{}
 	}
 	for _, n := range notices {
 		if errors.Is(err, n.err) {
-			return n.notice
+			return msg.New(n.notice)
 		}
 	}
-	return "无法识别的二维码"
+	return msg.New(msg.QRUnrecognized)
 }
 
 // MaxAppTTL is the longest lifetime (exp − iat) of a signed app token: the
@@ -108,9 +110,9 @@ type Payload struct {
 	text string
 }
 
-// Reason is the plain-Chinese notice for a refused payload, or "" when it
-// is valid.
-func (p Payload) Reason() string { return Notice(p.Err) }
+// Reason is what to tell the citizen about a refused payload, or no
+// message when it is valid.
+func (p Payload) Reason() msg.Text { return Notice(p.Err) }
 
 // Text returns the code as scanned.
 func (p Payload) Text() string { return p.text }

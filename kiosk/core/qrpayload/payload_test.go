@@ -15,6 +15,7 @@ import (
 	"github.com/emmansun/gmsm/sm3"
 
 	"sckiosk/kiosk/core/identity"
+	"sckiosk/kiosk/core/msg"
 )
 
 var t0 = time.Unix(1764100000, 0)
@@ -136,8 +137,8 @@ func TestCheck(t *testing.T) {
 				t.Errorf("kind = %s, want %s", p.Kind, tt.kind)
 			}
 			if tt.err == nil {
-				if !p.Valid || p.Err != nil || p.Reason() != "" {
-					t.Fatalf("want valid, got %v (%s)", p.Err, p.Reason())
+				if !p.Valid || p.Err != nil || !p.Reason().IsZero() {
+					t.Fatalf("want valid, got %v (%s)", p.Err, zh(p.Reason()))
 				}
 				if tt.check != nil && !tt.check(p) {
 					t.Fatalf("fields: %+v", p)
@@ -147,7 +148,7 @@ func TestCheck(t *testing.T) {
 			if p.Valid || !errors.Is(p.Err, tt.err) {
 				t.Fatalf("err = %v (valid %v), want %v", p.Err, p.Valid, tt.err)
 			}
-			if p.Reason() == "" {
+			if zh(p.Reason()) == "" {
 				t.Fatal("no reason")
 			}
 		})
@@ -157,15 +158,16 @@ func TestCheck(t *testing.T) {
 func TestNoticesDistinct(t *testing.T) {
 	seen := map[string]error{}
 	for _, n := range notices {
-		if prev, ok := seen[n.notice]; ok {
-			t.Errorf("%v and %v share the notice %q", prev, n.err, n.notice)
+		notice := zh(msg.New(n.notice))
+		if prev, ok := seen[notice]; ok {
+			t.Errorf("%v and %v share the notice %q", prev, n.err, notice)
 		}
-		seen[n.notice] = n.err
-		if got := Notice(n.err); got != n.notice {
-			t.Errorf("Notice(%v) = %q", n.err, got)
+		seen[notice] = n.err
+		if got := Notice(n.err); got.Key != n.notice {
+			t.Errorf("Notice(%v) = %q", n.err, zh(got))
 		}
 	}
-	if Notice(ErrUnrecognized) != "无法识别的二维码" {
+	if zh(Notice(ErrUnrecognized)) != "无法识别的二维码" {
 		t.Error("unknown code notice changed")
 	}
 }
@@ -209,8 +211,8 @@ func TestGate(t *testing.T) {
 	forged := must(t)(SignAppToken(testKK, DemoPlatformKeyID, AppTypeID, "u1", t0, 300*time.Second))
 	for _, code := range []string{"https://example.com/", "hello", rc, forged, "ELIC:1:" + licID[:len(licID)-1] + "7:tok12345678"} {
 		_, err := g.Verify(context.Background(), code)
-		var n interface{ Notice() string }
-		if !errors.As(err, &n) || n.Notice() == "" {
+		var n interface{ Message() msg.Text }
+		if !errors.As(err, &n) || zh(n.Message()) == "" {
 			t.Errorf("Verify(%s) = %v, want a notice", Mask(code), err)
 		}
 	}
@@ -250,7 +252,7 @@ func FuzzCheck(f *testing.F) {
 		if p.Valid == (p.Err != nil) {
 			t.Fatalf("valid %v with err %v", p.Valid, p.Err)
 		}
-		if !p.Valid && p.Reason() == "" {
+		if !p.Valid && zh(p.Reason()) == "" {
 			t.Fatal("refusal without a reason")
 		}
 		if p.Kind == KindUnknown && p.Valid {

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"sckiosk/kiosk/core/application"
+	"sckiosk/kiosk/core/msg"
 	"sckiosk/kiosk/core/receipt"
 )
 
@@ -75,7 +76,7 @@ type TechCommand struct{ Name string }
 
 // Speak says Text aloud (elder mode, and the idle countdown). It never
 // carries personal data.
-type Speak struct{ Text string }
+type Speak struct{ Text msg.Text }
 
 // Log records a masked, content-free line about the visit for the audit
 // trail and the log. It never carries personal data.

@@ -7,6 +7,7 @@ import (
 	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/catalog"
 	"sckiosk/kiosk/core/identity"
+	"sckiosk/kiosk/core/msg"
 )
 
 // Event is anything that happens to the kiosk: a tap, a device report, a
@@ -37,8 +38,8 @@ type CardRead struct{ Person identity.Person }
 // CardRemoved is the card leaving the reader's field.
 type CardRemoved struct{}
 
-// ReadFailed is a card that could not be read; Notice is plain Chinese.
-type ReadFailed struct{ Notice string }
+// ReadFailed is a card that could not be read, and why.
+type ReadFailed struct{ Cause device.Cause }
 
 // CodeScanned is a QR code from the scanner or the camera.
 type CodeScanned struct{ Text string }
@@ -49,8 +50,8 @@ type CodeVerified struct{ Person identity.Person }
 // CaseFound is the platform's answer for a scanned receipt code.
 type CaseFound struct{ Case CaseInfo }
 
-// CodeRejected is a code that does not identify anyone; Notice is Chinese.
-type CodeRejected struct{ Notice string }
+// CodeRejected is a code that does not identify anyone; Notice says why.
+type CodeRejected struct{ Notice msg.Text }
 
 // PageTo shows page n of the catalogue.
 type PageTo struct{ Page int }
@@ -104,13 +105,15 @@ type Submitted struct {
 }
 
 // SubmitFailed means the application could not be stored: nothing was sent.
-type SubmitFailed struct{ Notice string }
+// Notice says what to do; the zero Text gives the core's own.
+type SubmitFailed struct{ Notice msg.Text }
 
 // Printed is a receipt that came out of the printer.
 type Printed struct{}
 
-// PrintFailed is a receipt that was not printed; Notice names the cause.
-type PrintFailed struct{ Notice string }
+// PrintFailed is a receipt that was not printed; Notice tells the citizen
+// why (see PrinterNotice).
+type PrintFailed struct{ Notice msg.Text }
 
 // CornerTap is a tap on the hidden corner of the attract screen; five
 // within three seconds open the technician PIN pad.
@@ -134,10 +137,10 @@ type PINChecked struct {
 // TechAction is a tap on a technician command.
 type TechAction struct{ Name string }
 
-// TechDone is a technician command's outcome, in Chinese.
+// TechDone is a technician command's outcome.
 type TechDone struct {
 	Name    string
-	Message string
+	Message msg.Text
 }
 
 // PlatformChanged is the provincial platform's reachability as the outbox

@@ -3,6 +3,7 @@ package session
 import (
 	"sckiosk/devices/device"
 	"sckiosk/kiosk/core/application"
+	"sckiosk/kiosk/core/msg"
 )
 
 // FaultKind names a fault the citizen is told about.
@@ -18,96 +19,98 @@ const (
 	FaultSubmit     FaultKind = "submit"      // the application could not even be saved
 )
 
-// Fault is a problem on the current screen in plain Chinese: what happened
-// and what the citizen can do next, in order. Blocking faults replace the
-// screen; the others are shown as a panel on it.
+// Fault is a problem on the current screen: what happened and what the
+// citizen can do next, in order. Blocking faults replace the screen; the
+// others are shown as a panel on it.
 type Fault struct {
 	Kind     FaultKind
-	Title    string
-	Cause    string
-	Next     []string
+	Title    msg.Text
+	Cause    msg.Text
+	Next     []msg.Text
 	Blocking bool
 }
 
-// Steps the citizen can always take.
-const (
-	stepStaff  = "请到人工窗口办理，或联系工作人员"
-	stepOther  = "也可使用大厅内其他自助终端"
-	stepPhone  = "也可在手机天府通办App中办理"
-	stepPhoto  = "请用手机拍下屏幕上的回执二维码"
-	stepAssist = "纸质回执可凭办件编号到人工窗口打印"
-)
+// steps turns keys into the citizen's next steps.
+func steps(keys ...msg.Key) []msg.Text {
+	out := make([]msg.Text, len(keys))
+	for i, k := range keys {
+		out[i] = msg.New(k)
+	}
+	return out
+}
 
 // Fault returns the fault that matters on the current screen, if any.
 func (s State) Fault() (Fault, bool) {
-	card, code := s.DeviceUsable("idcard"), s.CodeReaderUsable()
+	card, code := s.DeviceUsable(device.IDCard), s.CodeReaderUsable()
 	switch s.Screen {
 	case Idle, Identifying:
 		switch {
 		case !card && !code && s.devicesKnown():
-			return Fault{Kind: FaultNoIdentify, Blocking: true, Title: "本机暂停服务",
-				Cause: "身份核验设备（读卡器和扫码器）暂时无法使用，本机无法核验身份。",
-				Next:  []string{"请使用大厅内其他自助终端", stepStaff, stepPhone}}, true
-		case s.Screen == Identifying && !card && s.known("idcard"):
-			return Fault{Kind: FaultReader, Title: "读卡器暂停服务",
-				Cause: "读卡器" + s.reason("idcard") + "，暂时不能读取身份证。",
-				Next:  []string{"请出示天府通办亮码或电子证照亮证码", stepOther, stepStaff}}, true
-		case s.Screen == Identifying && !code && s.known("scanner"):
-			return Fault{Kind: FaultCodeReader, Title: "扫码器暂停服务",
-				Cause: "扫码器" + s.reason("scanner") + "，暂时不能识别二维码。",
-				Next:  []string{"请将第二代居民身份证放在读卡区", stepOther, stepStaff}}, true
+			return Fault{Kind: FaultNoIdentify, Blocking: true, Title: msg.New(msg.FaultNoIdentifyTitle),
+				Cause: msg.New(msg.FaultNoIdentifyCause),
+				Next:  steps(msg.StepOtherFirst, msg.StepStaff, msg.StepPhone)}, true
+		case s.Screen == Identifying && !card && s.known(device.IDCard):
+			return Fault{Kind: FaultReader, Title: msg.New(msg.DeviceOutOfService, device.IDCard),
+				Cause: msg.New(msg.FaultReaderCause, device.IDCard, s.reason(device.IDCard)),
+				Next:  steps(msg.StepShowCode, msg.StepOther, msg.StepStaff)}, true
+		case s.Screen == Identifying && !code && s.known(device.Scanner):
+			return Fault{Kind: FaultCodeReader, Title: msg.New(msg.DeviceOutOfService, device.Scanner),
+				Cause: msg.New(msg.FaultCodeReaderCause, device.Scanner, s.reason(device.Scanner)),
+				Next:  steps(msg.StepPlaceCard, msg.StepOther, msg.StepStaff)}, true
 		}
 	case ChooseItem, ItemGuide, Form, Review:
 		if s.Platform == application.PlatformOffline {
-			return Fault{Kind: FaultPlatform, Title: "网络暂时中断",
-				Cause: "暂时连不上政务服务平台。",
-				Next:  []string{"可继续办理，申请联网后自动提交", "申请先安全保存在本机，回执照常打印"}}, true
+			return Fault{Kind: FaultPlatform, Title: msg.New(msg.FaultPlatformTitle),
+				Cause: msg.New(msg.FaultPlatformCause),
+				Next:  steps(msg.StepContinueOffline, msg.StepSavedLocally)}, true
 		}
 	case Done:
-		if s.Result.PrintNotice != "" {
-			return Fault{Kind: FaultPrinter, Title: "回执未能打印",
+		if !s.Result.PrintNotice.IsZero() {
+			return Fault{Kind: FaultPrinter, Title: msg.New(msg.FaultPrinterTitle),
 				Cause: s.printerCause(),
-				Next:  []string{stepPhoto, stepAssist}}, true
+				Next:  steps(msg.StepPhoto, msg.StepAssist)}, true
 		}
 	case Failed:
 		cause := s.Problem
-		if cause == "" {
-			cause = ProblemSubmitFailed
+		if cause.IsZero() {
+			cause = msg.New(msg.SubmitFailed)
 		}
-		return Fault{Kind: FaultSubmit, Blocking: true, Title: "办理未完成",
+		return Fault{Kind: FaultSubmit, Blocking: true, Title: msg.New(msg.FaultSubmitTitle),
 			Cause: cause,
-			Next:  []string{"返回首页后，您的信息立即从本机清除", stepStaff, stepOther}}, true
+			Next:  steps(msg.StepWiped, msg.StepStaff, msg.StepOther)}, true
 	}
 	return Fault{}, false
 }
 
 // known reports whether the device has reported at all: a device still
 // starting is not a fault yet.
-func (s State) known(name string) bool {
-	st, ok := s.Devices[name]
+func (s State) known(k device.Kind) bool {
+	st, ok := s.Devices[k]
 	return ok && st.State != device.Starting
 }
 
 // devicesKnown reports whether the card reader and the scanner have both
 // reported, so "both down" is not said while the kiosk starts.
-func (s State) devicesKnown() bool { return s.known("idcard") && s.known("scanner") }
+func (s State) devicesKnown() bool { return s.known(device.IDCard) && s.known(device.Scanner) }
 
-// reason is the device's own Chinese notice in brackets, or "无法使用".
-func (s State) reason(name string) string {
-	if n := s.Devices[name].Notice; n != "" {
-		return "（" + n + "）"
+// reason is the device's cause in brackets, or "cannot be used" when it
+// gave none.
+func (s State) reason(k device.Kind) msg.Text {
+	if c := s.Devices[k].Cause; c != device.NoCause {
+		return msg.New(msg.DeviceCauseInBrackets, c)
 	}
-	return "无法使用"
+	return msg.New(msg.DeviceUnusable)
 }
 
-// printerCause says why the receipt did not print.
-func (s State) printerCause() string {
-	what := "打印机暂时无法使用"
-	if n := s.Devices["printer"].Notice; n != "" && !s.DeviceUsable("printer") {
-		what = "打印机" + n
+// printerCause says why the receipt did not print: the printer's own cause
+// while it is unusable, else that it cannot be used.
+func (s State) printerCause() msg.Text {
+	what := msg.New(msg.PrinterUnusable)
+	if c := s.Devices[device.Printer].Cause; c != device.NoCause && c != device.Disconnected && !s.DeviceUsable(device.Printer) {
+		what = msg.New(msg.DeviceCause, c)
 	}
 	if s.Result.Queued {
-		return what + "，回执未打印。申请已存本机，联网后自动提交。"
+		return msg.New(msg.FaultPrinterQueued, what)
 	}
-	return what + "，回执未打印。申请已提交成功。"
+	return msg.New(msg.FaultPrinterSubmitted, what)
 }

@@ -9,6 +9,7 @@ import (
 	"sckiosk/devices/device"
 	"sckiosk/kiosk/core/catalog"
 	"sckiosk/kiosk/core/identity"
+	"sckiosk/kiosk/core/msg"
 )
 
 var t0 = time.Date(2026, 11, 25, 9, 0, 0, 0, time.Local)
@@ -19,8 +20,8 @@ func samplePerson() identity.Person {
 		Photo: []byte{1, 2, 3, 4}}
 }
 
-func online(name string) Event {
-	return DeviceChanged{Status: device.Status{Device: name, State: device.Online}}
+func online(k device.Kind) Event {
+	return DeviceChanged{Status: device.Status{Kind: k, State: device.Online}}
 }
 
 // run applies events in order, collecting effects.
@@ -37,8 +38,8 @@ func run(t *testing.T, s State, events ...Event) (State, []Effect) {
 
 func idle() State {
 	s := New(DefaultConfig(), catalog.Builtin(), t0)
-	s, _ = Next(s, online("printer"))
-	s, _ = Next(s, online("idcard"))
+	s, _ = Next(s, online(device.Printer))
+	s, _ = Next(s, online(device.IDCard))
 	return s
 }
 
@@ -80,22 +81,22 @@ func TestTransitions(t *testing.T) {
 		{"start", []Event{Start{}}, Identifying, "", ""},
 		{"card on attract screen", []Event{CardRead{Person: samplePerson()}}, ChooseItem, "", ""},
 		{"card after start", []Event{Start{}, CardRead{Person: samplePerson()}}, ChooseItem, "", ""},
-		{"read failure", []Event{Start{}, ReadFailed{Notice: "读卡失败，请重新放置证件"}}, Identifying, "", "读卡失败，请重新放置证件"},
-		{"expired card", []Event{Start{}, CardRead{Person: func() identity.Person { p := samplePerson(); p.ValidTo = "20201231"; return p }()}}, Identifying, "", NoticeExpired},
-		{"forged number", []Event{Start{}, CardRead{Person: func() identity.Person { p := samplePerson(); p.Number = "110105194912310021"; return p }()}}, Identifying, "", NoticeBadCard},
-		{"code scanned", []Event{Start{}, CodeScanned{Text: "x"}}, Identifying, "", NoticeVerifying},
+		{"read failure", []Event{Start{}, ReadFailed{Cause: device.CardReadFailed}}, Identifying, "", "读卡失败，请重新放置证件"},
+		{"expired card", []Event{Start{}, CardRead{Person: func() identity.Person { p := samplePerson(); p.ValidTo = "20201231"; return p }()}}, Identifying, "", "证件已过期，请使用有效证件或联系工作人员"},
+		{"forged number", []Event{Start{}, CardRead{Person: func() identity.Person { p := samplePerson(); p.Number = "110105194912310021"; return p }()}}, Identifying, "", "证件信息校验失败，请重新放置证件"},
+		{"code scanned", []Event{Start{}, CodeScanned{Text: "x"}}, Identifying, "", "正在核验二维码，请稍候"},
 		{"code verified", []Event{Start{}, CodeScanned{Text: "x"}, CodeVerified{Person: samplePerson()}}, ChooseItem, "", ""},
-		{"code rejected", []Event{Start{}, CodeScanned{Text: "x"}, CodeRejected{Notice: "二维码已失效"}}, Identifying, "", "二维码已失效"},
+		{"code rejected", []Event{Start{}, CodeScanned{Text: "x"}, CodeRejected{Notice: msg.Verbatim("二维码已失效")}}, Identifying, "", "二维码已失效"},
 		{"choose item", []Event{Start{}, CardRead{Person: samplePerson()}, ChooseItemEvent{Code: item}}, ItemGuide, "", ""},
 		{"unknown item ignored", []Event{Start{}, CardRead{Person: samplePerson()}, ChooseItemEvent{Code: "nope"}}, ChooseItem, "", ""},
 		{"guide to form", toForm(), Form, "", ""},
-		{"incomplete form stays", append(toForm(), Proceed{}), Form, "", NoticeCheckForm},
+		{"incomplete form stays", append(toForm(), Proceed{}), Form, "", "请检查标红的内容"},
 		{"form to review", toReview(), Review, "", ""},
-		{"confirm without consent", append(toReview(), Confirm{}), Review, "", NoticeNeedConsent},
+		{"confirm without consent", append(toReview(), Confirm{}), Review, "", "请先阅读并勾选同意"},
 		{"confirm", toSubmitting(), Submitting, "", ""},
 		{"cancel ignored while submitting", append(toSubmitting(), Cancel{}), Submitting, "", ""},
 		{"submitted", toDone(), Done, "", ""},
-		{"submit failed", append(toSubmitting(), SubmitFailed{Notice: ""}), Failed, "", ""},
+		{"submit failed", append(toSubmitting(), SubmitFailed{Notice: msg.Text{}}), Failed, "", ""},
 		{"done then finish", append(toDone(), Printed{}, Cancel{}), Idle, WipeDone, ""},
 		{"done then card removed", append(toDone(), Printed{}, CardRemoved{}), Idle, WipeCardRemoved, ""},
 		{"card removed while printing stays", append(toDone(), CardRemoved{}), Done, "", ""},
@@ -107,9 +108,9 @@ func TestTransitions(t *testing.T) {
 		{"back from identifying ends visit", []Event{Start{}, Back{}}, Idle, WipeCancel, ""},
 		{"cancel from form", append(toForm(), Cancel{}), Idle, WipeCancel, ""},
 		{"failed back to idle", append(toSubmitting(), SubmitFailed{}, Cancel{}), Idle, WipeCancel, ""},
-		{"reader fault while identifying", []Event{Start{}, DeviceChanged{Status: device.Status{Device: "idcard", State: device.Offline}}}, Identifying, "", NoticeNoReader},
-		{"reader fault mid-form keeps visit", append(toForm(), DeviceChanged{Status: device.Status{Device: "idcard", State: device.Offline}}), Form, "", ""},
-		{"printer fault mid-review keeps visit", append(toReview(), DeviceChanged{Status: device.Status{Device: "printer", State: device.Fault, Reason: "paper end"}}), Review, "", ""},
+		{"reader fault while identifying", []Event{Start{}, DeviceChanged{Status: device.Status{Kind: device.IDCard, State: device.Offline}}}, Identifying, "", "读卡器暂时无法使用，请扫码办理或联系工作人员"},
+		{"reader fault mid-form keeps visit", append(toForm(), DeviceChanged{Status: device.Status{Kind: device.IDCard, State: device.Offline}}), Form, "", ""},
+		{"printer fault mid-review keeps visit", append(toReview(), DeviceChanged{Status: device.Status{Kind: device.Printer, State: device.Fault, Reason: "paper end"}}), Review, "", ""},
 		{"second card mid-visit ignored", append(toForm(), CardRead{Person: identity.Person{Source: identity.SourceIDCard, Name: "李四", Number: "440524188001010014"}}), Form, "", ""},
 		{"events on idle ignored", []Event{Proceed{}, Confirm{}, Back{}, Cancel{}, Submitted{}, Printed{}, CodeVerified{Person: samplePerson()}}, Idle, "", ""},
 	}
@@ -126,8 +127,8 @@ func TestTransitions(t *testing.T) {
 			if tt.wipe != "" && (len(wipes) != 1 || wipes[0].Reason != tt.wipe) {
 				t.Fatalf("wipes = %v, want one %v", wipes, tt.wipe)
 			}
-			if s.Notice != tt.notice {
-				t.Fatalf("notice = %q, want %q", s.Notice, tt.notice)
+			if zh(s.Notice) != tt.notice {
+				t.Fatalf("notice = %q, want %q", zh(s.Notice), tt.notice)
 			}
 			if s.Screen == Idle && (s.Person != nil || s.Values != nil || s.Item != nil || !reflect.DeepEqual(s.Result, Result{})) {
 				t.Fatalf("idle state keeps visit data: %+v", s)
@@ -227,22 +228,26 @@ func TestDonePrintsMaskedReceipt(t *testing.T) {
 	if doc.Find("办件编号") != "SC20261125000001" || doc.Find("申请人") != "张*" || doc.Find("证件号码") != "1101**********002X" {
 		t.Fatalf("receipt rows wrong: %+v", doc)
 	}
-	s, _ = Next(s, PrintFailed{Notice: "打印机缺纸"})
-	if s.Result.PrintNotice != "打印机缺纸" || s.Result.Printing {
+	s, _ = Next(s, PrintFailed{Notice: msg.New(msg.DeviceCause, device.PaperOut)})
+	if zh(s.Result.PrintNotice) != "打印机缺纸" || s.Result.Printing {
 		t.Fatalf("result = %+v", s.Result)
 	}
 }
 
 func TestDoneWithoutPrinterShowsQR(t *testing.T) {
-	tests := []struct{ cause, want string }{
-		{"", NoticePrinterDown},
-		{"设备未连接", NoticePrinterDown},
-		{"打印机缺纸", "打印机缺纸，请拍照保存回执二维码或联系工作人员"},
+	const printerDown = "打印机暂时无法使用，请拍照保存回执二维码或联系工作人员"
+	tests := []struct {
+		cause device.Cause
+		want  string
+	}{
+		{device.NoCause, printerDown},
+		{device.Disconnected, printerDown},
+		{device.PaperOut, "打印机缺纸，请拍照保存回执二维码或联系工作人员"},
 	}
 	for _, tt := range tests {
-		s, _ := run(t, idle(), append([]Event{DeviceChanged{Status: device.Status{Device: "printer", State: device.Fault, Notice: tt.cause}}}, toDone()...)...)
-		if s.Result.PrintNotice != tt.want || s.Result.Printing {
-			t.Fatalf("cause %q: result = %+v", tt.cause, s.Result)
+		s, _ := run(t, idle(), append([]Event{DeviceChanged{Status: device.Status{Kind: device.Printer, State: device.Fault, Cause: tt.cause}}}, toDone()...)...)
+		if zh(s.Result.PrintNotice) != tt.want || s.Result.Printing {
+			t.Fatalf("cause %v: result = %+v", tt.cause, s.Result)
 		}
 	}
 }
@@ -278,7 +283,7 @@ func TestNextDoesNotMutateInput(t *testing.T) {
 		t.Fatal("Next changed the input state's values")
 	}
 	devices := len(s.Devices)
-	_, _ = Next(s, DeviceChanged{Status: device.Status{Device: "scanner", State: device.Online}})
+	_, _ = Next(s, DeviceChanged{Status: device.Status{Kind: device.Scanner, State: device.Online}})
 	if len(s.Devices) != devices {
 		t.Fatal("Next changed the input state's devices")
 	}
@@ -325,19 +330,19 @@ func TestElderMode(t *testing.T) {
 	if !s.Elder {
 		t.Fatal("elder mode not on")
 	}
-	if sp := effectsOf[Speak](eff); len(sp) != 1 || sp[0].Text != prompt(Identifying) {
+	if sp := effectsOf[Speak](eff); len(sp) != 1 || zh(sp[0].Text) != zh(prompt(Identifying)) {
 		t.Fatalf("speech on toggle: %v", sp)
 	}
 	if got, want := s.Remaining(), 2*s.Config.Timeouts[Identifying]; got != want {
 		t.Fatalf("elder timeout %v, want %v", got, want)
 	}
 	s, eff = Next(s, CardRead{Person: samplePerson()})
-	if sp := effectsOf[Speak](eff); len(sp) != 1 || sp[0].Text != prompt(ChooseItem) {
+	if sp := effectsOf[Speak](eff); len(sp) != 1 || zh(sp[0].Text) != zh(prompt(ChooseItem)) {
 		t.Fatalf("speech on new screen: %v", sp)
 	}
 	for _, sp := range effectsOf[Speak](eff) {
-		if strings.Contains(sp.Text, "张") {
-			t.Fatalf("speech carries the name: %q", sp.Text)
+		if strings.Contains(zh(sp.Text), "张") {
+			t.Fatalf("speech carries the name: %q", zh(sp.Text))
 		}
 	}
 	s, _ = Next(s, Cancel{})
@@ -359,7 +364,7 @@ func TestCountdownIsSpokenOnce(t *testing.T) {
 		var eff []Effect
 		s, eff = Next(s, Tick{Now: t0.Add(sec * time.Second)})
 		for _, sp := range effectsOf[Speak](eff) {
-			if sp.Text == SpeechCountdown {
+			if zh(sp.Text) == zh(msg.New(msg.SpeechCountdown)) {
 				spoken++
 			}
 		}
@@ -372,11 +377,11 @@ func TestCountdownIsSpokenOnce(t *testing.T) {
 func TestItemNeedingADeviceThatIsDown(t *testing.T) {
 	print := "11510100MB0000003D3510100003001" // 个人参保证明打印 needs the printer
 	s, _ := run(t, idle(), Start{}, CardRead{Person: samplePerson()},
-		DeviceChanged{Status: device.Status{Device: "printer", State: device.Fault}}, ChooseItemEvent{Code: print})
-	if s.Screen != ChooseItem || s.Notice != "个人参保证明打印：打印机暂停服务，暂不能办理" {
-		t.Fatalf("screen %v notice %q", s.Screen, s.Notice)
+		DeviceChanged{Status: device.Status{Kind: device.Printer, State: device.Fault}}, ChooseItemEvent{Code: print})
+	if s.Screen != ChooseItem || zh(s.Notice) != "个人参保证明打印：打印机暂停服务，暂不能办理" {
+		t.Fatalf("screen %v notice %q", s.Screen, zh(s.Notice))
 	}
-	s, _ = Next(s, online("printer"))
+	s, _ = Next(s, online(device.Printer))
 	s, _ = Next(s, ChooseItemEvent{Code: print})
 	if s.Screen != ItemGuide {
 		t.Fatalf("printer back: screen %v", s.Screen)
@@ -521,8 +526,8 @@ func TestTechnicianEntry(t *testing.T) {
 	}
 	for _, tt := range tests {
 		got, _ := Next(s, tt.ans)
-		if got.Screen != tt.screen || got.Tech.Notice != tt.notice {
-			t.Errorf("%+v: screen %v notice %q", tt.ans, got.Screen, got.Tech.Notice)
+		if got.Screen != tt.screen || zh(got.Tech.Notice) != tt.notice {
+			t.Errorf("%+v: screen %v notice %q", tt.ans, got.Screen, zh(got.Tech.Notice))
 		}
 	}
 	m, _ := Next(s, PINChecked{OK: true})
@@ -530,8 +535,8 @@ func TestTechnicianEntry(t *testing.T) {
 	if c := effectsOf[TechCommand](eff); len(c) != 1 || c[0].Name != TechPrintTest {
 		t.Fatalf("command effects %v", c)
 	}
-	m, _ = Next(m, TechDone{Name: TechPrintTest, Message: "测试回执已打印"})
-	if m.Tech.Notice != "测试回执已打印" || m.Tech.Busy != "" {
+	m, _ = Next(m, TechDone{Name: TechPrintTest, Message: msg.New(msg.TechTestPrinted)})
+	if zh(m.Tech.Notice) != "测试回执已打印" || m.Tech.Busy != "" {
 		t.Fatalf("tech %+v", m.Tech)
 	}
 	m, eff = Next(m, Cancel{})
@@ -647,16 +652,16 @@ func TestTechnicianSelfTestsAndCounters(t *testing.T) {
 	p := samplePerson()
 	photo := p.Photo
 	s, _ = Next(s, CardRead{Person: p})
-	if s.Tech.Notice != "读卡自检通过：张* 1101**********002X" || s.Person != nil || s.Screen != TechMenu || photo[0] != 0 {
+	if zh(s.Tech.Notice) != "读卡自检通过：张* 1101**********002X" || s.Person != nil || s.Screen != TechMenu || photo[0] != 0 {
 		t.Fatalf("after read: %+v person %v", s.Tech, s.Person)
 	}
 	s, _ = Next(s, TechAction{Name: TechScanCode})
 	s, _ = Next(s, CodeScanned{Text: "TFTB:1:abc"})
-	if s.Tech.Notice != "扫码自检通过：收到一个二维码（10 个字符）" {
-		t.Fatalf("scan test: %q", s.Tech.Notice)
+	if zh(s.Tech.Notice) != "扫码自检通过：收到一个二维码（10 个字符）" {
+		t.Fatalf("scan test: %q", zh(s.Tech.Notice))
 	}
-	s, _ = Next(s, DeviceChanged{Status: device.Status{Device: "printer", State: device.Fault}})
-	s, _ = Next(s, DeviceChanged{Status: device.Status{Device: "printer", State: device.Fault}})
+	s, _ = Next(s, DeviceChanged{Status: device.Status{Kind: device.Printer, State: device.Fault}})
+	s, _ = Next(s, DeviceChanged{Status: device.Status{Kind: device.Printer, State: device.Fault}})
 	s, _ = Next(s, Cancel{})
 	want := map[string]int{"idcard.reads": 1, "scanner.codes": 1, "printer.faults": 1}
 	if !reflect.DeepEqual(s.Counters, want) {

@@ -14,6 +14,7 @@ import (
 	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/catalog"
 	"sckiosk/kiosk/core/identity"
+	"sckiosk/kiosk/core/msg"
 	"sckiosk/kiosk/core/receipt"
 )
 
@@ -100,7 +101,7 @@ type Result struct {
 	Printed    bool
 	// PrintNotice tells the citizen why there is no paper receipt; the
 	// screen then shows the receipt's QR code to photograph.
-	PrintNotice string
+	PrintNotice msg.Text
 	// Rated is the 好差评 grade the citizen gave (1 非常满意 … 5 非常不满意,
 	// GB/T 39046 A.8), 0 while not rated.
 	Rated int
@@ -128,17 +129,17 @@ type State struct {
 	Page       int
 	Item       *catalog.Item
 	Values     map[string]string
-	Focus      string            // key of the field the keyboard types into; SearchField on the item list
-	KeyMode    KeyMode           // the on-screen keyboard's layout
-	Compose    string            // pinyin letters typed but not yet turned into hanzi
-	FieldError map[string]string // per-field messages in Chinese
+	Focus      string              // key of the field the keyboard types into; SearchField on the item list
+	KeyMode    KeyMode             // the on-screen keyboard's layout
+	Compose    string              // pinyin letters typed but not yet turned into hanzi
+	FieldError map[string]msg.Text // per-field problems
 	Consent    bool
 
 	Result  Result
-	Problem string // the Failed screen's message
-	Notice  string // a short message on the current screen (读卡失败…)
+	Problem msg.Text // the Failed screen's message
+	Notice  msg.Text // a short message on the current screen (读卡失败…)
 
-	Devices map[string]device.Status
+	Devices map[device.Kind]device.Status
 	// Platform is the platform's state as the outbox sees it, for the
 	// status strip; application.PlatformUnknown until known.
 	Platform       application.PlatformState
@@ -162,6 +163,10 @@ type State struct {
 	// personal data), for technicians.
 	PlatformError string
 }
+
+// countFor returns s with the counter of what device k did incremented:
+// "printer.prints".
+func (s State) countFor(k device.Kind, what string) State { return s.count(k.String() + "." + what) }
 
 // count returns s with counter key incremented (on a copy of the map).
 func (s State) count(key string) State {
@@ -187,7 +192,7 @@ type CaseInfo struct {
 type Tech struct {
 	Corner []time.Time // recent taps on the hidden corner of the attract screen
 	PIN    string      // digits typed so far
-	Notice string      // result of the last check or command, in Chinese
+	Notice msg.Text    // result of the last check or command
 	Busy   string      // command under way, "" when none
 }
 
@@ -205,7 +210,7 @@ const (
 
 // New returns the idle state of a kiosk.
 func New(cfg Config, cat catalog.Catalog, now time.Time) State {
-	return State{Config: cfg, Catalog: cat, Index: catalog.NewIndex(cat), Now: now, Screen: Idle, Devices: map[string]device.Status{}, Elder: cfg.ElderDefault}
+	return State{Config: cfg, Catalog: cat, Index: catalog.NewIndex(cat), Now: now, Screen: Idle, Devices: map[device.Kind]device.Status{}, Elder: cfg.ElderDefault}
 }
 
 // Remaining is the time left before the current screen times out.
@@ -226,36 +231,29 @@ func (s State) CountingDown() bool {
 }
 
 // DeviceUsable reports whether a device is online (or warning).
-func (s State) DeviceUsable(name string) bool {
-	st, ok := s.Devices[name]
+func (s State) DeviceUsable(k device.Kind) bool {
+	st, ok := s.Devices[k]
 	return ok && st.State.Usable()
 }
 
 // CodeReaderUsable reports whether a code can be shown now: the scanner or
 // the camera is usable.
 func (s State) CodeReaderUsable() bool {
-	return s.DeviceUsable("scanner") || s.DeviceUsable("camera")
+	return s.DeviceUsable(device.Scanner) || s.DeviceUsable(device.Camera)
 }
 
 // InVisit reports whether a citizen is being served.
 func (s State) InVisit() bool { return s.Screen != Idle }
 
-// deviceNames are the citizen-facing names of devices.
-var deviceNames = map[string]string{"idcard": "读卡器", "scanner": "扫码器", "printer": "打印机", "camera": "摄像头"}
-
-// Unavailable says why item cannot be served right now (in Chinese), or
-// "" when every device it needs is usable.
-func (s State) Unavailable(it catalog.Item) string {
-	for _, d := range it.Needs {
-		if !s.DeviceUsable(d) {
-			name := deviceNames[d]
-			if name == "" {
-				name = d
-			}
-			return name + "暂停服务，暂不能办理"
+// Unavailable says why item cannot be served right now, or is no message
+// when every device it needs is usable.
+func (s State) Unavailable(it catalog.Item) msg.Text {
+	for _, k := range it.Needs {
+		if !s.DeviceUsable(k) {
+			return msg.New(msg.DeviceUnavailable, k)
 		}
 	}
-	return ""
+	return msg.Text{}
 }
 
 // KeyMode is the layout of the on-screen keyboard.
@@ -270,56 +268,3 @@ const (
 
 // SearchField is the Focus value of the item search box.
 const SearchField = "search"
-
-// CategoryCQ is the home screen's 川渝通办 section: items another
-// province's platform handles.
-const CategoryCQ = "川渝通办"
-
-// Items are the catalogue items matching the search query and category.
-func (s State) Items() []catalog.Item {
-	items := s.Catalog.Items
-	if s.Index != nil {
-		items = s.Index.Search(s.Query)
-	}
-	if s.Category == "" {
-		return items
-	}
-	var out []catalog.Item
-	for _, it := range items {
-		if it.Category == s.Category || (s.Category == CategoryCQ && it.Province != "" && it.Province != "51") {
-			out = append(out, it)
-		}
-	}
-	return out
-}
-
-// Categories are the home screen's category tabs, in catalogue order, with
-// 川渝通办 last when any item is handled by Chongqing.
-func (s State) Categories() []string {
-	var out []string
-	seen := map[string]bool{}
-	cq := false
-	for _, it := range s.Catalog.Items {
-		if it.Category != "" && !seen[it.Category] {
-			seen[it.Category] = true
-			out = append(out, it.Category)
-		}
-		if it.Province != "" && it.Province != "51" {
-			cq = true
-		}
-	}
-	if cq {
-		out = append(out, CategoryCQ)
-	}
-	return out
-}
-
-// ItemPage returns the items shown on the current page and the number of
-// pages. Fewer items fit while the keyboard is open.
-func (s State) ItemPage() ([]catalog.Item, int) {
-	size := s.Config.PageSize
-	if s.Focus == SearchField {
-		size = min(size, 4)
-	}
-	return catalog.Catalog{Items: s.Items()}.Page(s.Page, size)
-}

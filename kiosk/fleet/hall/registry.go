@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"sckiosk/devices/device"
 	"sckiosk/kiosk/fleet"
 )
 
@@ -128,7 +129,7 @@ func (r *Registry) Handle(topic string, payload []byte) bool {
 				}
 				v.Faults = append(v.Faults, f)
 			case "warning":
-				if n == "printer" {
+				if n == device.Printer.String() {
 					v.PaperWarning = true
 				}
 			}

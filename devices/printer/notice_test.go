@@ -1,0 +1,13 @@
+package printer
+
+import (
+	"sckiosk/devices/device"
+	"sckiosk/ui/text"
+)
+
+// notice is what people are told about a cause. The driver reports only
+// the cause; the words come from the text package.
+func notice(c device.Cause) string { return text.Chinese.Cause(c) }
+
+// noticeOf is what people are told about an error from Print.
+func noticeOf(err error) string { return notice(CauseOf(err)) }
