@@ -16,13 +16,11 @@ import (
 	"github.com/google/uuid"
 
 	"sckiosk/devices/device"
-	"sckiosk/kiosk/adapters/speech"
 	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/identity"
 	"sckiosk/kiosk/core/msg"
 	"sckiosk/kiosk/core/receipt"
 	"sckiosk/kiosk/core/session"
-	"sckiosk/ui/text"
 )
 
 // Printer prints receipts. An error may carry what to tell the citizen
@@ -68,14 +66,18 @@ type Technician interface {
 	Command(ctx context.Context, name string) msg.Text
 }
 
+// Speaker says a prompt aloud in the kiosk's language (elder mode, the
+// countdown). Say must not block the caller.
+type Speaker interface {
+	Say(t msg.Text)
+}
+
 // Options wire a runtime.
 type Options struct {
 	Printer  Printer
 	Queue    Queue
-	Verifier Verifier       // may be nil: codes are then refused politely
-	Speaker  speech.Speaker // may be nil: silent
-	// Language says the spoken prompts; nil means text.Chinese.
-	Language *text.Language
+	Verifier Verifier // may be nil: codes are then refused politely
+	Speaker  Speaker  // may be nil: silent
 	// Evaluator may be nil: ratings are then only logged.
 	Evaluator Evaluator
 	// Technician may be nil: technician mode is then unavailable.
@@ -117,9 +119,6 @@ func New(state session.State, opts Options) *Runtime {
 	}
 	if opts.Log == nil {
 		opts.Log = slog.Default()
-	}
-	if opts.Language == nil {
-		opts.Language = text.Chinese
 	}
 	return &Runtime{opts: opts, events: make(chan session.Event, 64), state: state}
 }
@@ -222,7 +221,7 @@ func (r *Runtime) do(ctx context.Context, e session.Effect) {
 		}
 	case session.Speak:
 		if r.opts.Speaker != nil {
-			r.opts.Speaker.Say(r.opts.Language.Render(e.Text))
+			r.opts.Speaker.Say(e.Text)
 		}
 	case session.Evaluate:
 		r.opts.Log.Info("case rated", "case", e.CaseNumber, "grade", e.Grade)

@@ -10,11 +10,12 @@ import (
 	"sckiosk/devices/device"
 	"sckiosk/kiosk/core/msg"
 	"sckiosk/kiosk/core/session"
+	"sckiosk/ui/text"
 )
 
 type recordingSpeaker struct{ said []string }
 
-func (r *recordingSpeaker) Say(text string) { r.said = append(r.said, text) }
+func (r *recordingSpeaker) Say(t msg.Text) { r.said = append(r.said, text.Chinese.Render(t)) }
 
 // Speak effects are said in words through the text package.
 func TestSpeakRendersThroughText(t *testing.T) {

@@ -9,12 +9,25 @@ import (
 	"os/exec"
 	"sync"
 	"time"
+
+	"sckiosk/kiosk/core/msg"
+	"sckiosk/ui/text"
 )
 
 // Speaker says a sentence. Say must not block the caller.
 type Speaker interface {
 	Say(text string)
 }
+
+// Words says the kiosk's message texts through a Speaker, in one
+// language: the runtime hands it the core's Speak effects.
+type Words struct {
+	Speaker  Speaker
+	Language *text.Language
+}
+
+// Say renders t in the language and says it.
+func (w Words) Say(t msg.Text) { w.Speaker.Say(w.Language.Render(t)) }
 
 // Silent is a Speaker that says nothing.
 type Silent struct{}

@@ -45,6 +45,7 @@ import (
 	"sckiosk/kiosk/core/session"
 	"sckiosk/kiosk/fleet/agent"
 	"sckiosk/kiosk/runtime"
+	"sckiosk/ui/text"
 )
 
 // Options tune a kiosk beyond its profile (tests shorten the waits).
@@ -183,8 +184,12 @@ func Build(prof profile.Profile, cat catalog.Catalog, log *slog.Logger, opts Opt
 		al.Close()
 		return nil, err
 	}
+	var speaker runtime.Speaker // nil: silent
+	if opts.Speaker != nil {
+		speaker = speech.Words{Speaker: opts.Speaker, Language: text.Chinese}
+	}
 	k.Runtime = runtime.New(session.New(cfg, cat, opts.Now()), runtime.Options{
-		Printer: pr, Queue: ob, Verifier: verifier, Speaker: opts.Speaker, SubmitWait: opts.SubmitWait, Tick: opts.Tick, Now: opts.Now, Log: log,
+		Printer: pr, Queue: ob, Verifier: verifier, Speaker: speaker, SubmitWait: opts.SubmitWait, Tick: opts.Tick, Now: opts.Now, Log: log,
 		Technician: tech, Evaluator: client, Licences: client,
 		Cases: caseFinder{checker: verifier.Checker, client: client, hosts: hosts},
 	})
