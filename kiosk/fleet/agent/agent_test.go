@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net/url"
 	"path/filepath"
+	"sckiosk/kiosk/fleet/internal/fleettest"
 	"sync"
 	"testing"
 	"time"
@@ -18,38 +19,12 @@ import (
 	"sckiosk/kiosk/fleet/hall"
 )
 
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+var waitUntil = fleettest.WaitUntil
 
 // testHall is a hall's embedded broker and the registry following it.
-type testHall struct {
-	broker *hall.Broker
-	reg    *hall.Registry
-	url    *url.URL
-}
+type testHall = fleettest.Hall
 
-func startHall(t *testing.T, addr string) *testHall {
-	t.Helper()
-	b, err := hall.StartBroker(addr, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	h := &testHall{broker: b, reg: &hall.Registry{}}
-	if err := b.Subscribe(fleet.Root+"/#", func(topic string, p []byte) { h.reg.Handle(topic, p) }); err != nil {
-		t.Fatal(err)
-	}
-	h.url, _ = url.Parse("mqtt://" + b.Addr())
-	return h
-}
+var startHall = fleettest.StartHall
 
 var kioskID = fleet.Identity{Division: "510107", Hall: "wuhou", Kiosk: "SC-0001"}
 
@@ -86,7 +61,7 @@ func (r *recorder) last() (fleet.Command, error, int) {
 func startAgent(t *testing.T, h *testHall, key *sm2.PrivateKey, rec *recorder, health func() fleet.Health) (*Agent, context.CancelFunc) {
 	t.Helper()
 	a, err := New(Config{
-		Brokers: []*url.URL{h.url}, Identity: kioskID, Version: "test", KeepAlive: 2 * time.Second,
+		Brokers: []*url.URL{h.URL}, Identity: kioskID, Version: "test", KeepAlive: 2 * time.Second,
 		HealthEvery: 100 * time.Millisecond, Buffer: 5, RetryMax: time.Second, Health: health,
 		Verifier:  &fleet.Verifier{Kiosk: kioskID.Kiosk, Keys: map[string]*ecdsa.PublicKey{"hall-1": &key.PublicKey}, SeenFile: filepath.Join(t.TempDir(), "seen.json")},
 		OnCommand: rec.on,
@@ -116,10 +91,10 @@ func TestAgentReportsAndObeysSignedCommands(t *testing.T) {
 	startAgent(t, h, key, rec, okHealth)
 
 	waitUntil(t, "health on the dashboard", func() bool {
-		v, ok := h.reg.Get(kioskID.Key())
+		v, ok := h.Reg.Get(kioskID.Key())
 		return ok && v.Status == hall.Online && v.Health != nil
 	})
-	v, _ := h.reg.Get(kioskID.Key())
+	v, _ := h.Reg.Get(kioskID.Key())
 	if v.Outbox != 2 || len(v.Faults) != 1 || v.Faults[0] != "printer: 缺纸" || v.Version != "test" {
 		t.Fatalf("view = %+v", v)
 	}
@@ -154,7 +129,7 @@ func TestAgentReportsAndObeysSignedCommands(t *testing.T) {
 		{"unsigned", unsigned, fleet.ErrUnsigned},
 	}
 	for i, tt := range tests {
-		if err := h.broker.Publish(cmdTopic, tt.payload, false, 1); err != nil {
+		if err := h.Broker.Publish(cmdTopic, tt.payload, false, 1); err != nil {
 			t.Fatal(err)
 		}
 		waitUntil(t, tt.name, func() bool { _, _, n := rec.last(); return n == i+1 })
@@ -164,7 +139,7 @@ func TestAgentReportsAndObeysSignedCommands(t *testing.T) {
 		}
 	}
 	waitUntil(t, "the reply to the signed command", func() bool {
-		v, _ := h.reg.Get(kioskID.Key())
+		v, _ := h.Reg.Get(kioskID.Key())
 		return v.LastReply != nil
 	})
 }
@@ -173,17 +148,17 @@ func TestAgentReportsAndObeysSignedCommands(t *testing.T) {
 // reconnection; a kiosk that vanishes is shown offline by its last will.
 func TestOfflineBufferAndLastWill(t *testing.T) {
 	h := startHall(t, "127.0.0.1:0")
-	addr := h.broker.Addr()
+	addr := h.Broker.Addr()
 	a, _ := startAgent(t, h, fleetKey(t), &recorder{}, okHealth)
-	waitUntil(t, "online", func() bool { v, ok := h.reg.Get(kioskID.Key()); return ok && v.Status == hall.Online })
+	waitUntil(t, "online", func() bool { v, ok := h.Reg.Get(kioskID.Key()); return ok && v.Status == hall.Online })
 
-	h.broker.Close()
+	h.Broker.Close()
 	waitUntil(t, "the agent notices", func() bool { return !a.Connected() })
 	waitUntil(t, "reports buffered up to the bound", func() bool { n, dropped := a.Pending(); return n == 5 && dropped > 0 })
 
 	h2 := startHall(t, addr) // the broker comes back on the same address
 	waitUntil(t, "buffered health delivered", func() bool {
-		v, ok := h2.reg.Get(kioskID.Key())
+		v, ok := h2.Reg.Get(kioskID.Key())
 		return ok && v.Status == hall.Online && v.Health != nil && !v.Health.Buffered
 	})
 	if n, _ := a.Pending(); n != 0 {
@@ -195,7 +170,7 @@ func TestOfflineBufferAndLastWill(t *testing.T) {
 	var wentOffline sync.WaitGroup
 	wentOffline.Add(1)
 	var once sync.Once
-	h2.reg.Subscribe(func(v hall.KioskView) {
+	h2.Reg.Subscribe(func(v hall.KioskView) {
 		if v.Status == hall.Offline {
 			once.Do(wentOffline.Done)
 		}
@@ -208,5 +183,5 @@ func TestOfflineBufferAndLastWill(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no offline state from the last will")
 	}
-	waitUntil(t, "back online", func() bool { v, _ := h2.reg.Get(kioskID.Key()); return v.Status == hall.Online })
+	waitUntil(t, "back online", func() bool { v, _ := h2.Reg.Get(kioskID.Key()); return v.Status == hall.Online })
 }

@@ -17,38 +17,9 @@ import (
 	"sckiosk/kiosk/fleet/internal/fleettest"
 )
 
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+var waitUntil = fleettest.WaitUntil
 
-// brokerHall is an embedded broker and the registry following it.
-type brokerHall struct {
-	broker *hall.Broker
-	reg    *hall.Registry
-	url    *url.URL
-}
-
-func startBroker(t *testing.T) *brokerHall {
-	t.Helper()
-	b, err := hall.StartBroker("127.0.0.1:0", nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	h := &brokerHall{broker: b, reg: &hall.Registry{}}
-	if err := b.Subscribe(fleet.Root+"/#", func(topic string, p []byte) { h.reg.Handle(topic, p) }); err != nil {
-		t.Fatal(err)
-	}
-	h.url, _ = url.Parse("mqtt://" + b.Addr())
-	return h
-}
+func startBroker(t *testing.T) *fleettest.Hall { return fleettest.StartHall(t, "127.0.0.1:0") }
 
 var kioskID = fleet.Identity{Division: "510107", Hall: "wuhou", Kiosk: "SC-0001"}
 
@@ -58,7 +29,7 @@ func TestBrokerACL(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	cm, err := autopaho.NewConnection(ctx, autopaho.ClientConfig{
-		ServerUrls: []*url.URL{h.url}, KeepAlive: 10, CleanStartOnInitialConnection: true,
+		ServerUrls: []*url.URL{h.URL}, KeepAlive: 10, CleanStartOnInitialConnection: true,
 		ClientConfig: paho.ClientConfig{ClientID: "SC-0002"},
 	})
 	if err != nil {
@@ -77,8 +48,8 @@ func TestBrokerACL(t *testing.T) {
 	if _, err := cm.Publish(ctx, &paho.Publish{Topic: own, QoS: 1, Payload: state}); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, "own state", func() bool { _, ok := h.reg.Get("510107/wuhou/SC-0002"); return ok })
-	if _, ok := h.reg.Get(kioskID.Key()); ok {
+	waitUntil(t, "own state", func() bool { _, ok := h.Reg.Get("510107/wuhou/SC-0002"); return ok })
+	if _, ok := h.Reg.Get(kioskID.Key()); ok {
 		t.Error("a forged state reached the dashboard")
 	}
 	for _, tt := range []struct {

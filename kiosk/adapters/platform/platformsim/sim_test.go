@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"sckiosk/kiosk/adapters/platform/internal/platformtest"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,37 +29,16 @@ import (
 	"sckiosk/kiosk/core/identity"
 )
 
+// The shared fictitious applicant and application.
 const (
-	testName = "张三丰"
-	testItem = "11510000MB1234567X2510100000001"
+	testName = platformtest.Name
+	testItem = platformtest.Item
 )
 
-// testNumber is a valid fictitious citizen identity number.
-func testNumber(t testing.TB) string {
-	t.Helper()
-	first := "51010419900101123"
-	c, err := identity.CheckDigit(first)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return first + string(c)
-}
-
-func testApp(t testing.TB, requestID, province string) application.Application {
-	return application.Application{
-		RequestID:      requestID,
-		ItemCode:       testItem,
-		ItemName:       "户口迁移",
-		Province:       province,
-		Applicant:      application.Applicant{IDType: "111", Number: testNumber(t), Name: testName, Phone: "13800138000"},
-		Fields:         map[string]string{"reason": "工作调动"},
-		AcceptDivision: "510104",
-		HandleDivision: "500103",
-		Mode:           "全程网办",
-		KioskID:        "K-510104-001",
-		SubmittedAt:    time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC),
-	}
-}
+var (
+	testNumber = platformtest.Number
+	testApp    = platformtest.App
+)
 
 func testLogger(t testing.TB) (*slog.Logger, *logbuf.Buffer) {
 	buf := &logbuf.Buffer{}

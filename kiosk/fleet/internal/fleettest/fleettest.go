@@ -16,6 +16,9 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"net/url"
+	"sckiosk/kiosk/fleet"
+	"sckiosk/kiosk/fleet/hall"
 	"testing"
 	"time"
 
@@ -121,4 +124,41 @@ func MQTTLogin(t *testing.T, dial func(ctx context.Context) (net.Conn, error), c
 	}
 	t.Cleanup(func() { _ = c.Disconnect(&paho.Disconnect{}) })
 	return c, nil
+}
+
+// WaitUntil polls cond until it holds, failing the test after 10 s.
+func WaitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Hall is a hall's embedded broker on loopback and the registry following
+// it, for tests of either side of the fleet.
+type Hall struct {
+	Broker *hall.Broker
+	Reg    *hall.Registry
+	URL    *url.URL
+}
+
+// StartHall starts an embedded broker on addr ("127.0.0.1:0" for any
+// port), closed when the test ends.
+func StartHall(t *testing.T, addr string) *Hall {
+	t.Helper()
+	b, err := hall.StartBroker(addr, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	h := &Hall{Broker: b, Reg: &hall.Registry{}}
+	if err := b.Subscribe(fleet.Root+"/#", func(topic string, p []byte) { h.Reg.Handle(topic, p) }); err != nil {
+		t.Fatal(err)
+	}
+	h.URL, _ = url.Parse("mqtt://" + b.Addr())
+	return h
 }
