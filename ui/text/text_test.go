@@ -46,7 +46,6 @@ func TestRender(t *testing.T) {
 		want string
 	}{
 		{"no message", msg.Text{}, ""},
-		{"plain", msg.Verbatim("二维码已失效"), "二维码已失效"},
 		{"key alone", msg.New(msg.PrinterDown), "打印机暂时无法使用，请拍照保存回执二维码或联系工作人员"},
 		{"cause", msg.New(msg.DeviceCause, device.CardReadFailed), "读卡失败，请重新放置证件"},
 		{"kind", msg.New(msg.DeviceUnavailable, device.Printer), "打印机暂停服务，暂不能办理"},

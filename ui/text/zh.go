@@ -11,7 +11,6 @@ import (
 var Chinese = &Language{
 	Tag: "zh-Hans",
 	Messages: map[msg.Key]string{
-		msg.Plain:             "%s",
 		msg.DeviceCause:       "%s",
 		msg.DeviceUnavailable: "%s暂停服务，暂不能办理",
 		msg.ItemUnavailable:   "%s：%s",
@@ -71,6 +70,12 @@ var Chinese = &Language{
 		msg.QRUSCC:               "统一社会信用代码校验不通过，请核对营业执照",
 		msg.QRReceiptHere:        "这是办件回执二维码，请在首页选择“查询办件进度”后扫描",
 		msg.QRShowIdentity:       "请出示天府通办App中的身份码，或使用身份证",
+		msg.CodeRefused:          "二维码无效，请在天府通办App中刷新后重新出示",
+		msg.LicenceCodeExpired:   "亮证码已过期，请在App中重新亮证",
+		msg.LicenceRevoked:       "该电子证照已注销或失效，请携带有效证件办理",
+		msg.LicenceCodeRefused:   "亮证码未通过核验，请在App中重新亮证",
+		msg.BusinessClosed:       "该营业执照对应的企业已注销或吊销，无法办理",
+		msg.BusinessCodeRefused:  "营业执照二维码未通过核验，请使用电子营业执照重新出示",
 		msg.FieldRequired:        "请填写%s",
 		msg.FieldTooLong:         "%s不能超过%d个字",
 		msg.PhoneInvalid:         "请输入11位手机号码",

@@ -11,6 +11,7 @@ import (
 
 	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/identity"
+	"sckiosk/kiosk/core/msg"
 	"sckiosk/kiosk/core/qrpayload"
 )
 
@@ -49,9 +50,10 @@ type CodeResult struct {
 	Business *Business               `json:"business,omitempty"` // business-licence codes
 }
 
-// CodeError is a code the platform refused; Notice tells the citizen why.
+// CodeError is a code the platform refused; Notice tells the citizen why,
+// as a message the UI's text package words.
 type CodeError struct {
-	Notice string
+	Notice msg.Text
 	Err    error
 }
 
@@ -91,7 +93,7 @@ func (c *Client) VerifyCode(ctx context.Context, code string) (CodeResult, error
 	}
 	if err := ans.class(); err != nil {
 		if errors.Is(err, ErrRejected) {
-			return CodeResult{}, &CodeError{Notice: codeNotice(code, ans.env.Code), Err: err}
+			return CodeResult{}, &CodeError{Notice: msg.New(codeNotice(code, ans.env.Code)), Err: err}
 		}
 		return CodeResult{}, err
 	}
@@ -128,27 +130,29 @@ func licenceIDOf(l *application.LicenceRef) string {
 	return l.ID
 }
 
-// codeNotice is what the citizen reads when the platform refuses code.
-func codeNotice(code string, apiCode int) string {
+// codeNotice is what the citizen is told when the platform refuses code:
+// a message by the code's kind (a 亮证 code, a business-licence URL, else
+// an app code) and the platform's answer code.
+func codeNotice(code string, apiCode int) msg.Key {
 	switch {
 	case strings.HasPrefix(code, "ELIC:"):
 		switch apiCode {
 		case CodeExpired:
-			return "亮证码已过期，请在App中重新亮证"
+			return msg.LicenceCodeExpired
 		case CodeRevoked:
-			return "该电子证照已注销或失效，请携带有效证件办理"
+			return msg.LicenceRevoked
 		}
-		return "亮证码未通过核验，请在App中重新亮证"
+		return msg.LicenceCodeRefused
 	case strings.HasPrefix(strings.ToLower(code), "http"):
 		if apiCode == CodeRevoked {
-			return "该营业执照对应的企业已注销或吊销，无法办理"
+			return msg.BusinessClosed
 		}
-		return "营业执照二维码未通过核验，请使用电子营业执照重新出示"
+		return msg.BusinessCodeRefused
 	}
 	if apiCode == CodeExpired {
-		return "二维码已过期，请在天府通办App中刷新后重新出示"
+		return msg.QRExpired
 	}
-	return "二维码无效，请在天府通办App中刷新后重新出示"
+	return msg.CodeRefused
 }
 
 // DemoCodeKeyID is the key id under which the simulator signs app tokens

@@ -390,8 +390,8 @@ func (v codeVerifier) Verify(ctx context.Context, code string) (identity.Person,
 	if err != nil {
 		var ce *platform.CodeError
 		if errors.As(err, &ce) {
-			// The platform adapter words its own refusals.
-			return identity.Person{}, messageError{err: err, msg: msg.Verbatim(ce.Notice)}
+			// The platform adapter says why, as a message key.
+			return identity.Person{}, messageError{err: err, msg: ce.Notice}
 		}
 		return identity.Person{}, messageError{err: err, msg: msg.New(msg.CodeCheckUnavailable)}
 	}

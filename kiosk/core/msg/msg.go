@@ -12,10 +12,6 @@ type Key int
 const (
 	None Key = iota
 
-	// Plain is text another system already wrote for people (Args[0], a
-	// string), shown as it is.
-	Plain
-
 	// DeviceCause is a device's own notice for a cause (Args[0], a
 	// device.Cause), e.g. 读卡失败，请重新放置证件.
 	DeviceCause
@@ -90,6 +86,14 @@ const (
 	QRUSCC               // a business licence whose credit code does not check
 	QRReceiptHere        // a receipt code shown where identity is asked for
 	QRShowIdentity       // a valid code that identifies no one
+	// Why the platform refused a code it was asked to verify (an app code
+	// it refuses as too old is QRExpired).
+	CodeRefused         // an app code that does not verify
+	LicenceCodeExpired  // a 亮证 code too old
+	LicenceRevoked      // the e-licence behind a 亮证 code is revoked
+	LicenceCodeRefused  // a 亮证 code that does not verify
+	BusinessClosed      // the enterprise of a business-licence code is closed
+	BusinessCodeRefused // a business-licence code that does not verify
 	// What is wrong with a form field's value; Args[0] is the field's label
 	// where the message names it.
 	FieldRequired   // a required field is empty
@@ -170,15 +174,6 @@ type Text struct {
 
 // New returns the message k with its parameters.
 func New(k Key, args ...any) Text { return Text{Key: k, Args: args} }
-
-// Verbatim returns text another system wrote for people, to be shown as
-// it is (the Plain key).
-func Verbatim(s string) Text {
-	if s == "" {
-		return Text{}
-	}
-	return New(Plain, s)
-}
 
 // IsZero reports whether t is no message.
 func (t Text) IsZero() bool { return t.Key == None }

@@ -13,8 +13,6 @@ func TestText(t *testing.T) {
 		{"zero", Text{}, true, None, 0},
 		{"key", New(CardExpired), false, CardExpired, 0},
 		{"with args", New(TechPINWrong, 3), false, TechPINWrong, 1},
-		{"verbatim", Verbatim("二维码已失效"), false, Plain, 1},
-		{"empty verbatim is no message", Verbatim(""), true, None, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -86,7 +86,7 @@ func TestTransitions(t *testing.T) {
 		{"forged number", []Event{Start{}, CardRead{Person: func() identity.Person { p := samplePerson(); p.Number = "110105194912310021"; return p }()}}, Identifying, "", "证件信息校验失败，请重新放置证件"},
 		{"code scanned", []Event{Start{}, CodeScanned{Text: "x"}}, Identifying, "", "正在核验二维码，请稍候"},
 		{"code verified", []Event{Start{}, CodeScanned{Text: "x"}, CodeVerified{Person: samplePerson()}}, ChooseItem, "", ""},
-		{"code rejected", []Event{Start{}, CodeScanned{Text: "x"}, CodeRejected{Notice: msg.Verbatim("二维码已失效")}}, Identifying, "", "二维码已失效"},
+		{"code rejected", []Event{Start{}, CodeScanned{Text: "x"}, CodeRejected{Notice: msg.New(msg.QRExpired)}}, Identifying, "", "二维码已过期，请在天府通办App中刷新后重新出示"},
 		{"choose item", []Event{Start{}, CardRead{Person: samplePerson()}, ChooseItemEvent{Code: item}}, ItemGuide, "", ""},
 		{"unknown item ignored", []Event{Start{}, CardRead{Person: samplePerson()}, ChooseItemEvent{Code: "nope"}}, ChooseItem, "", ""},
 		{"guide to form", toForm(), Form, "", ""},

@@ -16,6 +16,7 @@ import (
 	"sckiosk/kiosk/adapters/platform"
 	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/qrpayload"
+	"sckiosk/ui/text"
 )
 
 // flipLast breaks a code's signature: it changes a character inside the
@@ -131,7 +132,7 @@ func TestVerifyCode(t *testing.T) {
 				return
 			}
 			var ce *platform.CodeError
-			if !errors.As(err, &ce) || ce.Notice != tt.notice || !errors.Is(err, platform.ErrRejected) {
+			if !errors.As(err, &ce) || text.Chinese.Render(ce.Notice) != tt.notice || !errors.Is(err, platform.ErrRejected) {
 				t.Fatalf("err = %v, want notice %q", err, tt.notice)
 			}
 		})
