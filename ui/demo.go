@@ -79,7 +79,7 @@ func DemoStates() map[string]session.State {
 		out["choose_platform_catalog"] = apply(big, session.Start{}, session.CardRead{Person: person()}, session.MoreCategories{})
 	}
 	out["case_view"] = apply(s, session.CodeScanned{Text: "http://127.0.0.1/track/SC20261125000001"},
-		session.CaseFound{Case: session.CaseInfo{CaseNumber: "SC20261125000001", ItemName: "居住证签注", Status: "办理中", Updated: demoStart}})
+		session.CaseFound{Case: session.CaseInfo{CaseNumber: "SC20261125000001", ItemName: "居住证签注", Status: application.CaseProcessing, Updated: demoStart}})
 	readerDown := apply(s, session.DeviceChanged{Status: device.Status{Kind: device.IDCard, State: device.Offline}})
 	out["identifying_reader_down"] = apply(readerDown, session.Start{})
 	out["out_of_service"] = apply(readerDown, session.DeviceChanged{Status: device.Status{Kind: device.Scanner, State: device.Offline}})

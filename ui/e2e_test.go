@@ -28,6 +28,7 @@ import (
 	"sckiosk/kiosk/adapters/profile"
 	"sckiosk/kiosk/assembly/simrig"
 	"sckiosk/kiosk/assembly/wire"
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/catalog"
 	"sckiosk/kiosk/core/identity"
 	"sckiosk/kiosk/core/msg"
@@ -524,7 +525,7 @@ func TestReceiptCodeShowsCaseStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	s = h.onScreen(session.CaseView)
-	if s.Case == nil || s.Case.CaseNumber != caseNumber || s.Case.Status == "" || s.Person != nil {
+	if s.Case == nil || s.Case.CaseNumber != caseNumber || s.Case.Status == application.CaseUnknown || s.Person != nil {
 		t.Fatalf("case view %+v person %v", s.Case, s.Person)
 	}
 	if !strings.Contains(h.texts(), caseNumber) {

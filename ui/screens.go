@@ -702,7 +702,7 @@ func (v view) caseScreen() fyne.CanvasObject {
 	rows := container.NewVBox(v.heading("办件进度"),
 		container.NewCenter(v.text(c.CaseNumber, 48, true, color.Black)),
 		para("事项："+c.ItemName),
-		container.NewCenter(v.text(c.Status, 64, true, green)))
+		container.NewCenter(v.text(v.lang.CaseState(c.Status), 64, true, green)))
 	if !c.Updated.IsZero() {
 		rows.Add(para("更新时间：" + c.Updated.In(receipt.ChinaTime).Format("2006-01-02 15:04")))
 	}

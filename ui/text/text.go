@@ -36,6 +36,9 @@ type Language struct {
 	// Platforms name the platform's states as the outbox reports them
 	// ("online", "degraded", "offline"; "" while not known).
 	Platforms map[application.PlatformState]string
+	// CaseStates name how far a case has got, as the citizen reads it
+	// after scanning a receipt (办理中).
+	CaseStates map[application.CaseState]string
 	// Fallback gives what this language's tables lack; nil for none.
 	Fallback *Language
 }
@@ -109,6 +112,12 @@ func (l *Language) CauseShort(c device.Cause) string {
 // Platform names the platform's state (online → 正常).
 func (l *Language) Platform(state application.PlatformState) string {
 	w, _ := lookup(l, func(l *Language) (string, bool) { w, ok := l.Platforms[state]; return w, ok })
+	return w
+}
+
+// CaseState names how far a case has got (办理中).
+func (l *Language) CaseState(s application.CaseState) string {
+	w, _ := lookup(l, func(l *Language) (string, bool) { w, ok := l.CaseStates[s]; return w, ok })
 	return w
 }
 

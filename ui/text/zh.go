@@ -184,4 +184,11 @@ var Chinese = &Language{
 		application.PlatformOffline:  "离线",
 		application.PlatformUnknown:  "未知",
 	},
+	CaseStates: map[application.CaseState]string{
+		application.CaseWaiting:    "待受理",
+		application.CaseAccepted:   "已受理",
+		application.CaseProcessing: "办理中",
+		application.CaseDone:       "已办结",
+		application.CaseUnknown:    "状态未知",
+	},
 }

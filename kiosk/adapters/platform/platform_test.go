@@ -120,3 +120,17 @@ func TestNewClientRejectsBadEndpoints(t *testing.T) {
 		})
 	}
 }
+
+// The kiosk shows a case's state by its status code, never the
+// platform's own text for it.
+func TestCaseStatusState(t *testing.T) {
+	for code, want := range map[int]application.CaseState{
+		StatusWaiting: application.CaseWaiting, StatusAccepted: application.CaseAccepted,
+		StatusProcessing: application.CaseProcessing, StatusDone: application.CaseDone,
+		0: application.CaseUnknown, 9: application.CaseUnknown,
+	} {
+		if got := (CaseStatus{Code: code, Status: "随便"}).State(); got != want {
+			t.Errorf("code %d: state %v, want %v", code, got, want)
+		}
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"sckiosk/kiosk/core/application"
 )
 
 // Envelope wraps every answer of a platform: {"code":0,"message":"ok",
@@ -70,22 +72,6 @@ const (
 	StatusProcessing = 4 // 办理中
 )
 
-// StatusText returns the Chinese name of a case status code, or "" for an
-// unknown code.
-func StatusText(code int) string {
-	switch code {
-	case StatusWaiting:
-		return "待受理"
-	case StatusAccepted:
-		return "已受理"
-	case StatusDone:
-		return "已办结"
-	case StatusProcessing:
-		return "办理中"
-	}
-	return ""
-}
-
 // CaseStatus is the platform's answer about one case (办件). It carries no
 // personal data.
 type CaseStatus struct {
@@ -93,9 +79,26 @@ type CaseStatus struct {
 	ItemCode   string    `json:"item_code"`
 	ItemName   string    `json:"item_name"`
 	Code       int       `json:"status_code"` // StatusWaiting, StatusAccepted, StatusProcessing, StatusDone
-	Status     string    `json:"status"`      // StatusText(Code)
+	Status     string    `json:"status"`      // the platform's name of Code (已受理), for people reading the JSON
 	AcceptedAt time.Time `json:"accepted_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// State is the case's state by its status code, CaseUnknown for a code
+// the kiosk does not know. The kiosk shows this, in its own words, not
+// the platform's Status text.
+func (s CaseStatus) State() application.CaseState {
+	switch s.Code {
+	case StatusWaiting:
+		return application.CaseWaiting
+	case StatusAccepted:
+		return application.CaseAccepted
+	case StatusProcessing:
+		return application.CaseProcessing
+	case StatusDone:
+		return application.CaseDone
+	}
+	return application.CaseUnknown
 }
 
 // Health is the data of a health answer.

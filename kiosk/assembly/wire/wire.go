@@ -689,7 +689,7 @@ func (f caseFinder) FindCase(ctx context.Context, code string) (session.Event, b
 	case err != nil:
 		return session.CodeRejected{Notice: msg.New(msg.CaseLookupFailed)}, true
 	}
-	return session.CaseFound{Case: session.CaseInfo{CaseNumber: st.CaseNumber, ItemName: st.ItemName, Status: st.Status, Updated: st.UpdatedAt}}, true
+	return session.CaseFound{Case: session.CaseInfo{CaseNumber: st.CaseNumber, ItemName: st.ItemName, Status: st.State(), Updated: st.UpdatedAt}}, true
 }
 
 // recordProfileChange writes a profile entry to the audit log when the

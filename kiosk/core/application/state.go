@@ -40,3 +40,33 @@ func (s *PlatformState) UnmarshalText(text []byte) error {
 	}
 	return fmt.Errorf("application: unknown platform state %q", text)
 }
+
+// CaseState is how far a case (办件) has got at its platform, as a case
+// status query answers it. The platform client reads it from the
+// platform's status code; the UI's text package names it (已受理).
+type CaseState int
+
+// Case states, in the order a case goes through them.
+const (
+	CaseUnknown    CaseState = iota // a status the kiosk does not know
+	CaseWaiting                     // 待受理: received, not yet accepted
+	CaseAccepted                    // 已受理
+	CaseProcessing                  // 办理中: accepted, not yet done
+	CaseDone                        // 已办结
+)
+
+// CaseStates lists every case state but CaseUnknown.
+func CaseStates() []CaseState {
+	return []CaseState{CaseWaiting, CaseAccepted, CaseProcessing, CaseDone}
+}
+
+var caseStateNames = [...]string{"unknown", "waiting", "accepted", "processing", "done"}
+
+// String names the state in English, for logs; "unknown" for a value
+// out of range.
+func (s CaseState) String() string {
+	if s < 0 || int(s) >= len(caseStateNames) {
+		return caseStateNames[CaseUnknown]
+	}
+	return caseStateNames[s]
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"sckiosk/devices/device"
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/catalog"
 	"sckiosk/kiosk/core/identity"
 	"sckiosk/kiosk/core/msg"
@@ -670,7 +671,7 @@ func TestTechnicianSelfTestsAndCounters(t *testing.T) {
 }
 
 func TestReceiptCodeShowsTheCase(t *testing.T) {
-	info := CaseInfo{CaseNumber: "SC20261125000001", ItemName: "居住证签注", Status: "办理中", Updated: t0}
+	info := CaseInfo{CaseNumber: "SC20261125000001", ItemName: "居住证签注", Status: application.CaseProcessing, Updated: t0}
 	s, eff := run(t, idle(), CodeScanned{Text: "http://127.0.0.1:1/track/SC20261125000001"}, CaseFound{Case: info})
 	if s.Screen != CaseView || s.Case == nil || *s.Case != info || len(effectsOf[VerifyCode](eff)) != 1 {
 		t.Fatalf("screen %v case %+v", s.Screen, s.Case)

@@ -183,7 +183,7 @@ func (s State) count(key string) State {
 type CaseInfo struct {
 	CaseNumber string
 	ItemName   string
-	Status     string // 已受理, 办理中, 已办结…
+	Status     application.CaseState
 	Updated    time.Time
 }
 

@@ -97,7 +97,7 @@ func newSimCase(app application.Application, number string, at time.Time, track 
 		receipt: application.Receipt{
 			RequestID:  app.RequestID,
 			CaseNumber: number,
-			Status:     platform.StatusText(platform.StatusAccepted),
+			Status:     statusText(platform.StatusAccepted),
 			AcceptedAt: at,
 			TrackURL:   track,
 		},
@@ -106,11 +106,27 @@ func newSimCase(app application.Application, number string, at time.Time, track 
 			ItemCode:   app.ItemCode,
 			ItemName:   app.ItemName,
 			Code:       code,
-			Status:     platform.StatusText(code),
+			Status:     statusText(code),
 			AcceptedAt: at,
 			UpdatedAt:  updated,
 		},
 	}
+}
+
+// statusText is the platform's Chinese name of a case status code, as its
+// answers carry it, or "" for an unknown code.
+func statusText(code int) string {
+	switch code {
+	case platform.StatusWaiting:
+		return "待受理"
+	case platform.StatusAccepted:
+		return "已受理"
+	case platform.StatusDone:
+		return "已办结"
+	case platform.StatusProcessing:
+		return "办理中"
+	}
+	return ""
 }
 
 // validate checks the required data items of app; bad is true when the

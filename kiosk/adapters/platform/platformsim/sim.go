@@ -299,7 +299,7 @@ func (s *Sim) effective(c *simCase, now time.Time) platform.CaseStatus {
 	}{{s.progress[1], platform.StatusDone}, {s.progress[0], platform.StatusProcessing}} {
 		at := st.AcceptedAt.Add(step.after)
 		if step.after > 0 && !now.Before(at) && at.After(st.UpdatedAt) {
-			st.Code, st.Status, st.UpdatedAt = step.code, platform.StatusText(step.code), at
+			st.Code, st.Status, st.UpdatedAt = step.code, statusText(step.code), at
 			break
 		}
 	}
@@ -344,7 +344,7 @@ func (s *Sim) Received() int {
 // platform.StatusDone), as the back office would. The progress steps
 // (WithProgress) only move a case on from a later time.
 func (s *Sim) SetCaseStatus(caseNumber string, code int) error {
-	text := platform.StatusText(code)
+	text := statusText(code)
 	if text == "" {
 		return fmt.Errorf("platform sim: set case status: unknown status code %d", code)
 	}
