@@ -6,10 +6,10 @@
 //
 // The rings, from the inside out:
 //
-//   - pure domain: kiosk/core/..., devices/device, ui/text — no os or
-//     syscall imported directly, and nothing that does I/O linked, even
-//     transitively (net, net/http, database/sql, os/exec, SQLite, Fyne,
-//     serial and pty libraries);
+//   - pure domain: kiosk/core/..., devices/device, kiosk/fleet/hallstate,
+//     ui/text — no os or syscall imported directly, and nothing that does
+//     I/O linked, even transitively (net, net/http, database/sql, os/exec,
+//     SQLite, Fyne, serial and pty libraries);
 //   - the effect executor: kiosk/runtime;
 //   - adapters with their own I/O: kiosk/adapters/..., devices/...;
 //   - assembly: kiosk/assembly/... and cmd/....

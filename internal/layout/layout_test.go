@@ -23,11 +23,12 @@ var ioLinks = []string{
 }
 
 // pure is the inner ring: the session core, the domain it works on, the
-// device vocabulary it shares with the drivers, and the text the UI makes
-// from its message keys.
+// device vocabulary it shares with the drivers, the hall's states, and the
+// text the UI makes from its message keys and states.
 var pure = []string{
 	"sckiosk/kiosk/core/...",
 	"sckiosk/devices/device",
+	"sckiosk/kiosk/fleet/hallstate",
 	"sckiosk/ui/text",
 }
 

@@ -11,10 +11,11 @@ package text
 
 import (
 	"fmt"
-	"sckiosk/kiosk/core/application"
 
 	"sckiosk/devices/device"
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/msg"
+	"sckiosk/kiosk/fleet/hallstate"
 )
 
 // Language holds the words of one language.
@@ -39,6 +40,12 @@ type Language struct {
 	// CaseStates name how far a case has got, as the citizen reads it
 	// after scanning a receipt (办理中).
 	CaseStates map[application.CaseState]string
+	// Presences are the hall's words for whether it hears from a kiosk
+	// (在线).
+	Presences map[hallstate.Presence]string
+	// Stages are the hall's words for how far a profile rollout has got
+	// (试点中).
+	Stages map[hallstate.Stage]string
 	// Fallback gives what this language's tables lack; nil for none.
 	Fallback *Language
 }
@@ -118,6 +125,18 @@ func (l *Language) Platform(state application.PlatformState) string {
 // CaseState names how far a case has got (办理中).
 func (l *Language) CaseState(s application.CaseState) string {
 	w, _ := lookup(l, func(l *Language) (string, bool) { w, ok := l.CaseStates[s]; return w, ok })
+	return w
+}
+
+// Presence is the hall's word for whether it hears from a kiosk (在线).
+func (l *Language) Presence(p hallstate.Presence) string {
+	w, _ := lookup(l, func(l *Language) (string, bool) { w, ok := l.Presences[p]; return w, ok })
+	return w
+}
+
+// Stage is the hall's word for how far a profile rollout has got (试点中).
+func (l *Language) Stage(s hallstate.Stage) string {
+	w, _ := lookup(l, func(l *Language) (string, bool) { w, ok := l.Stages[s]; return w, ok })
 	return w
 }
 

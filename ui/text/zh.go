@@ -4,6 +4,7 @@ import (
 	"sckiosk/devices/device"
 	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/msg"
+	"sckiosk/kiosk/fleet/hallstate"
 )
 
 // Chinese is the kiosk's language: plain Simplified Chinese for citizens,
@@ -190,5 +191,16 @@ var Chinese = &Language{
 		application.CaseProcessing: "办理中",
 		application.CaseDone:       "已办结",
 		application.CaseUnknown:    "状态未知",
+	},
+	Presences: map[hallstate.Presence]string{
+		hallstate.Online:  "在线",
+		hallstate.Offline: "离线",
+		hallstate.Stale:   "失联",
+	},
+	Stages: map[hallstate.Stage]string{
+		hallstate.StageCanary:  "试点中",
+		hallstate.StageRolling: "下发中",
+		hallstate.StageDone:    "完成",
+		hallstate.StageFailed:  "已停止",
 	},
 }

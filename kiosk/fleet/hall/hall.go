@@ -19,6 +19,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"sckiosk/kiosk/fleet"
+	"sckiosk/kiosk/fleet/hallstate"
 )
 
 // Publisher sends a message to the broker (the embedded broker's inline
@@ -128,12 +129,16 @@ func (s *Server) Send(ctx context.Context, key, action, profileYAML string, wait
 	}
 }
 
+// Stage is how far a rollout has got; in JSON the bare word ("canary").
+// The dashboard shows ui/text's words for it.
+type Stage = hallstate.Stage
+
 // Rollout stages.
 const (
-	StageCanary  = "canary"  // the canary has the profile; waiting for it to stay healthy
-	StageRolling = "rolling" // the rest are getting it
-	StageDone    = "done"
-	StageFailed  = "failed" // the canary refused it, rolled back or went silent: the rest were spared
+	StageCanary  = hallstate.StageCanary  // the canary has the profile; waiting for it to stay healthy
+	StageRolling = hallstate.StageRolling // the rest are getting it
+	StageDone    = hallstate.StageDone    // every target got it
+	StageFailed  = hallstate.StageFailed  // the canary refused it, rolled back or went silent: the rest were spared
 )
 
 // Rollout is one profile push to a set of kiosks.
@@ -141,7 +146,7 @@ type Rollout struct {
 	ID      string            `json:"id"`
 	Targets []string          `json:"targets"`
 	Canary  string            `json:"canary,omitempty"`
-	Stage   string            `json:"stage"`
+	Stage   Stage             `json:"stage"`
 	Message string            `json:"message"`
 	Results map[string]string `json:"results"` // kiosk key -> reply message
 	Started time.Time         `json:"started"`

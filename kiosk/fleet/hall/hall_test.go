@@ -272,7 +272,7 @@ func TestAPI(t *testing.T) {
 
 	t.Run("canary refuses", func(t *testing.T) {
 		code, out := post(t, h.web.URL+"/api/push", map[string]any{"all": true, "profile": "ui:\n  idle_timeout: 120s", "canary": true})
-		if code != http.StatusOK || out["canary"] != key("SC-0001") || out["stage"] != hall.StageCanary {
+		if code != http.StatusOK || out["canary"] != key("SC-0001") || out["stage"] != string(hall.StageCanary) {
 			t.Fatalf("push: %d %v", code, out)
 		}
 		var ro hall.Rollout
@@ -282,7 +282,7 @@ func TestAPI(t *testing.T) {
 				return false, "no rollout"
 			}
 			ro = rs[0]
-			return ro.Stage == hall.StageFailed, ro.Stage
+			return ro.Stage == hall.StageFailed, string(ro.Stage)
 		})
 		if ro.ID != out["id"] || !strings.Contains(ro.Message, "canary refused the profile") ||
 			!strings.Contains(ro.Results[key("SC-0001")], "profile invalid") || len(ro.Results) != 1 || ro.Ended.IsZero() {
@@ -320,7 +320,7 @@ func TestPushSkipsOfflineKiosks(t *testing.T) {
 	}
 	eventually(t, 20*time.Second, "roll-out done", func() (bool, string) {
 		ro := h.srv.Rollouts()[0]
-		return ro.Stage == hall.StageDone, ro.Stage + " " + ro.Message
+		return ro.Stage == hall.StageDone, string(ro.Stage) + " " + ro.Message
 	})
 	ro := h.srv.Rollouts()[0]
 	if !strings.HasPrefix(ro.Results[key("SC-0001")], "skipped") || len(b.commands(fleet.ActionProfile)) != 1 || len(c.commands(fleet.ActionProfile)) != 1 {

@@ -8,17 +8,19 @@ import (
 
 	"sckiosk/devices/device"
 	"sckiosk/kiosk/fleet"
+	"sckiosk/kiosk/fleet/hallstate"
 )
 
-// Presence is whether the hall hears from a kiosk. It is the status of a
+// Presence is whether the hall hears from a kiosk: the status of a
 // KioskView, and in JSON the bare word ("online", "offline", "stale").
-type Presence string
+// The dashboard shows ui/text's words for it.
+type Presence = hallstate.Presence
 
-// Presences, as the dashboard words them.
+// Presences of a kiosk.
 const (
-	Online  Presence = "online"  // 在线: its retained state says online, and it was heard from lately
-	Offline Presence = "offline" // 离线: it said offline, or the broker sent its last will
-	Stale   Presence = "stale"   // 失联: online, but silent longer than Registry.StaleAfter
+	Online  = hallstate.Online  // its retained state says online, and it was heard from lately
+	Offline = hallstate.Offline // it said offline, or the broker sent its last will
+	Stale   = hallstate.Stale   // online, but silent longer than Registry.StaleAfter
 )
 
 // KioskView is what a dashboard shows of one kiosk.
