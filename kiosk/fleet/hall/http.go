@@ -1,6 +1,7 @@
 package hall
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
 	"encoding/json"
@@ -9,15 +10,57 @@ import (
 	"slices"
 	"time"
 
+	"sckiosk/devices/device"
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/fleet"
+	"sckiosk/kiosk/fleet/hallstate"
+	"sckiosk/ui/text"
 )
 
 //go:embed dashboard.html
 var dashboardHTML []byte
 
+// wordsSlot is where the dashboard's script takes its words for states:
+// an empty object until dashboardPage fills it in.
+var wordsSlot = []byte("{/*words*/}")
+
+// dashboardWords are the words the dashboard shows for states, taken from
+// a language of ui/text so that the hall and the kiosk's screens say each
+// state the same way.
+type dashboardWords struct {
+	Presence  map[Presence]string                  `json:"presence"`   // a kiosk's status
+	Platform  map[application.PlatformState]string `json:"platform"`   // the platform as the kiosk's health reports it
+	Stage     map[Stage]string                     `json:"stage"`      // a rollout's stage
+	DevicesOK string                               `json:"devices_ok"` // no device out of order
+	PaperLow  string                               `json:"paper_low"`  // the printer's paper runs low
+}
+
+// dashboardPage is the dashboard with lang's words for states filled in.
+func dashboardPage(lang *text.Language) []byte {
+	w := dashboardWords{
+		Presence: map[Presence]string{}, Platform: map[application.PlatformState]string{}, Stage: map[Stage]string{},
+		DevicesOK: lang.State(device.Online), PaperLow: lang.Cause(device.PaperNearEnd),
+	}
+	for _, p := range hallstate.Presences() {
+		w.Presence[p] = lang.Presence(p)
+	}
+	// A health report carries these three; the page shows "—" for none.
+	for _, p := range []application.PlatformState{application.PlatformOnline, application.PlatformDegraded, application.PlatformOffline} {
+		w.Platform[p] = lang.Platform(p)
+	}
+	for _, st := range hallstate.Stages() {
+		w.Stage[st] = lang.Stage(st)
+	}
+	b, err := json.Marshal(w) // escapes <, > and &: safe inside <script>
+	if err != nil {
+		return dashboardHTML
+	}
+	return bytes.Replace(dashboardHTML, wordsSlot, b, 1)
+}
+
 // Handler serves the dashboard and its API:
 //
-//	GET  /               the dashboard page
+//	GET  /               the dashboard page, with ui/text's words for states
 //	GET  /api/kiosks     every kiosk, counts by status and the rollouts
 //	POST /api/command    {"kiosk": key, "action": self_test|log_tail|reload|restart}: waits for the reply
 //	POST /api/push       {"targets": [keys], "all": bool, "profile": YAML, "canary": bool}
@@ -26,10 +69,11 @@ var dashboardHTML []byte
 // reverse proxy and login for anything wider.
 func (s *Server) Handler(ctx context.Context) http.Handler {
 	mux := http.NewServeMux()
+	page := dashboardPage(text.Chinese)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
-		_, _ = w.Write(dashboardHTML)
+		_, _ = w.Write(page)
 	})
 	mux.HandleFunc("GET /api/kiosks", func(w http.ResponseWriter, _ *http.Request) {
 		b, err := s.kioskJSON()
