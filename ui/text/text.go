@@ -1,8 +1,10 @@
-// Package text says the kiosk's typed messages in words. It renders a
-// msg.Text and labels device kinds, states and causes and the platform's
-// state: the one place where the Chinese the core, the runtime and the
-// drivers give people is written. It imports no UI toolkit, so the CLI and
-// the hall dashboard can use it as well as the screens.
+// Package text says the kiosk's typed messages and states in words. It
+// renders a msg.Text, and labels device kinds, states and causes, the
+// platform's state, a case's state, and the hall's kiosk presences and
+// rollout stages: the one place where the Chinese that the core, the
+// runtime, the drivers, the adapters and the hall give people is written.
+// It imports no UI toolkit, so the CLI and the hall dashboard use it as
+// well as the screens.
 //
 // A language is a Language value: tables over the same keys. Chinese is
 // the kiosk's language; another (Tibetan, Yi) is another Language whose
@@ -28,7 +30,8 @@ type Language struct {
 	Messages map[msg.Key]string
 	// Kinds name the devices (读卡器).
 	Kinds map[device.Kind]string
-	// States are the technician's words for device states (离线).
+	// States are the words for device states (离线), on the technician's
+	// screen and the hall dashboard.
 	States map[device.State]string
 	// Causes are what people are told about a cause (打印机缺纸).
 	Causes map[device.Cause]string
@@ -96,7 +99,7 @@ func (l *Language) Kind(k device.Kind) string {
 	return k.String()
 }
 
-// State is the technician's word for a device state (离线).
+// State is the word for a device state (离线).
 func (l *Language) State(s device.State) string {
 	w, _ := lookup(l, func(l *Language) (string, bool) { w, ok := l.States[s]; return w, ok })
 	return w

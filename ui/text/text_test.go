@@ -1,16 +1,18 @@
 package text
 
 import (
-	"sckiosk/kiosk/core/application"
 	"strings"
 	"testing"
 
 	"sckiosk/devices/device"
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/msg"
+	"sckiosk/kiosk/fleet/hallstate"
 )
 
-// Every message key, kind, state and cause has Chinese words: nothing
-// falls through to an empty string.
+// Every message key and every label (device kinds, states and causes,
+// platform states, case states, the hall's presences and rollout stages)
+// has Chinese words: nothing falls through to an empty string.
 func TestChineseIsComplete(t *testing.T) {
 	for _, k := range msg.Keys() {
 		if f := Chinese.Messages[k]; strings.TrimSpace(f) == "" {
@@ -37,6 +39,35 @@ func TestChineseIsComplete(t *testing.T) {
 			t.Errorf("platform state %q has no Chinese label", p)
 		}
 	}
+	for _, c := range append(application.CaseStates(), application.CaseUnknown) {
+		if Chinese.CaseState(c) == "" {
+			t.Errorf("case state %v has no Chinese label", c)
+		}
+	}
+	for _, p := range hallstate.Presences() {
+		if Chinese.Presence(p) == "" {
+			t.Errorf("presence %q has no Chinese label", p)
+		}
+	}
+	for _, st := range hallstate.Stages() {
+		if Chinese.Stage(st) == "" {
+			t.Errorf("rollout stage %q has no Chinese label", st)
+		}
+	}
+}
+
+// One state, one word: the platform and a device offline, and a kiosk the
+// hall no longer hears from, are all 离线, on the kiosk and in the hall.
+func TestOneWordForOffline(t *testing.T) {
+	for name, got := range map[string]string{
+		"platform": Chinese.Platform(application.PlatformOffline),
+		"device":   Chinese.State(device.Offline),
+		"presence": Chinese.Presence(hallstate.Offline),
+	} {
+		if got != "离线" {
+			t.Errorf("%s offline is %q, want 离线", name, got)
+		}
+	}
 }
 
 func TestRender(t *testing.T) {
@@ -52,6 +83,7 @@ func TestRender(t *testing.T) {
 		{"nested", msg.New(msg.ItemUnavailable, "个人参保证明打印", msg.New(msg.DeviceUnavailable, device.Printer)),
 			"个人参保证明打印：打印机暂停服务，暂不能办理"},
 		{"nested key", msg.New(msg.FaultReaderCause, device.IDCard, msg.DeviceUnusable), "读卡器无法使用，暂时不能读取身份证。"},
+		{"platform refusal", msg.New(msg.LicenceCodeExpired), "亮证码已过期，请在App中重新亮证"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

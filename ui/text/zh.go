@@ -71,7 +71,7 @@ var Chinese = &Language{
 		msg.QRUSCC:               "统一社会信用代码校验不通过，请核对营业执照",
 		msg.QRReceiptHere:        "这是办件回执二维码，请在首页选择“查询办件进度”后扫描",
 		msg.QRShowIdentity:       "请出示天府通办App中的身份码，或使用身份证",
-		msg.CodeRefused:          "二维码无效，请在天府通办App中刷新后重新出示",
+		msg.AppCodeRefused:       "二维码无效，请在天府通办App中刷新后重新出示",
 		msg.LicenceCodeExpired:   "亮证码已过期，请在App中重新亮证",
 		msg.LicenceRevoked:       "该电子证照已注销或失效，请携带有效证件办理",
 		msg.LicenceCodeRefused:   "亮证码未通过核验，请在App中重新亮证",

@@ -152,7 +152,7 @@ func codeNotice(code string, apiCode int) msg.Key {
 	if apiCode == CodeExpired {
 		return msg.QRExpired
 	}
-	return msg.CodeRefused
+	return msg.AppCodeRefused
 }
 
 // DemoCodeKeyID is the key id under which the simulator signs app tokens

@@ -1,11 +1,13 @@
-// Package msg names the messages the kiosk's core, runtime and drivers give
-// people, as typed keys with parameters. No words live here: the UI's text
-// package renders a Text in Chinese (and later in other languages), so the
-// core decides what to say and never how to say it.
+// Package msg names the messages the kiosk gives people, as typed keys
+// with parameters: the session core, the runtime, the device drivers and
+// the adapters (the platform client) say what to tell someone with a Key,
+// never in words. The words are in the UI's text package (sckiosk/ui/text),
+// which renders a Text in Chinese (and later in other languages).
 package msg
 
 // Key names one message. Its words, with a slot for each parameter, are in
-// the text package's tables.
+// ui/text's tables; the comment on each key says what its parameters
+// (Args) are.
 type Key int
 
 // The messages. None is the zero Key: no message.
@@ -88,7 +90,7 @@ const (
 	QRShowIdentity       // a valid code that identifies no one
 	// Why the platform refused a code it was asked to verify (an app code
 	// it refuses as too old is QRExpired).
-	CodeRefused         // an app code that does not verify
+	AppCodeRefused      // an app code that does not verify
 	LicenceCodeExpired  // a 亮证 code too old
 	LicenceRevoked      // the e-licence behind a 亮证 code is revoked
 	LicenceCodeRefused  // a 亮证 code that does not verify
