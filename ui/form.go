@@ -1,0 +1,159 @@
+package ui
+
+import (
+	"image/color"
+	_ "image/png" // QR codes are decoded from PNG
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/widget"
+
+	"sckiosk/kiosk/core/catalog"
+	"sckiosk/kiosk/core/identity"
+	"sckiosk/kiosk/core/session"
+)
+
+func (v view) formScreen() fyne.CanvasObject {
+	s, send := v.s, v.send
+	fields := container.NewVBox()
+	// With the keyboard open the item's name gives way where rows are
+	// scarce (landscape, elder mode): the citizen chose it a step ago.
+	if s.Focus == "" || (!v.landscape && !s.Elder) {
+		fields.Add(v.heading(s.Item.Name))
+	}
+	var focused *catalog.Field
+	var fromCard []string
+	for _, f := range s.Item.Fields {
+		if f.ReadOnly {
+			val := s.Values[f.Key]
+			if f.Prefill == catalog.FromNumber {
+				val = identity.MaskNumber(val)
+			}
+			fromCard = append(fromCard, val)
+		}
+	}
+	if len(fromCard) > 0 {
+		fields.Add(para("申请人：" + strings.Join(fromCard, "　") + "（来自身份证）"))
+	}
+	for i, f := range s.Item.Fields {
+		val := s.Values[f.Key]
+		if f.ReadOnly {
+			continue
+		}
+		// The label and, beside it, what is wrong with the value: one row.
+		label := container.NewHBox(v.text(f.Label+fieldMark(f), 30, true, grey))
+		if problem := s.FieldError[f.Key]; !problem.IsZero() {
+			label.Add(v.text(v.tr(problem), 30, true, red))
+		}
+		fields.Add(label)
+		switch {
+		case f.Kind == catalog.Choice:
+			row := container.NewGridWithColumns(len(f.Options))
+			for _, o := range f.Options {
+				key, opt := f.Key, o
+				b := bigButton(o, val == o, func() { send(session.SetField{Key: key, Value: opt}) })
+				row.Add(tall(b, v.touch))
+			}
+			fields.Add(row)
+		default:
+			key := f.Key
+			if s.Focus == f.Key {
+				focused = &s.Item.Fields[i]
+			}
+			fields.Add(v.inputBox(val, s.Focus == f.Key, func() { send(session.FocusField{Key: key}) }))
+		}
+	}
+	if len(s.FieldError) == 0 { // each error stands beside its field
+		fields.Add(notice(v.tr(s.Notice)))
+	}
+	buttons := container.NewGridWithColumns(2,
+		tall(bigButton("上一步", false, func() { send(session.Back{}) }), v.touch),
+		tall(bigButton("下一步", true, func() { send(session.Proceed{}) }), v.touch))
+	if focused == nil {
+		return container.NewBorder(nil, buttons, nil, nil, fields)
+	}
+	kb := v.keyboard(focused.Kind)
+	if v.landscape { // the keyboard beside the form never covers a field
+		pad := container.NewGridWrap(fyne.NewSize(860, 560), kb)
+		right := container.NewVBox(layout.NewSpacer(), pad, container.NewGridWrap(fyne.NewSize(860, v.touch), buttons))
+		return container.NewBorder(nil, nil, nil, right, fields)
+	}
+	return container.NewBorder(nil, container.NewVBox(kb, buttons), nil, nil, fields)
+}
+
+func fieldMark(f catalog.Field) string {
+	if f.Required && !f.ReadOnly {
+		return "（必填）"
+	}
+	return ""
+}
+
+func (v view) reviewScreen() fyne.CanvasObject {
+	s, send := v.s, v.send
+	rows := container.NewVBox(v.heading("请核对信息"), para("事项："+s.Item.Name))
+	for _, f := range s.Item.Fields {
+		val := s.Values[f.Key]
+		switch f.Kind {
+		case catalog.Phone:
+			val = identity.MaskPhone(val)
+		}
+		if f.Prefill == catalog.FromNumber {
+			val = identity.MaskNumber(val)
+		}
+		rows.Add(para(f.Label + "：" + val))
+	}
+	label := "□ 我已阅读并同意"
+	if s.Consent {
+		label = "✓ 我已阅读并同意"
+	}
+	consent := container.NewVBox(
+		para(consentText(s.Item.ELicences)),
+		tall(bigButton(label, s.Consent, func() { send(session.SetConsent{Agreed: !s.Consent}) }), v.touch),
+		notice(v.tr(s.Notice)))
+	buttons := container.NewGridWithColumns(2,
+		tall(bigButton("返回修改", false, func() { send(session.Back{}) }), v.touch),
+		tall(bigButton("确认提交", true, func() { send(session.Confirm{}) }), v.touch))
+	if v.landscape {
+		right := wide(container.NewVBox(layout.NewSpacer(), consent, buttons), 860)
+		return container.NewBorder(nil, nil, nil, right, rows)
+	}
+	rows.Add(consent)
+	return container.NewBorder(nil, buttons, nil, nil, rows)
+}
+
+// inputBox shows a field's value as a white input box; a tap gives it the
+// keypad. The caret marks the focused box.
+func (v view) inputBox(value string, focused bool, tap func()) fyne.CanvasObject {
+	return v.hintBox(value, focused, "点击此处输入", tap)
+}
+
+// hintBox is an inputBox with its own hint for when it is empty.
+func (v view) hintBox(value string, focused bool, hint string, tap func()) fyne.CanvasObject {
+	border := canvas.NewRectangle(color.White)
+	border.StrokeWidth, border.CornerRadius = 3, 10
+	border.StrokeColor = grey
+	shown := value
+	if focused {
+		border.StrokeColor, border.StrokeWidth = blue, 5
+		shown += "▏"
+	} else if value == "" {
+		shown = hint
+	}
+	b := NewButton(shown, tap)
+	b.Importance = widget.LowImportance
+	b.Alignment = widget.ButtonAlignLeading
+	return tall(container.NewStack(border, b), v.touch)
+}
+
+// consentText is the PIPL notice on the review screen; it names the
+// e-licences the kiosk will ask the platform for, if any.
+func consentText(licences []string) string {
+	t := "本机仅为办理本事项向政务服务平台提交以上信息，办理结束后立即从本机清除。"
+	if len(licences) > 0 {
+		t += "同意后，将向平台调取您的电子证照（" + strings.Join(licences, "、") + "），无需提交纸质材料。"
+	}
+	return t
+}
