@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"sckiosk/devices/device"
+	"sckiosk/internal/sm2pem"
 	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/session"
 	"sckiosk/kiosk/fleet"
@@ -30,7 +31,7 @@ func (k *Kiosk) startFleet(ctx context.Context) {
 	}
 	var keys map[string]*ecdsa.PublicKey
 	if f.KeyFile != "" {
-		if pub, err := readPublicKey(f.KeyFile, "fleet key"); err != nil {
+		if pub, err := sm2pem.ReadPublicKey(f.KeyFile, "fleet key"); err != nil {
 			k.log.Error("fleet key unreadable: commands are refused", "err", err)
 		} else {
 			keys = map[string]*ecdsa.PublicKey{f.KeyID: pub}

@@ -6,7 +6,6 @@ package wire
 
 import (
 	"context"
-	"crypto/ecdsa"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -30,7 +29,6 @@ import (
 	"sckiosk/devices/probe"
 	"sckiosk/devices/scanner"
 	"sckiosk/devices/supervise"
-	"sckiosk/internal/sm2pem"
 	"sckiosk/kiosk/adapters/audit"
 	"sckiosk/kiosk/adapters/outbox"
 	"sckiosk/kiosk/adapters/platform"
@@ -38,7 +36,6 @@ import (
 	"sckiosk/kiosk/adapters/speech"
 	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/catalog"
-	"sckiosk/kiosk/core/identity"
 	"sckiosk/kiosk/core/msg"
 	"sckiosk/kiosk/core/qrpayload"
 	"sckiosk/kiosk/core/receipt"
@@ -102,19 +99,13 @@ func Build(prof profile.Profile, cat catalog.Catalog, log *slog.Logger, opts Opt
 	if err != nil {
 		return nil, fmt.Errorf("wire: %w", err)
 	}
-	endpoints := map[string]string{}
-	if u := prof.Platform.Sichuan.URL; u != "" {
-		endpoints[application.Sichuan] = u
-	}
-	if u := prof.Platform.Chongqing.URL; u != "" {
-		endpoints[application.Chongqing] = u
-	}
-	copts, err := clientOptions(prof)
+	pcfg := platformConfig(prof)
+	copts, err := pcfg.ClientOptions()
 	if err != nil {
 		ob.Close()
 		return nil, fmt.Errorf("wire: %w", err)
 	}
-	client, err := platform.NewClient(endpoints, &http.Client{Timeout: 15 * time.Second}, log, copts...)
+	client, err := platform.NewClient(pcfg.URLs(), &http.Client{Timeout: 15 * time.Second}, log, copts...)
 	if err != nil {
 		ob.Close()
 		return nil, fmt.Errorf("wire: %w", err)
@@ -172,7 +163,7 @@ func Build(prof profile.Profile, cat catalog.Catalog, log *slog.Logger, opts Opt
 	if k.Printer != nil {
 		pr = printerAdapter{k.Printer}
 	}
-	verifier, hosts, err := codeGate(prof, client)
+	verifier, err := pcfg.CodeGate(client)
 	if err != nil {
 		ob.Close()
 		al.Close()
@@ -191,7 +182,7 @@ func Build(prof profile.Profile, cat catalog.Catalog, log *slog.Logger, opts Opt
 	k.Runtime = runtime.New(session.New(cfg, cat, opts.Now()), runtime.Options{
 		Printer: pr, Queue: ob, Verifier: verifier, Speaker: speaker, SubmitWait: opts.SubmitWait, Tick: opts.Tick, Now: opts.Now, Log: log,
 		Technician: tech, Evaluator: client, Licences: client,
-		Cases: caseFinder{checker: verifier.Checker, client: client, hosts: hosts},
+		Cases: caseFinder{checker: verifier.Checker, client: client, hosts: pcfg.Hosts()},
 	})
 	return k, nil
 }
@@ -381,27 +372,6 @@ func (e messageError) Error() string     { return e.err.Error() }
 func (e messageError) Unwrap() error     { return e.err }
 func (e messageError) Message() msg.Text { return e.msg }
 
-// codeVerifier asks the platform who an app, 亮证 or business-licence code
-// identifies: a person, or an enterprise (持证主体代码类型 001).
-type codeVerifier struct{ c *platform.Client }
-
-func (v codeVerifier) Verify(ctx context.Context, code string) (identity.Person, error) {
-	res, err := v.c.VerifyCode(ctx, code)
-	if err != nil {
-		var ce *platform.CodeError
-		if errors.As(err, &ce) {
-			// The platform adapter words its own refusals.
-			return identity.Person{}, messageError{err: err, msg: msg.Verbatim(ce.Notice)}
-		}
-		return identity.Person{}, messageError{err: err, msg: msg.New(msg.CodeCheckUnavailable)}
-	}
-	h := res.Holder
-	if h.IDType == "001" {
-		return identity.Person{Source: identity.SourceBusiness, Name: h.Name, Number: h.Number}, nil
-	}
-	return identity.Person{Source: identity.SourceQR, Name: h.Name, Number: h.Number}, nil
-}
-
 // reporter forwards device statuses to the core and records faults in the
 // audit log (once per change, not once per report).
 func (k *Kiosk) reporter() func(device.Status) {
@@ -444,42 +414,6 @@ func (k *Kiosk) resolve(ctx context.Context, kind probe.Kind, c profile.Serial) 
 		return "", 0, fmt.Errorf("wire: auto port for %s %s: %w", kind, c.USB, err)
 	}
 	return path, baud, nil
-}
-
-// clientOptions gives the platform client the kiosk's signing key and the
-// platforms' public keys named in the profile; without them the client
-// uses the simulator's demo identity (and warns off loopback).
-func clientOptions(prof profile.Profile) ([]platform.ClientOption, error) {
-	var opts []platform.ClientOption
-	signed := false
-	for prov, ep := range map[string]profile.Endpoint{application.Sichuan: prof.Platform.Sichuan, application.Chongqing: prof.Platform.Chongqing} {
-		if ep.KeyFile != "" && !signed {
-			key, err := sm2pem.ReadPrivateKey(ep.KeyFile, "kiosk key")
-			if err != nil {
-				return nil, err
-			}
-			signer, err := platform.NewSM2Signer(prof.KioskID, key)
-			if err != nil {
-				return nil, err
-			}
-			opts, signed = append(opts, platform.WithSigner(signer)), true
-		}
-		if ep.PlatformKeyFile != "" {
-			pub, err := readPublicKey(ep.PlatformKeyFile, "platform key")
-			if err != nil {
-				return nil, err
-			}
-			opts = append(opts, platform.WithPlatformKey(prov, pub))
-		}
-		if ep.CAFile != "" {
-			pem, err := os.ReadFile(ep.CAFile)
-			if err != nil {
-				return nil, fmt.Errorf("pinned CA: %w", err)
-			}
-			opts = append(opts, platform.WithCA(pem))
-		}
-	}
-	return opts, nil
 }
 
 // recordErasure appends the content-free erasure record of a visit: when
@@ -570,94 +504,14 @@ func (k *Kiosk) fetchCatalog(ctx context.Context) {
 	}
 }
 
-// codeGate checks every scanned code offline (signatures, expiry, hosts)
-// before anything reaches the network, and resolves app codes online. With
-// no platform key in the profile it trusts the simulator's demo keys.
-func codeGate(prof profile.Profile, client *platform.Client) (qrpayload.Gate, map[string]string, error) {
-	var hosts []string
-	province := map[string]string{}
-	for prov, u := range map[string]string{application.Sichuan: prof.Platform.Sichuan.URL, application.Chongqing: prof.Platform.Chongqing.URL} {
-		if pu, err := url.Parse(u); err == nil && pu.Host != "" {
-			h := strings.ToLower(pu.Host)
-			hosts = append(hosts, h)
-			province[h] = prov
-		}
+// platformConfig is the profile's platform section, for the platform
+// adapter.
+func platformConfig(prof profile.Profile) platform.Config {
+	return platform.Config{
+		KioskID:   prof.KioskID,
+		Sichuan:   platform.Endpoint(prof.Platform.Sichuan),
+		Chongqing: platform.Endpoint(prof.Platform.Chongqing),
 	}
-	chk := platform.DemoCodeChecker(hosts...)
-	keys, err := codeKeys(prof.Platform.Sichuan)
-	if err != nil {
-		return qrpayload.Gate{}, nil, err
-	}
-	if len(keys) > 0 {
-		// Production keys replace the demo ones, for app codes and
-		// receipts alike: a receipt signed by the demo kiosk is no receipt.
-		chk = &qrpayload.Checker{PlatformKeys: keys, TrackHosts: hosts}
-		if kk, err := kioskPublicKey(prof); err == nil && kk != nil {
-			chk.KioskKeys = map[string]*ecdsa.PublicKey{prof.KioskID: kk}
-		}
-	}
-	return qrpayload.Gate{Checker: chk, Online: codeVerifier{client}}, province, nil
-}
-
-// codeKeys reads the public keys that sign app codes: every <key id>.pem
-// in ep.CodeKeyDir, or else ep.PlatformKeyFile under the key id "51".
-func codeKeys(ep profile.Endpoint) (map[string]*ecdsa.PublicKey, error) {
-	keys := map[string]*ecdsa.PublicKey{}
-	add := func(kid, path string) error {
-		pub, err := readPublicKey(path, "code key")
-		if err != nil {
-			return err
-		}
-		keys[kid] = pub
-		return nil
-	}
-	if ep.CodeKeyDir != "" {
-		files, err := filepath.Glob(filepath.Join(ep.CodeKeyDir, "*.pem"))
-		if err != nil {
-			return nil, fmt.Errorf("code keys: %w", err)
-		}
-		for _, f := range files {
-			if err := add(strings.TrimSuffix(filepath.Base(f), ".pem"), f); err != nil {
-				return nil, err
-			}
-		}
-		return keys, nil
-	}
-	if ep.PlatformKeyFile != "" {
-		if err := add(application.Sichuan, ep.PlatformKeyFile); err != nil {
-			return nil, err
-		}
-	}
-	return keys, nil
-}
-
-// readPublicKey reads an SM2 public key or certificate (PEM).
-func readPublicKey(path, what string) (*ecdsa.PublicKey, error) {
-	pem, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	pub, err := platform.ParsePublicKeyPEM(pem)
-	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", what, path, err)
-	}
-	return pub, nil
-}
-
-// kioskPublicKey is the public half of the kiosk's own signing key (which
-// signs its receipts), or nil when the profile names none.
-func kioskPublicKey(prof profile.Profile) (*ecdsa.PublicKey, error) {
-	for _, ep := range []profile.Endpoint{prof.Platform.Sichuan, prof.Platform.Chongqing} {
-		if ep.KeyFile == "" {
-			continue
-		}
-		key, err := sm2pem.ReadPrivateKey(ep.KeyFile, "kiosk key")
-		if err != nil {
-			return nil, err
-		}
-		return &key.PublicKey, nil
-	}
-	return nil, nil
 }
 
 // caseFinder answers a scanned receipt code with the case's status.
