@@ -6,8 +6,6 @@ package wire
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,7 +13,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -32,6 +29,7 @@ import (
 	"sckiosk/kiosk/adapters/audit"
 	"sckiosk/kiosk/adapters/outbox"
 	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/adapters/privacy"
 	"sckiosk/kiosk/adapters/profile"
 	"sckiosk/kiosk/adapters/speech"
 	"sckiosk/kiosk/core/application"
@@ -79,9 +77,9 @@ type Kiosk struct {
 	Printer  *printer.Driver // nil when the profile has no printer
 	Audit    *audit.Log
 
-	opts    Options
-	log     *slog.Logger
-	inVisit atomic.Bool // mirrors the visit marker file
+	opts   Options
+	log    *slog.Logger
+	visits *privacy.Visits // the visit marker and erasure records
 
 	latest     atomic.Pointer[session.State] // the core's last state, for fleet health and self-tests
 	fleetAgent atomic.Pointer[agent.Agent]
@@ -116,6 +114,7 @@ func Build(prof profile.Profile, cat catalog.Catalog, log *slog.Logger, opts Opt
 		return nil, fmt.Errorf("wire: %w", err)
 	}
 	k := &Kiosk{Profile: prof, Outbox: ob, Platform: client, Audit: al, opts: opts, log: log}
+	k.visits = privacy.NewVisits(prof.DataDir, k.record, opts.Now, log)
 	if prof.Devices.Printer.Port == profile.PortAuto {
 		pctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		path, baud, err := probe.FindAuto(pctx, probe.Printer, prof.Devices.Printer.USB, prof.Devices.Printer.Baud, probe.Options{Log: log})
@@ -199,10 +198,10 @@ func (k *Kiosk) Run(ctx context.Context) {
 	report := k.reporter()
 	devs := k.Profile.Devices
 	k.record(audit.Start, "kiosk started", map[string]string{"kiosk_id": k.Profile.KioskID, "profile": k.Profile.Digest()})
-	k.recoverCrash()
+	k.visits.Recover()
 	k.recordProfileChange()
-	rt.OnWipe(k.recordErasure)
-	rt.Subscribe(k.markVisit)
+	rt.OnWipe(k.visits.Erased)
+	rt.Subscribe(k.visits.Track)
 	rt.Subscribe(func(s session.State) { k.latest.Store(&s) })
 	k.Outbox.OnHealthChange(func(h outbox.Health) {
 		rt.TrySend(session.PlatformChanged{State: h.State, Pending: h.Pending, LastError: h.LastError})
@@ -414,69 +413,6 @@ func (k *Kiosk) resolve(ctx context.Context, kind probe.Kind, c profile.Serial) 
 		return "", 0, fmt.Errorf("wire: auto port for %s %s: %w", kind, c.USB, err)
 	}
 	return path, baud, nil
-}
-
-// recordErasure appends the content-free erasure record of a visit: when
-// it ran, how it ended, how many items of each category were erased and
-// what was left for the outbox. No name, number or address, not even
-// hashed.
-func (k *Kiosk) recordErasure(w session.Wipe) {
-	var id [8]byte
-	_, _ = rand.Read(id[:])
-	f := map[string]string{
-		"visit": hex.EncodeToString(id[:]), "reason": string(w.Reason), "from": w.From.String(),
-		"ended": w.Ended.Format(time.RFC3339),
-	}
-	if !w.Started.IsZero() {
-		f["started"] = w.Started.Format(time.RFC3339)
-	}
-	for cat, n := range w.Erased {
-		f["erased."+cat] = strconv.Itoa(n)
-	}
-	if w.Queued != "" {
-		f["left_for_outbox"] = w.Queued
-	}
-	k.record(audit.Erasure, "visit erased", f)
-}
-
-// visitMarker is an empty file present while a visit is under way: found
-// at start-up, it means the kiosk stopped in the middle of a visit.
-func (k *Kiosk) visitMarker() string { return filepath.Join(k.Profile.DataDir, "visit.active") }
-
-// markVisit keeps the marker in step with the session: created when a
-// visit starts, removed when it ends. It holds nothing.
-func (k *Kiosk) markVisit(s session.State) {
-	if k.inVisit.Load() == s.InVisit() {
-		return
-	}
-	k.inVisit.Store(s.InVisit())
-	if s.InVisit() {
-		if f, err := os.Create(k.visitMarker()); err == nil {
-			f.Close()
-		}
-		return
-	}
-	os.Remove(k.visitMarker())
-}
-
-// recoverCrash runs at start-up: if the last run stopped in the middle of
-// a visit (power cut, crash), everything it may have left outside the
-// outbox is removed — temporary and spool files — and the erasure is
-// recorded like any other visit's end. Personal data lived only in memory,
-// which did not survive.
-func (k *Kiosk) recoverCrash() {
-	tmp := filepath.Join(k.Profile.DataDir, "tmp")
-	entries, _ := os.ReadDir(tmp)
-	for _, e := range entries {
-		os.RemoveAll(filepath.Join(tmp, e.Name()))
-	}
-	if _, err := os.Stat(k.visitMarker()); err != nil {
-		return
-	}
-	os.Remove(k.visitMarker())
-	k.log.Warn("the last run stopped in the middle of a visit; its traces are erased")
-	k.recordErasure(session.Wipe{Reason: session.WipeCrashRecovery, Ended: k.opts.Now(),
-		Erased: map[string]int{"temp_files": len(entries)}})
 }
 
 // fetchCatalog replaces the built-in catalogue with the platform's signed
