@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,11 +31,7 @@ import (
 	"sckiosk/kiosk/adapters/privacy"
 	"sckiosk/kiosk/adapters/profile"
 	"sckiosk/kiosk/adapters/speech"
-	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/catalog"
-	"sckiosk/kiosk/core/msg"
-	"sckiosk/kiosk/core/qrpayload"
-	"sckiosk/kiosk/core/receipt"
 	"sckiosk/kiosk/core/session"
 	"sckiosk/kiosk/fleet/agent"
 	"sckiosk/kiosk/runtime"
@@ -288,39 +283,6 @@ func (k *Kiosk) Run(ctx context.Context) {
 	}
 }
 
-func forwardCards(ctx context.Context, events <-chan idcard.Event, rt *runtime.Runtime) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case ev := <-events:
-			switch ev.Kind {
-			case idcard.CardRead:
-				rt.Send(session.CardRead{Person: Person(ev.Card)})
-			case idcard.CardRemoved:
-				rt.Send(session.CardRemoved{})
-			case idcard.ReadFailed:
-				rt.Send(session.ReadFailed{Cause: idcard.CauseOf(ev.Err)})
-			}
-		}
-	}
-}
-
-func forwardCodes(ctx context.Context, events <-chan scanner.Event, rt *runtime.Runtime) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case ev := <-events:
-			if ev.Err != nil {
-				rt.Send(session.CodeRejected{Notice: msg.New(msg.ScanFailed)})
-				continue
-			}
-			rt.Send(session.CodeScanned{Text: ev.Text})
-		}
-	}
-}
-
 // camera returns the camera device the profile names, or nil for none.
 func (k *Kiosk) camera() *camera.Device {
 	c := k.Profile.Devices.Camera
@@ -337,39 +299,6 @@ func (k *Kiosk) camera() *camera.Device {
 	}
 	return nil
 }
-
-// forwardCamera turns codes the camera saw into scans, like the scanner's.
-func forwardCamera(ctx context.Context, events <-chan camera.Event, rt *runtime.Runtime) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case ev := <-events:
-			rt.Send(session.CodeScanned{Text: ev.Text})
-		}
-	}
-}
-
-// printerAdapter tells the runtime what to say when a receipt does not
-// print: the printer's cause.
-type printerAdapter struct{ d *printer.Driver }
-
-func (p printerAdapter) Print(ctx context.Context, doc receipt.Document) error {
-	if err := p.d.Print(ctx, doc); err != nil {
-		return messageError{err: err, msg: session.PrinterNotice(printer.CauseOf(err))}
-	}
-	return nil
-}
-
-// messageError carries what to tell the citizen about err.
-type messageError struct {
-	err error
-	msg msg.Text
-}
-
-func (e messageError) Error() string     { return e.err.Error() }
-func (e messageError) Unwrap() error     { return e.err }
-func (e messageError) Message() msg.Text { return e.msg }
 
 // reporter forwards device statuses to the core and records faults in the
 // audit log (once per change, not once per report).
@@ -448,38 +377,6 @@ func platformConfig(prof profile.Profile) platform.Config {
 		Sichuan:   platform.Endpoint(prof.Platform.Sichuan),
 		Chongqing: platform.Endpoint(prof.Platform.Chongqing),
 	}
-}
-
-// caseFinder answers a scanned receipt code with the case's status.
-type caseFinder struct {
-	checker *qrpayload.Checker
-	client  *platform.Client
-	hosts   map[string]string // platform host -> province
-}
-
-// FindCase implements runtime.CaseFinder.
-func (f caseFinder) FindCase(ctx context.Context, code string) (session.Event, bool) {
-	p := f.checker.Check(code)
-	if p.Kind != qrpayload.KindReceipt || !p.Valid || p.Case == "" {
-		return nil, false
-	}
-	prov := p.Province
-	if prov == "" {
-		if u, err := url.Parse(p.URL); err == nil {
-			prov = f.hosts[strings.ToLower(u.Host)]
-		}
-	}
-	if prov == "" {
-		prov = application.Sichuan
-	}
-	st, err := f.client.CaseStatus(ctx, prov, p.Case)
-	switch {
-	case errors.Is(err, platform.ErrNotFound):
-		return session.CodeRejected{Notice: msg.New(msg.CaseNotFound)}, true
-	case err != nil:
-		return session.CodeRejected{Notice: msg.New(msg.CaseLookupFailed)}, true
-	}
-	return session.CaseFound{Case: session.CaseInfo{CaseNumber: st.CaseNumber, ItemName: st.ItemName, Status: st.Status, Updated: st.UpdatedAt}}, true
 }
 
 // recordProfileChange writes a profile entry to the audit log when the
