@@ -33,7 +33,7 @@ func forwardCards(ctx context.Context, events <-chan idcard.Event, rt *runtime.R
 		case ev := <-events:
 			switch ev.Kind {
 			case idcard.CardRead:
-				rt.Send(session.CardRead{Person: Person(ev.Card)})
+				rt.Send(session.CardRead{Person: ev.Card.Person()})
 			case idcard.CardRemoved:
 				rt.Send(session.CardRemoved{})
 			case idcard.ReadFailed:
