@@ -26,6 +26,7 @@ import (
 	"sckiosk/devices/scanner"
 	"sckiosk/devices/supervise"
 	"sckiosk/kiosk/adapters/audit"
+	"sckiosk/kiosk/adapters/maintenance"
 	"sckiosk/kiosk/adapters/outbox"
 	"sckiosk/kiosk/adapters/platform"
 	"sckiosk/kiosk/adapters/privacy"
@@ -163,11 +164,19 @@ func Build(prof profile.Profile, cat catalog.Catalog, log *slog.Logger, opts Opt
 		al.Close()
 		return nil, fmt.Errorf("wire: %w", err)
 	}
-	tech, err := newTechBackend(k, opts.Quit)
+	mcfg := maintenance.Config{
+		PINHash: prof.Technician.PINHash, Hall: prof.HallName, KioskID: prof.KioskID,
+		PrintCause: printer.CauseOf, Outbox: ob, Platform: client,
+		LogTail: opts.LogTail, Quit: opts.Quit, Record: k.record, Now: opts.Now, Log: log,
+	}
+	if k.Printer != nil {
+		mcfg.Printer = k.Printer // a nil *printer.Driver would make a non-nil Printer
+	}
+	tech, err := maintenance.New(mcfg)
 	if err != nil {
 		ob.Close()
 		al.Close()
-		return nil, err
+		return nil, fmt.Errorf("wire: %w", err)
 	}
 	var speaker runtime.Speaker // nil: silent
 	if opts.Speaker != nil {
