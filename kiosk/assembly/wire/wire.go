@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -81,64 +82,89 @@ type Kiosk struct {
 	fleetAgent atomic.Pointer[agent.Agent]
 }
 
-// Build opens the outbox and prepares drivers; nothing runs until Run.
-func Build(prof profile.Profile, cat catalog.Catalog, log *slog.Logger, opts Options) (*Kiosk, error) {
+// Build opens the outbox and the audit log and prepares drivers; nothing
+// runs until Run. When it fails it closes again whatever it opened.
+func Build(prof profile.Profile, cat catalog.Catalog, log *slog.Logger, opts Options) (_ *Kiosk, err error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	if err := os.MkdirAll(prof.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("wire: data dir: %w", err)
 	}
+	var opened []io.Closer // closed again, latest first, if a later step fails
+	defer func() {
+		if err == nil {
+			return
+		}
+		for i := len(opened) - 1; i >= 0; i-- {
+			if cerr := opened[i].Close(); cerr != nil {
+				err = errors.Join(err, fmt.Errorf("wire: close after a failed build: %w", cerr))
+			}
+		}
+	}()
+
 	ob, err := outbox.Open(filepath.Join(prof.DataDir, "outbox.db"), log, opts.Outbox)
 	if err != nil {
 		return nil, fmt.Errorf("wire: %w", err)
 	}
+	opened = append(opened, ob)
 	pcfg := platformConfig(prof)
 	copts, err := pcfg.ClientOptions()
 	if err != nil {
-		ob.Close()
 		return nil, fmt.Errorf("wire: %w", err)
 	}
 	client, err := platform.NewClient(pcfg.URLs(), &http.Client{Timeout: 15 * time.Second}, log, copts...)
 	if err != nil {
-		ob.Close()
 		return nil, fmt.Errorf("wire: %w", err)
 	}
 	al, err := audit.Open(prof.DataDir, opts.Now, log)
 	if err != nil {
-		ob.Close()
 		return nil, fmt.Errorf("wire: %w", err)
+	}
+	opened = append(opened, al)
+
+	if prof.Devices.Printer.Port == profile.PortAuto {
+		prof.Devices.Printer = findPrinter(prof.Devices.Printer, log)
 	}
 	k := &Kiosk{Profile: prof, Outbox: ob, Platform: client, Audit: al, opts: opts, log: log}
 	k.visits = privacy.NewVisits(prof.DataDir, k.record, opts.Now, log)
-	if prof.Devices.Printer.Port == profile.PortAuto {
-		pctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		path, baud, err := probe.FindAuto(pctx, probe.Printer, prof.Devices.Printer.USB, prof.Devices.Printer.Baud, probe.Options{Log: log})
-		cancel()
-		if err != nil {
-			log.Warn("printer not found on any port", "usb", prof.Devices.Printer.USB, "err", err)
-			prof.Devices.Printer.Port = ""
-		} else {
-			prof.Devices.Printer.Port, prof.Devices.Printer.Baud = path, baud
-		}
-		k.Profile = prof
-	}
+	var pr runtime.Printer // nil: no printer
 	if prof.Devices.Printer.Enabled() {
-		paper := escpos.Paper80
-		if prof.Devices.Printer.PaperWidth == 58 {
-			paper = escpos.Paper58
-		}
-		qr := escpos.QRNative
-		if prof.Devices.Printer.QRMode == "raster" {
-			qr = escpos.QRRaster
-		}
-		k.Printer, err = printer.New(printer.Options{Port: prof.Devices.Printer.Port, Baud: prof.Devices.Printer.Baud, Paper: paper, QRMode: qr, ASB: prof.Devices.Printer.ASB}, log)
-		if err != nil {
-			ob.Close()
-			al.Close()
+		if k.Printer, err = newPrinter(prof.Devices.Printer, log); err != nil {
 			return nil, fmt.Errorf("wire: %w", err)
 		}
+		pr = printerAdapter{k.Printer}
 	}
+	verifier, err := pcfg.CodeGate(client)
+	if err != nil {
+		return nil, fmt.Errorf("wire: %w", err)
+	}
+	mcfg := maintenance.Config{
+		PINHash: prof.Technician.PINHash, Hall: prof.HallName, KioskID: prof.KioskID,
+		PrintCause: printer.CauseOf, Outbox: ob, Platform: client,
+		LogTail: opts.LogTail, Quit: opts.Quit, Record: k.record, Now: opts.Now, Log: log,
+	}
+	if k.Printer != nil {
+		mcfg.Printer = k.Printer // a nil *printer.Driver would make a non-nil Printer
+	}
+	tech, err := maintenance.New(mcfg)
+	if err != nil {
+		return nil, fmt.Errorf("wire: %w", err)
+	}
+	var speaker runtime.Speaker // nil: silent
+	if opts.Speaker != nil {
+		speaker = speech.Words{Speaker: opts.Speaker, Language: text.Chinese}
+	}
+	k.Runtime = runtime.New(session.New(sessionConfig(prof), cat, opts.Now()), runtime.Options{
+		Printer: pr, Queue: ob, Verifier: verifier, Speaker: speaker, SubmitWait: opts.SubmitWait, Tick: opts.Tick, Now: opts.Now, Log: log,
+		Technician: tech, Evaluator: client, Licences: client,
+		Cases: caseFinder{checker: verifier.Checker, client: client, hosts: pcfg.Hosts()},
+	})
+	return k, nil
+}
+
+// sessionConfig is the session core's configuration from the profile.
+func sessionConfig(prof profile.Profile) session.Config {
 	cfg := session.DefaultConfig()
 	cfg.KioskID, cfg.Hall, cfg.Division = prof.KioskID, prof.HallName, prof.DivisionCode
 	cfg.AllowExpired = prof.AllowExpiredID
@@ -154,40 +180,36 @@ func Build(prof profile.Profile, cat catalog.Catalog, log *slog.Logger, opts Opt
 	if prof.UI.DoneTimeout > 0 {
 		cfg.Timeouts[session.Done] = prof.UI.DoneTimeout
 	}
-	var pr runtime.Printer
-	if k.Printer != nil {
-		pr = printerAdapter{k.Printer}
-	}
-	verifier, err := pcfg.CodeGate(client)
+	return cfg
+}
+
+// findPrinter resolves port: auto for the printer once, at build time:
+// the port whose USB id matches and that answers like a printer. A printer
+// not found is left without a port (not configured).
+func findPrinter(c profile.Printer, log *slog.Logger) profile.Printer {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	path, baud, err := probe.FindAuto(ctx, probe.Printer, c.USB, c.Baud, probe.Options{Log: log})
 	if err != nil {
-		ob.Close()
-		al.Close()
-		return nil, fmt.Errorf("wire: %w", err)
+		log.Warn("printer not found on any port", "usb", c.USB, "err", err)
+		c.Port = ""
+		return c
 	}
-	mcfg := maintenance.Config{
-		PINHash: prof.Technician.PINHash, Hall: prof.HallName, KioskID: prof.KioskID,
-		PrintCause: printer.CauseOf, Outbox: ob, Platform: client,
-		LogTail: opts.LogTail, Quit: opts.Quit, Record: k.record, Now: opts.Now, Log: log,
+	c.Port, c.Baud = path, baud
+	return c
+}
+
+// newPrinter prepares the receipt printer's driver; it opens nothing yet.
+func newPrinter(c profile.Printer, log *slog.Logger) (*printer.Driver, error) {
+	paper := escpos.Paper80
+	if c.PaperWidth == 58 {
+		paper = escpos.Paper58
 	}
-	if k.Printer != nil {
-		mcfg.Printer = k.Printer // a nil *printer.Driver would make a non-nil Printer
+	qr := escpos.QRNative
+	if c.QRMode == "raster" {
+		qr = escpos.QRRaster
 	}
-	tech, err := maintenance.New(mcfg)
-	if err != nil {
-		ob.Close()
-		al.Close()
-		return nil, fmt.Errorf("wire: %w", err)
-	}
-	var speaker runtime.Speaker // nil: silent
-	if opts.Speaker != nil {
-		speaker = speech.Words{Speaker: opts.Speaker, Language: text.Chinese}
-	}
-	k.Runtime = runtime.New(session.New(cfg, cat, opts.Now()), runtime.Options{
-		Printer: pr, Queue: ob, Verifier: verifier, Speaker: speaker, SubmitWait: opts.SubmitWait, Tick: opts.Tick, Now: opts.Now, Log: log,
-		Technician: tech, Evaluator: client, Licences: client,
-		Cases: caseFinder{checker: verifier.Checker, client: client, hosts: pcfg.Hosts()},
-	})
-	return k, nil
+	return printer.New(printer.Options{Port: c.Port, Baud: c.Baud, Paper: paper, QRMode: qr, ASB: c.ASB}, log)
 }
 
 // Run starts every part and blocks until ctx ends; then it closes the
