@@ -52,8 +52,10 @@ type Config struct {
 	// a failed test print was about (printer.CauseOf).
 	Printer    Printer
 	PrintCause func(error) device.Cause
-	Outbox     Outbox
-	Platform   Platform
+	// Outbox is retried by TechRetryOutbox; Platform is checked by
+	// TechCheckPlatform.
+	Outbox   Outbox
+	Platform Platform
 	// LogTail gives the last log lines (masked); nil when the log is not
 	// kept in memory.
 	LogTail func() []string
@@ -62,8 +64,9 @@ type Config struct {
 	Quit func(reason string)
 	// Record appends an entry to the audit log.
 	Record func(kind audit.Kind, msg string, fields map[string]string)
-	Now    func() time.Time
-	Log    *slog.Logger
+	// Now is the clock of the lockout and the test receipt.
+	Now func() time.Time
+	Log *slog.Logger
 }
 
 // Backend implements the runtime's Technician.

@@ -216,6 +216,11 @@ type noticeError struct {
 	msg msg.Text
 }
 
-func (e noticeError) Error() string     { return e.err.Error() }
-func (e noticeError) Unwrap() error     { return e.err }
+// Error is the underlying error's text, for the log.
+func (e noticeError) Error() string { return e.err.Error() }
+
+// Unwrap returns the underlying error.
+func (e noticeError) Unwrap() error { return e.err }
+
+// Message is what to tell the citizen.
 func (e noticeError) Message() msg.Text { return e.msg }

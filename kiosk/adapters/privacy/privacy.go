@@ -41,6 +41,7 @@ type Hit struct {
 	What     string // masked
 }
 
+// String is the hit as one report line: file:offset: category (encoding) masked.
 func (h Hit) String() string {
 	return fmt.Sprintf("%s:%d: %s (%s) %s", h.File, h.Offset, h.Category, h.Encoding, h.What)
 }

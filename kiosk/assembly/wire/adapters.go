@@ -75,6 +75,7 @@ func forwardCamera(ctx context.Context, events <-chan camera.Event, rt *runtime.
 // print: the printer's cause.
 type printerAdapter struct{ d *printer.Driver }
 
+// Print implements runtime.Printer.
 func (p printerAdapter) Print(ctx context.Context, doc receipt.Document) error {
 	if err := p.d.Print(ctx, doc); err != nil {
 		return messageError{err: err, msg: session.PrinterNotice(printer.CauseOf(err))}
@@ -88,8 +89,13 @@ type messageError struct {
 	msg msg.Text
 }
 
-func (e messageError) Error() string     { return e.err.Error() }
-func (e messageError) Unwrap() error     { return e.err }
+// Error is the underlying error's text, for the log.
+func (e messageError) Error() string { return e.err.Error() }
+
+// Unwrap returns the underlying error.
+func (e messageError) Unwrap() error { return e.err }
+
+// Message is what to tell the citizen.
 func (e messageError) Message() msg.Text { return e.msg }
 
 // caseFinder answers a scanned receipt code with the case's status.
