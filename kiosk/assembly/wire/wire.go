@@ -1,7 +1,10 @@
-// Package wire builds a running kiosk from a profile: the device drivers
-// under their supervisors, the outbox and its forwarder, the platform
-// client and the runtime around the session core. cmd/kiosk and the
-// end-to-end tests build the kiosk the same way.
+// Package wire builds a kiosk from a profile and runs it: the device
+// drivers under their supervisors, the outbox and its forwarder, the
+// platform client, the audit log, technician mode and the fleet agent,
+// around the runtime and its session core. What each part does lives in
+// its own package; wire only connects them, and adapters.go holds the
+// glue that speaks the session's vocabulary. cmd/kiosk and the end-to-end
+// tests build the kiosk the same way.
 package wire
 
 import (
