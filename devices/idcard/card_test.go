@@ -464,3 +464,21 @@ func TestAddressCodec(t *testing.T) {
 		t.Errorf("odd length: %q", got)
 	}
 }
+
+// Person carries every field of a card into the session's identity and
+// shares the photo bytes, so wiping the person wipes the driver's copy.
+func TestCardPerson(t *testing.T) {
+	c := Card{Type: CardHMTPermit, Name: "张三", NameEN: "ZHANG SAN", Sex: "男", Birth: "19900101",
+		Address: "香港", Number: "810000199001010010", Authority: "公安部", ValidFrom: "20200101", ValidTo: "20300101",
+		PassNumber: "H12345678", IssueCount: "01", AppendedAddress: "九龙", Photo: []byte{1, 2, 3}}
+	p := c.Person()
+	if p.Source != identity.SourceIDCard || p.CardType != identity.CardHMTPermit || p.Name != c.Name || p.NameEN != c.NameEN ||
+		p.Number != c.Number || p.PassNumber != c.PassNumber || p.IssueCount != c.IssueCount ||
+		p.AppendedAddress != c.AppendedAddress || p.ValidTo != c.ValidTo || p.Authority != c.Authority {
+		t.Fatalf("person %+v", p.Mask())
+	}
+	p.Photo[0] = 0
+	if c.Photo[0] != 0 {
+		t.Fatal("the photo bytes are copied, so a wipe of the person leaves the card's")
+	}
+}

@@ -50,3 +50,33 @@ func TestReadPrivateKey(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+func TestReadPublicKey(t *testing.T) {
+	key, err := sm2.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := smx509.MarshalPKIXPublicKey(&key.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "platform.pem")
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadPublicKey(path, "platform key")
+	if err != nil || !got.Equal(&key.PublicKey) {
+		t.Fatalf("ReadPublicKey: %v", err)
+	}
+	bad := filepath.Join(dir, "bad.pem")
+	if err := os.WriteFile(bad, []byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadPublicKey(bad, "code key"); err == nil || !strings.HasPrefix(err.Error(), "code key "+bad+": public key: ") {
+		t.Errorf("wrong PEM type: %v", err)
+	}
+	if _, err := ReadPublicKey(filepath.Join(dir, "missing.pem"), "fleet key"); err == nil || !strings.HasPrefix(err.Error(), "fleet key: ") {
+		t.Errorf("missing file: %v", err)
+	}
+}

@@ -209,19 +209,11 @@ func ParsePrivateKeyPEM(data []byte) (*sm2.PrivateKey, error) {
 }
 
 // ParsePublicKeyPEM reads an SM2 public key from a PEM "PUBLIC KEY" (PKIX)
-// block.
+// block. It is sm2pem.ParsePublicKey.
 func ParsePublicKeyPEM(data []byte) (*ecdsa.PublicKey, error) {
-	block, _ := pem.Decode(data)
-	if block == nil || block.Type != "PUBLIC KEY" {
-		return nil, errors.New("platform: public key: no PEM PUBLIC KEY block")
-	}
-	k, err := smx509.ParsePKIXPublicKey(block.Bytes)
+	pub, err := sm2pem.ParsePublicKey(data)
 	if err != nil {
-		return nil, fmt.Errorf("platform: public key: %w", err)
-	}
-	pub, ok := k.(*ecdsa.PublicKey)
-	if !ok || !sm2.IsSM2PublicKey(pub) {
-		return nil, fmt.Errorf("platform: public key: %T is not an SM2 key", k)
+		return nil, fmt.Errorf("platform: %w", err)
 	}
 	return pub, nil
 }

@@ -2,7 +2,8 @@
 // the kiosk wrote for the identities it served (in UTF-8, GB18030 and
 // UTF-16LE) and for anything shaped like a valid citizen identity number;
 // Handler masks identity numbers in every log line, so a careless log call
-// cannot leak one.
+// cannot leak one; Visits keeps the empty visit marker and writes the
+// content-free erasure record of every visit, a crashed one included.
 package privacy
 
 import (
@@ -40,6 +41,7 @@ type Hit struct {
 	What     string // masked
 }
 
+// String is the hit as one report line: file:offset: category (encoding) masked.
 func (h Hit) String() string {
 	return fmt.Sprintf("%s:%d: %s (%s) %s", h.File, h.Offset, h.Category, h.Encoding, h.What)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"sckiosk/devices/device"
+	"sckiosk/internal/sm2pem"
 	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/session"
 	"sckiosk/kiosk/fleet"
@@ -30,7 +31,7 @@ func (k *Kiosk) startFleet(ctx context.Context) {
 	}
 	var keys map[string]*ecdsa.PublicKey
 	if f.KeyFile != "" {
-		if pub, err := readPublicKey(f.KeyFile, "fleet key"); err != nil {
+		if pub, err := sm2pem.ReadPublicKey(f.KeyFile, "fleet key"); err != nil {
 			k.log.Error("fleet key unreadable: commands are refused", "err", err)
 		} else {
 			keys = map[string]*ecdsa.PublicKey{f.KeyID: pub}
@@ -126,12 +127,17 @@ func healthDevices(devs map[device.Kind]device.Status) map[string]fleet.Device {
 	return out
 }
 
+// How long a self-test waits for devices that are still starting, and how
+// often it looks at their state meanwhile.
+const (
+	startingWait = 30 * time.Second
+	startingPoll = 200 * time.Millisecond
+)
+
 // selfTest checks what a profile can break: every configured device came
 // up, and the platform answers.
 func (k *Kiosk) selfTest(ctx context.Context) (bool, []string) {
-	ok := true
-	var lines []string
-	s := k.latest.Load()
+	var kinds []device.Kind
 	for _, d := range []struct {
 		kind    device.Kind
 		enabled bool
@@ -141,25 +147,11 @@ func (k *Kiosk) selfTest(ctx context.Context) (bool, []string) {
 		{device.Printer, k.Profile.Devices.Printer.Enabled()},
 		{device.Camera, k.Profile.Devices.Camera.Driver != "none" && k.Profile.Devices.Camera.Driver != ""},
 	} {
-		if !d.enabled {
-			continue
-		}
-		name := d.kind.String()
-		var st device.Status
-		if s != nil {
-			st = s.Devices[d.kind]
-		}
-		switch st.State {
-		case device.Online, device.Busy, device.Warning:
-			lines = append(lines, name+": "+st.State.String())
-		case device.Fault:
-			// A fault (paper out) is the device's, not the profile's.
-			lines = append(lines, name+": fault ("+st.Reason+"), not counted against the profile")
-		default:
-			ok = false
-			lines = append(lines, name+": "+st.State.String()+" "+st.Reason)
+		if d.enabled {
+			kinds = append(kinds, d.kind)
 		}
 	}
+	ok, lines := checkDevices(ctx, kinds, k.latest.Load, startingWait, startingPoll)
 	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	err := k.Platform.Health(hctx, application.Sichuan)
 	cancel()
@@ -168,6 +160,64 @@ func (k *Kiosk) selfTest(ctx context.Context) (bool, []string) {
 		lines = append(lines, "platform 51: "+err.Error())
 	} else {
 		lines = append(lines, "platform 51: ok")
+	}
+	return ok, lines
+}
+
+// checkDevices judges the devices kinds by the core's latest state. A
+// device still starting (or not reported yet) is not decided: it first
+// waits, looking every poll, until none is starting, for at most wait or
+// until ctx ends. A device that is then still starting fails the test.
+func checkDevices(ctx context.Context, kinds []device.Kind, latest func() *session.State, wait, poll time.Duration) (bool, []string) {
+	status := func() map[device.Kind]device.Status {
+		if s := latest(); s != nil {
+			return s.Devices
+		}
+		return nil
+	}
+	starting := func(devs map[device.Kind]device.Status) bool {
+		for _, kind := range kinds {
+			if devs[kind].State == device.Starting { // the zero Status: not reported yet
+				return true
+			}
+		}
+		return false
+	}
+	start := time.Now()
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	tick := time.NewTicker(poll)
+	defer tick.Stop()
+	devs := status()
+wait:
+	for starting(devs) {
+		select {
+		case <-ctx.Done():
+			break wait
+		case <-deadline.C:
+			break wait
+		case <-tick.C:
+			devs = status()
+		}
+	}
+	ok := true
+	var lines []string
+	for _, kind := range kinds {
+		name := kind.String()
+		st := devs[kind]
+		switch st.State {
+		case device.Online, device.Busy, device.Warning:
+			lines = append(lines, name+": "+st.State.String())
+		case device.Fault:
+			// A fault (paper out) is the device's, not the profile's.
+			lines = append(lines, name+": fault ("+st.Reason+"), not counted against the profile")
+		case device.Starting:
+			ok = false
+			lines = append(lines, name+": still starting after "+time.Since(start).Round(100*time.Millisecond).String())
+		default:
+			ok = false
+			lines = append(lines, name+": "+st.State.String()+" "+st.Reason)
+		}
 	}
 	return ok, lines
 }

@@ -1,47 +1,36 @@
-// Package wire builds a running kiosk from a profile: the device drivers
-// under their supervisors, the outbox and its forwarder, the platform
-// client and the runtime around the session core. cmd/kiosk and the
-// end-to-end tests build the kiosk the same way.
+// Package wire builds a kiosk from a profile and runs it: the device
+// drivers under their supervisors, the outbox and its forwarder, the
+// platform client, the audit log, technician mode and the fleet agent,
+// around the runtime and its session core. What each part does lives in
+// its own package; wire only connects them, and adapters.go holds the
+// glue that speaks the session's vocabulary. cmd/kiosk and the end-to-end
+// tests build the kiosk the same way.
 package wire
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
-	"sckiosk/devices/camera"
-	"sckiosk/devices/device"
-	"sckiosk/devices/idcard"
 	"sckiosk/devices/printer"
 	"sckiosk/devices/printer/escpos"
 	"sckiosk/devices/probe"
-	"sckiosk/devices/scanner"
 	"sckiosk/devices/supervise"
-	"sckiosk/internal/sm2pem"
 	"sckiosk/kiosk/adapters/audit"
+	"sckiosk/kiosk/adapters/maintenance"
 	"sckiosk/kiosk/adapters/outbox"
 	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/adapters/privacy"
 	"sckiosk/kiosk/adapters/profile"
 	"sckiosk/kiosk/adapters/speech"
-	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/catalog"
-	"sckiosk/kiosk/core/identity"
-	"sckiosk/kiosk/core/msg"
-	"sckiosk/kiosk/core/qrpayload"
-	"sckiosk/kiosk/core/receipt"
 	"sckiosk/kiosk/core/session"
 	"sckiosk/kiosk/fleet/agent"
 	"sckiosk/kiosk/runtime"
@@ -82,77 +71,97 @@ type Kiosk struct {
 	Printer  *printer.Driver // nil when the profile has no printer
 	Audit    *audit.Log
 
-	opts    Options
-	log     *slog.Logger
-	inVisit atomic.Bool // mirrors the visit marker file
+	opts   Options
+	log    *slog.Logger
+	visits *privacy.Visits // the visit marker and erasure records
 
 	latest     atomic.Pointer[session.State] // the core's last state, for fleet health and self-tests
 	fleetAgent atomic.Pointer[agent.Agent]
 }
 
-// Build opens the outbox and prepares drivers; nothing runs until Run.
-func Build(prof profile.Profile, cat catalog.Catalog, log *slog.Logger, opts Options) (*Kiosk, error) {
+// Build opens the outbox and the audit log and prepares drivers; nothing
+// runs until Run. When it fails it closes again whatever it opened.
+func Build(prof profile.Profile, cat catalog.Catalog, log *slog.Logger, opts Options) (_ *Kiosk, err error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	if err := os.MkdirAll(prof.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("wire: data dir: %w", err)
 	}
+	var opened []io.Closer // closed again, latest first, if a later step fails
+	defer func() {
+		if err == nil {
+			return
+		}
+		for i := len(opened) - 1; i >= 0; i-- {
+			if cerr := opened[i].Close(); cerr != nil {
+				err = errors.Join(err, fmt.Errorf("wire: close after a failed build: %w", cerr))
+			}
+		}
+	}()
+
 	ob, err := outbox.Open(filepath.Join(prof.DataDir, "outbox.db"), log, opts.Outbox)
 	if err != nil {
 		return nil, fmt.Errorf("wire: %w", err)
 	}
-	endpoints := map[string]string{}
-	if u := prof.Platform.Sichuan.URL; u != "" {
-		endpoints[application.Sichuan] = u
-	}
-	if u := prof.Platform.Chongqing.URL; u != "" {
-		endpoints[application.Chongqing] = u
-	}
-	copts, err := clientOptions(prof)
+	opened = append(opened, ob)
+	pcfg := platformConfig(prof)
+	copts, err := pcfg.ClientOptions()
 	if err != nil {
-		ob.Close()
 		return nil, fmt.Errorf("wire: %w", err)
 	}
-	client, err := platform.NewClient(endpoints, &http.Client{Timeout: 15 * time.Second}, log, copts...)
+	client, err := platform.NewClient(pcfg.URLs(), &http.Client{Timeout: 15 * time.Second}, log, copts...)
 	if err != nil {
-		ob.Close()
 		return nil, fmt.Errorf("wire: %w", err)
 	}
 	al, err := audit.Open(prof.DataDir, opts.Now, log)
 	if err != nil {
-		ob.Close()
 		return nil, fmt.Errorf("wire: %w", err)
 	}
-	k := &Kiosk{Profile: prof, Outbox: ob, Platform: client, Audit: al, opts: opts, log: log}
+	opened = append(opened, al)
+
 	if prof.Devices.Printer.Port == profile.PortAuto {
-		pctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		path, baud, err := probe.FindAuto(pctx, probe.Printer, prof.Devices.Printer.USB, prof.Devices.Printer.Baud, probe.Options{Log: log})
-		cancel()
-		if err != nil {
-			log.Warn("printer not found on any port", "usb", prof.Devices.Printer.USB, "err", err)
-			prof.Devices.Printer.Port = ""
-		} else {
-			prof.Devices.Printer.Port, prof.Devices.Printer.Baud = path, baud
-		}
-		k.Profile = prof
+		prof.Devices.Printer = findPrinter(prof.Devices.Printer, log)
 	}
+	k := &Kiosk{Profile: prof, Outbox: ob, Platform: client, Audit: al, opts: opts, log: log}
+	k.visits = privacy.NewVisits(prof.DataDir, k.record, opts.Now, log)
+	var pr runtime.Printer // nil: no printer
 	if prof.Devices.Printer.Enabled() {
-		paper := escpos.Paper80
-		if prof.Devices.Printer.PaperWidth == 58 {
-			paper = escpos.Paper58
-		}
-		qr := escpos.QRNative
-		if prof.Devices.Printer.QRMode == "raster" {
-			qr = escpos.QRRaster
-		}
-		k.Printer, err = printer.New(printer.Options{Port: prof.Devices.Printer.Port, Baud: prof.Devices.Printer.Baud, Paper: paper, QRMode: qr, ASB: prof.Devices.Printer.ASB}, log)
-		if err != nil {
-			ob.Close()
-			al.Close()
+		if k.Printer, err = newPrinter(prof.Devices.Printer, log); err != nil {
 			return nil, fmt.Errorf("wire: %w", err)
 		}
+		pr = printerAdapter{k.Printer}
 	}
+	verifier, err := pcfg.CodeGate(client)
+	if err != nil {
+		return nil, fmt.Errorf("wire: %w", err)
+	}
+	mcfg := maintenance.Config{
+		PINHash: prof.Technician.PINHash, Hall: prof.HallName, KioskID: prof.KioskID,
+		PrintCause: printer.CauseOf, Outbox: ob, Platform: client,
+		LogTail: opts.LogTail, Quit: opts.Quit, Record: k.record, Now: opts.Now, Log: log,
+	}
+	if k.Printer != nil {
+		mcfg.Printer = k.Printer // a nil *printer.Driver would make a non-nil Printer
+	}
+	tech, err := maintenance.New(mcfg)
+	if err != nil {
+		return nil, fmt.Errorf("wire: %w", err)
+	}
+	var speaker runtime.Speaker // nil: silent
+	if opts.Speaker != nil {
+		speaker = speech.Words{Speaker: opts.Speaker, Language: text.Chinese}
+	}
+	k.Runtime = runtime.New(session.New(sessionConfig(prof), cat, opts.Now()), runtime.Options{
+		Printer: pr, Queue: ob, Verifier: verifier, Speaker: speaker, SubmitWait: opts.SubmitWait, Tick: opts.Tick, Now: opts.Now, Log: log,
+		Technician: tech, Evaluator: client, Licences: client,
+		Cases: caseFinder{checker: verifier.Checker, client: client, hosts: pcfg.Hosts()},
+	})
+	return k, nil
+}
+
+// sessionConfig is the session core's configuration from the profile.
+func sessionConfig(prof profile.Profile) session.Config {
 	cfg := session.DefaultConfig()
 	cfg.KioskID, cfg.Hall, cfg.Division = prof.KioskID, prof.HallName, prof.DivisionCode
 	cfg.AllowExpired = prof.AllowExpiredID
@@ -168,546 +177,52 @@ func Build(prof profile.Profile, cat catalog.Catalog, log *slog.Logger, opts Opt
 	if prof.UI.DoneTimeout > 0 {
 		cfg.Timeouts[session.Done] = prof.UI.DoneTimeout
 	}
-	var pr runtime.Printer
-	if k.Printer != nil {
-		pr = printerAdapter{k.Printer}
-	}
-	verifier, hosts, err := codeGate(prof, client)
+	return cfg
+}
+
+// findPrinter resolves port: auto for the printer once, at build time:
+// the port whose USB id matches and that answers like a printer. A printer
+// not found is left without a port (not configured).
+func findPrinter(c profile.Printer, log *slog.Logger) profile.Printer {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	path, baud, err := probe.FindAuto(ctx, probe.Printer, c.USB, c.Baud, probe.Options{Log: log})
 	if err != nil {
-		ob.Close()
-		al.Close()
-		return nil, fmt.Errorf("wire: %w", err)
+		log.Warn("printer not found on any port", "usb", c.USB, "err", err)
+		c.Port = ""
+		return c
 	}
-	tech, err := newTechBackend(k, opts.Quit)
-	if err != nil {
-		ob.Close()
-		al.Close()
-		return nil, err
-	}
-	var speaker runtime.Speaker // nil: silent
-	if opts.Speaker != nil {
-		speaker = speech.Words{Speaker: opts.Speaker, Language: text.Chinese}
-	}
-	k.Runtime = runtime.New(session.New(cfg, cat, opts.Now()), runtime.Options{
-		Printer: pr, Queue: ob, Verifier: verifier, Speaker: speaker, SubmitWait: opts.SubmitWait, Tick: opts.Tick, Now: opts.Now, Log: log,
-		Technician: tech, Evaluator: client, Licences: client,
-		Cases: caseFinder{checker: verifier.Checker, client: client, hosts: hosts},
-	})
-	return k, nil
+	c.Port, c.Baud = path, baud
+	return c
 }
 
-// Run starts every part and blocks until ctx ends; then it closes the
-// outbox.
-func (k *Kiosk) Run(ctx context.Context) {
-	var wg sync.WaitGroup
-	goRun := func(f func()) {
-		wg.Add(1)
-		go func() { defer wg.Done(); f() }()
+// newPrinter prepares the receipt printer's driver; it opens nothing yet.
+func newPrinter(c profile.Printer, log *slog.Logger) (*printer.Driver, error) {
+	paper := escpos.Paper80
+	if c.PaperWidth == 58 {
+		paper = escpos.Paper58
 	}
-	rt := k.Runtime
-	report := k.reporter()
-	devs := k.Profile.Devices
-	k.record(audit.Start, "kiosk started", map[string]string{"kiosk_id": k.Profile.KioskID, "profile": k.Profile.Digest()})
-	k.recoverCrash()
-	k.recordProfileChange()
-	rt.OnWipe(k.recordErasure)
-	rt.Subscribe(k.markVisit)
-	rt.Subscribe(func(s session.State) { k.latest.Store(&s) })
-	k.Outbox.OnHealthChange(func(h outbox.Health) {
-		rt.TrySend(session.PlatformChanged{State: h.State, Pending: h.Pending, LastError: h.LastError})
-	})
-	h := k.Outbox.Health()
-	rt.TrySend(session.PlatformChanged{State: h.State, Pending: h.Pending, LastError: h.LastError})
+	qr := escpos.QRNative
+	if c.QRMode == "raster" {
+		qr = escpos.QRRaster
+	}
+	return printer.New(printer.Options{Port: c.Port, Baud: c.Baud, Paper: paper, QRMode: qr, ASB: c.ASB}, log)
+}
 
-	if devs.IDCard.Enabled() {
-		events := make(chan idcard.Event, 8)
-		c := devs.IDCard
-		sess := func(ctx context.Context, report func(device.Status)) error {
-			port, baud, err := k.resolve(ctx, probe.IDCard, c)
-			if err != nil {
-				return err
-			}
-			drv := idcard.New(idcard.Options{Port: port, Baud: baud, PollInterval: k.opts.PollInterval}, k.log)
-			return drv.Session(events)(ctx, report)
-		}
-		goRun(func() { supervise.Run(ctx, idcard.DeviceName, k.opts.Backoff, k.log, report, sess) })
-		goRun(func() { forwardCards(ctx, events, rt) })
-	} else {
-		report(device.Status{Kind: idcard.DeviceName, State: device.Offline, Reason: "not configured in the profile", Since: time.Now()})
-	}
-	if devs.Scanner.Serial.Enabled() {
-		events := make(chan scanner.Event, 8)
-		c := devs.Scanner.Serial
-		// The driver remembers the last code to drop repeats; a code names
-		// who showed it, so it is forgotten when the visit ends.
-		var current atomic.Pointer[scanner.Driver]
-		rt.OnWipe(func(session.Wipe) {
-			if d := current.Load(); d != nil {
-				d.Forget()
-			}
-		})
-		sess := func(ctx context.Context, report func(device.Status)) error {
-			port, baud, err := k.resolve(ctx, probe.Scanner, c)
-			if err != nil {
-				return err
-			}
-			opts := scanner.Options{Port: port, Baud: baud}
-			if devs.Scanner.Trigger == "command" {
-				opts.Trigger = devs.Scanner.Family
-			}
-			drv := scanner.New(opts, k.log)
-			current.Store(drv)
-			return drv.Session(events)(ctx, report)
-		}
-		goRun(func() { supervise.Run(ctx, device.Scanner, k.opts.Backoff, k.log, report, sess) })
-		goRun(func() { forwardCodes(ctx, events, rt) })
-	} else {
-		report(device.Status{Kind: device.Scanner, State: device.Offline, Reason: "not configured in the profile", Since: time.Now()})
-	}
-	if cam := k.camera(); cam != nil {
-		events := make(chan camera.Event, 4)
-		rt.OnWipe(func(session.Wipe) { cam.Forget() })
-		goRun(func() { supervise.Run(ctx, camera.DeviceName, k.opts.Backoff, k.log, report, cam.Session(events)) })
-		goRun(func() { forwardCamera(ctx, events, rt) })
-	}
-	if k.Printer != nil {
-		goRun(func() { supervise.Run(ctx, printer.DeviceName, k.opts.Backoff, k.log, report, k.Printer.Session()) })
-	} else {
-		report(device.Status{Kind: printer.DeviceName, State: device.Offline, Reason: "not configured in the profile", Since: time.Now()})
-	}
-	goRun(func() {
-		if err := k.Outbox.Run(ctx, k.Platform); err != nil && !errors.Is(err, context.Canceled) {
-			k.log.Error("outbox forwarder stopped", "err", err)
-		}
-	})
-	if !k.opts.KeepCatalog {
-		goRun(func() { k.fetchCatalog(ctx) })
-	}
-	if k.Profile.Fleet.Broker != "" {
-		goRun(func() { k.startFleet(ctx) })
-	}
-	goRun(func() { k.checkPendingChange(ctx) })
-	goRun(func() { rt.Run(ctx) })
-	wg.Wait()
-	k.record(audit.Stop, "kiosk stopped", nil)
-	if err := k.Outbox.Close(); err != nil {
-		k.log.Error("outbox close", "err", err)
-	}
-	if err := k.Audit.Close(); err != nil {
-		k.log.Error("audit close", "err", err)
+// platformConfig is the profile's platform section, for the platform
+// adapter.
+func platformConfig(prof profile.Profile) platform.Config {
+	return platform.Config{
+		KioskID:   prof.KioskID,
+		Sichuan:   platform.Endpoint(prof.Platform.Sichuan),
+		Chongqing: platform.Endpoint(prof.Platform.Chongqing),
 	}
 }
 
-func forwardCards(ctx context.Context, events <-chan idcard.Event, rt *runtime.Runtime) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case ev := <-events:
-			switch ev.Kind {
-			case idcard.CardRead:
-				rt.Send(session.CardRead{Person: Person(ev.Card)})
-			case idcard.CardRemoved:
-				rt.Send(session.CardRemoved{})
-			case idcard.ReadFailed:
-				rt.Send(session.ReadFailed{Cause: idcard.CauseOf(ev.Err)})
-			}
-		}
-	}
-}
-
-func forwardCodes(ctx context.Context, events <-chan scanner.Event, rt *runtime.Runtime) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case ev := <-events:
-			if ev.Err != nil {
-				rt.Send(session.CodeRejected{Notice: msg.New(msg.ScanFailed)})
-				continue
-			}
-			rt.Send(session.CodeScanned{Text: ev.Text})
-		}
-	}
-}
-
-// camera returns the camera device the profile names, or nil for none.
-func (k *Kiosk) camera() *camera.Device {
-	c := k.Profile.Devices.Camera
-	opt := camera.PipelineOptions{Logger: k.log}
-	switch c.Driver {
-	case "v4l2":
-		w, h := c.Width, c.Height
-		if w == 0 || h == 0 {
-			w, h = 1280, 720
-		}
-		return camera.NewDevice(func(context.Context) (camera.Source, error) { return camera.OpenV4L2(c.Device, w, h) }, opt)
-	case "dir":
-		return camera.NewDevice(func(context.Context) (camera.Source, error) { return camera.NewDirSource(c.Device) }, opt)
-	}
-	return nil
-}
-
-// forwardCamera turns codes the camera saw into scans, like the scanner's.
-func forwardCamera(ctx context.Context, events <-chan camera.Event, rt *runtime.Runtime) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case ev := <-events:
-			rt.Send(session.CodeScanned{Text: ev.Text})
-		}
-	}
-}
-
-// printerAdapter tells the runtime what to say when a receipt does not
-// print: the printer's cause.
-type printerAdapter struct{ d *printer.Driver }
-
-func (p printerAdapter) Print(ctx context.Context, doc receipt.Document) error {
-	if err := p.d.Print(ctx, doc); err != nil {
-		return messageError{err: err, msg: session.PrinterNotice(printer.CauseOf(err))}
-	}
-	return nil
-}
-
-// messageError carries what to tell the citizen about err.
-type messageError struct {
-	err error
-	msg msg.Text
-}
-
-func (e messageError) Error() string     { return e.err.Error() }
-func (e messageError) Unwrap() error     { return e.err }
-func (e messageError) Message() msg.Text { return e.msg }
-
-// codeVerifier asks the platform who an app, 亮证 or business-licence code
-// identifies: a person, or an enterprise (持证主体代码类型 001).
-type codeVerifier struct{ c *platform.Client }
-
-func (v codeVerifier) Verify(ctx context.Context, code string) (identity.Person, error) {
-	res, err := v.c.VerifyCode(ctx, code)
-	if err != nil {
-		var ce *platform.CodeError
-		if errors.As(err, &ce) {
-			// The platform adapter says why, as a message key.
-			return identity.Person{}, messageError{err: err, msg: ce.Notice}
-		}
-		return identity.Person{}, messageError{err: err, msg: msg.New(msg.CodeCheckUnavailable)}
-	}
-	h := res.Holder
-	if h.IDType == "001" {
-		return identity.Person{Source: identity.SourceBusiness, Name: h.Name, Number: h.Number}, nil
-	}
-	return identity.Person{Source: identity.SourceQR, Name: h.Name, Number: h.Number}, nil
-}
-
-// reporter forwards device statuses to the core and records faults in the
-// audit log (once per change, not once per report).
-func (k *Kiosk) reporter() func(device.Status) {
-	var mu sync.Mutex
-	last := map[device.Kind]device.State{}
-	return func(st device.Status) {
-		mu.Lock()
-		prev, seen := last[st.Kind]
-		last[st.Kind] = st.State
-		mu.Unlock()
-		if (st.State == device.Fault || st.State == device.Offline) && (!seen || prev != st.State) {
-			name := st.Kind.String()
-			k.record(audit.DeviceFault, name+" "+st.State.String(), map[string]string{"device": name, "reason": st.Reason})
-		}
-		k.Runtime.Send(session.DeviceChanged{Status: st})
-		if a := k.fleetAgent.Load(); a != nil && (!seen || prev != st.State) {
-			// The hall sees a paper-out now, not at the next heartbeat
-			// (once the core has taken the change in).
-			time.AfterFunc(200*time.Millisecond, a.ReportNow)
-		}
-	}
-}
-
+// record appends an entry to the audit log; a failure is logged, and the
+// kiosk carries on.
 func (k *Kiosk) record(kind audit.Kind, msg string, fields map[string]string) {
 	if _, err := k.Audit.Append(kind, "kiosk", msg, fields); err != nil {
 		k.log.Error("audit entry not written", "kind", kind, "err", err)
-	}
-}
-
-// resolve finds the port of a serial device: the profile's path, or for
-// port: auto the port whose USB id matches and that answers like the
-// device. It runs at every (re)open, so a reader moved to another USB
-// socket is found again.
-func (k *Kiosk) resolve(ctx context.Context, kind probe.Kind, c profile.Serial) (string, int, error) {
-	if c.Port != profile.PortAuto {
-		return c.Port, c.Baud, nil
-	}
-	path, baud, err := probe.FindAuto(ctx, kind, c.USB, c.Baud, probe.Options{Log: k.log})
-	if err != nil {
-		return "", 0, fmt.Errorf("wire: auto port for %s %s: %w", kind, c.USB, err)
-	}
-	return path, baud, nil
-}
-
-// clientOptions gives the platform client the kiosk's signing key and the
-// platforms' public keys named in the profile; without them the client
-// uses the simulator's demo identity (and warns off loopback).
-func clientOptions(prof profile.Profile) ([]platform.ClientOption, error) {
-	var opts []platform.ClientOption
-	signed := false
-	for prov, ep := range map[string]profile.Endpoint{application.Sichuan: prof.Platform.Sichuan, application.Chongqing: prof.Platform.Chongqing} {
-		if ep.KeyFile != "" && !signed {
-			key, err := sm2pem.ReadPrivateKey(ep.KeyFile, "kiosk key")
-			if err != nil {
-				return nil, err
-			}
-			signer, err := platform.NewSM2Signer(prof.KioskID, key)
-			if err != nil {
-				return nil, err
-			}
-			opts, signed = append(opts, platform.WithSigner(signer)), true
-		}
-		if ep.PlatformKeyFile != "" {
-			pub, err := readPublicKey(ep.PlatformKeyFile, "platform key")
-			if err != nil {
-				return nil, err
-			}
-			opts = append(opts, platform.WithPlatformKey(prov, pub))
-		}
-		if ep.CAFile != "" {
-			pem, err := os.ReadFile(ep.CAFile)
-			if err != nil {
-				return nil, fmt.Errorf("pinned CA: %w", err)
-			}
-			opts = append(opts, platform.WithCA(pem))
-		}
-	}
-	return opts, nil
-}
-
-// recordErasure appends the content-free erasure record of a visit: when
-// it ran, how it ended, how many items of each category were erased and
-// what was left for the outbox. No name, number or address, not even
-// hashed.
-func (k *Kiosk) recordErasure(w session.Wipe) {
-	var id [8]byte
-	_, _ = rand.Read(id[:])
-	f := map[string]string{
-		"visit": hex.EncodeToString(id[:]), "reason": string(w.Reason), "from": w.From.String(),
-		"ended": w.Ended.Format(time.RFC3339),
-	}
-	if !w.Started.IsZero() {
-		f["started"] = w.Started.Format(time.RFC3339)
-	}
-	for cat, n := range w.Erased {
-		f["erased."+cat] = strconv.Itoa(n)
-	}
-	if w.Queued != "" {
-		f["left_for_outbox"] = w.Queued
-	}
-	k.record(audit.Erasure, "visit erased", f)
-}
-
-// visitMarker is an empty file present while a visit is under way: found
-// at start-up, it means the kiosk stopped in the middle of a visit.
-func (k *Kiosk) visitMarker() string { return filepath.Join(k.Profile.DataDir, "visit.active") }
-
-// markVisit keeps the marker in step with the session: created when a
-// visit starts, removed when it ends. It holds nothing.
-func (k *Kiosk) markVisit(s session.State) {
-	if k.inVisit.Load() == s.InVisit() {
-		return
-	}
-	k.inVisit.Store(s.InVisit())
-	if s.InVisit() {
-		if f, err := os.Create(k.visitMarker()); err == nil {
-			f.Close()
-		}
-		return
-	}
-	os.Remove(k.visitMarker())
-}
-
-// recoverCrash runs at start-up: if the last run stopped in the middle of
-// a visit (power cut, crash), everything it may have left outside the
-// outbox is removed — temporary and spool files — and the erasure is
-// recorded like any other visit's end. Personal data lived only in memory,
-// which did not survive.
-func (k *Kiosk) recoverCrash() {
-	tmp := filepath.Join(k.Profile.DataDir, "tmp")
-	entries, _ := os.ReadDir(tmp)
-	for _, e := range entries {
-		os.RemoveAll(filepath.Join(tmp, e.Name()))
-	}
-	if _, err := os.Stat(k.visitMarker()); err != nil {
-		return
-	}
-	os.Remove(k.visitMarker())
-	k.log.Warn("the last run stopped in the middle of a visit; its traces are erased")
-	k.recordErasure(session.Wipe{Reason: session.WipeCrashRecovery, Ended: k.opts.Now(),
-		Erased: map[string]int{"temp_files": len(entries)}})
-}
-
-// fetchCatalog replaces the built-in catalogue with the platform's signed
-// one, retrying every minute while the platform cannot be reached; a
-// catalogue that does not verify is refused and the current one kept.
-func (k *Kiosk) fetchCatalog(ctx context.Context) {
-	for {
-		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		cat, err := k.Platform.FetchCatalog(cctx)
-		cancel()
-		if err == nil {
-			k.log.Info("platform catalogue loaded", "version", cat.Version, "items", len(cat.Items))
-			k.Runtime.TrySend(session.CatalogLoaded{Catalog: cat})
-			return
-		}
-		k.log.Warn("platform catalogue not fetched; keeping the current one", "err", err)
-		if !errors.Is(err, platform.ErrUnavailable) {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(time.Minute):
-		}
-	}
-}
-
-// codeGate checks every scanned code offline (signatures, expiry, hosts)
-// before anything reaches the network, and resolves app codes online. With
-// no platform key in the profile it trusts the simulator's demo keys.
-func codeGate(prof profile.Profile, client *platform.Client) (qrpayload.Gate, map[string]string, error) {
-	var hosts []string
-	province := map[string]string{}
-	for prov, u := range map[string]string{application.Sichuan: prof.Platform.Sichuan.URL, application.Chongqing: prof.Platform.Chongqing.URL} {
-		if pu, err := url.Parse(u); err == nil && pu.Host != "" {
-			h := strings.ToLower(pu.Host)
-			hosts = append(hosts, h)
-			province[h] = prov
-		}
-	}
-	chk := platform.DemoCodeChecker(hosts...)
-	keys, err := codeKeys(prof.Platform.Sichuan)
-	if err != nil {
-		return qrpayload.Gate{}, nil, err
-	}
-	if len(keys) > 0 {
-		// Production keys replace the demo ones, for app codes and
-		// receipts alike: a receipt signed by the demo kiosk is no receipt.
-		chk = &qrpayload.Checker{PlatformKeys: keys, TrackHosts: hosts}
-		if kk, err := kioskPublicKey(prof); err == nil && kk != nil {
-			chk.KioskKeys = map[string]*ecdsa.PublicKey{prof.KioskID: kk}
-		}
-	}
-	return qrpayload.Gate{Checker: chk, Online: codeVerifier{client}}, province, nil
-}
-
-// codeKeys reads the public keys that sign app codes: every <key id>.pem
-// in ep.CodeKeyDir, or else ep.PlatformKeyFile under the key id "51".
-func codeKeys(ep profile.Endpoint) (map[string]*ecdsa.PublicKey, error) {
-	keys := map[string]*ecdsa.PublicKey{}
-	add := func(kid, path string) error {
-		pub, err := readPublicKey(path, "code key")
-		if err != nil {
-			return err
-		}
-		keys[kid] = pub
-		return nil
-	}
-	if ep.CodeKeyDir != "" {
-		files, err := filepath.Glob(filepath.Join(ep.CodeKeyDir, "*.pem"))
-		if err != nil {
-			return nil, fmt.Errorf("code keys: %w", err)
-		}
-		for _, f := range files {
-			if err := add(strings.TrimSuffix(filepath.Base(f), ".pem"), f); err != nil {
-				return nil, err
-			}
-		}
-		return keys, nil
-	}
-	if ep.PlatformKeyFile != "" {
-		if err := add(application.Sichuan, ep.PlatformKeyFile); err != nil {
-			return nil, err
-		}
-	}
-	return keys, nil
-}
-
-// readPublicKey reads an SM2 public key or certificate (PEM).
-func readPublicKey(path, what string) (*ecdsa.PublicKey, error) {
-	pem, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	pub, err := platform.ParsePublicKeyPEM(pem)
-	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", what, path, err)
-	}
-	return pub, nil
-}
-
-// kioskPublicKey is the public half of the kiosk's own signing key (which
-// signs its receipts), or nil when the profile names none.
-func kioskPublicKey(prof profile.Profile) (*ecdsa.PublicKey, error) {
-	for _, ep := range []profile.Endpoint{prof.Platform.Sichuan, prof.Platform.Chongqing} {
-		if ep.KeyFile == "" {
-			continue
-		}
-		key, err := sm2pem.ReadPrivateKey(ep.KeyFile, "kiosk key")
-		if err != nil {
-			return nil, err
-		}
-		return &key.PublicKey, nil
-	}
-	return nil, nil
-}
-
-// caseFinder answers a scanned receipt code with the case's status.
-type caseFinder struct {
-	checker *qrpayload.Checker
-	client  *platform.Client
-	hosts   map[string]string // platform host -> province
-}
-
-// FindCase implements runtime.CaseFinder.
-func (f caseFinder) FindCase(ctx context.Context, code string) (session.Event, bool) {
-	p := f.checker.Check(code)
-	if p.Kind != qrpayload.KindReceipt || !p.Valid || p.Case == "" {
-		return nil, false
-	}
-	prov := p.Province
-	if prov == "" {
-		if u, err := url.Parse(p.URL); err == nil {
-			prov = f.hosts[strings.ToLower(u.Host)]
-		}
-	}
-	if prov == "" {
-		prov = application.Sichuan
-	}
-	st, err := f.client.CaseStatus(ctx, prov, p.Case)
-	switch {
-	case errors.Is(err, platform.ErrNotFound):
-		return session.CodeRejected{Notice: msg.New(msg.CaseNotFound)}, true
-	case err != nil:
-		return session.CodeRejected{Notice: msg.New(msg.CaseLookupFailed)}, true
-	}
-	return session.CaseFound{Case: session.CaseInfo{CaseNumber: st.CaseNumber, ItemName: st.ItemName, Status: st.State(), Updated: st.UpdatedAt}}, true
-}
-
-// recordProfileChange writes a profile entry to the audit log when the
-// effective profile differs from the one the kiosk last started with (its
-// SM3 digest is kept in the data directory).
-func (k *Kiosk) recordProfileChange() {
-	path := filepath.Join(k.Profile.DataDir, "profile.digest")
-	old, _ := os.ReadFile(path)
-	digest := k.Profile.Digest()
-	if strings.TrimSpace(string(old)) == digest {
-		return
-	}
-	f := map[string]string{"digest": digest}
-	if len(old) > 0 {
-		f["previous"] = strings.TrimSpace(string(old))
-	}
-	k.record(audit.Profile, "profile changed", f)
-	if err := os.WriteFile(path, []byte(digest+"\n"), 0o600); err != nil {
-		k.log.Error("profile digest not kept", "err", err)
 	}
 }

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
@@ -126,4 +127,71 @@ func TestPlatformCatalogueAndRatings(t *testing.T) {
 	if bundles < 3 || cq < 1 {
 		t.Fatalf("bundles %d, Chongqing items %d", bundles, cq)
 	}
+}
+
+// A Build that fails after it opened the outbox and the audit log closes
+// both: nothing under the data directory stays open, and the next Build
+// opens them again.
+func TestFailedBuildClosesWhatItOpened(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	badKeys := t.TempDir()
+	if err := os.WriteFile(filepath.Join(badKeys, "k1.pem"), []byte("not a key"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		spoil func(*profile.Profile)
+		want  string
+	}{
+		{"technician PIN hash", func(p *profile.Profile) { p.Technician.PINHash = "2468" }, "pin_hash"},
+		{"code key", func(p *profile.Profile) { p.Platform.Sichuan.CodeKeyDir = badKeys }, "code key"},
+		{"printer baud", func(p *profile.Profile) { p.Devices.Printer.Port, p.Devices.Printer.Baud = "/dev/kiosk-no-printer", -1 }, "baud"},
+		{"kiosk key", func(p *profile.Profile) { p.Platform.Sichuan.KeyFile = filepath.Join(badKeys, "missing.pem") }, "kiosk key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			prof := profile.Default()
+			prof.DataDir = t.TempDir()
+			prof.Platform.Sichuan.URL = "http://127.0.0.1:1"
+			bad := prof
+			tt.spoil(&bad)
+			if _, err := Build(bad, catalog.Builtin(), log, Options{}); err == nil || !strings.HasPrefix(err.Error(), "wire: ") || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Build = %v, want an error about %s", err, tt.want)
+			}
+			if open := openUnder(t, prof.DataDir); len(open) > 0 {
+				t.Fatalf("still open after the failed Build: %v", open)
+			}
+			k, err := Build(prof, catalog.Builtin(), log, Options{})
+			if err != nil {
+				t.Fatalf("Build after a failed one: %v", err)
+			}
+			if err := errors.Join(k.Outbox.Close(), k.Audit.Close()); err != nil {
+				t.Fatal(err)
+			}
+			if open := openUnder(t, prof.DataDir); len(open) > 0 {
+				t.Fatalf("still open after closing: %v", open)
+			}
+		})
+	}
+}
+
+// openUnder lists the files under dir this process holds open.
+func openUnder(t *testing.T, dir string) []string {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skipf("cannot list open files: %v", err)
+	}
+	dir, err = filepath.EvalSymlinks(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var open []string
+	for _, fd := range fds {
+		target, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name()))
+		if err == nil && strings.HasPrefix(target, dir+string(filepath.Separator)) {
+			open = append(open, target)
+		}
+	}
+	return open
 }

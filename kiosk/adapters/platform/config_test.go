@@ -1,4 +1,4 @@
-package wire
+package platform_test
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,7 +23,6 @@ import (
 
 	"sckiosk/kiosk/adapters/platform"
 	"sckiosk/kiosk/adapters/platform/platformsim"
-	"sckiosk/kiosk/adapters/profile"
 	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/identity"
 	"sckiosk/kiosk/core/msg"
@@ -30,7 +30,7 @@ import (
 	"sckiosk/ui/text"
 )
 
-// A profile's code_key_dir replaces the demo keys: codes signed by a key
+// An endpoint's code_key_dir replaces the demo keys: codes signed by a key
 // in it are resolved to the person or enterprise, the demo key's codes are
 // refused offline as an unregistered issuer, and a pinned CA on an http
 // endpoint is caught by the profile check (profile tests).
@@ -55,9 +55,8 @@ func TestCodeGateWithProfileKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	prof := profile.Default()
-	prof.Platform.Sichuan = profile.Endpoint{URL: srv.URL, CodeKeyDir: dir}
-	gate, _, err := codeGate(prof, client)
+	cfg := platform.Config{Sichuan: platform.Endpoint{URL: srv.URL, CodeKeyDir: dir}}
+	gate, err := cfg.CodeGate(client)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,9 +111,8 @@ func TestProfileCAFilePinsTheCA(t *testing.T) {
 		url string
 		ok  bool
 	}{{srv.URL, true}, {other.URL, false}} {
-		prof := profile.Default()
-		prof.Platform.Sichuan = profile.Endpoint{URL: tt.url, CAFile: ca}
-		opts, err := clientOptions(prof)
+		cfg := platform.Config{Sichuan: platform.Endpoint{URL: tt.url, CAFile: ca}}
+		opts, err := cfg.ClientOptions()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -150,4 +148,39 @@ func selfSigned(t *testing.T) tls.Certificate {
 
 func pemCert(der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
+
+// A key file that cannot be read stops the kiosk with the file named; the
+// URLs and hosts of the endpoints route requests and tracking codes.
+func TestConfigKeyFilesAndRoutes(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "kiosk.pem")
+	if err := os.WriteFile(bad, []byte("not a key"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, cfg := range []platform.Config{
+		{Sichuan: platform.Endpoint{URL: "http://127.0.0.1:1", KeyFile: bad}},
+		{Chongqing: platform.Endpoint{URL: "http://127.0.0.1:1", PlatformKeyFile: filepath.Join(dir, "missing.pem")}},
+		{Sichuan: platform.Endpoint{URL: "http://127.0.0.1:1", CAFile: filepath.Join(dir, "missing.pem")}},
+	} {
+		if _, err := cfg.ClientOptions(); err == nil || !strings.HasPrefix(err.Error(), "platform: client options: ") {
+			t.Errorf("%+v: err = %v", cfg, err)
+		}
+	}
+	if _, err := (platform.Config{Sichuan: platform.Endpoint{CodeKeyDir: dir}}).CodeGate(nil); err == nil || !strings.Contains(err.Error(), "code key "+bad) {
+		t.Errorf("code key dir with a bad key: %v", err)
+	}
+	cfg := platform.Config{
+		Sichuan:   platform.Endpoint{URL: "https://GW.sc.example/api"},
+		Chongqing: platform.Endpoint{URL: "https://gw.cq.example"},
+	}
+	if got := cfg.URLs(); len(got) != 2 || got[application.Sichuan] != "https://GW.sc.example/api" {
+		t.Errorf("URLs = %v", got)
+	}
+	if got := cfg.Hosts(); len(got) != 2 || got["gw.sc.example"] != application.Sichuan || got["gw.cq.example"] != application.Chongqing {
+		t.Errorf("Hosts = %v", got)
+	}
+	if got := (platform.Config{Sichuan: platform.Endpoint{URL: "http://x"}}).URLs(); len(got) != 1 {
+		t.Errorf("URLs of one province = %v", got)
+	}
 }
