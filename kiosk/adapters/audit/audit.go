@@ -83,8 +83,52 @@ type Log struct {
 	last string
 }
 
-// unmasked matches a whole 18-character ID number.
-var unmasked = regexp.MustCompile(`(^|[^0-9])[1-9][0-9]{16}[0-9Xx]($|[^0-9])`)
+// idShaped matches a whole 18-character ID number.
+var idShaped = regexp.MustCompile(`(^|[^0-9])[1-9][0-9]{16}[0-9Xx]($|[^0-9])`)
+
+// minDigest is the shortest run of hex digits taken for a digest (an SM3
+// or SHA digest, a key id), not for text that could name a person.
+const minDigest = 32
+
+// unmasked reports whether s holds a whole ID number. A run of 18 digits
+// inside a long hex token is part of a digest (a profile's SM3 hash), not
+// an ID number: refusing it would silently drop every entry that names
+// such a profile.
+func unmasked(s string) bool {
+	for _, loc := range idShaped.FindAllStringIndex(s, -1) {
+		start, end := loc[0], loc[1]
+		for start < end && !isDigit(s[start]) {
+			start++
+		}
+		for end > start && !isDigit(s[end-1]) && s[end-1] != 'X' && s[end-1] != 'x' {
+			end--
+		}
+		if hexRun(s, start, end) < minDigest {
+			return true
+		}
+	}
+	return false
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func isHex(c byte) bool { return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') }
+
+// hexRun is the length of the run of hex digits around s[start:end].
+func hexRun(s string, start, end int) int {
+	for start > 0 && isHex(s[start-1]) {
+		start--
+	}
+	for end < len(s) && isHex(s[end]) {
+		end++
+	}
+	for i := start; i < end; i++ {
+		if !isHex(s[i]) {
+			return 0 // an X check digit: not a digest
+		}
+	}
+	return end - start
+}
 
 // ErrUnmasked means an entry would have carried a whole ID number.
 var ErrUnmasked = errors.New("audit: entry holds an unmasked ID number")
@@ -147,11 +191,11 @@ func (l *Log) recover() error {
 // Append writes one entry, syncs it to disk and returns it. Field values
 // and the message must already be masked.
 func (l *Log) Append(kind Kind, actor, msg string, fields map[string]string) (Entry, error) {
-	if unmasked.MatchString(msg) || unmasked.MatchString(actor) {
+	if unmasked(msg) || unmasked(actor) {
 		return Entry{}, ErrUnmasked
 	}
 	for k, v := range fields {
-		if unmasked.MatchString(v) || unmasked.MatchString(k) {
+		if unmasked(v) || unmasked(k) {
 			return Entry{}, fmt.Errorf("%w (field %s)", ErrUnmasked, k)
 		}
 	}

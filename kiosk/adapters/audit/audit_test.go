@@ -202,6 +202,14 @@ func TestMaskedOnly(t *testing.T) {
 		{"card read", map[string]string{"id": "51010719900307123X"}, false},
 		{"card 510107199003071234 read", nil, false},
 		{"case 2026112500000000001234 sent", nil, true}, // longer than an ID number
+		// A profile's SM3 digest may hold 18 digits in a row: it is no ID
+		// number, and the entry that names the profile must be written.
+		{"profile changed", map[string]string{"after": "e3b0c44298fc1c14" + "123456789012345678" + "aabbccddeeff00112233445566778899"}, true},
+		{"profile changed", map[string]string{"after": "123456789012345678" + "c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}, true},
+		{"card ID510107199003071234", nil, false},          // letters around a short token
+		{"card 51010719900307123Xaa", nil, false},          // an X check digit is no digest
+		{"号码510107199003071234已读", nil, false},             // Chinese around it
+		{"sm3 abcdef510107199003071234 short", nil, false}, // a hex token too short for a digest
 	}
 	for _, tt := range tests {
 		_, err := l.Append(Technician, "", tt.msg, tt.fields)
