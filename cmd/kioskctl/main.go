@@ -1,7 +1,8 @@
 // Command kioskctl is the technician's tool: run device simulators on
 // pseudo-terminals, read a card, print a test receipt, check a profile and
 // inspect or retry the outbox. Every command prints masked personal data
-// only. Bad input gets one line on stderr and exit code 2.
+// only. Bad input gets one line on stderr and exit code 2; so does an
+// image whose header claims more than 50 megapixels.
 package main
 
 import (
@@ -15,6 +16,8 @@ import (
 	"os/signal"
 	"sort"
 	"syscall"
+
+	"sckiosk/devices/camera"
 )
 
 // errUsage marks a command-line mistake: exit code 2.
@@ -67,7 +70,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch {
 	case err == nil:
 		return 0
-	case errors.Is(err, errUsage):
+	case errors.Is(err, errUsage), errors.Is(err, camera.ErrImageTooLarge):
 		fmt.Fprintln(stderr, "kioskctl:", err)
 		return 2
 	default:
