@@ -126,7 +126,7 @@ func (o *Outbox) probe(ctx context.Context, p Prober) {
 			if ae, ok := errors.AsType[*platform.APIError](err); ok {
 				retryAfter = ae.RetryAfter
 			}
-			o.failed(prov, time.Now(), errorText(err), retryAfter)
+			o.failed(prov, time.Now(), errorText(err, nil), retryAfter)
 		default:
 			o.log.Debug("outbox probe", "province", prov, "err", err)
 		}
@@ -207,6 +207,10 @@ func (o *Outbox) send(ctx context.Context, sub application.Submitter, id int64, 
 	rc, err := sub.Submit(actx, app)
 	cancel()
 	o.lastContact = time.Now()
+	var mask *strings.Replacer // for what the platform echoes back
+	if err != nil {
+		mask = personalMasker(app)
+	}
 	app = application.Application{} // drop the personal data as soon as possible
 	attempts++
 	now := time.Now()
@@ -234,9 +238,10 @@ func (o *Outbox) send(ctx context.Context, sub application.Submitter, id int64, 
 		return nil
 	case errors.Is(err, platform.ErrRejected):
 		o.succeeded(province, now) // the platform is up; the application is wrong
-		log.Warn("application rejected by the platform; kept for a technician", "err", err)
+		text := errorText(err, mask)
+		log.Warn("application rejected by the platform; kept for a technician", "err", text)
 		return o.record(ctx, id, `UPDATE entries SET state = 'rejected', attempts = ?, last_error = ? WHERE id = ? AND state = 'pending'`,
-			attempts, errorText(err), id)
+			attempts, text, id)
 	default:
 		delay := o.backoff(attempts)
 		var retryAfter time.Duration
@@ -244,10 +249,11 @@ func (o *Outbox) send(ctx context.Context, sub application.Submitter, id int64, 
 			retryAfter = min(ae.RetryAfter, o.opt.BackoffMax)
 			delay = max(delay, retryAfter)
 		}
-		o.failed(province, now, errorText(err), retryAfter)
-		log.Warn("application not delivered; will retry", "retry_in", delay.Round(time.Millisecond), "err", err)
+		text := errorText(err, mask)
+		o.failed(province, now, text, retryAfter)
+		log.Warn("application not delivered; will retry", "retry_in", delay.Round(time.Millisecond), "err", text)
 		return o.record(ctx, id, `UPDATE entries SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ? AND state = 'pending'`,
-			attempts, toMillis(now.Add(delay)), errorText(err), id)
+			attempts, toMillis(now.Add(delay)), text, id)
 	}
 }
 
