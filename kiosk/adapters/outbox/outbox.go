@@ -217,6 +217,22 @@ type Outbox struct {
 	loggedState application.PlatformState // guarded by pubMu
 	lastPrune   time.Time                 // Run's goroutine only
 	lastContact time.Time                 // Run's goroutine only: last submission or probe
+	// stuck are the entries whose outcome could not be recorded (a full
+	// disk), held back with their own back-off while the others go on;
+	// storeFails counts the forwarder's failed queries in a row. Run's
+	// goroutine only.
+	stuck      map[int64]stuckEntry
+	storeFails int
+	// recordFault, when set (tests), fails recording the outcome of entry
+	// id as a full disk would.
+	recordFault func(id int64) error
+}
+
+// stuckEntry is an entry held back because its outcome could not be
+// recorded: not before until, and failures in a row so far.
+type stuckEntry struct {
+	until    time.Time
+	failures int
 }
 
 // maxErrorLen bounds the stored last_error.
@@ -255,6 +271,7 @@ func Open(path string, log *slog.Logger, opt Options) (*Outbox, error) {
 		changed:  make(chan struct{}),
 		breakers: make(map[string]*breaker),
 		health:   Health{State: application.PlatformOnline},
+		stuck:    make(map[int64]stuckEntry),
 	}
 	keyPath := opt.KeyPath
 	if keyPath == "" {
