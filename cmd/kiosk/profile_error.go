@@ -21,9 +21,9 @@ import (
 func showProfileError(err error) {
 	a := app.NewWithID("cn.gov.sc.kiosk.profile-error")
 	a.Settings().SetTheme(ui.NewTheme())
-	w, err2 := newWindow(a, "政务服务自助终端")
-	if err2 != nil {
-		return // the problems are on stderr already
+	w, winErr := newWindow(a, "政务服务自助终端")
+	if winErr != nil {
+		return // no display after all; the problems are on stderr already
 	}
 	title := canvas.NewText("终端配置有误，暂停服务", color.NRGBA{0xC6, 0x28, 0x28, 0xFF})
 	title.TextSize = 48
