@@ -190,7 +190,12 @@ func TestDirSourceSkipsBomb(t *testing.T) {
 	defer func() { cancel(); <-done }()
 	<-statuses
 
-	if err := os.WriteFile(filepath.Join(dir, "000.png"), bombPNG(t, 100000, 100000), 0o644); err != nil {
+	// Written aside and renamed, as showCode does: the source must not
+	// see the file half-written.
+	if err := os.WriteFile(filepath.Join(dir, "000.tmp"), bombPNG(t, 100000, 100000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(dir, "000.tmp"), filepath.Join(dir, "000.png")); err != nil {
 		t.Fatal(err)
 	}
 	showCode(t, dir, "001", "TFTB:1:after-the-bomb")
