@@ -5,7 +5,7 @@ GO        ?= go
 BIN       := bin
 PKG_FYNE  := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
 # Packages the pure core and device packages are tested under the race detector.
-RACE_PKGS := ./kiosk/... ./devices/...
+RACE_PKGS := ./kiosk/... ./devices/... ./cmd/hallserver ./cmd/kioskctl ./cmd/platformsim ./internal/...
 LDFLAGS   := -s -w
 
 .PHONY: run test build bench deps deps-check vet clean screenshot screenshots bench-ui

@@ -29,6 +29,7 @@ import (
 	"sckiosk/devices/printer/escpos"
 	"sckiosk/devices/printer/printersim"
 	"sckiosk/devices/printer/render"
+	"sckiosk/internal/xdisplay"
 	"sckiosk/kiosk/adapters/privacy"
 	"sckiosk/kiosk/adapters/profile"
 	"sckiosk/kiosk/adapters/speech"
@@ -40,6 +41,9 @@ import (
 	"sckiosk/kiosk/core/session"
 	"sckiosk/kiosk/fleet/agent"
 	"sckiosk/ui"
+
+	// Sets the locale before Fyne's lang package reads it (its doc says how).
+	_ "sckiosk/internal/locale"
 )
 
 func main() {
@@ -47,20 +51,29 @@ func main() {
 	os.Exit(code)
 }
 
+// Exit codes besides 0 (a normal quit) and 1 (any other failure).
+const (
+	exitBadInput  = 2 // bad flags or a broken profile: systemd restarts, the same error follows
+	exitDesktop   = 3 // a technician leaves to the desktop: not restarted (RestartPreventExitStatus=3)
+	exitReload    = 4 // a technician or the fleet reloads the profile: restarted
+	exitNoDisplay = 5 // no X display (Xorg not up yet, or gone): restarted
+)
+
 // run returns the exit code: 0 on a normal quit, 2 on bad flags or a broken
-// profile, 1 on any other failure.
+// profile, 3 or 4 when a technician leaves or reloads, 5 when there is no
+// display to open, 1 on any other failure.
 func run(args []string, stderr io.Writer) int {
 	started := time.Now()
 	opts, err := parseOptions(args, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "kiosk:", err)
-		return 2
+		return exitBadInput
 	}
 	stopCPU := func() {}
 	if opts.pprof != "" {
 		if stopCPU, err = startCPUProfile(opts.pprof); err != nil {
 			fmt.Fprintln(stderr, "kiosk:", err)
-			return 2
+			return exitBadInput
 		}
 		defer stopCPU()
 	}
@@ -69,15 +82,23 @@ func run(args []string, stderr io.Writer) int {
 	tail := privacy.NewTail(50, slog.LevelInfo) // for the technician screen
 	log := slog.New(privacy.NewHandler(privacy.Fanout{slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}), tail}))
 	if opts.shots != "" {
+		if !displayUsable(stderr) {
+			return exitNoDisplay
+		}
 		return screenshots(opts, stderr)
 	}
 	prof, layers, err := loadProfile(opts, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "kiosk:", err)
-		if opts.errorWindow {
+		if opts.errorWindow && xdisplay.Check(os.Getenv("DISPLAY"), displayTimeout) == nil {
 			showProfileError(err)
 		}
-		return 2
+		return exitBadInput
+	}
+	// Before the simulators, the platform client and Fyne start: without a
+	// display, GLFW would panic with a stack trace.
+	if !displayUsable(stderr) {
+		return exitNoDisplay
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -115,9 +136,9 @@ func run(args []string, stderr io.Writer) int {
 	var exitCode atomic.Int32
 	quit := make(chan struct{}, 1)
 	leave := func(reason string) {
-		exitCode.Store(3)
+		exitCode.Store(exitDesktop)
 		if reason == session.TechReload {
-			exitCode.Store(4)
+			exitCode.Store(exitReload)
 		}
 		log.Info("technician leaves the kiosk", "reason", reason)
 		select {
@@ -169,7 +190,11 @@ func run(args []string, stderr io.Writer) int {
 		ui.WarmFonts()
 		close(fontsReady)
 	}()
-	w := a.NewWindow("政务服务自助终端")
+	w, err := newWindow(a, "政务服务自助终端")
+	if err != nil {
+		fmt.Fprintln(stderr, noDisplayLine(os.Getenv("DISPLAY"), err))
+		return exitNoDisplay
+	}
 	screen := ui.NewKiosk(k.Runtime.Send)
 	screen.Version = ui.Version()
 	// The on-screen receipt needs the printer's renderer, which parses the

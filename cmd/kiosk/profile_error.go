@@ -21,7 +21,10 @@ import (
 func showProfileError(err error) {
 	a := app.NewWithID("cn.gov.sc.kiosk.profile-error")
 	a.Settings().SetTheme(ui.NewTheme())
-	w := a.NewWindow("政务服务自助终端")
+	w, winErr := newWindow(a, "政务服务自助终端")
+	if winErr != nil {
+		return // no display after all; the problems are on stderr already
+	}
 	title := canvas.NewText("终端配置有误，暂停服务", color.NRGBA{0xC6, 0x28, 0x28, 0xFF})
 	title.TextSize = 48
 	lines := container.NewVBox(container.NewCenter(title),

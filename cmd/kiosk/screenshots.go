@@ -30,7 +30,11 @@ func screenshots(o options, stderr io.Writer) int {
 	}
 	a := app.NewWithID("cn.gov.sc.kiosk.screenshots")
 	a.Settings().SetTheme(ui.NewTheme())
-	w := a.NewWindow("政务服务自助终端")
+	w, err := newWindow(a, "政务服务自助终端")
+	if err != nil {
+		fmt.Fprintln(stderr, noDisplayLine(os.Getenv("DISPLAY"), err))
+		return exitNoDisplay
+	}
 	k := ui.NewKiosk(func(session.Event) {})
 	k.Landscape = o.landscape
 	w.SetContent(k.Content())

@@ -1,7 +1,8 @@
 // Command kioskctl is the technician's tool: run device simulators on
 // pseudo-terminals, read a card, print a test receipt, check a profile and
 // inspect or retry the outbox. Every command prints masked personal data
-// only. Bad input gets one line on stderr and exit code 2.
+// only. Bad input gets one line on stderr and exit code 2; so does an
+// image whose header claims more than 50 megapixels.
 package main
 
 import (
@@ -15,6 +16,9 @@ import (
 	"os/signal"
 	"sort"
 	"syscall"
+
+	"sckiosk/devices/camera"
+	"sckiosk/kiosk/adapters/privacy"
 )
 
 // errUsage marks a command-line mistake: exit code 2.
@@ -43,6 +47,9 @@ var commands = map[string]command{
 }
 
 func main() {
+	// A package that logs through slog's default (or the log package)
+	// passes the masking handler too.
+	slog.SetDefault(newLogger(os.Stderr, slog.LevelInfo))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
@@ -50,7 +57,7 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	log := newLogger(stderr, slog.LevelWarn)
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(stderr)
 		if len(args) == 0 {
@@ -67,13 +74,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch {
 	case err == nil:
 		return 0
-	case errors.Is(err, errUsage):
-		fmt.Fprintln(stderr, "kioskctl:", err)
+	case errors.Is(err, errUsage), errors.Is(err, camera.ErrImageTooLarge):
+		fmt.Fprintln(stderr, "kioskctl:", privacy.MaskText(err.Error()))
 		return 2
 	default:
-		fmt.Fprintln(stderr, "kioskctl:", err)
+		fmt.Fprintln(stderr, "kioskctl:", privacy.MaskText(err.Error()))
 		return 1
 	}
+}
+
+// newLogger logs text lines at level and above to w through the masking
+// handler the kiosk uses: no ID number reaches a technician's terminal
+// or a pasted log.
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(privacy.NewHandler(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})))
 }
 
 func usage(w io.Writer) {

@@ -1,17 +1,26 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"sckiosk/devices/idcard"
 	"sckiosk/kiosk/adapters/outbox"
+	"sckiosk/kiosk/adapters/platform"
 	"sckiosk/kiosk/adapters/platform/platformsim"
 	"sckiosk/kiosk/core/application"
+	"sckiosk/kiosk/core/identity"
 )
 
 // startSim serves a Sichuan platform simulator on loopback.
@@ -179,5 +188,54 @@ func TestOutboxUsage(t *testing.T) {
 		if code != 2 || !strings.Contains(stderr, tt.want) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tt.args, code, stderr, tt.want)
 		}
+	}
+}
+
+// A platform that echoes the applicant's name and ID number in its
+// rejection: outbox send's log, outbox ls and ls --json show them masked.
+func TestOutboxEchoedPersonalDataIsMasked(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	card := idcard.SampleCard()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		body, _ := json.Marshal(platform.Envelope{Code: 40001, Message: "申请人" + card.Name + "（" + card.Number + "）证件号码与姓名不符"})
+		if err := platform.SignResponse(platform.DemoPlatformKey(), w.Header(), r, http.StatusBadRequest, body, time.Now()); err != nil {
+			t.Error(err)
+		}
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write(body)
+	}))
+	defer srv.Close()
+	if code, _, stderr := kioskctl(t, "outbox", "add", "--data", dir, "--sample"); code != 0 {
+		t.Fatalf("outbox add: exit %d: %s", code, stderr)
+	}
+	code, out, stderr := kioskctl(t, "outbox", "send", "--data", dir, "--platform", srv.URL, "--until-empty", "--timeout", "15s")
+	if code != 0 || !strings.Contains(out, "rejected 1") {
+		t.Fatalf("outbox send: exit %d: %s %s", code, out, stderr)
+	}
+	_, ls, _ := kioskctl(t, "outbox", "ls", "--data", dir)
+	entries := lsJSON(t, dir)
+	if len(entries) != 1 || !strings.Contains(entries[0].LastError, "code 40001") ||
+		!strings.Contains(entries[0].LastError, identity.MaskName(card.Name)) ||
+		!strings.Contains(entries[0].LastError, identity.MaskNumber(card.Number)) {
+		t.Fatalf("entries = %+v, want the code and the masked echo", entries)
+	}
+	for what, s := range map[string]string{"send's log": stderr, "outbox ls": ls, "outbox ls --json": entries[0].LastError} {
+		if strings.Contains(s, card.Name) || strings.Contains(s, card.Number) {
+			t.Errorf("%s holds personal data:\n%s", what, s)
+		}
+	}
+	if !strings.Contains(stderr, "rejected") {
+		t.Errorf("send's log = %q, want the rejection logged", stderr)
+	}
+}
+
+// Every log line of kioskctl passes the masking handler.
+func TestLoggerMasksIDNumbers(t *testing.T) {
+	var b bytes.Buffer
+	number := idcard.SampleCard().Number
+	newLogger(&b, slog.LevelInfo).Warn("read "+number, "number", number, "err", errors.New("bad card "+number))
+	if strings.Contains(b.String(), number) || strings.Count(b.String(), identity.MaskNumber(number)) != 3 {
+		t.Errorf("log = %q, want the number masked three times", b.String())
 	}
 }

@@ -63,7 +63,7 @@ func qrDecode(args []string, out io.Writer) error {
 	}
 	dec := camera.NewDecoder(camera.DecoderOptions{})
 	chk := platform.DemoCodeChecker(trackHosts...)
-	failed := 0
+	failed, refused := 0, 0
 	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
 	for _, file := range fs.Args() {
@@ -82,6 +82,9 @@ func qrDecode(args []string, out io.Writer) error {
 		if !line.OK {
 			failed++
 		}
+		if errors.Is(err, camera.ErrImageTooLarge) {
+			refused++
+		}
 		if asJSON {
 			if err := enc.Encode(line); err != nil {
 				return fmt.Errorf("qr decode: %w", err)
@@ -94,6 +97,9 @@ func qrDecode(args []string, out io.Writer) error {
 		default:
 			fmt.Fprintf(out, "%s\tFAILED\t%v\n", file, err)
 		}
+	}
+	if refused > 0 { // bad input: exit code 2
+		return fmt.Errorf("qr decode: %d of %d files refused: %w (the limit is %d megapixels)", refused, fs.NArg(), camera.ErrImageTooLarge, camera.MaxImagePixels/1_000_000)
 	}
 	if failed > 0 {
 		return fmt.Errorf("qr decode: %d of %d files: %w", failed, fs.NArg(), errNotAll)

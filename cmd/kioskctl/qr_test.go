@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/png"
@@ -9,6 +12,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	qrcode "github.com/skip2/go-qrcode"
 )
 
 func TestQRMakeDecodeVerify(t *testing.T) {
@@ -91,5 +97,58 @@ func TestQRVerifyText(t *testing.T) {
 	}
 	if code, _, _ := kioskctl(t, "qr", "make", "--kind", "toaster", "--out", "x.png"); code != 2 {
 		t.Errorf("qr make --kind toaster: exit %d, want 2", code)
+	}
+}
+
+// bombPNG is a real QR code's PNG whose header is patched to claim w×h
+// pixels: a few hundred bytes that would make a trusting decoder allocate
+// gigabytes.
+func bombPNG(t *testing.T, w, h uint32) []byte {
+	t.Helper()
+	b, err := qrcode.Encode("TFTB:1:bomb", qrcode.Medium, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// signature (8), IHDR length (4) and type (4), width, height, ...
+	if !bytes.Equal(b[12:16], []byte("IHDR")) {
+		t.Fatal("no IHDR first")
+	}
+	binary.BigEndian.PutUint32(b[16:], w)
+	binary.BigEndian.PutUint32(b[20:], h)
+	binary.BigEndian.PutUint32(b[29:], crc32.ChecksumIEEE(b[12:29]))
+	return b
+}
+
+// An image whose header claims more than 50 megapixels is refused from
+// its header, with one line and exit code 2, by every command that reads
+// images.
+func TestImageBombsExitTwo(t *testing.T) {
+	dir := t.TempDir()
+	bomb := filepath.Join(dir, "bomb.png")
+	if err := os.WriteFile(bomb, bombPNG(t, 100000, 100000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	good := filepath.Join(t.TempDir(), "good.png")
+	if code, _, stderr := kioskctl(t, "qr", "make", "--kind", "app", "--out", good); code != 0 {
+		t.Fatalf("qr make: exit %d: %s", code, stderr)
+	}
+	tests := [][]string{
+		{"qr", "decode", bomb},
+		{"qr", "decode", "--json", good, bomb},
+		{"qr", "verify", "--file", bomb},
+		{"sim", "scanner", "--codes", dir},
+	}
+	for _, args := range tests {
+		start := time.Now()
+		code, _, stderr := kioskctl(t, args...)
+		if code != 2 {
+			t.Errorf("%v: exit %d, want 2 (%s)", args, code, stderr)
+		}
+		if !strings.Contains(stderr, "image too large") || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+			t.Errorf("%v: stderr %q, want one line saying the image is too large", args, stderr)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("%v: took %v", args, d)
+		}
 	}
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"image"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,6 +57,9 @@ func (d *Device) Session(events chan<- Event) supervise.Session {
 			return fmt.Errorf("camera: open source: %w", err)
 		}
 		defer src.Close()
+		if ds, ok := src.(*DirSource); ok && ds.Logger == nil {
+			ds.Logger = d.opt.Logger
+		}
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		p := NewPipeline(d.opt)
@@ -102,6 +105,9 @@ type DirSource struct {
 	Hold     time.Duration // how long a shown image stays in view; 0 means 1 s
 	Interval time.Duration // frame interval while an image is in view; 0 means 1/15 s
 	Poll     time.Duration // how often the directory is looked at; 0 means 100 ms
+	// Logger hears of files refused (broken, or above MaxImagePixels);
+	// nil: the device's PipelineOptions.Logger, or none.
+	Logger *slog.Logger
 
 	cur   Frame
 	until time.Time
@@ -161,8 +167,9 @@ func (s *DirSource) take() (Frame, bool, error) {
 		path := filepath.Join(s.dir, e.Name())
 		img, err := loadImage(path)
 		_ = os.Remove(path)
-		if err != nil {
-			continue // a half-written or broken file: nothing in view
+		if err != nil { // a broken or oversized file: nothing in view
+			s.logger().Warn("camera: image refused and removed", "file", e.Name(), "err", err)
+			continue
 		}
 		f := GrayFromImage(img, s.buf)
 		s.buf = f.Pix
@@ -171,14 +178,11 @@ func (s *DirSource) take() (Frame, bool, error) {
 	return Frame{}, false, nil
 }
 
-func loadImage(path string) (image.Image, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
+func (s *DirSource) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.New(slog.DiscardHandler)
 	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
-	return img, err
+	return s.Logger
 }
 
 // Close does nothing.

@@ -47,16 +47,12 @@ func GrayFromImage(img image.Image, buf []byte) Frame {
 	return Frame{Pix: g.Pix, Width: w, Height: h, Stride: w}
 }
 
-// LoadGray reads a PNG or JPEG file as a gray frame.
+// LoadGray reads a PNG or JPEG file as a gray frame. An image above
+// MaxImagePixels is refused (ErrImageTooLarge).
 func LoadGray(path string) (Frame, error) {
-	f, err := os.Open(path)
+	img, err := loadImage(path)
 	if err != nil {
 		return Frame{}, fmt.Errorf("camera: load %s: %w", path, err)
-	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
-	if err != nil {
-		return Frame{}, fmt.Errorf("camera: decode image %s: %w", path, err)
 	}
 	return GrayFromImage(img, nil), nil
 }

@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"image/jpeg"
 
 	"github.com/blackjack/webcam"
 )
@@ -113,7 +112,7 @@ func (s *V4L2Source) toGray(raw []byte) (Frame, error) {
 		}
 		return Frame{Pix: g, Width: s.w, Height: s.h, Stride: s.w}, nil
 	}
-	img, err := jpeg.Decode(bytes.NewReader(raw))
+	img, err := DecodeImage(bytes.NewReader(raw))
 	if err != nil {
 		return Frame{}, fmt.Errorf("camera: mjpeg: %w", err)
 	}

@@ -73,7 +73,7 @@ mkfs.ext4 -q -L KIOSK-DATA "${loop}p3"
 mount "${loop}p2" "$mnt"
 echo "build-image: debootstrap $suite $arch from $mirror"
 debootstrap --arch="$arch" --variant=minbase \
-	--include="systemd-sysv,udev,dbus,libpam-systemd,$kernel,$grubpkg,ca-certificates,apt,adduser,init-system-helpers" \
+	--include="systemd-sysv,udev,dbus,libpam-systemd,$kernel,$grubpkg,ca-certificates,apt,adduser,init-system-helpers,locales" \
 	"$suite" "$mnt" "$mirror"
 
 mkdir -p "$mnt/boot/efi" "$mnt/data"
@@ -102,6 +102,9 @@ cp -a "$mnt/var/log/." "$mnt/data/log/"
 cp -a "$mnt/var/lib/systemd/." "$mnt/data/systemd/" 2>/dev/null || true
 mount --bind "$mnt/data/kiosk" "$mnt/var/lib/kiosk"
 mount --bind "$mnt/data/kiosk-update" "$mnt/var/lib/kiosk-update"
+# kiosk.service runs the app in zh_CN.UTF-8 (LANG): the C library has it too.
+echo "zh_CN.UTF-8 UTF-8" >"$mnt/etc/locale.gen"
+chroot "$mnt" locale-gen
 echo kiosk >"$mnt/etc/hostname"
 : >"$mnt/etc/machine-id" # systemd makes one at each boot (read-only root)
 

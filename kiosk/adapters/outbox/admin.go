@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"sckiosk/kiosk/adapters/privacy"
 )
 
 // Stats counts the entries in each state.
@@ -58,6 +60,7 @@ func (o *Outbox) List(ctx context.Context) ([]Entry, error) {
 			return nil, fmt.Errorf("outbox: list: %w", err)
 		}
 		e.CreatedAt, e.NextAttemptAt, e.Linked = fromMillis(created), fromMillis(next), strings.Fields(linked)
+		e.LastError = privacy.MaskText(e.LastError) // an error stored before it was masked on the way in
 		if sent.Valid {
 			e.SentAt = fromMillis(sent.Int64)
 		}

@@ -19,6 +19,13 @@ import (
 // until ctx ends; then it returns nil. A submission cut short by ctx does
 // not count as an attempt; the entry is sent again by the next Run. Only one
 // Run may be active on an Outbox (ErrRunning).
+//
+// Local storage failing (a full disk) is backed off like the platform: an
+// entry whose outcome cannot be recorded stays pending, is held back with
+// its own exponential back-off and sent again later with the same
+// request_id (the platform answers with the case it made), while the
+// entries behind it go on in order; the forwarder's own queries failing
+// back it off as a whole.
 func (o *Outbox) Run(ctx context.Context, sub application.Submitter) error {
 	if !o.running.CompareAndSwap(false, true) {
 		return ErrRunning
@@ -32,6 +39,10 @@ func (o *Outbox) Run(ctx context.Context, sub application.Submitter) error {
 	for {
 		if o.retryAll.Swap(false) {
 			o.halfOpen()
+			for id, st := range o.stuck { // try at once; a further failure backs off longer
+				st.until = time.Time{}
+				o.stuck[id] = st
+			}
 			if err := o.makeAllDue(ctx); err != nil && ctx.Err() == nil {
 				o.log.Error("outbox: make entries due", "err", err)
 			}
@@ -43,8 +54,11 @@ func (o *Outbox) Run(ctx context.Context, sub application.Submitter) error {
 			return nil
 		}
 		if err != nil {
-			o.log.Error("outbox forwarder", "err", err)
-			wait = o.opt.BackoffBase
+			o.storeFails++
+			wait = o.backoff(o.storeFails)
+			o.log.Error("outbox forwarder: cannot read the queue; backing off", "retry_in", wait.Round(time.Millisecond), "err", err)
+		} else {
+			o.storeFails = 0
 		}
 		if p, ok := sub.(Prober); ok && o.opt.ProbeInterval > 0 {
 			if next := o.lastContact.Add(o.opt.ProbeInterval); !time.Now().Before(next) {
@@ -65,11 +79,17 @@ func (o *Outbox) Run(ctx context.Context, sub application.Submitter) error {
 }
 
 // forwardDue sends every due entry and returns how long to sleep before the
-// next one is due.
+// next one is due. An entry whose outcome cannot be recorded is held back
+// (holdBack) and the next due entry is sent; an error means the queue
+// itself could not be read.
 func (o *Outbox) forwardDue(ctx context.Context, sub application.Submitter) (time.Duration, error) {
 	for ctx.Err() == nil {
 		now := time.Now()
 		held, release := o.held(now)
+		stuck, unstuck := o.stuckIDs(now)
+		if !unstuck.IsZero() && (release.IsZero() || unstuck.Before(release)) {
+			release = unstuck
+		}
 		var (
 			id        int64
 			requestID string
@@ -77,22 +97,51 @@ func (o *Outbox) forwardDue(ctx context.Context, sub application.Submitter) (tim
 			attempts  int
 			payload   []byte
 		)
-		where, args := dueFilter(held)
+		where, args := dueFilter(held, stuck)
 		err := o.db.QueryRowContext(ctx, `
 			SELECT id, request_id, province, attempts, payload FROM entries
 			WHERE state = 'pending' AND next_attempt_at <= ?`+where+`
 			ORDER BY id LIMIT 1`, append([]any{toMillis(now)}, args...)...).Scan(&id, &requestID, &province, &attempts, &payload)
 		if errors.Is(err, sql.ErrNoRows) {
-			return o.untilNextDue(ctx, now, held, release)
+			return o.untilNextDue(ctx, now, where, args, release)
 		}
 		if err != nil {
 			return 0, fmt.Errorf("outbox: next due entry: %w", err)
 		}
 		if err := o.send(ctx, sub, id, requestID, province, attempts, payload); err != nil {
-			return 0, err
+			o.holdBack(id, requestID, err)
+			continue
 		}
+		delete(o.stuck, id)
 	}
 	return 0, ctx.Err()
+}
+
+// holdBack keeps entry id, whose outcome could not be recorded, from being
+// sent again before its back-off has passed; it stays pending on disk.
+func (o *Outbox) holdBack(id int64, requestID string, err error) {
+	st := o.stuck[id]
+	st.failures++
+	wait := o.backoff(st.failures)
+	st.until = time.Now().Add(wait)
+	o.stuck[id] = st
+	o.log.Error("outbox: outcome not recorded (local storage); entry held back, the others go on",
+		"id", id, "request_id", requestID, "failures", st.failures, "retry_in", wait.Round(time.Millisecond), "err", err)
+}
+
+// stuckIDs returns the entries held back at now, and the earliest time one
+// of them is released (zero if none).
+func (o *Outbox) stuckIDs(now time.Time) (ids []int64, release time.Time) {
+	for id, st := range o.stuck {
+		if now.Before(st.until) {
+			ids = append(ids, id)
+			if release.IsZero() || st.until.Before(release) {
+				release = st.until
+			}
+		}
+	}
+	slices.Sort(ids)
+	return ids, release
 }
 
 // probe checks the health of the platforms of Options.Provinces and of
@@ -126,7 +175,7 @@ func (o *Outbox) probe(ctx context.Context, p Prober) {
 			if ae, ok := errors.AsType[*platform.APIError](err); ok {
 				retryAfter = ae.RetryAfter
 			}
-			o.failed(prov, time.Now(), errorText(err), retryAfter)
+			o.failed(prov, time.Now(), errorText(err, nil), retryAfter)
 		default:
 			o.log.Debug("outbox probe", "province", prov, "err", err)
 		}
@@ -135,24 +184,30 @@ func (o *Outbox) probe(ctx context.Context, p Prober) {
 }
 
 // dueFilter is the SQL condition that leaves out the provinces held back
-// by their breakers.
-func dueFilter(held []string) (string, []any) {
-	if len(held) == 0 {
-		return "", nil
+// by their breakers and the entries held back by holdBack.
+func dueFilter(held []string, stuck []int64) (string, []any) {
+	var where string
+	var args []any
+	if len(held) > 0 {
+		where += " AND province NOT IN (?" + strings.Repeat(", ?", len(held)-1) + ")"
+		for _, p := range held {
+			args = append(args, p)
+		}
 	}
-	args := make([]any, len(held))
-	for i, p := range held {
-		args[i] = p
+	if len(stuck) > 0 {
+		where += " AND id NOT IN (?" + strings.Repeat(", ?", len(stuck)-1) + ")"
+		for _, id := range stuck {
+			args = append(args, id)
+		}
 	}
-	return " AND province NOT IN (?" + strings.Repeat(", ?", len(held)-1) + ")", args
+	return where, args
 }
 
-// untilNextDue returns the wait until the earliest pending entry of a
-// province not held back is due, or a held province is released, at most
-// PollInterval.
-func (o *Outbox) untilNextDue(ctx context.Context, now time.Time, held []string, release time.Time) (time.Duration, error) {
+// untilNextDue returns the wait until the earliest pending entry that the
+// filter where (dueFilter) lets through is due, or release (a province or
+// an entry held back is released), at most PollInterval.
+func (o *Outbox) untilNextDue(ctx context.Context, now time.Time, where string, args []any, release time.Time) (time.Duration, error) {
 	var next sql.NullInt64
-	where, args := dueFilter(held)
 	err := o.db.QueryRowContext(ctx, `SELECT MIN(next_attempt_at) FROM entries WHERE state = 'pending'`+where, args...).Scan(&next)
 	if err != nil {
 		return 0, fmt.Errorf("outbox: next due time: %w", err)
@@ -207,6 +262,10 @@ func (o *Outbox) send(ctx context.Context, sub application.Submitter, id int64, 
 	rc, err := sub.Submit(actx, app)
 	cancel()
 	o.lastContact = time.Now()
+	var mask *strings.Replacer // for what the platform echoes back
+	if err != nil {
+		mask = personalMasker(app)
+	}
 	app = application.Application{} // drop the personal data as soon as possible
 	attempts++
 	now := time.Now()
@@ -234,9 +293,10 @@ func (o *Outbox) send(ctx context.Context, sub application.Submitter, id int64, 
 		return nil
 	case errors.Is(err, platform.ErrRejected):
 		o.succeeded(province, now) // the platform is up; the application is wrong
-		log.Warn("application rejected by the platform; kept for a technician", "err", err)
+		text := errorText(err, mask)
+		log.Warn("application rejected by the platform; kept for a technician", "err", text)
 		return o.record(ctx, id, `UPDATE entries SET state = 'rejected', attempts = ?, last_error = ? WHERE id = ? AND state = 'pending'`,
-			attempts, errorText(err), id)
+			attempts, text, id)
 	default:
 		delay := o.backoff(attempts)
 		var retryAfter time.Duration
@@ -244,16 +304,22 @@ func (o *Outbox) send(ctx context.Context, sub application.Submitter, id int64, 
 			retryAfter = min(ae.RetryAfter, o.opt.BackoffMax)
 			delay = max(delay, retryAfter)
 		}
-		o.failed(province, now, errorText(err), retryAfter)
-		log.Warn("application not delivered; will retry", "retry_in", delay.Round(time.Millisecond), "err", err)
+		text := errorText(err, mask)
+		o.failed(province, now, text, retryAfter)
+		log.Warn("application not delivered; will retry", "retry_in", delay.Round(time.Millisecond), "err", text)
 		return o.record(ctx, id, `UPDATE entries SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ? AND state = 'pending'`,
-			attempts, toMillis(now.Add(delay)), errorText(err), id)
+			attempts, toMillis(now.Add(delay)), text, id)
 	}
 }
 
 // record applies the outcome of an attempt. It uses a context that
 // survives ctx so that an outcome learnt just before shutdown is kept.
 func (o *Outbox) record(ctx context.Context, id int64, query string, args ...any) error {
+	if o.recordFault != nil {
+		if err := o.recordFault(id); err != nil {
+			return fmt.Errorf("outbox: record outcome of entry %d: %w", id, err)
+		}
+	}
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.opt.BusyTimeout+5*time.Second)
 	defer cancel()
 	if _, err := o.db.ExecContext(wctx, query, args...); err != nil {

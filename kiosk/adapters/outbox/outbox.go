@@ -26,7 +26,9 @@
 // timestamps remain, for reprints, until Options.Retention has passed.
 // Rejected entries keep their payload so a technician can retry them. Logs
 // and last_error carry request ids, item codes and case numbers, never
-// names or ID numbers.
+// names or ID numbers: a platform's message that echoes the applicant is
+// stored and logged with the application's personal values and any ID
+// number masked (errorText).
 //
 // Platform state. Per province, a circuit breaker stops sending after
 // Options.BreakerThreshold transient failures in a row and tries again
@@ -37,15 +39,18 @@
 package outbox
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -55,6 +60,7 @@ import (
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 
 	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/adapters/privacy"
 	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/identity"
 )
@@ -211,6 +217,22 @@ type Outbox struct {
 	loggedState application.PlatformState // guarded by pubMu
 	lastPrune   time.Time                 // Run's goroutine only
 	lastContact time.Time                 // Run's goroutine only: last submission or probe
+	// stuck are the entries whose outcome could not be recorded (a full
+	// disk), held back with their own back-off while the others go on;
+	// storeFails counts the forwarder's failed queries in a row. Run's
+	// goroutine only.
+	stuck      map[int64]stuckEntry
+	storeFails int
+	// recordFault, when set (tests), fails recording the outcome of entry
+	// id as a full disk would.
+	recordFault func(id int64) error
+}
+
+// stuckEntry is an entry held back because its outcome could not be
+// recorded: not before until, and failures in a row so far.
+type stuckEntry struct {
+	until    time.Time
+	failures int
 }
 
 // maxErrorLen bounds the stored last_error.
@@ -249,6 +271,7 @@ func Open(path string, log *slog.Logger, opt Options) (*Outbox, error) {
 		changed:  make(chan struct{}),
 		breakers: make(map[string]*breaker),
 		health:   Health{State: application.PlatformOnline},
+		stuck:    make(map[int64]stuckEntry),
 	}
 	keyPath := opt.KeyPath
 	if keyPath == "" {
@@ -430,9 +453,18 @@ func (o *Outbox) Wait(ctx context.Context, requestID string) (application.Receip
 	}
 }
 
-// errorText is the stored form of a delivery error: one line, bounded.
-func errorText(err error) string {
-	s := strings.Join(strings.Fields(err.Error()), " ")
+// errorText is the stored (and logged) form of a delivery error: one
+// line, bounded, and masked. A platform may echo the applicant back in
+// its message ("申请人李四（5101…）证件号码与姓名不符"): the personal
+// values of the application (m, from personalMasker; nil when there is no
+// application) are replaced by their masked forms, and so is anything
+// shaped like a valid ID number, as the log handler does.
+func errorText(err error, m *strings.Replacer) string {
+	s := err.Error()
+	if m != nil {
+		s = m.Replace(s)
+	}
+	s = strings.Join(strings.Fields(privacy.MaskText(s)), " ")
 	if len(s) > maxErrorLen {
 		cut := maxErrorLen
 		for cut > 0 && !utf8.RuneStart(s[cut]) {
@@ -441,6 +473,53 @@ func errorText(err error) string {
 		s = s[:cut] + "…"
 	}
 	return s
+}
+
+// personalMasker replaces the personal values of app (the applicant's
+// name, ID number and phone, and the form's values) by masked forms,
+// longest first, so that a value inside another is not half-masked.
+func personalMasker(app application.Application) *strings.Replacer {
+	masked := map[string]string{}
+	add := func(v, m string) {
+		if v = strings.TrimSpace(v); utf8.RuneCountInString(v) >= 2 && masked[v] == "" {
+			masked[v] = m
+		}
+	}
+	add(app.Applicant.Name, identity.MaskName(app.Applicant.Name))
+	add(app.Applicant.Number, identity.MaskNumber(app.Applicant.Number))
+	add(app.Applicant.Phone, identity.MaskPhone(app.Applicant.Phone))
+	for _, v := range app.Fields {
+		// Short ASCII values (a count, a code) are not personal and would
+		// mangle the error's own words and numbers.
+		if v = strings.TrimSpace(v); len(v) >= 6 || !isASCII(v) {
+			add(v, maskValue(v))
+		}
+	}
+	values := slices.Collect(maps.Keys(masked))
+	slices.SortFunc(values, func(a, b string) int { return cmp.Or(len(b)-len(a), strings.Compare(a, b)) })
+	pairs := make([]string, 0, 2*len(values))
+	for _, v := range values {
+		pairs = append(pairs, v, masked[v])
+	}
+	return strings.NewReplacer(pairs...)
+}
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// maskValue masks a form value: an ID number as such, anything else down
+// to its first character.
+func maskValue(v string) string {
+	if identity.ValidateNumber(v) == nil {
+		return identity.MaskNumber(v)
+	}
+	return identity.MaskName(v)
 }
 
 // Times are stored as Unix milliseconds; 0 is the zero time.

@@ -631,7 +631,7 @@ func TestErrorText(t *testing.T) {
 		{long, strings.Repeat("错", maxErrorLen/3) + "…"},
 	}
 	for _, tt := range tests {
-		if got := errorText(errors.New(tt.in)); got != tt.want {
+		if got := errorText(errors.New(tt.in), nil); got != tt.want {
 			t.Errorf("errorText(%.20q) = %.40q, want %.40q", tt.in, got, tt.want)
 		}
 	}

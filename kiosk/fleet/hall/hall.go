@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -159,15 +161,22 @@ func (s *Server) Rollouts() []Rollout {
 	defer s.mu.Unlock()
 	out := make([]Rollout, 0, len(s.rollouts))
 	for i := len(s.rollouts) - 1; i >= 0; i-- {
-		r := *s.rollouts[i]
-		r.Results = map[string]string{}
-		for k, v := range s.rollouts[i].Results {
-			r.Results[k] = v
-		}
-		r.Targets = append([]string(nil), s.rollouts[i].Targets...)
-		out = append(out, r)
+		out = append(out, s.rollouts[i].snapshot())
 	}
 	return out
+}
+
+// snapshot copies r with its own targets and results, so that the copy
+// can be read (JSON-encoded for the dashboard) while the rollout's
+// goroutine goes on writing r. Call it with Server.mu held.
+func (r *Rollout) snapshot() Rollout {
+	c := *r
+	c.Targets = slices.Clone(r.Targets)
+	c.Results = maps.Clone(r.Results)
+	if c.Results == nil {
+		c.Results = map[string]string{}
+	}
+	return c
 }
 
 func (s *Server) update(r *Rollout, f func(*Rollout)) {
@@ -218,9 +227,10 @@ func (s *Server) Push(ctx context.Context, targets []string, profileYAML string,
 	}
 	s.mu.Lock()
 	s.rollouts = append(s.rollouts, r)
+	out := r.snapshot() // r is the rollout goroutine's from here on
 	s.mu.Unlock()
 	go s.run(ctx, r, profileYAML)
-	return *r, nil
+	return out, nil
 }
 
 func (s *Server) run(ctx context.Context, r *Rollout, profileYAML string) {

@@ -330,3 +330,38 @@ func TestPushSkipsOfflineKiosks(t *testing.T) {
 		t.Errorf("command to an unknown kiosk: HTTP %d, want 404", code)
 	}
 }
+
+// Push hands out a copy of the rollout: the caller (the /api/push
+// handler) may read or change it while the canary goroutine writes the
+// live one's results, and the hall's own record stays as it was. Under
+// -race the JSON encoding below also proves the copy is not shared.
+func TestPushHandsOutACopy(t *testing.T) {
+	h := startHall(t, 300*time.Millisecond)
+	a := startKiosk(t, h, &fakeKiosk{name: "SC-0001"})
+	b := startKiosk(t, h, &fakeKiosk{name: "SC-0002"})
+	h.waitOnline(t, a, b)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ro, err := h.srv.Push(ctx, []string{key("SC-0001"), key("SC-0002")}, "ui:\n  idle_timeout: 120s\n", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := json.Marshal(ro); err != nil {
+			t.Fatal(err)
+		}
+		if rs := h.srv.Rollouts(); rs[0].Stage == hall.StageDone || rs[0].Stage == hall.StageFailed {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	ro.Results["intruder"] = "changed by the caller"
+	ro.Targets[0] = "changed by the caller"
+	got := h.srv.Rollouts()[0]
+	if got.Stage != hall.StageDone || len(got.Results) != 2 || got.Targets[0] != key("SC-0001") {
+		t.Errorf("the hall's rollout = %+v, want done with the two kiosks' results and its own targets", got)
+	}
+	if len(ro.Results) != 1 {
+		t.Errorf("the copy changed after Push returned: %v", ro.Results)
+	}
+}
