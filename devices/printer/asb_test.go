@@ -122,8 +122,14 @@ func TestDriverAgainstSimInEveryState(t *testing.T) {
 				name += "-asb"
 			}
 			t.Run(name, func(t *testing.T) {
+				// An offline printer never answers: wait little for it. The
+				// others answer, so give a loaded machine (-race) time.
+				timeout := 3 * time.Second
+				if tt.state == printersim.StateOffline {
+					timeout = 300 * time.Millisecond
+				}
 				r := newRig(t, printersim.SimOptions{Paper: escpos.Paper80, Baud: 115200},
-					Options{ASB: asb, PollInterval: time.Hour, StatusTimeout: 300 * time.Millisecond})
+					Options{ASB: asb, PollInterval: time.Hour, StatusTimeout: timeout})
 				if err := r.sim.SetState(tt.state); err != nil {
 					t.Fatal(err)
 				}
