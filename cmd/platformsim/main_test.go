@@ -34,6 +34,11 @@ func TestUsageErrors(t *testing.T) {
 		{"bad latency", []string{"--latency", "soon"}, 2, "latency"},
 		{"stray argument", []string{"extra"}, 2, "unexpected argument"},
 		{"help", []string{"-h"}, 0, "usage"},
+		{"trust without app id", []string{"--trust-kiosk", "kiosk.pub"}, 2, "want APPID=FILE"},
+		{"trust missing file", []string{"--trust-kiosk", "K1=/nonexistent.pem"}, 2, "kiosk key of K1"},
+		{"trust not a key", []string{"--trust-kiosk", "K1=" + writeTemp(t, "not a key")}, 2, "kiosk key of K1"},
+		{"missing platform key", []string{"--key", "/nonexistent.pem"}, 2, "--key: platform key"},
+		{"platform key not a key", []string{"--key", writeTemp(t, "nope")}, 2, "--key: platform key"},
 		{"missing catalogue", []string{"--catalog", "/nonexistent.yaml"}, 2, "--catalog"},
 		{"bad catalogue", []string{"--catalog", writeTemp(t, "version: v\nitems:\n  - {code: A, name: a, province: \"44\"}\n")}, 2, "province"},
 	}
