@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/emmansun/gmsm/sm3"
+
 	"sckiosk/kiosk/adapters/platform"
 	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/catalog"
@@ -38,7 +40,8 @@ func (s *Sim) submit(r *http.Request) simAnswer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c, seen := s.byKey[app.RequestID]; seen {
-		if c.app.ItemCode != app.ItemCode || c.app.Applicant.Number != app.Applicant.Number {
+		if appDigest(c.app) != appDigest(app) {
+			s.log.Info("sim refused reused request_id", "request_id", app.RequestID, "case", c.receipt.CaseNumber)
 			return simFail(http.StatusUnprocessableEntity, platform.CodeKeyReused,
 				"幂等键已用于另一申请 / idempotency key already used for a different application")
 		}
@@ -88,6 +91,18 @@ func (s *Sim) submit(r *http.Request) simAnswer {
 	s.log.Info("sim accepted application", "request_id", app.RequestID, "case", number, "item", app.ItemCode,
 		"linked", len(members), "applicant", identity.MaskNumber(app.Applicant.Number))
 	return simOK(http.StatusCreated, c.receipt)
+}
+
+// appDigest is the SM3 hash of the whole application as canonical JSON
+// (map keys sorted, times in UTC): a resend of the same application has
+// the same digest, anything else under the same request_id does not.
+func appDigest(app application.Application) [32]byte {
+	app.SubmittedAt = app.SubmittedAt.UTC()
+	raw, err := json.Marshal(app)
+	if err != nil {
+		return [32]byte{} // cannot happen for a decoded application
+	}
+	return sm3.Sum(raw)
 }
 
 // newSimCase makes a case received at with status code since updated.

@@ -31,7 +31,8 @@ const maxApplication = 1 << 20
 // number SC/CQ + YYYYMMDD in China time + a 6-digit daily sequence),
 // honours the idempotency key (the same request_id again: 200 with the
 // same Receipt and duplicate:true, never a second case; the same
-// request_id for a different item or applicant: 422), and answers case and
+// request_id with any other content, compared by the SM3 digest of the
+// whole application: 422 platform.CodeKeyReused), and answers case and
 // health queries and a plain track page (/track/{number}) for the
 // receipt's QR code. Cases are held in memory, and also in a SQLite Store
 // when one is given (WithStore), so that they survive a restart. Cases

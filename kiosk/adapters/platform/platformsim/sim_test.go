@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"regexp"
 	"sckiosk/kiosk/adapters/platform/internal/platformtest"
 	"strconv"
@@ -262,13 +263,38 @@ func TestSimIdempotency(t *testing.T) {
 		t.Errorf("applications %d, received %d; want 1, 2", n, r)
 	}
 
-	other := testApp(t, "same", application.Sichuan)
-	other.ItemCode = "another-item"
-	if _, err := c.Submit(ctx, other); !errors.Is(err, platform.ErrRejected) {
-		t.Errorf("key reused for another application: err = %v, want ErrRejected", err)
+	// Any change under the same request_id is another application: 422
+	// 42201, and the case keeps the first content.
+	changes := []struct {
+		name   string
+		mutate func(*application.Application)
+	}{
+		{"item", func(a *application.Application) { a.ItemCode = "another-item" }},
+		{"applicant name", func(a *application.Application) { a.Applicant.Name = "李四" }},
+		{"phone", func(a *application.Application) { a.Applicant.Phone = "13900139000" }},
+		{"form field", func(a *application.Application) { a.Fields["reason"] = "结婚" }},
+		{"new form field", func(a *application.Application) { a.Fields["note"] = "x" }},
+		{"submitted at", func(a *application.Application) { a.SubmittedAt = a.SubmittedAt.Add(time.Second) }},
+		{"mode", func(a *application.Application) { a.Mode = "窗口办理" }},
 	}
-	if n := len(sim.Applications()); n != 1 {
-		t.Errorf("applications %d after key reuse, want 1", n)
+	for _, ch := range changes {
+		other := testApp(t, "same", application.Sichuan)
+		ch.mutate(&other)
+		_, err := c.Submit(ctx, other)
+		var ae *platform.APIError
+		if !errors.Is(err, platform.ErrRejected) || !errors.As(err, &ae) || ae.Status != http.StatusUnprocessableEntity || ae.Code != platform.CodeKeyReused {
+			t.Errorf("%s changed under the same request_id: err = %v, want 422 %d", ch.name, err, platform.CodeKeyReused)
+		}
+	}
+	apps := sim.Applications()
+	if len(apps) != 1 || !reflect.DeepEqual(apps[0], testApp(t, "same", application.Sichuan)) {
+		t.Errorf("applications after key reuse: %+v", apps)
+	}
+	// The same application with its time in another zone is a resend.
+	same := testApp(t, "same", application.Sichuan)
+	same.SubmittedAt = same.SubmittedAt.In(time.FixedZone("CST", 8*3600))
+	if rc, err := c.Submit(ctx, same); err != nil || !rc.Duplicate {
+		t.Errorf("resend with the time in China time: %+v, %v", rc, err)
 	}
 }
 
