@@ -176,7 +176,8 @@ func New(province string, log *slog.Logger, opts ...Option) *Sim {
 			s.evals[e.CaseNumber] = e
 			s.evalOrder = append(s.evalOrder, e.CaseNumber)
 		}
-		s.store.cases, s.store.seq, s.store.evals = nil, nil, nil
+		maps.Copy(s.nonces, s.store.nonces)
+		s.store.cases, s.store.seq, s.store.evals, s.store.nonces = nil, nil, nil, nil
 		s.log.Info("sim loaded cases", "count", len(s.cases), "store", s.store.path)
 	}
 	if len(s.kiosks) == 0 {
