@@ -6,7 +6,7 @@
 //	    [--latency D] [--error-rate P] [--reset-rate P]
 //	    [--drop-after-commit-rate P] [--slow-rate P] [--slow-delay D]
 //	    [--progress-processing D] [--progress-done D] [--catalog FILE]
-//	    [--key FILE] [--trust-kiosk APPID=FILE]...
+//	    [--key FILE] [--trust-kiosk APPID=FILE]... [--public-url URL]
 //
 // With --data its cases are kept in DIR/platform-51.db (or -50) and
 // survive a restart; without it they live in memory. By default it trusts
@@ -30,6 +30,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -85,6 +86,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	toProcessing := fs.Duration("progress-processing", 2*time.Minute, "case age at which 已受理 becomes 办理中 (0: never)")
 	catalogFile := fs.String("catalog", "", "YAML catalogue to serve instead of the sample (layout of kiosk/core/catalog/catalogyaml/sample.yaml)")
 	toDone := fs.Duration("progress-done", 10*time.Minute, "case age at which it becomes 已办结 (0: never)")
+	publicURL := fs.String("public-url", "", "base URL of the receipts' track_url, e.g. https://zwfw.example/sc (default: the address a request arrived on)")
 	keyFile := fs.String("key", "", "the platform's SM2 private key (PEM, PKCS#8 or SEC 1) that signs its answers (default: the public demo key)")
 	var trusted []trustedKiosk
 	fs.Func("trust-kiosk", "`APPID=FILE`: trust the kiosk app id APPID with the SM2 public key (PEM) in FILE; repeatable (default: the demo kiosk)", func(v string) error {
@@ -118,8 +120,18 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		return 2
 	}
 
+	if *publicURL != "" {
+		if u, err := url.Parse(*publicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			fmt.Fprintf(stderr, "platformsim: --public-url %q is not a base URL such as https://zwfw.example/sc\n", *publicURL)
+			return 2
+		}
+	}
+
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	opts := []platformsim.Option{platformsim.WithFaults(faults), platformsim.WithProgress(*toProcessing, *toDone)}
+	if *publicURL != "" {
+		opts = append(opts, platformsim.WithPublicURL(*publicURL))
+	}
 	identity := "demo kiosk " + platform.DemoAppID + " trusted (simulation only)"
 	if len(trusted) > 0 {
 		ids := make([]string, len(trusted))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -65,7 +66,7 @@ func (s *Sim) submit(r *http.Request) simAnswer {
 		return simFail(http.StatusServiceUnavailable, platform.CodeUnavailable, "今日办件编号已用尽 / case numbers for today exhausted")
 	}
 	number := fmt.Sprintf("%s%s%06d", s.prefix, day, first)
-	c := newSimCase(app, number, now, trackURL(r, number), platform.StatusAccepted, now)
+	c := newSimCase(app, number, now, s.trackURL(r, number), platform.StatusAccepted, now)
 	cs := []*simCase{c}
 	for i, m := range members {
 		mapp := app
@@ -73,7 +74,7 @@ func (s *Sim) submit(r *http.Request) simAnswer {
 		mapp.ItemCode, mapp.ItemName = m.Code, m.Name
 		mapp.Fields = maps.Clone(app.Fields)
 		mnum := fmt.Sprintf("%s%s%06d", s.prefix, day, first+i+1)
-		cs = append(cs, newSimCase(mapp, mnum, now, trackURL(r, mnum), platform.StatusAccepted, now))
+		cs = append(cs, newSimCase(mapp, mnum, now, s.trackURL(r, mnum), platform.StatusAccepted, now))
 		c.receipt.Linked = append(c.receipt.Linked, mnum)
 	}
 	if s.store != nil {
@@ -173,13 +174,22 @@ func (s *Sim) validate(r *http.Request, app application.Application) (a simAnswe
 }
 
 // trackURL is where the receipt's QR code points: this simulator's own
-// track page.
-func trackURL(r *http.Request, number string) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
+// track page under its public URL (WithPublicURL), or else under the
+// address the request arrived on. The request's Host header is never
+// used: it is not signed, and the receipt is.
+func (s *Sim) trackURL(r *http.Request, number string) string {
+	base := s.publicURL
+	if base == "" {
+		base = "http://localhost"
+		if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+			scheme := "http"
+			if r.TLS != nil {
+				scheme = "https"
+			}
+			base = scheme + "://" + a.String()
+		}
 	}
-	return scheme + "://" + r.Host + "/track/" + number
+	return strings.TrimRight(base, "/") + "/track/" + number
 }
 
 func (s *Sim) caseStatus(r *http.Request) simAnswer {
@@ -201,15 +211,21 @@ func (s *Sim) health(*http.Request) simAnswer {
 	return simOK(http.StatusOK, platform.Health{Province: s.province, Name: name, Time: s.now()})
 }
 
-// track is the page a citizen's phone opens from the receipt's QR code. It
-// shows no personal data.
+// track is the page a citizen's phone opens from the receipt's QR code:
+// public, so it shows only what the platform itself made (case number,
+// status, time) and the item's name from its own catalogue, never text
+// the kiosk sent, which could carry personal data.
 func (s *Sim) track(r *http.Request) simAnswer {
 	st, found := s.lookup(r.PathValue("number"))
 	if !found {
 		return simAnswer{status: http.StatusNotFound, text: "未找到该办件 / case not found\n"}
 	}
+	item := "（未登记事项）"
+	if it, ok := s.catalog.Find(st.ItemCode); ok {
+		item = it.Name
+	}
 	return simAnswer{status: http.StatusOK, text: fmt.Sprintf("办件编号 %s\n事项 %s\n状态 %s\n受理时间 %s\n",
-		st.CaseNumber, st.ItemName, st.Status, st.AcceptedAt.In(chinaTime).Format("2006-01-02 15:04"))}
+		st.CaseNumber, item, st.Status, st.AcceptedAt.In(chinaTime).Format("2006-01-02 15:04"))}
 }
 
 func (s *Sim) lookup(number string) (platform.CaseStatus, bool) {

@@ -51,17 +51,18 @@ const maxApplication = 1 << 20
 // platform.DemoKioskKey) and signs with platform.DemoPlatformKey:
 // simulation only.
 type Sim struct {
-	province string
-	prefix   string
-	log      *slog.Logger
-	mux      *http.ServeMux
-	now      func() time.Time
-	kiosks   map[string]*ecdsa.PublicKey // trusted kiosks by app id
-	key      *sm2.PrivateKey             // signs answers
-	store    *Store                      // nil: in memory only
-	progress [2]time.Duration            // received -> 办理中, received -> 已办结; 0 = never
-	catalog  catalog.Catalog             // served at /api/v1/catalog; bundles are expanded from it
-	licences map[string][]ELicence       // e-licences by holder's id number
+	province  string
+	prefix    string
+	log       *slog.Logger
+	mux       *http.ServeMux
+	now       func() time.Time
+	kiosks    map[string]*ecdsa.PublicKey // trusted kiosks by app id
+	key       *sm2.PrivateKey             // signs answers
+	store     *Store                      // nil: in memory only
+	publicURL string                      // base of track URLs; "": the address a request arrived on
+	progress  [2]time.Duration            // received -> 办理中, received -> 已办结; 0 = never
+	catalog   catalog.Catalog             // served at /api/v1/catalog; bundles are expanded from it
+	licences  map[string][]ELicence       // e-licences by holder's id number
 
 	mu         sync.Mutex
 	down       bool
@@ -98,6 +99,12 @@ func WithTrustedKiosk(appID string, pub *ecdsa.PublicKey) Option {
 // platform.DemoPlatformKey.
 func WithKey(key *sm2.PrivateKey) Option {
 	return func(s *Sim) { s.key = key }
+}
+
+// WithPublicURL makes the receipts' track_url start with base (such as
+// https://zwfw.example/sc) instead of the address a request arrived on.
+func WithPublicURL(base string) Option {
+	return func(s *Sim) { s.publicURL = base }
 }
 
 // WithStore makes the simulator keep its cases in st (and start with
