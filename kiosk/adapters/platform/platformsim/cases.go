@@ -1,15 +1,17 @@
 package platformsim
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
+	"mime"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/emmansun/gmsm/sm3"
 
@@ -28,8 +30,19 @@ func (s *Sim) submit(r *http.Request) simAnswer {
 	if len(raw) > maxApplication {
 		return simFail(http.StatusRequestEntityTooLarge, platform.CodeTooLarge, "申请过大 / application too large")
 	}
+	if !jsonContent(r.Header.Get("Content-Type")) {
+		return simFail(http.StatusBadRequest, platform.CodeContentType, "请求类型应为application/json / Content-Type must be application/json (UTF-8)")
+	}
 	var app application.Application
-	if err := json.Unmarshal(raw, &app); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&app); err != nil {
+		if f, ok := unknownField(err); ok {
+			return simFail(http.StatusBadRequest, platform.CodeUnknownField, fmt.Sprintf("未定义的字段 %q / unknown field %q", f, f))
+		}
+		return simFail(http.StatusBadRequest, platform.CodeBadRequest, "申请不是有效的JSON / body is not a valid JSON application")
+	}
+	if dec.More() {
 		return simFail(http.StatusBadRequest, platform.CodeBadRequest, "申请不是有效的JSON / body is not a valid JSON application")
 	}
 	if a, bad := s.validate(r, app); bad {
@@ -160,8 +173,10 @@ func (s *Sim) validate(r *http.Request, app application.Application) (a simAnswe
 		return missing("申请流水号不能含# / request_id must not contain '#'")
 	case strings.TrimSpace(app.ItemCode) == "":
 		return missing("缺少事项实施编码 / missing item_code")
-	case utf8.RuneCountInString(app.Applicant.Number) != 18:
-		return missing("申请人证件号码应为18位 / applicant id_number must have 18 characters")
+	case app.Applicant.IDType == "":
+		return missing("缺少申请人证件类型 / missing applicant id_type")
+	case checkHolderNumber(app.Applicant.IDType, app.Applicant.Number) != "":
+		return missing(checkHolderNumber(app.Applicant.IDType, app.Applicant.Number))
 	case strings.TrimSpace(app.Applicant.Name) == "":
 		return missing("缺少申请人姓名 / missing applicant name")
 	case s.checkLicences(app) != "":
@@ -171,6 +186,53 @@ func (s *Sim) validate(r *http.Request, app application.Application) (a simAnswe
 			fmt.Sprintf("申请不属于本平台（%s） / application for province %q sent to platform %s", s.province, app.Province, s.province)), true
 	}
 	return simAnswer{}, false
+}
+
+// jsonContent reports whether a Content-Type is application/json, in
+// UTF-8 when it names a charset.
+func jsonContent(ct string) bool {
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil || mt != "application/json" {
+		return false
+	}
+	cs, ok := params["charset"]
+	return !ok || strings.EqualFold(cs, "utf-8")
+}
+
+// unknownField returns the name of the field a DisallowUnknownFields
+// decoder refused.
+func unknownField(err error) (string, bool) {
+	const prefix = "json: unknown field "
+	msg := err.Error()
+	if !strings.HasPrefix(msg, prefix) {
+		return "", false
+	}
+	f, uerr := strconv.Unquote(strings.TrimPrefix(msg, prefix))
+	return f, uerr == nil
+}
+
+// checkHolderNumber says (Chinese / English, without the number) why
+// number is not a valid number of the GA/T 2000.156 document type idType,
+// or returns "".
+func checkHolderNumber(idType, number string) string {
+	var err error
+	switch idType {
+	case "111", "154": // 居民身份证, 居住证: GB 11643
+		err = identity.ValidateNumber(number)
+	case "553": // 外国人永久居留身份证, 2017 or 2023
+		if identity.ValidateForeignPR2017(number) != nil {
+			err = identity.ValidateForeignPR2023(number)
+		}
+	case "001": // 统一社会信用代码: GB 32100
+		err = identity.ValidateUSCC(number)
+	default:
+		return fmt.Sprintf("未知的证件类型 %q / unknown applicant id_type %q (GA/T 2000.156: 111, 154, 553 or 001)", idType, idType)
+	}
+	if err != nil {
+		// The check's own words name the rule broken, never the number.
+		return fmt.Sprintf("申请人证件号码无效 / applicant id_number is not valid for id_type %s: %s", idType, strings.TrimPrefix(err.Error(), "identity: "))
+	}
+	return ""
 }
 
 // trackURL is where the receipt's QR code points: this simulator's own

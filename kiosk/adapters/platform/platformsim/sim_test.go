@@ -189,18 +189,37 @@ func TestClientTransportFailuresAreRetryable(t *testing.T) {
 
 func TestSimValidates(t *testing.T) {
 	tests := []struct {
-		name     string
-		mutate   func(*application.Application)
-		key      string // Idempotency-Key override, "" = request_id
-		wantCode int
-		wantMsg  string
+		name        string
+		mutate      func(*application.Application)
+		key         string // Idempotency-Key override, "" = request_id
+		wantCode    int
+		wantMsg     string
+		contentType string              // "" = application/json; charset=utf-8, "-" = none
+		body        func(string) string // rewrites the JSON body
 	}{
-		{"no request_id", func(a *application.Application) { a.RequestID = "" }, "-", platform.CodeMissingField, "missing request_id"},
-		{"key mismatch", func(*application.Application) {}, "other", platform.CodeMissingField, "Idempotency-Key"},
-		{"no item", func(a *application.Application) { a.ItemCode = " " }, "", platform.CodeMissingField, "item_code"},
-		{"short id", func(a *application.Application) { a.Applicant.Number = "5101041990" }, "", platform.CodeMissingField, "18 characters"},
-		{"no name", func(a *application.Application) { a.Applicant.Name = "" }, "", platform.CodeMissingField, "name"},
-		{"wrong province", func(a *application.Application) { a.Province = application.Chongqing }, "", platform.CodeWrongProvince, "province"},
+		{"no request_id", func(a *application.Application) { a.RequestID = "" }, "-", platform.CodeMissingField, "missing request_id", "", nil},
+		{"key mismatch", func(*application.Application) {}, "other", platform.CodeMissingField, "Idempotency-Key", "", nil},
+		{"no item", func(a *application.Application) { a.ItemCode = " " }, "", platform.CodeMissingField, "item_code", "", nil},
+		{"short id", func(a *application.Application) { a.Applicant.Number = "5101041990" }, "", platform.CodeMissingField, "18 characters", "", nil},
+		{"no name", func(a *application.Application) { a.Applicant.Name = "" }, "", platform.CodeMissingField, "name", "", nil},
+		{"wrong province", func(a *application.Application) { a.Province = application.Chongqing }, "", platform.CodeWrongProvince, "province", "", nil},
+		{"no id_type", func(a *application.Application) { a.Applicant.IDType = "" }, "", platform.CodeMissingField, "missing applicant id_type", "", nil},
+		{"unknown id_type", func(a *application.Application) { a.Applicant.IDType = "999" }, "", platform.CodeMissingField, "unknown applicant id_type", "", nil},
+		{"GB 11643 check digit", func(a *application.Application) { a.Applicant.Number = flipCheck(a.Applicant.Number) }, "", platform.CodeMissingField, "check digit is wrong", "", nil},
+		{"GB 11643 birth date", func(a *application.Application) { a.Applicant.Number = "510104199013011234" }, "", platform.CodeMissingField, "birth date", "", nil},
+		{"USCC check", func(a *application.Application) { a.Applicant.IDType, a.Applicant.Number = "001", "91510100MA61R5XK7Y" }, "", platform.CodeMissingField, "id_type 001", "", nil},
+		{"PR number", func(a *application.Application) { a.Applicant.IDType = "553" }, "", platform.CodeMissingField, "id_type 553", "", nil},
+		{"no content type", func(*application.Application) {}, "", platform.CodeContentType, "application/json", "-", nil},
+		{"form content type", func(*application.Application) {}, "", platform.CodeContentType, "application/json", "application/x-www-form-urlencoded", nil},
+		{"text content type", func(*application.Application) {}, "", platform.CodeContentType, "application/json", "text/plain", nil},
+		{"latin-1 json", func(*application.Application) {}, "", platform.CodeContentType, "application/json", "application/json; charset=iso-8859-1", nil},
+		{"unknown field", func(*application.Application) {}, "", platform.CodeUnknownField, `unknown field "applicant_note"`, "", func(b string) string {
+			return `{"applicant_note":"x",` + b[1:]
+		}},
+		{"unknown nested field", func(*application.Application) {}, "", platform.CodeUnknownField, `unknown field "nickname"`, "", func(b string) string {
+			return strings.Replace(b, `"applicant":{`, `"applicant":{"nickname":"x",`, 1)
+		}},
+		{"trailing data", func(*application.Application) {}, "", platform.CodeBadRequest, "not a valid JSON", "", func(b string) string { return b + "{}" }},
 	}
 	sim := New(application.Sichuan, nil)
 	srv := httptest.NewServer(sim)
@@ -210,7 +229,17 @@ func TestSimValidates(t *testing.T) {
 			app := testApp(t, "v-"+tt.name, application.Sichuan)
 			tt.mutate(&app)
 			body, _ := json.Marshal(app)
+			if tt.body != nil {
+				body = []byte(tt.body(string(body)))
+			}
 			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/applications", bytes.NewReader(body))
+			ct := "application/json; charset=utf-8"
+			if tt.contentType != "" {
+				ct = tt.contentType
+			}
+			if ct != "-" {
+				req.Header.Set("Content-Type", ct)
+			}
 			if err := demoSigner(t, nil).Sign(req, body); err != nil {
 				t.Fatal(err)
 			}
@@ -242,6 +271,37 @@ func TestSimValidates(t *testing.T) {
 		t.Errorf("sim holds %d applications after rejections", n)
 	}
 }
+
+// flipCheck changes the check character of an 18-character ID number.
+func flipCheck(n string) string {
+	last := byte('0')
+	if n[17] == '0' {
+		last = '1'
+	}
+	return n[:17] + string(last)
+}
+
+// Valid numbers of each document type are accepted.
+func TestSimAcceptsEachIDType(t *testing.T) {
+	c := newSimClient(t, New(application.Sichuan, nil))
+	tests := []struct{ name, idType, number string }{
+		{"resident", "111", testNumber(t)},
+		{"residence permit", "154", "810000199408230021"},
+		{"foreign 2017", "553", "USA510104900101"},
+		{"foreign 2023", "553", "93268219861205002X"},
+		{"enterprise", "001", platformsimUSCC()},
+	}
+	for _, tt := range tests {
+		app := testApp(t, "ok-"+tt.name, application.Sichuan)
+		app.Applicant.IDType, app.Applicant.Number = tt.idType, tt.number
+		if _, err := c.Submit(context.Background(), app); err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+		}
+	}
+}
+
+// platformsimUSCC is a valid credit code of the demo business registry.
+func platformsimUSCC() string { return DemoBusinesses()[0].USCC }
 
 func TestSimIdempotency(t *testing.T) {
 	sim := New(application.Sichuan, nil)
