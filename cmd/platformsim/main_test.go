@@ -103,7 +103,7 @@ func TestDataSurvivesRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := application.Application{RequestID: "restart-1", ItemCode: "ITEM-1", Province: application.Sichuan,
+	app := application.Application{RequestID: "restart-1", ItemCode: "11510100MB0000001K3510100001001", Province: application.Sichuan,
 		Applicant: application.Applicant{IDType: "111", Number: "11010519491231002X", Name: "测试"}}
 	rc, err := c.Submit(context.Background(), app)
 	if err != nil {
@@ -220,7 +220,7 @@ func TestPublicURL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := application.Application{RequestID: "public-1", ItemCode: "ITEM-1", Province: application.Sichuan,
+	app := application.Application{RequestID: "public-1", ItemCode: "11510100MB0000001K3510100001001", Province: application.Sichuan,
 		Applicant: application.Applicant{IDType: "111", Number: "11010519491231002X", Name: "测试"}}
 	rc, err := c.Submit(context.Background(), app)
 	if err != nil {

@@ -146,7 +146,7 @@ func TestOpenSSLInterop(t *testing.T) {
 		t.Fatal(err)
 	}
 	app, err := json.Marshal(application.Application{
-		RequestID: "ossl-1", ItemCode: "11510000MB1234567X2510100000001", ItemName: "户口迁移", Province: application.Sichuan,
+		RequestID: "ossl-1", ItemCode: "11510100MB0000001K3510100001001", ItemName: "户口迁移", Province: application.Sichuan,
 		Applicant:      application.Applicant{IDType: "111", Number: first + string(check), Name: "张三丰", Phone: "13800138000"},
 		Fields:         map[string]string{"reason": "工作调动"},
 		AcceptDivision: "510104", SubmittedAt: time.Now(),

@@ -185,8 +185,28 @@ func (s *Sim) validate(r *http.Request, app application.Application) (a simAnswe
 		return simFail(http.StatusBadRequest, platform.CodeWrongProvince,
 			fmt.Sprintf("申请不属于本平台（%s） / application for province %q sent to platform %s", s.province, app.Province, s.province)), true
 	}
+	it, known := s.findItem(app.ItemCode)
+	switch {
+	case !known:
+		return simFail(http.StatusUnprocessableEntity, platform.CodeUnknownItem, "未知的事项实施编码 / item_code is in no catalogue of this platform"), true
+	case it.Province != "" && it.Province != s.province:
+		return simFail(http.StatusBadRequest, platform.CodeWrongProvince,
+			fmt.Sprintf("事项由%s平台办理 / item is handled by the platform of province %s, not %s", it.Province, it.Province, s.province)), true
+	}
 	return simAnswer{}, false
 }
+
+// findItem looks code up in the simulator's catalogue, then in the
+// kiosk's built-in one (the items every kiosk can offer offline).
+func (s *Sim) findItem(code string) (catalog.Item, bool) {
+	if it, ok := s.catalog.Find(code); ok {
+		return it, true
+	}
+	return builtinItems.Find(code)
+}
+
+// builtinItems is the kiosk's built-in catalogue.
+var builtinItems = catalog.Builtin()
 
 // jsonContent reports whether a Content-Type is application/json, in
 // UTF-8 when it names a charset.
@@ -283,7 +303,7 @@ func (s *Sim) track(r *http.Request) simAnswer {
 		return simAnswer{status: http.StatusNotFound, text: "未找到该办件 / case not found\n"}
 	}
 	item := "（未登记事项）"
-	if it, ok := s.catalog.Find(st.ItemCode); ok {
+	if it, ok := s.findItem(st.ItemCode); ok {
 		item = it.Name
 	}
 	return simAnswer{status: http.StatusOK, text: fmt.Sprintf("办件编号 %s\n事项 %s\n状态 %s\n受理时间 %s\n",

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -203,6 +204,7 @@ func TestSimValidates(t *testing.T) {
 		{"short id", func(a *application.Application) { a.Applicant.Number = "5101041990" }, "", platform.CodeMissingField, "18 characters", "", nil},
 		{"no name", func(a *application.Application) { a.Applicant.Name = "" }, "", platform.CodeMissingField, "name", "", nil},
 		{"wrong province", func(a *application.Application) { a.Province = application.Chongqing }, "", platform.CodeWrongProvince, "province", "", nil},
+		{"item of the other province", func(a *application.Application) { a.ItemCode = platformtest.ItemChongqing }, "", platform.CodeWrongProvince, "handled by the platform of province 50", "", nil},
 		{"no id_type", func(a *application.Application) { a.Applicant.IDType = "" }, "", platform.CodeMissingField, "missing applicant id_type", "", nil},
 		{"unknown id_type", func(a *application.Application) { a.Applicant.IDType = "999" }, "", platform.CodeMissingField, "unknown applicant id_type", "", nil},
 		{"GB 11643 check digit", func(a *application.Application) { a.Applicant.Number = flipCheck(a.Applicant.Number) }, "", platform.CodeMissingField, "check digit is wrong", "", nil},
@@ -272,6 +274,24 @@ func TestSimValidates(t *testing.T) {
 	}
 }
 
+// An item_code in no catalogue of the platform is 422 42203, not a case.
+func TestSimRefusesUnknownItem(t *testing.T) {
+	sim := New(application.Sichuan, nil)
+	c := newSimClient(t, sim)
+	for i, code := range []string{"ITEM-1", "11510000MB1234567X2510100000001", "户口迁移"} {
+		app := testApp(t, fmt.Sprintf("u-%d", i), application.Sichuan)
+		app.ItemCode = code
+		_, err := c.Submit(context.Background(), app)
+		var ae *platform.APIError
+		if !errors.As(err, &ae) || ae.Status != http.StatusUnprocessableEntity || ae.Code != platform.CodeUnknownItem || !errors.Is(err, platform.ErrRejected) {
+			t.Errorf("item %q: err = %v, want 422 %d", code, err, platform.CodeUnknownItem)
+		}
+	}
+	if n := len(sim.Applications()); n != 0 {
+		t.Errorf("sim holds %d applications", n)
+	}
+}
+
 // flipCheck changes the check character of an 18-character ID number.
 func flipCheck(n string) string {
 	last := byte('0')
@@ -329,7 +349,7 @@ func TestSimIdempotency(t *testing.T) {
 		name   string
 		mutate func(*application.Application)
 	}{
-		{"item", func(a *application.Application) { a.ItemCode = "another-item" }},
+		{"item", func(a *application.Application) { a.ItemCode = "11510100MB0000002H3510100002001" }},
 		{"applicant name", func(a *application.Application) { a.Applicant.Name = "李四" }},
 		{"phone", func(a *application.Application) { a.Applicant.Phone = "13900139000" }},
 		{"form field", func(a *application.Application) { a.Fields["reason"] = "结婚" }},

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/adapters/platform/internal/platformtest"
 	"sckiosk/kiosk/core/application"
 )
 
@@ -120,7 +121,7 @@ func TestSimCasesList(t *testing.T) {
 		t.Fatalf("list = %v", list)
 	}
 	got := list[0]
-	if got["case_no"] != rc.CaseNumber || got["request_id"] != "listed" || got["item_code"] != testItem ||
+	if got["case_no"] != rc.CaseNumber || got["request_id"] != "listed" || got["item_code"] != platformtest.ItemChongqing ||
 		got["status"] != "已受理" || got["received_at"] == "" || len(got) != 5 {
 		t.Errorf("element = %v", got)
 	}
