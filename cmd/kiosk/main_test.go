@@ -33,6 +33,8 @@ func TestBadInputExitsTwo(t *testing.T) {
 	t.Setenv("KIOSK_NO_ERROR_WINDOW", "1")
 	broken := filepath.Join(t.TempDir(), "broken.yaml")
 	os.WriteFile(broken, []byte("division_code: '110101'\n"), 0o644)
+	demo := filepath.Join(t.TempDir(), "demo.yaml")
+	os.WriteFile(demo, []byte("platform:\n  \"51\":\n    url: https://zwfw.sc.example/gw\n"), 0o644)
 	unreadable := filepath.Join(t.TempDir(), "dir.yaml")
 	os.Mkdir(unreadable, 0o755)
 	tests := []struct {
@@ -44,6 +46,7 @@ func TestBadInputExitsTwo(t *testing.T) {
 		{[]string{"--profile", "/nonexistent/kiosk.yaml"}, "no such file"},
 		{[]string{"--profile", broken}, "division_code"},
 		{[]string{"--profile", unreadable}, "is a directory"},
+		{[]string{"--profile", demo}, "platform.51: no key_file or platform_key_file for https://zwfw.sc.example/gw"},
 		{[]string{"--sim", "--scale", "huge"}, "--scale"},
 		{[]string{"--sim", "extra"}, "unexpected argument"},
 	}

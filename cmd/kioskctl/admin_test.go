@@ -19,6 +19,8 @@ func TestProfileCommands(t *testing.T) {
 	hall := "../../packaging/kiosk.yaml"
 	local := write("local.yaml", "kiosk_id: SC-510107-009\nui:\n  elder_mode: true\n")
 	broken := write("broken.yaml", "kiosk_idd: x\ndevices:\n  idcard:\n    baud: 4800\n")
+	demo := write("demo.yaml", "platform:\n  sichuan:\n    url: https://zwfw.sc.example/gw\n")
+	demoOK := write("demo-ok.yaml", "platform:\n  sichuan:\n    url: https://test.sc.example/gw\n    demo_keys: true\n  \"50\":\n    url: http://127.0.0.1:8450\n")
 	tests := []struct {
 		args     []string
 		code     int
@@ -31,6 +33,10 @@ func TestProfileCommands(t *testing.T) {
 			broken + `:1:1: unknown key "kiosk_idd" (did you mean kiosk_id?)`,
 			broken + `:4:11: devices.idcard.baud: 4800 is not a supported rate`,
 		}, "2 problem(s)"},
+		{[]string{"profile", "check", hall, demo}, 1, []string{
+			demo + `:2:3: platform.51: no key_file or platform_key_file for https://zwfw.sc.example/gw: the kiosk would use the public demo keys`,
+		}, "1 problem(s)"},
+		{[]string{"profile", "check", hall, demoOK}, 0, []string{hall + " + " + demoOK + ": ok"}, ""},
 		{[]string{"profile", "check", "--each", hall, broken, filepath.Join(dir, "none.yaml")}, 1, []string{
 			hall + ": ok", broken + ":1:1:", filepath.Join(dir, "none.yaml") + ": cannot read the profile: no such file",
 		}, "4 problem(s)"},

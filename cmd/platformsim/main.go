@@ -6,11 +6,14 @@
 //	    [--latency D] [--error-rate P] [--reset-rate P]
 //	    [--drop-after-commit-rate P] [--slow-rate P] [--slow-delay D]
 //	    [--progress-processing D] [--progress-done D] [--catalog FILE]
+//	    [--key FILE] [--trust-kiosk APPID=FILE]... [--public-url URL]
 //
 // With --data its cases are kept in DIR/platform-51.db (or -50) and
-// survive a restart; without it they live in memory. It trusts the demo
-// kiosk identity and signs with the demo platform key (simulation only),
-// so a kiosk or kioskctl with default settings works against it. It
+// survive a restart; without it they live in memory. By default it trusts
+// the demo kiosk identity and signs with the demo platform key (simulation
+// only), so a kiosk or kioskctl with default settings works against it;
+// --key gives it its own SM2 key and --trust-kiosk (repeatable) the kiosks
+// it trusts instead of the demo kiosk. It
 // listens on loopback only unless --allow-remote is given, logs to stderr
 // and shuts down gracefully on SIGINT or SIGTERM. GET /sim/cases lists
 // every case as JSON and GET /sim/evaluations every 好差评 rating. It
@@ -20,12 +23,14 @@ package main
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -34,6 +39,7 @@ import (
 	"syscall"
 	"time"
 
+	"sckiosk/internal/sm2pem"
 	"sckiosk/kiosk/adapters/platform"
 	"sckiosk/kiosk/adapters/platform/platformsim"
 	"sckiosk/kiosk/core/application"
@@ -80,6 +86,17 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	toProcessing := fs.Duration("progress-processing", 2*time.Minute, "case age at which 已受理 becomes 办理中 (0: never)")
 	catalogFile := fs.String("catalog", "", "YAML catalogue to serve instead of the sample (layout of kiosk/core/catalog/catalogyaml/sample.yaml)")
 	toDone := fs.Duration("progress-done", 10*time.Minute, "case age at which it becomes 已办结 (0: never)")
+	publicURL := fs.String("public-url", "", "base URL of the receipts' track_url, e.g. https://zwfw.example/sc (default: the address a request arrived on)")
+	keyFile := fs.String("key", "", "the platform's SM2 private key (PEM, PKCS#8 or SEC 1) that signs its answers (default: the public demo key)")
+	var trusted []trustedKiosk
+	fs.Func("trust-kiosk", "`APPID=FILE`: trust the kiosk app id APPID with the SM2 public key (PEM) in FILE; repeatable (default: the demo kiosk)", func(v string) error {
+		tk, err := parseTrust(v)
+		if err != nil {
+			return err
+		}
+		trusted = append(trusted, tk)
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stderr)
@@ -103,8 +120,37 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		return 2
 	}
 
+	if *publicURL != "" {
+		if u, err := url.Parse(*publicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			fmt.Fprintf(stderr, "platformsim: --public-url %q is not a base URL such as https://zwfw.example/sc\n", *publicURL)
+			return 2
+		}
+	}
+
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	opts := []platformsim.Option{platformsim.WithFaults(faults), platformsim.WithProgress(*toProcessing, *toDone)}
+	if *publicURL != "" {
+		opts = append(opts, platformsim.WithPublicURL(*publicURL))
+	}
+	identity := "demo kiosk " + platform.DemoAppID + " trusted (simulation only)"
+	if len(trusted) > 0 {
+		ids := make([]string, len(trusted))
+		for i, tk := range trusted {
+			opts = append(opts, platformsim.WithTrustedKiosk(tk.appID, tk.pub))
+			ids[i] = tk.appID
+		}
+		identity = "kiosks " + strings.Join(ids, ", ") + " trusted"
+	}
+	keyName := "demo platform key (simulation only)"
+	if *keyFile != "" {
+		key, err := sm2pem.ReadPrivateKey(*keyFile, "platform key")
+		if err != nil {
+			fmt.Fprintf(stderr, "platformsim: --key: %s\n", oneLine(err))
+			return 2
+		}
+		opts = append(opts, platformsim.WithKey(key))
+		keyName = *keyFile
+	}
 	if *catalogFile != "" {
 		raw, err := os.ReadFile(*catalogFile)
 		if err != nil {
@@ -137,7 +183,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		return 1
 	}
 	log.Info("platform simulator ready", "url", srv.URL(), "province", *province, "data", *dataDir,
-		"identity", "demo kiosk "+platform.DemoAppID+" trusted (simulation only)",
+		"identity", identity, "signing_key", keyName,
 		"latency", faults.Latency, "error_rate", faults.ErrorRate, "reset_rate", faults.ResetRate,
 		"drop_after_commit_rate", faults.DropAfterCommitRate, "slow_rate", faults.SlowRate)
 
@@ -172,3 +218,26 @@ func checkAddr(addr string, allowRemote bool) error {
 	}
 	return fmt.Errorf("--listen %q is not a loopback address; add --allow-remote to serve other machines", addr)
 }
+
+// trustedKiosk is one --trust-kiosk: an app id and its public key.
+type trustedKiosk struct {
+	appID string
+	pub   *ecdsa.PublicKey
+}
+
+// parseTrust reads APPID=FILE, FILE holding an SM2 public key in PEM (as
+// openssl pkey -pubout writes it).
+func parseTrust(v string) (trustedKiosk, error) {
+	appID, file, ok := strings.Cut(v, "=")
+	if !ok || strings.TrimSpace(appID) == "" || file == "" {
+		return trustedKiosk{}, fmt.Errorf("want APPID=FILE, got %q", v)
+	}
+	pub, err := sm2pem.ReadPublicKey(file, "kiosk key of "+appID)
+	if err != nil {
+		return trustedKiosk{}, errors.New(oneLine(err))
+	}
+	return trustedKiosk{appID: appID, pub: pub}, nil
+}
+
+// oneLine folds an error's text onto one line.
+func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }

@@ -34,6 +34,13 @@ func TestUsageErrors(t *testing.T) {
 		{"bad latency", []string{"--latency", "soon"}, 2, "latency"},
 		{"stray argument", []string{"extra"}, 2, "unexpected argument"},
 		{"help", []string{"-h"}, 0, "usage"},
+		{"public url without scheme", []string{"--public-url", "zwfw.example/sc"}, 2, "--public-url"},
+		{"public url with query", []string{"--public-url", "https://zwfw.example/?x=1"}, 2, "--public-url"},
+		{"trust without app id", []string{"--trust-kiosk", "kiosk.pub"}, 2, "want APPID=FILE"},
+		{"trust missing file", []string{"--trust-kiosk", "K1=/nonexistent.pem"}, 2, "kiosk key of K1"},
+		{"trust not a key", []string{"--trust-kiosk", "K1=" + writeTemp(t, "not a key")}, 2, "kiosk key of K1"},
+		{"missing platform key", []string{"--key", "/nonexistent.pem"}, 2, "--key: platform key"},
+		{"platform key not a key", []string{"--key", writeTemp(t, "nope")}, 2, "--key: platform key"},
 		{"missing catalogue", []string{"--catalog", "/nonexistent.yaml"}, 2, "--catalog"},
 		{"bad catalogue", []string{"--catalog", writeTemp(t, "version: v\nitems:\n  - {code: A, name: a, province: \"44\"}\n")}, 2, "province"},
 	}
@@ -96,7 +103,7 @@ func TestDataSurvivesRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := application.Application{RequestID: "restart-1", ItemCode: "ITEM-1", Province: application.Sichuan,
+	app := application.Application{RequestID: "restart-1", ItemCode: "11510100MB0000001K3510100001001", Province: application.Sichuan,
 		Applicant: application.Applicant{IDType: "111", Number: "11010519491231002X", Name: "测试"}}
 	rc, err := c.Submit(context.Background(), app)
 	if err != nil {
@@ -202,5 +209,24 @@ items:
 		if tt.version != "" && cat.Version != tt.version || len(cat.Items) < tt.items || len(cat.Items[0].Fields) == 0 {
 			t.Errorf("%v: catalogue %s with %d items", tt.args, cat.Version, len(cat.Items))
 		}
+	}
+}
+
+// --public-url is where the receipts' track_url points.
+func TestPublicURL(t *testing.T) {
+	url, stop := start(t, "--listen", "127.0.0.1:0", "--public-url", "https://zwfw.example/sc")
+	defer stop()
+	c, err := platform.NewClient(map[string]string{application.Sichuan: url}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := application.Application{RequestID: "public-1", ItemCode: "11510100MB0000001K3510100001001", Province: application.Sichuan,
+		Applicant: application.Applicant{IDType: "111", Number: "11010519491231002X", Name: "测试"}}
+	rc, err := c.Submit(context.Background(), app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "https://zwfw.example/sc/track/" + rc.CaseNumber; rc.TrackURL != want {
+		t.Errorf("track_url %q, want %q", rc.TrackURL, want)
 	}
 }

@@ -42,7 +42,7 @@ func testNumber(t testing.TB) string {
 func testApp(t testing.TB, requestID string) application.Application {
 	return application.Application{
 		RequestID:      requestID,
-		ItemCode:       "11510000MB1234567X2510100000001",
+		ItemCode:       "11510100MB0000001K3510100001001",
 		ItemName:       "居住证办理",
 		Province:       application.Sichuan,
 		Applicant:      application.Applicant{IDType: "111", Number: testNumber(t), Name: testName},

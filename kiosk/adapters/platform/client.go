@@ -44,6 +44,13 @@ func WithSigner(s Signer) ClientOption {
 	return func(c *Client) { c.signer = s }
 }
 
+// WithProvinceSigner makes the client sign the requests to the platform of
+// province with s, overriding WithSigner there: each platform knows the
+// kiosk by its own app id and key.
+func WithProvinceSigner(province string, s Signer) ClientOption {
+	return func(c *Client) { c.signers[province] = s }
+}
+
 // WithPlatformKey makes the client verify the answers of the platform of
 // province with pub instead of the demo platform key.
 func WithPlatformKey(province string, pub *ecdsa.PublicKey) ClientOption {
@@ -81,7 +88,8 @@ type Client struct {
 	endpoints    map[string]*url.URL
 	http         *http.Client
 	log          *slog.Logger
-	signer       Signer
+	signer       Signer                      // for provinces without their own
+	signers      map[string]Signer           // by province
 	platformKeys map[string]*ecdsa.PublicKey // by province
 	caPEM        []byte
 	userAgent    string
@@ -108,6 +116,7 @@ func NewClient(endpoints map[string]string, httpClient *http.Client, log *slog.L
 		http:         httpClient,
 		log:          log,
 		platformKeys: map[string]*ecdsa.PublicKey{},
+		signers:      map[string]Signer{},
 		userAgent:    "sckiosk-platform-client/1",
 	}
 	provinces := make([]string, 0, len(endpoints))
@@ -131,15 +140,19 @@ func NewClient(endpoints map[string]string, httpClient *http.Client, log *slog.L
 	for _, o := range opts {
 		o(c)
 	}
-	demo := false
-	if c.signer == nil {
+	demoSigner := c.signer == nil
+	if demoSigner {
 		signer, err := NewSM2Signer(DemoAppID, DemoKioskKey())
 		if err != nil {
 			return nil, fmt.Errorf("platform: new client: %w", err)
 		}
-		c.signer, demo = signer, true
+		c.signer = signer
 	}
 	for _, p := range provinces {
+		demo := false
+		if c.signers[p] == nil {
+			c.signers[p], demo = c.signer, demoSigner
+		}
 		if c.platformKeys[p] == nil {
 			c.platformKeys[p], demo = &DemoPlatformKey().PublicKey, true
 		}
@@ -317,8 +330,8 @@ func (c *Client) roundTrip(ctx context.Context, r request) (answer, error) {
 	if r.key != "" {
 		req.Header.Set("Idempotency-Key", r.key)
 	}
-	if c.signer != nil {
-		if err := c.signer.Sign(req, r.body); err != nil {
+	if s := c.signers[r.province]; s != nil {
+		if err := s.Sign(req, r.body); err != nil {
 			return answer{}, fmt.Errorf("platform %s: %s: sign: %w", r.province, r.op, err)
 		}
 	}

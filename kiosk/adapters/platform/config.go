@@ -5,9 +5,11 @@ import (
 	"crypto/ecdsa"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"sckiosk/internal/sm2pem"
@@ -17,24 +19,27 @@ import (
 	"sckiosk/kiosk/core/qrpayload"
 )
 
-// Endpoint is one province's platform as a kiosk profile names it: its URL
-// and the files that secure talking to it. It has the fields of
-// profile.Endpoint, so a profile's endpoint converts to it.
+// Endpoint is one province's platform as a kiosk profile names it: its URL,
+// the app id it knows the kiosk by and the files that secure talking to
+// it. It has the fields of profile.Endpoint, so a profile's endpoint
+// converts to it.
 type Endpoint struct {
 	URL             string
-	KeyFile         string // this kiosk's SM2 private key (PEM)
+	AppID           string // X-App-Id this platform gave the kiosk; "" means Config.KioskID
+	KeyFile         string // this kiosk's SM2 private key for this platform (PEM)
 	PlatformKeyFile string // the platform's SM2 public key (PEM)
 	CAFile          string // the certificate authorities (PEM) an https URL must chain to
 	CodeKeyDir      string // the public keys (PEM) that sign app codes, one <key id>.pem each
+	DemoKeys        bool   // the profile allows the demo keys off loopback (checked by the profile)
 }
 
-// Config is how a kiosk talks to the platforms: its id and the endpoints
-// of both provinces. Files it names are read by ClientOptions and
-// CodeGate; with none, the kiosk uses the simulator's demo identity.
+// Config is how a kiosk talks to the platforms: its id and one endpoint
+// per province (GB/T 2260 code). Files it names are read by ClientOptions
+// and CodeGate; an endpoint without them uses the simulator's demo
+// identity.
 type Config struct {
-	KioskID   string // the app id the kiosk signs its requests as
-	Sichuan   Endpoint
-	Chongqing Endpoint
+	KioskID   string              // the app id of an endpoint that names none
+	Endpoints map[string]Endpoint // by province code
 }
 
 // province is an endpoint with its province code.
@@ -43,10 +48,28 @@ type province struct {
 	ep   Endpoint
 }
 
-// provinces lists the endpoints, Sichuan first: its key files win when
-// both provinces name one.
+// provinces lists the endpoints, Sichuan first, then by code: Sichuan's
+// key signs the kiosk's receipts and its code keys check app codes.
 func (c Config) provinces() []province {
-	return []province{{application.Sichuan, c.Sichuan}, {application.Chongqing, c.Chongqing}}
+	codes := slices.Sorted(maps.Keys(c.Endpoints))
+	out := make([]province, 0, len(codes))
+	if ep, ok := c.Endpoints[application.Sichuan]; ok {
+		out = append(out, province{application.Sichuan, ep})
+	}
+	for _, code := range codes {
+		if code != application.Sichuan {
+			out = append(out, province{code, c.Endpoints[code]})
+		}
+	}
+	return out
+}
+
+// appID is the app id the kiosk signs as towards ep.
+func (c Config) appID(ep Endpoint) string {
+	if ep.AppID != "" {
+		return ep.AppID
+	}
+	return c.KioskID
 }
 
 // URLs are the endpoints for NewClient: province code -> base URL, for the
@@ -73,36 +96,38 @@ func (c Config) Hosts() map[string]string {
 	return hosts
 }
 
-// ClientOptions give a Client the kiosk's signing key, the platforms'
-// public keys and the pinned CAs the endpoints name. Without them the
-// client uses the simulator's demo identity (and warns off loopback).
+// ClientOptions give a Client, for each province, the kiosk's signing key
+// and app id there, the platform's public key and the pinned CAs the
+// endpoints name. A province without a key file is signed for with the
+// demo identity, and one without a platform key file trusts the demo
+// platform key (the profile allows that only on loopback or with
+// demo_keys).
 func (c Config) ClientOptions() ([]ClientOption, error) {
 	var opts []ClientOption
-	signed := false
 	for _, p := range c.provinces() {
 		ep := p.ep
-		if ep.KeyFile != "" && !signed {
+		if ep.KeyFile != "" {
 			key, err := sm2pem.ReadPrivateKey(ep.KeyFile, "kiosk key")
 			if err != nil {
-				return nil, fmt.Errorf("platform: client options: %w", err)
+				return nil, fmt.Errorf("platform: client options: province %s: %w", p.code, err)
 			}
-			signer, err := NewSM2Signer(c.KioskID, key)
+			signer, err := NewSM2Signer(c.appID(ep), key)
 			if err != nil {
-				return nil, fmt.Errorf("platform: client options: %w", err)
+				return nil, fmt.Errorf("platform: client options: province %s: %w", p.code, err)
 			}
-			opts, signed = append(opts, WithSigner(signer)), true
+			opts = append(opts, WithProvinceSigner(p.code, signer))
 		}
 		if ep.PlatformKeyFile != "" {
 			pub, err := sm2pem.ReadPublicKey(ep.PlatformKeyFile, "platform key")
 			if err != nil {
-				return nil, fmt.Errorf("platform: client options: %w", err)
+				return nil, fmt.Errorf("platform: client options: province %s: %w", p.code, err)
 			}
 			opts = append(opts, WithPlatformKey(p.code, pub))
 		}
 		if ep.CAFile != "" {
 			pem, err := os.ReadFile(ep.CAFile)
 			if err != nil {
-				return nil, fmt.Errorf("platform: client options: pinned CA: %w", err)
+				return nil, fmt.Errorf("platform: client options: province %s: pinned CA: %w", p.code, err)
 			}
 			opts = append(opts, WithCA(pem))
 		}
@@ -123,7 +148,7 @@ func (c Config) CodeGate(client *Client) (qrpayload.Gate, error) {
 		}
 	}
 	chk := DemoCodeChecker(hosts...)
-	keys, err := codeKeys(c.Sichuan)
+	keys, err := codeKeys(c.Endpoints[application.Sichuan])
 	if err != nil {
 		return qrpayload.Gate{}, fmt.Errorf("platform: code gate: %w", err)
 	}
@@ -131,8 +156,8 @@ func (c Config) CodeGate(client *Client) (qrpayload.Gate, error) {
 		// Production keys replace the demo ones, for app codes and
 		// receipts alike: a receipt signed by the demo kiosk is no receipt.
 		chk = &qrpayload.Checker{PlatformKeys: keys, TrackHosts: hosts}
-		if kk, err := c.kioskPublicKey(); err == nil && kk != nil {
-			chk.KioskKeys = map[string]*ecdsa.PublicKey{c.KioskID: kk}
+		if kk, id, err := c.kioskPublicKey(); err == nil && kk != nil {
+			chk.KioskKeys = map[string]*ecdsa.PublicKey{id: kk}
 		}
 	}
 	return qrpayload.Gate{Checker: chk, Online: codeVerifier{client}}, nil
@@ -171,19 +196,20 @@ func codeKeys(ep Endpoint) (map[string]*ecdsa.PublicKey, error) {
 }
 
 // kioskPublicKey is the public half of the kiosk's own signing key (which
-// signs its receipts), or nil when no endpoint names one.
-func (c Config) kioskPublicKey() (*ecdsa.PublicKey, error) {
+// signs its receipts: Sichuan's first) and the app id it goes with, or nil
+// when no endpoint names one.
+func (c Config) kioskPublicKey() (*ecdsa.PublicKey, string, error) {
 	for _, p := range c.provinces() {
 		if p.ep.KeyFile == "" {
 			continue
 		}
 		key, err := sm2pem.ReadPrivateKey(p.ep.KeyFile, "kiosk key")
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
-		return &key.PublicKey, nil
+		return &key.PublicKey, c.appID(p.ep), nil
 	}
-	return nil, nil
+	return nil, "", nil
 }
 
 // codeVerifier asks the platform who an app, 亮证 or business-licence code

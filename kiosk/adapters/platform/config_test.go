@@ -55,7 +55,7 @@ func TestCodeGateWithProfileKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := platform.Config{Sichuan: platform.Endpoint{URL: srv.URL, CodeKeyDir: dir}}
+	cfg := platform.Config{Endpoints: map[string]platform.Endpoint{application.Sichuan: {URL: srv.URL, CodeKeyDir: dir}}}
 	gate, err := cfg.CodeGate(client)
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +111,7 @@ func TestProfileCAFilePinsTheCA(t *testing.T) {
 		url string
 		ok  bool
 	}{{srv.URL, true}, {other.URL, false}} {
-		cfg := platform.Config{Sichuan: platform.Endpoint{URL: tt.url, CAFile: ca}}
+		cfg := platform.Config{Endpoints: map[string]platform.Endpoint{application.Sichuan: {URL: tt.url, CAFile: ca}}}
 		opts, err := cfg.ClientOptions()
 		if err != nil {
 			t.Fatal(err)
@@ -159,28 +159,28 @@ func TestConfigKeyFilesAndRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, cfg := range []platform.Config{
-		{Sichuan: platform.Endpoint{URL: "http://127.0.0.1:1", KeyFile: bad}},
-		{Chongqing: platform.Endpoint{URL: "http://127.0.0.1:1", PlatformKeyFile: filepath.Join(dir, "missing.pem")}},
-		{Sichuan: platform.Endpoint{URL: "http://127.0.0.1:1", CAFile: filepath.Join(dir, "missing.pem")}},
+		{Endpoints: map[string]platform.Endpoint{application.Sichuan: {URL: "http://127.0.0.1:1", KeyFile: bad}}},
+		{Endpoints: map[string]platform.Endpoint{application.Chongqing: {URL: "http://127.0.0.1:1", PlatformKeyFile: filepath.Join(dir, "missing.pem")}}},
+		{Endpoints: map[string]platform.Endpoint{application.Sichuan: {URL: "http://127.0.0.1:1", CAFile: filepath.Join(dir, "missing.pem")}}},
 	} {
 		if _, err := cfg.ClientOptions(); err == nil || !strings.HasPrefix(err.Error(), "platform: client options: ") {
 			t.Errorf("%+v: err = %v", cfg, err)
 		}
 	}
-	if _, err := (platform.Config{Sichuan: platform.Endpoint{CodeKeyDir: dir}}).CodeGate(nil); err == nil || !strings.Contains(err.Error(), "code key "+bad) {
+	if _, err := (platform.Config{Endpoints: map[string]platform.Endpoint{application.Sichuan: {CodeKeyDir: dir}}}).CodeGate(nil); err == nil || !strings.Contains(err.Error(), "code key "+bad) {
 		t.Errorf("code key dir with a bad key: %v", err)
 	}
-	cfg := platform.Config{
-		Sichuan:   platform.Endpoint{URL: "https://GW.sc.example/api"},
-		Chongqing: platform.Endpoint{URL: "https://gw.cq.example"},
-	}
+	cfg := platform.Config{Endpoints: map[string]platform.Endpoint{
+		application.Sichuan:   {URL: "https://GW.sc.example/api"},
+		application.Chongqing: {URL: "https://gw.cq.example"},
+	}}
 	if got := cfg.URLs(); len(got) != 2 || got[application.Sichuan] != "https://GW.sc.example/api" {
 		t.Errorf("URLs = %v", got)
 	}
 	if got := cfg.Hosts(); len(got) != 2 || got["gw.sc.example"] != application.Sichuan || got["gw.cq.example"] != application.Chongqing {
 		t.Errorf("Hosts = %v", got)
 	}
-	if got := (platform.Config{Sichuan: platform.Endpoint{URL: "http://x"}}).URLs(); len(got) != 1 {
+	if got := (platform.Config{Endpoints: map[string]platform.Endpoint{application.Sichuan: {URL: "http://x"}}}).URLs(); len(got) != 1 {
 		t.Errorf("URLs of one province = %v", got)
 	}
 }

@@ -50,6 +50,8 @@ const (
 	CodeBadRequest    = 40000 // the body is not a readable application
 	CodeMissingField  = 40001 // a required data item is missing or malformed
 	CodeWrongProvince = 40002 // the application belongs to another platform
+	CodeContentType   = 40004 // the body is not sent as application/json (UTF-8)
+	CodeUnknownField  = 40005 // the body has a field the API does not define
 	CodeUnsigned      = 40100 // signature headers missing or malformed
 	CodeUnknownApp    = 40101 // X-App-Id names no kiosk the platform trusts
 	CodeClockSkew     = 40102 // X-Timestamp outside ±ClockSkew
@@ -58,6 +60,7 @@ const (
 	CodeNotFound      = 40400 // no such case
 	CodeTooLarge      = 41300 // the body exceeds the platform's limit
 	CodeKeyReused     = 42201 // the idempotency key names a different application
+	CodeUnknownItem   = 42203 // item_code is in no catalogue of the platform
 	CodeInternal      = 50000 // platform error
 	CodeUnavailable   = 50300 // platform down or overloaded
 )

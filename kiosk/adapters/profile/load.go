@@ -221,8 +221,12 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	for n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}
-	if v.Kind() == reflect.Struct {
+	switch v.Kind() {
+	case reflect.Struct:
 		d.section(n, v, path)
+		return
+	case reflect.Map:
+		d.provinces(n, v, path)
 		return
 	}
 	name := path
@@ -300,7 +304,7 @@ func (d *decoder) section(n *yaml.Node, v reflect.Value, path string) {
 			continue
 		}
 		switch {
-		case f.kind != reflect.Struct:
+		case f.kind != reflect.Struct && f.kind != reflect.Map:
 			d.pos[full] = Pos{File: d.file, Line: val.Line, Column: val.Column}
 		case val.Kind == yaml.MappingNode:
 			d.pos[full] = Pos{File: d.file, Line: k.Line, Column: k.Column}
@@ -311,6 +315,63 @@ func (d *decoder) section(n *yaml.Node, v reflect.Value, path string) {
 			fv.SetString(filepath.Join(filepath.Dir(d.file), fv.String()))
 		}
 	}
+}
+
+// provinces decodes a section keyed by GB/T 2260 province code (or an
+// alias of one) into the map v, each entry over the one an earlier layer
+// set, so that a layer overrides only the keys it names.
+func (d *decoder) provinces(n *yaml.Node, v reflect.Value, path string) {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return
+	}
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, "%s should be a section of provinces such as 51: or sichuan:, not %s", path, kindWords(n))
+		return
+	}
+	if v.IsNil() {
+		v.Set(reflect.MakeMap(v.Type()))
+	}
+	seen := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode {
+			d.errorf(k, "a key should be a province code such as 51, not %s", kindWords(k))
+			continue
+		}
+		code, ok := ProvinceAliases[k.Value]
+		if !ok {
+			code = k.Value
+		}
+		if !provinceCodes[code] {
+			d.errorf(k, "%s: %q is not a GB/T 2260 province code such as 51 (Sichuan) or 50 (Chongqing), nor sichuan or chongqing", path, k.Value)
+			continue
+		}
+		if first, dup := seen[code]; dup {
+			d.errorf(k, "%s.%s appears twice in this section (first on line %d as %s)", path, code, first.Line, first.Value)
+			continue
+		}
+		seen[code] = k
+		full := join(path, code)
+		d.pos[full] = Pos{File: d.file, Line: k.Line, Column: k.Column}
+		key := reflect.ValueOf(code)
+		elem := reflect.New(v.Type().Elem()).Elem()
+		if old := v.MapIndex(key); old.IsValid() {
+			elem.Set(old)
+		}
+		d.decode(val, elem, full)
+		v.SetMapIndex(key, elem)
+	}
+}
+
+// provinceCodes are the province-level GB/T 2260 codes (two digits).
+var provinceCodes = map[string]bool{
+	"11": true, "12": true, "13": true, "14": true, "15": true,
+	"21": true, "22": true, "23": true,
+	"31": true, "32": true, "33": true, "34": true, "35": true, "36": true, "37": true,
+	"41": true, "42": true, "43": true, "44": true, "45": true, "46": true,
+	"50": true, "51": true, "52": true, "53": true, "54": true,
+	"61": true, "62": true, "63": true, "64": true, "65": true,
+	"71": true, "81": true, "82": true,
 }
 
 func join(path, key string) string {

@@ -23,13 +23,16 @@ type Profile struct {
 	DataDir      string `yaml:"data_dir"`
 	// AllowExpiredID lets a citizen apply with an expired ID card; by
 	// default the kiosk refuses it with 证件已过期.
-	AllowExpiredID bool       `yaml:"allow_expired_id"`
-	Retention      Retention  `yaml:"retention"`
-	Platform       Platforms  `yaml:"platform"`
-	Devices        Devices    `yaml:"devices"`
-	UI             UI         `yaml:"ui"`
-	Technician     Technician `yaml:"technician"`
-	Fleet          Fleet      `yaml:"fleet"`
+	AllowExpiredID bool `yaml:"allow_expired_id"`
+	// DemoKeys lets every platform endpoint without keys use the public
+	// demo keys, even off loopback: for a test platform only.
+	DemoKeys   bool       `yaml:"demo_keys"`
+	Retention  Retention  `yaml:"retention"`
+	Platform   Platforms  `yaml:"platform"`
+	Devices    Devices    `yaml:"devices"`
+	UI         UI         `yaml:"ui"`
+	Technician Technician `yaml:"technician"`
+	Fleet      Fleet      `yaml:"fleet"`
 }
 
 // Fleet connects the kiosk to its hall's (or province's) MQTT broker: it
@@ -62,17 +65,23 @@ type Retention struct {
 	LogDays   int `yaml:"log_days"`   // rotated service logs
 }
 
-// Platforms are the provincial platforms' endpoints, by province.
-type Platforms struct {
-	Sichuan   Endpoint `yaml:"sichuan"`
-	Chongqing Endpoint `yaml:"chongqing"`
-}
+// Platforms are the provincial platforms' endpoints, by GB/T 2260
+// province code ("51", "50"). In a profile, sichuan and chongqing are
+// aliases of 51 and 50.
+type Platforms map[string]Endpoint
 
-// Endpoint is one platform's base URL and the key files that sign and
-// check its messages. A relative key path is relative to the profile file
-// that names it.
+// ProvinceAliases are the names a profile may use instead of a province
+// code under platform.
+var ProvinceAliases = map[string]string{"sichuan": "51", "chongqing": "50"}
+
+// Endpoint is one platform's base URL, the app id it knows this kiosk by
+// and the key files that sign and check its messages. A relative key path
+// is relative to the profile file that names it.
 type Endpoint struct {
-	URL             string `yaml:"url"`
+	URL string `yaml:"url"`
+	// AppID is the app id this platform gave the kiosk (X-App-Id); empty
+	// means kiosk_id.
+	AppID           string `yaml:"app_id"`
 	KeyFile         string `yaml:"key_file" profile:"path"`          // this kiosk's SM2 private key (PEM)
 	PlatformKeyFile string `yaml:"platform_key_file" profile:"path"` // the platform's SM2 public key or certificate (PEM)
 	// CAFile pins the certificate authorities (PEM) an https URL must
@@ -81,6 +90,9 @@ type Endpoint struct {
 	// CodeKeyDir holds the public keys (PEM) that sign the platform's app
 	// codes, one file per key named <key id>.pem, so keys can rotate.
 	CodeKeyDir string `yaml:"code_key_dir" profile:"path"`
+	// DemoKeys lets this endpoint use the public demo keys when it names
+	// none, even off loopback: for a test platform only.
+	DemoKeys bool `yaml:"demo_keys"`
 }
 
 // Devices are the kiosk's peripherals.

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -71,11 +72,13 @@ func TestFixtures(t *testing.T) {
 			`6:10: devices.printer.usb: "1a86-7523" is not a USB VID:PID such as 1a86:7523`,
 		}},
 		{[]string{"broken_keyfile.yaml"}, []string{
-			`3:10: platform.sichuan.url: "zwfw.sc.example" is not a web address such as https://host/path`,
-			`4:15: platform.sichuan.key_file: cannot read key file testdata/keys/missing.pem: no such file`,
-			`6:24: platform.chongqing.platform_key_file: key file testdata/keys is a directory`,
-			`8:14: platform.chongqing.ca_file: pins a CA, but url "http://zwfw.cq.example/gateway" is not https`,
-			`9:19: platform.chongqing.code_key_dir: cannot read directory testdata/keys/missing: no such file`,
+			`2:3: platform.51: no platform_key_file for zwfw.sc.example: the kiosk would use the public demo keys; give the keys this platform issued, or demo_keys: true for a test platform`,
+			`3:10: platform.51.url: "zwfw.sc.example" is not a web address such as https://host/path`,
+			`4:15: platform.51.key_file: cannot read key file testdata/keys/missing.pem: no such file`,
+			`5:3: platform.50: no key_file for http://zwfw.cq.example/gateway: the kiosk would use the public demo keys; give the keys this platform issued, or demo_keys: true for a test platform`,
+			`6:24: platform.50.platform_key_file: key file testdata/keys is a directory`,
+			`8:14: platform.50.ca_file: pins a CA, but url "http://zwfw.cq.example/gateway" is not https`,
+			`9:19: platform.50.code_key_dir: cannot read directory testdata/keys/missing: no such file`,
 		}},
 		{[]string{"broken_values.yaml"}, []string{
 			`1:11: kiosk_id: "SC 01" is not a terminal id: use up to 32 letters, digits, - or _`,
@@ -140,7 +143,10 @@ func TestLayers(t *testing.T) {
 		{"hall idle timeout", p.UI.IdleTimeout, 2 * time.Minute},
 		{"hall printer", p.Devices.Printer.PaperWidth, 58},
 		{"default survives both", p.Devices.Scanner.Driver, "serial"},
-		{"key path relative to its file", p.Platform.Sichuan.KeyFile, filepath.Join("testdata", "keys", "sichuan.pem")},
+		{"key path relative to its file", p.Platform["51"].KeyFile, filepath.Join("testdata", "keys", "sichuan.pem")},
+		{"alias sichuan is 51", p.Platform["51"].AppID, "SC-KIOSK-12"},
+		{"code 50", p.Platform["50"].AppID, "CQ-KIOSK-77"},
+		{"two endpoints", len(p.Platform), 2},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
@@ -167,7 +173,7 @@ func TestShowRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatalf("shown profile does not load: %v\n%s", err, out)
 	}
-	if back != p {
+	if !reflect.DeepEqual(back, p) {
 		t.Fatalf("round trip:\n%+v\n%+v", back, p)
 	}
 	if d := p.Digest(); len(d) != 64 || d != back.Digest() || d == Default().Digest() {
@@ -245,5 +251,57 @@ func TestUnreadableLayerStillChecksOthers(t *testing.T) {
 	var es Errors
 	if !errors.As(err, &es) || len(es) != 2 {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestPlatformEndpoints checks the platform section: keyed by province
+// code or alias, each endpoint with its own app id, and no endpoint off
+// loopback without keys unless demo_keys says so.
+func TestPlatformEndpoints(t *testing.T) {
+	keys := "    key_file: testdata/keys/sichuan.pem\n    platform_key_file: testdata/keys/platform-sc.pem\n"
+	tests := []struct {
+		name, yaml, wantErr string
+	}{
+		{"code and alias", "platform:\n  sichuan:\n    url: http://127.0.0.1:8451\n  \"50\":\n    url: http://[::1]:8450\n", ""},
+		{"localhost", "platform:\n  \"51\":\n    url: http://localhost:8451/gw\n", ""},
+		{"keys off loopback", "platform:\n  \"51\":\n    url: https://gw.sc.example\n" + keys, ""},
+		{"demo keys per endpoint", "platform:\n  \"51\":\n    url: https://test.sc.example\n    demo_keys: true\n", ""},
+		{"demo keys top level", "demo_keys: true\nplatform:\n  \"51\":\n    url: https://test.sc.example\n", ""},
+		{"no keys off loopback", "platform:\n  \"51\":\n    url: https://gw.sc.example\n", "platform.51: no key_file or platform_key_file for https://gw.sc.example"},
+		{"no platform key off loopback", "platform:\n  \"51\":\n    url: https://gw.sc.example\n    key_file: testdata/keys/sichuan.pem\n", "platform.51: no platform_key_file for"},
+		{"127.x but not loopback name", "platform:\n  \"51\":\n    url: http://127.0.0.1.example.com\n", "platform.51: no key_file or platform_key_file"},
+		{"demo keys elsewhere do not count", "platform:\n  \"50\":\n    url: https://t.cq.example\n    demo_keys: true\n  \"51\":\n    url: https://gw.sc.example\n", "platform.51: no key_file or platform_key_file"},
+		{"unknown province", "platform:\n  beijing:\n    url: http://127.0.0.1:1\n", `"beijing" is not a GB/T 2260 province code`},
+		{"not a province code", "platform:\n  \"5101\":\n    url: http://127.0.0.1:1\n", `"5101" is not a GB/T 2260 province code`},
+		{"alias and code twice", "platform:\n  sichuan:\n    url: http://127.0.0.1:1\n  \"51\":\n    url: http://127.0.0.1:2\n", "platform.51 appears twice in this section (first on line 2 as sichuan)"},
+		{"bad app id", "platform:\n  \"51\":\n    url: http://127.0.0.1:1\n    app_id: a b\n", `platform.51.app_id: "a b" is not an app id`},
+		{"unknown endpoint key", "platform:\n  \"51\":\n    appid: x\n", `unknown key "platform.51.appid" (did you mean app_id?)`},
+	}
+	for _, tt := range tests {
+		_, err := Parse(tt.name, []byte(tt.yaml))
+		if tt.wantErr == "" && err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+		}
+		if tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+			t.Errorf("%s: err = %v, want %q", tt.name, err, tt.wantErr)
+		}
+	}
+}
+
+// TestPlatformLayers: a later layer overrides only the endpoint keys it
+// names, whichever name (code or alias) each layer uses.
+func TestPlatformLayers(t *testing.T) {
+	p, err := ParseLayers(
+		Source{Name: "hall.yaml", Data: []byte("platform:\n  sichuan:\n    url: http://127.0.0.1:8451\n    app_id: HALL\n")},
+		Source{Name: "kiosk.yaml", Data: []byte("platform:\n  \"51\":\n    app_id: KIOSK-2\n")},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Platform["51"]; got.URL != "http://127.0.0.1:8451" || got.AppID != "KIOSK-2" || len(p.Platform) != 1 {
+		t.Fatalf("platform = %+v", p.Platform)
+	}
+	if d := Default(); d.Platform != nil {
+		t.Fatal("defaults share a platform map")
 	}
 }

@@ -3,6 +3,8 @@ package profile
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"net"
 	"net/url"
 	"os"
 	"regexp"
@@ -69,28 +71,41 @@ func (p Profile) problems(mentioned func(path string) bool) []problem {
 	if p.Retention.LogDays < 1 {
 		add("retention.log_days", "%d days: keep logs at least 1 day", p.Retention.LogDays)
 	}
-	for _, ep := range []struct {
-		name string
-		e    Endpoint
-	}{{"platform.sichuan", p.Platform.Sichuan}, {"platform.chongqing", p.Platform.Chongqing}} {
-		if ep.e.URL != "" {
-			if u, err := url.Parse(ep.e.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-				add(ep.name+".url", "%q is not a web address such as https://host/path", ep.e.URL)
+	for _, code := range slices.Sorted(maps.Keys(p.Platform)) {
+		e, name := p.Platform[code], "platform."+code
+		if e.URL != "" {
+			if u, err := url.Parse(e.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				add(name+".url", "%q is not a web address such as https://host/path", e.URL)
 			}
 		}
-		if msg := checkReadable(ep.e.KeyFile); msg != "" {
-			add(ep.name+".key_file", "%s", msg)
+		if e.AppID != "" && !kioskIDRe.MatchString(e.AppID) {
+			add(name+".app_id", "%q is not an app id: use up to 32 letters, digits, - or _", e.AppID)
 		}
-		if msg := checkReadable(ep.e.PlatformKeyFile); msg != "" {
-			add(ep.name+".platform_key_file", "%s", msg)
+		if msg := checkReadable(e.KeyFile); msg != "" {
+			add(name+".key_file", "%s", msg)
 		}
-		if msg := checkReadable(ep.e.CAFile); msg != "" {
-			add(ep.name+".ca_file", "%s", msg)
-		} else if ep.e.CAFile != "" && !strings.HasPrefix(strings.ToLower(ep.e.URL), "https://") {
-			add(ep.name+".ca_file", "pins a CA, but url %q is not https", ep.e.URL)
+		if msg := checkReadable(e.PlatformKeyFile); msg != "" {
+			add(name+".platform_key_file", "%s", msg)
 		}
-		if msg := checkKeyDir(ep.e.CodeKeyDir); msg != "" {
-			add(ep.name+".code_key_dir", "%s", msg)
+		if msg := checkReadable(e.CAFile); msg != "" {
+			add(name+".ca_file", "%s", msg)
+		} else if e.CAFile != "" && !strings.HasPrefix(strings.ToLower(e.URL), "https://") {
+			add(name+".ca_file", "pins a CA, but url %q is not https", e.URL)
+		}
+		if msg := checkKeyDir(e.CodeKeyDir); msg != "" {
+			add(name+".code_key_dir", "%s", msg)
+		}
+		if e.URL != "" && !p.DemoKeys && !e.DemoKeys && !LoopbackURL(e.URL) {
+			var missing []string
+			if e.KeyFile == "" {
+				missing = append(missing, "key_file")
+			}
+			if e.PlatformKeyFile == "" {
+				missing = append(missing, "platform_key_file")
+			}
+			if len(missing) > 0 {
+				add(name, "no %s for %s: the kiosk would use the public demo keys; give the keys this platform issued, or demo_keys: true for a test platform", strings.Join(missing, " or "), e.URL)
+			}
 		}
 	}
 
@@ -259,6 +274,22 @@ func checkReadable(path string) string {
 		return fmt.Sprintf("key file %s is a directory", path)
 	}
 	return ""
+}
+
+// LoopbackURL reports whether the host of the web address raw is this
+// machine: localhost, 127.0.0.0/8 or ::1. Only there may an endpoint
+// without keys use the demo keys.
+func LoopbackURL(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	h := strings.ToLower(u.Hostname())
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }
 
 func orList(xs []string) string {

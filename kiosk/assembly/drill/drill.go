@@ -21,6 +21,7 @@ import (
 	"sckiosk/kiosk/adapters/profile"
 	"sckiosk/kiosk/assembly/simrig"
 	"sckiosk/kiosk/assembly/wire"
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/catalog"
 	"sckiosk/kiosk/core/session"
 )
@@ -65,7 +66,9 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 	prof := rig.Profile(profile.Default())
 	prof.DataDir = opts.DataDir
 	if opts.Platform != "" {
-		prof.Platform.Sichuan.URL = opts.Platform
+		ep := prof.Platform[application.Sichuan]
+		ep.URL = opts.Platform
+		prof.Platform[application.Sichuan] = ep
 	}
 	k, err := wire.Build(prof, catalog.Builtin(), log, wire.Options{
 		Tick: 100 * time.Millisecond, PollInterval: 20 * time.Millisecond, SubmitWait: 3 * time.Second,

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -153,8 +154,15 @@ func (r *Rig) Profile(base profile.Profile) profile.Profile {
 	p.Devices.Scanner.Port = filepath.Join(r.Dir, "scanner")
 	p.Devices.Printer.Port = filepath.Join(r.Dir, "printer")
 	p.Devices.Camera = profile.Camera{Driver: "dir", Device: r.CameraDir()}
-	p.Platform.Sichuan.URL = r.URL[application.Sichuan]
-	p.Platform.Chongqing.URL = r.URL[application.Chongqing]
+	p.Platform = maps.Clone(base.Platform) // base's map stays as it was
+	if p.Platform == nil {
+		p.Platform = profile.Platforms{}
+	}
+	for _, prov := range []string{application.Sichuan, application.Chongqing} {
+		ep := p.Platform[prov]
+		ep.URL = r.URL[prov]
+		p.Platform[prov] = ep
+	}
 	return p
 }
 

@@ -212,11 +212,11 @@ func newPrinter(c profile.Printer, log *slog.Logger) (*printer.Driver, error) {
 // platformConfig is the profile's platform section, for the platform
 // adapter.
 func platformConfig(prof profile.Profile) platform.Config {
-	return platform.Config{
-		KioskID:   prof.KioskID,
-		Sichuan:   platform.Endpoint(prof.Platform.Sichuan),
-		Chongqing: platform.Endpoint(prof.Platform.Chongqing),
+	eps := make(map[string]platform.Endpoint, len(prof.Platform))
+	for code, ep := range prof.Platform {
+		eps[code] = platform.Endpoint(ep)
 	}
+	return platform.Config{KioskID: prof.KioskID, Endpoints: eps}
 }
 
 // record appends an entry to the audit log; a failure is logged, and the

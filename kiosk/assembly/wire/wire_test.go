@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -144,16 +145,21 @@ func TestFailedBuildClosesWhatItOpened(t *testing.T) {
 		want  string
 	}{
 		{"technician PIN hash", func(p *profile.Profile) { p.Technician.PINHash = "2468" }, "pin_hash"},
-		{"code key", func(p *profile.Profile) { p.Platform.Sichuan.CodeKeyDir = badKeys }, "code key"},
+		{"code key", func(p *profile.Profile) {
+			p.Platform["51"] = profile.Endpoint{URL: p.Platform["51"].URL, CodeKeyDir: badKeys}
+		}, "code key"},
 		{"printer baud", func(p *profile.Profile) { p.Devices.Printer.Port, p.Devices.Printer.Baud = "/dev/kiosk-no-printer", -1 }, "baud"},
-		{"kiosk key", func(p *profile.Profile) { p.Platform.Sichuan.KeyFile = filepath.Join(badKeys, "missing.pem") }, "kiosk key"},
+		{"kiosk key", func(p *profile.Profile) {
+			p.Platform["51"] = profile.Endpoint{URL: p.Platform["51"].URL, KeyFile: filepath.Join(badKeys, "missing.pem")}
+		}, "kiosk key"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			prof := profile.Default()
 			prof.DataDir = t.TempDir()
-			prof.Platform.Sichuan.URL = "http://127.0.0.1:1"
+			prof.Platform = profile.Platforms{"51": {URL: "http://127.0.0.1:1"}}
 			bad := prof
+			bad.Platform = maps.Clone(prof.Platform)
 			tt.spoil(&bad)
 			if _, err := Build(bad, catalog.Builtin(), log, Options{}); err == nil || !strings.HasPrefix(err.Error(), "wire: ") || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("Build = %v, want an error about %s", err, tt.want)

@@ -171,11 +171,28 @@ func (s *Sim) authenticate(r *http.Request) (a simAnswer, bad bool) {
 				delete(s.nonces, k)
 			}
 		}
+		if s.store != nil {
+			if err := s.store.pruneNonces(now.Add(-2 * platform.ClockSkew)); err != nil {
+				s.log.Warn("sim cannot prune nonces", "err", err)
+			}
+		}
 		s.pruned = now
 	}
-	key := appID + "\x00" + nonce
+	key := nonceKey(appID, nonce)
 	if _, seen := s.nonces[key]; seen {
 		return unauthorized(platform.CodeReplay, "请求重放 / X-Nonce already used")
+	}
+	if s.store != nil {
+		// Kept before the request is served, so that a replay after a
+		// restart is refused too; without that record, nothing is served.
+		fresh, err := s.store.addNonce(appID, nonce, time.Unix(ts, 0))
+		if err != nil {
+			s.log.Error("sim cannot record nonce", "err", err)
+			return simFail(http.StatusInternalServerError, platform.CodeInternal, "内部错误 / internal error"), true
+		}
+		if !fresh {
+			return unauthorized(platform.CodeReplay, "请求重放 / X-Nonce already used")
+		}
 	}
 	s.nonces[key] = time.Unix(ts, 0)
 	return simAnswer{}, false

@@ -31,7 +31,8 @@ const maxApplication = 1 << 20
 // number SC/CQ + YYYYMMDD in China time + a 6-digit daily sequence),
 // honours the idempotency key (the same request_id again: 200 with the
 // same Receipt and duplicate:true, never a second case; the same
-// request_id for a different item or applicant: 422), and answers case and
+// request_id with any other content, compared by the SM3 digest of the
+// whole application: 422 platform.CodeKeyReused), and answers case and
 // health queries and a plain track page (/track/{number}) for the
 // receipt's QR code. Cases are held in memory, and also in a SQLite Store
 // when one is given (WithStore), so that they survive a restart. Cases
@@ -50,17 +51,18 @@ const maxApplication = 1 << 20
 // platform.DemoKioskKey) and signs with platform.DemoPlatformKey:
 // simulation only.
 type Sim struct {
-	province string
-	prefix   string
-	log      *slog.Logger
-	mux      *http.ServeMux
-	now      func() time.Time
-	kiosks   map[string]*ecdsa.PublicKey // trusted kiosks by app id
-	key      *sm2.PrivateKey             // signs answers
-	store    *Store                      // nil: in memory only
-	progress [2]time.Duration            // received -> 办理中, received -> 已办结; 0 = never
-	catalog  catalog.Catalog             // served at /api/v1/catalog; bundles are expanded from it
-	licences map[string][]ELicence       // e-licences by holder's id number
+	province  string
+	prefix    string
+	log       *slog.Logger
+	mux       *http.ServeMux
+	now       func() time.Time
+	kiosks    map[string]*ecdsa.PublicKey // trusted kiosks by app id
+	key       *sm2.PrivateKey             // signs answers
+	store     *Store                      // nil: in memory only
+	publicURL string                      // base of track URLs; "": the address a request arrived on
+	progress  [2]time.Duration            // received -> 办理中, received -> 已办结; 0 = never
+	catalog   catalog.Catalog             // served at /api/v1/catalog; bundles are expanded from it
+	licences  map[string][]ELicence       // e-licences by holder's id number
 
 	mu         sync.Mutex
 	down       bool
@@ -97,6 +99,12 @@ func WithTrustedKiosk(appID string, pub *ecdsa.PublicKey) Option {
 // platform.DemoPlatformKey.
 func WithKey(key *sm2.PrivateKey) Option {
 	return func(s *Sim) { s.key = key }
+}
+
+// WithPublicURL makes the receipts' track_url start with base (such as
+// https://zwfw.example/sc) instead of the address a request arrived on.
+func WithPublicURL(base string) Option {
+	return func(s *Sim) { s.publicURL = base }
 }
 
 // WithStore makes the simulator keep its cases in st (and start with
@@ -175,7 +183,8 @@ func New(province string, log *slog.Logger, opts ...Option) *Sim {
 			s.evals[e.CaseNumber] = e
 			s.evalOrder = append(s.evalOrder, e.CaseNumber)
 		}
-		s.store.cases, s.store.seq, s.store.evals = nil, nil, nil
+		maps.Copy(s.nonces, s.store.nonces)
+		s.store.cases, s.store.seq, s.store.evals, s.store.nonces = nil, nil, nil, nil
 		s.log.Info("sim loaded cases", "count", len(s.cases), "store", s.store.path)
 	}
 	if len(s.kiosks) == 0 {

@@ -8,11 +8,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"regexp"
 	"sckiosk/kiosk/adapters/platform/internal/platformtest"
 	"strconv"
@@ -188,18 +190,38 @@ func TestClientTransportFailuresAreRetryable(t *testing.T) {
 
 func TestSimValidates(t *testing.T) {
 	tests := []struct {
-		name     string
-		mutate   func(*application.Application)
-		key      string // Idempotency-Key override, "" = request_id
-		wantCode int
-		wantMsg  string
+		name        string
+		mutate      func(*application.Application)
+		key         string // Idempotency-Key override, "" = request_id
+		wantCode    int
+		wantMsg     string
+		contentType string              // "" = application/json; charset=utf-8, "-" = none
+		body        func(string) string // rewrites the JSON body
 	}{
-		{"no request_id", func(a *application.Application) { a.RequestID = "" }, "-", platform.CodeMissingField, "missing request_id"},
-		{"key mismatch", func(*application.Application) {}, "other", platform.CodeMissingField, "Idempotency-Key"},
-		{"no item", func(a *application.Application) { a.ItemCode = " " }, "", platform.CodeMissingField, "item_code"},
-		{"short id", func(a *application.Application) { a.Applicant.Number = "5101041990" }, "", platform.CodeMissingField, "18 characters"},
-		{"no name", func(a *application.Application) { a.Applicant.Name = "" }, "", platform.CodeMissingField, "name"},
-		{"wrong province", func(a *application.Application) { a.Province = application.Chongqing }, "", platform.CodeWrongProvince, "province"},
+		{"no request_id", func(a *application.Application) { a.RequestID = "" }, "-", platform.CodeMissingField, "missing request_id", "", nil},
+		{"key mismatch", func(*application.Application) {}, "other", platform.CodeMissingField, "Idempotency-Key", "", nil},
+		{"no item", func(a *application.Application) { a.ItemCode = " " }, "", platform.CodeMissingField, "item_code", "", nil},
+		{"short id", func(a *application.Application) { a.Applicant.Number = "5101041990" }, "", platform.CodeMissingField, "18 characters", "", nil},
+		{"no name", func(a *application.Application) { a.Applicant.Name = "" }, "", platform.CodeMissingField, "name", "", nil},
+		{"wrong province", func(a *application.Application) { a.Province = application.Chongqing }, "", platform.CodeWrongProvince, "province", "", nil},
+		{"item of the other province", func(a *application.Application) { a.ItemCode = platformtest.ItemChongqing }, "", platform.CodeWrongProvince, "handled by the platform of province 50", "", nil},
+		{"no id_type", func(a *application.Application) { a.Applicant.IDType = "" }, "", platform.CodeMissingField, "missing applicant id_type", "", nil},
+		{"unknown id_type", func(a *application.Application) { a.Applicant.IDType = "999" }, "", platform.CodeMissingField, "unknown applicant id_type", "", nil},
+		{"GB 11643 check digit", func(a *application.Application) { a.Applicant.Number = flipCheck(a.Applicant.Number) }, "", platform.CodeMissingField, "check digit is wrong", "", nil},
+		{"GB 11643 birth date", func(a *application.Application) { a.Applicant.Number = "510104199013011234" }, "", platform.CodeMissingField, "birth date", "", nil},
+		{"USCC check", func(a *application.Application) { a.Applicant.IDType, a.Applicant.Number = "001", "91510100MA61R5XK7Y" }, "", platform.CodeMissingField, "id_type 001", "", nil},
+		{"PR number", func(a *application.Application) { a.Applicant.IDType = "553" }, "", platform.CodeMissingField, "id_type 553", "", nil},
+		{"no content type", func(*application.Application) {}, "", platform.CodeContentType, "application/json", "-", nil},
+		{"form content type", func(*application.Application) {}, "", platform.CodeContentType, "application/json", "application/x-www-form-urlencoded", nil},
+		{"text content type", func(*application.Application) {}, "", platform.CodeContentType, "application/json", "text/plain", nil},
+		{"latin-1 json", func(*application.Application) {}, "", platform.CodeContentType, "application/json", "application/json; charset=iso-8859-1", nil},
+		{"unknown field", func(*application.Application) {}, "", platform.CodeUnknownField, `unknown field "applicant_note"`, "", func(b string) string {
+			return `{"applicant_note":"x",` + b[1:]
+		}},
+		{"unknown nested field", func(*application.Application) {}, "", platform.CodeUnknownField, `unknown field "nickname"`, "", func(b string) string {
+			return strings.Replace(b, `"applicant":{`, `"applicant":{"nickname":"x",`, 1)
+		}},
+		{"trailing data", func(*application.Application) {}, "", platform.CodeBadRequest, "not a valid JSON", "", func(b string) string { return b + "{}" }},
 	}
 	sim := New(application.Sichuan, nil)
 	srv := httptest.NewServer(sim)
@@ -209,7 +231,17 @@ func TestSimValidates(t *testing.T) {
 			app := testApp(t, "v-"+tt.name, application.Sichuan)
 			tt.mutate(&app)
 			body, _ := json.Marshal(app)
+			if tt.body != nil {
+				body = []byte(tt.body(string(body)))
+			}
 			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/applications", bytes.NewReader(body))
+			ct := "application/json; charset=utf-8"
+			if tt.contentType != "" {
+				ct = tt.contentType
+			}
+			if ct != "-" {
+				req.Header.Set("Content-Type", ct)
+			}
 			if err := demoSigner(t, nil).Sign(req, body); err != nil {
 				t.Fatal(err)
 			}
@@ -242,6 +274,55 @@ func TestSimValidates(t *testing.T) {
 	}
 }
 
+// An item_code in no catalogue of the platform is 422 42203, not a case.
+func TestSimRefusesUnknownItem(t *testing.T) {
+	sim := New(application.Sichuan, nil)
+	c := newSimClient(t, sim)
+	for i, code := range []string{"ITEM-1", "11510000MB1234567X2510100000001", "户口迁移"} {
+		app := testApp(t, fmt.Sprintf("u-%d", i), application.Sichuan)
+		app.ItemCode = code
+		_, err := c.Submit(context.Background(), app)
+		var ae *platform.APIError
+		if !errors.As(err, &ae) || ae.Status != http.StatusUnprocessableEntity || ae.Code != platform.CodeUnknownItem || !errors.Is(err, platform.ErrRejected) {
+			t.Errorf("item %q: err = %v, want 422 %d", code, err, platform.CodeUnknownItem)
+		}
+	}
+	if n := len(sim.Applications()); n != 0 {
+		t.Errorf("sim holds %d applications", n)
+	}
+}
+
+// flipCheck changes the check character of an 18-character ID number.
+func flipCheck(n string) string {
+	last := byte('0')
+	if n[17] == '0' {
+		last = '1'
+	}
+	return n[:17] + string(last)
+}
+
+// Valid numbers of each document type are accepted.
+func TestSimAcceptsEachIDType(t *testing.T) {
+	c := newSimClient(t, New(application.Sichuan, nil))
+	tests := []struct{ name, idType, number string }{
+		{"resident", "111", testNumber(t)},
+		{"residence permit", "154", "810000199408230021"},
+		{"foreign 2017", "553", "USA510104900101"},
+		{"foreign 2023", "553", "93268219861205002X"},
+		{"enterprise", "001", platformsimUSCC()},
+	}
+	for _, tt := range tests {
+		app := testApp(t, "ok-"+tt.name, application.Sichuan)
+		app.Applicant.IDType, app.Applicant.Number = tt.idType, tt.number
+		if _, err := c.Submit(context.Background(), app); err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+		}
+	}
+}
+
+// platformsimUSCC is a valid credit code of the demo business registry.
+func platformsimUSCC() string { return DemoBusinesses()[0].USCC }
+
 func TestSimIdempotency(t *testing.T) {
 	sim := New(application.Sichuan, nil)
 	c := newSimClient(t, sim)
@@ -262,13 +343,38 @@ func TestSimIdempotency(t *testing.T) {
 		t.Errorf("applications %d, received %d; want 1, 2", n, r)
 	}
 
-	other := testApp(t, "same", application.Sichuan)
-	other.ItemCode = "another-item"
-	if _, err := c.Submit(ctx, other); !errors.Is(err, platform.ErrRejected) {
-		t.Errorf("key reused for another application: err = %v, want ErrRejected", err)
+	// Any change under the same request_id is another application: 422
+	// 42201, and the case keeps the first content.
+	changes := []struct {
+		name   string
+		mutate func(*application.Application)
+	}{
+		{"item", func(a *application.Application) { a.ItemCode = "11510100MB0000002H3510100002001" }},
+		{"applicant name", func(a *application.Application) { a.Applicant.Name = "李四" }},
+		{"phone", func(a *application.Application) { a.Applicant.Phone = "13900139000" }},
+		{"form field", func(a *application.Application) { a.Fields["reason"] = "结婚" }},
+		{"new form field", func(a *application.Application) { a.Fields["note"] = "x" }},
+		{"submitted at", func(a *application.Application) { a.SubmittedAt = a.SubmittedAt.Add(time.Second) }},
+		{"mode", func(a *application.Application) { a.Mode = "窗口办理" }},
 	}
-	if n := len(sim.Applications()); n != 1 {
-		t.Errorf("applications %d after key reuse, want 1", n)
+	for _, ch := range changes {
+		other := testApp(t, "same", application.Sichuan)
+		ch.mutate(&other)
+		_, err := c.Submit(ctx, other)
+		var ae *platform.APIError
+		if !errors.Is(err, platform.ErrRejected) || !errors.As(err, &ae) || ae.Status != http.StatusUnprocessableEntity || ae.Code != platform.CodeKeyReused {
+			t.Errorf("%s changed under the same request_id: err = %v, want 422 %d", ch.name, err, platform.CodeKeyReused)
+		}
+	}
+	apps := sim.Applications()
+	if len(apps) != 1 || !reflect.DeepEqual(apps[0], testApp(t, "same", application.Sichuan)) {
+		t.Errorf("applications after key reuse: %+v", apps)
+	}
+	// The same application with its time in another zone is a resend.
+	same := testApp(t, "same", application.Sichuan)
+	same.SubmittedAt = same.SubmittedAt.In(time.FixedZone("CST", 8*3600))
+	if rc, err := c.Submit(ctx, same); err != nil || !rc.Duplicate {
+		t.Errorf("resend with the time in China time: %+v, %v", rc, err)
 	}
 }
 

@@ -18,15 +18,17 @@ import (
 // Store keeps a simulator's cases and case-number sequences in a SQLite
 // file, so that they survive a restart of platformsim. It holds what the
 // platform would hold, personal data included (demo identities only).
-// Nonces and issued app codes are not kept: after a restart a replayed
-// nonce older than the restart is accepted, and old app codes are void.
+// It also keeps the request nonces seen within the clock window, so that a
+// request replayed after a restart is still refused. Issued app codes are
+// not kept: after a restart old app codes are void.
 type Store struct {
 	db   *sql.DB
 	path string
 	// read at open, handed to the Sim
-	cases []*simCase
-	seq   map[string]int
-	evals []platform.Evaluation
+	cases  []*simCase
+	seq    map[string]int
+	evals  []platform.Evaluation
+	nonces map[string]time.Time
 }
 
 // simSchema is the store's schema; user_version 1.
@@ -56,6 +58,12 @@ CREATE TABLE IF NOT EXISTS evaluations (  -- 好差评, one per case, the last o
 	grade        INTEGER NOT NULL,
 	channel      TEXT    NOT NULL,
 	evaluated_at INTEGER NOT NULL     -- Unix ms
+);
+CREATE TABLE IF NOT EXISTS nonces (  -- request nonces within the clock window, against replays
+	app_id    TEXT    NOT NULL,
+	nonce     TEXT    NOT NULL,
+	timestamp INTEGER NOT NULL,       -- the request's X-Timestamp, Unix seconds
+	PRIMARY KEY (app_id, nonce)
 );
 PRAGMA user_version = 1;
 `
@@ -97,6 +105,10 @@ func OpenStore(path string) (*Store, error) {
 		return nil, err
 	}
 	if err := st.loadExtras(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := st.loadNonces(); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -248,6 +260,54 @@ func (st *Store) putEvaluation(e platform.Evaluation) error {
 func (st *Store) setStatus(number string, code int, at time.Time) error {
 	if _, err := st.db.Exec(`UPDATE cases SET status_code = ?, updated_at = ? WHERE case_no = ?`, code, at.UnixMilli(), number); err != nil {
 		return fmt.Errorf("platform sim store: status of %s: %w", number, err)
+	}
+	return nil
+}
+
+// nonceKey is how nonces are keyed in memory: app id, NUL, nonce.
+func nonceKey(appID, nonce string) string { return appID + "\x00" + nonce }
+
+// loadNonces reads the nonces seen, keyed by nonceKey.
+func (st *Store) loadNonces() error {
+	rows, err := st.db.Query(`SELECT app_id, nonce, timestamp FROM nonces`)
+	if err != nil {
+		return fmt.Errorf("platform sim store %s: load nonces: %w", st.path, err)
+	}
+	defer rows.Close()
+	st.nonces = map[string]time.Time{}
+	for rows.Next() {
+		var appID, nonce string
+		var ts int64
+		if err := rows.Scan(&appID, &nonce, &ts); err != nil {
+			return fmt.Errorf("platform sim store %s: load nonces: %w", st.path, err)
+		}
+		st.nonces[nonceKey(appID, nonce)] = time.Unix(ts, 0)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("platform sim store %s: load nonces: %w", st.path, err)
+	}
+	return nil
+}
+
+// addNonce records a nonce before its request is served; fresh is false
+// when it was already there (a replay).
+func (st *Store) addNonce(appID, nonce string, ts time.Time) (fresh bool, err error) {
+	res, err := st.db.Exec(`INSERT OR IGNORE INTO nonces (app_id, nonce, timestamp) VALUES (?, ?, ?)`, appID, nonce, ts.Unix())
+	if err != nil {
+		return false, fmt.Errorf("platform sim store: nonce: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("platform sim store: nonce: %w", err)
+	}
+	return n == 1, nil
+}
+
+// pruneNonces forgets the nonces of requests stamped before oldest: such
+// a request is refused by its timestamp anyway.
+func (st *Store) pruneNonces(oldest time.Time) error {
+	if _, err := st.db.Exec(`DELETE FROM nonces WHERE timestamp < ?`, oldest.Unix()); err != nil {
+		return fmt.Errorf("platform sim store: prune nonces: %w", err)
 	}
 	return nil
 }

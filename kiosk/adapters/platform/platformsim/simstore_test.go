@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/adapters/platform/internal/platformtest"
 	"sckiosk/kiosk/core/application"
 )
 
@@ -120,7 +121,7 @@ func TestSimCasesList(t *testing.T) {
 		t.Fatalf("list = %v", list)
 	}
 	got := list[0]
-	if got["case_no"] != rc.CaseNumber || got["request_id"] != "listed" || got["item_code"] != testItem ||
+	if got["case_no"] != rc.CaseNumber || got["request_id"] != "listed" || got["item_code"] != platformtest.ItemChongqing ||
 		got["status"] != "已受理" || got["received_at"] == "" || len(got) != 5 {
 		t.Errorf("element = %v", got)
 	}
@@ -172,5 +173,59 @@ func TestSimLatency(t *testing.T) {
 	}
 	if d := time.Since(start); d < 100*time.Millisecond {
 		t.Errorf("answer after %v, want ≥ 100ms", d)
+	}
+}
+
+// A request replayed after the simulator restarts on the same store is
+// still refused while its timestamp is within the window; nonces older
+// than the window are forgotten.
+func TestReplayAfterRestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "platform-51.db")
+	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	req := httptest.NewRequest(http.MethodGet, "http://sim/api/v1/health", nil)
+	sign(t, req, nil, platform.DemoAppID, platform.DemoKioskKey(), now)
+	serve := func(st *Store) int {
+		rec := httptest.NewRecorder()
+		New(application.Sichuan, nil, WithStore(st), WithClock(clock)).ServeHTTP(rec, req.Clone(context.Background()))
+		var env platform.Envelope
+		if err := json.Unmarshal(rec.Body.Bytes(), &env); err != nil {
+			t.Fatal(err)
+		}
+		return env.Code
+	}
+	tests := []struct {
+		name  string
+		after time.Duration // since the request was signed
+		want  int
+	}{
+		{"first", 0, platform.CodeOK},
+		{"replay after restart", time.Minute, platform.CodeReplay},
+		{"replay after another restart", 4 * time.Minute, platform.CodeReplay},
+		{"too old anyway", 6 * time.Minute, platform.CodeClockSkew},
+	}
+	for _, tt := range tests {
+		st, err := OpenStore(path) // a restart: a new simulator on the same file
+		if err != nil {
+			t.Fatal(err)
+		}
+		now = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC).Add(tt.after)
+		if got := serve(st); got != tt.want {
+			t.Errorf("%s: code %d, want %d", tt.name, got, tt.want)
+		}
+		if err := st.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := OpenStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.pruneNonces(time.Date(2026, 3, 1, 10, 0, 1, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.loadNonces(); err != nil || len(st.nonces) != 0 {
+		t.Errorf("after pruning: %d nonces, %v", len(st.nonces), err)
 	}
 }

@@ -10,10 +10,13 @@ import (
 	"sckiosk/kiosk/core/identity"
 )
 
-// Name is the fictitious applicant's name, and Item a service item code.
+// Name is the fictitious applicant's name; Item is a Sichuan service item
+// and ItemChongqing a Chongqing one, both of the built-in catalogue, which
+// the simulator knows.
 const (
-	Name = "张三丰"
-	Item = "11510000MB1234567X2510100000001"
+	Name          = "张三丰"
+	Item          = "11510100MB0000001K3510100001001"
+	ItemChongqing = "11500000MB0000005X3500000005001"
 )
 
 // Number is a valid fictitious citizen identity number.
@@ -27,12 +30,17 @@ func Number(t testing.TB) string {
 	return first + string(c)
 }
 
-// App is a complete application with the given request id and province.
+// App is a complete application with the given request id and province,
+// for an item of that province (Item for any but Chongqing).
 func App(t testing.TB, requestID, province string) application.Application {
 	t.Helper()
+	item := Item
+	if province == application.Chongqing {
+		item = ItemChongqing
+	}
 	return application.Application{
 		RequestID:      requestID,
-		ItemCode:       Item,
+		ItemCode:       item,
 		ItemName:       "户口迁移",
 		Province:       province,
 		Applicant:      application.Applicant{IDType: "111", Number: Number(t), Name: Name, Phone: "13800138000"},
