@@ -52,7 +52,7 @@ func (v view) doneScreen() fyne.CanvasObject {
 		if v.landscape {
 			side = 340
 		}
-		if !r.PrintNotice.IsZero() && v.k > 1 {
+		if (!r.PrintNotice.IsZero() || len(r.Linked) > 0) && v.k > 1 {
 			side -= 80 // elder type needs the room; the code stays large enough to photograph
 		}
 		if img := qrImage(r.TrackCode, side); img != nil {
