@@ -45,7 +45,7 @@ func (v view) formScreen() fyne.CanvasObject {
 		}
 	}
 	if len(fromCard) > 0 {
-		fields.Add(para("申请人：" + strings.Join(fromCard, "　") + "（来自身份证）"))
+		fields.Add(para("申请人：" + strings.Join(fromCard, "　") + v.tr(session.ApplicantFrom(s.Person))))
 	}
 	for i, f := range s.Item.Fields {
 		val := s.Values[f.Key]
