@@ -161,7 +161,7 @@ func (v view) categoryTabs() fyne.CanvasObject {
 		shown = cats[p*room : min(len(cats), (p+1)*room)]
 		more = true
 	}
-	tabs := container.NewGridWithColumns(cols)
+	tabs := newFlowGrid(cols) // long category names take a second row
 	add := func(label, c string) {
 		b := bigButton(label, v.s.Category == c, func() { v.send(session.ChooseCategory{Category: c}) })
 		tabs.Add(tall(b, 90))

@@ -63,6 +63,13 @@ func DemoStates() map[string]session.State {
 	elderItem := "11510100MB0000006R3510100006001"
 	out["form_pinyin"] = apply(chosen, session.ChooseItemEvent{Code: elderItem}, session.Proceed{},
 		session.FocusField{Key: "mail_address"}, session.TypeRune{R: 'd'}, session.TypeRune{R: 'o'}, session.TypeRune{R: 'n'}, session.TypeRune{R: 'g'})
+	// Elder mode on a form with a long address (real ones run 25–35
+	// characters, this one 48): the options, the address and the keypad
+	// must stay within the screen.
+	moved := person()
+	moved.Address = "四川省凉山彝族自治州西昌市长安街道航天大道三段一百二十八号锦绣花园小区十七栋二单元一千二百零三室"
+	out["elder_form"] = apply(s, session.Start{}, session.CardRead{Person: moved}, session.ToggleElder{},
+		session.ChooseItemEvent{Code: elderItem}, session.Proceed{}, session.SetField{Key: "pickup", Value: "邮寄到家"})
 	techPIN := apply(s, session.CornerTap{}, session.CornerTap{}, session.CornerTap{}, session.CornerTap{}, session.CornerTap{},
 		session.TechKey{R: '1'}, session.TechKey{R: '2'})
 	out["tech_pin"] = techPIN

@@ -52,7 +52,7 @@ func (v view) doneScreen() fyne.CanvasObject {
 		if v.landscape {
 			side = 340
 		}
-		if !r.PrintNotice.IsZero() && v.k > 1 {
+		if (!r.PrintNotice.IsZero() || len(r.Linked) > 0) && v.k > 1 {
 			side -= 80 // elder type needs the room; the code stays large enough to photograph
 		}
 		if img := qrImage(r.TrackCode, side); img != nil {
@@ -83,8 +83,10 @@ func (v view) doneScreen() fyne.CanvasObject {
 	if printerFault {
 		printed = v.faultPanel(f, v.landscape || v.k > 1)
 	}
-	after := []fyne.CanvasObject{printed,
-		container.NewCenter(v.text("请取回您的身份证", 36, true, blue))}
+	after := []fyne.CanvasObject{printed}
+	if back := session.TakeBack(s.Person); !back.IsZero() { // a code needs nothing back
+		after = append(after, container.NewCenter(v.text(v.tr(back), 36, true, blue)))
+	}
 	if v.landscape && qr != nil { // the QR beside the text, and a printer fault under the QR
 		if printerFault {
 			qr, after = container.NewVBox(qr, printed), after[1:]

@@ -349,9 +349,9 @@ func TestAppCodeIdentifies(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.waitFor("forged code refused", func(s session.State) bool {
-		return s.Screen == session.Identifying && strings.Contains(zh(s.Notice), "伪造")
+		return s.Screen == session.Identifying && strings.Contains(zh(s.Notice), "二维码无效或已过期")
 	})
-	if !strings.Contains(h.texts(), "伪造") {
+	if !strings.Contains(h.texts(), "二维码无效或已过期") {
 		t.Fatalf("refusal not on screen:\n%s", h.texts())
 	}
 	if err := h.rig.ShowCode("app"); err != nil {

@@ -9,7 +9,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
-	"fyne.io/fyne/v2/widget"
+	"fyne.io/fyne/v2/theme"
 
 	"sckiosk/kiosk/core/catalog"
 	"sckiosk/kiosk/core/identity"
@@ -21,8 +21,17 @@ func (v view) formScreen() fyne.CanvasObject {
 	fields := container.NewVBox()
 	// With the keyboard open the item's name gives way where rows are
 	// scarce (landscape, elder mode): the citizen chose it a step ago.
-	if s.Focus == "" || (!v.landscape && !s.Elder) {
-		fields.Add(v.heading(s.Item.Name))
+	// A long form does the same: 4 fields in portrait elder mode, 3 in
+	// landscape, would otherwise run off the bottom.
+	editable := 0
+	for _, f := range s.Item.Fields {
+		if !f.ReadOnly {
+			editable++
+		}
+	}
+	long := (v.landscape && editable >= 3) || (s.Elder && editable >= 4)
+	if (s.Focus == "" && !long) || (!v.landscape && !s.Elder) {
+		fields.Add(v.title(s.Item.Name))
 	}
 	var focused *catalog.Field
 	var fromCard []string
@@ -36,7 +45,7 @@ func (v view) formScreen() fyne.CanvasObject {
 		}
 	}
 	if len(fromCard) > 0 {
-		fields.Add(para("申请人：" + strings.Join(fromCard, "　") + "（来自身份证）"))
+		fields.Add(para("申请人：" + strings.Join(fromCard, "　") + v.tr(session.ApplicantFrom(s.Person))))
 	}
 	for i, f := range s.Item.Fields {
 		val := s.Values[f.Key]
@@ -44,14 +53,15 @@ func (v view) formScreen() fyne.CanvasObject {
 			continue
 		}
 		// The label and, beside it, what is wrong with the value: one row.
-		label := container.NewHBox(v.text(f.Label+fieldMark(f), 30, true, grey))
+		label := newWrapText(f.Label+fieldMark(f), 30*v.k, grey)
 		if problem := s.FieldError[f.Key]; !problem.IsZero() {
-			label.Add(v.text(v.tr(problem), 30, true, red))
+			fields.Add(beside(label, newWrapText(v.tr(problem), 30*v.k, red)))
+		} else {
+			fields.Add(label)
 		}
-		fields.Add(label)
 		switch {
 		case f.Kind == catalog.Choice:
-			row := container.NewGridWithColumns(len(f.Options))
+			row := newFlowGrid(len(f.Options))
 			for _, o := range f.Options {
 				key, opt := f.Key, o
 				b := bigButton(o, val == o, func() { send(session.SetField{Key: key, Value: opt}) })
@@ -142,10 +152,11 @@ func (v view) hintBox(value string, focused bool, hint string, tap func()) fyne.
 	} else if value == "" {
 		shown = hint
 	}
-	b := NewButton(shown, tap)
-	b.Importance = widget.LowImportance
-	b.Alignment = widget.ButtonAlignLeading
-	return tall(container.NewStack(border, b), v.touch)
+	// A long address wraps inside the box, which grows a line at a time.
+	in := theme.InnerPadding()
+	val := newWrapText(shown, theme.TextSize(), theme.Color(theme.ColorNameForeground))
+	padded := container.New(layout.NewCustomPaddedLayout(in, in, in, in), val)
+	return tall(container.NewStack(border, padded, newTapCover(tap)), v.touch)
 }
 
 // consentText is the PIPL notice on the review screen; it names the

@@ -63,7 +63,8 @@ func (v view) candidateBar() fyne.CanvasObject {
 	if v.s.Compose == "" {
 		return v.text("拼音输入：请按字母键，再点选汉字", 28, false, grey)
 	}
-	bar := container.NewHBox(v.text(v.s.Compose, 34, true, blue))
+	// Candidates wrap onto a second row rather than run off the screen.
+	bar := container.New(layout.NewRowWrapLayout(), tall(v.text(v.s.Compose, 34, true, blue), keyHeight))
 	var cands []string
 	if v.dict != nil {
 		cands = v.dict.Candidates(v.s.Compose, maxCandidates)

@@ -80,6 +80,10 @@ func (k *Kiosk) Show(s session.State) {
 	if !k.shown || s.Rev != k.lastRev {
 		k.body.Objects = []fyne.CanvasObject{screen(s, k.send, k)}
 		k.body.Refresh()
+		// Wrapped text and wrapped rows learn how many lines they take
+		// from the first layout; the second lays the screen out with
+		// those heights (the window's driver would on its next frame).
+		k.body.Refresh()
 		k.lastRev, k.shown = s.Rev, true
 	}
 	k.current = s

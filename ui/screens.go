@@ -167,6 +167,16 @@ func (v view) heading(s string) fyne.CanvasObject {
 	return text(s, min(size, 64), true, blue)
 }
 
+// title is a heading whose text the kiosk does not choose (an item's
+// name): it wraps when it is too long for the screen.
+func (v view) title(s string) fyne.CanvasObject {
+	size := 56 * v.k
+	if v.landscape {
+		size = 48 * v.k
+	}
+	return newWrapText(s, min(size, 64), blue)
+}
+
 func notice(s string) fyne.CanvasObject {
 	if s == "" {
 		return layout.NewSpacer()

@@ -46,40 +46,6 @@ func TestScreensMatchGoldens(t *testing.T) {
 	}
 }
 
-// No screen needs more room than the kiosk's screen, in either orientation
-// and in elder mode: on a real kiosk an oversized screen is cut off.
-func TestScreensFit(t *testing.T) {
-	test.NewTempApp(t)
-	dict, err := LoadDict()
-	if err != nil {
-		t.Fatal(err)
-	}
-	render := receiptRenderer(t)
-	for _, landscape := range []bool{false, true} {
-		limit := Portrait
-		if landscape {
-			limit = Landscape
-		}
-		for name, s := range DemoStates() {
-			for _, elder := range []bool{false, true} {
-				s.Elder = elder
-				th := NewTheme()
-				if elder {
-					th.Scale = ElderScale
-				}
-				fyne.CurrentApp().Settings().SetTheme(th)
-				k := NewKiosk(func(session.Event) {})
-				k.Landscape, k.Dict, k.RenderReceipt = landscape, dict, render
-				k.Redraw(s)
-				if min := k.Content().MinSize(); min.Width > limit.Width || min.Height > limit.Height {
-					t.Errorf("%s (landscape %v, elder %v) needs %.0f×%.0f, screen is %.0f×%.0f",
-						name, landscape, elder, min.Width, min.Height, limit.Width, limit.Height)
-				}
-			}
-		}
-	}
-}
-
 // useTheme applies the theme a state needs before anything is drawn, so a
 // theme switch never happens half-way through a render.
 func useTheme(k *Kiosk, elder, landscape bool) {

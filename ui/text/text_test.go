@@ -116,3 +116,13 @@ func TestSecondLanguage(t *testing.T) {
 		}
 	}
 }
+
+// A code that does not verify is not called forged (the citizen did
+// nothing wrong; it is most often stale) and names the app as citizens
+// know it.
+func TestForgedCodeDoesNotAccuse(t *testing.T) {
+	got := Chinese.Render(msg.New(msg.QRForged))
+	if want := "二维码无效或已过期，请在天府通办中刷新后重新出示"; got != want {
+		t.Errorf("QRForged = %q, want %q", got, want)
+	}
+}

@@ -61,7 +61,7 @@ var Chinese = &Language{
 		msg.CaseLookupFailed:     "暂时无法查询办件进度，请稍后再试",
 		msg.QRUnrecognized:       "无法识别的二维码",
 		msg.QRMalformed:          "二维码内容不完整或已损坏，请重新出示",
-		msg.QRForged:             "二维码签名校验失败，该码可能是伪造的，请在官方App中重新出示",
+		msg.QRForged:             "二维码无效或已过期，请在天府通办中刷新后重新出示",
 		msg.QRExpired:            "二维码已过期，请在天府通办App中刷新后重新出示",
 		msg.QRNotYetValid:        "二维码时间异常，请核对手机时间后刷新重新出示",
 		msg.QRLifetime:           "二维码有效期不符合规定，请刷新后重新出示",
@@ -121,6 +121,14 @@ var Chinese = &Language{
 		msg.PromptSubmitting:  "正在提交，请稍候。",
 		msg.PromptDone:        "办理完成。请取走回执和您的身份证。",
 		msg.PromptFailed:      "办理没有完成，请按屏幕提示操作，或联系工作人员。",
+		msg.PromptDoneNoCard:  "办理完成。请取走回执。",
+
+		msg.ApplicantFromIDCard:  "（来自身份证）",
+		msg.ApplicantFromPermit:  "（来自证件）",
+		msg.ApplicantFromApp:     "（来自天府通办）",
+		msg.ApplicantFromLicence: "（来自营业执照）",
+		msg.TakeIDCardBack:       "请取回您的身份证",
+		msg.TakeCardBack:         "请取回您的证件",
 
 		msg.GradeVerySatisfied:    "非常满意",
 		msg.GradeSatisfied:        "满意",

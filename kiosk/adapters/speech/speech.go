@@ -35,6 +35,12 @@ type Silent struct{}
 // Say implements Speaker.
 func (Silent) Say(string) {}
 
+// Voice is espeak-ng's Mandarin voice that reads hanzi as Mandarin. On
+// Debian 12 (espeak-ng 1.51) the voice "cmn" reads the tone digits of its
+// own pinyin as English words ("(en)" switches in `espeak-ng -x`): it is
+// unintelligible. "cmn-latn-pinyin" speaks the same text as Mandarin.
+const Voice = "cmn-latn-pinyin"
+
 // Espeak speaks through the espeak-ng command. A new sentence interrupts
 // the one being spoken, so prompts never queue up behind each other.
 type Espeak struct {
@@ -54,7 +60,7 @@ func New(log *slog.Logger) Speaker {
 		log.Info("speech off: espeak-ng is not installed")
 		return Silent{}
 	}
-	return &Espeak{path: path, voice: "cmn", log: log}
+	return &Espeak{path: path, voice: Voice, log: log}
 }
 
 // Say implements Speaker.

@@ -145,6 +145,16 @@ const (
 	PromptSubmitting
 	PromptDone
 	PromptFailed
+	PromptDoneNoCard // done, when no card was used: nothing to take back but the receipt
+
+	// Where the applicant's details on a form came from, and what to take
+	// back at the end: worded by how the citizen identified.
+	ApplicantFromIDCard  // a resident ID card
+	ApplicantFromPermit  // a residence permit or permanent residence card
+	ApplicantFromApp     // a 天府通办 identity or 亮证 e-licence code
+	ApplicantFromLicence // a business licence code (一照通办)
+	TakeIDCardBack       // a resident ID card was read
+	TakeCardBack         // another card was read
 
 	// The five 好差评 grades, GB/T 39046 A.8 order.
 	GradeVerySatisfied

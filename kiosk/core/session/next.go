@@ -67,7 +67,7 @@ func settle(s State, eff []Effect, before Screen, from origin) (State, []Effect)
 		s.Started = s.Now
 	}
 	if s.Screen != before && s.Elder && s.Screen != Idle {
-		eff = append(eff, Speak{Text: prompt(s.Screen)})
+		eff = append(eff, Speak{Text: s.spoken()})
 	}
 	s.Rev++
 	return s, eff

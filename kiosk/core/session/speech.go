@@ -1,6 +1,9 @@
 package session
 
-import "sckiosk/kiosk/core/msg"
+import (
+	"sckiosk/kiosk/core/identity"
+	"sckiosk/kiosk/core/msg"
+)
 
 // prompts are what elder mode says on entering a screen. They never carry
 // personal data.
@@ -14,6 +17,43 @@ var prompts = map[Screen]msg.Key{
 	Submitting:  msg.PromptSubmitting,
 	Done:        msg.PromptDone,
 	Failed:      msg.PromptFailed,
+}
+
+// spoken is what elder mode says on entering s's screen: at the end of a
+// visit it asks for the card back only when a card was read.
+func (s State) spoken() msg.Text {
+	if s.Screen == Done && TakeBack(s.Person).IsZero() {
+		return msg.New(msg.PromptDoneNoCard)
+	}
+	return prompt(s.Screen)
+}
+
+// ApplicantFrom says where the applicant's details on a form came from:
+// the card read, or the code shown.
+func ApplicantFrom(p *identity.Person) msg.Text {
+	switch {
+	case p == nil:
+		return msg.Text{}
+	case p.Source == identity.SourceBusiness:
+		return msg.New(msg.ApplicantFromLicence)
+	case p.Source != identity.SourceIDCard:
+		return msg.New(msg.ApplicantFromApp)
+	case p.CardType == identity.CardResident || p.CardType == "":
+		return msg.New(msg.ApplicantFromIDCard)
+	}
+	return msg.New(msg.ApplicantFromPermit)
+}
+
+// TakeBack is the reminder to take the card back at the end of a visit;
+// none when the citizen identified with a code.
+func TakeBack(p *identity.Person) msg.Text {
+	switch {
+	case p == nil || p.Source != identity.SourceIDCard:
+		return msg.Text{}
+	case p.CardType == identity.CardResident || p.CardType == "":
+		return msg.New(msg.TakeIDCardBack)
+	}
+	return msg.New(msg.TakeCardBack)
 }
 
 // prompt is what elder mode says on entering screen sc; no message for the

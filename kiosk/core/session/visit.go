@@ -24,7 +24,7 @@ func visitEvent(s State, ev Event) (State, []Effect, origin) {
 	case ToggleElder:
 		s.Elder = !s.Elder
 		if s.Elder {
-			return s, []Effect{Speak{Text: prompt(s.Screen)}}, fromUser
+			return s, []Effect{Speak{Text: s.spoken()}}, fromUser
 		}
 	case Start:
 		if s.Screen == Idle {
