@@ -15,13 +15,10 @@ import (
 	"sckiosk/kiosk/assembly/drill"
 )
 
-// cmdPrivacy holds `privacy scan`.
-func cmdPrivacy(ctx context.Context, args []string, out io.Writer, log *slog.Logger) error {
-	if len(args) == 0 || args[0] != "scan" {
-		return usageErr("privacy scan --data DIR [--identities FILE.json]")
-	}
+// privacyScan looks for personal data in the kiosk's data directory.
+func privacyScan(ctx context.Context, args []string, out io.Writer, log *slog.Logger) error {
 	var dir, idFile string
-	if _, err := flags("privacy scan", args[1:], func(fs *flag.FlagSet) {
+	if _, err := flags("privacy scan", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&dir, "data", "/var/lib/kiosk", "the kiosk's data directory (and any other directory it writes)")
 		fs.StringVar(&idFile, "identities", "", "JSON list of {name, id_number, address, phone} to look for")
 	}); err != nil {

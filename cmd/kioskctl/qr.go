@@ -1,13 +1,11 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"time"
 
 	qrcode "github.com/skip2/go-qrcode"
@@ -18,22 +16,6 @@ import (
 	"sckiosk/kiosk/core/qrpayload"
 	words "sckiosk/ui/text"
 )
-
-// cmdQR: qr decode | verify | make.
-func cmdQR(ctx context.Context, args []string, out io.Writer, log *slog.Logger) error {
-	if len(args) == 0 {
-		return usageErr("qr decode [--json] FILE... | qr verify (--text S | --file IMG) | qr make --kind app|licence|receipt --out FILE.png")
-	}
-	switch args[0] {
-	case "decode":
-		return qrDecode(args[1:], out)
-	case "verify":
-		return qrVerify(args[1:], out)
-	case "make":
-		return qrMake(args[1:], out)
-	}
-	return usageErr("qr: unknown subcommand %q", args[0])
-}
 
 // errNotAll is a qr decode or verify that did not succeed for every input:
 // exit code 1.
