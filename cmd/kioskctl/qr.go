@@ -148,12 +148,15 @@ func qrMake(args []string, out io.Writer) error {
 		fs.StringVar(&path, "out", "", "PNG file to write")
 		fs.StringVar(&subject, "subject", "demo-user-1", "app token subject")
 		fs.StringVar(&caseNo, "case", "SC20260301000001", "receipt case number")
-		fs.IntVar(&size, "size", 320, "image size in pixels")
+		fs.IntVar(&size, "size", 320, "image size in pixels, rounded to whole modules: each module of the code and of its 4-module quiet zone gets size/modules pixels, rounded, at least 2 (qr make prints the size it made)")
 	}); err != nil {
 		return err
 	}
 	if path == "" {
 		return usageErr("qr make --kind app|licence|receipt --out FILE.png")
+	}
+	if size < 1 {
+		return usageErr("qr make: --size %d is not a number of pixels", size)
 	}
 	now := time.Now()
 	var text string
@@ -175,9 +178,15 @@ func qrMake(args []string, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("qr make: %w", err)
 	}
-	if err := qrcode.WriteFile(text, qrcode.Medium, size, path); err != nil {
-		return fmt.Errorf("qr make: write %s: %w", path, err)
+	q, err := qrcode.New(text, qrcode.Medium)
+	if err != nil {
+		return fmt.Errorf("qr make: %w", err)
 	}
-	fmt.Fprintf(out, "%s: %s code (demo keys)\n", path, kind)
+	img, px := qrImage(q.Bitmap(), size)
+	if err := writePNG(path, img); err != nil {
+		return fmt.Errorf("qr make: %w", err)
+	}
+	n := img.Bounds().Dx()
+	fmt.Fprintf(out, "%s: %s code (demo keys), %d×%d px, %d px a module\n", path, kind, n, n, px)
 	return nil
 }

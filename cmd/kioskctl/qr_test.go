@@ -2,13 +2,20 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	qrcode "github.com/skip2/go-qrcode"
+
+	"sckiosk/devices/camera"
 )
 
 func TestQRMakeDecodeVerify(t *testing.T) {
@@ -91,5 +98,61 @@ func TestQRVerifyText(t *testing.T) {
 	}
 	if code, _, _ := kioskctl(t, "qr", "make", "--kind", "toaster", "--out", "x.png"); code != 2 {
 		t.Errorf("qr make --kind toaster: exit %d, want 2", code)
+	}
+}
+
+// TestQRMakeWholeModules: whatever --size, qr make draws every module, and
+// the quiet zone, as whole pixels (at least 2 a module), as near the size
+// asked as that allows, and the kiosk's decoder (and zbar, when
+// installed) reads it. go-qrcode's own scaling left modules of uneven
+// width that neither read below about 110 px.
+func TestQRMakeWholeModules(t *testing.T) {
+	dir := t.TempDir()
+	zbar, _ := exec.LookPath("zbarimg")
+	dec := camera.NewDecoder(camera.DecoderOptions{})
+	said := regexp.MustCompile(`, (\d+)×(\d+) px, (\d+) px a module\n$`)
+	for _, kind := range []string{"app", "licence"} { // 57 and 45 modules
+		for size := 60; size <= 200; size++ {
+			f := filepath.Join(dir, fmt.Sprintf("%s-%d.png", kind, size))
+			code, out, stderr := kioskctl(t, "qr", "make", "--kind", kind, "--out", f, "--size", fmt.Sprint(size))
+			if code != 0 {
+				t.Fatalf("qr make --size %d: exit %d: %s", size, code, stderr)
+			}
+			fr, err := camera.LoadGray(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := dec.Decode(fr)
+			if err != nil {
+				t.Errorf("%s --size %d: the kiosk's decoder: %v", kind, size, err)
+				continue
+			}
+			q, err := qrcode.New(res.Text, qrcode.Medium)
+			if err != nil {
+				t.Fatal(err)
+			}
+			modules := q.Bitmap()
+			n := len(modules)
+			px := fr.Width / n
+			if fr.Width != fr.Height || fr.Width%n != 0 || px < 2 || px != max(2, (size+n/2)/n) {
+				t.Fatalf("%s --size %d: %d×%d px for %d modules", kind, size, fr.Width, fr.Height, n)
+			}
+			for y := range fr.Height {
+				for x := range fr.Width {
+					if dark := fr.Pix[y*fr.Stride+x] < 128; dark != modules[y/px][x/px] {
+						t.Fatalf("%s --size %d: pixel %d,%d is not its module's colour", kind, size, x, y)
+					}
+				}
+			}
+			if m := said.FindStringSubmatch(out); m == nil || m[1] != fmt.Sprint(fr.Width) || m[3] != fmt.Sprint(px) {
+				t.Errorf("%s --size %d: output %q, made %d px, %d a module", kind, size, out, fr.Width, px)
+			}
+			if zbar != "" && size%10 == 0 {
+				got, err := exec.Command(zbar, "-q", "--raw", f).Output()
+				if err != nil || strings.TrimSpace(string(got)) != res.Text {
+					t.Errorf("%s --size %d: zbarimg: %q, %v", kind, size, got, err)
+				}
+			}
+		}
 	}
 }
