@@ -156,3 +156,43 @@ func TestQRMakeWholeModules(t *testing.T) {
 		}
 	}
 }
+
+// TestQRDecodeTransparentBackground: a code saved as an RGBA PNG with
+// black modules on a transparent ground (as design tools export them) is
+// read: the transparent pixels count as white, not black.
+func TestQRDecodeTransparentBackground(t *testing.T) {
+	const text = "TFTB:1:0123456789abcdef01234567:0011223344556677"
+	q, err := qrcode.New(text, qrcode.Medium)
+	if err != nil {
+		t.Fatal(err)
+	}
+	modules := q.Bitmap()
+	const px = 4
+	img := image.NewNRGBA(image.Rect(0, 0, len(modules)*px, len(modules)*px)) // all transparent
+	for y := range img.Rect.Dy() {
+		for x := range img.Rect.Dx() {
+			if modules[y/px][x/px] {
+				img.Set(x, y, color.NRGBA{A: 0xFF})
+			}
+		}
+	}
+	f := filepath.Join(t.TempDir(), "transparent.png")
+	w, err := os.Create(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := png.Encode(w, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(f); len(b) < 26 || b[25] != 6 { // IHDR colour type 6: RGBA
+		t.Fatalf("not an RGBA PNG")
+	}
+	code, out, stderr := kioskctl(t, "qr", "decode", "--json", f)
+	var d decodeLine
+	if err := json.Unmarshal([]byte(out), &d); code != 0 || err != nil || !d.OK || d.Text != text {
+		t.Fatalf("exit %d, %s %s", code, out, stderr)
+	}
+}

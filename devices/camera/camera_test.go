@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"image"
+	"image/color"
 	"image/png"
 	"math"
 	"math/rand/v2"
@@ -316,4 +317,22 @@ func BenchmarkDecode1280x720Empty(b *testing.B) {
 
 func BenchmarkDecode1280x720Small(b *testing.B) {
 	benchDecode(b, synth{text: sample, w: 1280, h: 720, mod: 2, x0: 600, y0: 300})
+}
+
+// TestGrayFromImageOnWhite: transparent pixels come out white and
+// translucent ones lighter, as the image shows on a white page; opaque
+// ones keep their grey.
+func TestGrayFromImageOnWhite(t *testing.T) {
+	img := image.NewNRGBA(image.Rect(0, 0, 4, 1))
+	img.Set(0, 0, color.NRGBA{})                                // transparent
+	img.Set(1, 0, color.NRGBA{A: 0xFF})                         // opaque black
+	img.Set(2, 0, color.NRGBA{A: 0x80})                         // half-transparent black
+	img.Set(3, 0, color.NRGBA{R: 100, G: 100, B: 100, A: 0xFF}) // opaque grey
+	f := GrayFromImage(img, nil)
+	want := []byte{0xFF, 0, 0x7F, 100}
+	for i, w := range want {
+		if d := int(f.Pix[i]) - int(w); d < -1 || d > 1 {
+			t.Errorf("pixel %d: %d, want %d", i, f.Pix[i], w)
+		}
+	}
 }
