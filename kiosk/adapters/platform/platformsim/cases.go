@@ -6,6 +6,7 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -113,6 +114,11 @@ func newSimCase(app application.Application, number string, at time.Time, track 
 	}
 }
 
+// foreignPRType is the id_type of a foreign permanent residence card
+// (外国人永久居留身份证), whose number has 15 characters on the 2017 card
+// and 18 on the 2023 one.
+const foreignPRType = "553"
+
 // validate checks the required data items of app; bad is true when the
 // answer a must be sent instead of accepting.
 func (s *Sim) validate(r *http.Request, app application.Application) (a simAnswer, bad bool) {
@@ -128,7 +134,9 @@ func (s *Sim) validate(r *http.Request, app application.Application) (a simAnswe
 		return missing("申请流水号不能含# / request_id must not contain '#'")
 	case strings.TrimSpace(app.ItemCode) == "":
 		return missing("缺少事项实施编码 / missing item_code")
-	case utf8.RuneCountInString(app.Applicant.Number) != 18:
+	case app.Applicant.IDType == foreignPRType && !slices.Contains([]int{15, 18}, utf8.RuneCountInString(app.Applicant.Number)):
+		return missing("外国人永久居留身份证号码应为15位或18位 / applicant id_number must have 15 or 18 characters for id_type 553")
+	case app.Applicant.IDType != foreignPRType && utf8.RuneCountInString(app.Applicant.Number) != 18:
 		return missing("申请人证件号码应为18位 / applicant id_number must have 18 characters")
 	case strings.TrimSpace(app.Applicant.Name) == "":
 		return missing("缺少申请人姓名 / missing applicant name")
