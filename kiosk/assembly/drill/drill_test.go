@@ -17,7 +17,9 @@ var visits = 100
 
 // After 100 drilled visits and a drained outbox, nothing the kiosk wrote
 // (outbox database and WAL, audit log, logs) holds a name, an ID number,
-// an address or a phone number, in any encoding.
+// an address or a phone number, in any encoding. The visits are by every
+// citizen of Citizens: each card type and app codes, rare characters and
+// long English names.
 func TestDrillLeavesNothing(t *testing.T) {
 	dir := t.TempDir()
 	logf, err := os.Create(filepath.Join(dir, "kiosk.log"))
@@ -32,9 +34,23 @@ func TestDrillLeavesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("drill: %+v", sum)
-	if sum.Done+sum.Queued != visits || sum.Failed != 0 || sum.Printed != visits {
+	t.Logf("drill: %d done, %d queued, %d rejected, %d printed in %v; visits %v", sum.Done, sum.Queued, sum.Rejected, sum.Printed, sum.Elapsed, sum.Kinds)
+	if sum.Done+sum.Queued != visits || sum.Failed != 0 || sum.Printed != visits || sum.Rejected != 0 {
 		t.Fatalf("summary %+v", sum)
+	}
+	for _, k := range []string{"resident", "hmt_resident_permit", "foreign_permanent_2017", "foreign_permanent_2023", "app"} {
+		if sum.Kinds[k] == 0 {
+			t.Errorf("no visit by %s: %v", k, sum.Kinds)
+		}
+	}
+	numbers := map[string]bool{}
+	for _, id := range sum.Identities {
+		if id.Number != "" {
+			numbers[id.Number] = true
+		}
+	}
+	if len(numbers) != len(Citizens()) {
+		t.Errorf("%d citizens looked for, want %d", len(numbers), len(Citizens()))
 	}
 	logf.Sync()
 	hits, err := privacy.Scan(dir, sum.Identities)
