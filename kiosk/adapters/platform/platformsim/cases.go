@@ -114,11 +114,6 @@ func newSimCase(app application.Application, number string, at time.Time, track 
 	}
 }
 
-// foreignPRType is the id_type of a foreign permanent residence card
-// (外国人永久居留身份证), whose number has 15 characters on the 2017 card
-// and 18 on the 2023 one.
-const foreignPRType = "553"
-
 // validate checks the required data items of app; bad is true when the
 // answer a must be sent instead of accepting.
 func (s *Sim) validate(r *http.Request, app application.Application) (a simAnswer, bad bool) {
@@ -148,6 +143,11 @@ func (s *Sim) validate(r *http.Request, app application.Application) (a simAnswe
 	}
 	return simAnswer{}, false
 }
+
+// foreignPRType is the id_type of a foreign permanent residence card
+// (外国人永久居留身份证), whose number has 15 characters on the 2017 card
+// and 18 on the 2023 one.
+const foreignPRType = "553"
 
 // trackURL is where the receipt's QR code points: this simulator's own
 // track page.
