@@ -6,6 +6,7 @@
 package drill
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"sckiosk/devices/device"
+	"sckiosk/devices/idcard"
 	"sckiosk/devices/printer/escpos"
 	"sckiosk/kiosk/adapters/outbox"
 	"sckiosk/kiosk/adapters/privacy"
@@ -34,6 +36,9 @@ type Options struct {
 	// in-process simulator, which issues their codes.
 	Platform string
 	Log      *slog.Logger
+	// CardPoll is how often the kiosk asks the reader for a card; zero
+	// means 20 ms.
+	CardPoll time.Duration
 }
 
 // Summary is what a drill did.
@@ -73,7 +78,7 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 		prof.Platform.Sichuan.URL = opts.Platform
 	}
 	k, err := wire.Build(prof, catalog.Builtin(), log, wire.Options{
-		Tick: 100 * time.Millisecond, PollInterval: 20 * time.Millisecond, SubmitWait: 3 * time.Second,
+		Tick: 100 * time.Millisecond, PollInterval: cmp.Or(opts.CardPoll, 20*time.Millisecond), SubmitWait: 3 * time.Second,
 		Outbox:      outbox.Options{BackoffBase: 100 * time.Millisecond, Jitter: -1},
 		KeepCatalog: true, // the drill's citizens apply for a built-in item
 	})
@@ -123,6 +128,18 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 	}); err != nil {
 		return sum, err
 	}
+	// removeCard takes the card off the reader and waits until the kiosk's
+	// driver has seen the empty field: until then it takes the next card
+	// for the one it has read and does not read it. It sends the second find
+	// after the removal only once it has the first one's "no card".
+	removeCard := func() error {
+		rig.RemoveCard()
+		finds := rig.IDCard.Served(idcard.OpFind)
+		_, err := wait("the reader to see the card gone", func(session.State) bool {
+			return rig.IDCard.Served(idcard.OpFind) >= finds+2
+		})
+		return err
+	}
 	item := "11510100MB0000001K3510100001001" // 居住证签注
 	for i := 0; i < opts.Sessions; i++ {
 		c := citizens[i%len(citizens)]
@@ -133,8 +150,10 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 		}
 		if _, err := wait("identified", func(s session.State) bool { return s.Screen == session.ChooseItem }); err != nil {
 			sum.Failed++
-			rig.RemoveCard()
 			rt.Send(session.Cancel{})
+			if err := removeCard(); err != nil {
+				return sum, err
+			}
 			continue
 		}
 		for _, ev := range []session.Event{
@@ -159,14 +178,12 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 			sum.Printed++
 		}
 		rt.Send(session.Cancel{})
-		rig.RemoveCard()
+		if err := removeCard(); err != nil {
+			return sum, err
+		}
 		if _, err := wait("idle", func(s session.State) bool { return s.Screen == session.Idle && s.Person == nil }); err != nil {
 			return sum, err
 		}
-		if _, err := wait("card gone", func(session.State) bool { return !rig.IDCard.Present() }); err != nil {
-			return sum, err
-		}
-		time.Sleep(60 * time.Millisecond) // the reader sees the empty field before the next card
 	}
 	k.Outbox.Kick()
 	for {

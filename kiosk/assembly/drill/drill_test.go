@@ -78,3 +78,20 @@ func countLines(b []byte, sub string) int {
 	}
 	return n
 }
+
+// TestDrillWaitsForTheReader: between two citizens the drill waits until
+// the kiosk's reader has seen the empty field, however slowly it polls.
+// A fixed 60 ms pause lost the next card to a reader that had not looked
+// yet (it took the card for the one it had read), which a loaded machine
+// made happen at the usual 20 ms polling too.
+func TestDrillWaitsForTheReader(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	sum, err := Run(ctx, Options{Sessions: 3, DataDir: t.TempDir(), CardPoll: 250 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Done+sum.Queued != 3 || sum.Failed != 0 {
+		t.Fatalf("%d done, %d queued, %d failed", sum.Done, sum.Queued, sum.Failed)
+	}
+}
