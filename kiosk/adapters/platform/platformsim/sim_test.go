@@ -206,37 +206,6 @@ func TestClientTransportFailuresAreRetryable(t *testing.T) {
 	})
 }
 
-// TestSimAcceptsForeignPRNumbers: an applicant with a foreign permanent
-// residence card (id_type 553) has a 15-character number on the 2017 card
-// and an 18-character one on the 2023 card; both are accepted.
-func TestSimAcceptsForeignPRNumbers(t *testing.T) {
-	sim := New(application.Sichuan, nil)
-	srv := httptest.NewServer(sim)
-	defer srv.Close()
-	for _, number := range []string{"USA510080010112", "932682198501010017"} {
-		app := testApp(t, "pr-"+number, application.Sichuan)
-		app.Applicant.IDType, app.Applicant.Number = "553", number
-		body, _ := json.Marshal(app)
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/applications", bytes.NewReader(body))
-		if err := demoSigner(t, nil).Sign(req, body); err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Idempotency-Key", app.RequestID)
-		resp, err := http.DefaultTransport.RoundTrip(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		msg, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusCreated {
-			t.Errorf("id_type 553, %d characters: %d %s", len(number), resp.StatusCode, msg)
-		}
-	}
-	if n := len(sim.Applications()); n != 2 {
-		t.Fatalf("%d applications accepted, want 2", n)
-	}
-}
-
 func TestSimValidates(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -249,8 +218,6 @@ func TestSimValidates(t *testing.T) {
 		{"key mismatch", func(*application.Application) {}, "other", platform.CodeMissingField, "Idempotency-Key"},
 		{"no item", func(a *application.Application) { a.ItemCode = " " }, "", platform.CodeMissingField, "item_code"},
 		{"short id", func(a *application.Application) { a.Applicant.Number = "5101041990" }, "", platform.CodeMissingField, "18 characters"},
-		{"15-character resident id", func(a *application.Application) { a.Applicant.Number = "USA510080010112" }, "", platform.CodeMissingField, "18 characters"},
-		{"short foreign id", func(a *application.Application) { a.Applicant.IDType, a.Applicant.Number = "553", "USA5100800101" }, "", platform.CodeMissingField, "15 or 18 characters"},
 		{"no name", func(a *application.Application) { a.Applicant.Name = "" }, "", platform.CodeMissingField, "name"},
 		{"wrong province", func(a *application.Application) { a.Province = application.Chongqing }, "", platform.CodeWrongProvince, "province"},
 	}
