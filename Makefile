@@ -9,6 +9,13 @@ PKG_FYNE  := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-
 # which races where the real app does not) and cmd/kiosk (cgo, a display).
 RACE_PKGS := ./kiosk/... ./devices/... ./cmd/hallserver ./cmd/kioskctl ./cmd/platformsim ./internal/...
 LDFLAGS   := -s -w
+# Tests and binaries are compiled with the same flags, so that make build
+# after make test (as CI runs them) reuses every package from the build
+# cache, Fyne's OpenGL driver (cgo, minutes) above all: -trimpath on the
+# binaries alone gave every package another build ID and compiled them all
+# again. -ldflags reaches only the link. GOFLAGS set in the environment or
+# with go env -w is kept.
+export GOFLAGS := -trimpath $(shell $(GO) env GOFLAGS)
 
 .PHONY: run test build bench deps deps-check vet clean screenshot screenshots bench-ui
 

@@ -16,14 +16,12 @@ import (
 	"sckiosk/kiosk/core/technician"
 )
 
-// cmdProfile checks, shows or hashes: "profile check FILE..." prints every
-// problem of the layered profile as file:line:column: message and fails
-// when there is any; "profile show FILE..." prints the merged profile;
-// "profile pin" reads a technician PIN on stdin and prints its hash.
+// cmdProfile checks, shows or hashes, as args[0] says: "profile check
+// FILE..." prints every problem of the layered profile as
+// file:line:column: message and fails when there is any; "profile show
+// FILE..." prints the merged profile; "profile pin" reads a technician PIN
+// on stdin and prints its hash.
 func cmdProfile(ctx context.Context, args []string, out io.Writer, log *slog.Logger) error {
-	if len(args) == 0 {
-		return usageErr("profile check|show FILE... or profile pin")
-	}
 	sub := args[0]
 	var each bool
 	fs, err := flags("profile "+sub, args[1:], func(fs *flag.FlagSet) {

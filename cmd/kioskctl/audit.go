@@ -13,14 +13,11 @@ import (
 	"sckiosk/kiosk/adapters/audit"
 )
 
-// cmdAudit verifies the audit log's SM3 chain: exit 0 when it holds, 1
+// auditVerify verifies the audit log's SM3 chain: exit 0 when it holds, 1
 // naming the first entry that was edited, removed or reordered.
-func cmdAudit(ctx context.Context, args []string, out io.Writer, log *slog.Logger) error {
-	if len(args) == 0 || args[0] != "verify" {
-		return usageErr("audit verify --data DIR")
-	}
+func auditVerify(ctx context.Context, args []string, out io.Writer, log *slog.Logger) error {
 	var dir string
-	fs, err := flags("audit verify", args[1:], func(fs *flag.FlagSet) {
+	fs, err := flags("audit verify", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&dir, "data", "/var/lib/kiosk", "the kiosk's data directory (profile key data_dir)")
 	})
 	if err != nil {

@@ -19,16 +19,6 @@ import (
 	"sckiosk/ui/text"
 )
 
-const idcardReadUsage = "idcard read --port PATH [--baud N] [--timeout D] [--json] [--unmask]"
-
-// cmdIDCard holds the ID-card reader commands.
-func cmdIDCard(ctx context.Context, args []string, out io.Writer, log *slog.Logger) error {
-	if len(args) == 0 || args[0] != "read" {
-		return usageErr("%s", idcardReadUsage)
-	}
-	return readCard(ctx, args[1:], out, log)
-}
-
 // readCard waits for one card, reads it and prints it, masked unless
 // --unmask. A reader fault or no card within the timeout is exit 1.
 func readCard(ctx context.Context, args []string, out io.Writer, log *slog.Logger) error {
@@ -47,7 +37,7 @@ func readCard(ctx context.Context, args []string, out io.Writer, log *slog.Logge
 	case err != nil:
 		return err
 	case fs.NArg() > 0:
-		return usageErr("idcard read: unexpected argument %q (%s)", fs.Arg(0), idcardReadUsage)
+		return usageErr("idcard read: unexpected argument %q (kioskctl idcard read --help)", fs.Arg(0))
 	case baud <= 0:
 		return usageErr("idcard read: --baud must be positive")
 	case wait <= 0:
@@ -265,8 +255,6 @@ func (f *cardFlag) Set(s string) error {
 
 func (f *cardFlag) IsBoolFlag() bool { return true }
 
-const simIDCardUsage = "sim idcard [--card FILE|sample] [--fault MODE] [--baud N] [--link PATH]"
-
 // simIDCard runs the reader simulator on a pty, optionally with a card
 // from a fixture file (see idcardsim.Fixture) and a fault mode.
 func simIDCard(ctx context.Context, args []string, out io.Writer, log *slog.Logger) error {
@@ -287,14 +275,14 @@ func simIDCard(ctx context.Context, args []string, out io.Writer, log *slog.Logg
 		// after it unparsed.
 		file := fs.Arg(0)
 		if err := fs.Parse(fs.Args()[1:]); err != nil {
-			return fmt.Errorf("%w: sim idcard: %v", errUsage, err)
+			return parseError(fs, err)
 		}
 		if card.bare { // not given again after FILE
 			card.v = file
 		}
 	}
 	if fs.NArg() > 0 {
-		return usageErr("sim idcard: unexpected argument %q (%s)", fs.Arg(0), simIDCardUsage)
+		return usageErr("sim idcard: unexpected argument %q (kioskctl sim idcard --help)", fs.Arg(0))
 	}
 	mode, err := idcardsim.ParseFault(fault)
 	if err != nil {

@@ -27,17 +27,12 @@ import (
 // given.
 const defaultOutboxDB = "/var/lib/kiosk/outbox.db"
 
-// outboxUsage lists the outbox subcommands.
-const outboxUsage = "outbox add --sample | send --platform URL [--until-empty] [--timeout D] | ls [--json] | stats | retry ID|--all | purge [--rejected]; each with --data DIR or --db PATH"
-
 // cmdOutbox adds, sends, lists, counts, requeues or purges the outbox's
-// applications. The outbox is DIR/outbox.db with --data DIR (the kiosk's
-// data directory) or the file given with --db; its key file is outbox.key
-// beside it unless --key says otherwise.
+// applications, as args[0] says (the subcommands share their flags). The
+// outbox is DIR/outbox.db with --data DIR (the kiosk's data directory) or
+// the file given with --db; its key file is outbox.key beside it unless
+// --key says otherwise.
 func cmdOutbox(ctx context.Context, args []string, out io.Writer, log *slog.Logger) error {
-	if len(args) == 0 {
-		return usageErr("%s", outboxUsage)
-	}
 	sub := args[0]
 	var (
 		data, db, key, itemCode, platformURL, chongqingURL string
@@ -67,11 +62,6 @@ func cmdOutbox(ctx context.Context, args []string, out io.Writer, log *slog.Logg
 	})
 	if err != nil {
 		return err
-	}
-	switch sub {
-	case "add", "send", "ls", "list", "stats", "retry", "purge":
-	default:
-		return usageErr("outbox: unknown subcommand %q (add, send, ls, stats, retry, purge)", sub)
 	}
 	switch {
 	case sub == "add" && !sample:

@@ -172,7 +172,7 @@ func TestOutboxUsage(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"outbox"}, "outbox add --sample"},
+		{[]string{"outbox"}, "give one of add, send, ls, stats, retry, purge"},
 		{[]string{"outbox", "frob", "--data", dir}, "unknown subcommand"},
 		{[]string{"outbox", "ls", "--data", dir, "--db", dir + "/x.db"}, "not both"},
 		{[]string{"outbox", "ls", "--data", filepath.Join(dir, "none")}, "does not exist"},

@@ -22,14 +22,6 @@ import (
 	"sckiosk/ui/text"
 )
 
-// cmdPrinter holds the receipt printer commands.
-func cmdPrinter(ctx context.Context, args []string, out io.Writer, log *slog.Logger) error {
-	if len(args) == 0 || args[0] != "test" {
-		return usageErr("printer test --port PATH [--baud N] [--paper 58|80] [--hall NAME]")
-	}
-	return printTest(ctx, args[1:], out, log)
-}
-
 func paperOf(mm int) (escpos.Paper, error) {
 	switch mm {
 	case 58:

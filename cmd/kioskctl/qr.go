@@ -1,13 +1,11 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"time"
 
 	qrcode "github.com/skip2/go-qrcode"
@@ -18,22 +16,6 @@ import (
 	"sckiosk/kiosk/core/qrpayload"
 	words "sckiosk/ui/text"
 )
-
-// cmdQR: qr decode | verify | make.
-func cmdQR(ctx context.Context, args []string, out io.Writer, log *slog.Logger) error {
-	if len(args) == 0 {
-		return usageErr("qr decode [--json] FILE... | qr verify (--text S | --file IMG) | qr make --kind app|licence|receipt --out FILE.png")
-	}
-	switch args[0] {
-	case "decode":
-		return qrDecode(args[1:], out)
-	case "verify":
-		return qrVerify(args[1:], out)
-	case "make":
-		return qrMake(args[1:], out)
-	}
-	return usageErr("qr: unknown subcommand %q", args[0])
-}
 
 // errNotAll is a qr decode or verify that did not succeed for every input:
 // exit code 1.
@@ -172,12 +154,15 @@ func qrMake(args []string, out io.Writer) error {
 		fs.StringVar(&path, "out", "", "PNG file to write")
 		fs.StringVar(&subject, "subject", "demo-user-1", "app token subject")
 		fs.StringVar(&caseNo, "case", "SC20260301000001", "receipt case number")
-		fs.IntVar(&size, "size", 320, "image size in pixels")
+		fs.IntVar(&size, "size", 320, "image size in pixels, rounded to whole modules: each module of the code and of its 4-module quiet zone gets size/modules pixels, rounded, at least 2 (qr make prints the size it made)")
 	}); err != nil {
 		return err
 	}
 	if path == "" {
 		return usageErr("qr make --kind app|licence|receipt --out FILE.png")
+	}
+	if size < 1 {
+		return usageErr("qr make: --size %d is not a number of pixels", size)
 	}
 	now := time.Now()
 	var text string
@@ -199,9 +184,15 @@ func qrMake(args []string, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("qr make: %w", err)
 	}
-	if err := qrcode.WriteFile(text, qrcode.Medium, size, path); err != nil {
-		return fmt.Errorf("qr make: write %s: %w", path, err)
+	q, err := qrcode.New(text, qrcode.Medium)
+	if err != nil {
+		return fmt.Errorf("qr make: %w", err)
 	}
-	fmt.Fprintf(out, "%s: %s code (demo keys)\n", path, kind)
+	img, px := qrImage(q.Bitmap(), size)
+	if err := writePNG(path, img); err != nil {
+		return fmt.Errorf("qr make: %w", err)
+	}
+	n := img.Bounds().Dx()
+	fmt.Fprintf(out, "%s: %s code (demo keys), %d×%d px, %d px a module\n", path, kind, n, n, px)
 	return nil
 }

@@ -24,7 +24,8 @@ type updateEnv struct {
 	selfTest func(ctx context.Context, out io.Writer, settle time.Duration) error
 }
 
-// cmdUpdate applies, rolls back or signs a kiosk package.
+// cmdUpdate applies, verifies, rolls back or signs a kiosk package, or
+// makes a key pair, as args[0] says.
 func cmdUpdate(ctx context.Context, args []string, out io.Writer, log *slog.Logger) error {
 	return runUpdate(ctx, args, out, log, updateEnv{install: dpkgInstall, selfTest: serviceSelfTest})
 }
@@ -140,7 +141,7 @@ func parseInterspersed(name string, args []string, define func(fs *flag.FlagSet)
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, fmt.Errorf("%w: %s: %v", errUsage, name, err)
+			return nil, parseError(fs, err)
 		}
 		args = fs.Args()
 		if len(args) == 0 {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/draw"
 	_ "image/jpeg" // decoders for FileSource
 	_ "image/png"
 	"io"
@@ -24,7 +23,8 @@ type Source interface {
 }
 
 // GrayFromImage converts img to an 8-bit gray frame (ITU-R 601 luma, as
-// image/color.GrayModel), reusing buf when it is large enough.
+// image/color.GrayModel), laid on white where img is transparent, reusing
+// buf when it is large enough.
 func GrayFromImage(img image.Image, buf []byte) Frame {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
@@ -42,7 +42,7 @@ func GrayFromImage(img image.Image, buf []byte) Frame {
 			copy(g.Pix[y*w:(y+1)*w], src.Y[src.YOffset(b.Min.X, b.Min.Y+y):])
 		}
 	default:
-		draw.Draw(g, g.Rect, img, b.Min, draw.Src)
+		drawOnWhite(g, img)
 	}
 	return Frame{Pix: g.Pix, Width: w, Height: h, Stride: w}
 }

@@ -2,6 +2,7 @@ package printersim
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"runtime"
@@ -14,6 +15,7 @@ import (
 	"sckiosk/devices/printer/escpos"
 	"sckiosk/devices/printer/internal/printertest"
 	"sckiosk/devices/printer/render"
+	"sckiosk/devices/serialport"
 )
 
 // line is a fake wire for a Sim driven through consume: it records the
@@ -282,24 +284,14 @@ func BenchmarkSimReceipt(b *testing.B) { // warm glyph cache, QR, render
 }
 
 // FuzzSimStream feeds arbitrary bytes, split in two reads, to the sim: it
-// must not panic and its memory must stay bounded.
+// must not panic and its memory must stay bounded. It drives the parser
+// and the paper state machine in memory without drawing receipts: drawing
+// one costs milliseconds and made each new input's minimisation take a
+// minute, so the fuzzer ran a few dozen inputs a minute. The drawing of
+// these inputs is checked, over a pty, by TestSimStreamSeedsOverPty.
 func FuzzSimStream(f *testing.F) {
-	job, err := escpos.EncodeReceipt(printertest.SampleCase(), escpos.EncodeOptions{})
-	if err != nil {
-		f.Fatal(err)
-	}
-	raster, _ := escpos.EncodeReceipt(printertest.SampleCase(), escpos.EncodeOptions{QRMode: escpos.QRRaster, Paper: escpos.Paper80})
-	f.Add(job, 100)
-	f.Add(raster, 7)
-	f.Add(printertest.Unhex(f, "1D 76 30 03 FF FF FF FF 00"), 3)
-	f.Add(printertest.Unhex(f, "1D 28 6B 03 00 31 51 30 1D 28 6B 05 00 31 50 30 41 42 1D 28 6B 03 00 31 51 30"), 11)
-	f.Add(printertest.Unhex(f, "1B 26 03 20 7E 0C"), 2)
-	f.Add(printertest.Unhex(f, "1D 38 4C FF FF FF FF"), 4)
-	f.Add(printertest.Unhex(f, "10 04 01 10 04 04 10 14 08 01 02 03 04 05 06 07"), 1)
-	f.Add(printertest.Unhex(f, "81 30 81 30 FE 39 FE 39 1C 2E 81 1B 40 95 32"), 5)
-	rd, err := render.New() // shared: the fuzz function runs sequentially in each worker
-	if err != nil {
-		f.Fatal(err)
+	for _, seed := range simStreamSeeds(f) {
+		f.Add(seed.data, seed.split)
 	}
 	f.Fuzz(func(t *testing.T, data []byte, split int) {
 		// A hang is a failure too: dump the stacks and crash.
@@ -309,48 +301,178 @@ func FuzzSimStream(f *testing.F) {
 			panic(fmt.Sprintf("sim stuck on a %d-byte input", len(data)))
 		})
 		defer wd.Stop()
-		l := &line{}
-		s := newSim(l, SimOptions{Paper: escpos.Paper58, Keep: 4, CommandTimeout: time.Second}, nil, rd)
-		if split < 0 || split > len(data) {
-			split = len(data) / 2
-		}
-		s.consume(data[:split])
-		s.consume(data[split:])
-		if s.parser.Buffered() > escpos.MaxBuffered+len(data) {
-			t.Fatalf("parser holds %d bytes", s.parser.Buffered())
-		}
-		if s.page.Height() > render.MaxPageDots || s.page.Torn() || len(s.raw) > maxRaw || len(s.Receipts()) > 4 {
-			t.Fatalf("unbounded: page %d dots, raw %d, %d receipts", s.page.Height(), len(s.raw), len(s.Receipts()))
-		}
-		// All the sim says are DLE EOT replies and whole ASB blocks.
-		said := 0
-		for out := l.replies(); said < len(out); {
-			if printer.IsStatusByte(out[said]) {
-				said++
-				continue
-			}
-			if said+4 > len(out) {
-				break
-			}
-			if _, err := printer.ParseASB([4]byte(out[said : said+4])); err != nil {
-				break
-			}
-			said += 4
-		}
-		if said != len(l.replies()) {
-			t.Fatalf("sim sent % X", l.replies())
-		}
-		st := s.Stats()
-		if st.DataBytes > int64(len(data)) {
-			t.Fatalf("counted %d data bytes of %d", st.DataBytes, len(data))
-		}
-		s.parser.Drop()
-		// The sim still works after the garbage.
-		s.consume([]byte{0x1D, 'V', 0})
-		s.consume([]byte{0x1B, '@', 'O', 'K', '\n', 0x1D, 'V', 0})
-		rs := s.Receipts()
-		if len(rs) == 0 || !strings.HasSuffix(rs[len(rs)-1].Text, "OK") {
-			t.Fatalf("sim broken after fuzz input")
-		}
+		checkSimStream(t, data, split)
 	})
+}
+
+// checkSimStream is FuzzSimStream's body: the sim takes data in two reads
+// (split where split says, when it is within data) without growing past
+// its bounds, says nothing but status, and prints a receipt afterwards.
+func checkSimStream(t testing.TB, data []byte, split int) {
+	t.Helper()
+	l := &line{}
+	s := newSim(l, SimOptions{Paper: escpos.Paper58, Keep: 4, CommandTimeout: time.Second}, nil, nil)
+	if split < 0 || split > len(data) {
+		split = len(data) / 2
+	}
+	s.consume(data[:split])
+	s.consume(data[split:])
+	if s.parser.Buffered() > escpos.MaxBuffered+len(data) {
+		t.Fatalf("parser holds %d bytes", s.parser.Buffered())
+	}
+	if s.page.Height() > render.MaxPageDots || s.page.Torn() || len(s.raw) > maxRaw || len(s.Receipts()) > 4 {
+		t.Fatalf("unbounded: page %d dots, raw %d, %d receipts", s.page.Height(), len(s.raw), len(s.Receipts()))
+	}
+	// All the sim says are DLE EOT replies and whole ASB blocks.
+	said := 0
+	for out := l.replies(); said < len(out); {
+		if printer.IsStatusByte(out[said]) {
+			said++
+			continue
+		}
+		if said+4 > len(out) {
+			break
+		}
+		if _, err := printer.ParseASB([4]byte(out[said : said+4])); err != nil {
+			break
+		}
+		said += 4
+	}
+	if said != len(l.replies()) {
+		t.Fatalf("sim sent % X", l.replies())
+	}
+	st := s.Stats()
+	if st.DataBytes > int64(len(data)) {
+		t.Fatalf("counted %d data bytes of %d", st.DataBytes, len(data))
+	}
+	s.parser.Drop()
+	// The sim still works after the garbage.
+	s.consume([]byte{0x1D, 'V', 0})
+	s.consume([]byte{0x1B, '@', 'O', 'K', '\n', 0x1D, 'V', 0})
+	rs := s.Receipts()
+	if len(rs) == 0 || !strings.HasSuffix(rs[len(rs)-1].Text, "OK") {
+		t.Fatalf("sim broken after fuzz input")
+	}
+}
+
+// simStreamSeed is one of FuzzSimStream's seed inputs.
+type simStreamSeed struct {
+	data  []byte
+	split int
+}
+
+// simStreamSeeds are FuzzSimStream's seeds: whole receipts (native and
+// raster QR) and the commands that once broke the sim.
+func simStreamSeeds(t testing.TB) []simStreamSeed {
+	t.Helper()
+	job, err := escpos.EncodeReceipt(printertest.SampleCase(), escpos.EncodeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raster, err := escpos.EncodeReceipt(printertest.SampleCase(), escpos.EncodeOptions{QRMode: escpos.QRRaster, Paper: escpos.Paper80})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []simStreamSeed{
+		{job, 100},
+		{raster, 7},
+		{printertest.Unhex(t, "1D 76 30 03 FF FF FF FF 00"), 3},
+		{printertest.Unhex(t, "1D 28 6B 03 00 31 51 30 1D 28 6B 05 00 31 50 30 41 42 1D 28 6B 03 00 31 51 30"), 11},
+		{printertest.Unhex(t, "1B 26 03 20 7E 0C"), 2},
+		{printertest.Unhex(t, "1D 38 4C FF FF FF FF"), 4},
+		{printertest.Unhex(t, "10 04 01 10 04 04 10 14 08 01 02 03 04 05 06 07"), 1},
+		{printertest.Unhex(t, "81 30 81 30 FE 39 FE 39 1C 2E 81 1B 40 95 32"), 5},
+	}
+}
+
+// TestSimStreamSeedsOverPty is the slow half of FuzzSimStream: each seed
+// goes to a sim on a pty, as a host sends it, with receipts drawn. The sim
+// must take it, still print a receipt after it, and draw every receipt it
+// cut.
+func TestSimStreamSeedsOverPty(t *testing.T) {
+	for i, seed := range simStreamSeeds(t) {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			sim, p, err := StartPty(ctx, SimOptions{Paper: escpos.Paper58, CommandTimeout: 50 * time.Millisecond}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Close()
+			var mu sync.Mutex
+			var cut []Receipt
+			sim.OnReceipt(func(r Receipt) { mu.Lock(); cut = append(cut, r); mu.Unlock() })
+			port, err := serialport.Open(p.SlavePath, 115200)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer port.Close()
+			if _, err := port.Write(seed.data); err != nil {
+				t.Fatal(err)
+			}
+			// A command the seed left open swallows what follows until the
+			// sim drops it after CommandTimeout: say it again until it prints.
+			ok := func() bool {
+				mu.Lock()
+				defer mu.Unlock()
+				return len(cut) > 0 && strings.HasSuffix(cut[len(cut)-1].Text, "OK")
+			}
+			deadline := time.Now().Add(15 * time.Second)
+			for !ok() {
+				if time.Now().After(deadline) {
+					t.Fatalf("no receipt after the seed; stats %+v", sim.Stats())
+				}
+				if _, err := port.Write([]byte{0x1D, 'V', 0, 0x1B, '@', 'O', 'K', '\n', 0x1D, 'V', 0}); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(200 * time.Millisecond)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for j, r := range cut {
+				if r.Image == nil {
+					t.Errorf("receipt %d of %d not drawn", j+1, len(cut))
+				}
+			}
+		})
+	}
+}
+
+// TestFuzzSimStreamBodyIsCheap keeps FuzzSimStream fast: on the seeds its
+// body costs a fraction of what the same bytes cost a sim that draws its
+// receipts (a body that drew them let the fuzzer run a few dozen inputs a
+// minute). The two are timed in turn, so a busy machine slows both alike.
+func TestFuzzSimStreamBodyIsCheap(t *testing.T) {
+	seeds := simStreamSeeds(t)
+	rd, err := render.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := func() {
+		for _, s := range seeds {
+			checkSimStream(t, s.data, s.split)
+		}
+	}
+	drawing := func() {
+		for _, s := range seeds {
+			sim := newSim(&line{}, SimOptions{Paper: escpos.Paper58, Keep: 4, CommandTimeout: time.Second}, nil, rd)
+			sim.consume(s.data)
+			sim.consume([]byte{0x1D, 'V', 0})
+		}
+	}
+	fastest := func(f func()) time.Duration {
+		best := time.Duration(1<<63 - 1)
+		for range 7 {
+			start := time.Now()
+			f()
+			best = min(best, time.Since(start))
+		}
+		return best
+	}
+	drawing() // warm the glyph cache
+	b, d := fastest(body), fastest(drawing)
+	t.Logf("fuzz body %v, drawing sim %v", b, d)
+	if 2*b > d {
+		t.Fatalf("the fuzz body takes %v on the seeds, a drawing sim %v: it should not draw", b, d)
+	}
 }

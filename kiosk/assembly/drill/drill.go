@@ -6,6 +6,7 @@
 package drill
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -31,25 +32,33 @@ type Options struct {
 	Sessions int
 	DataDir  string // the kiosk's data directory (outbox, audit log)
 	// Platform is the Sichuan platform's URL; empty runs the platform
-	// simulator in-process.
+	// simulator in-process. Citizens with app codes visit only with the
+	// in-process simulator, which issues their codes.
 	Platform string
 	Log      *slog.Logger
+	// CardPoll is how often the kiosk asks the reader for a card; zero
+	// means 20 ms.
+	CardPoll time.Duration
 }
 
 // Summary is what a drill did.
 type Summary struct {
 	Sessions, Done, Queued, Failed int
 	Printed                        int
-	Elapsed                        time.Duration
+	// Rejected counts the applications the platform refused, parked in
+	// the outbox for a technician: the kiosk tells the citizen they are
+	// queued.
+	Rejected int
+	Elapsed  time.Duration
 	// Identities are the citizens the drill played, for a privacy scan.
 	Identities []privacy.Identity
+	// Kinds counts the visits by how the citizen identified (Citizen.Kind).
+	Kinds map[string]int
 }
 
-// Phone is the mobile number the synthetic citizens give.
-const Phone = "13812345678"
-
-// Run plays opts.Sessions visits, one after another, and waits until the
-// outbox holds nothing undelivered (or ctx ends).
+// Run plays opts.Sessions visits, one after another, each by the next of
+// Citizens in turn, and waits until the outbox holds nothing undelivered
+// (or ctx ends).
 func Run(ctx context.Context, opts Options) (Summary, error) {
 	log := opts.Log
 	if log == nil {
@@ -71,7 +80,7 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 		prof.Platform[application.Sichuan] = ep
 	}
 	k, err := wire.Build(prof, catalog.Builtin(), log, wire.Options{
-		Tick: 100 * time.Millisecond, PollInterval: 20 * time.Millisecond, SubmitWait: 3 * time.Second,
+		Tick: 100 * time.Millisecond, PollInterval: cmp.Or(opts.CardPoll, 20*time.Millisecond), SubmitWait: 3 * time.Second,
 		Outbox:      outbox.Options{BackoffBase: 100 * time.Millisecond, Jitter: -1},
 		KeepCatalog: true, // the drill's citizens apply for a built-in item
 	})
@@ -84,8 +93,24 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 	defer wg.Wait()
 	defer cancel()
 
-	card := idcard.SampleCard()
-	sum := Summary{Sessions: opts.Sessions, Identities: []privacy.Identity{{Name: card.Name, Number: card.Number, Address: card.Address, Phone: Phone}}}
+	var citizens []Citizen
+	for _, c := range Citizens() {
+		if c.App == nil || opts.Platform == "" {
+			citizens = append(citizens, c)
+		}
+	}
+	sum := Summary{Sessions: opts.Sessions, Kinds: map[string]int{}}
+	for _, c := range citizens[:min(opts.Sessions, len(citizens))] {
+		sum.Identities = append(sum.Identities, c.Identities()...)
+	}
+	// present shows who c is: the card on the reader, or the app code the
+	// platform simulator issues to the scanner.
+	present := func(c Citizen) error {
+		if c.App == nil {
+			return rig.IDCard.Place(c.Card)
+		}
+		return rig.Scanner.Show(rig.Platform[application.Sichuan].IssueAppCode(*c.App))
+	}
 	rt := k.Runtime
 	wait := func(what string, cond func(session.State) bool) (session.State, error) {
 		deadline := time.Now().Add(20 * time.Second)
@@ -101,25 +126,41 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 		}
 	}
 	if _, err := wait("devices", func(s session.State) bool {
-		return s.DeviceUsable(device.IDCard) && s.DeviceUsable(device.Printer)
+		return s.DeviceUsable(device.IDCard) && s.DeviceUsable(device.Printer) && s.DeviceUsable(device.Scanner)
 	}); err != nil {
 		return sum, err
 	}
+	// removeCard takes the card off the reader and waits until the kiosk's
+	// driver has seen the empty field: until then it takes the next card
+	// for the one it has read and does not read it. It sends the second find
+	// after the removal only once it has the first one's "no card".
+	removeCard := func() error {
+		rig.RemoveCard()
+		finds := rig.IDCard.Served(idcard.OpFind)
+		_, err := wait("the reader to see the card gone", func(session.State) bool {
+			return rig.IDCard.Served(idcard.OpFind) >= finds+2
+		})
+		return err
+	}
 	item := "11510100MB0000001K3510100001001" // 居住证签注
 	for i := 0; i < opts.Sessions; i++ {
+		c := citizens[i%len(citizens)]
+		sum.Kinds[c.Kind()]++
 		rt.Send(session.Start{})
-		if err := rig.PlaceCard(); err != nil {
-			return sum, err
+		if err := present(c); err != nil {
+			return sum, fmt.Errorf("drill: visit %d: %w", i+1, err)
 		}
 		if _, err := wait("identified", func(s session.State) bool { return s.Screen == session.ChooseItem }); err != nil {
 			sum.Failed++
-			rig.RemoveCard()
 			rt.Send(session.Cancel{})
+			if err := removeCard(); err != nil {
+				return sum, err
+			}
 			continue
 		}
 		for _, ev := range []session.Event{
 			session.ChooseItemEvent{Code: item}, session.Proceed{},
-			session.SetField{Key: "phone", Value: Phone}, session.SetField{Key: "reason", Value: "居住"},
+			session.SetField{Key: "phone", Value: c.Phone}, session.SetField{Key: "reason", Value: c.Reason},
 			session.Proceed{}, session.SetConsent{Agreed: true}, session.Confirm{},
 		} {
 			rt.Send(ev)
@@ -139,18 +180,17 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 			sum.Printed++
 		}
 		rt.Send(session.Cancel{})
-		rig.RemoveCard()
+		if err := removeCard(); err != nil {
+			return sum, err
+		}
 		if _, err := wait("idle", func(s session.State) bool { return s.Screen == session.Idle && s.Person == nil }); err != nil {
 			return sum, err
 		}
-		if _, err := wait("card gone", func(session.State) bool { return !rig.IDCard.Present() }); err != nil {
-			return sum, err
-		}
-		time.Sleep(60 * time.Millisecond) // the reader sees the empty field before the next card
 	}
 	k.Outbox.Kick()
 	for {
 		h := k.Outbox.Health()
+		sum.Rejected = h.Rejected
 		if h.Pending == 0 || ctx.Err() != nil || time.Since(start) > time.Duration(opts.Sessions+30)*time.Second {
 			break
 		}
