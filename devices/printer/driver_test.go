@@ -91,7 +91,9 @@ func newRig(t *testing.T, simOpts printersim.SimOptions, opts Options) *rig {
 		opts.PollInterval = 50 * time.Millisecond
 	}
 	if opts.StatusTimeout == 0 {
-		opts.StatusTimeout = 500 * time.Millisecond
+		// Generous: under -race on a loaded machine a reply can take a while,
+		// and with an hour's poll a missed first reply would never be retried.
+		opts.StatusTimeout = 2 * time.Second
 	}
 	if opts.Paper == 0 {
 		opts.Paper = simOpts.Paper
