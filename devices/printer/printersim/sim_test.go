@@ -16,6 +16,7 @@ import (
 	"sckiosk/devices/printer/internal/printertest"
 	"sckiosk/devices/printer/render"
 	"sckiosk/devices/serialport"
+	"sckiosk/kiosk/core/receipt"
 )
 
 // line is a fake wire for a Sim driven through consume: it records the
@@ -361,15 +362,19 @@ type simStreamSeed struct {
 	split int
 }
 
-// simStreamSeeds are FuzzSimStream's seeds: whole receipts (native and
-// raster QR) and the commands that once broke the sim.
+// simStreamSeeds are FuzzSimStream's seeds: a whole receipt with a native
+// QR code, a raster QR code alone, and the commands that once broke the
+// sim. They are kept short: the fuzzer minimises every input that finds
+// new code, running the body about once per byte, and a whole receipt with
+// a raster QR code (4 KB) kept it at that for most of a minute.
 func simStreamSeeds(t testing.TB) []simStreamSeed {
 	t.Helper()
 	job, err := escpos.EncodeReceipt(printertest.SampleCase(), escpos.EncodeOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	raster, err := escpos.EncodeReceipt(printertest.SampleCase(), escpos.EncodeOptions{QRMode: escpos.QRRaster, Paper: escpos.Paper80})
+	qr := receipt.Document{Blocks: []receipt.Block{{Kind: receipt.QR, Data: "SC20260301000001"}}}
+	raster, err := escpos.EncodeReceipt(qr, escpos.EncodeOptions{QRMode: escpos.QRRaster, QRModuleSize: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -385,12 +390,23 @@ func simStreamSeeds(t testing.TB) []simStreamSeed {
 	}
 }
 
-// TestSimStreamSeedsOverPty is the slow half of FuzzSimStream: each seed
-// goes to a sim on a pty, as a host sends it, with receipts drawn. The sim
-// must take it, still print a receipt after it, and draw every receipt it
-// cut.
+// rasterReceipt is a whole 80 mm receipt with its QR code as a raster
+// image, split after 7 bytes.
+func rasterReceipt(t testing.TB) simStreamSeed {
+	t.Helper()
+	raster, err := escpos.EncodeReceipt(printertest.SampleCase(), escpos.EncodeOptions{QRMode: escpos.QRRaster, Paper: escpos.Paper80})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return simStreamSeed{raster, 7}
+}
+
+// TestSimStreamSeedsOverPty is the slow half of FuzzSimStream: each seed,
+// and a whole receipt with a raster QR code, goes to a sim on a pty, as a
+// host sends it, with receipts drawn. The sim must take it, still print a
+// receipt after it, and draw every receipt it cut.
 func TestSimStreamSeedsOverPty(t *testing.T) {
-	for i, seed := range simStreamSeeds(t) {
+	for i, seed := range append(simStreamSeeds(t), rasterReceipt(t)) {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -438,12 +454,13 @@ func TestSimStreamSeedsOverPty(t *testing.T) {
 	}
 }
 
-// TestFuzzSimStreamBodyIsCheap keeps FuzzSimStream fast: on the seeds its
-// body costs a fraction of what the same bytes cost a sim that draws its
-// receipts (a body that drew them let the fuzzer run a few dozen inputs a
-// minute). The two are timed in turn, so a busy machine slows both alike.
+// TestFuzzSimStreamBodyIsCheap keeps FuzzSimStream fast: on the seeds and
+// a whole raster receipt its body costs a fraction of what the same bytes
+// cost a sim that draws its receipts (a body that drew them let the fuzzer
+// run a few dozen inputs a minute). The two are timed in turn, so a busy
+// machine slows both alike.
 func TestFuzzSimStreamBodyIsCheap(t *testing.T) {
-	seeds := simStreamSeeds(t)
+	seeds := append(simStreamSeeds(t), rasterReceipt(t))
 	rd, err := render.New()
 	if err != nil {
 		t.Fatal(err)
