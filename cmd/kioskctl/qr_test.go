@@ -147,7 +147,8 @@ func TestImageBombsExitTwo(t *testing.T) {
 		if !strings.Contains(stderr, "image too large") || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
 			t.Errorf("%v: stderr %q, want one line saying the image is too large", args, stderr)
 		}
-		if d := time.Since(start); d > 5*time.Second {
+		// A bound against decoding the pixels, not a speed measurement.
+		if d := time.Since(start); d > 60*time.Second {
 			t.Errorf("%v: took %v", args, d)
 		}
 	}
