@@ -219,9 +219,7 @@ func New(province string, log *slog.Logger, opts ...Option) *Sim {
 	s.mux.HandleFunc("GET /sim/cases", s.listCases)
 	s.mux.HandleFunc("GET /sim/evaluations", s.listEvaluations)
 	s.mux.HandleFunc("GET /sim/codes/{kind}", s.sampleCode)
-	s.mux.HandleFunc("/", s.serve(func(*http.Request) simAnswer {
-		return simFail(http.StatusNotFound, platform.CodeNotFound, "无此接口 / no such endpoint")
-	}))
+	// Anything else is answered by route: 404 or 405, signed under /api/.
 	return s
 }
 
