@@ -86,6 +86,11 @@ var rules = []Rule{
 		NoLink: simulators,
 	},
 	{
+		Why:    "the OpenAPI contract check is for tests: no binary carries it",
+		For:    []string{"sckiosk/cmd/..."},
+		NoLink: []string{"github.com/getkin/kin-openapi/...", "sckiosk/kiosk/adapters/platform/internal/apicontract"},
+	},
+	{
 		Why:    "the session core and its domain know no adapter: they get answers as events",
 		For:    []string{"sckiosk/kiosk/core/...", "sckiosk/kiosk/runtime"},
 		NoLink: []string{"sckiosk/kiosk/adapters/...", "sckiosk/kiosk/assembly/...", "sckiosk/kiosk/fleet/...", "sckiosk/ui/..."},
