@@ -142,6 +142,10 @@ type Command struct {
 	// Profile is the YAML of the kiosk override profile to apply
 	// (ActionProfile).
 	Profile string `json:"profile,omitempty"`
+	// ProvinceSig is the province's detached signature of Profile
+	// (ActionProfile), needed when the layer changes platform endpoints,
+	// keys, demo_keys or the technician PIN; nil for other layers.
+	ProvinceSig *LayerSignature `json:"province_sig,omitempty"`
 	// Issuer says who sent it, for the audit log (e.g. hallserver@510107).
 	Issuer string `json:"issuer,omitempty"`
 }

@@ -57,6 +57,11 @@ type Fleet struct {
 	// SelfTestAfter is how long after a restart on a pushed profile the
 	// kiosk tests itself, and rolls back on failure.
 	SelfTestAfter time.Duration `yaml:"self_test_after"`
+	// ProvinceKey is the province's SM2 public key (PEM) that must also
+	// sign a pushed layer changing platform.*, demo_keys or
+	// technician.pin_hash (kioskctl profile sign); without it such a
+	// layer is always refused. A pushed layer cannot change it.
+	ProvinceKey string `yaml:"province_key" profile:"path"`
 }
 
 // Retention says how long the kiosk keeps its own records, in days.

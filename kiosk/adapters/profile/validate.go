@@ -204,7 +204,7 @@ func (p Profile) problems(mentioned func(path string) bool) []problem {
 		if f.HealthEvery < time.Second {
 			add("fleet.health_every", "%v: at least 1s", f.HealthEvery)
 		}
-		for _, k := range []struct{ name, path string }{{"key_file", f.KeyFile}, {"ca_file", f.CAFile}, {"cert_file", f.CertFile}, {"cert_key_file", f.CertKeyFile}, {"password_file", f.PasswordFile}} {
+		for _, k := range []struct{ name, path string }{{"key_file", f.KeyFile}, {"ca_file", f.CAFile}, {"cert_file", f.CertFile}, {"cert_key_file", f.CertKeyFile}, {"password_file", f.PasswordFile}, {"province_key", f.ProvinceKey}} {
 			if msg := checkReadable(k.path); msg != "" {
 				add("fleet."+k.name, "%s", msg)
 			}

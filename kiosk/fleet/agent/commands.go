@@ -82,7 +82,13 @@ func (h *Handler) Handle(ctx context.Context, c fleet.Command) fleet.Reply {
 	case fleet.ActionReload, fleet.ActionRestart:
 		return h.leaveSoon(c.Action + ": restarting")
 	case fleet.ActionProfile:
-		return h.applyProfile(c)
+		rep := h.applyProfile(c)
+		if !rep.OK {
+			// Every refused push is in the audit chain with its reason
+			// (for a dangerous change: what it tried to change).
+			h.record(audit.Profile, "fleet profile refused", map[string]string{"id": c.ID, "issuer": c.Issuer, "reason": rep.Message})
+		}
+		return rep
 	}
 	return fleet.Reply{Message: "unknown action"}
 }
@@ -115,13 +121,26 @@ func (h *Handler) applyProfile(c fleet.Command) fleet.Reply {
 	if len(srcs) == 0 {
 		return fleet.Reply{Message: "this kiosk runs without a profile file; a pushed layer needs one"}
 	}
+	base, err := profile.ParseLayers(srcs...)
+	if err != nil {
+		return fleet.Reply{Message: "cannot load the kiosk's own profile layers: " + strings.ReplaceAll(err.Error(), "\n", "; ")}
+	}
 	srcs = append(srcs, profile.Source{Name: over, Data: []byte(c.Profile)})
 	next, err := profile.ParseLayers(srcs...)
 	if err != nil {
 		return fleet.Reply{Message: "profile refused: " + strings.ReplaceAll(err.Error(), "\n", "; ")}
 	}
-	if next.KioskID != h.Profile.KioskID || next.Fleet.Broker != h.Profile.Fleet.Broker {
-		return fleet.Reply{Message: "profile refused: a pushed profile may not change kiosk_id or fleet.broker"}
+	if next.KioskID != h.Profile.KioskID || next.Fleet.Broker != h.Profile.Fleet.Broker || next.Fleet.ProvinceKey != base.Fleet.ProvinceKey {
+		return fleet.Reply{Message: "profile refused: a pushed profile may not change kiosk_id, fleet.broker or fleet.province_key"}
+	}
+	if changes, err := checkDangerous(base, next, c, time.Now()); err != nil {
+		// The hall's signature alone does not let a layer redirect
+		// citizens' data; Handle audits the refusal with this reason.
+		h.log().Warn("pushed profile refused", "id", c.ID, "changes", strings.Join(changes, ","), "err", err)
+		return fleet.Reply{Message: "profile refused: " + err.Error() + " (changes " + strings.Join(changes, ", ") + ")"}
+	} else if len(changes) > 0 {
+		h.record(audit.Profile, "fleet profile carries a valid province signature", map[string]string{
+			"id": c.ID, "issuer": c.Issuer, "changes": strings.Join(changes, ","), "expires": c.ProvinceSig.Expires.Format(time.RFC3339)})
 	}
 	pc := pendingChange{ID: c.ID, Before: h.Profile.Digest(), After: next.Digest(), At: time.Now()}
 	if _, err := os.Stat(over); err == nil {

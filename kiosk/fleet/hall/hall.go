@@ -95,13 +95,19 @@ func (s *Server) seen(v KioskView) {
 // (division/hall/kiosk) and returns its id; with wait it also waits for
 // the reply (up to ctx).
 func (s *Server) Send(ctx context.Context, key, action, profileYAML string, wait bool) (string, *fleet.Reply, error) {
+	return s.send(ctx, key, action, profileYAML, nil, wait)
+}
+
+// send is Send with the province signature a pushed layer carries (nil
+// for none).
+func (s *Server) send(ctx context.Context, key, action, profileYAML string, provinceSig *fleet.LayerSignature, wait bool) (string, *fleet.Reply, error) {
 	v, ok := s.cfg.Registry.Get(key)
 	if !ok {
 		return "", nil, fmt.Errorf("%w: %s", ErrNoKiosk, key)
 	}
 	now := s.cfg.Now()
 	c := fleet.Command{ID: fleet.NewCommandID(), Kiosk: v.Kiosk, Action: action, IssuedAt: now, ExpiresAt: now.Add(s.cfg.TTL),
-		Profile: profileYAML, Issuer: s.cfg.Issuer}
+		Profile: profileYAML, ProvinceSig: provinceSig, Issuer: s.cfg.Issuer}
 	env, err := fleet.Sign(c, s.cfg.Key, s.cfg.KeyID)
 	if err != nil {
 		return "", nil, err
@@ -196,6 +202,14 @@ var ErrProfile = errors.New("hall: not a profile")
 // stayed healthy for CanaryWait. It returns at once; the rollout goes on
 // in the background until ctx ends.
 func (s *Server) Push(ctx context.Context, targets []string, profileYAML string, canary bool) (Rollout, error) {
+	return s.PushSigned(ctx, targets, profileYAML, nil, canary)
+}
+
+// PushSigned is Push of a layer with the province's detached signature
+// (kioskctl profile sign), which a kiosk requires of a layer changing
+// platform endpoints, keys, demo_keys or the technician PIN. The hall
+// passes it on unchanged: only the kiosks check it.
+func (s *Server) PushSigned(ctx context.Context, targets []string, profileYAML string, provinceSig *fleet.LayerSignature, canary bool) (Rollout, error) {
 	var probe map[string]any
 	if err := yaml.Unmarshal([]byte(profileYAML), &probe); err != nil || len(probe) == 0 {
 		return Rollout{}, fmt.Errorf("%w: YAML with keys is expected", ErrProfile)
@@ -229,15 +243,15 @@ func (s *Server) Push(ctx context.Context, targets []string, profileYAML string,
 	s.rollouts = append(s.rollouts, r)
 	out := r.snapshot() // r is the rollout goroutine's from here on
 	s.mu.Unlock()
-	go s.run(ctx, r, profileYAML)
+	go s.run(ctx, r, profileYAML, provinceSig)
 	return out, nil
 }
 
-func (s *Server) run(ctx context.Context, r *Rollout, profileYAML string) {
+func (s *Server) run(ctx context.Context, r *Rollout, profileYAML string, provinceSig *fleet.LayerSignature) {
 	rest := r.Targets
 	if r.Canary != "" {
 		rest = r.Targets[1:]
-		if msg, ok := s.canary(ctx, r, profileYAML); !ok {
+		if msg, ok := s.canary(ctx, r, profileYAML, provinceSig); !ok {
 			s.update(r, func(r *Rollout) { r.Stage, r.Message, r.Ended = StageFailed, msg, s.cfg.Now() })
 			s.log.Warn("rollout stopped at the canary", "rollout", r.ID, "canary", r.Canary, "why", msg)
 			return
@@ -251,7 +265,7 @@ func (s *Server) run(ctx context.Context, r *Rollout, profileYAML string) {
 			defer wg.Done()
 			cctx, cancel := context.WithTimeout(ctx, time.Minute)
 			defer cancel()
-			_, rep, err := s.Send(cctx, key, fleet.ActionProfile, profileYAML, true)
+			_, rep, err := s.send(cctx, key, fleet.ActionProfile, profileYAML, provinceSig, true)
 			msg := "ok: " + replyText(rep)
 			if err != nil || !rep.OK {
 				msg = "failed: " + errText(err, rep)
@@ -267,9 +281,9 @@ func (s *Server) run(ctx context.Context, r *Rollout, profileYAML string) {
 // canary sends the profile to the canary and watches it: it must accept
 // the profile, come back online after its restart without rolling back,
 // and stay online for CanaryWait.
-func (s *Server) canary(ctx context.Context, r *Rollout, profileYAML string) (string, bool) {
+func (s *Server) canary(ctx context.Context, r *Rollout, profileYAML string, provinceSig *fleet.LayerSignature) (string, bool) {
 	cctx, cancel := context.WithTimeout(ctx, time.Minute)
-	_, rep, err := s.Send(cctx, r.Canary, fleet.ActionProfile, profileYAML, true)
+	_, rep, err := s.send(cctx, r.Canary, fleet.ActionProfile, profileYAML, provinceSig, true)
 	cancel()
 	if err != nil || !rep.OK {
 		msg := "canary refused the profile: " + errText(err, rep)

@@ -365,3 +365,28 @@ func TestPushHandsOutACopy(t *testing.T) {
 		t.Errorf("the copy changed after Push returned: %v", ro.Results)
 	}
 }
+
+// The push API passes a province signature (kioskctl profile sign) on to
+// the kiosks inside the signed command, unchanged: only a kiosk checks it.
+func TestPushCarriesProvinceSignature(t *testing.T) {
+	h := startHall(t, 500*time.Millisecond)
+	k := startKiosk(t, h, &fakeKiosk{name: "SC-0001"})
+	h.waitOnline(t, k)
+	layer := "platform:\n  sichuan:\n    url: https://zwfw2.sc.example/gw\n"
+	sig, err := fleet.SignLayer(fleet.DemoKey(), []byte(layer), []string{"SC-0001"}, time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out := post(t, h.web.URL+"/api/push", map[string]any{"targets": []string{key("SC-0001")}, "profile": layer, "province_sig": sig})
+	if code != http.StatusOK {
+		t.Fatalf("push: %d %v", code, out)
+	}
+	eventually(t, 20*time.Second, "the kiosk to receive the layer", func() (bool, string) {
+		return len(k.commands(fleet.ActionProfile)) == 1, "not yet"
+	})
+	got := k.commands(fleet.ActionProfile)[0]
+	if got.ProvinceSig == nil || got.ProvinceSig.Sig != sig.Sig || got.Profile != layer ||
+		got.ProvinceSig.Verify(&fleet.DemoKey().PublicKey, []byte(got.Profile), "SC-0001", time.Now()) != nil {
+		t.Errorf("kiosk received %+v with signature %+v", got, got.ProvinceSig)
+	}
+}

@@ -63,7 +63,8 @@ func dashboardPage(lang *text.Language) []byte {
 //	GET  /               the dashboard page, with ui/text's words for states
 //	GET  /api/kiosks     every kiosk, counts by status and the rollouts
 //	POST /api/command    {"kiosk": key, "action": self_test|log_tail|reload|restart}: waits for the reply
-//	POST /api/push       {"targets": [keys], "all": bool, "profile": YAML, "canary": bool}
+//	POST /api/push       {"targets": [keys], "all": bool, "profile": YAML, "canary": bool,
+//	                      "province_sig": {…} (optional: the file of kioskctl profile sign)}
 //
 // It is meant for the hall's own network; put it behind the hall's
 // reverse proxy and login for anything wider.
@@ -114,6 +115,10 @@ func (s *Server) Handler(ctx context.Context) http.Handler {
 			All     bool     `json:"all"`
 			Profile string   `json:"profile"`
 			Canary  bool     `json:"canary"`
+			// ProvinceSig is the signature file of kioskctl profile
+			// sign, for a layer that changes platform endpoints, keys
+			// or the technician PIN.
+			ProvinceSig *fleet.LayerSignature `json:"province_sig"`
 		}
 		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 256<<10)).Decode(&req); err != nil {
 			jsonError(w, http.StatusBadRequest, "malformed request")
@@ -125,7 +130,7 @@ func (s *Server) Handler(ctx context.Context) http.Handler {
 				req.Targets = append(req.Targets, v.Key())
 			}
 		}
-		ro, err := s.Push(ctx, req.Targets, req.Profile, req.Canary)
+		ro, err := s.PushSigned(ctx, req.Targets, req.Profile, req.ProvinceSig, req.Canary)
 		if err != nil {
 			jsonError(w, http.StatusBadRequest, err.Error())
 			return
