@@ -88,7 +88,7 @@ var rules = []Rule{
 	{
 		Why:    "the OpenAPI contract check is for tests: no binary carries it",
 		For:    []string{"sckiosk/cmd/..."},
-		NoLink: []string{"github.com/getkin/kin-openapi/...", "sckiosk/kiosk/adapters/platform/internal/apicontract"},
+		NoLink: []string{"github.com/getkin/kin-openapi/...", "sckiosk/internal/apicontract"},
 	},
 	{
 		Why:    "the session core and its domain know no adapter: they get answers as events",

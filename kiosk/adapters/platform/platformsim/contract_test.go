@@ -6,7 +6,7 @@ import (
 	"os"
 	"testing"
 
-	"sckiosk/kiosk/adapters/platform/internal/apicontract"
+	"sckiosk/internal/apicontract"
 )
 
 // TestMain checks every exchange of this package's tests against

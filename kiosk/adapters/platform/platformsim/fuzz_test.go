@@ -15,8 +15,8 @@ import (
 
 	"github.com/emmansun/gmsm/sm2"
 
+	"sckiosk/internal/apicontract"
 	"sckiosk/kiosk/adapters/platform"
-	"sckiosk/kiosk/adapters/platform/internal/apicontract"
 	"sckiosk/kiosk/adapters/platform/internal/platformtest"
 	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/catalog/catalogyaml"

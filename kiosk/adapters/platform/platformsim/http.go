@@ -31,14 +31,16 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // canonical path. A path that is an endpoint for other methods gets 405
 // with Allow. It reports whether r named no endpoint.
 func (s *Sim) route(w http.ResponseWriter, r *http.Request) (unsupported bool) {
-	if canonicalPath(r.URL.Path) {
-		if _, pattern := s.mux.Handler(r); pattern != "" {
-			s.mux.ServeHTTP(w, r) // sets the path values
-			return false
-		}
+	canonical := canonicalPath(r.URL.Path)
+	if _, pattern := s.mux.Handler(r); canonical && pattern != "" {
+		s.mux.ServeHTTP(w, r) // sets the path values
+		return false
 	}
-	allow := s.allowed(r)
-	if len(allow) == 0 || !canonicalPath(r.URL.Path) {
+	var allow []string
+	if canonical {
+		allow = s.allowed(r)
+	}
+	if len(allow) == 0 {
 		s.serve(func(*http.Request) simAnswer {
 			return simFail(http.StatusNotFound, platform.CodeNotFound, "无此接口 / no such endpoint")
 		})(w, r)
