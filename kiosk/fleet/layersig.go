@@ -71,6 +71,11 @@ func layerDigest(layer []byte) string {
 	return hex.EncodeToString(d[:])
 }
 
+// Covers reports whether s names layer's exact bytes (its SM3); it does
+// not check the signature. The hall uses it to refuse at once a push whose
+// layer is not the file that was signed.
+func (s LayerSignature) Covers(layer []byte) bool { return s.LayerSM3 == layerDigest(layer) }
+
 // SignLayer signs layer for kiosks until expires with the province key.
 func SignLayer(key *sm2.PrivateKey, layer []byte, kiosks []string, expires time.Time) (LayerSignature, error) {
 	if len(kiosks) == 0 {

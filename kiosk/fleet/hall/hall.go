@@ -208,8 +208,12 @@ func (s *Server) Push(ctx context.Context, targets []string, profileYAML string,
 // PushSigned is Push of a layer with the province's detached signature
 // (kioskctl profile sign), which a kiosk requires of a layer changing
 // platform endpoints, keys, demo_keys or the technician PIN. The hall
-// passes it on unchanged: only the kiosks check it.
+// passes it on unchanged and only checks that it names these layer bytes;
+// the kiosks check the signature.
 func (s *Server) PushSigned(ctx context.Context, targets []string, profileYAML string, provinceSig *fleet.LayerSignature, canary bool) (Rollout, error) {
+	if provinceSig != nil && !provinceSig.Covers([]byte(profileYAML)) {
+		return Rollout{}, fmt.Errorf("%w: the province signature is for other layer bytes: push the signed file exactly as it is", ErrProfile)
+	}
 	var probe map[string]any
 	if err := yaml.Unmarshal([]byte(profileYAML), &probe); err != nil || len(probe) == 0 {
 		return Rollout{}, fmt.Errorf("%w: YAML with keys is expected", ErrProfile)

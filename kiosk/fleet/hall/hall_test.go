@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -377,7 +378,13 @@ func TestPushCarriesProvinceSignature(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	code, out := post(t, h.web.URL+"/api/push", map[string]any{"targets": []string{key("SC-0001")}, "profile": layer, "province_sig": sig})
+	// A layer changed after signing (here: its last newline) is refused
+	// at once, before any kiosk sees it.
+	code, out := post(t, h.web.URL+"/api/push", map[string]any{"targets": []string{key("SC-0001")}, "profile": strings.TrimSpace(layer), "province_sig": sig})
+	if code != http.StatusBadRequest || !strings.Contains(fmt.Sprint(out["error"]), "other layer bytes") {
+		t.Errorf("push of other bytes: %d %v", code, out)
+	}
+	code, out = post(t, h.web.URL+"/api/push", map[string]any{"targets": []string{key("SC-0001")}, "profile": layer, "province_sig": sig})
 	if code != http.StatusOK {
 		t.Fatalf("push: %d %v", code, out)
 	}
