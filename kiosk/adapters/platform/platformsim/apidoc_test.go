@@ -17,6 +17,7 @@ import (
 
 	"github.com/emmansun/gmsm/sm2"
 
+	"sckiosk/internal/apicontract"
 	"sckiosk/kiosk/adapters/platform"
 	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/catalog/catalogyaml"
@@ -258,4 +259,68 @@ func wordFor(words map[string]int, n int) string {
 		}
 	}
 	return strconv.Itoa(n)
+}
+
+// TestEveryOperationDocumentsItsFailures: every API operation can be
+// refused unsigned (401), with a body over the limit (413), by the error
+// rate (500) and while the platform is down (503), and the document says
+// so for each: each such answer passes the contract check.
+func TestEveryOperationDocumentsItsFailures(t *testing.T) {
+	contract, err := apicontract.LoadFromModule()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := []struct{ method, target string }{
+		{"POST", "/api/v1/applications"}, {"GET", "/api/v1/cases/SC20260301000001"}, {"POST", "/api/v1/codes/verify"},
+		{"GET", "/api/v1/health"}, {"GET", "/api/v1/catalog"}, {"POST", "/api/v1/elicences/query"}, {"POST", "/api/v1/evaluations"},
+	}
+	var documented int
+	for _, op := range contract.Operations() {
+		if strings.Contains(op, " /api/") {
+			documented++
+		}
+	}
+	if documented != len(ops) {
+		t.Fatalf("the document has %d API operations, this test knows %d: add the new one", documented, len(ops))
+	}
+	huge := bytes.Repeat([]byte("x"), maxApplication+1)
+	failures := []struct {
+		name   string
+		status int
+		setup  func(*Sim)
+		body   []byte
+		sign   bool
+	}{
+		{"unsigned", 401, func(*Sim) {}, nil, false},
+		{"too large", 413, func(*Sim) {}, huge, true},
+		{"error rate", 500, func(s *Sim) { s.SetFaults(Faults{ErrorRate: 1}) }, nil, true},
+		{"down", 503, func(s *Sim) { s.SetDown(true) }, nil, true},
+	}
+	for _, op := range ops {
+		for _, f := range failures {
+			t.Run(op.method+" "+op.target+" "+f.name, func(t *testing.T) {
+				sim := New(application.Sichuan, nil)
+				f.setup(sim)
+				body := f.body
+				if body == nil && op.method == "POST" {
+					body = []byte(`{}`)
+				}
+				req := httptest.NewRequest(op.method, op.target, bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				if f.sign {
+					signAt(t, req, body, time.Now())
+				}
+				rec := httptest.NewRecorder()
+				unsupported := sim.route(rec, req)
+				if rec.Code != f.status {
+					t.Fatalf("HTTP %d, want %d: %s", rec.Code, f.status, rec.Body)
+				}
+				x := apicontract.Exchange{Method: op.method, URL: op.target, Header: req.Header, Body: body, Status: rec.Code,
+					Answer: rec.Result().Header, AnswerBody: rec.Body.Bytes(), Unsupported: unsupported}
+				if err := contract.Check(x); err != nil {
+					t.Errorf("not documented: %v", err)
+				}
+			})
+		}
+	}
 }
