@@ -283,6 +283,10 @@ func TestEveryOperationDocumentsItsFailures(t *testing.T) {
 	if documented != len(ops) {
 		t.Fatalf("the document has %d API operations, this test knows %d: add the new one", documented, len(ops))
 	}
+	cat, err := catalogyaml.Sample()
+	if err != nil {
+		t.Fatal(err)
+	}
 	huge := bytes.Repeat([]byte("x"), maxApplication+1)
 	failures := []struct {
 		name   string
@@ -299,7 +303,7 @@ func TestEveryOperationDocumentsItsFailures(t *testing.T) {
 	for _, op := range ops {
 		for _, f := range failures {
 			t.Run(op.method+" "+op.target+" "+f.name, func(t *testing.T) {
-				sim := New(application.Sichuan, nil)
+				sim := New(application.Sichuan, nil, WithCatalog(cat))
 				f.setup(sim)
 				body := f.body
 				if body == nil && op.method == "POST" {
