@@ -239,3 +239,38 @@ func TestNoProvinceKeyRefusesDangerousLayers(t *testing.T) {
 func pemBlock(typ string, der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
 }
+
+// A refused push lands in the kiosk's SM3-chained audit log, with what it
+// tried to change and who sent it, and the chain still verifies.
+func TestRefusedPushIsInTheAuditChain(t *testing.T) {
+	r := newProvinceRig(t)
+	dir := t.TempDir()
+	log, err := audit.Open(dir, time.Now, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	h := r.handler()
+	h.Record = func(kind audit.Kind, msg string, f map[string]string) {
+		if _, err := log.Append(kind, "kiosk", msg, f); err != nil {
+			t.Error(err)
+		}
+	}
+	c := fleet.Command{ID: fleet.NewCommandID(), Action: fleet.ActionProfile, Issuer: "hallserver@510107/wuhou",
+		Profile: "platform:\n  sichuan:\n    url: https://evil.example/gw\n"}
+	if rep := h.Handle(context.Background(), c); rep.OK {
+		t.Fatalf("unsigned redirect accepted: %+v", rep)
+	}
+	if n, err := audit.Verify(dir); err != nil || n != 1 {
+		t.Fatalf("audit chain: %d entries, %v", n, err)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, audit.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"fleet profile refused", "platform.51.url", c.ID, "hallserver@510107/wuhou", "no province signature"} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("audit entry lacks %q: %s", want, raw)
+		}
+	}
+}
