@@ -58,7 +58,7 @@ func rawExchange(t *testing.T, base, method, target string, body []byte, sign bo
 	if err != nil {
 		t.Fatal(err)
 	}
-	msg := platform.ResponseString(resp.StatusCode, req.Method, req.URL.RequestURI(), resp.Header.Get(platform.HeaderTimestamp),
+	msg := platform.ResponseString(resp.StatusCode, req.Method, signedPath(req.URL), resp.Header.Get(platform.HeaderTimestamp),
 		req.Header.Get(platform.HeaderNonce), got)
 	sig, _ := base64Decode(resp.Header.Get(platform.HeaderSignature))
 	ok := sig != nil && sm2.VerifyASN1WithSM2(&platform.DemoPlatformKey().PublicKey, nil, msg, sig)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path"
 	"strconv"
 	"strings"
@@ -112,7 +113,7 @@ func FuzzSimRequest(f *testing.F) {
 			// are the fuzzer's.
 			nonce = "fuzz-harness-nonce-0001"
 			ts = strconv.FormatInt(fuzzNow.Unix(), 10)
-			s, err := platform.DemoKioskKey().Sign(fixedRand{}, platform.RequestString(req.Method, req.URL.RequestURI(), ts, nonce, body), sm2.DefaultSM2SignerOpts)
+			s, err := platform.DemoKioskKey().Sign(fixedRand{}, platform.RequestString(req.Method, signedPath(req.URL), ts, nonce, body), sm2.DefaultSM2SignerOpts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -146,7 +147,7 @@ func FuzzSimRequest(f *testing.F) {
 		if method == http.MethodHead {
 			signed = nil
 		}
-		msg := platform.ResponseString(res.StatusCode, req.Method, req.URL.RequestURI(), res.Header.Get(platform.HeaderTimestamp), sent.Get(platform.HeaderNonce), signed)
+		msg := platform.ResponseString(res.StatusCode, req.Method, signedPath(req.URL), res.Header.Get(platform.HeaderTimestamp), sent.Get(platform.HeaderNonce), signed)
 		if raw, err := base64.StdEncoding.DecodeString(res.Header.Get(platform.HeaderSignature)); err != nil ||
 			!sm2.VerifyASN1WithSM2(&platform.DemoPlatformKey().PublicKey, nil, msg, raw) {
 			t.Fatalf("%s %s: %d answer not signed over what was sent", method, target, res.StatusCode)
@@ -178,4 +179,14 @@ func (fixedRand) Read(p []byte) (int, error) {
 		p[i] = byte(i*7 + 1)
 	}
 	return len(p), nil
+}
+
+// signedPath is the PATH of the canonical strings as platform-api.md
+// defines it: the escaped path, and "?query" when there is a query (a
+// bare "?" is none).
+func signedPath(u *url.URL) string {
+	if u.RawQuery != "" {
+		return u.EscapedPath() + "?" + u.RawQuery
+	}
+	return u.EscapedPath()
 }
