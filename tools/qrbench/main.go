@@ -45,6 +45,9 @@ var categories = []string{"plain", "rotation", "perspective", "gauss-blur", "mot
 
 var sizes = [][2]int{{640, 480}, {1280, 720}}
 
+// verbose names the pipeline's misses (-v).
+var verbose bool
+
 type sample struct {
 	file, want, cat string
 	w, h            int
@@ -55,6 +58,7 @@ func main() {
 	n := flag.Int("n", 9, "images per category and size")
 	out := flag.String("out", "", "corpus directory (default: a temporary one, removed at the end)")
 	useZbar := flag.Bool("zbar", true, "also run zbarimg as a reference")
+	flag.BoolVar(&verbose, "v", false, "name every frame the pipeline misses, with the pass that read it or not")
 	useZXing := flag.Bool("zxing", true, "also run ZXing-C++ (zxing-wasm under node, installed by make bench-qr) as a reference")
 	flag.Parse()
 	dir := *out
@@ -184,7 +188,11 @@ func report(samples []sample, w, h int, useZbar bool, zx *zxingRef) {
 			if err == nil {
 				texts = []string{res.Text}
 			}
+			ok0 := t.ok
 			t.score(s, texts, ms)
+			if verbose && t.ok == ok0 {
+				fmt.Printf("miss: %s (%s)\n", s.file, res.Attempt)
+			}
 		}
 		ours[cat] = t
 		all.add(t)
