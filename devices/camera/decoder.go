@@ -146,7 +146,7 @@ func (d *Decoder) Decode(f Frame) (Result, error) {
 		return r, nil
 	}
 	lo, hi := levels(d.bufs[0][:w*h])
-	if hi-lo < stretchRange {
+	if hi-lo < stretchRange && hi-lo >= minStretchRange {
 		d.str = grow(d.str, w*h)
 		stretch(d.str, d.bufs[0][:w*h], lo, hi)
 		if r, ok := d.tryHybrid(d.str, w, h, "s"+itoa(k)+"/stretch", true); ok {
@@ -378,6 +378,12 @@ func (d *Decoder) read(b gozxing.Binarizer, tag string) (Result, bool) {
 // stretchRange is the dynamic range below which a frame is taken as low
 // in contrast and its gray levels are spread for one more pass.
 const stretchRange = 128
+
+// minStretchRange is the range below which a frame is not stretched: a
+// flat, noisy frame (sensor noise of ±20 spans about 40 levels) would
+// make the binarizers draw noise, in which the finder search is slow and
+// finds nothing.
+const minStretchRange = 2 * minDynRange
 
 // levels returns the 1st and 99th percentiles of pix's gray levels.
 func levels(pix []byte) (lo, hi int) {

@@ -23,7 +23,7 @@ type roiBox struct {
 // frame's range in a low-contrast frame.
 func (d *Decoder) smallROI(f Frame, pix []byte, w, h, k, frameRange int) (Result, bool) {
 	busy := roiRange
-	if frameRange < stretchRange {
+	if frameRange < stretchRange && frameRange >= minStretchRange {
 		busy = max(minDynRange, frameRange*2/5)
 	}
 	bw, bh := w/roiBlock, h/roiBlock
