@@ -65,7 +65,7 @@ deps-check:
 screenshot: build
 	./packaging/screenshot.sh
 
-## bench-ui: cold start to first frame and RSS under Xvfb (needs xvfb, xdotool)
+## bench-ui: cold start to first frame, RSS and PSS under Xvfb (needs xvfb, xdotool)
 bench-ui: build
 	./packaging/bench-startup.sh
 
