@@ -156,7 +156,11 @@ func (d *Decoder) Decode(f Frame) (Result, error) {
 			return r, nil
 		}
 	}
-	if k > 1 && !d.opt.NoFullRes {
+	// The whole frame at full resolution (a blurred or small code), unless
+	// the primary scale is flat: a frame of sensor noise alone, whose
+	// noise the full resolution binarizes into a slow, fruitless finder
+	// search.
+	if k > 1 && !d.opt.NoFullRes && hi-lo >= minStretchRange {
 		fw, fh := d.scale(2, f, 1)
 		if r, ok := d.tryHybrid(d.bufs[2], fw, fh, "s1", true); ok {
 			return r, nil
