@@ -98,13 +98,25 @@ func NewDecoder(opt DecoderOptions) *Decoder {
 const minContrast = 24
 
 // Decode looks for one QR code in f. Passes, stopping at the first hit:
-// the primary scale with local thresholds, the same bits inverted (light
-// code on dark ground), the same bits read as a pure code (an image a
-// program drew), half the primary scale (blur, big codes), a global
-// histogram threshold (normal and inverted), and, when the primary scale
-// was reduced, the centre of the frame at full resolution, and last small
-// code-like regions upscaled 2× from full resolution (2-px modules). It returns ErrNoCode when none
-// succeeds.
+//
+//   - the primary scale (at most WorkSize) with local thresholds, its
+//     finder patterns read by gozxing's detector, then by the keystone
+//     variants and the perspective correction from the finder rings'
+//     corners (perspective.go); the same bits inverted (light code on
+//     dark ground); the same bits read as a pure code (an image a program
+//     drew);
+//   - when the primary scale was reduced and finder patterns were seen,
+//     the region around them at full resolution;
+//   - half the primary scale (blur, big codes);
+//   - a global histogram threshold (normal and inverted);
+//   - a low-contrast frame's gray levels stretched, with local and then
+//     window-mean thresholds (meanbin.go);
+//   - when the primary scale was reduced, the whole frame at full
+//     resolution (unless it is flat: noise alone);
+//   - last, small code-like regions upscaled 2× from full resolution
+//     (2-px modules), with local, global and window-mean thresholds.
+//
+// It returns ErrNoCode when none succeeds.
 func (d *Decoder) Decode(f Frame) (Result, error) {
 	if !f.valid() {
 		return Result{}, fmt.Errorf("camera: decode: bad frame %dx%d stride %d len %d", f.Width, f.Height, f.Stride, len(f.Pix))
