@@ -13,8 +13,10 @@ import (
 // its own copy of the tables it parsed. The pages were never written, so
 // after madvise(MADV_DONTNEED) a later read (the printer renderer's
 // parse, another text style) faults them in again from the executable,
-// byte for byte the same. Only whole pages inside the slice are released,
-// never a neighbouring variable's.
+// byte for byte the same: a running executable cannot be written
+// (ETXTBSY), and an update renames a new file in, leaving this one's inode
+// to the process. Only whole pages inside the slice are released, never a
+// neighbouring variable's.
 func Release() error {
 	b := NotoSansCJKSC
 	if len(b) == 0 {
