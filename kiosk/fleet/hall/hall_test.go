@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -56,6 +57,33 @@ type testHall struct {
 	web    *httptest.Server
 	ops    *operator.Store
 	admin  *apiClient // logged in as the administrator
+
+	mu      sync.Mutex
+	answers []answer // every API request the dashboard answered
+}
+
+// answer is one API request and the status it got.
+type answer struct {
+	method, path, origin string
+	status              int
+}
+
+// answered returns the API requests answered so far.
+func (h *testHall) answered() []answer {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.answers)
+}
+
+// statusRecorder keeps the status an http.Handler wrote.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusRecorder) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
 }
 
 // Operators of every test hall: one per role, each with its own password.
@@ -107,7 +135,16 @@ func startHall(t *testing.T, canaryWait time.Duration) *testHall {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	h.web = httptest.NewServer(h.srv.Handler(ctx))
+	handler := h.srv.Handler(ctx)
+	h.web = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		handler.ServeHTTP(rec, r)
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			h.mu.Lock()
+			h.answers = append(h.answers, answer{r.Method, r.URL.Path, r.Header.Get("Origin"), rec.status})
+			h.mu.Unlock()
+		}
+	}))
 	t.Cleanup(func() { cancel(); h.web.Close() })
 	h.admin = h.login(t, "admin")
 	admins.Store(h.web.URL, h.admin)

@@ -34,6 +34,7 @@ type dashboardWords struct {
 	Stage     map[Stage]string                     `json:"stage"`      // a rollout's stage
 	DevicesOK string                               `json:"devices_ok"` // no device out of order
 	PaperLow  string                               `json:"paper_low"`  // the printer's paper runs low
+	Role      map[hallstate.Role]string            `json:"role"`       // an operator's role
 }
 
 // dashboardPage is the dashboard with lang's words for states filled in.
@@ -51,6 +52,10 @@ func dashboardPage(lang *text.Language) []byte {
 	}
 	for _, st := range hallstate.Stages() {
 		w.Stage[st] = lang.Stage(st)
+	}
+	w.Role = map[hallstate.Role]string{}
+	for _, r := range hallstate.Roles() {
+		w.Role[r] = lang.Role(r)
 	}
 	b, err := json.Marshal(w) // escapes <, > and &: safe inside <script>
 	if err != nil {
