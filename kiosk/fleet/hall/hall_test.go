@@ -65,7 +65,7 @@ type testHall struct {
 // answer is one API request and the status it got.
 type answer struct {
 	method, path, origin string
-	status              int
+	status               int
 }
 
 // answered returns the API requests answered so far.
