@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
@@ -78,8 +79,11 @@ type Store struct {
 	db  *sql.DB
 	opt Options
 	// dummy is a hash verified for an unknown name, so that a login for
-	// a name that does not exist takes as long as a wrong password.
-	dummy string
+	// a name that does not exist takes as long as a wrong password. It
+	// is made at the first such login, not at start.
+	dummyOnce sync.Once
+	dummy     string
+	dummyErr  error
 }
 
 // Operator is one account, without its password.
@@ -141,12 +145,7 @@ func Open(path string, opt Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("operator: open %s: %w", abs, err)
 	}
-	s := &Store{db: db, opt: opt.withDefaults()}
-	if s.dummy, err = hashPassword("not a password of anyone's", s.opt.Cost); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return s, nil
+	return &Store{db: db, opt: opt.withDefaults()}, nil
 }
 
 // Close closes the database.
@@ -389,6 +388,10 @@ func (s *Store) authenticate(ctx context.Context, name, password string) (Operat
 		return Operator{}, fmt.Errorf("operator: login: %w", err)
 	}
 	if !known {
+		s.dummyOnce.Do(func() { s.dummy, s.dummyErr = hashPassword("not a password of anyone's", s.opt.Cost) })
+		if s.dummyErr != nil {
+			return Operator{}, s.dummyErr
+		}
 		hash = s.dummy
 	}
 	ok, err := verifyPassword(hash, password)
