@@ -17,8 +17,15 @@ import (
 	"github.com/emmansun/gmsm/sm2"
 	"github.com/emmansun/gmsm/smx509"
 
+	"sckiosk/kiosk/fleet/hall/operator"
+
 	"sckiosk/kiosk/fleet/hallstate"
 )
+
+func TestMain(m *testing.M) {
+	storeOptions.Cost = operator.Cost{Time: 1, Memory: 64, Threads: 1}
+	os.Exit(m.Run())
+}
 
 func TestExposure(t *testing.T) {
 	tests := []struct {
