@@ -530,6 +530,13 @@ func TestDashboardLoginInChromium(t *testing.T) {
 	if ops, _ := h.ops.Get(context.Background(), "first.admin"); ops.MustChange {
 		t.Error("the one-time password is still to be changed after the change")
 	}
+	// The page's own origin, but a JSON post without the CSRF token (a
+	// script that got in some other way, or a token-less client): refused.
+	code, out = p.fetchJSON(fmt.Sprintf(`fetch("/api/command", {method: "POST", headers: {"Content-Type": "application/json"}, body: %q})`,
+		fmt.Sprintf(`{"kiosk":%q,"action":"restart"}`, key("SC-0001"))))
+	if code != http.StatusForbidden || out["code"] != "csrf" {
+		t.Errorf("a JSON post without the CSRF token: %d %v, want 403 csrf", code, out)
+	}
 
 	// Another site's page, opened by the logged-in administrator. The
 	// same host on another port is another origin but the same site, so

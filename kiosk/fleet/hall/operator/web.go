@@ -45,17 +45,17 @@ type Web struct {
 	once    sync.Once
 	mu      sync.Mutex
 	tries   map[string][]time.Time // remote address -> recent login attempts
-	logFunc *slog.Logger
+	lg *slog.Logger
 }
 
 func (w *Web) init() {
 	w.once.Do(func() {
 		w.tries = map[string][]time.Time{}
-		w.logFunc = w.Log
-		if w.logFunc == nil {
-			w.logFunc = slog.New(slog.DiscardHandler)
+		w.lg = w.Log
+		if w.lg == nil {
+			w.lg = slog.New(slog.DiscardHandler)
 		}
-		w.logFunc = w.logFunc.With("component", "operators")
+		w.lg = w.lg.With("component", "operators")
 		if w.LoginsPerMinute <= 0 {
 			w.LoginsPerMinute = 10
 		}
@@ -110,7 +110,7 @@ func (w *Web) checkRequest(rw http.ResponseWriter, r *http.Request) bool {
 		return true
 	}
 	if !sameOrigin(r) {
-		w.logFunc.Warn("cross-site request refused", "path", r.URL.Path, "origin", r.Header.Get("Origin"), "from", r.RemoteAddr)
+		w.lg.Warn("cross-site request refused", "path", r.URL.Path, "origin", r.Header.Get("Origin"), "from", r.RemoteAddr)
 		Refuse(rw, http.StatusForbidden, RefusedOrigin, "cross-site request refused")
 		return false
 	}
@@ -173,14 +173,14 @@ func (w *Web) guard(p hallstate.Permission, evenMustChange bool, h Handler) http
 			Refuse(rw, http.StatusUnauthorized, RefusedLogin, "log in first")
 			return
 		} else if err != nil {
-			w.logFunc.Error("session look-up failed", "err", err)
+			w.lg.Error("session look-up failed", "err", err)
 			Refuse(rw, http.StatusInternalServerError, RefusedLogin, "session look-up failed")
 			return
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			got := r.Header.Get(CSRFHeader)
 			if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(s.CSRF)) != 1 {
-				w.logFunc.Warn("request without the session's CSRF token refused", "path", r.URL.Path, "operator", s.Operator.Name)
+				w.lg.Warn("request without the session's CSRF token refused", "path", r.URL.Path, "operator", s.Operator.Name)
 				Refuse(rw, http.StatusForbidden, RefusedCSRF, "CSRF token missing or wrong")
 				return
 			}
@@ -190,7 +190,7 @@ func (w *Web) guard(p hallstate.Permission, evenMustChange bool, h Handler) http
 			return
 		}
 		if !s.Operator.Role.Can(p) {
-			w.logFunc.Warn("request refused for the operator's role", "path", r.URL.Path, "operator", s.Operator.Name, "role", s.Operator.Role, "needs", p)
+			w.lg.Warn("request refused for the operator's role", "path", r.URL.Path, "operator", s.Operator.Name, "role", s.Operator.Role, "needs", p)
 			_ = w.Store.Record(r.Context(), Entry{Operator: s.Operator.Name, Action: "refused", Target: r.URL.Path, Detail: "role " + string(s.Operator.Role) + " lacks " + string(p)})
 			Refuse(rw, http.StatusForbidden, RefusedRole, "your role may not do this")
 			return
@@ -287,7 +287,7 @@ func (w *Web) Mount(mux *http.ServeMux) {
 
 func (w *Web) audit(ctx context.Context, e Entry) {
 	if err := w.Store.Record(ctx, e); err != nil {
-		w.logFunc.Error("audit entry not written", "action", e.Action, "operator", e.Operator, "err", err)
+		w.lg.Error("audit entry not written", "action", e.Action, "operator", e.Operator, "err", err)
 	}
 }
 
@@ -312,7 +312,7 @@ func (w *Web) login(rw http.ResponseWriter, r *http.Request) {
 	}
 	from := remoteHost(r)
 	if !w.allowLogin(from, time.Now()) {
-		w.logFunc.Warn("login attempts from one address over the limit", "from", from)
+		w.lg.Warn("login attempts from one address over the limit", "from", from)
 		Refuse(rw, http.StatusTooManyRequests, RefusedRate, "too many login attempts; wait a minute")
 		return
 	}
@@ -323,21 +323,21 @@ func (w *Web) login(rw http.ResponseWriter, r *http.Request) {
 	s, err := w.Store.Login(r.Context(), name, req.Password)
 	switch {
 	case errors.Is(err, ErrLocked):
-		w.logFunc.Warn("login refused: locked", "operator", name, "from", from)
+		w.lg.Warn("login refused: locked", "operator", name, "from", from)
 		w.audit(r.Context(), Entry{Operator: name, Action: "login_locked", Detail: "from " + from})
 		Refuse(rw, http.StatusTooManyRequests, RefusedLocked, "too many failed logins; try again later")
 		return
 	case errors.Is(err, ErrBadLogin):
-		w.logFunc.Warn("login failed", "operator", name, "from", from)
+		w.lg.Warn("login failed", "operator", name, "from", from)
 		w.audit(r.Context(), Entry{Operator: name, Action: "login_failed", Detail: "from " + from})
 		Refuse(rw, http.StatusUnauthorized, RefusedLogin, "wrong name or password")
 		return
 	case err != nil:
-		w.logFunc.Error("login failed", "operator", name, "err", err)
+		w.lg.Error("login failed", "operator", name, "err", err)
 		Refuse(rw, http.StatusInternalServerError, RefusedLogin, "login failed")
 		return
 	}
-	w.logFunc.Info("operator logged in", "operator", s.Operator.Name, "role", s.Operator.Role, "from", from)
+	w.lg.Info("operator logged in", "operator", s.Operator.Name, "role", s.Operator.Role, "from", from)
 	w.audit(r.Context(), Entry{Operator: s.Operator.Name, Action: "login", Detail: "from " + from})
 	w.setCookie(rw, s)
 	writeJSON(rw, meOf(s))
@@ -361,12 +361,12 @@ func (w *Web) changePassword(rw http.ResponseWriter, r *http.Request, s Session)
 		Refuse(rw, http.StatusForbidden, RefusedLogin, "the old password is wrong")
 		return
 	case err != nil:
-		w.logFunc.Error("password change failed", "operator", s.Operator.Name, "err", err)
+		w.lg.Error("password change failed", "operator", s.Operator.Name, "err", err)
 		Refuse(rw, http.StatusInternalServerError, "", "password change failed")
 		return
 	}
 	w.audit(r.Context(), Entry{Operator: s.Operator.Name, Action: "password_changed"})
-	w.logFunc.Info("operator changed its password", "operator", s.Operator.Name)
+	w.lg.Info("operator changed its password", "operator", s.Operator.Name)
 	// Every session of the operator ended with the change; this one goes
 	// on under a new token.
 	ns, err := w.Store.Login(r.Context(), s.Operator.Name, req.New)
