@@ -42,10 +42,10 @@ type Web struct {
 	// minute, right or wrong; 0: 10.
 	LoginsPerMinute int
 
-	once    sync.Once
-	mu      sync.Mutex
-	tries   map[string][]time.Time // remote address -> recent login attempts
-	lg *slog.Logger
+	once  sync.Once
+	mu    sync.Mutex
+	tries map[string][]time.Time // remote address -> recent login attempts
+	lg    *slog.Logger
 }
 
 func (w *Web) init() {
