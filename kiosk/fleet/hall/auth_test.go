@@ -271,3 +271,73 @@ func newJSONRequest(t *testing.T, c *apiClient, path string, body any) *http.Req
 func newRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }
 
 func equalInts(a, b []int) bool { return slices.Equal(a, b) }
+
+// Operators managed from the dashboard: only a configuration
+// administrator may list, add, reset or remove them or read the audit
+// log; an added operator gets a one-time password that works once, to be
+// changed; every change is audited under the administrator's name.
+func TestOperatorsOverHTTP(t *testing.T) {
+	h := startHall(t, time.Second)
+	for _, who := range []string{"viewer", "window", "ops"} {
+		c := h.login(t, who)
+		var v any
+		if code := c.get(t, "/api/operators", &v); code != 403 {
+			t.Errorf("%s lists operators: %d", who, code)
+		}
+		if code := c.get(t, "/api/audit", &v); code != 403 {
+			t.Errorf("%s reads the audit log: %d", who, code)
+		}
+		if code, out := c.post(t, "/api/operators", map[string]any{"action": "add", "name": "mole." + who, "role": "admin"}); code != 403 {
+			t.Errorf("%s adds an administrator: %d %v", who, code, out)
+		}
+	}
+	code, out := h.admin.post(t, "/api/operators", map[string]any{"action": "add", "name": "wang.fang", "role": "ops"})
+	otp, _ := out["one_time_password"].(string)
+	if code != 200 || len(otp) != 20 {
+		t.Fatalf("add: %d %v", code, out)
+	}
+	for _, tc := range []struct {
+		body map[string]any
+		code int
+	}{
+		{map[string]any{"action": "add", "name": "wang.fang", "role": "ops"}, 400},
+		{map[string]any{"action": "add", "name": "Bad Name", "role": "ops"}, 400},
+		{map[string]any{"action": "add", "name": "zhao", "role": "root"}, 400},
+		{map[string]any{"action": "remove", "name": "admin"}, 400},
+		{map[string]any{"action": "remove", "name": "nobody"}, 404},
+		{map[string]any{"action": "promote", "name": "ops"}, 400},
+	} {
+		if code, out := h.admin.post(t, "/api/operators", tc.body); code != tc.code {
+			t.Errorf("%v: %d %v, want %d", tc.body, code, out, tc.code)
+		}
+	}
+	var list []map[string]any
+	if code := h.admin.get(t, "/api/operators", &list); code != 200 || len(list) != len(testOperators)+1 {
+		t.Fatalf("list: %d %v", code, list)
+	}
+	c := &apiClient{base: h.web.URL}
+	code, out, _ = c.do(t, "POST", "/api/login", map[string]string{"name": "wang.fang", "password": otp}, nil)
+	if code != 200 || out["must_change"] != true || out["role"] != "ops" {
+		t.Fatalf("login with the one-time password: %d %v", code, out)
+	}
+	if code, out := h.admin.post(t, "/api/operators", map[string]any{"action": "remove", "name": "wang.fang"}); code != 200 {
+		t.Fatalf("remove: %d %v", code, out)
+	}
+	var audit []operator.Entry
+	if code := h.admin.get(t, "/api/audit", &audit); code != 200 {
+		t.Fatalf("audit: %d", code)
+	}
+	var seen []string
+	for _, e := range audit {
+		seen = append(seen, e.Operator+" "+e.Action+" "+e.Target)
+	}
+	all := strings.Join(seen, "\n")
+	for _, want := range []string{"admin operator_add wang.fang", "admin operator_remove wang.fang", "wang.fang login", "ops refused /api/operators"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("audit lacks %q:\n%s", want, all)
+		}
+	}
+	if strings.Contains(all, otp) {
+		t.Error("the one-time password is in the audit log")
+	}
+}

@@ -493,8 +493,10 @@ func TestDashboardLoginInChromium(t *testing.T) {
 	if got := p.text(rowCSS("SC-0001") + " td:last-child"); got != "—" {
 		t.Errorf("a viewer's action cell %q, want no buttons", got)
 	}
-	if v, err := p.find("#push-section").Property(context.Background(), "hidden"); err != nil || v != true {
-		t.Errorf("push form hidden = %v, %v; want hidden for a viewer", v, err)
+	for _, sec := range []string{"#push-section", "#operators-section"} {
+		if v, err := p.find(sec).Property(context.Background(), "hidden"); err != nil || v != true {
+			t.Errorf("%s hidden = %v, %v; want hidden for a viewer", sec, v, err)
+		}
 	}
 	_ = st
 	withCSRF := `fetch("/api/me").then(r => r.json()).then(me => fetch(%q, {method: "POST", headers: {"Content-Type": "application/json", "X-CSRF-Token": me.csrf}, body: %q}))`
@@ -530,6 +532,30 @@ func TestDashboardLoginInChromium(t *testing.T) {
 	if ops, _ := h.ops.Get(context.Background(), "first.admin"); ops.MustChange {
 		t.Error("the one-time password is still to be changed after the change")
 	}
+	// The administrator adds an operator; the least powerful role is the
+	// one offered first, and the one-time password is shown once.
+	p.typeInto("#op-name", "zhou.qi")
+	if v, err := p.find("#op-role").Property(context.Background(), "value"); err != nil || v != "viewer" {
+		t.Errorf("role offered first: %v, %v; want viewer", v, err)
+	}
+	p.click("#op-add")
+	eventually(t, 20*time.Second, "the new operator's one-time password", func() (bool, string) {
+		ctx, cancel := p.ctx()
+		defer cancel()
+		el, err := s.FindElement(ctx, "#op-result")
+		if err != nil {
+			return false, err.Error()
+		}
+		txt, err := el.Text(ctx)
+		return strings.HasPrefix(txt, "zhou.qi 的一次性密码："), txt + errString(err)
+	})
+	if o, err := h.ops.Get(context.Background(), "zhou.qi"); err != nil || o.Role != hallstate.RoleViewer || !o.MustChange {
+		t.Errorf("zhou.qi = %+v, %v; want a viewer with a password to change", o, err)
+	}
+	if got := p.text(`#operators tr[data-op="zhou.qi"] td:nth-child(2)`); got != "查看" {
+		t.Errorf("zhou.qi's role shown %q", got)
+	}
+
 	// The page's own origin, but a JSON post without the CSRF token (a
 	// script that got in some other way, or a token-less client): refused.
 	code, out = p.fetchJSON(fmt.Sprintf(`fetch("/api/command", {method: "POST", headers: {"Content-Type": "application/json"}, body: %q})`,

@@ -35,6 +35,7 @@ type dashboardWords struct {
 	DevicesOK string                               `json:"devices_ok"` // no device out of order
 	PaperLow  string                               `json:"paper_low"`  // the printer's paper runs low
 	Role      map[hallstate.Role]string            `json:"role"`       // an operator's role
+	Roles     []hallstate.Role                     `json:"roles"`      // the roles, least powerful first
 }
 
 // dashboardPage is the dashboard with lang's words for states filled in.
@@ -53,7 +54,7 @@ func dashboardPage(lang *text.Language) []byte {
 	for _, st := range hallstate.Stages() {
 		w.Stage[st] = lang.Stage(st)
 	}
-	w.Role = map[hallstate.Role]string{}
+	w.Role, w.Roles = map[hallstate.Role]string{}, hallstate.Roles()
 	for _, r := range hallstate.Roles() {
 		w.Role[r] = lang.Role(r)
 	}

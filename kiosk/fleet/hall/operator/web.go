@@ -266,6 +266,9 @@ func writeJSON(rw http.ResponseWriter, v any) {
 //	GET  /api/me        the same for the session's operator
 //	POST /api/logout    ends the session
 //	POST /api/password  {"old", "new"}: the operator's own password (required first after a one-time or reset one)
+//	GET  /api/operators the operators                                   (配置管理员)
+//	POST /api/operators {"action": "add"|"remove"|"reset", "name", "role"} (配置管理员)
+//	GET  /api/audit     the newest 200 entries of the hall's audit log   (配置管理员)
 func (w *Web) Mount(mux *http.ServeMux) {
 	w.init()
 	mux.HandleFunc("POST /api/login", w.login)
@@ -283,6 +286,103 @@ func (w *Web) Mount(mux *http.ServeMux) {
 		writeJSON(rw, map[string]bool{"ok": true})
 	}))
 	mux.Handle("POST /api/password", w.guard(hallstate.PermView, true, w.changePassword))
+	mux.Handle("GET /api/operators", w.Guard(hallstate.PermOperators, w.listOperators))
+	mux.Handle("POST /api/operators", w.Guard(hallstate.PermOperators, w.manageOperator))
+	mux.Handle("GET /api/audit", w.Guard(hallstate.PermOperators, w.auditLog))
+}
+
+// operatorView is one operator as the administrator's page lists it.
+type operatorView struct {
+	Operator
+	LockedUntil time.Time `json:"locked_until,omitzero"`
+}
+
+func (w *Web) listOperators(rw http.ResponseWriter, r *http.Request, _ Session) {
+	ops, err := w.Store.List(r.Context())
+	if err != nil {
+		Refuse(rw, http.StatusInternalServerError, "", "cannot list operators")
+		return
+	}
+	out := make([]operatorView, 0, len(ops))
+	for _, o := range ops {
+		until, _ := w.Store.LockedUntil(r.Context(), o.Name)
+		out = append(out, operatorView{Operator: o, LockedUntil: until})
+	}
+	writeJSON(rw, out)
+}
+
+// manageOperator is an administrator adding, removing or resetting an
+// operator: {"action": "add"|"remove"|"reset", "name": …, "role": …}.
+// add and reset answer with a one-time password, shown to the
+// administrator once, which the operator must change at the first login.
+func (w *Web) manageOperator(rw http.ResponseWriter, r *http.Request, s Session) {
+	var req struct {
+		Action string         `json:"action"`
+		Name   string         `json:"name"`
+		Role   hallstate.Role `json:"role"`
+	}
+	if !decode(rw, r, &req) {
+		return
+	}
+	if err := CheckName(req.Name); err != nil {
+		Refuse(rw, http.StatusBadRequest, "", err.Error())
+		return
+	}
+	var otp string
+	var err error
+	detail := ""
+	switch req.Action {
+	case "add":
+		if otp, err = NewOneTimePassword(); err == nil {
+			err = w.Store.Add(r.Context(), req.Name, req.Role, otp, true)
+		}
+		detail = "role " + string(req.Role)
+	case "reset":
+		if otp, err = NewOneTimePassword(); err == nil {
+			err = w.Store.ResetPassword(r.Context(), req.Name, otp)
+		}
+	case "remove":
+		if req.Name == s.Operator.Name {
+			Refuse(rw, http.StatusBadRequest, "", "you cannot remove yourself")
+			return
+		}
+		err = w.Store.Remove(r.Context(), req.Name)
+	default:
+		Refuse(rw, http.StatusBadRequest, "", "action is add, remove or reset")
+		return
+	}
+	switch {
+	case errors.Is(err, ErrExists), errors.Is(err, ErrRole), errors.Is(err, ErrLastAdmin):
+		Refuse(rw, http.StatusBadRequest, "", err.Error())
+		return
+	case errors.Is(err, ErrNoOperator):
+		Refuse(rw, http.StatusNotFound, "", err.Error())
+		return
+	case err != nil:
+		w.lg.Error("operator change failed", "action", req.Action, "operator", req.Name, "err", err)
+		Refuse(rw, http.StatusInternalServerError, "", "operator change failed")
+		return
+	}
+	action := map[string]string{"add": "operator_add", "reset": "password_reset", "remove": "operator_remove"}[req.Action]
+	w.audit(r.Context(), Entry{Operator: s.Operator.Name, Action: action, Target: req.Name, Detail: detail})
+	w.lg.Info("operator changed", "action", action, "operator", req.Name, "by", s.Operator.Name)
+	out := map[string]string{"name": req.Name}
+	if otp != "" {
+		out["one_time_password"] = otp
+	}
+	writeJSON(rw, out)
+}
+
+func (w *Web) auditLog(rw http.ResponseWriter, r *http.Request, _ Session) {
+	entries, err := w.Store.Audit(r.Context(), 200)
+	if err != nil {
+		Refuse(rw, http.StatusInternalServerError, "", "cannot read the audit log")
+		return
+	}
+	if entries == nil {
+		entries = []Entry{}
+	}
+	writeJSON(rw, entries)
 }
 
 func (w *Web) audit(ctx context.Context, e Entry) {
