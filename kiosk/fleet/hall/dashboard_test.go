@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -199,6 +200,25 @@ func errString(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+// shot saves the page as DASHBOARD_SCREENSHOTS/name.png when that
+// variable names a directory (for the docs); otherwise it does nothing.
+func (p *page) shot(name string) {
+	p.t.Helper()
+	dir := os.Getenv("DASHBOARD_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	ctx, cancel := p.ctx()
+	defer cancel()
+	png, err := p.s.Screenshot(ctx)
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
+	}
+	if err != nil {
+		p.t.Errorf("screenshot %s: %v", name, err)
+	}
 }
 
 // open navigates to url.
@@ -470,6 +490,7 @@ func TestDashboardLoginInChromium(t *testing.T) {
 
 	// A wrong password.
 	p.waitPanel("login")
+	p.shot("hall-login")
 	p.typeInto("#login-name", "viewer")
 	p.typeInto("#login-password", "not the password")
 	p.click("#login-go")
@@ -487,6 +508,7 @@ func TestDashboardLoginInChromium(t *testing.T) {
 	// The read-only operator.
 	p.login("viewer", passwordOf("viewer"))
 	st := p.waitFor("the kiosk", 20*time.Second, func(st dashState) bool { return len(st.Rows) == 1 && st.Online == "1" })
+	p.shot("hall-viewer")
 	if got := p.text("#who-role"); got != "查看" {
 		t.Errorf("role shown %q, want 查看", got)
 	}
@@ -555,6 +577,7 @@ func TestDashboardLoginInChromium(t *testing.T) {
 	if got := p.text(`#operators tr[data-op="zhou.qi"] td:nth-child(2)`); got != "查看" {
 		t.Errorf("zhou.qi's role shown %q", got)
 	}
+	p.shot("hall-admin")
 
 	// The page's own origin, but a JSON post without the CSRF token (a
 	// script that got in some other way, or a token-less client): refused.
