@@ -428,7 +428,7 @@ func TestDashboardInChromium(t *testing.T) {
 	if ro.Stage != "done" {
 		t.Fatalf("rollout ended %q:\n%s", ro.Stage, st)
 	}
-	for _, want := range []string{id, "完成", key("SC-0001"), "canary healthy; sending to the rest",
+	for _, want := range []string{id, "admin", "完成", key("SC-0001"), "canary healthy; sending to the rest",
 		key("SC-0001") + "：ok: profile applied", key("SC-0002") + "：ok: profile applied", key("SC-0003") + "：ok: profile applied"} {
 		if !strings.Contains(ro.Text, want) {
 			t.Errorf("rollout row %q lacks %q", ro.Text, want)
