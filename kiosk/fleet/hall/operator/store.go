@@ -84,6 +84,40 @@ type Store struct {
 	dummyOnce sync.Once
 	dummy     string
 	dummyErr  error
+	// slots bounds the argon2id computations running at once: each takes
+	// Cost.Memory (64 MiB), and a flood of logins from many addresses
+	// must not take the hall server's memory with it.
+	slots chan struct{}
+}
+
+// MaxHashing is how many password hashes a store computes at once; the
+// others wait their turn.
+const MaxHashing = 2
+
+// slot waits for a free hashing slot; release it with <-s.slots.
+func (s *Store) slot(ctx context.Context) error {
+	select {
+	case s.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("operator: waiting to hash a password: %w", ctx.Err())
+	}
+}
+
+func (s *Store) hash(ctx context.Context, password string) (string, error) {
+	if err := s.slot(ctx); err != nil {
+		return "", err
+	}
+	defer func() { <-s.slots }()
+	return hashPassword(password, s.opt.Cost)
+}
+
+func (s *Store) verify(ctx context.Context, hash, password string) (bool, error) {
+	if err := s.slot(ctx); err != nil {
+		return false, err
+	}
+	defer func() { <-s.slots }()
+	return verifyPassword(hash, password)
 }
 
 // Operator is one account, without its password.
@@ -145,7 +179,7 @@ func Open(path string, opt Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("operator: open %s: %w", abs, err)
 	}
-	return &Store{db: db, opt: opt.withDefaults()}, nil
+	return &Store{db: db, opt: opt.withDefaults(), slots: make(chan struct{}, MaxHashing)}, nil
 }
 
 // Close closes the database.
@@ -186,7 +220,7 @@ func (s *Store) Add(ctx context.Context, name string, role hallstate.Role, passw
 	if err := checkPassword(password); err != nil {
 		return err
 	}
-	hash, err := hashPassword(password, s.opt.Cost)
+	hash, err := s.hash(ctx, password)
 	if err != nil {
 		return err
 	}
@@ -210,7 +244,7 @@ func (s *Store) AddFirstAdmin(ctx context.Context, name, password string, mustCh
 	if err := checkPassword(password); err != nil {
 		return false, err
 	}
-	hash, err := hashPassword(password, s.opt.Cost)
+	hash, err := s.hash(ctx, password)
 	if err != nil {
 		return false, err
 	}
@@ -306,7 +340,7 @@ func (s *Store) setPassword(ctx context.Context, name, password string, mustChan
 	if err := checkPassword(password); err != nil {
 		return err
 	}
-	hash, err := hashPassword(password, s.opt.Cost)
+	hash, err := s.hash(ctx, password)
 	if err != nil {
 		return err
 	}
@@ -388,13 +422,13 @@ func (s *Store) authenticate(ctx context.Context, name, password string) (Operat
 		return Operator{}, fmt.Errorf("operator: login: %w", err)
 	}
 	if !known {
-		s.dummyOnce.Do(func() { s.dummy, s.dummyErr = hashPassword("not a password of anyone's", s.opt.Cost) })
+		s.dummyOnce.Do(func() { s.dummy, s.dummyErr = s.hash(ctx, "not a password of anyone's") })
 		if s.dummyErr != nil {
 			return Operator{}, s.dummyErr
 		}
 		hash = s.dummy
 	}
-	ok, err := verifyPassword(hash, password)
+	ok, err := s.verify(ctx, hash, password)
 	if err != nil {
 		return Operator{}, err
 	}

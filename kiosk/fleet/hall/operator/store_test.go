@@ -302,3 +302,29 @@ func TestAudit(t *testing.T) {
 		t.Fatalf("Audit = %+v, %v", got, err)
 	}
 }
+
+// At most MaxHashing password hashes run at once: with every slot taken a
+// login waits (here, until its context ends); a freed slot lets it run.
+func TestHashingIsBounded(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	s, _ := openStore(t, clk)
+	h, err := hashPassword(goodPassword, cheap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range MaxHashing {
+		s.slots <- struct{}{}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := s.verify(ctx, h, goodPassword); !errors.Is(err, context.Canceled) {
+		t.Fatalf("verify with every slot taken: %v, want it to wait until its context ends", err)
+	}
+	<-s.slots
+	if ok, err := s.verify(context.Background(), h, goodPassword); !ok || err != nil {
+		t.Fatalf("verify with a free slot: %v, %v", ok, err)
+	}
+	if len(s.slots) != MaxHashing-1 {
+		t.Errorf("%d slots taken after the verify, want %d", len(s.slots), MaxHashing-1)
+	}
+}
