@@ -168,7 +168,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		scheme, ln = "https", tls.NewListener(ln, httpTLS)
 	}
 	log.Info("dashboard", "url", scheme+"://"+ln.Addr().String()+"/", "hosts", strings.Join(web.Hosts, ","))
-	hs := &http.Server{Handler: srv.Handler(ctx), ReadHeaderTimeout: 10 * time.Second}
+	hs := &http.Server{Handler: srv.Handler(ctx), ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	go func() {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
