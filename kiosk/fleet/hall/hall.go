@@ -2,7 +2,9 @@
 // broker with the fleet ACL, the registry that follows every kiosk's
 // state, health and replies, and the hall server, which signs commands
 // with the fleet key, rolls a profile out to one canary kiosk before the
-// rest, and serves the hall staff's dashboard and its JSON API.
+// rest, and serves the hall staff's dashboard and its JSON API to
+// logged-in operators (kiosk/fleet/hall/operator), naming each one in the
+// commands it signs.
 package hall
 
 import (
