@@ -341,3 +341,26 @@ func TestOperatorsOverHTTP(t *testing.T) {
 		t.Error("the one-time password is in the audit log")
 	}
 }
+
+// A failed login for a name that is no operator's is logged and audited
+// as "(unknown name)": what was typed may be a password.
+func TestFailedLoginHidesUnknownNames(t *testing.T) {
+	h := startHall(t, time.Second)
+	c := &apiClient{base: h.web.URL}
+	for _, name := range []string{"My Secret Password", "hunter2hunter2", "ops"} {
+		code, out, _ := c.do(t, "POST", "/api/login", map[string]string{"name": name, "password": "wrong wrong wrong"}, nil)
+		if code != 401 {
+			t.Fatalf("login %q: %d %v", name, code, out)
+		}
+	}
+	log, _ := h.ops.Audit(context.Background(), 10)
+	var names []string
+	for _, e := range log {
+		if e.Action == "login_failed" {
+			names = append(names, e.Operator)
+		}
+	}
+	if got := strings.Join(names, ","); got != "ops,(unknown name),(unknown name)" {
+		t.Errorf("failed logins audited as %q", got)
+	}
+}

@@ -407,11 +407,6 @@ func (s *Store) LockedUntil(ctx context.Context, name string) (time.Time, error)
 // counts the same way and takes as long, so neither the answer nor its
 // timing tells whether a name exists.
 func (s *Store) authenticate(ctx context.Context, name, password string) (Operator, error) {
-	if until, err := s.LockedUntil(ctx, name); err != nil {
-		return Operator{}, err
-	} else if !until.IsZero() {
-		return Operator{}, fmt.Errorf("%w (until %s)", ErrLocked, until.Format(time.RFC3339))
-	}
 	var o Operator
 	var hash string
 	var created int64
@@ -420,6 +415,17 @@ func (s *Store) authenticate(ctx context.Context, name, password string) (Operat
 	known := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return Operator{}, fmt.Errorf("operator: login: %w", err)
+	}
+	// An unknown name is counted under a digest of it: what someone
+	// typed into the name field (a password, sometimes) is not kept.
+	counted := name
+	if !known {
+		counted = unknownName(name)
+	}
+	if until, err := s.LockedUntil(ctx, counted); err != nil {
+		return Operator{}, err
+	} else if !until.IsZero() {
+		return Operator{}, fmt.Errorf("%w (until %s)", ErrLocked, until.Format(time.RFC3339))
 	}
 	if !known {
 		s.dummyOnce.Do(func() { s.dummy, s.dummyErr = s.hash(ctx, "not a password of anyone's") })
@@ -439,23 +445,34 @@ func (s *Store) authenticate(ctx context.Context, name, password string) (Operat
 		o.Created = time.UnixMilli(created)
 		return o, nil
 	}
-	if len(name) > 64 { // an unknown name is counted under its first 64 bytes: a flood of long names stays small
-		name = name[:64]
-	}
 	var failures int
 	err = s.db.QueryRowContext(ctx, `INSERT INTO login_failures(name, failures) VALUES(?, 1)
-		ON CONFLICT(name) DO UPDATE SET failures = failures + 1 RETURNING failures`, name).Scan(&failures)
+		ON CONFLICT(name) DO UPDATE SET failures = failures + 1 RETURNING failures`, counted).Scan(&failures)
 	if err != nil {
 		return Operator{}, fmt.Errorf("operator: login: %w", err)
 	}
 	if failures >= s.opt.MaxFailures {
 		until := s.opt.Now().Add(s.opt.LockFor)
-		if _, err := s.db.ExecContext(ctx, `UPDATE login_failures SET locked_until = ? WHERE name = ?`, ms(until), name); err != nil {
+		if _, err := s.db.ExecContext(ctx, `UPDATE login_failures SET locked_until = ? WHERE name = ?`, ms(until), counted); err != nil {
 			return Operator{}, fmt.Errorf("operator: login: %w", err)
 		}
 		return Operator{}, fmt.Errorf("%w (until %s)", ErrLocked, until.Format(time.RFC3339))
 	}
 	return Operator{}, ErrBadLogin
+}
+
+// unknownName is the key a login for a name that is no operator's is
+// counted under: "?" and the start of its SHA-256, never the name itself.
+func unknownName(name string) string {
+	h := sha256.Sum256([]byte(name))
+	return "?" + hex.EncodeToString(h[:8])
+}
+
+// Exists reports whether name is an operator's, for logging a failed
+// login under the name only when it is one.
+func (s *Store) Exists(ctx context.Context, name string) bool {
+	_, err := s.Get(ctx, name)
+	return err == nil
 }
 
 // Session is a logged-in operator.

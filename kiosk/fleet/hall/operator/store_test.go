@@ -328,3 +328,39 @@ func TestHashingIsBounded(t *testing.T) {
 		t.Errorf("%d slots taken after the verify, want %d", len(s.slots), MaxHashing-1)
 	}
 }
+
+// What someone typed into the name field when it is no operator's name
+// (often a password) is not kept: the failures are counted under a
+// digest.
+func TestUnknownNameNotKept(t *testing.T) {
+	ctx := context.Background()
+	clk := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	s, _ := openStore(t, clk)
+	if err := s.Add(ctx, "li.wei", hallstate.RoleOps, goodPassword, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, typed := range []string{"my secret password", "hunter2hunter2", "li.wei"} {
+		if _, err := s.Login(ctx, typed, "wrong password"); !errors.Is(err, ErrBadLogin) {
+			t.Fatalf("login %q: %v", typed, err)
+		}
+	}
+	rows, err := s.db.Query(`SELECT name FROM login_failures ORDER BY name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var kept []string
+	for rows.Next() {
+		var n string
+		_ = rows.Scan(&n)
+		kept = append(kept, n)
+	}
+	if len(kept) != 3 || kept[2] != "li.wei" || !strings.HasPrefix(kept[0], "?") || !strings.HasPrefix(kept[1], "?") {
+		t.Errorf("login_failures names %q: want two digests and li.wei", kept)
+	}
+	for _, k := range kept {
+		if strings.Contains(k, "secret") || strings.Contains(k, "hunter") {
+			t.Errorf("a typed name is kept: %q", k)
+		}
+	}
+}

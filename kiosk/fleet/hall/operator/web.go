@@ -417,23 +417,26 @@ func (w *Web) login(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := loginName(req.Name)
-	if CheckName(name) != nil || len(req.Password) > 4*MaxPassword {
-		name = "(invalid name)" // counted and logged under one placeholder: no arbitrary text in the log
-	}
 	s, err := w.Store.Login(r.Context(), name, req.Password)
+	// A failed login is logged under the name only when it is an
+	// operator's: what was typed into the name field may be a password.
+	shown := name
+	if err != nil && (CheckName(name) != nil || !w.Store.Exists(r.Context(), name)) {
+		shown = "(unknown name)"
+	}
 	switch {
 	case errors.Is(err, ErrLocked):
-		w.lg.Warn("login refused: locked", "operator", name, "from", from)
-		w.audit(r.Context(), Entry{Operator: name, Action: "login_locked", Detail: "from " + from})
+		w.lg.Warn("login refused: locked", "operator", shown, "from", from)
+		w.audit(r.Context(), Entry{Operator: shown, Action: "login_locked", Detail: "from " + from})
 		Refuse(rw, http.StatusTooManyRequests, RefusedLocked, "too many failed logins; try again later")
 		return
 	case errors.Is(err, ErrBadLogin):
-		w.lg.Warn("login failed", "operator", name, "from", from)
-		w.audit(r.Context(), Entry{Operator: name, Action: "login_failed", Detail: "from " + from})
+		w.lg.Warn("login failed", "operator", shown, "from", from)
+		w.audit(r.Context(), Entry{Operator: shown, Action: "login_failed", Detail: "from " + from})
 		Refuse(rw, http.StatusUnauthorized, RefusedLogin, "wrong name or password")
 		return
 	case err != nil:
-		w.lg.Error("login failed", "operator", name, "err", err)
+		w.lg.Error("login failed", "operator", shown, "err", err)
 		Refuse(rw, http.StatusInternalServerError, RefusedLogin, "login failed")
 		return
 	}
