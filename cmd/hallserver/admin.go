@@ -64,7 +64,7 @@ func firstAdmin(ctx context.Context, st *operator.Store, stdout io.Writer, log *
 	fmt.Fprintf(stdout, "hallserver: first start: administrator %q, one-time password %s\n"+
 		"hallserver: log in to the dashboard and change it; it is shown this once only (hallserver admin reset %s makes another)\n",
 		firstAdminName, otp, firstAdminName)
-	_ = st.Record(ctx, operator.Entry{Operator: cliActor(), Action: "operator_add", Target: firstAdminName, Detail: "first start: one-time password printed on stdout"})
+	_ = st.Record(ctx, operator.Entry{Operator: cliActor(), Action: operator.ActOperatorAdd, Target: firstAdminName, Detail: "first start: one-time password printed on stdout"})
 	log.Warn("no operator yet: created the administrator with a one-time password, printed on standard output (not here)", "operator", firstAdminName)
 	return true, nil
 }
@@ -149,7 +149,7 @@ func runAdmin(args []string, stdout, stderr io.Writer) int {
 	}
 	defer st.Close()
 	ctx := context.Background()
-	audit := func(action, target, detail string) {
+	audit := func(action operator.Action, target, detail string) {
 		if err := st.Record(ctx, operator.Entry{Operator: cliActor(), Action: action, Target: target, Detail: detail}); err != nil {
 			fmt.Fprintln(stderr, "hallserver admin: audit:", err)
 		}
@@ -185,7 +185,7 @@ func runAdmin(args []string, stdout, stderr io.Writer) int {
 		if !made {
 			return fail(errors.New("the hall already has operators; use hallserver admin add"))
 		}
-		audit("operator_add", *name, "init: first configuration administrator")
+		audit(operator.ActOperatorAdd, *name, "init: first configuration administrator")
 		fmt.Fprintf(stdout, "administrator %s created\n", *name)
 	case "add":
 		r := hallstate.Role(*role)
@@ -199,7 +199,7 @@ func runAdmin(args []string, stdout, stderr io.Writer) int {
 		if err := st.Add(ctx, pos[0], r, pw, true); err != nil {
 			return fail(err)
 		}
-		audit("operator_add", pos[0], "role "+string(r))
+		audit(operator.ActOperatorAdd, pos[0], "role "+string(r))
 		fmt.Fprintf(stdout, "operator %s (%s) added; the password must be changed at the first login\n", pos[0], text.Chinese.Role(r))
 		if printed {
 			fmt.Fprintf(stdout, "one-time password: %s\n", pw)
@@ -208,7 +208,7 @@ func runAdmin(args []string, stdout, stderr io.Writer) int {
 		if err := st.Remove(ctx, pos[0]); err != nil {
 			return fail(err)
 		}
-		audit("operator_remove", pos[0], "")
+		audit(operator.ActOperatorRemove, pos[0], "")
 		fmt.Fprintf(stdout, "operator %s removed\n", pos[0])
 	case "list":
 		ops, err := st.List(ctx)
@@ -237,7 +237,7 @@ func runAdmin(args []string, stdout, stderr io.Writer) int {
 		if err := st.ResetPassword(ctx, pos[0], pw); err != nil {
 			return fail(err)
 		}
-		audit("password_reset", pos[0], "")
+		audit(operator.ActPasswordReset, pos[0], "")
 		fmt.Fprintf(stdout, "password of %s reset; it must be changed at the next login\n", pos[0])
 		if printed {
 			fmt.Fprintf(stdout, "one-time password: %s\n", pw)

@@ -81,7 +81,7 @@ func TestRoles(t *testing.T) {
 	}
 	var seen []string
 	for _, e := range log {
-		seen = append(seen, e.Operator+" "+e.Action+" "+e.Target)
+		seen = append(seen, e.Operator+" "+string(e.Action)+" "+e.Target)
 	}
 	all := strings.Join(seen, "\n")
 	for _, want := range []string{
@@ -173,10 +173,10 @@ func TestLoginLockout(t *testing.T) {
 	log, _ := h.ops.Audit(context.Background(), 20)
 	var failed, locked int
 	for _, e := range log {
-		if e.Operator == "ops" && e.Action == "login_failed" {
+		if e.Operator == "ops" && e.Action == operator.ActLoginFailed {
 			failed++
 		}
-		if e.Operator == "ops" && e.Action == "login_locked" {
+		if e.Operator == "ops" && e.Action == operator.ActLoginLocked {
 			locked++
 		}
 	}
@@ -329,7 +329,7 @@ func TestOperatorsOverHTTP(t *testing.T) {
 	}
 	var seen []string
 	for _, e := range audit {
-		seen = append(seen, e.Operator+" "+e.Action+" "+e.Target)
+		seen = append(seen, e.Operator+" "+string(e.Action)+" "+e.Target)
 	}
 	all := strings.Join(seen, "\n")
 	for _, want := range []string{"admin operator_add wang.fang", "admin operator_remove wang.fang", "wang.fang login", "ops refused /api/operators"} {
@@ -356,7 +356,7 @@ func TestFailedLoginHidesUnknownNames(t *testing.T) {
 	log, _ := h.ops.Audit(context.Background(), 10)
 	var names []string
 	for _, e := range log {
-		if e.Action == "login_failed" {
+		if e.Action == operator.ActLoginFailed {
 			names = append(names, e.Operator)
 		}
 	}

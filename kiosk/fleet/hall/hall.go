@@ -136,10 +136,10 @@ func (s *Server) SendBy(ctx context.Context, by, key, action, profileYAML string
 		detail += " profile sm3 " + profileDigest(profileYAML)
 	}
 	if err := s.cfg.Pub.Publish(v.Identity.Topic(fleet.KindCmd), env, false, 1); err != nil {
-		s.audit(Entry{Operator: by, Action: "command_failed", Target: key, Detail: detail + ": " + err.Error()})
+		s.audit(Entry{Operator: by, Action: operator.ActCommandFailed, Target: key, Detail: detail + ": " + err.Error()})
 		return "", nil, err
 	}
-	s.audit(Entry{Operator: by, Action: "command", Target: key, Detail: detail})
+	s.audit(Entry{Operator: by, Action: operator.ActCommand, Target: key, Detail: detail})
 	s.log.Info("command sent", "kiosk", key, "action", action, "id", c.ID, "operator", by)
 	if !wait {
 		return c.ID, nil, nil
@@ -261,7 +261,7 @@ func (s *Server) PushBy(ctx context.Context, by string, targets []string, profil
 	s.rollouts = append(s.rollouts, r)
 	out := r.snapshot() // r is the rollout goroutine's from here on
 	s.mu.Unlock()
-	s.audit(Entry{Operator: by, Action: "push", Target: strings.Join(out.Targets, ","),
+	s.audit(Entry{Operator: by, Action: operator.ActPush, Target: strings.Join(out.Targets, ","),
 		Detail: fmt.Sprintf("rollout %s, profile sm3 %s, canary %v", out.ID, profileDigest(profileYAML), out.Canary != "")})
 	go s.run(ctx, r, profileYAML)
 	return out, nil

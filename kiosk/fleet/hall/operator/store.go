@@ -569,10 +569,31 @@ type Entry struct {
 	Seq      int64     `json:"seq"`
 	At       time.Time `json:"at"`
 	Operator string    `json:"operator"`
-	Action   string    `json:"action"` // login, login_failed, command, push, operator_add, …
+	Action   Action    `json:"action"`
 	Target   string    `json:"target,omitempty"`
 	Detail   string    `json:"detail,omitempty"`
 }
+
+// Action is what an audit entry records; in JSON and the store the bare
+// word.
+type Action string
+
+// Actions of the hall's audit log.
+const (
+	ActLogin          Action = "login"                  // an operator logged in
+	ActLoginFailed    Action = "login_failed"           // a wrong name or password
+	ActLoginLocked    Action = "login_locked"           // a login refused because the name is locked
+	ActLogout         Action = "logout"                 // an operator logged out
+	ActPasswordChange Action = "password_changed"       // an operator changed its own password
+	ActPasswordFailed Action = "password_change_failed" // … with a wrong old password
+	ActRefused        Action = "refused"                // a request the operator's role may not make
+	ActCommand        Action = "command"                // a signed command sent to a kiosk
+	ActCommandFailed  Action = "command_failed"         // a command that could not be published
+	ActPush           Action = "push"                   // a profile rollout started
+	ActOperatorAdd    Action = "operator_add"           // an operator added
+	ActOperatorRemove Action = "operator_remove"        // an operator removed
+	ActPasswordReset  Action = "password_reset"         // an operator's password reset by an administrator
+)
 
 // Record appends e to the audit log; its Seq and (when zero) At are set
 // by the store.

@@ -191,7 +191,7 @@ func (w *Web) guard(p hallstate.Permission, evenMustChange bool, h Handler) http
 		}
 		if !s.Operator.Role.Can(p) {
 			w.lg.Warn("request refused for the operator's role", "path", r.URL.Path, "operator", s.Operator.Name, "role", s.Operator.Role, "needs", p)
-			_ = w.Store.Record(r.Context(), Entry{Operator: s.Operator.Name, Action: "refused", Target: r.URL.Path, Detail: "role " + string(s.Operator.Role) + " lacks " + string(p)})
+			_ = w.Store.Record(r.Context(), Entry{Operator: s.Operator.Name, Action: ActRefused, Target: r.URL.Path, Detail: "role " + string(s.Operator.Role) + " lacks " + string(p)})
 			Refuse(rw, http.StatusForbidden, RefusedRole, "your role may not do this")
 			return
 		}
@@ -281,7 +281,7 @@ func (w *Web) Mount(mux *http.ServeMux) {
 			Refuse(rw, http.StatusInternalServerError, "", "logout failed")
 			return
 		}
-		w.audit(r.Context(), Entry{Operator: s.Operator.Name, Action: "logout"})
+		w.audit(r.Context(), Entry{Operator: s.Operator.Name, Action: ActLogout})
 		clearCookie(rw)
 		writeJSON(rw, map[string]bool{"ok": true})
 	}))
@@ -363,7 +363,7 @@ func (w *Web) manageOperator(rw http.ResponseWriter, r *http.Request, s Session)
 		Refuse(rw, http.StatusInternalServerError, "", "operator change failed")
 		return
 	}
-	action := map[string]string{"add": "operator_add", "reset": "password_reset", "remove": "operator_remove"}[req.Action]
+	action := map[string]Action{"add": ActOperatorAdd, "reset": ActPasswordReset, "remove": ActOperatorRemove}[req.Action]
 	w.audit(r.Context(), Entry{Operator: s.Operator.Name, Action: action, Target: req.Name, Detail: detail})
 	w.lg.Info("operator changed", "action", action, "operator", req.Name, "by", s.Operator.Name)
 	out := map[string]string{"name": req.Name}
@@ -427,12 +427,12 @@ func (w *Web) login(rw http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, ErrLocked):
 		w.lg.Warn("login refused: locked", "operator", shown, "from", from)
-		w.audit(r.Context(), Entry{Operator: shown, Action: "login_locked", Detail: "from " + from})
+		w.audit(r.Context(), Entry{Operator: shown, Action: ActLoginLocked, Detail: "from " + from})
 		Refuse(rw, http.StatusTooManyRequests, RefusedLocked, "too many failed logins; try again later")
 		return
 	case errors.Is(err, ErrBadLogin):
 		w.lg.Warn("login failed", "operator", shown, "from", from)
-		w.audit(r.Context(), Entry{Operator: shown, Action: "login_failed", Detail: "from " + from})
+		w.audit(r.Context(), Entry{Operator: shown, Action: ActLoginFailed, Detail: "from " + from})
 		Refuse(rw, http.StatusUnauthorized, RefusedLogin, "wrong name or password")
 		return
 	case err != nil:
@@ -441,7 +441,7 @@ func (w *Web) login(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.lg.Info("operator logged in", "operator", s.Operator.Name, "role", s.Operator.Role, "from", from)
-	w.audit(r.Context(), Entry{Operator: s.Operator.Name, Action: "login", Detail: "from " + from})
+	w.audit(r.Context(), Entry{Operator: s.Operator.Name, Action: ActLogin, Detail: "from " + from})
 	w.setCookie(rw, s)
 	writeJSON(rw, meOf(s))
 }
@@ -460,7 +460,7 @@ func (w *Web) changePassword(rw http.ResponseWriter, r *http.Request, s Session)
 		Refuse(rw, http.StatusBadRequest, "", err.Error())
 		return
 	case errors.Is(err, ErrBadLogin), errors.Is(err, ErrLocked):
-		w.audit(r.Context(), Entry{Operator: s.Operator.Name, Action: "password_change_failed"})
+		w.audit(r.Context(), Entry{Operator: s.Operator.Name, Action: ActPasswordFailed})
 		Refuse(rw, http.StatusForbidden, RefusedLogin, "the old password is wrong")
 		return
 	case err != nil:
@@ -468,7 +468,7 @@ func (w *Web) changePassword(rw http.ResponseWriter, r *http.Request, s Session)
 		Refuse(rw, http.StatusInternalServerError, "", "password change failed")
 		return
 	}
-	w.audit(r.Context(), Entry{Operator: s.Operator.Name, Action: "password_changed"})
+	w.audit(r.Context(), Entry{Operator: s.Operator.Name, Action: ActPasswordChange})
 	w.lg.Info("operator changed its password", "operator", s.Operator.Name)
 	// Every session of the operator ended with the change; this one goes
 	// on under a new token.
