@@ -391,10 +391,25 @@ func (w *Web) audit(ctx context.Context, e Entry) {
 	}
 }
 
+// remoteHost is the address a login is counted under: the peer's, or,
+// when the peer is a reverse proxy on loopback, the address the proxy
+// appended last to X-Forwarded-For (a client's own entries come before
+// it and are not believed).
 func remoteHost(r *http.Request) string {
 	h, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		h = r.RemoteAddr
+	}
+	if ip := net.ParseIP(h); ip == nil || !ip.IsLoopback() {
+		return h
+	}
+	xff := r.Header.Values("X-Forwarded-For")
+	if len(xff) == 0 {
+		return h
+	}
+	parts := strings.Split(xff[len(xff)-1], ",")
+	if last := strings.TrimSpace(parts[len(parts)-1]); net.ParseIP(last) != nil {
+		return last
 	}
 	return h
 }
