@@ -144,6 +144,11 @@ type Command struct {
 	Profile string `json:"profile,omitempty"`
 	// Issuer says who sent it, for the audit log (e.g. hallserver@510107).
 	Issuer string `json:"issuer,omitempty"`
+	// Operator is the hall operator who asked for it (a login name such
+	// as li.wei), written into the kiosk's audit chain. It is inside the
+	// signed payload: a kiosk knows who asked because the hall says so
+	// under its key.
+	Operator string `json:"operator,omitempty"`
 }
 
 // Reply is a kiosk's answer to a command.

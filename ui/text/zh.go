@@ -211,4 +211,10 @@ var Chinese = &Language{
 		hallstate.StageDone:    "完成",
 		hallstate.StageFailed:  "已停止",
 	},
+	Roles: map[hallstate.Role]string{
+		hallstate.RoleViewer: "查看",
+		hallstate.RoleWindow: "窗口人员",
+		hallstate.RoleOps:    "运维",
+		hallstate.RoleAdmin:  "配置管理员",
+	},
 }
