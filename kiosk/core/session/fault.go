@@ -51,7 +51,7 @@ func (s State) Fault() (Fault, bool) {
 				Next:  steps(msg.StepOtherFirst, msg.StepStaff, msg.StepPhone)}, true
 		case s.Screen == Identifying && !card && s.known(device.IDCard):
 			return Fault{Kind: FaultReader, Title: msg.New(msg.DeviceOutOfService, device.IDCard),
-				Cause: msg.New(msg.FaultReaderCause, device.IDCard, s.reason(device.IDCard)),
+				Cause: s.readerCause(),
 				Next:  steps(msg.StepShowCode, msg.StepOther, msg.StepStaff)}, true
 		case s.Screen == Identifying && !code && s.known(device.Scanner):
 			return Fault{Kind: FaultCodeReader, Title: msg.New(msg.DeviceOutOfService, device.Scanner),
@@ -100,6 +100,16 @@ func (s State) reason(k device.Kind) msg.Text {
 		return msg.New(msg.DeviceCauseInBrackets, c)
 	}
 	return msg.New(msg.DeviceUnusable)
+}
+
+// readerCause says why the card reader cannot read cards: the reader's
+// own failure in its own words, which name the reader already (读卡器故障),
+// else the reader and its cause in brackets.
+func (s State) readerCause() msg.Text {
+	if c := s.Devices[device.IDCard].Cause; c == device.ReaderFault || c == device.LinkError {
+		return msg.New(msg.FaultReaderOwnCause, c)
+	}
+	return msg.New(msg.FaultReaderCause, device.IDCard, s.reason(device.IDCard))
 }
 
 // printerCause says why the receipt did not print: the printer's own cause
