@@ -2,6 +2,7 @@ package session
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"sckiosk/devices/device"
@@ -234,5 +235,34 @@ func TestReprintOnceThePrinterIsBack(t *testing.T) {
 	s, _ = Next(s, Printed{})
 	if !s.Result.Printed || s.CanReprint() {
 		t.Errorf("printed %v, can reprint %v", s.Result.Printed, s.CanReprint())
+	}
+}
+
+// A 挂失 the platform did not answer in time waits in the outbox: its
+// receipt says so, with what to do meanwhile; an enterprise's receipt
+// names it as 申请单位.
+func TestReceiptOfQueuedAndLegalApplications(t *testing.T) {
+	loss := []Event{Start{}, CardRead{Person: samplePerson()}, ChooseItemEvent{Code: sampleLoss}, Proceed{},
+		SetField{Key: "phone", Value: "13812345678"}, SetField{Key: "kind", Value: "正式挂失"}, Proceed{}, SetConsent{Agreed: true}, Confirm{},
+		Submitted{RequestID: "r1", CaseNumber: "Q-F47EA32667D4", Queued: true, TrackCode: "https://zwfw.example/track/request/r1"}}
+	s, _ := run(t, sampleIdle(t), loss...)
+	doc := s.Result.Receipt
+	if doc.Find("本机受理号") != "Q-F47EA32667D4" || !strings.Contains(doc.Find("状态"), "尚未提交") {
+		t.Errorf("queued receipt rows: %+v", doc.Blocks)
+	}
+	found := false
+	for _, b := range doc.Blocks {
+		found = found || b.Text == "在此期间：请到人工窗口办理，或拨打12333电话挂失"
+	}
+	if !found {
+		t.Errorf("queued receipt does not say what to do meanwhile: %+v", doc.Blocks)
+	}
+
+	staff := []Event{Start{}, CodeScanned{Text: "x"}, CodeVerified{Person: business()}, ChooseItemEvent{Code: sampleStaff}, Proceed{},
+		SetField{Key: "phone", Value: "13812345678"}, SetField{Key: "staff", Value: "3"}, Proceed{}, SetConsent{Agreed: true}, Confirm{},
+		Submitted{RequestID: "r2", CaseNumber: "SC20261125000002"}}
+	s, _ = run(t, sampleIdle(t), staff...)
+	if d := s.Result.Receipt; d.Find("申请单位") != "成*********" || d.Find("统一社会信用代码") != "9151**********1243" {
+		t.Errorf("enterprise receipt rows: %+v", d.Blocks)
 	}
 }

@@ -154,6 +154,7 @@ func done(s State, e Submitted) (State, []Effect) {
 		ApplicantMasked: m.Name, NumberMasked: m.Number,
 		Next: s.Item.Next, Due: s.Item.Due, TrackCode: e.TrackCode,
 		Linked: e.Linked, Licences: e.Licences,
+		Legal: s.applicantKind() == catalog.LegalPerson, Meanwhile: s.Item.OfflineNote,
 	})
 	s.Result.Receipt = doc
 	if !s.DeviceUsable(device.Printer) {
