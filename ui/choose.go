@@ -110,6 +110,9 @@ func (v view) guideScreen() fyne.CanvasObject {
 		rows.Add(para("收费：" + it.Fee))
 	}
 	rows.Add(para("办理方式：" + it.Mode))
+	if !s.Notice.IsZero() { // the card lifted, asked back
+		rows.Add(notice(v.tr(s.Notice)))
+	}
 	if v.landscape { // two columns: 1080 rows are scarce
 		objs := rows.Objects[1:]
 		half := (len(objs) + 1) / 2

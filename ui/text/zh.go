@@ -44,7 +44,7 @@ var Chinese = &Language{
 		msg.StepShowCode:        "请出示天府通办亮码或电子证照亮证码",
 		msg.StepPlaceCard:       "请将第二代居民身份证放在读卡区",
 		msg.StepContinueOffline: "可继续办理，申请联网后自动提交",
-		msg.StepSavedLocally:    "申请先安全保存在本机，回执照常打印",
+		msg.StepSavedLocally:    "申请先保存在本机，联网提交后才生效，回执照常打印",
 		msg.StepWiped:           "返回首页后，您的信息立即从本机清除",
 
 		msg.CardExpired:          "证件已过期，请使用有效证件或联系工作人员",
@@ -138,10 +138,10 @@ var Chinese = &Language{
 
 		msg.ItemNeedsPlatform:  "%s需要即时生效，网络中断时本机不能受理。%s",
 		msg.QueuedTitle:        "申请已保存，尚未生效",
-		msg.QueuedNotInEffect:  "网络暂时中断，申请已保存在本机，尚未提交到政务服务平台，提交前不生效。联网后本机自动提交，无需重复办理。",
+		msg.QueuedNotInEffect:  "网络中断，申请已保存在本机，尚未提交到政务服务平台，提交前不生效；联网后自动提交，无需重复办理。",
 		msg.QueuedMeanwhile:    "在此期间：%s",
 		msg.QueuedNumber:       "本机受理号",
-		msg.QueuedNumberNote:   "这是本机的受理号，不是办件编号：平台收到申请后才生成办件编号，扫描回执二维码可查询",
+		msg.QueuedNumberNote:   "不是办件编号：平台收到申请后另发办件编号，扫码可查",
 		msg.CaseNotYetReceived: "该申请还保存在自助终端上，尚未到达政务服务平台，联网后自动提交，请稍后再查询",
 		msg.SubmittedTitle:     "提交成功",
 		msg.SubmittedStatus:    "您的申请已提交至政务服务平台。",

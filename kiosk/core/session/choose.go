@@ -116,11 +116,14 @@ func (s State) Categories() []string {
 }
 
 // ItemPage returns the items shown on the current page and the number of
-// pages. Fewer items fit while the keyboard is open.
+// pages. Fewer items fit while the keyboard is open, or a notice is shown.
 func (s State) ItemPage() ([]catalog.Item, int) {
 	size := s.Config.PageSize
 	if s.Focus == SearchField {
 		size = min(size, 4)
+	}
+	if !s.Notice.IsZero() { // a notice (why an item was refused) takes two rows' room
+		size = max(1, size-2)
 	}
 	return catalog.Catalog{Items: s.Items()}.Page(s.Page, size)
 }

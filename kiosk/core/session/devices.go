@@ -39,6 +39,11 @@ func (s State) withDevice(st device.Status) State {
 	if s.Screen == Identifying && k == device.IDCard && !st.State.Usable() && st.State != device.Starting {
 		s.Notice = msg.New(msg.ReaderUnusable)
 	}
+	// The printer back after the receipt failed to print: it can be
+	// printed again.
+	if k == device.Printer && st.State.Usable() && s.Screen == Done && !s.Result.PrintNotice.IsZero() && !s.Result.Printing {
+		s.Result.PrinterBack = true
+	}
 	// A device the item needs going down, or coming back, while the form is
 	// filled in: warn before the citizen tries to submit.
 	if (s.Screen == Form || s.Screen == Review) && s.Item != nil && slices.Contains(s.Item.Needs, k) &&

@@ -3,6 +3,7 @@ package session
 import (
 	"sckiosk/devices/device"
 	"sckiosk/kiosk/core/application"
+	"sckiosk/kiosk/core/catalog"
 	"sckiosk/kiosk/core/msg"
 )
 
@@ -59,7 +60,14 @@ func (s State) Fault() (Fault, bool) {
 				Next:  steps(msg.StepPlaceCard, msg.StepOther, msg.StepStaff)}, true
 		}
 	case ChooseItem, ItemGuide, Form, Review:
-		if s.Platform == application.PlatformOffline {
+		switch {
+		case s.Platform != application.PlatformOffline:
+		case s.Item != nil && s.Item.Offline == catalog.OfflineRefuse:
+			// No "go on, it is sent later" for an item that must take effect at once.
+			return Fault{Kind: FaultPlatform, Title: msg.New(msg.FaultPlatformTitle),
+				Cause: msg.New(msg.FaultPlatformCause),
+				Next:  []msg.Text{msg.New(msg.ItemNeedsPlatform, s.Item.Name, s.Item.OfflineNote)}}, true
+		default:
 			return Fault{Kind: FaultPlatform, Title: msg.New(msg.FaultPlatformTitle),
 				Cause: msg.New(msg.FaultPlatformCause),
 				Next:  steps(msg.StepContinueOffline, msg.StepSavedLocally)}, true

@@ -266,3 +266,23 @@ func TestReceiptOfQueuedAndLegalApplications(t *testing.T) {
 		t.Errorf("enterprise receipt rows: %+v", d.Blocks)
 	}
 }
+
+// With the network down on the form of an item that must take effect at
+// once, the fault panel does not say "go on, it is sent later".
+func TestOfflinePanelForRefusedItems(t *testing.T) {
+	offline := PlatformChanged{State: application.PlatformOffline}
+	tests := []struct {
+		code string
+		next msg.Key
+	}{
+		{sampleLoss, msg.ItemNeedsPlatform},
+		{sampleResident, msg.StepContinueOffline},
+	}
+	for _, tt := range tests {
+		s, _ := run(t, sampleIdle(t), Start{}, CardRead{Person: samplePerson()}, ChooseItemEvent{Code: tt.code}, Proceed{}, offline)
+		f, ok := s.Fault()
+		if !ok || f.Kind != FaultPlatform || f.Next[0].Key != tt.next {
+			t.Errorf("%s: fault %+v, want first step %v", tt.code, f, tt.next)
+		}
+	}
+}

@@ -105,6 +105,9 @@ type Result struct {
 	// PrintNotice tells the citizen why there is no paper receipt; the
 	// screen then shows the receipt's QR code to photograph.
 	PrintNotice msg.Text
+	// PrinterBack is set when the printer works again after the receipt
+	// failed to print: the done screen offers to print it again.
+	PrinterBack bool
 	// Rated is the 好差评 grade the citizen gave (1 非常满意 … 5 非常不满意,
 	// GB/T 39046 A.8), 0 while not rated.
 	Rated int

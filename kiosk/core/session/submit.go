@@ -61,7 +61,7 @@ func submitEvent(s State, ev Event) (State, []Effect, origin) {
 		return s, nil, fromKiosk
 	case Reprint:
 		if s.CanReprint() {
-			s.Result.Printing, s.Result.PrintNotice = true, msg.Text{}
+			s.Result.Printing, s.Result.PrintNotice, s.Result.PrinterBack = true, msg.Text{}, false
 			eff = append(eff, Print{Document: s.Result.Receipt}, Log{Msg: "receipt reprinted", Attrs: []any{"case", s.Result.CaseNumber}})
 		}
 	case PrintFailed:
@@ -112,10 +112,10 @@ func (s State) deviceDown(k device.Kind) msg.Text {
 }
 
 // CanReprint reports whether the done screen may offer to print the
-// receipt again: it did not print, and the printer works again.
+// receipt again: it did not print, and the printer has come back since.
 func (s State) CanReprint() bool {
 	r := s.Result
-	return s.Screen == Done && !r.Printing && !r.Printed && !r.PrintNotice.IsZero() &&
+	return s.Screen == Done && !r.Printing && !r.Printed && !r.PrintNotice.IsZero() && r.PrinterBack &&
 		len(r.Receipt.Blocks) > 0 && s.DeviceUsable(device.Printer)
 }
 
