@@ -62,7 +62,9 @@ func TestCardOnTheReader(t *testing.T) {
 		t.Fatalf("no reminder on the attract screen:\n%s", h.texts())
 	}
 	h.tap("开始办理")
-	h.waitFor("asked to place it again", func(s session.State) bool { return s.Screen == session.Identifying && strings.Contains(zh(s.Notice), "重新放置") })
+	h.waitFor("asked to place it again", func(s session.State) bool {
+		return s.Screen == session.Identifying && strings.Contains(zh(s.Notice), "重新放置")
+	})
 	h.rig.RemoveCard()
 	h.waitFor("card lifted", func(s session.State) bool { return !s.CardOnReader })
 	if err := h.rig.PlaceCard(); err != nil {
