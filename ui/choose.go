@@ -28,7 +28,7 @@ func (v view) chooseScreen() fyne.CanvasObject {
 			label += "（川渝通办）"
 		}
 		b := bigButton(label, false, func() { send(session.ChooseItemEvent{Code: code}) })
-		if why := s.Unavailable(it); !why.IsZero() {
+		if why := s.Blocked(it); !why.IsZero() {
 			b.Disable()
 			list.Add(container.NewStack(tall(b, v.touch), container.NewVBox(layout.NewSpacer(), container.NewCenter(text(v.tr(why), 22, false, red)))))
 			continue

@@ -153,6 +153,7 @@ var Chinese = &Language{
 		msg.ItemNeedsDevice:     "%s，暂不能提交本事项。请联系工作人员处理后再提交，或到人工窗口办理",
 		msg.ReprintReady:        "打印机已恢复，可以重新打印回执",
 		msg.FaultReaderOwnCause: "%s。暂时不能读取身份证。",
+		msg.ItemOfflineShort:    "网络中断，暂不能受理",
 
 		msg.GradeVerySatisfied:    "非常满意",
 		msg.GradeSatisfied:        "满意",

@@ -184,6 +184,9 @@ const (
 	DeviceDown      // device Args[0] (a device.Kind) cannot be used now
 	ItemNeedsDevice // Args[0] (a Text: what is down), so the item cannot be submitted now
 	ReprintReady    // the printer works again: the receipt can be printed
+	// ItemOfflineShort: on an item's button, it is not accepted while the
+	// platform cannot be reached.
+	ItemOfflineShort
 	// FaultReaderOwnCause: the card reader's own failure (Args[0], a cause
 	// whose words name the reader), so no card can be read.
 	FaultReaderOwnCause

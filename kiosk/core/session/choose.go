@@ -89,6 +89,19 @@ func (s State) Refused(it catalog.Item) msg.Text {
 	return msg.Text{}
 }
 
+// Blocked is the short reason an item of the list cannot be chosen now
+// (shown on its button), or no message: a device it needs is down, or it
+// must take effect at once and the platform cannot be reached.
+func (s State) Blocked(it catalog.Item) msg.Text {
+	if why := s.Unavailable(it); !why.IsZero() {
+		return why
+	}
+	if it.Offline == catalog.OfflineRefuse && s.Platform == application.PlatformOffline {
+		return msg.New(msg.ItemOfflineShort)
+	}
+	return msg.Text{}
+}
+
 // Categories are the home screen's category tabs, in catalogue order, with
 // 川渝通办 last when any item is handled by Chongqing; only the categories
 // of items the applicant may apply for.

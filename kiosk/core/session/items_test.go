@@ -178,6 +178,9 @@ func TestOfflineRefusedItems(t *testing.T) {
 			if tt.notice == msg.ItemNeedsPlatform && zh(s.Notice) != "社会保障卡挂失需要即时生效，网络中断时本机不能受理。请到人工窗口办理，或拨打12333电话挂失" {
 				t.Errorf("notice %q", zh(s.Notice))
 			}
+			if it, _ := s.Catalog.Find(sampleLoss); tt.screen == ChooseItem && s.Blocked(it).Key != msg.ItemOfflineShort {
+				t.Errorf("挂失 not marked on the list: %v", s.Blocked(it))
+			}
 		})
 	}
 }
