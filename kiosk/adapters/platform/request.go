@@ -9,6 +9,11 @@ import (
 	"sckiosk/kiosk/core/application"
 )
 
+// CodeWrongApplicant is the envelope code of an application by a kind of
+// applicant the item is not for: an enterprise (id_type 001) applying for
+// a personal item, or a person for an enterprise's item (422).
+const CodeWrongApplicant = 42204
+
 // ValidRequestID reports whether id can be an application's request_id
 // (the kiosk's idempotency key, a UUID): 1 to 64 letters, digits, '-' or
 // '_', so it is safe in a URL path as it is.

@@ -192,8 +192,20 @@ func (s *Sim) validate(r *http.Request, app application.Application) (a simAnswe
 	case it.Province != "" && it.Province != s.province:
 		return simFail(http.StatusBadRequest, platform.CodeWrongProvince,
 			fmt.Sprintf("事项由%s平台办理 / item is handled by the platform of province %s, not %s", it.Province, it.Province, s.province)), true
+	case !it.Accepts(applicantKind(app.Applicant.IDType)):
+		return simFail(http.StatusUnprocessableEntity, platform.CodeWrongApplicant,
+			fmt.Sprintf("该事项不受理此类申请人 / item is not for applicants of id_type %s", app.Applicant.IDType)), true
 	}
 	return simAnswer{}, false
+}
+
+// applicantKind is the kind of applicant an id_type names: 001 (统一社会信用代码)
+// an enterprise, every other a person.
+func applicantKind(idType string) catalog.ApplicantKind {
+	if idType == "001" {
+		return catalog.LegalPerson
+	}
+	return catalog.NaturalPerson
 }
 
 // findItem looks code up in the simulator's catalogue, then in the
