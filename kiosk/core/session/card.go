@@ -7,15 +7,17 @@ import (
 	"sckiosk/kiosk/core/msg"
 )
 
-// HeldOnReader says, per identity source, whether the credential lies on a
-// reader for the whole visit: lifting it mid-visit asks for it back and
-// ends the visit CardGrace later, and a visit that ends with it still
-// there asks the citizen to take it. A code shown once is not held.
-var HeldOnReader = map[identity.Source]bool{
-	identity.SourceIDCard:   true,
-	identity.SourceSSCard:   true,
-	identity.SourceQR:       false,
-	identity.SourceBusiness: false,
+// HeldOnReader is the card rule per identity source: whether the
+// credential lies on a reader for the whole visit. Lifting it mid-visit
+// asks for it back and ends the visit CardGrace later; a visit that ends
+// with it still there asks the citizen to take it. The ID card and the
+// social security card are held; a code, shown once, is not.
+func HeldOnReader(src identity.Source) bool {
+	switch src {
+	case identity.SourceIDCard, identity.SourceSSCard:
+		return true
+	}
+	return false
 }
 
 // cardReminderEvery is how often the reminder to take a card left on the
@@ -24,7 +26,7 @@ const cardReminderEvery = 15 * time.Second
 
 // held reports whether the visit's applicant identified with a credential
 // that lies on a reader.
-func (s State) held() bool { return s.Person != nil && HeldOnReader[s.Person.Source] }
+func (s State) held() bool { return s.Person != nil && HeldOnReader(s.Person.Source) }
 
 // idCard reports whether the visit's card is a resident ID card (worded
 // 身份证), not another card (证件).
