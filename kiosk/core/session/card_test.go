@@ -130,3 +130,15 @@ func TestCardLeftOnReader(t *testing.T) {
 		})
 	}
 }
+
+// The card rule per identity source: cards lie on a reader, codes do not.
+func TestHeldOnReader(t *testing.T) {
+	for src, want := range map[identity.Source]bool{
+		identity.SourceIDCard: true, identity.SourceSSCard: true,
+		identity.SourceQR: false, identity.SourceBusiness: false, "": false,
+	} {
+		if got := HeldOnReader(src); got != want {
+			t.Errorf("HeldOnReader(%q) = %v, want %v", src, got, want)
+		}
+	}
+}
