@@ -155,7 +155,7 @@ func Build(prof profile.Profile, cat catalog.Catalog, log *slog.Logger, opts Opt
 	k.Runtime = runtime.New(session.New(sessionConfig(prof), cat, opts.Now()), runtime.Options{
 		Printer: pr, Queue: ob, Verifier: verifier, Speaker: speaker, SubmitWait: opts.SubmitWait, Tick: opts.Tick, Now: opts.Now, Log: log,
 		Technician: tech, Evaluator: client, Licences: client,
-		Cases: caseFinder{checker: verifier.Checker, client: client, hosts: pcfg.Hosts()},
+		Cases: caseFinder{checker: verifier.Checker, client: client, hosts: pcfg.Hosts()}, TrackURL: client.RequestTrackURL,
 	})
 	return k, nil
 }
@@ -166,6 +166,7 @@ func sessionConfig(prof profile.Profile) session.Config {
 	cfg.KioskID, cfg.Hall, cfg.Division = prof.KioskID, prof.HallName, prof.DivisionCode
 	cfg.AllowExpired = prof.AllowExpiredID
 	cfg.ElderDefault = prof.UI.ElderMode
+	cfg.CardGrace = prof.UI.CardGrace
 	if prof.UI.IdleTimeout > 0 {
 		for _, sc := range []session.Screen{session.Identifying, session.ChooseItem, session.ItemGuide, session.Review} {
 			cfg.Timeouts[sc] = prof.UI.IdleTimeout
