@@ -140,6 +140,7 @@ func Build(prof profile.Profile, cat catalog.Catalog, log *slog.Logger, opts Opt
 		PINHash: prof.Technician.PINHash, Hall: prof.HallName, KioskID: prof.KioskID,
 		PrintCause: printer.CauseOf, Outbox: ob, Platform: client,
 		LogTail: opts.LogTail, Quit: opts.Quit, Record: k.record, Now: opts.Now, Log: log,
+		LockoutFile: filepath.Join(prof.DataDir, maintenance.LockoutFileName),
 	}
 	if k.Printer != nil {
 		mcfg.Printer = k.Printer // a nil *printer.Driver would make a non-nil Printer
