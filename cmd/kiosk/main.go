@@ -2,7 +2,8 @@
 // wires the devices, the outbox, the platform client and the session core,
 // and opens the full-screen citizen UI. With --sim it first starts every
 // device simulator on pseudo-terminals and the platform simulator on
-// loopback, and opens a simulator control panel beside the kiosk.
+// loopback, and shows a simulator control panel beside the kiosk in the
+// same window.
 package main
 
 import (
@@ -154,8 +155,11 @@ func run(args []string, stderr io.Writer) int {
 	}
 	if opts.scale > 0 {
 		os.Setenv("FYNE_SCALE", strconv.FormatFloat(opts.scale, 'f', -1, 64))
-	} else if os.Getenv("FYNE_SCALE") == "" && !opts.fullscreen {
-		os.Setenv("FYNE_SCALE", "0.5") // a 1080×1920 kiosk on a desktop screen
+	} else if os.Getenv("FYNE_SCALE") == "" && (!opts.fullscreen || rig != nil) {
+		// A 1080×1920 kiosk on a desktop screen; with --sim, the kiosk
+		// and its simulator panel side by side (1880×1920) fit a
+		// 1920×1080 monitor whole, full screen or not.
+		os.Setenv("FYNE_SCALE", "0.5")
 	}
 	a := app.NewWithID("cn.gov.sc.kiosk")
 	// systemd's watchdog is pinged from the UI loop, so a frozen UI is
@@ -213,12 +217,19 @@ func run(args []string, stderr io.Writer) int {
 		}
 		return rend.RenderDocument(d, opt)
 	}
-	w.SetContent(screen.Content())
+	size := ui.Portrait
 	if prof.UI.Orientation == "landscape" || opts.landscape {
 		screen.Landscape = true
-		w.Resize(ui.Landscape)
+		size = ui.Landscape
+	}
+	var simWin *ui.SimWindow // --sim: the kiosk and the simulator panel in one window
+	if rig != nil {
+		simWin = ui.NewSimWindow(screen.Content(), size)
+		w.SetContent(simWin.Content())
+		w.Resize(simWin.Size())
 	} else {
-		w.Resize(ui.Portrait)
+		w.SetContent(screen.Content())
+		w.Resize(size)
 	}
 	w.SetFullScreen(opts.fullscreen)
 	w.SetMaster()
@@ -243,15 +254,14 @@ func run(args []string, stderr io.Writer) int {
 	}()
 
 	if rig != nil {
-		// The control panel is a second GL window: opened once the kiosk's
-		// own window is up, so it does not delay the kiosk's first frame.
+		// The control panel sits to the right of the kiosk in its window
+		// (without a window manager a second window would cover the
+		// kiosk); it is built once the kiosk's window is up, so it does
+		// not delay the kiosk's first frame.
 		onStarted = append(onStarted, func() {
 			panel := ui.NewSimPanel(rig)
-			pw := a.NewWindow("模拟器控制面板")
-			pw.SetContent(panel.Content())
-			pw.Resize(fyne.NewSize(700, 1900))
+			simWin.SetPanel(panel)
 			rig.OnReceipt(func(rc printersim.Receipt) { fyne.Do(func() { panel.ShowReceipt(rc.Image) }) })
-			pw.Show()
 		})
 	}
 
