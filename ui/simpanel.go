@@ -133,7 +133,9 @@ func (w *SimWindow) Content() fyne.CanvasObject { return w.root }
 
 // Size is the window size that shows the kiosk whole and the panel
 // beside it.
-func (w *SimWindow) Size() fyne.Size { return fyne.NewSize(w.kiosk.Width+SimPanelWidth, w.kiosk.Height) }
+func (w *SimWindow) Size() fyne.Size {
+	return fyne.NewSize(w.kiosk.Width+SimPanelWidth, w.kiosk.Height)
+}
 
 // SetPanel shows the panel to the right of the kiosk. It must run on
 // Fyne's goroutine.
