@@ -42,7 +42,7 @@ func sheetOf(t *testing.T, raw []byte) Sheet {
 	return pg.Sheets(true)[0]
 }
 
-// withLen returns b with a GS k form B length byte inserted after m.
+// gsk is a GS k form B command for symbology m with data.
 func gsk(m byte, data string) []byte {
 	return append([]byte{0x1D, 'k', m, byte(len(data))}, data...)
 }
@@ -203,4 +203,30 @@ func TestBarcodeRefusals(t *testing.T) {
 			}
 		})
 	}
+}
+
+// BenchmarkBarcode measures a CODE128 symbol with its text: parsed and
+// laid out on a Page (what the printer simulator and its fuzz body do per
+// barcode), and drawn (what a receipt's rendering adds).
+//
+//	go test ./devices/printer/render -run '^$' -bench Barcode
+func BenchmarkBarcode(b *testing.B) {
+	raw := slices.Concat([]byte{0x1B, 'a', 1, 0x1D, 'H', 2}, gsk(73, "{BSC{C\x14\x1a\x0b\x19"), []byte{0x0A})
+	b.Run("layout", func(b *testing.B) {
+		for b.Loop() {
+			pg := NewPage(escpos.Paper80)
+			escpos.NewParser(true).Feed(raw, func(o escpos.Op) { pg.Apply(o) })
+		}
+	})
+	b.Run("draw", func(b *testing.B) {
+		r, err := testRenderer()
+		if err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			if _, err := r.Render(raw, escpos.Paper80); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -28,7 +28,7 @@ func TestPlatformStateIsMeasured(t *testing.T) {
 		{"down 503", func(t *testing.T, e *env) string { e.sim.SetDown(true); return e.simURL }, application.PlatformOffline, "503"},
 		{"500", func(t *testing.T, e *env) string { e.sim.FailNext(1<<30, 500); return e.simURL }, application.PlatformOffline, "500"},
 		{"not running", func(t *testing.T, e *env) string { e.srv.Close(); return e.simURL }, application.PlatformOffline, "refused"},
-		{"unresolvable host", func(t *testing.T, e *env) string { return "http://kiosk-platform.invalid" }, application.PlatformOffline, "no such host"},
+		{"unresolvable host", func(t *testing.T, e *env) string { return "http://kiosk-platform.invalid" }, application.PlatformOffline, "lookup kiosk-platform.invalid"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

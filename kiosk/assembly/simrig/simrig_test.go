@@ -51,18 +51,24 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// readLine reads one code from the scanner port at path.
-func readLine(t *testing.T, path string) string {
+// openScanner opens the scanner's port as its driver does.
+func openScanner(t *testing.T, path string) *bufio.Reader {
 	t.Helper()
 	p, err := serialport.Open(path, 9600)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.Close()
+	t.Cleanup(func() { p.Close() })
 	if err := p.SetReadTimeout(failAfter); err != nil {
 		t.Fatal(err)
 	}
-	line, err := bufio.NewReader(p).ReadString('\r')
+	return bufio.NewReader(p)
+}
+
+// readLine reads one code from the scanner's port.
+func readLine(t *testing.T, r *bufio.Reader) string {
+	t.Helper()
+	line, err := r.ReadString('\r')
 	if err != nil {
 		t.Fatalf("scanner port: %v", err)
 	}
@@ -92,13 +98,11 @@ func TestReceiptCodeAndScannerCable(t *testing.T) {
 	waitFor(t, "the receipt", func() bool { return len(rig.LastReceipt().QR) == 1 })
 
 	scanner := filepath.Join(rig.Dir, "scanner")
-	got := make(chan string, 1)
-	go func() { got <- readLine(t, scanner) }()
-	time.Sleep(50 * time.Millisecond) // let the reader open the port: a pty drops nothing, but be plain
+	port := openScanner(t, scanner)
 	if err := rig.ShowReceiptCode(); err != nil {
 		t.Fatal(err)
 	}
-	if code := <-got; code != "https://zwfw.sc.gov.cn/track?c=SC1" {
+	if code := readLine(t, port); code != "https://zwfw.sc.gov.cn/track?c=SC1" {
 		t.Fatalf("scanner sent %q", code)
 	}
 
@@ -114,12 +118,11 @@ func TestReceiptCodeAndScannerCable(t *testing.T) {
 	if err := rig.SetScannerUnplugged(false); err != nil {
 		t.Fatal(err)
 	}
-	go func() { got <- readLine(t, scanner) }()
-	time.Sleep(50 * time.Millisecond)
+	port = openScanner(t, scanner)
 	if err := rig.ShowCode("HELLO"); err != nil {
 		t.Fatal(err)
 	}
-	if code := <-got; code != "HELLO" {
+	if code := readLine(t, port); code != "HELLO" {
 		t.Fatalf("scanner sent %q after it was plugged in again", code)
 	}
 }
