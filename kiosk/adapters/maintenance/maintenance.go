@@ -148,9 +148,12 @@ func (b *Backend) CheckPIN(pin string) session.PINChecked {
 	if b.gate == nil {
 		return session.PINChecked{Disabled: true}
 	}
+	before := b.gate.Lockout().State()
 	b.saveAttempt()
 	ok, st, err := b.gate.Enter(pin)
-	b.saveLockout()
+	if b.gate.Lockout().State() != before || !st.Locked {
+		b.saveLockout() // the count or the lock changed, or the attempt kept above is taken back
+	}
 	switch {
 	case err != nil:
 		b.cfg.Log.Error("technician PIN check failed", "err", err)
