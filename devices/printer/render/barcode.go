@@ -102,6 +102,8 @@ func encodeBarcode(m int, data []byte, n int, formA bool) (symbol, error) {
 		return codabar(data, n)
 	case SymCODE128:
 		return code128(data, n)
+	case SymCODE93:
+		return code93(data, n)
 	}
 	return symbol{}, fmt.Errorf("%s: %w", SymbologyName(m), errNotRendered)
 }
@@ -339,4 +341,52 @@ func codabar(data []byte, n int) (symbol, error) {
 		t.add(uint32(codabarCodes[k]), 7)
 	}
 	return symbol{widths: t.widths, hri: s}, nil
+}
+
+// code93Chars and code93Codes: each character's nine modules, 1 dark;
+// the last four are the shift characters ($) (%) (/) (+), then the
+// start/stop character.
+const code93Chars = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-. $/+%"
+
+var code93Codes = [48]uint16{
+	0x114, 0x148, 0x144, 0x142, 0x128, 0x124, 0x122, 0x150, 0x112, 0x10A,
+	0x1A8, 0x1A4, 0x1A2, 0x194, 0x192, 0x18A, 0x168, 0x164, 0x162, 0x134,
+	0x11A, 0x158, 0x14C, 0x146, 0x12C, 0x116, 0x1B4, 0x1B2, 0x1AC, 0x1A6,
+	0x196, 0x19A, 0x16C, 0x166, 0x136, 0x13A, 0x12E, 0x1D4, 0x1D2, 0x1CA,
+	0x16E, 0x176, 0x1AE, 0x126, 0x1DA, 0x1D6, 0x132, 0x15E,
+}
+
+// code93 lays out CODE93 of the 43 characters of its basic set: start,
+// the data, the check characters C and K the printer adds, stop and the
+// termination bar. (The full-ASCII shift pairs are not drawn.)
+func code93(data []byte, n int) (symbol, error) {
+	if len(data) == 0 {
+		return symbol{}, errors.New("no data")
+	}
+	vals := make([]int, len(data))
+	for i, c := range data {
+		k := strings.IndexByte(code93Chars, c)
+		if k < 0 {
+			return symbol{}, fmt.Errorf("character %q is not in the basic CODE93 set", c)
+		}
+		vals[i] = k
+	}
+	check := func(max int) int {
+		s := 0
+		for i := range vals {
+			w := (len(vals)-1-i)%max + 1
+			s += w * vals[i]
+		}
+		return s % 47
+	}
+	vals = append(vals, check(20))
+	vals = append(vals, check(15))
+	var m modules
+	m.add(uint32(code93Codes[47]), 9)
+	for _, v := range vals {
+		m.add(uint32(code93Codes[v]), 9)
+	}
+	m.add(uint32(code93Codes[47]), 9)
+	m.add(1, 1)
+	return m.symbol(n, string(data)), nil
 }

@@ -76,6 +76,7 @@ func TestBarcodesDecode(t *testing.T) {
 		{"ITF", gsk(70, "1234567890"), oned.NewITFReader(), "1234567890", "1234567890"},
 		{"ITF form A drops an odd digit", printertest.Unhex(t, "1D 6B 05 31 32 33 34 35 36 37 00"), oned.NewITFReader(), "123456", "123456"},
 		{"CODABAR", gsk(71, "A40156B"), oned.NewCodaBarReader(), "40156", "A40156B"},
+		{"CODE93", gsk(72, "SC-2026 01"), oned.NewCode93Reader(), "SC-2026 01", "SC-2026 01"},
 	}
 	for _, tt := range tests {
 		for _, module := range []byte{2, 3, 4} {
@@ -124,6 +125,9 @@ func TestBarcodeGeometry(t *testing.T) {
 		{"CODE39 module 2", "1D 77 02 1D 68 0A 1D 6B 45 01 41", 3*(6*2+3*5) + 2*2, 10, nil, 10},
 		{"CODE39 module 3", "1D 77 03 1D 68 0A 1D 6B 45 01 41", 3*(6*3+3*8) + 2*3, 10, nil, 10},
 		{"CODE39 module 4", "1D 77 04 1D 68 0A 1D 6B 45 01 41", 3*(6*4+3*10) + 2*4, 10, nil, 10},
+		// start, A, check C, check K, stop: 9 modules each, and the
+		// termination bar
+		{"CODE93 module 2", "1D 77 02 1D 68 0A 1D 6B 48 01 41", (5*9 + 1) * 2, 10, nil, 10},
 		{"default: module 3, 162 high", "1D 6B 49 03 7B 42 41", (3*11 + 13) * 3, 162, nil, 162},
 		{"ESC @ restores the defaults", "1D 77 02 1D 68 0A 1B 40 1D 6B 49 03 7B 42 41", (3*11 + 13) * 3, 162, nil, 162},
 	}
@@ -184,6 +188,7 @@ func TestBarcodeRefusals(t *testing.T) {
 		{"ITF form B odd", "1D 6B 46 03 31 32 33", "odd number of digits", 0},
 		{"CODABAR without start", "1D 6B 47 04 31 32 33 42", "needs A–D", 0},
 		{"CODE39 lowercase", "1D 6B 45 02 61 62", "not in CODE39", 0},
+		{"CODE93 lowercase", "1D 6B 48 02 61 62", "not in the basic CODE93 set", 0},
 		{"GS1 DataBar", "1D 6B 4B 03 31 32 33", "GS1 DataBar Omnidirectional: symbology not rendered", 0},
 		{"UPC-E", "1D 6B 42 06 31 32 33 34 35 36", "UPC-E: symbology not rendered", 0},
 		{"too wide", "1D 77 06 1D 68 14 1D 6B 49 1A 7B 42 41 42 43 44 45 46 47 48 49 4A 4B 4C 4D 4E 4F 50 51 52 53 54 55 56 57 58", "wider than the paper", 20},
