@@ -104,6 +104,12 @@ func encodeBarcode(m int, data []byte, n int, formA bool) (symbol, error) {
 		return code128(data, n)
 	case SymCODE93:
 		return code93(data, n)
+	case SymUPCE:
+		d, err := upcE(data)
+		if err != nil {
+			return symbol{}, err
+		}
+		return upcESymbol(d, n), nil
 	}
 	return symbol{}, fmt.Errorf("%s: %w", SymbologyName(m), errNotRendered)
 }
@@ -389,4 +395,64 @@ func code93(data []byte, n int) (symbol, error) {
 	m.add(uint32(code93Codes[47]), 9)
 	m.add(1, 1)
 	return m.symbol(n, string(data)), nil
+}
+
+// upceParity says, per check digit, which of the six digits of a UPC-E
+// symbol of number system 0 use G (even) codes, bit 5 the first; number
+// system 1 inverts it.
+var upceParity = [10]uint8{0x38, 0x34, 0x32, 0x31, 0x2C, 0x26, 0x23, 0x2A, 0x29, 0x25}
+
+// upcE lays out UPC-E from 6 digits (number system 0), 7 (number system
+// and six) or 8 (and a check digit, recomputed as for UPC-A): the check
+// digit is that of the UPC-A number the six digits stand for. 51
+// modules: guard, six digits, the special end guard. The text is the
+// eight digits.
+func upcE(data []byte) ([]byte, error) {
+	switch len(data) {
+	case 6:
+		data = append([]byte{'0'}, data...)
+	case 7, 8:
+		data = data[:7]
+	default:
+		return nil, fmt.Errorf("%d characters, want 6, 7 or 8 digits", len(data))
+	}
+	d, err := digits(data, 7, 7)
+	if err != nil {
+		return nil, err
+	}
+	if d[0] > 1 {
+		return nil, errors.New("number system must be 0 or 1")
+	}
+	b := d[1:]
+	var a []byte // the UPC-A number, without its check digit
+	switch x := b[5]; {
+	case x <= 2:
+		a = []byte{d[0], b[0], b[1], x, 0, 0, 0, 0, b[2], b[3], b[4]}
+	case x == 3:
+		a = []byte{d[0], b[0], b[1], b[2], 0, 0, 0, 0, 0, b[3], b[4]}
+	case x == 4:
+		a = []byte{d[0], b[0], b[1], b[2], b[3], 0, 0, 0, 0, 0, b[4]}
+	default:
+		a = []byte{d[0], b[0], b[1], b[2], b[3], b[4], 0, 0, 0, 0, x}
+	}
+	return append(d, checkDigit(append([]byte{0}, a...))), nil
+}
+
+// upcESymbol lays out the 8 digits upcE returns.
+func upcESymbol(d []byte, n int) symbol {
+	par := upceParity[d[7]]
+	if d[0] == 1 {
+		par ^= 0x3F
+	}
+	var m modules
+	m.add(0b101, 3)
+	for i, v := range d[1:7] {
+		if par>>(5-i)&1 == 1 {
+			m.add(uint32(eanG[v]), 7)
+		} else {
+			m.add(uint32(eanL[v]), 7)
+		}
+	}
+	m.add(0b010101, 6)
+	return m.symbol(n, digitText(d))
 }

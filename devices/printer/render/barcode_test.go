@@ -77,6 +77,9 @@ func TestBarcodesDecode(t *testing.T) {
 		{"ITF form A drops an odd digit", printertest.Unhex(t, "1D 6B 05 31 32 33 34 35 36 37 00"), oned.NewITFReader(), "123456", "123456"},
 		{"CODABAR", gsk(71, "A40156B"), oned.NewCodaBarReader(), "40156", "A40156B"},
 		{"CODE93", gsk(72, "SC-2026 01"), oned.NewCode93Reader(), "SC-2026 01", "SC-2026 01"},
+		{"UPC-E of six digits", gsk(66, "123456"), oned.NewUPCEReader(), "01234565", "01234565"},
+		{"UPC-E ending in 0", gsk(66, "0425260"), oned.NewUPCEReader(), "04252605", "04252605"},
+		{"UPC-E of number system 1", gsk(66, "1654321"), oned.NewUPCEReader(), "16543214", "16543214"},
 	}
 	for _, tt := range tests {
 		for _, module := range []byte{2, 3, 4} {
@@ -128,6 +131,7 @@ func TestBarcodeGeometry(t *testing.T) {
 		// start, A, check C, check K, stop: 9 modules each, and the
 		// termination bar
 		{"CODE93 module 2", "1D 77 02 1D 68 0A 1D 6B 48 01 41", (5*9 + 1) * 2, 10, nil, 10},
+		{"UPC-E module 2", "1D 77 02 1D 68 0A 1D 6B 42 06 31 32 33 34 35 36", 51 * 2, 10, nil, 10},
 		{"default: module 3, 162 high", "1D 6B 49 03 7B 42 41", (3*11 + 13) * 3, 162, nil, 162},
 		{"ESC @ restores the defaults", "1D 77 02 1D 68 0A 1B 40 1D 6B 49 03 7B 42 41", (3*11 + 13) * 3, 162, nil, 162},
 	}
@@ -190,7 +194,9 @@ func TestBarcodeRefusals(t *testing.T) {
 		{"CODE39 lowercase", "1D 6B 45 02 61 62", "not in CODE39", 0},
 		{"CODE93 lowercase", "1D 6B 48 02 61 62", "not in the basic CODE93 set", 0},
 		{"GS1 DataBar", "1D 6B 4B 03 31 32 33", "GS1 DataBar Omnidirectional: symbology not rendered", 0},
-		{"UPC-E", "1D 6B 42 06 31 32 33 34 35 36", "UPC-E: symbology not rendered", 0},
+		{"UPC-E of 5 digits", "1D 6B 42 05 31 32 33 34 35", "want 6, 7 or 8 digits", 0},
+		{"UPC-E of number system 2", "1D 6B 42 07 32 31 32 33 34 35 36", "number system must be 0 or 1", 0},
+		{"GS1-128", "1D 6B 4A 03 31 32 33", "GS1-128: symbology not rendered", 0},
 		{"too wide", "1D 77 06 1D 68 14 1D 6B 49 1A 7B 42 41 42 43 44 45 46 47 48 49 4A 4B 4C 4D 4E 4F 50 51 52 53 54 55 56 57 58", "wider than the paper", 20},
 		{"m out of range: the rest is text", "1D 6B 50 41", "GS k m=80", 30},
 	}

@@ -2,8 +2,8 @@
 // stream with escpos.Parser, runs it through a model of the printer's
 // mechanism (Page: print modes, line buffer, paper, cuts) and draws the
 // paper with the embedded Noto Sans CJK SC at 203 dpi: text, QR codes, 1D
-// barcodes (GS k: UPC-A, EAN-13, EAN-8, CODE39, ITF, CODABAR, CODE93 and
-// CODE128 with its code sets, GS w/h/H/f) and raster and bit images (GS v 0,
+// barcodes (GS k: UPC-A, UPC-E, EAN-13, EAN-8, CODE39, ITF, CODABAR,
+// CODE93 and CODE128 with its code sets, GS w/h/H/f) and raster and bit images (GS v 0,
 // GS ( L, ESC *), dot for dot. What it does not draw (PDF417, unknown
 // commands, bad barcode data) a Page reports by name. The printer
 // simulator prints its receipts this way, and the kiosk's Done screen shows
