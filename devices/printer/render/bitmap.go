@@ -21,11 +21,26 @@ func (b *bitmap) black(x, y int) bool {
 	return b.bits[y*b.stride+x/8]&(0x80>>(x%8)) != 0
 }
 
-// cropW keeps at most w printed dots of each row.
-func (b *bitmap) cropW(w int) {
+// crop keeps at most w printed dots of each row and h printed rows, and
+// keeps only their bits: a 64 KB-wide row on 576-dot paper holds 72
+// bytes afterwards, so a page of such rows stays small.
+func (b *bitmap) crop(w, h int) {
+	nw, nh := b.w, b.h
 	if b.dotsW() > w {
-		b.w = w / b.sx
+		nw = max(w, 0) / b.sx
 	}
+	if b.dotsH() > h {
+		nh = max(h, 0) / b.sy
+	}
+	stride := (nw + 7) / 8
+	if stride == b.stride && nh == b.h {
+		return
+	}
+	bits := make([]byte, stride*nh)
+	for y := range nh {
+		copy(bits[y*stride:(y+1)*stride], b.bits[y*b.stride:])
+	}
+	b.w, b.h, b.stride, b.bits = nw, nh, stride, bits
 }
 
 // gray draws the bitmap at its printed size, black on white.

@@ -161,3 +161,16 @@ func TestUnrenderedCommandsReported(t *testing.T) {
 		})
 	}
 }
+
+// An image wider than the paper keeps only the bits that print: a page of
+// 64 KB-wide rows would otherwise hold a gigabyte.
+func TestWideImageKeepsOnlyWhatPrints(t *testing.T) {
+	raw := []byte{0x1D, 'v', '0', 0, 0, 1, 2, 0} // 256 bytes a row, 2 rows
+	raw = append(raw, make([]byte, 512)...)
+	raw[8] = 0x80
+	sh := sheetOf(t, raw)
+	b := sh.items[0].bm
+	if b.dotsW() != escpos.Paper80.Dots() || b.stride != 72 || len(b.bits) != 144 || !b.black(0, 0) {
+		t.Fatalf("kept %d×%d, stride %d, %d bytes", b.dotsW(), b.dotsH(), b.stride, len(b.bits))
+	}
+}

@@ -388,10 +388,7 @@ func (pg *Page) raster(o escpos.Op) {
 // longer image than MaxPageDots is cut short. decQR says whether it may
 // be a QR code.
 func (pg *Page) image(b *bitmap, decQR bool) {
-	b.cropW(pg.dots)
-	if b.dotsH() > MaxPageDots {
-		b.h = MaxPageDots / b.sy
-	}
+	b.crop(pg.dots, MaxPageDots)
 	w, h := b.dotsW(), b.dotsH()
 	if w == 0 || h == 0 {
 		return
@@ -417,7 +414,7 @@ func (pg *Page) bitImage(o escpos.Op) {
 	}
 	b := columnBitmap(o.Data, o.W, bpc)
 	b.sx, b.sy = sx, sy
-	b.cropW(pg.dots - pg.lineW)
+	b.crop(pg.dots-pg.lineW, MaxPageDots)
 	if b.w == 0 {
 		return
 	}
