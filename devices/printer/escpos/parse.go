@@ -652,8 +652,10 @@ func gsParenK(body []byte) Op {
 }
 
 // gsParenL decodes GS ( L m fn …: fn 112 stores a raster graphic in the
-// print buffer (a bx by c xL xH yL yH d…), fn 50 prints it; fn 49 sets
-// the reference density. The NV and download graphics are reported.
+// print buffer (a bx by c xL xH yL yH d…), fn 50 prints it; fn 67 and 83
+// define NV and download raster graphics under a key, fn 69 and 85 print
+// them; fn 49 sets the reference density. The rest (column format, NV
+// memory management) is reported.
 func gsParenL(body []byte) Op {
 	if len(body) < 2 || body[0] != 48 {
 		return unrendered("GS ( L: not m=48")
@@ -677,6 +679,25 @@ func gsParenL(body []byte) Op {
 			return unrendered("GS ( L fn 112: bad size")
 		}
 		return Op{Kind: OpGraphicsStore, W: w, H: h, N: int(bx) | int(by)<<4, Data: data[:(w+7)/8*h]}
+	case 67, 83: // define NV (67) or download (83) raster graphics: a kc1 kc2 b c xL xH yL yH d…
+		if len(body) < 12 {
+			return unrendered(fmt.Sprintf("GS ( L fn %d: too short", fn))
+		}
+		a, key, b, c := body[2], int(body[3])<<8|int(body[4]), body[5], body[6]
+		w, h := int(binary.LittleEndian.Uint16(body[7:9])), int(binary.LittleEndian.Uint16(body[9:11]))
+		data := body[11:]
+		switch {
+		case a != 48 || b != 1 || c != 49:
+			return unrendered(fmt.Sprintf("GS ( L fn %d: tone %d, %d colours", fn, a, b))
+		case w < 1 || h < 1 || len(data) < (w+7)/8*h:
+			return unrendered(fmt.Sprintf("GS ( L fn %d: bad size", fn))
+		}
+		return Op{Kind: OpGraphicsDefine, N: key, W: w, H: h, Data: data[:(w+7)/8*h]}
+	case 69, 85: // print NV (69) or download (85) graphics: kc1 kc2 x y
+		if len(body) < 6 || body[4] < 1 || body[4] > 2 || body[5] < 1 || body[5] > 2 {
+			return unrendered(fmt.Sprintf("GS ( L fn %d: bad parameters", fn))
+		}
+		return Op{Kind: OpGraphicsPrintKey, N: int(body[2])<<8 | int(body[3]), W: int(body[4]), H: int(body[5])}
 	default:
 		return unrendered(fmt.Sprintf("GS ( L fn %d", fn))
 	}

@@ -28,6 +28,10 @@ func opsOf(t *testing.T, chunks ...string) []string {
 				out = append(out, fmt.Sprintf("graphics %dx%d scale %02X % X", o.W, o.H, o.N, o.Data))
 			case OpGraphicsPrint:
 				out = append(out, "graphics print")
+			case OpGraphicsDefine:
+				out = append(out, fmt.Sprintf("graphics %d defined %dx%d % X", o.N, o.W, o.H, o.Data))
+			case OpGraphicsPrintKey:
+				out = append(out, fmt.Sprintf("graphics %d printed %dx%d", o.N, o.W, o.H))
 			case OpUnrendered:
 				out = append(out, "unrendered "+o.Name)
 			case OpBarcodeHeight, OpBarcodeWidth, OpBarcodeHRI, OpBarcodeFont, OpFont:
@@ -62,7 +66,10 @@ func TestParseBarcodesImagesAndUnrendered(t *testing.T) {
 		{"GS ( L store and print", []string{"1D 28 4C 0C 00 30 70 30 01 02 31 09 00 01 00 FF 80 1D 28 4C 02 00 30 32"},
 			[]string{"graphics 9x1 scale 21 FF 80", "graphics print"}},
 		{"GS ( L colour 2", []string{"1D 28 4C 0B 00 30 70 30 01 01 32 01 00 01 00 80"}, []string{"unrendered GS ( L fn 112: tone 48, colour 50"}},
-		{"GS ( L NV print", []string{"1D 28 4C 06 00 30 45 20 20 01 01 41"}, []string{"unrendered GS ( L fn 69", "A"}},
+		{"GS ( L NV define and print", []string{"1D 28 4C 0D 00 30 43 30 41 31 01 31 09 00 01 00 FF 80 1D 28 4C 06 00 30 45 41 31 02 01 41"},
+			[]string{"graphics 16689 defined 9x1 FF 80", "graphics 16689 printed 2x1", "A"}},
+		{"GS ( L NV print scaled 3", []string{"1D 28 4C 06 00 30 45 41 31 03 01"}, []string{"unrendered GS ( L fn 69: bad parameters"}},
+		{"GS ( L column format", []string{"1D 28 4C 06 00 30 44 30 41 31 01"}, []string{"unrendered GS ( L fn 68"}},
 		{"PDF417 print", []string{"1D 28 6B 03 00 30 51 30"}, []string{"unrendered PDF417"}},
 		{"ESC + 60", []string{"1B 2B 3C 41"}, []string{"unrendered unknown ESC +", "A"}},
 		{"ESC ( A", []string{"1B 28 41 04 00 30 34 30 30 41"}, []string{"unrendered ESC ( A", "A"}},

@@ -54,6 +54,10 @@ func TestImagesDotForDot(t *testing.T) {
 		{"GS 8 L", "1D 38 4C 0B 00 00 00 30 70 30 01 01 31 03 00 01 00 E0 1D 28 4C 02 00 30 32", []string{
 			"###.......", "..........",
 		}},
+		// NV graphics "A1", 3×1 dots, defined then printed twice as wide
+		{"GS ( L fn 67 then fn 69", "1D 28 4C 0C 00 30 43 30 41 31 01 31 03 00 01 00 A0 1D 28 4C 06 00 30 45 41 31 02 01", []string{
+			"##..##....", "..........",
+		}},
 		// mode 33: 24-dot columns, 1×1: column 1 top bit, column 2 the
 		// second bit, column 3 all of its first byte
 		{"ESC * 33", "1B 2A 21 03 00 80 00 00 40 00 00 FF 00 00 0A", []string{
@@ -146,6 +150,8 @@ func TestUnrenderedCommandsReported(t *testing.T) {
 		{"unknown GS", "1D 99 01 41 0A", "A", []string{"unknown GS 99"}},
 		{"character spacing", "1B 20 05 41 0A", "A", []string{"ESC 20"}},
 		{"NV image", "1C 70 01 00 41 0A", "A", []string{"FS p (NV bit image)"}},
+		{"NV graphics never defined", "1D 28 4C 06 00 30 45 5A 39 01 01 41 0A", "A", []string{`GS ( L: graphics "Z9" not defined in this stream`}},
+		{"NV graphics of two colours", "1D 28 4C 0C 00 30 43 30 41 31 02 31 03 00 01 00 A0 41 0A", "A", []string{"GS ( L fn 67: tone 48, 2 colours"}},
 		{"ESC * bad mode: the rest is text", "1B 2A 05 41 0A", "A", []string{"ESC * mode 5"}},
 		{"status and code page settings are silent", "1B 74 00 1B 3D 01 1D 72 01 41 0A", "A", nil},
 	}

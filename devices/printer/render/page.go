@@ -86,8 +86,11 @@ type Page struct {
 	bcHeight, bcModule, bcHRI int
 	bcFontB                   bool
 
-	// graphics stored in the print buffer by GS ( L fn 112
+	// graphics stored in the print buffer by GS ( L fn 112, and the NV
+	// and download graphics the stream defined (fn 67, 83) by key
 	graphics *bitmap
+	defined  map[int]*bitmap
+	definedN int // bytes held in defined
 
 	// Report, when set, is told each command the paper does not show as
 	// a real printer's would (unknown commands, PDF417, bad barcode
@@ -100,6 +103,10 @@ const (
 	defaultBarHeight = 162
 	defaultModule    = 3
 	maxReports       = 32 // per sheet
+	// Graphics a stream may define (GS ( L fn 67, 83): a printer's NV
+	// memory holds a few hundred KB.
+	maxDefined      = 64
+	maxDefinedBytes = 1 << 20
 )
 
 // NewPage returns the mechanism of a printer with paper p, in its power-on
@@ -239,6 +246,31 @@ func (pg *Page) Apply(o escpos.Op) (cut bool) {
 			pg.image(pg.graphics, true)
 			pg.graphics = nil
 		}
+	case escpos.OpGraphicsDefine:
+		if old := pg.defined[o.N]; old != nil {
+			pg.definedN -= len(old.bits)
+		}
+		if len(pg.defined) >= maxDefined || pg.definedN+len(o.Data) > maxDefinedBytes {
+			pg.report("GS ( L: no room for more graphics")
+			return false
+		}
+		if pg.defined == nil {
+			pg.defined = map[int]*bitmap{}
+		}
+		pg.defined[o.N] = &bitmap{w: o.W, h: o.H, stride: (o.W + 7) / 8, bits: append([]byte(nil), o.Data...), sx: 1, sy: 1}
+		pg.definedN += len(o.Data)
+	case escpos.OpGraphicsPrintKey:
+		if len(pg.line) > 0 {
+			pg.printLine()
+		}
+		g := pg.defined[o.N]
+		if g == nil {
+			pg.report(fmt.Sprintf("GS ( L: graphics %q not defined in this stream", string([]byte{byte(o.N >> 8), byte(o.N)})))
+			return false
+		}
+		b := *g // the definition stays; this print is scaled and cropped
+		b.sx, b.sy = o.W, o.H
+		pg.image(&b, true)
 	case escpos.OpUnrendered:
 		pg.report(o.Name)
 	case escpos.OpCut:
