@@ -400,6 +400,7 @@ func simStreamSeeds(t testing.TB) []simStreamSeed {
 		{printertest.Unhex(t, "1D 48 03 1D 77 02 1D 6B 49 06 7B 42 41 7B 43 0C 1D 6B 02 31 32 00"), 9},
 		{printertest.Unhex(t, "1B 2A 21 02 00 10 04 01 FF FF FF 0A 1B 2B 3C 1B 28 41 01 00 30"), 6},
 		{printertest.Unhex(t, "1D 28 4C 0B 00 30 70 30 02 02 31 03 00 01 00 A0 1D 28 4C 02 00 30 32"), 12},
+		{printertest.Unhex(t, "1D 28 4C 0C 00 30 43 30 41 31 01 31 03 00 01 00 A0 1D 28 4C 06 00 30 45 41 31 02 01"), 14},
 	}
 }
 
