@@ -104,7 +104,9 @@ func NewSimPanel(ctrl SimControls) *SimPanel {
 		buttons, p.status,
 		widget.NewLabel("最近打印的回执："),
 	)
-	p.root = container.NewBorder(top, nil, nil, nil, container.NewScroll(p.receipt))
+	// The receipt takes the height left under the buttons; where there
+	// is none left (beside a landscape kiosk) the panel scrolls to it.
+	p.root = container.NewVScroll(container.NewBorder(top, nil, nil, nil, p.receipt))
 	return p
 }
 

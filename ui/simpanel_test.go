@@ -106,6 +106,7 @@ func TestSimWindowSideBySide(t *testing.T) {
 		}
 		k := NewKiosk(func(session.Event) {})
 		k.Landscape = landscape
+		useTheme(k, false, landscape)
 		sw := NewSimWindow(k.Content(), size)
 		p := NewSimPanel(&fakeSim{})
 		sw.SetPanel(p)
@@ -123,9 +124,24 @@ func TestSimWindowSideBySide(t *testing.T) {
 		if x := sw.slot.Position().X; x != size.Width || sw.slot.Size().Width != SimPanelWidth {
 			t.Errorf("landscape %v: panel at x %v, want %v", landscape, x, size.Width)
 		}
-		wide, tall := misfits(sw.Content(), sw.Size())
+		wide, tall := misfits(k.Content(), size)
 		if problems := slices.Concat(wide, tall); len(problems) > 0 {
-			t.Errorf("landscape %v: off the window:\n\t%s", landscape, strings.Join(problems[:min(4, len(problems))], "\n\t"))
+			t.Errorf("landscape %v: the kiosk off its screen:\n\t%s", landscape, strings.Join(problems[:min(4, len(problems))], "\n\t"))
+		}
+		// The panel's buttons are all in the window; the receipt below
+		// them may be scrolled to.
+		n := 0
+		walkAt(p.Content(), sw.slot.Position(), func(b *Button, at fyne.Position) {
+			n++
+			if at.X < size.Width || at.X+b.Size().Width > sw.Size().Width+0.5 || at.Y+b.Size().Height > sw.Size().Height+0.5 {
+				t.Errorf("landscape %v: button %q at %v size %v is not wholly in the window", landscape, b.Text, at, b.Size())
+			}
+		})
+		if n == 0 {
+			t.Errorf("landscape %v: no panel button found", landscape)
+		}
+		if p.receipt.Size().Height < 300 && !landscape {
+			t.Errorf("the receipt has %v beside a portrait kiosk", p.receipt.Size())
 		}
 		for _, b := range buttonsOf(p.Content()) {
 			if b.MinSize().Width > b.Size().Width+0.5 {
@@ -137,5 +153,26 @@ func TestSimWindowSideBySide(t *testing.T) {
 			t.Errorf("landscape %v: %v at scale 0.5 does not fit 1920×1080", landscape, s)
 		}
 		w.Close()
+	}
+}
+
+// walkAt calls f with every Button under o and its position, o being at
+// at.
+func walkAt(o fyne.CanvasObject, at fyne.Position, f func(*Button, fyne.Position)) {
+	if o == nil || !o.Visible() {
+		return
+	}
+	at = at.Add(o.Position())
+	switch o := o.(type) {
+	case *Button:
+		f(o, at)
+	case *fyne.Container:
+		for _, c := range o.Objects {
+			walkAt(c, at, f)
+		}
+	case fyne.Widget:
+		for _, c := range test.WidgetRenderer(o).Objects() {
+			walkAt(c, at, f)
+		}
 	}
 }

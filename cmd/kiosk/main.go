@@ -13,6 +13,7 @@ import (
 	"image"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -153,13 +154,17 @@ func run(args []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "kiosk:", err)
 		return 1
 	}
-	if opts.scale > 0 {
+	landscape := prof.UI.Orientation == "landscape" || opts.landscape
+	switch {
+	case opts.scale > 0:
 		os.Setenv("FYNE_SCALE", strconv.FormatFloat(opts.scale, 'f', -1, 64))
-	} else if os.Getenv("FYNE_SCALE") == "" && (!opts.fullscreen || rig != nil) {
-		// A 1080×1920 kiosk on a desktop screen; with --sim, the kiosk
-		// and its simulator panel side by side (1880×1920) fit a
-		// 1920×1080 monitor whole, full screen or not.
-		os.Setenv("FYNE_SCALE", "0.5")
+	case os.Getenv("FYNE_SCALE") != "":
+	case rig != nil:
+		// The kiosk and its simulator panel side by side, scaled so
+		// both fit the screen whole, full screen or not.
+		os.Setenv("FYNE_SCALE", strconv.FormatFloat(simScale(landscape, log), 'f', -1, 64))
+	case !opts.fullscreen:
+		os.Setenv("FYNE_SCALE", "0.5") // a 1080×1920 kiosk on a desktop screen
 	}
 	a := app.NewWithID("cn.gov.sc.kiosk")
 	// systemd's watchdog is pinged from the UI loop, so a frozen UI is
@@ -218,7 +223,7 @@ func run(args []string, stderr io.Writer) int {
 		return rend.RenderDocument(d, opt)
 	}
 	size := ui.Portrait
-	if prof.UI.Orientation == "landscape" || opts.landscape {
+	if landscape {
 		screen.Landscape = true
 		size = ui.Landscape
 	}
@@ -309,4 +314,28 @@ func loadProfile(o options, log *slog.Logger) (profile.Profile, []string, error)
 		}
 	}
 	return full, layers, nil
+}
+
+// simScale is the scale at which the --sim window (the kiosk and the
+// simulator panel side by side) fits the X screen whole: 0.5 when the
+// screen's size cannot be read, which fits a 1920×1080 monitor.
+func simScale(landscape bool, log *slog.Logger) float64 {
+	w, h, err := xdisplay.ScreenSize(os.Getenv("DISPLAY"), displayTimeout)
+	if err != nil {
+		log.Info("screen size unknown; the simulator window is drawn at half size", "err", err)
+		return 0.5
+	}
+	return fitScale(w, h, landscape)
+}
+
+// fitScale is the largest scale, in tenths (Fyne rounds a scale to one
+// decimal) and at most 1, at which a --sim window fits a w×h-pixel
+// screen.
+func fitScale(w, h int, landscape bool) float64 {
+	size := ui.Portrait
+	if landscape {
+		size = ui.Landscape
+	}
+	s := min(float64(w)/float64(size.Width+ui.SimPanelWidth), float64(h)/float64(size.Height), 1)
+	return max(math.Floor(s*10+1e-9)/10, 0.1)
 }
