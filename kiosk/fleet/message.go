@@ -109,7 +109,7 @@ type Health struct {
 	Devices       map[string]Device `json:"devices"`
 	Counters      map[string]int    `json:"counters,omitempty"`
 	OutboxPending int               `json:"outbox_pending"`
-	Platform      string            `json:"platform"`                 // online, degraded, offline
+	Platform      string            `json:"platform"`                 // online, degraded, offline; "" until measured
 	PlatformError string            `json:"platform_error,omitempty"` // English, no personal data
 	// RolledBack names the profile digest a failed self-test rolled back
 	// from, until the next successful change.
