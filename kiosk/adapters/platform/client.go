@@ -430,7 +430,7 @@ func (a answer) class() error {
 		// The same signed request arrived twice (a proxy or transport
 		// resent it): sending again signs it afresh.
 		return a.apiError(ErrUnavailable)
-	case s == http.StatusNotFound && (a.req.op == "case status" || a.req.op == "evaluate"):
+	case s == http.StatusNotFound && (a.req.op == "case status" || a.req.op == "case by request" || a.req.op == "evaluate"):
 		return a.apiError(ErrNotFound)
 	case s >= 400 && s < 500:
 		return a.apiError(ErrRejected)

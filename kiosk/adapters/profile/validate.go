@@ -225,6 +225,9 @@ func (p Profile) problems(mentioned func(path string) bool) []problem {
 			add("ui."+t.key, "must not be negative (0 means never), not %s", t.d)
 		}
 	}
+	if g := p.UI.CardGrace; g < 0 || g > MaxCardGrace {
+		add("ui.card_grace", "must be between 0s (end the visit at once) and %s, not %s", MaxCardGrace, g)
+	}
 	if h := p.Technician.PINHash; h != "" {
 		if err := technician.CheckHash(h); errors.Is(err, technician.ErrBadHash) {
 			add("technician.pin_hash", "is not an argon2id or bcrypt hash: never write the PIN itself here (kioskctl profile pin makes a hash)")
@@ -324,3 +327,7 @@ func checkKeyDir(dir string) string {
 	}
 	return fmt.Sprintf("directory %s holds no <key id>.pem file", dir)
 }
+
+// MaxCardGrace is the longest ui.card_grace: longer, and the name and
+// address of a citizen who walked away stay on screen for anyone passing.
+const MaxCardGrace = 2 * time.Minute

@@ -55,13 +55,22 @@ func (h *Handler) record(kind audit.Kind, msg string, fields map[string]string) 
 // RecordCommand writes every fleet command, accepted (err nil) or
 // refused, to the audit log: it is the agent's Config.OnCommand.
 func (h *Handler) RecordCommand(c fleet.Command, err error) {
-	f := map[string]string{"id": c.ID, "action": c.Action, "issuer": c.Issuer}
+	f := withOperator(map[string]string{"id": c.ID, "action": c.Action, "issuer": c.Issuer}, c.Operator)
 	if err != nil {
 		f["refused"] = err.Error()
 		h.record(audit.Technician, "fleet command refused", f)
 		return
 	}
 	h.record(audit.Technician, "fleet command accepted", f)
+}
+
+// withOperator adds the hall operator who asked, when the command named
+// one, to an audit entry's fields.
+func withOperator(f map[string]string, operator string) map[string]string {
+	if operator != "" {
+		f["operator"] = operator
+	}
+	return f
 }
 
 // Handle runs an accepted command: it is the agent's Config.Handle.
@@ -142,7 +151,7 @@ func (h *Handler) applyProfile(c fleet.Command) fleet.Reply {
 		h.record(audit.Profile, "fleet profile carries a valid province signature", map[string]string{
 			"id": c.ID, "issuer": c.Issuer, "changes": strings.Join(changes, ","), "expires": c.ProvinceSig.Expires.Format(time.RFC3339)})
 	}
-	pc := pendingChange{ID: c.ID, Before: h.Profile.Digest(), After: next.Digest(), At: time.Now()}
+	pc := pendingChange{ID: c.ID, Before: h.Profile.Digest(), After: next.Digest(), At: time.Now(), Operator: c.Operator}
 	if _, err := os.Stat(over); err == nil {
 		if err := copyFile(over, previousFile(h.Profile)); err != nil {
 			return fleet.Reply{Message: "cannot keep the previous profile: " + err.Error()}
@@ -159,7 +168,7 @@ func (h *Handler) applyProfile(c fleet.Command) fleet.Reply {
 		_ = os.Remove(PendingFile(h.Profile))
 		return fleet.Reply{Message: "cannot write the profile: " + err.Error()}
 	}
-	h.record(audit.Profile, "fleet profile written; restarting to apply it", map[string]string{"id": c.ID, "before": pc.Before, "after": pc.After})
+	h.record(audit.Profile, "fleet profile written; restarting to apply it", withOperator(map[string]string{"id": c.ID, "before": pc.Before, "after": pc.After}, c.Operator))
 	return h.leaveSoon("profile valid and written (" + short(pc.After) + "); restarting on it, self-test follows")
 }
 
@@ -187,7 +196,7 @@ func (h *Handler) CheckPending(ctx context.Context) {
 	case <-time.After(wait):
 	}
 	ok, lines := h.SelfTest(ctx)
-	f := map[string]string{"id": pc.ID, "before": pc.Before, "after": pc.After, "self_test": strings.Join(lines, "; ")}
+	f := withOperator(map[string]string{"id": pc.ID, "before": pc.Before, "after": pc.After, "self_test": strings.Join(lines, "; ")}, pc.Operator)
 	if ok {
 		_ = os.Remove(PendingFile(h.Profile))
 		_ = os.Remove(previousFile(h.Profile))

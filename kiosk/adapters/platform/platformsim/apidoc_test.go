@@ -274,6 +274,7 @@ func TestEveryOperationDocumentsItsFailures(t *testing.T) {
 	ops := []struct{ method, target string }{
 		{"POST", "/api/v1/applications"}, {"GET", "/api/v1/cases/SC20260301000001"}, {"POST", "/api/v1/codes/verify"},
 		{"GET", "/api/v1/health"}, {"GET", "/api/v1/catalog"}, {"POST", "/api/v1/elicences/query"}, {"POST", "/api/v1/evaluations"},
+		{"GET", "/api/v1/requests/0f8e2b7c-1d2a-4c3b-9e8f-7a6b5c4d3e2f"},
 	}
 	var documented int
 	for _, op := range contract.Operations() {
