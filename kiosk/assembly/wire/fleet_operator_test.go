@@ -20,8 +20,12 @@ func TestFleetCommandOperatorInAudit(t *testing.T) {
 	f := newFleetRig(t)
 	f.start()
 	defer f.stop()
-	f.waitFor("online", func(v hall.KioskView) bool { return v.Status == hall.Online })
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	// As TestFleetProfilePushAndRollback: a self-test waits for devices
+	// still starting, which under load can outlast the command's timeout.
+	f.waitFor("health with devices online", func(v hall.KioskView) bool {
+		return v.Status == hall.Online && v.Health != nil && v.Health.Devices["idcard"].State == "online"
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	id, r, err := f.hall.SendBy(ctx, "li.wei", f.key(), fleet.ActionSelfTest, "", true)
 	if err != nil || r == nil {
