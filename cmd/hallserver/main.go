@@ -3,6 +3,12 @@
 // with --broker) and the hall staff's dashboard.
 //
 //	hallserver --mqtt :1883 --http :8080 --division 510107 --hall wuhou --fleet-key fleet.key
+//	hallserver kiosk add SC-0001 --password-file sc-0001.password
+//
+// Only kiosks on the hall's list (--kiosks, edited by `hallserver kiosk
+// add|remove|list`) may connect to the embedded broker, each with its
+// enrolment password or a client certificate, and only they show on the
+// dashboard.
 package main
 
 import (
@@ -28,10 +34,16 @@ import (
 
 	"sckiosk/internal/sm2pem"
 	"sckiosk/kiosk/fleet"
+	"sckiosk/kiosk/fleet/enrol"
 	"sckiosk/kiosk/fleet/hall"
 )
 
-func main() { os.Exit(run(os.Args[1:], os.Stderr)) }
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "kiosk" {
+		os.Exit(runKiosk(os.Args[2:], os.Stdout, os.Stderr))
+	}
+	os.Exit(run(os.Args[1:], os.Stderr))
+}
 
 func run(args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("hallserver", flag.ContinueOnError)
@@ -53,6 +65,7 @@ func run(args []string, stderr io.Writer) int {
 	clientCA := fs.String("client-ca", "", "embedded broker: require kiosk client certificates from this CA (PEM)")
 	canaryWait := fs.Duration("canary-wait", 2*time.Minute, "how long a canary must stay healthy before the rest get a profile")
 	stale := fs.Duration("stale", 90*time.Second, "an online kiosk silent this long shows as lost (失联)")
+	kiosksFile := fs.String("kiosks", defaultKiosks, "the list of enrolled kiosks (hallserver kiosk add); with --broker, only these show when the file exists")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -71,7 +84,12 @@ func run(args []string, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	reg := &hall.Registry{StaleAfter: *stale}
+	kiosks, err := enrol.Open(*kiosksFile)
+	if err != nil {
+		fmt.Fprintln(stderr, "hallserver:", err)
+		return 2
+	}
+	reg := &hall.Registry{StaleAfter: *stale, Known: kiosks.Enrolled}
 	filter := fleet.Root + "/" + *division + "/" + *hallName + "/+/+"
 	var pub hall.Publisher
 	if *broker == "" {
@@ -80,7 +98,10 @@ func run(args []string, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "hallserver:", err)
 			return 2
 		}
-		b, err := hall.StartBroker(*mqttAddr, tlsCfg, log)
+		if len(kiosks.IDs()) == 0 {
+			log.Warn("no kiosk is enrolled yet: every kiosk is refused until `hallserver kiosk add`", "kiosks", *kiosksFile)
+		}
+		b, err := hall.StartBroker(hall.BrokerConfig{Addr: *mqttAddr, TLS: tlsCfg, Kiosks: kiosks, Log: log})
 		if err != nil {
 			fmt.Fprintln(stderr, "hallserver:", err)
 			return 1
@@ -93,6 +114,13 @@ func run(args []string, stderr io.Writer) int {
 		pub = b
 		log.Info("embedded broker listening", "addr", b.Addr())
 	} else {
+		// The province's broker enrols and authorises kiosks; the hall's
+		// own list, when it has one, narrows what the dashboard shows.
+		if _, err := os.Stat(*kiosksFile); err != nil {
+			reg.Known = nil
+		} else {
+			go reloadKiosks(ctx, kiosks, log)
+		}
 		if *pass == "" {
 			*pass = os.Getenv("HALLSERVER_PASSWORD")
 		}
@@ -132,6 +160,23 @@ func run(args []string, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// reloadKiosks reads the list of kiosks again when it changes (with
+// --broker; the embedded broker does it itself).
+func reloadKiosks(ctx context.Context, l *enrol.List, log *slog.Logger) {
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := l.Reload(); err != nil {
+			log.Error("kiosk list unreadable; keeping the one in force", "err", err)
+		}
+	}
 }
 
 func loadKey(file, kid string) (*sm2.PrivateKey, string, error) {

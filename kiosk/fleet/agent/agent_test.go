@@ -61,7 +61,7 @@ func (r *recorder) last() (fleet.Command, error, int) {
 func startAgent(t *testing.T, h *testHall, key *sm2.PrivateKey, rec *recorder, health func() fleet.Health) (*Agent, context.CancelFunc) {
 	t.Helper()
 	a, err := New(Config{
-		Brokers: []*url.URL{h.URL}, Identity: kioskID, Version: "test", KeepAlive: 2 * time.Second,
+		Brokers: []*url.URL{h.URL}, Identity: kioskID, Username: kioskID.Kiosk, Password: h.Enrol(t, kioskID.Kiosk)[kioskID.Kiosk], Version: "test", KeepAlive: 2 * time.Second,
 		HealthEvery: 100 * time.Millisecond, Buffer: 5, RetryMax: time.Second, Health: health,
 		Verifier:  &fleet.Verifier{Kiosk: kioskID.Kiosk, Keys: map[string]*ecdsa.PublicKey{"hall-1": &key.PublicKey}, SeenFile: filepath.Join(t.TempDir(), "seen.json")},
 		OnCommand: rec.on,
@@ -156,7 +156,7 @@ func TestOfflineBufferAndLastWill(t *testing.T) {
 	waitUntil(t, "the agent notices", func() bool { return !a.Connected() })
 	waitUntil(t, "reports buffered up to the bound", func() bool { n, dropped := a.Pending(); return n == 5 && dropped > 0 })
 
-	h2 := startHall(t, addr) // the broker comes back on the same address
+	h2 := fleettest.StartHallList(t, addr, h.Kiosks) // the broker comes back on the same address
 	waitUntil(t, "buffered health delivered", func() bool {
 		v, ok := h2.Reg.Get(kioskID.Key())
 		return ok && v.Status == hall.Online && v.Health != nil && !v.Health.Buffered

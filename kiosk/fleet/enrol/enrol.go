@@ -307,6 +307,13 @@ func edit(path string, f func(map[string]Entry) error) error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("enrol: %w", err)
 	}
+	// The new file keeps the old one's owner: root edits a list that the
+	// hall server's service user must go on reading.
+	if fi, err := os.Stat(path); err == nil {
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok && os.Geteuid() == 0 {
+			_ = os.Chown(tmp.Name(), int(st.Uid), int(st.Gid))
+		}
+	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("enrol: %w", err)
 	}

@@ -15,7 +15,9 @@ import (
 
 	"sckiosk/kiosk/fleet"
 	"sckiosk/kiosk/fleet/agent"
+	"sckiosk/kiosk/fleet/enrol"
 	"sckiosk/kiosk/fleet/hall"
+	"sckiosk/kiosk/fleet/internal/fleettest"
 )
 
 // eventually polls cond every 50 ms until it holds or timeout passes;
@@ -50,20 +52,15 @@ type testHall struct {
 	srv    *hall.Server
 	mqtt   *url.URL
 	web    *httptest.Server
+	kiosks *enrol.List // enrolled kiosks
 }
 
 func startHall(t *testing.T, canaryWait time.Duration) *testHall {
 	t.Helper()
-	b, err := hall.StartBroker("127.0.0.1:0", nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	h := &testHall{broker: b, reg: &hall.Registry{}}
-	if err := b.Subscribe(fleet.Root+"/#", func(topic string, p []byte) { h.reg.Handle(topic, p) }); err != nil {
-		t.Fatal(err)
-	}
-	h.mqtt, _ = url.Parse("mqtt://" + b.Addr())
+	fh := fleettest.StartHall(t, "127.0.0.1:0")
+	h := &testHall{broker: fh.Broker, reg: fh.Reg, mqtt: fh.URL, kiosks: fh.Kiosks}
+	var err error
+	b := fh.Broker
 	h.srv, err = hall.New(hall.Config{Registry: h.reg, Pub: b, Key: fleet.DemoKey(), KeyID: fleet.DemoKeyID,
 		Issuer: "test@" + division + "/" + hallName, CanaryWait: canaryWait})
 	if err != nil {
@@ -141,8 +138,9 @@ func (k *fakeKiosk) commands(action string) []received {
 func (k *fakeKiosk) start(t *testing.T, h *testHall) {
 	t.Helper()
 	id := fleet.Identity{Division: division, Hall: hallName, Kiosk: k.name}
+	pw := fleettest.Enrol(t, h.kiosks, k.name)[k.name]
 	a, err := agent.New(agent.Config{
-		Brokers: []*url.URL{h.mqtt}, Identity: id, Version: "1.4.0-test", KeepAlive: 2 * time.Second,
+		Brokers: []*url.URL{h.mqtt}, Identity: id, Username: k.name, Password: pw, Version: "1.4.0-test", KeepAlive: 2 * time.Second,
 		HealthEvery: 150 * time.Millisecond, RetryMax: time.Second, Health: k.health,
 		Verifier: &fleet.Verifier{Kiosk: k.name, Keys: map[string]*ecdsa.PublicKey{fleet.DemoKeyID: &fleet.DemoKey().PublicKey}},
 		Handle:   k.handle,

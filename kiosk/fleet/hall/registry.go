@@ -48,6 +48,11 @@ type Registry struct {
 	// this long; 0 means 3 health periods of 30 s.
 	StaleAfter time.Duration
 	Now        func() time.Time
+	// Known says whether a kiosk id is enrolled with the hall; nil knows
+	// every id (a province's broker that enrols kiosks itself). Messages
+	// of other ids are ignored, and a kiosk taken off the list drops off
+	// the registry.
+	Known func(kiosk string) bool
 
 	mu     sync.Mutex
 	kiosks map[string]*KioskView
@@ -72,7 +77,7 @@ func (r *Registry) now() time.Time {
 // reports whether the message was understood.
 func (r *Registry) Handle(topic string, payload []byte) bool {
 	id, kind, ok := fleet.ParseTopic(topic)
-	if !ok {
+	if !ok || !r.known(id.Kiosk) {
 		return false
 	}
 	r.mu.Lock()
@@ -163,6 +168,8 @@ func (r *Registry) Handle(topic string, payload []byte) bool {
 	return understood
 }
 
+func (r *Registry) known(kiosk string) bool { return r.Known == nil || r.Known(kiosk) }
+
 // view copies v with its status as of now (stale when silent too long).
 func (r *Registry) view(v *KioskView, now time.Time) KioskView {
 	out := *v
@@ -184,6 +191,9 @@ func (r *Registry) List() []KioskView {
 	now := r.now()
 	out := make([]KioskView, 0, len(r.kiosks))
 	for _, v := range r.kiosks {
+		if !r.known(v.Kiosk) {
+			continue
+		}
 		out = append(out, r.view(v, now))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
@@ -195,7 +205,7 @@ func (r *Registry) Get(key string) (KioskView, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	v, ok := r.kiosks[key]
-	if !ok {
+	if !ok || !r.known(v.Kiosk) {
 		return KioskView{}, false
 	}
 	return r.view(v, r.now()), true

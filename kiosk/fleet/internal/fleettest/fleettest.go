@@ -17,10 +17,13 @@ import (
 	"math/big"
 	"net"
 	"net/url"
-	"sckiosk/kiosk/fleet"
-	"sckiosk/kiosk/fleet/hall"
+	"path/filepath"
 	"testing"
 	"time"
+
+	"sckiosk/kiosk/fleet"
+	"sckiosk/kiosk/fleet/enrol"
+	"sckiosk/kiosk/fleet/hall"
 
 	"github.com/eclipse/paho.golang/packets"
 	"github.com/eclipse/paho.golang/paho"
@@ -138,27 +141,64 @@ func WaitUntil(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// Hall is a hall's embedded broker on loopback and the registry following
-// it, for tests of either side of the fleet.
+// Hall is a hall's embedded broker on loopback, its list of enrolled
+// kiosks and the registry following it, for tests of either side of the
+// fleet.
 type Hall struct {
 	Broker *hall.Broker
 	Reg    *hall.Registry
 	URL    *url.URL
+	Kiosks *enrol.List
 }
 
 // StartHall starts an embedded broker on addr ("127.0.0.1:0" for any
-// port), closed when the test ends.
+// port) with an empty list of kiosks, closed when the test ends.
 func StartHall(t *testing.T, addr string) *Hall {
 	t.Helper()
-	b, err := hall.StartBroker(addr, nil, nil)
+	list, err := enrol.Open(filepath.Join(t.TempDir(), "kiosks"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return StartHallList(t, addr, list)
+}
+
+// StartHallList starts an embedded broker on addr with the kiosks of
+// list, closed when the test ends.
+func StartHallList(t *testing.T, addr string, list *enrol.List) *Hall {
+	t.Helper()
+	b, err := hall.StartBroker(hall.BrokerConfig{Addr: addr, Kiosks: list})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
-	h := &Hall{Broker: b, Reg: &hall.Registry{}}
+	h := &Hall{Broker: b, Reg: &hall.Registry{Known: list.Enrolled}, Kiosks: list}
 	if err := b.Subscribe(fleet.Root+"/#", func(topic string, p []byte) { h.Reg.Handle(topic, p) }); err != nil {
 		t.Fatal(err)
 	}
 	h.URL, _ = url.Parse("mqtt://" + b.Addr())
 	return h
+}
+
+// Enrol enrols kiosks with the hall and returns their passwords.
+func (h *Hall) Enrol(t *testing.T, ids ...string) map[string][]byte {
+	t.Helper()
+	return Enrol(t, h.Kiosks, ids...)
+}
+
+// Enrol enrols kiosks on list (read again at once) and returns their
+// passwords.
+func Enrol(t *testing.T, list *enrol.List, ids ...string) map[string][]byte {
+	t.Helper()
+	pws, err := enrol.Add(list.Path(), enrol.Password, ids...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := list.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]byte{}
+	for id, pw := range pws {
+		out[id] = []byte(pw)
+	}
+	return out
 }
