@@ -79,6 +79,7 @@ type fakeKiosk struct {
 	// refuseProfile makes it answer apply_profile with OK false.
 	refuseProfile bool
 	devices       map[string]fleet.Device
+	password      []byte // its broker password, from its enrolment
 
 	mu   sync.Mutex
 	cmds []received
@@ -138,7 +139,10 @@ func (k *fakeKiosk) commands(action string) []received {
 func (k *fakeKiosk) start(t *testing.T, h *testHall) {
 	t.Helper()
 	id := fleet.Identity{Division: division, Hall: hallName, Kiosk: k.name}
-	pw := fleettest.Enrol(t, h.kiosks, k.name)[k.name]
+	if k.password == nil {
+		k.password = fleettest.Enrol(t, h.kiosks, k.name)[k.name]
+	}
+	pw := k.password
 	a, err := agent.New(agent.Config{
 		Brokers: []*url.URL{h.mqtt}, Identity: id, Username: k.name, Password: pw, Version: "1.4.0-test", KeepAlive: 2 * time.Second,
 		HealthEvery: 150 * time.Millisecond, RetryMax: time.Second, Health: k.health,
