@@ -80,6 +80,8 @@ type fakeKiosk struct {
 	refuseProfile bool
 	devices       map[string]fleet.Device
 	password      []byte // its broker password, from its enrolment
+	pingTimeout   time.Duration
+	agent         *agent.Agent // the running agent
 
 	mu   sync.Mutex
 	cmds []received
@@ -145,7 +147,7 @@ func (k *fakeKiosk) start(t *testing.T, h *testHall) {
 	pw := k.password
 	a, err := agent.New(agent.Config{
 		Brokers: []*url.URL{h.mqtt}, Identity: id, Username: k.name, Password: pw, Version: "1.4.0-test", KeepAlive: 2 * time.Second,
-		HealthEvery: 150 * time.Millisecond, RetryMax: time.Second, Health: k.health,
+		HealthEvery: 150 * time.Millisecond, RetryMax: time.Second, Health: k.health, PingTimeout: k.pingTimeout,
 		Verifier: &fleet.Verifier{Kiosk: k.name, Keys: map[string]*ecdsa.PublicKey{fleet.DemoKeyID: &fleet.DemoKey().PublicKey}},
 		Handle:   k.handle,
 	})
@@ -155,7 +157,7 @@ func (k *fakeKiosk) start(t *testing.T, h *testHall) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = a.Run(ctx); close(done) }()
-	k.cancel, k.done = cancel, done
+	k.cancel, k.done, k.agent = cancel, done, a
 	t.Cleanup(func() { cancel(); <-done })
 }
 

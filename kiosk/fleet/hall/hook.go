@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
@@ -54,7 +53,7 @@ func (h *fleetHook) ID() string { return "fleet" }
 
 func (h *fleetHook) Provides(b byte) bool {
 	return bytes.Contains([]byte{mqtt.OnConnect, mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnSessionEstablish,
-		mqtt.OnSessionEstablished, mqtt.OnDisconnect, mqtt.OnPacketRead}, []byte{b})
+		mqtt.OnSessionEstablished, mqtt.OnDisconnect, mqtt.OnPacketRead, mqtt.OnWill}, []byte{b})
 }
 
 // sessionGrace is the session expiry every client gets, so that mochi
@@ -113,16 +112,28 @@ func (h *fleetHook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 }
 
 // OnSessionEstablish runs once a connection is authenticated, before mochi
-// takes over any older session of its id: the new one is live from here,
-// and the old one's will is withdrawn (sent late, it would say offline
-// after the new connection said online).
+// takes over any older session of its id: the new one is live from here.
 func (h *fleetHook) OnSessionEstablish(cl *mqtt.Client, _ packets.Packet) {
 	h.mu.Lock()
-	defer h.mu.Unlock()
-	if prev := h.live[cl.ID]; prev != nil && prev != cl {
-		atomic.StoreUint32(&prev.Properties.Will.Flag, 0)
-	}
 	h.live[cl.ID] = cl
+	h.mu.Unlock()
+}
+
+// replacedWill is where the will of a replaced connection goes: a topic
+// no one follows, not retained.
+const replacedWill = "$fleet/replaced-will"
+
+// OnWill withdraws the will of a connection that a newer one of its id
+// replaced: sent late, it would say offline after the new connection
+// said online.
+func (h *fleetHook) OnWill(cl *mqtt.Client, will mqtt.Will) (mqtt.Will, error) {
+	h.mu.Lock()
+	replaced := h.live[cl.ID] != cl
+	h.mu.Unlock()
+	if replaced {
+		return mqtt.Will{TopicName: replacedWill}, nil
+	}
+	return will, nil
 }
 
 // OnSessionEstablished runs after mochi registered the connection: one
@@ -140,7 +151,6 @@ func (h *fleetHook) OnSessionEstablished(cl *mqtt.Client, _ packets.Packet) {
 		}
 		return
 	}
-	atomic.StoreUint32(&cl.Properties.Will.Flag, 0)
 	_ = h.srv.DisconnectClient(cl, packets.ErrSessionTakenOver)
 	if got == cl {
 		if live != nil {

@@ -21,6 +21,9 @@ const (
 	Online  = hallstate.Online  // its retained state says online, and it was heard from lately
 	Offline = hallstate.Offline // it said offline, or the broker sent its last will
 	Stale   = hallstate.Stale   // online, but silent longer than Registry.StaleAfter
+	// NoCommand is online, but the hall's last signed ping went
+	// unanswered: commands do not reach it.
+	NoCommand = hallstate.NoCommand
 )
 
 // KioskView is what a dashboard shows of one kiosk.
@@ -39,6 +42,10 @@ type KioskView struct {
 	RolledBack   string        `json:"rolled_back,omitempty"`
 	Health       *fleet.Health `json:"health,omitempty"`
 	LastReply    *fleet.Reply  `json:"last_reply,omitempty"`
+	// PingAt is when the kiosk last answered the hall's ping; PingLost
+	// is set while its last ping went unanswered.
+	PingAt   time.Time `json:"ping_at,omitzero"`
+	PingLost bool      `json:"ping_lost,omitempty"`
 }
 
 // Registry keeps the last state, health and reply of every kiosk seen on
@@ -178,10 +185,38 @@ func (r *Registry) view(v *KioskView, now time.Time) KioskView {
 	if stale == 0 {
 		stale = 90 * time.Second
 	}
-	if out.Status == Online && now.Sub(out.LastSeen) > stale {
+	switch {
+	case out.Status == Online && now.Sub(out.LastSeen) > stale:
 		out.Status = Stale
+	case out.Status == Online && out.PingLost:
+		out.Status = NoCommand
 	}
 	return out
+}
+
+// Pinged records the outcome of a ping to the kiosk named by key:
+// answered (at is when) or not. It reports whether the kiosk is known.
+func (r *Registry) Pinged(key string, answered bool, at time.Time) bool {
+	r.mu.Lock()
+	v, ok := r.kiosks[key]
+	if !ok || !r.known(v.Kiosk) {
+		r.mu.Unlock()
+		return false
+	}
+	if answered {
+		v.PingAt = at
+	}
+	if v.PingLost == answered {
+		v.StateAt = at
+	}
+	v.PingLost = !answered
+	view := r.view(v, r.now())
+	subs := append([]func(KioskView){}, r.subs...)
+	r.mu.Unlock()
+	for _, f := range subs {
+		f(view)
+	}
+	return true
 }
 
 // List returns every kiosk, sorted by division, hall and id.
