@@ -65,6 +65,8 @@ func run(args []string, stderr io.Writer) int {
 	clientCA := fs.String("client-ca", "", "embedded broker: require kiosk client certificates from this CA (PEM)")
 	canaryWait := fs.Duration("canary-wait", 2*time.Minute, "how long a canary must stay healthy before the rest get a profile")
 	stale := fs.Duration("stale", 90*time.Second, "an online kiosk silent this long shows as lost (失联)")
+	pingEvery := fs.Duration("ping-every", 3*time.Minute, "send each online kiosk a signed ping on its command topic this often")
+	pingTimeout := fs.Duration("ping-timeout", 30*time.Second, "a kiosk that does not answer its ping within this shows as 指令不通")
 	kiosksFile := fs.String("kiosks", defaultKiosks, "the list of enrolled kiosks (hallserver kiosk add); with --broker, only these show when the file exists")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -73,6 +75,11 @@ func run(args []string, stderr io.Writer) int {
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	pinger := &hall.Pinger{Every: *pingEvery, Timeout: *pingTimeout}
+	if err := pinger.Check(); err != nil {
+		fmt.Fprintln(stderr, "hallserver:", err)
+		return 2
+	}
 	key, kid, err := loadKey(*keyFile, *keyID)
 	if err != nil {
 		fmt.Fprintln(stderr, "hallserver:", err)
@@ -142,6 +149,12 @@ func run(args []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "hallserver:", err)
 		return 1
 	}
+	pinger.Server = srv
+	go func() {
+		if err := pinger.Run(ctx); err != nil {
+			log.Error("pings stopped", "err", err)
+		}
+	}()
 	ln, err := net.Listen("tcp", *httpAddr)
 	if err != nil {
 		fmt.Fprintln(stderr, "hallserver:", err)

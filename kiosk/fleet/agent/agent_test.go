@@ -7,8 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
+	"os"
 	"path/filepath"
-	"sckiosk/kiosk/fleet/internal/fleettest"
 	"sync"
 	"testing"
 	"time"
@@ -16,7 +16,9 @@ import (
 	"github.com/emmansun/gmsm/sm2"
 
 	"sckiosk/kiosk/fleet"
+	"sckiosk/kiosk/fleet/enrol"
 	"sckiosk/kiosk/fleet/hall"
+	"sckiosk/kiosk/fleet/internal/fleettest"
 )
 
 var waitUntil = fleettest.WaitUntil
@@ -166,22 +168,36 @@ func TestOfflineBufferAndLastWill(t *testing.T) {
 	}
 
 	// The connection dies without a DISCONNECT: the broker sends the will
-	// (the agent then reconnects by itself).
-	var wentOffline sync.WaitGroup
-	wentOffline.Add(1)
+	// (the agent then reconnects by itself). The agent reconnects at once,
+	// and the broker withdraws the will of a connection already replaced
+	// (the kiosk is back): to see the will, the kiosk is refused while it
+	// is away, by taking it off the hall's list for that time.
+	enrolled, err := os.ReadFile(h2.Kiosks.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := enrol.Remove(h2.Kiosks.Path(), kioskID.Kiosk); err != nil {
+		t.Fatal(err)
+	}
+	// Watched on the broker: the registry follows enrolled kiosks only.
+	wentOffline := make(chan struct{})
 	var once sync.Once
-	h2.Reg.Subscribe(func(v hall.KioskView) {
-		if v.Status == hall.Offline {
-			once.Do(wentOffline.Done)
+	if err := h2.Broker.Subscribe(kioskID.Topic(fleet.KindState), func(_ string, p []byte) {
+		var st fleet.State
+		if json.Unmarshal(p, &st) == nil && st.Status == fleet.Offline && !st.Clean {
+			once.Do(func() { close(wentOffline) })
 		}
-	})
+	}); err != nil {
+		t.Fatal(err)
+	}
 	a.cm.Load().TerminateConnectionForTest()
-	done := make(chan struct{})
-	go func() { wentOffline.Wait(); close(done) }()
 	select {
-	case <-done:
+	case <-wentOffline:
 	case <-time.After(10 * time.Second):
 		t.Fatal("no offline state from the last will")
+	}
+	if err := os.WriteFile(h2.Kiosks.Path(), enrolled, 0o600); err != nil {
+		t.Fatal(err)
 	}
 	waitUntil(t, "back online", func() bool { v, _ := h2.Reg.Get(kioskID.Key()); return v.Status == hall.Online })
 }
