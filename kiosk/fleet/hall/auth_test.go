@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"path/filepath"
@@ -93,22 +94,31 @@ func rawLogin(t *testing.T, addr, id string, pw []byte) net.Conn {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
+	if err := loginConn(conn, id, pw); err != nil {
+		t.Fatal(err)
+	}
+	return conn
+}
+
+// loginConn sends CONNECT as id with pw on conn and reads a successful
+// CONNACK.
+func loginConn(conn net.Conn, id string, pw []byte) error {
 	cp := packets.NewControlPacket(packets.CONNECT)
 	c := cp.Content.(*packets.Connect)
 	c.ProtocolName, c.ProtocolVersion, c.ClientID, c.KeepAlive, c.CleanStart = "MQTT", 5, id, 30, true
 	c.Username, c.UsernameFlag, c.Password, c.PasswordFlag = id, true, pw, true
 	if _, err := cp.WriteTo(conn); err != nil {
-		t.Fatal(err)
+		return err
 	}
 	conn.SetReadDeadline(time.Now().Add(fleettest.Timeout))
 	ack, err := packets.ReadPacket(conn)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	if ca, ok := ack.Content.(*packets.Connack); !ok || ca.ReasonCode != 0 {
-		t.Fatalf("login: %v", ack)
+		return fmt.Errorf("login: %v", ack)
 	}
-	return conn
+	return nil
 }
 
 // publishHeader is a PUBLISH fixed header (QoS 0) announcing n bytes.
