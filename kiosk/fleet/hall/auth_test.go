@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"net"
 	"path/filepath"
 	"testing"
@@ -85,6 +82,12 @@ func TestBrokerRefusesUnenrolledAndUnproven(t *testing.T) {
 	}
 }
 
+var (
+	loginConn     = fleettest.RawLogin
+	publishHeader = fleettest.PublishHeader
+	closedByPeer  = fleettest.ClosedByPeer
+)
+
 // rawLogin connects over a bare TCP connection and logs in, so that the
 // test can then write bytes no MQTT client library would send.
 func rawLogin(t *testing.T, addr, id string, pw []byte) net.Conn {
@@ -100,43 +103,6 @@ func rawLogin(t *testing.T, addr, id string, pw []byte) net.Conn {
 	return conn
 }
 
-// loginConn sends CONNECT as id with pw on conn and reads a successful
-// CONNACK.
-func loginConn(conn net.Conn, id string, pw []byte) error {
-	cp := packets.NewControlPacket(packets.CONNECT)
-	c := cp.Content.(*packets.Connect)
-	c.ProtocolName, c.ProtocolVersion, c.ClientID, c.KeepAlive, c.CleanStart = "MQTT", 5, id, 30, true
-	c.Username, c.UsernameFlag, c.Password, c.PasswordFlag = id, true, pw, true
-	if _, err := cp.WriteTo(conn); err != nil {
-		return err
-	}
-	conn.SetReadDeadline(time.Now().Add(fleettest.Timeout))
-	ack, err := packets.ReadPacket(conn)
-	if err != nil {
-		return err
-	}
-	if ca, ok := ack.Content.(*packets.Connack); !ok || ca.ReasonCode != 0 {
-		return fmt.Errorf("login: %v", ack)
-	}
-	return nil
-}
-
-// publishHeader is a PUBLISH fixed header (QoS 0) announcing n bytes.
-func publishHeader(n int) []byte {
-	b := []byte{0x30}
-	for {
-		d := byte(n % 128)
-		n /= 128
-		if n > 0 {
-			d |= 0x80
-		}
-		b = append(b, d)
-		if n == 0 {
-			return b
-		}
-	}
-}
-
 // publishPacket is a whole QoS 0 PUBLISH of payload on topic.
 func publishPacket(topic string, payload []byte) []byte {
 	var body bytes.Buffer
@@ -145,18 +111,6 @@ func publishPacket(topic string, payload []byte) []byte {
 	body.WriteByte(0) // no properties
 	body.Write(payload)
 	return append(publishHeader(body.Len()), body.Bytes()...)
-}
-
-// closedByPeer waits until the broker closes conn, reading and
-// discarding what it sends first (a DISCONNECT).
-func closedByPeer(conn net.Conn) error {
-	conn.SetReadDeadline(time.Now().Add(fleettest.Timeout))
-	_, err := io.Copy(io.Discard, conn)
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return err
-	}
-	return nil
 }
 
 // A packet over 64 KiB is refused from its fixed header: the broker

@@ -13,7 +13,9 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"net/url"
@@ -201,4 +203,53 @@ func Enrol(t *testing.T, list *enrol.List, ids ...string) map[string][]byte {
 		out[id] = []byte(pw)
 	}
 	return out
+}
+
+// RawLogin sends CONNECT as id with pw on conn and reads a successful
+// CONNACK.
+func RawLogin(conn net.Conn, id string, pw []byte) error {
+	cp := packets.NewControlPacket(packets.CONNECT)
+	c := cp.Content.(*packets.Connect)
+	c.ProtocolName, c.ProtocolVersion, c.ClientID, c.KeepAlive, c.CleanStart = "MQTT", 5, id, 30, true
+	c.Username, c.UsernameFlag, c.Password, c.PasswordFlag = id, true, pw, true
+	if _, err := cp.WriteTo(conn); err != nil {
+		return err
+	}
+	conn.SetReadDeadline(time.Now().Add(Timeout))
+	ack, err := packets.ReadPacket(conn)
+	if err != nil {
+		return err
+	}
+	if ca, ok := ack.Content.(*packets.Connack); !ok || ca.ReasonCode != 0 {
+		return fmt.Errorf("login: %v", ack)
+	}
+	return nil
+}
+
+// PublishHeader is a PUBLISH fixed header (QoS 0) announcing n bytes.
+func PublishHeader(n int) []byte {
+	b := []byte{0x30}
+	for {
+		d := byte(n % 128)
+		n /= 128
+		if n > 0 {
+			d |= 0x80
+		}
+		b = append(b, d)
+		if n == 0 {
+			return b
+		}
+	}
+}
+
+// ClosedByPeer waits until the broker closes conn, reading and
+// discarding what it sends first (a DISCONNECT).
+func ClosedByPeer(conn net.Conn) error {
+	conn.SetReadDeadline(time.Now().Add(Timeout))
+	_, err := io.Copy(io.Discard, conn)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return err
+	}
+	return nil
 }
