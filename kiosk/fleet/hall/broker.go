@@ -29,6 +29,7 @@ type Broker struct {
 	srv   *mqtt.Server
 	ln    net.Listener
 	hook  *fleetHook
+	conns *connTracker
 	mu    sync.Mutex
 	subs  int
 	close sync.Once
@@ -79,15 +80,18 @@ func StartBroker(cfg BrokerConfig) (*Broker, error) {
 	// The fleet speaks MQTT v5; the takeover workaround relies on it.
 	caps.MinimumProtocolVersion = 5
 	srv := mqtt.New(&mqtt.Options{InlineClient: true, Capabilities: caps, Logger: log.With("component", "broker")})
-	h := &fleetHook{srv: srv, kiosks: cfg.Kiosks, rate: cfg.Rate, burst: float64(cfg.Burst), log: log.With("component", "broker"),
+	conns := &connTracker{open: map[*trackedConn]bool{}}
+	h := &fleetHook{srv: srv, conns: conns, kiosks: cfg.Kiosks, rate: cfg.Rate, burst: float64(cfg.Burst), log: log.With("component", "broker"),
 		live: map[string]*mqtt.Client{}, buckets: map[string]*bucket{}, now: time.Now}
 	if err := srv.AddHook(h, nil); err != nil {
 		return nil, fmt.Errorf("fleet: broker: %w", err)
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	raw, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("fleet: broker: %w", err)
 	}
+	conns.Listener = raw
+	var ln net.Listener = conns
 	if cfg.TLS != nil {
 		ln = tls.NewListener(ln, cfg.TLS)
 	}
@@ -99,7 +103,7 @@ func StartBroker(cfg BrokerConfig) (*Broker, error) {
 		ln.Close()
 		return nil, fmt.Errorf("fleet: broker: %w", err)
 	}
-	b := &Broker{srv: srv, ln: ln, hook: h, stop: make(chan struct{})}
+	b := &Broker{srv: srv, ln: ln, hook: h, conns: conns, stop: make(chan struct{})}
 	if cfg.Kiosks != nil {
 		go b.watchKiosks(2 * time.Second)
 	}
@@ -181,6 +185,12 @@ func (b *Broker) Close() error {
 		// open and unanswered, so a kiosk reconnecting at once would wait
 		// its whole connect timeout instead of being refused.
 		b.ln.Close()
+		// mochi v2.7.9 counts a connection in a WaitGroup from the
+		// connection's own goroutine and waits for it in Close: a
+		// connection still being refused or logging in while the broker
+		// closes is a race (the race detector saw it in tests). Those
+		// are let finish first; logged-in clients are mochi's to close.
+		b.conns.waitUnestablished(5 * time.Second)
 		// mochi v2.7.9 can wait forever for a client that reconnected at
 		// the very moment of the close (seen in about 1 in 100 test runs);
 		// a broker that is going away does not wait for it.
@@ -208,4 +218,80 @@ func KioskMayUse(kiosk, topic string, write bool) bool {
 		return kind == fleet.KindState || kind == fleet.KindHealth || kind == fleet.KindReply
 	}
 	return kind == fleet.KindCmd
+}
+
+// connTracker is the broker's listener, knowing which accepted
+// connections are still open and which of them logged in.
+type connTracker struct {
+	net.Listener
+	mu   sync.Mutex
+	open map[*trackedConn]bool // open connection -> logged in
+}
+
+// Accept accepts a connection and tracks it until it is closed.
+func (t *connTracker) Accept() (net.Conn, error) {
+	c, err := t.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	tc := &trackedConn{Conn: c, t: t}
+	t.mu.Lock()
+	t.open[tc] = false
+	t.mu.Unlock()
+	return tc, nil
+}
+
+// established marks the connection under conn (a *trackedConn, or a TLS
+// connection over one) as logged in.
+func (t *connTracker) established(conn net.Conn) {
+	if tc, ok := conn.(*tls.Conn); ok {
+		conn = tc.NetConn()
+	}
+	c, ok := conn.(*trackedConn)
+	if !ok {
+		return
+	}
+	t.mu.Lock()
+	if _, open := t.open[c]; open {
+		t.open[c] = true
+	}
+	t.mu.Unlock()
+}
+
+// waitUnestablished waits (at most limit) until every open connection has
+// logged in.
+func (t *connTracker) waitUnestablished(limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		t.mu.Lock()
+		pending := 0
+		for _, in := range t.open {
+			if !in {
+				pending++
+			}
+		}
+		t.mu.Unlock()
+		if pending == 0 {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// trackedConn is an accepted connection that tells its tracker when it
+// is closed.
+type trackedConn struct {
+	net.Conn
+	t    *connTracker
+	once sync.Once
+}
+
+func (c *trackedConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(func() {
+		c.t.mu.Lock()
+		delete(c.t.open, c)
+		c.t.mu.Unlock()
+	})
+	return err
 }

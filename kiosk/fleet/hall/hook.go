@@ -37,6 +37,7 @@ type fleetHook struct {
 	burst  float64
 	log    *slog.Logger
 	now    func() time.Time
+	conns  *connTracker
 
 	mu      sync.Mutex
 	live    map[string]*mqtt.Client // client id -> its live connection
@@ -141,6 +142,9 @@ func (h *fleetHook) OnWill(cl *mqtt.Client, will mqtt.Will) (mqtt.Will, error) {
 // client entry is the live connection's whatever order the two
 // registered in.
 func (h *fleetHook) OnSessionEstablished(cl *mqtt.Client, _ packets.Packet) {
+	if h.conns != nil {
+		h.conns.established(cl.Net.Conn)
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	live := h.live[cl.ID]
