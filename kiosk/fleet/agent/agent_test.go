@@ -201,3 +201,35 @@ func TestOfflineBufferAndLastWill(t *testing.T) {
 	}
 	waitUntil(t, "back online", func() bool { v, _ := h2.Reg.Get(kioskID.Key()); return v.Status == hall.Online })
 }
+
+// A signed ping is answered at once and not recorded (the audit log
+// would fill with them); a forged one is refused and recorded.
+func TestPingAnsweredNotRecorded(t *testing.T) {
+	h := startHall(t, "127.0.0.1:0")
+	key := fleetKey(t)
+	rec := &recorder{}
+	startAgent(t, h, key, rec, okHealth)
+	waitUntil(t, "online", func() bool { v, ok := h.Reg.Get(kioskID.Key()); return ok && v.Status == hall.Online })
+	now := time.Now()
+	ping := fleet.Command{ID: fleet.NewCommandID(), Kiosk: kioskID.Kiosk, Action: fleet.ActionPing, IssuedAt: now, ExpiresAt: now.Add(time.Minute)}
+	good, _ := fleet.Sign(ping, key, "hall-1")
+	if err := h.Broker.Publish(kioskID.Topic(fleet.KindCmd), good, false, 1); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the pong", func() bool {
+		v, _ := h.Reg.Get(kioskID.Key())
+		return v.LastReply != nil && v.LastReply.ID == ping.ID && v.LastReply.OK
+	})
+	if _, _, n := rec.last(); n != 0 {
+		t.Fatalf("an accepted ping was recorded (%d)", n)
+	}
+	ping.ID = fleet.NewCommandID()
+	forged, _ := fleet.Sign(ping, fleetKey(t), "hall-1")
+	if err := h.Broker.Publish(kioskID.Topic(fleet.KindCmd), forged, false, 1); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the forged ping recorded", func() bool { _, _, n := rec.last(); return n == 1 })
+	if _, err, _ := rec.last(); !errors.Is(err, fleet.ErrSignature) {
+		t.Errorf("forged ping: %v", err)
+	}
+}
