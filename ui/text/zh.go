@@ -201,9 +201,11 @@ var Chinese = &Language{
 		application.CaseUnknown:    "状态未知",
 	},
 	Presences: map[hallstate.Presence]string{
-		hallstate.Online:    "在线",
-		hallstate.Offline:   "离线",
-		hallstate.Stale:     "失联",
+		hallstate.Online:  "在线",
+		hallstate.Offline: "离线",
+		hallstate.Stale:   "失联",
+
+		// The hall's signed ping went unanswered: commands do not reach it.
 		hallstate.NoCommand: "指令不通",
 	},
 	Stages: map[hallstate.Stage]string{
