@@ -253,3 +253,37 @@ func TestRemovedKioskCanNoLongerConnect(t *testing.T) {
 		t.Errorf("SC-0002, still enrolled: %v", err)
 	}
 }
+
+// A connection that never logs in is closed (here after 200 ms; 10 s by
+// default), TLS or not: idle sockets cannot pile up.
+func TestBrokerClosesConnectionsThatNeverLogIn(t *testing.T) {
+	list, err := enrol.Open(filepath.Join(t.TempDir(), "kiosks"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pws := fleettest.Enrol(t, list, "SC-0001")
+	b, err := hall.StartBroker(hall.BrokerConfig{Addr: "127.0.0.1:0", Kiosks: list, LoginWithin: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	idle, err := net.DialTimeout("tcp", b.Addr(), fleettest.Timeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	if err := closedByPeer(idle); err != nil {
+		t.Fatalf("an idle connection stayed open: %v", err)
+	}
+	// A kiosk that logs in keeps its connection past the login deadline:
+	// its keep-alive (30 s) rules from then on.
+	conn := rawLogin(t, b.Addr(), "SC-0001", pws["SC-0001"])
+	time.Sleep(400 * time.Millisecond)
+	if _, err := packets.NewControlPacket(packets.PINGREQ).WriteTo(conn); err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(fleettest.Timeout))
+	if p, err := packets.ReadPacket(conn); err != nil || p.Type != packets.PINGRESP {
+		t.Fatalf("the logged-in kiosk after the login deadline: %v %v", p, err)
+	}
+}

@@ -54,7 +54,12 @@ type BrokerConfig struct {
 	// reports when it comes back).
 	Rate  float64
 	Burst int
-	Log   *slog.Logger
+	// LoginWithin is how long a new connection may take to send its
+	// CONNECT (the TLS handshake included) before it is closed; 0 means
+	// 10 s. Without it, idle connections that never log in would be kept
+	// for ever.
+	LoginWithin time.Duration
+	Log         *slog.Logger
 }
 
 // StartBroker listens on cfg.Addr — with TLS when cfg.TLS is given, where
@@ -80,7 +85,10 @@ func StartBroker(cfg BrokerConfig) (*Broker, error) {
 	// The fleet speaks MQTT v5; the takeover workaround relies on it.
 	caps.MinimumProtocolVersion = 5
 	srv := mqtt.New(&mqtt.Options{InlineClient: true, Capabilities: caps, Logger: log.With("component", "broker")})
-	conns := &connTracker{open: map[*trackedConn]bool{}}
+	if cfg.LoginWithin <= 0 {
+		cfg.LoginWithin = 10 * time.Second
+	}
+	conns := &connTracker{open: map[*trackedConn]bool{}, loginWithin: cfg.LoginWithin}
 	h := &fleetHook{srv: srv, conns: conns, kiosks: cfg.Kiosks, rate: cfg.Rate, burst: float64(cfg.Burst), log: log.With("component", "broker"),
 		live: map[string]*mqtt.Client{}, buckets: map[string]*bucket{}, now: time.Now}
 	if err := srv.AddHook(h, nil); err != nil {
@@ -224,16 +232,20 @@ func KioskMayUse(kiosk, topic string, write bool) bool {
 // connections are still open and which of them logged in.
 type connTracker struct {
 	net.Listener
-	mu   sync.Mutex
-	open map[*trackedConn]bool // open connection -> logged in
+	loginWithin time.Duration
+	mu          sync.Mutex
+	open        map[*trackedConn]bool // open connection -> logged in
 }
 
-// Accept accepts a connection and tracks it until it is closed.
+// Accept accepts a connection and tracks it until it is closed. The
+// connection must log in within loginWithin: mochi replaces the deadline
+// with the keep-alive's once it has read the CONNECT.
 func (t *connTracker) Accept() (net.Conn, error) {
 	c, err := t.Listener.Accept()
 	if err != nil {
 		return nil, err
 	}
+	_ = c.SetDeadline(time.Now().Add(t.loginWithin))
 	tc := &trackedConn{Conn: c, t: t}
 	t.mu.Lock()
 	t.open[tc] = false
