@@ -115,6 +115,7 @@ func StartBroker(cfg BrokerConfig) (*Broker, error) {
 	if cfg.Kiosks != nil {
 		go b.watchKiosks(2 * time.Second)
 	}
+	go b.repairEntries(time.Second)
 	return b, nil
 }
 
@@ -130,6 +131,21 @@ func (b *Broker) watchKiosks(period time.Duration) {
 		case <-t.C:
 		}
 		b.RecheckKiosks()
+	}
+}
+
+// repairEntries puts back, every period, the client entries of live
+// connections that mochi lost (see fleetHook).
+func (b *Broker) repairEntries(period time.Duration) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-b.stop:
+			return
+		case <-t.C:
+		}
+		b.hook.repair()
 	}
 }
 

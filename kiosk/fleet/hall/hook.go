@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"log/slog"
+	"math"
 	"sync"
 	"time"
 
@@ -25,10 +26,11 @@ import (
 // health, but no command reaches it again (issue 17: three rapid
 // connections under a kiosk's id made it deaf for as long as it was
 // watched). mochi skips that clean-up for a session that does not expire
-// at once, so every session is given a second of expiry (OnConnect) and
+// at once, so every session is given the longest expiry (OnConnect) and
 // the hook cleans up itself (OnDisconnect), only for the connection it
 // knows to be the live one for that id, and restores the client entry
-// when a late connection overwrote it (OnSessionEstablished).
+// when a late connection overwrote it (OnSessionEstablished, and repair
+// every second for the orders those miss).
 type fleetHook struct {
 	mqtt.HookBase
 	srv    *mqtt.Server
@@ -58,9 +60,11 @@ func (h *fleetHook) Provides(b byte) bool {
 }
 
 // sessionGrace is the session expiry every client gets, so that mochi
-// leaves the clean-up after a disconnection to OnDisconnect; mochi's own
-// expiry sweep removes an entry left behind after that long.
-const sessionGrace = 1
+// leaves the clean-up after a disconnection to OnDisconnect. It is the
+// longest there is: mochi's own expiry sweep deletes a client entry by id
+// from a snapshot, and could delete a live connection that replaced the
+// expired one meanwhile.
+const sessionGrace = math.MaxUint32
 
 // OnConnect gives the session its grace (see fleetHook).
 func (h *fleetHook) OnConnect(cl *mqtt.Client, _ packets.Packet) error {
@@ -163,6 +167,27 @@ func (h *fleetHook) OnSessionEstablished(cl *mqtt.Client, _ packets.Packet) {
 			h.srv.Clients.Delete(cl.ID)
 		}
 	}
+}
+
+// repair puts back the client entry of every live connection whose entry
+// is gone or another connection's, whatever removed it (the last line
+// against mochi's clean-ups by client id), and reports how many it put
+// back.
+func (h *fleetHook) repair() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for id, cl := range h.live {
+		if cl.Closed() {
+			continue
+		}
+		if got, ok := h.srv.Clients.Get(id); !ok || got != cl {
+			h.srv.Clients.Add(cl)
+			h.log.Warn("put back the client entry of a live connection", "client", id)
+			n++
+		}
+	}
+	return n
 }
 
 // OnDisconnect cleans up after the live connection of an id: its

@@ -53,7 +53,10 @@ func TestTakeoverStormLeavesKioskReachable(t *testing.T) {
 		wg.Wait()
 		// The real kiosk, replaced too, comes back by itself and answers.
 		if !answers(t, h, k) {
-			t.Fatalf("round %d: the kiosk no longer answers commands", round)
+			v, _ := h.reg.Get(key(k.name))
+			t.Fatalf("round %d: the kiosk no longer answers commands (agent connected %v, broker clients %d, last seen %v ago; %s)",
+				round, k.agent.Connected(), h.broker.Clients(), time.Since(v.LastSeen).Round(time.Millisecond),
+				h.broker.DebugClient(k.name, kioskID.Topic(fleet.KindCmd)))
 		}
 	}
 }
