@@ -44,6 +44,36 @@ type fleetHook struct {
 	mu      sync.Mutex
 	live    map[string]*mqtt.Client // client id -> its live connection
 	buckets map[string]*bucket      // client id -> its rate
+
+	logMu      sync.Mutex
+	logTokens  bucket // refusals logged: 20 at once, 1 a second after that
+	logDropped int    // refusals not logged since the last one that was
+}
+
+// refused logs a refused login, at most 20 at once and one a second
+// after that, so that a flood of bad logins cannot fill the disk; the
+// next line logged says how many were left out.
+func (h *fleetHook) refused(msg string, args ...any) {
+	now := h.now()
+	h.logMu.Lock()
+	if h.logTokens.at.IsZero() {
+		h.logTokens = bucket{tokens: 20, at: now}
+	}
+	h.logTokens.tokens = min(20, h.logTokens.tokens+now.Sub(h.logTokens.at).Seconds())
+	h.logTokens.at = now
+	if h.logTokens.tokens < 1 {
+		h.logDropped++
+		h.logMu.Unlock()
+		return
+	}
+	h.logTokens.tokens--
+	dropped := h.logDropped
+	h.logDropped = 0
+	h.logMu.Unlock()
+	if dropped > 0 {
+		args = append(args, "refusals_not_logged", dropped)
+	}
+	h.log.Warn(msg, args...)
 }
 
 // bucket is a token bucket: one token a packet.
@@ -87,24 +117,24 @@ func (h *fleetHook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bo
 		h.log.Error("kiosk list unreadable; keeping the one in force", "err", err)
 	}
 	if !h.kiosks.Enrolled(id) {
-		h.log.Warn("refused a client that is not an enrolled kiosk", "client", id, "remote", cl.Net.Remote)
+		h.refused("refused a client that is not an enrolled kiosk", "client", id, "remote", cl.Net.Remote)
 		return false
 	}
 	if pk.Connect.WillFlag && !KioskMayUse(id, pk.Connect.WillTopic, true) {
-		h.log.Warn("refused a kiosk whose last will is not its own state", "client", id)
+		h.refused("refused a kiosk whose last will is not its own state", "client", id)
 		return false
 	}
 	if tc, ok := cl.Net.Conn.(*tls.Conn); ok {
 		if certs := tc.ConnectionState().PeerCertificates; len(certs) > 0 {
 			if certs[0].Subject.CommonName != id {
-				h.log.Warn("refused a certificate for another kiosk", "client", id, "cn", certs[0].Subject.CommonName)
+				h.refused("refused a certificate for another kiosk", "client", id, "cn", certs[0].Subject.CommonName)
 				return false
 			}
 			return true
 		}
 	}
 	if string(pk.Connect.Username) != id || !h.kiosks.CheckPassword(id, pk.Connect.Password) {
-		h.log.Warn("refused a kiosk: wrong user name or password", "client", id, "remote", cl.Net.Remote)
+		h.refused("refused a kiosk: wrong user name or password", "client", id, "remote", cl.Net.Remote)
 		return false
 	}
 	return true
