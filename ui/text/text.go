@@ -49,6 +49,8 @@ type Language struct {
 	// Stages are the hall's words for how far a profile rollout has got
 	// (试点中).
 	Stages map[hallstate.Stage]string
+	// Roles name the hall server's operator roles (运维).
+	Roles map[hallstate.Role]string
 	// Fallback gives what this language's tables lack; nil for none.
 	Fallback *Language
 }
@@ -140,6 +142,12 @@ func (l *Language) Presence(p hallstate.Presence) string {
 // Stage is the hall's word for how far a profile rollout has got (试点中).
 func (l *Language) Stage(s hallstate.Stage) string {
 	w, _ := lookup(l, func(l *Language) (string, bool) { w, ok := l.Stages[s]; return w, ok })
+	return w
+}
+
+// Role names an operator role of the hall server (配置管理员).
+func (l *Language) Role(r hallstate.Role) string {
+	w, _ := lookup(l, func(l *Language) (string, bool) { w, ok := l.Roles[r]; return w, ok })
 	return w
 }
 

@@ -61,6 +61,11 @@ type Fleet struct {
 	// ping from the hall on its command topic before it reconnects (the
 	// hall pings every few minutes); 0 never reconnects for that.
 	PingTimeout time.Duration `yaml:"ping_timeout"`
+	// ProvinceKey is the province's SM2 public key (PEM) that must also
+	// sign a pushed layer changing platform.*, demo_keys or
+	// technician.pin_hash (kioskctl profile sign); without it such a
+	// layer is always refused. A pushed layer cannot change it.
+	ProvinceKey string `yaml:"province_key" profile:"path"`
 }
 
 // Retention says how long the kiosk keeps its own records, in days.
@@ -152,6 +157,10 @@ type UI struct {
 	FormTimeout time.Duration `yaml:"form_timeout"` // while filling in a form
 	DoneTimeout time.Duration `yaml:"done_timeout"` // on the result screen, before it clears
 	ElderMode   bool          `yaml:"elder_mode"`   // start every visit in elder mode
+	// CardGrace is how long a citizen who lifts the card off the reader
+	// mid-visit has to put it back before the visit ends and is wiped
+	// (doubled in elder mode); 0s ends it at once.
+	CardGrace time.Duration `yaml:"card_grace"`
 }
 
 // Technician holds technician mode's settings.
@@ -184,7 +193,7 @@ func Default() Profile {
 			Camera:  Camera{Driver: "none"},
 			Printer: Printer{Serial: Serial{Driver: "escpos", Baud: 115200}, PaperWidth: 80, QRMode: "native"},
 		},
-		UI:    UI{Orientation: "portrait", IdleTimeout: 90 * time.Second, FormTimeout: 180 * time.Second, DoneTimeout: 45 * time.Second},
+		UI:    UI{Orientation: "portrait", IdleTimeout: 90 * time.Second, FormTimeout: 180 * time.Second, DoneTimeout: 45 * time.Second, CardGrace: 10 * time.Second},
 		Fleet: Fleet{KeepAlive: 60 * time.Second, HealthEvery: 30 * time.Second, SelfTestAfter: 30 * time.Second, PingTimeout: 10 * time.Minute},
 	}
 }
