@@ -200,10 +200,17 @@ start_broker() {
   local log="$work/$1-$MQTT_PORT"
   LOGS="$log.*.log"
   if [ "$1" = embedded ]; then
+    # The embedded broker admits enrolled kiosks only: fleet-sim enrols
+    # its kiosks in this list (--enrol) and logs them in with passwords.
+    KIOSKS="$log.kiosks"
     hall_init "$log.data"
-    "$BIN/hallserver" --mqtt 127.0.0.1:$MQTT_PORT --http 127.0.0.1:$HTTP_PORT --data-dir "$log.data" >"$log.hall.log" 2>&1 & HALL_PID=$!
+    "$BIN/hallserver" --mqtt 127.0.0.1:$MQTT_PORT --http 127.0.0.1:$HTTP_PORT --data-dir "$log.data" --kiosks "$KIOSKS" >"$log.hall.log" 2>&1 & HALL_PID=$!
     pids+=($HALL_PID); BROKER_PID=$HALL_PID
   else
+    # Anonymous on loopback: this arm measures mosquitto's capacity. Its
+    # per-kiosk passwords and ACL are in docs/fleet.md (and tested by
+    # kiosk/fleet/agent/mosquitto_test.go).
+    KIOSKS=""
     cat >"$log.conf" <<EOF
 listener $MQTT_PORT 127.0.0.1
 allow_anonymous true
@@ -233,7 +240,7 @@ start_fleet() {
   while [ "$left" -gt 0 ]; do
     i=$((i + 1)); part=$((left < PER_PROC ? left : PER_PROC)); left=$((left - part))
     "$BIN/kioskctl" fleet-sim --kiosks "$part" --broker "mqtt://127.0.0.1:$MQTT_PORT" --prefix "$prefix$i-" \
-      --heartbeat "$HEARTBEAT" --keepalive "$ka" --ramp "${ramp}s" >"$work/fleet-$prefix$i-$MQTT_PORT.log" 2>&1 &
+      ${KIOSKS:+--enrol "$KIOSKS"} --heartbeat "$HEARTBEAT" --keepalive "$ka" --ramp "${ramp}s" >"$work/fleet-$prefix$i-$MQTT_PORT.log" 2>&1 &
     FLEET+=($!); pids+=($!)
   done
 }

@@ -6,6 +6,12 @@
 //	hallserver admin init --password-file admin.pw
 //	hallserver --mqtt :1883 --http 127.0.0.1:8080 --division 510107 --hall wuhou --fleet-key fleet.key --key-id wuhou-2026
 //	hallserver --http :8443 --http-cert dash.pem --http-key dash.key ...
+//	hallserver kiosk add SC-0001 --password-file sc-0001.password
+//
+// Only kiosks on the hall's list (--kiosks, edited by `hallserver kiosk
+// add|remove|list`) may connect to the embedded broker, each with its
+// enrolment password or a client certificate, and only they show on the
+// dashboard.
 package main
 
 import (
@@ -32,6 +38,7 @@ import (
 
 	"sckiosk/internal/sm2pem"
 	"sckiosk/kiosk/fleet"
+	"sckiosk/kiosk/fleet/enrol"
 	"sckiosk/kiosk/fleet/hall"
 	"sckiosk/kiosk/fleet/hall/operator"
 )
@@ -41,6 +48,9 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "admin" {
 		return runAdmin(args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "kiosk" {
+		return runKiosk(args[1:], stdout, stderr)
 	}
 	fs := flag.NewFlagSet("hallserver", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -66,6 +76,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	clientCA := fs.String("client-ca", "", "embedded broker: require kiosk client certificates from this CA (PEM)")
 	canaryWait := fs.Duration("canary-wait", 2*time.Minute, "how long a canary must stay healthy before the rest get a profile")
 	stale := fs.Duration("stale", 90*time.Second, "an online kiosk silent this long shows as lost (失联)")
+	pingEvery := fs.Duration("ping-every", 3*time.Minute, "send each online kiosk a signed ping on its command topic this often")
+	pingTimeout := fs.Duration("ping-timeout", 30*time.Second, "a kiosk that does not answer its ping within this shows as 指令不通")
+	kiosksFile := fs.String("kiosks", defaultKiosks, "the list of enrolled kiosks (hallserver kiosk add); with --broker, only these show when the file exists")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -73,6 +86,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	pinger := &hall.Pinger{Every: *pingEvery, Timeout: *pingTimeout}
+	if err := pinger.Check(); err != nil {
+		fmt.Fprintln(stderr, "hallserver:", err)
+		return 2
+	}
 	exp := exposure{HTTP: *httpAddr, MQTT: *mqttAddr, Broker: *broker, TLS: *httpCert != "" || *httpKey != "",
 		InsecureHTTP: *insecureHTTP, FleetKey: *keyFile != ""}
 	if err := exp.check(); err != nil {
@@ -113,7 +131,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	reg := &hall.Registry{StaleAfter: *stale}
+	kiosks, err := enrol.Open(*kiosksFile)
+	if err != nil {
+		fmt.Fprintln(stderr, "hallserver:", err)
+		return 2
+	}
+	reg := &hall.Registry{StaleAfter: *stale, Known: kiosks.Enrolled}
 	filter := fleet.Root + "/" + *division + "/" + *hallName + "/+/+"
 	var pub hall.Publisher
 	if *broker == "" {
@@ -122,7 +145,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "hallserver:", err)
 			return 2
 		}
-		b, err := hall.StartBroker(*mqttAddr, tlsCfg, log)
+		if len(kiosks.IDs()) == 0 {
+			log.Warn("no kiosk is enrolled yet: every kiosk is refused until `hallserver kiosk add`", "kiosks", *kiosksFile)
+		}
+		b, err := hall.StartBroker(hall.BrokerConfig{Addr: *mqttAddr, TLS: tlsCfg, Kiosks: kiosks, Log: log})
 		if err != nil {
 			fmt.Fprintln(stderr, "hallserver:", err)
 			return 1
@@ -135,6 +161,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		pub = b
 		log.Info("embedded broker listening", "addr", b.Addr())
 	} else {
+		// The province's broker enrols and authorises kiosks; the hall's
+		// own list, when it has one, narrows what the dashboard shows.
+		if _, err := os.Stat(*kiosksFile); err != nil {
+			reg.Known = nil
+		} else {
+			go reloadKiosks(ctx, kiosks, log)
+		}
 		if *pass == "" {
 			*pass = os.Getenv("HALLSERVER_PASSWORD")
 		}
@@ -163,6 +196,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "hallserver:", err)
 		return 1
 	}
+	pinger.Server = srv
+	go func() {
+		if err := pinger.Run(ctx); err != nil {
+			log.Error("pings stopped", "err", err)
+		}
+	}()
 	scheme := "http"
 	if httpTLS != nil {
 		scheme, ln = "https", tls.NewListener(ln, httpTLS)
@@ -181,6 +220,23 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// reloadKiosks reads the list of kiosks again when it changes (with
+// --broker; the embedded broker does it itself).
+func reloadKiosks(ctx context.Context, l *enrol.List, log *slog.Logger) {
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := l.Reload(); err != nil {
+			log.Error("kiosk list unreadable; keeping the one in force", "err", err)
+		}
+	}
 }
 
 func loadKey(file, kid string) (*sm2.PrivateKey, string, error) {

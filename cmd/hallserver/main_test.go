@@ -215,3 +215,12 @@ func TestDashboardHosts(t *testing.T) {
 		t.Errorf("given: %q", got)
 	}
 }
+
+func TestRunRefusesPingTimeoutNotShorterThanPeriod(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	dir := filepath.Join(t.TempDir(), "data")
+	code := run([]string{"--ping-every", "10s", "--ping-timeout", "30s", "--mqtt", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data-dir", dir}, &stdout, &stderr)
+	if code != 2 || !strings.Contains(stderr.String(), "--ping-timeout must be shorter than --ping-every") {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+}

@@ -126,10 +126,14 @@ const (
 	ActionSelfTest = "self_test"     // check devices and platform, answer with the result
 	ActionLogTail  = "log_tail"      // answer with the masked log tail
 	ActionRestart  = "restart"       // restart the app
+	// ActionPing proves the command path works: the kiosk answers at
+	// once, and reconnects when no ping came for longer than its
+	// fleet.ping_timeout. Pings are not written to the audit log.
+	ActionPing = "ping"
 )
 
 // Actions lists every action a kiosk accepts.
-var Actions = []string{ActionReload, ActionProfile, ActionSelfTest, ActionLogTail, ActionRestart}
+var Actions = []string{ActionReload, ActionProfile, ActionSelfTest, ActionLogTail, ActionRestart, ActionPing}
 
 // Command is what the fleet asks one kiosk to do. It travels signed
 // (Envelope).

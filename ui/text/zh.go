@@ -229,6 +229,9 @@ var Chinese = &Language{
 		hallstate.Online:  "在线",
 		hallstate.Offline: "离线",
 		hallstate.Stale:   "失联",
+
+		// The hall's signed ping went unanswered: commands do not reach it.
+		hallstate.NoCommand: "指令不通",
 	},
 	Stages: map[hallstate.Stage]string{
 		hallstate.StageCanary:  "试点中",

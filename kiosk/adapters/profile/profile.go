@@ -57,6 +57,10 @@ type Fleet struct {
 	// SelfTestAfter is how long after a restart on a pushed profile the
 	// kiosk tests itself, and rolls back on failure.
 	SelfTestAfter time.Duration `yaml:"self_test_after"`
+	// PingTimeout is how long the kiosk stays connected without a signed
+	// ping from the hall on its command topic before it reconnects (the
+	// hall pings every few minutes); 0 never reconnects for that.
+	PingTimeout time.Duration `yaml:"ping_timeout"`
 	// ProvinceKey is the province's SM2 public key (PEM) that must also
 	// sign a pushed layer changing platform.*, demo_keys or
 	// technician.pin_hash (kioskctl profile sign); without it such a
@@ -190,7 +194,7 @@ func Default() Profile {
 			Printer: Printer{Serial: Serial{Driver: "escpos", Baud: 115200}, PaperWidth: 80, QRMode: "native"},
 		},
 		UI:    UI{Orientation: "portrait", IdleTimeout: 90 * time.Second, FormTimeout: 180 * time.Second, DoneTimeout: 45 * time.Second, CardGrace: 10 * time.Second},
-		Fleet: Fleet{KeepAlive: 60 * time.Second, HealthEvery: 30 * time.Second, SelfTestAfter: 30 * time.Second},
+		Fleet: Fleet{KeepAlive: 60 * time.Second, HealthEvery: 30 * time.Second, SelfTestAfter: 30 * time.Second, PingTimeout: 10 * time.Minute},
 	}
 }
 

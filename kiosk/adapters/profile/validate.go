@@ -204,6 +204,9 @@ func (p Profile) problems(mentioned func(path string) bool) []problem {
 		if f.HealthEvery < time.Second {
 			add("fleet.health_every", "%v: at least 1s", f.HealthEvery)
 		}
+		if f.PingTimeout != 0 && f.PingTimeout < 10*time.Second {
+			add("fleet.ping_timeout", "%v: at least 10s (longer than the hall's --ping-every), or 0 for never", f.PingTimeout)
+		}
 		for _, k := range []struct{ name, path string }{{"key_file", f.KeyFile}, {"ca_file", f.CAFile}, {"cert_file", f.CertFile}, {"cert_key_file", f.CertKeyFile}, {"password_file", f.PasswordFile}, {"province_key", f.ProvinceKey}} {
 			if msg := checkReadable(k.path); msg != "" {
 				add("fleet."+k.name, "%s", msg)

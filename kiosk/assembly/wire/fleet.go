@@ -54,14 +54,17 @@ func (k *Kiosk) startFleet(ctx context.Context) {
 		password = []byte(strings.TrimSpace(string(b)))
 	}
 	var verifier *fleet.Verifier
+	pingTimeout := f.PingTimeout
 	if keys != nil {
 		verifier = agent.NewVerifier(k.Profile, keys)
+	} else {
+		pingTimeout = 0 // every ping would be refused: reconnecting would not help
 	}
 	id := fleet.Identity{Division: k.Profile.DivisionCode, Hall: f.Hall, Kiosk: k.Profile.KioskID}
 	h := k.fleetHandler()
 	a, err := agent.New(agent.Config{
 		Brokers: []*url.URL{u}, TLS: tlsCfg, Username: f.Username, Password: password, Identity: id, Version: k.opts.Version,
-		KeepAlive: f.KeepAlive, HealthEvery: f.HealthEvery,
+		KeepAlive: f.KeepAlive, HealthEvery: f.HealthEvery, PingTimeout: pingTimeout,
 		Health:    func() fleet.Health { return k.health(k.latest.Load()) },
 		Verifier:  verifier,
 		OnCommand: h.RecordCommand,

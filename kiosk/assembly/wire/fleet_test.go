@@ -20,6 +20,7 @@ import (
 	"sckiosk/kiosk/core/session"
 	"sckiosk/kiosk/fleet"
 	"sckiosk/kiosk/fleet/agent"
+	"sckiosk/kiosk/fleet/enrol"
 	"sckiosk/kiosk/fleet/hall"
 )
 
@@ -48,12 +49,17 @@ func newFleetRig(t *testing.T) *fleetRig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { rig.Close() })
-	b, err := hall.StartBroker("127.0.0.1:0", nil, nil)
+	dir := t.TempDir()
+	kiosks, err := enrol.Open(filepath.Join(dir, "hall-kiosks"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := hall.StartBroker(hall.BrokerConfig{Addr: "127.0.0.1:0", Kiosks: kiosks})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
-	reg := &hall.Registry{}
+	reg := &hall.Registry{Known: kiosks.Enrolled}
 	if err := b.Subscribe("kiosk/#", func(topic string, p []byte) { reg.Handle(topic, p) }); err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +67,6 @@ func newFleetRig(t *testing.T) *fleetRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
 	keyPEM, err := platform.MarshalPublicKeyPEM(&fleet.DemoKey().PublicKey)
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +74,15 @@ func newFleetRig(t *testing.T) *fleetRig {
 	os.WriteFile(filepath.Join(dir, "fleet.pem"), keyPEM, 0o644)
 	prof := rig.Profile(profile.Default())
 	prof.DataDir = filepath.Join(dir, "data")
+	// The kiosk enrolled as hallserver kiosk add does it: its password in
+	// a file the profile names.
+	pws, err := enrol.Add(kiosks.Path(), enrol.Password, prof.KioskID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "fleet-password"), []byte(pws[prof.KioskID]+"\n"), 0o600)
 	prof.Fleet = profile.Fleet{Broker: "mqtt://" + b.Addr(), Hall: "wuhou", KeyFile: "fleet.pem", KeyID: fleet.DemoKeyID,
+		Username: prof.KioskID, PasswordFile: "fleet-password",
 		KeepAlive: 10 * time.Second, HealthEvery: time.Second, SelfTestAfter: time.Second}
 	y, err := prof.YAML()
 	if err != nil {

@@ -37,6 +37,11 @@ type Config struct {
 	HealthEvery time.Duration // health period; 0 means 30 s
 	Buffer      int           // health reports kept while offline; 0 means 120
 	RetryMax    time.Duration // longest wait between reconnection attempts; 0 means 1 minute
+	// PingTimeout is how long the agent stays connected without a signed
+	// ping from the hall before it reconnects: a connection that sends
+	// health but no longer receives commands is not left alone. 0 never
+	// reconnects for that (a broker with no hall server pinging).
+	PingTimeout time.Duration
 	// Health builds a report (Kiosk, At and Buffered are filled in).
 	Health func() fleet.Health
 	// Verifier checks commands; nil refuses every command.
@@ -61,6 +66,10 @@ type Agent struct {
 	connected atomic.Bool
 	cm        atomic.Pointer[autopaho.ConnectionManager]
 	kick      chan struct{}
+	// heard is when the command path last proved alive (unix ns): the
+	// connection came up, or a signed ping arrived.
+	heard      atomic.Int64
+	reconnects atomic.Int64
 
 	mu      sync.Mutex
 	pending []fleet.Health // oldest first, at most cfg.Buffer
@@ -123,22 +132,38 @@ func (a *Agent) state(status string, clean bool) []byte {
 	return b
 }
 
+// Reconnects is how many times the agent dropped a connection on which
+// no ping came for longer than PingTimeout.
+func (a *Agent) Reconnects() int { return int(a.reconnects.Load()) }
+
+func (a *Agent) heardNow() { a.heard.Store(a.cfg.Now().UnixNano()) }
+
+// deaf reports whether the connection is up but no ping came for longer
+// than PingTimeout.
+func (a *Agent) deaf() bool {
+	if a.cfg.PingTimeout <= 0 || !a.connected.Load() {
+		return false
+	}
+	return a.cfg.Now().Sub(time.Unix(0, a.heard.Load())) > a.cfg.PingTimeout
+}
+
 // Run connects and reports until ctx ends; then it publishes a clean
-// offline state and disconnects.
+// offline state and disconnects. A connection on which no ping came for
+// longer than PingTimeout is closed and made again.
 func (a *Agent) Run(ctx context.Context) error {
 	id := a.cfg.Identity
 	cc := autopaho.ClientConfig{
-		ServerUrls:                    a.cfg.Brokers,
-		TlsCfg:                        a.cfg.TLS,
-		ConnectUsername:               a.cfg.Username,
-		ConnectPassword:               a.cfg.Password,
-		KeepAlive:                     uint16(a.cfg.KeepAlive / time.Second),
-		CleanStartOnInitialConnection: true,
+		ServerUrls:      a.cfg.Brokers,
+		TlsCfg:          a.cfg.TLS,
+		ConnectUsername: a.cfg.Username,
+		ConnectPassword: a.cfg.Password,
+		KeepAlive:       uint16(a.cfg.KeepAlive / time.Second),
 		// Jittered exponential back-off, so thousands of kiosks do not
 		// reconnect in step after a broker restart.
 		ReconnectBackoff: autopaho.NewExponentialBackoff(500*time.Millisecond, a.cfg.RetryMax, min(5*time.Second, a.cfg.RetryMax), 2),
 		ConnectTimeout:   10 * time.Second,
 		OnConnectionUp: func(cm *autopaho.ConnectionManager, _ *paho.Connack) {
+			a.heardNow()
 			a.connected.Store(true)
 			a.log.Info("fleet broker connected")
 			go a.onUp(ctx, cm)
@@ -161,9 +186,14 @@ func (a *Agent) Run(ctx context.Context) error {
 			},
 		},
 	}
-	// A kiosk takes few messages (its commands): a small receive maximum
-	// also keeps paho from reserving a 512 KB queue per connection.
 	cc.ConnectPacketBuilder = func(cp *paho.Connect, _ *url.URL) (*paho.Connect, error) {
+		// A clean start on every connection, not only the first: the
+		// agent subscribes again each time, and an inherited session is
+		// what a takeover of its client id corrupted (issue 17).
+		cp.CleanStart = true
+		// A kiosk takes few messages (its commands): a small receive
+		// maximum also keeps paho from reserving a 512 KB queue per
+		// connection.
 		if cp.Properties == nil {
 			cp.Properties = &paho.ConnectProperties{}
 		}
@@ -175,26 +205,50 @@ func (a *Agent) Run(ctx context.Context) error {
 	// delay): offline shows within 1.5 keep-alives.
 	cc.WillMessage = &paho.WillMessage{Topic: id.Topic(fleet.KindState), Payload: a.state(fleet.Offline, false), QoS: 1, Retain: true}
 	cc.WillProperties = &paho.WillProperties{}
-	// The connection outlives ctx by the moment it takes to say goodbye:
-	// cancelling it first would close it without the offline state.
-	connCtx, cancelConn := context.WithCancel(context.Background())
-	defer cancelConn()
-	cm, err := autopaho.NewConnection(connCtx, cc)
-	if err != nil {
-		return fmt.Errorf("fleet: agent: %w", err)
-	}
-	a.cm.Store(cm)
 	t := time.NewTicker(a.cfg.HealthEvery)
 	defer t.Stop()
+	var watch <-chan time.Time
+	if a.cfg.PingTimeout > 0 {
+		w := time.NewTicker(max(a.cfg.PingTimeout/4, 10*time.Millisecond))
+		defer w.Stop()
+		watch = w.C
+	}
 	for {
-		select {
-		case <-ctx.Done():
-			a.stop(cm)
-			return nil
-		case <-t.C:
-		case <-a.kick:
+		// The connection outlives ctx by the moment it takes to say
+		// goodbye: cancelling it first would close it without the
+		// offline state.
+		connCtx, cancelConn := context.WithCancel(context.Background())
+		cm, err := autopaho.NewConnection(connCtx, cc)
+		if err != nil {
+			cancelConn()
+			return fmt.Errorf("fleet: agent: %w", err)
 		}
-		a.report(ctx, cm)
+		a.cm.Store(cm)
+		a.heardNow()
+	conn:
+		for {
+			select {
+			case <-ctx.Done():
+				a.stop(cm)
+				cancelConn()
+				return nil
+			case <-t.C:
+			case <-a.kick:
+			case <-watch:
+				if a.deaf() {
+					break conn
+				}
+				continue
+			}
+			a.report(ctx, cm)
+		}
+		a.reconnects.Add(1)
+		a.log.Warn("no ping from the hall on the command topic: reconnecting", "timeout", a.cfg.PingTimeout)
+		dctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		_ = cm.Disconnect(dctx)
+		cancel()
+		cancelConn()
+		a.connected.Store(false)
 	}
 }
 
@@ -265,6 +319,13 @@ func (a *Agent) command(ctx context.Context, raw []byte) {
 	if a.cfg.Verifier != nil {
 		c, err = a.cfg.Verifier.Verify(raw)
 	}
+	if err == nil && c.Action == fleet.ActionPing {
+		// A ping proves the path and asks nothing: answered at once,
+		// not audited (one every few minutes would flood the chain).
+		a.heardNow()
+		a.reply(ctx, fleet.Reply{ID: c.ID, Action: c.Action, OK: true, Message: "pong"})
+		return
+	}
 	if a.cfg.OnCommand != nil {
 		a.cfg.OnCommand(c, err)
 	}
@@ -281,10 +342,15 @@ func (a *Agent) command(ctx context.Context, raw []byte) {
 		}
 		r.ID, r.Action = c.ID, c.Action
 	}
+	a.reply(ctx, r)
+}
+
+// reply publishes a reply to a command.
+func (a *Agent) reply(ctx context.Context, r fleet.Reply) {
 	r.Kiosk, r.At = a.cfg.Identity.Kiosk, a.cfg.Now()
 	if cm := a.cm.Load(); cm != nil {
 		if err := a.publish(ctx, cm, fleet.KindReply, r, 1); err != nil {
-			a.log.Warn("fleet reply not published", "id", c.ID, "err", err)
+			a.log.Warn("fleet reply not published", "id", r.ID, "err", err)
 		}
 	}
 }

@@ -7,8 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
+	"os"
 	"path/filepath"
-	"sckiosk/kiosk/fleet/internal/fleettest"
 	"sync"
 	"testing"
 	"time"
@@ -16,7 +16,9 @@ import (
 	"github.com/emmansun/gmsm/sm2"
 
 	"sckiosk/kiosk/fleet"
+	"sckiosk/kiosk/fleet/enrol"
 	"sckiosk/kiosk/fleet/hall"
+	"sckiosk/kiosk/fleet/internal/fleettest"
 )
 
 var waitUntil = fleettest.WaitUntil
@@ -61,7 +63,7 @@ func (r *recorder) last() (fleet.Command, error, int) {
 func startAgent(t *testing.T, h *testHall, key *sm2.PrivateKey, rec *recorder, health func() fleet.Health) (*Agent, context.CancelFunc) {
 	t.Helper()
 	a, err := New(Config{
-		Brokers: []*url.URL{h.URL}, Identity: kioskID, Version: "test", KeepAlive: 2 * time.Second,
+		Brokers: []*url.URL{h.URL}, Identity: kioskID, Username: kioskID.Kiosk, Password: h.Enrol(t, kioskID.Kiosk)[kioskID.Kiosk], Version: "test", KeepAlive: 2 * time.Second,
 		HealthEvery: 100 * time.Millisecond, Buffer: 5, RetryMax: time.Second, Health: health,
 		Verifier:  &fleet.Verifier{Kiosk: kioskID.Kiosk, Keys: map[string]*ecdsa.PublicKey{"hall-1": &key.PublicKey}, SeenFile: filepath.Join(t.TempDir(), "seen.json")},
 		OnCommand: rec.on,
@@ -156,7 +158,7 @@ func TestOfflineBufferAndLastWill(t *testing.T) {
 	waitUntil(t, "the agent notices", func() bool { return !a.Connected() })
 	waitUntil(t, "reports buffered up to the bound", func() bool { n, dropped := a.Pending(); return n == 5 && dropped > 0 })
 
-	h2 := startHall(t, addr) // the broker comes back on the same address
+	h2 := fleettest.StartHallList(t, addr, h.Kiosks) // the broker comes back on the same address
 	waitUntil(t, "buffered health delivered", func() bool {
 		v, ok := h2.Reg.Get(kioskID.Key())
 		return ok && v.Status == hall.Online && v.Health != nil && !v.Health.Buffered
@@ -166,22 +168,68 @@ func TestOfflineBufferAndLastWill(t *testing.T) {
 	}
 
 	// The connection dies without a DISCONNECT: the broker sends the will
-	// (the agent then reconnects by itself).
-	var wentOffline sync.WaitGroup
-	wentOffline.Add(1)
+	// (the agent then reconnects by itself). The agent reconnects at once,
+	// and the broker withdraws the will of a connection already replaced
+	// (the kiosk is back): to see the will, the kiosk is refused while it
+	// is away, by taking it off the hall's list for that time.
+	enrolled, err := os.ReadFile(h2.Kiosks.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := enrol.Remove(h2.Kiosks.Path(), kioskID.Kiosk); err != nil {
+		t.Fatal(err)
+	}
+	// Watched on the broker: the registry follows enrolled kiosks only.
+	wentOffline := make(chan struct{})
 	var once sync.Once
-	h2.Reg.Subscribe(func(v hall.KioskView) {
-		if v.Status == hall.Offline {
-			once.Do(wentOffline.Done)
+	if err := h2.Broker.Subscribe(kioskID.Topic(fleet.KindState), func(_ string, p []byte) {
+		var st fleet.State
+		if json.Unmarshal(p, &st) == nil && st.Status == fleet.Offline && !st.Clean {
+			once.Do(func() { close(wentOffline) })
 		}
-	})
+	}); err != nil {
+		t.Fatal(err)
+	}
 	a.cm.Load().TerminateConnectionForTest()
-	done := make(chan struct{})
-	go func() { wentOffline.Wait(); close(done) }()
 	select {
-	case <-done:
+	case <-wentOffline:
 	case <-time.After(10 * time.Second):
 		t.Fatal("no offline state from the last will")
 	}
+	if err := os.WriteFile(h2.Kiosks.Path(), enrolled, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	waitUntil(t, "back online", func() bool { v, _ := h2.Reg.Get(kioskID.Key()); return v.Status == hall.Online })
+}
+
+// A signed ping is answered at once and not recorded (the audit log
+// would fill with them); a forged one is refused and recorded.
+func TestPingAnsweredNotRecorded(t *testing.T) {
+	h := startHall(t, "127.0.0.1:0")
+	key := fleetKey(t)
+	rec := &recorder{}
+	startAgent(t, h, key, rec, okHealth)
+	waitUntil(t, "online", func() bool { v, ok := h.Reg.Get(kioskID.Key()); return ok && v.Status == hall.Online })
+	now := time.Now()
+	ping := fleet.Command{ID: fleet.NewCommandID(), Kiosk: kioskID.Kiosk, Action: fleet.ActionPing, IssuedAt: now, ExpiresAt: now.Add(time.Minute)}
+	good, _ := fleet.Sign(ping, key, "hall-1")
+	if err := h.Broker.Publish(kioskID.Topic(fleet.KindCmd), good, false, 1); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the pong", func() bool {
+		v, _ := h.Reg.Get(kioskID.Key())
+		return v.LastReply != nil && v.LastReply.ID == ping.ID && v.LastReply.OK
+	})
+	if _, _, n := rec.last(); n != 0 {
+		t.Fatalf("an accepted ping was recorded (%d)", n)
+	}
+	ping.ID = fleet.NewCommandID()
+	forged, _ := fleet.Sign(ping, fleetKey(t), "hall-1")
+	if err := h.Broker.Publish(kioskID.Topic(fleet.KindCmd), forged, false, 1); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the forged ping recorded", func() bool { _, _, n := rec.last(); return n == 1 })
+	if _, err, _ := rec.last(); !errors.Is(err, fleet.ErrSignature) {
+		t.Errorf("forged ping: %v", err)
+	}
 }

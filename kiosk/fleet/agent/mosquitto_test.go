@@ -70,6 +70,7 @@ const mosqPasswordConf = `per_listener_settings false
 allow_anonymous false
 password_file @DIR@/passwd
 acl_file @DIR@/acl
+max_packet_size 65536
 
 listener @PORT@ 127.0.0.1
 use_username_as_clientid true
@@ -82,6 +83,7 @@ const mosqTLSConf = `per_listener_settings false
 allow_anonymous false
 password_file @DIR@/passwd
 acl_file @DIR@/acl
+max_packet_size 65536
 
 # Kiosks: a client certificate whose CN is the kiosk id.
 listener @KIOSK_PORT@ 127.0.0.1
@@ -544,6 +546,23 @@ func TestMosquittoPasswordACL(t *testing.T) {
 		},
 	}
 	runMosquittoFleet(t, f)
+
+	// A packet over 64 KiB is refused from its header, as on the
+	// embedded broker.
+	conn, err := net.DialTimeout("tcp", addr, mosqTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := fleettest.RawLogin(conn, "SC-0001", []byte(pass["SC-0001"])); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Write(fleettest.PublishHeader(26 << 20)); err != nil {
+		t.Fatal(err)
+	}
+	if err := fleettest.ClosedByPeer(conn); err != nil {
+		t.Errorf("mosquitto kept a connection that announced 26 MB: %v", err)
+	}
 
 	// A wrong password, and no login at all, are refused.
 	for _, cp := range []*paho.Connect{

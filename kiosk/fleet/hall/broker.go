@@ -1,13 +1,11 @@
 package hall
 
 import (
-	"bytes"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"strings"
 	"sync"
 	"time"
 
@@ -16,41 +14,94 @@ import (
 	"github.com/mochi-mqtt/server/v2/packets"
 
 	"sckiosk/kiosk/fleet"
+	"sckiosk/kiosk/fleet/enrol"
 )
 
 // Broker is a hall's embedded MQTT v5 broker (mochi-mqtt) with the fleet
-// ACL: a kiosk, connected with its terminal id as client id, may publish
-// only its own state, health and replies and read only its own commands.
-// The hall server uses the broker's inline client, which the ACL does not
-// limit.
+// ACL: only kiosks on the hall's allow-list (enrol.List) connect, each
+// proving its id with its enrolment password or a client certificate
+// whose CN is the id; a kiosk may publish only its own state, health and
+// replies and read only its own commands. A packet over MaxPacket is
+// refused from its header, before its body is read, and a client that
+// sends more than its rate is disconnected. The hall server uses the
+// broker's inline client, which the ACL does not limit.
 type Broker struct {
 	srv   *mqtt.Server
 	ln    net.Listener
+	hook  *fleetHook
+	conns *connTracker
 	mu    sync.Mutex
 	subs  int
 	close sync.Once
+	stop  chan struct{}
 }
 
-// StartBroker listens on addr (":1883", "127.0.0.1:0") — with TLS when
-// tlsCfg is given, where kiosks present client certificates — and serves.
-func StartBroker(addr string, tlsCfg *tls.Config, log *slog.Logger) (*Broker, error) {
+// MaxPacket is the largest MQTT packet the embedded broker takes: a
+// health report is about 1 KB, a pushed profile a few KB.
+const MaxPacket = 64 << 10
+
+// BrokerConfig configures the embedded broker.
+type BrokerConfig struct {
+	Addr string      // ":1883", "127.0.0.1:0"
+	TLS  *tls.Config // nil: plain MQTT; with ClientCAs, kiosks may log in with certificates
+	// Kiosks is the allow-list; nil or empty refuses every client. It is
+	// read again when its file changes, and a kiosk taken off it is
+	// disconnected.
+	Kiosks *enrol.List
+	// Rate is how many PUBLISH and SUBSCRIBE packets a second one client
+	// may send on average, and Burst how many at once; 0 means 5 and 200
+	// (a kiosk sends a health report every 30 s, and up to 120 held
+	// reports when it comes back).
+	Rate  float64
+	Burst int
+	// LoginWithin is how long a new connection may take to send its
+	// CONNECT (the TLS handshake included) before it is closed; 0 means
+	// 10 s. Without it, idle connections that never log in would be kept
+	// for ever.
+	LoginWithin time.Duration
+	Log         *slog.Logger
+}
+
+// StartBroker listens on cfg.Addr — with TLS when cfg.TLS is given, where
+// kiosks may present client certificates — and serves.
+func StartBroker(cfg BrokerConfig) (*Broker, error) {
+	log := cfg.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Rate <= 0 {
+		cfg.Rate = 5
+	}
+	if cfg.Burst <= 0 {
+		cfg.Burst = 200
 	}
 	caps := mqtt.NewDefaultServerCapabilities()
 	// A kiosk receives only its own rare commands: mochi's default send
 	// queue of 8192 packets per client cost about 200 MB per 1000 kiosks.
 	caps.MaximumClientWritesPending = 64
+	// Checked on the fixed header, before mochi allocates the body: five
+	// 26 MB health reports once took the hall server to 868 MB.
+	caps.MaximumPacketSize = MaxPacket
+	// The fleet speaks MQTT v5; the takeover workaround relies on it.
+	caps.MinimumProtocolVersion = 5
 	srv := mqtt.New(&mqtt.Options{InlineClient: true, Capabilities: caps, Logger: log.With("component", "broker")})
-	if err := srv.AddHook(new(aclHook), nil); err != nil {
+	if cfg.LoginWithin <= 0 {
+		cfg.LoginWithin = 10 * time.Second
+	}
+	conns := &connTracker{open: map[*trackedConn]bool{}, loginWithin: cfg.LoginWithin}
+	h := &fleetHook{srv: srv, conns: conns, kiosks: cfg.Kiosks, rate: cfg.Rate, burst: float64(cfg.Burst), log: log.With("component", "broker"),
+		live: map[string]*mqtt.Client{}, buckets: map[string]*bucket{}, now: time.Now}
+	if err := srv.AddHook(h, nil); err != nil {
 		return nil, fmt.Errorf("fleet: broker: %w", err)
 	}
-	ln, err := net.Listen("tcp", addr)
+	raw, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("fleet: broker: %w", err)
 	}
-	if tlsCfg != nil {
-		ln = tls.NewListener(ln, tlsCfg)
+	conns.Listener = raw
+	var ln net.Listener = conns
+	if cfg.TLS != nil {
+		ln = tls.NewListener(ln, cfg.TLS)
 	}
 	if err := srv.AddListener(listeners.NewNet("fleet", ln)); err != nil {
 		ln.Close()
@@ -60,7 +111,67 @@ func StartBroker(addr string, tlsCfg *tls.Config, log *slog.Logger) (*Broker, er
 		ln.Close()
 		return nil, fmt.Errorf("fleet: broker: %w", err)
 	}
-	return &Broker{srv: srv, ln: ln}, nil
+	b := &Broker{srv: srv, ln: ln, hook: h, conns: conns, stop: make(chan struct{})}
+	if cfg.Kiosks != nil {
+		go b.watchKiosks(2 * time.Second)
+	}
+	go b.repairEntries(time.Second)
+	return b, nil
+}
+
+// watchKiosks re-reads the allow-list every period and disconnects a
+// kiosk that was taken off it.
+func (b *Broker) watchKiosks(period time.Duration) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-b.stop:
+			return
+		case <-t.C:
+		}
+		b.RecheckKiosks()
+	}
+}
+
+// repairEntries puts back, every period, the client entries of live
+// connections that mochi lost (see fleetHook).
+func (b *Broker) repairEntries(period time.Duration) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-b.stop:
+			return
+		case <-t.C:
+		}
+		b.hook.repair()
+	}
+}
+
+// RecheckKiosks reads the allow-list again if its file changed, and
+// disconnects every connected kiosk no longer on it. The broker does it
+// every 2 s by itself.
+func (b *Broker) RecheckKiosks() {
+	l := b.hook.kiosks
+	if l == nil {
+		return
+	}
+	changed, err := l.Reload()
+	if err != nil {
+		b.hook.log.Error("kiosk list unreadable; keeping the one in force", "err", err)
+		return
+	}
+	if !changed {
+		return
+	}
+	for id, cl := range b.srv.Clients.GetAll() {
+		if cl.Net.Inline || l.Enrolled(id) {
+			continue
+		}
+		b.hook.log.Warn("kiosk taken off the list: disconnected", "kiosk", id)
+		_ = b.srv.DisconnectClient(cl, packets.ErrNotAuthorized)
+	}
 }
 
 // Addr is the address the broker listens on.
@@ -92,11 +203,18 @@ func (b *Broker) Subscribe(filter string, f func(topic string, payload []byte)) 
 func (b *Broker) Close() error {
 	var err error
 	b.close.Do(func() {
+		close(b.stop)
 		// Stop accepting first: mochi disconnects its clients before it
 		// closes the listener, and leaves a connection accepted meanwhile
 		// open and unanswered, so a kiosk reconnecting at once would wait
 		// its whole connect timeout instead of being refused.
 		b.ln.Close()
+		// mochi v2.7.9 counts a connection in a WaitGroup from the
+		// connection's own goroutine and waits for it in Close: a
+		// connection still being refused or logging in while the broker
+		// closes is a race (the race detector saw it in tests). Those
+		// are let finish first; logged-in clients are mochi's to close.
+		b.conns.waitUnestablished(5 * time.Second)
 		// mochi v2.7.9 can wait forever for a client that reconnected at
 		// the very moment of the close (seen in about 1 in 100 test runs);
 		// a broker that is going away does not wait for it.
@@ -109,38 +227,6 @@ func (b *Broker) Close() error {
 		}
 	})
 	return err
-}
-
-// aclHook is the fleet ACL on the embedded broker.
-type aclHook struct{ mqtt.HookBase }
-
-func (h *aclHook) ID() string { return "fleet-acl" }
-
-func (h *aclHook) Provides(b byte) bool {
-	return bytes.Contains([]byte{mqtt.OnConnectAuthenticate, mqtt.OnACLCheck}, []byte{b})
-}
-
-// OnConnectAuthenticate admits clients whose id can be a topic level; on
-// a TLS listener the transport already checked the client certificate,
-// and its CN must be the client id: a kiosk's certificate does not let it
-// speak for another kiosk, or take over its session.
-func (h *aclHook) OnConnectAuthenticate(cl *mqtt.Client, _ packets.Packet) bool {
-	id := cl.ID
-	if id == "" || len(id) > 64 || strings.ContainsAny(id, "/+#") {
-		return false
-	}
-	if tc, ok := cl.Net.Conn.(*tls.Conn); ok {
-		if certs := tc.ConnectionState().PeerCertificates; len(certs) > 0 && certs[0].Subject.CommonName != id {
-			return false
-		}
-	}
-	return true
-}
-
-// OnACLCheck lets a kiosk write its own state, health and reply topics
-// and read its own command topic.
-func (h *aclHook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
-	return KioskMayUse(cl.ID, topic, write)
 }
 
 // KioskMayUse is the fleet ACL for a kiosk whose client id is kiosk:
@@ -156,4 +242,84 @@ func KioskMayUse(kiosk, topic string, write bool) bool {
 		return kind == fleet.KindState || kind == fleet.KindHealth || kind == fleet.KindReply
 	}
 	return kind == fleet.KindCmd
+}
+
+// connTracker is the broker's listener, knowing which accepted
+// connections are still open and which of them logged in.
+type connTracker struct {
+	net.Listener
+	loginWithin time.Duration
+	mu          sync.Mutex
+	open        map[*trackedConn]bool // open connection -> logged in
+}
+
+// Accept accepts a connection and tracks it until it is closed. The
+// connection must log in within loginWithin: mochi replaces the deadline
+// with the keep-alive's once it has read the CONNECT.
+func (t *connTracker) Accept() (net.Conn, error) {
+	c, err := t.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	_ = c.SetDeadline(time.Now().Add(t.loginWithin))
+	tc := &trackedConn{Conn: c, t: t}
+	t.mu.Lock()
+	t.open[tc] = false
+	t.mu.Unlock()
+	return tc, nil
+}
+
+// established marks the connection under conn (a *trackedConn, or a TLS
+// connection over one) as logged in.
+func (t *connTracker) established(conn net.Conn) {
+	if tc, ok := conn.(*tls.Conn); ok {
+		conn = tc.NetConn()
+	}
+	c, ok := conn.(*trackedConn)
+	if !ok {
+		return
+	}
+	t.mu.Lock()
+	if _, open := t.open[c]; open {
+		t.open[c] = true
+	}
+	t.mu.Unlock()
+}
+
+// waitUnestablished waits (at most limit) until every open connection has
+// logged in.
+func (t *connTracker) waitUnestablished(limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		t.mu.Lock()
+		pending := 0
+		for _, in := range t.open {
+			if !in {
+				pending++
+			}
+		}
+		t.mu.Unlock()
+		if pending == 0 {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// trackedConn is an accepted connection that tells its tracker when it
+// is closed.
+type trackedConn struct {
+	net.Conn
+	t    *connTracker
+	once sync.Once
+}
+
+func (c *trackedConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(func() {
+		c.t.mu.Lock()
+		delete(c.t.open, c)
+		c.t.mu.Unlock()
+	})
+	return err
 }

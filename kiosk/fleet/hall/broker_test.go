@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net"
 	"net/url"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/eclipse/paho.golang/paho"
 
 	"sckiosk/kiosk/fleet"
+	"sckiosk/kiosk/fleet/enrol"
 	"sckiosk/kiosk/fleet/hall"
 	"sckiosk/kiosk/fleet/internal/fleettest"
 )
@@ -26,10 +28,12 @@ var kioskID = fleet.Identity{Division: "510107", Hall: "wuhou", Kiosk: "SC-0001"
 // A kiosk may not speak for another one: the broker's ACL drops it.
 func TestBrokerACL(t *testing.T) {
 	h := startBroker(t)
+	pw := h.Enrol(t, "SC-0001", "SC-0002")["SC-0002"]
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	cm, err := autopaho.NewConnection(ctx, autopaho.ClientConfig{
 		ServerUrls: []*url.URL{h.URL}, KeepAlive: 10, CleanStartOnInitialConnection: true,
+		ConnectUsername: "SC-0002", ConnectPassword: pw,
 		ClientConfig: paho.ClientConfig{ClientID: "SC-0002"},
 	})
 	if err != nil {
@@ -77,8 +81,15 @@ func TestEmbeddedBrokerBindsCertificateToClientID(t *testing.T) {
 	ca := fleettest.NewCA(t, "test kiosk CA")
 	_, _, srv := ca.Issue(t, "test broker", true)
 	_, _, two := ca.Issue(t, "SC-0002", false)
-	b, err := hall.StartBroker("127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{srv}, ClientCAs: ca.Pool,
-		ClientAuth: tls.RequireAndVerifyClientCert, MinVersion: tls.VersionTLS12}, nil)
+	list, err := enrol.Open(filepath.Join(t.TempDir(), "kiosks"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := enrol.Add(list.Path(), enrol.Cert, "SC-0001", "SC-0002"); err != nil {
+		t.Fatal(err)
+	}
+	b, err := hall.StartBroker(hall.BrokerConfig{Addr: "127.0.0.1:0", Kiosks: list, TLS: &tls.Config{Certificates: []tls.Certificate{srv}, ClientCAs: ca.Pool,
+		ClientAuth: tls.RequireAndVerifyClientCert, MinVersion: tls.VersionTLS12}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,9 +19,11 @@ import (
 
 	"sckiosk/kiosk/fleet"
 	"sckiosk/kiosk/fleet/agent"
+	"sckiosk/kiosk/fleet/enrol"
 	"sckiosk/kiosk/fleet/hall"
 	"sckiosk/kiosk/fleet/hall/operator"
 	"sckiosk/kiosk/fleet/hallstate"
+	"sckiosk/kiosk/fleet/internal/fleettest"
 )
 
 // eventually polls cond every 50 ms until it holds or timeout passes;
@@ -56,6 +58,7 @@ type testHall struct {
 	srv    *hall.Server
 	mqtt   *url.URL
 	web    *httptest.Server
+	kiosks *enrol.List // enrolled kiosks
 	ops    *operator.Store
 	admin  *apiClient // logged in as the administrator
 
@@ -104,21 +107,10 @@ var admins sync.Map
 
 func startHall(t *testing.T, canaryWait time.Duration) *testHall {
 	t.Helper()
-	b, err := hall.StartBroker("127.0.0.1:0", nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	h := &testHall{broker: b, reg: &hall.Registry{}}
-	if err := b.Subscribe(fleet.Root+"/#", func(topic string, p []byte) { h.reg.Handle(topic, p) }); err != nil {
-		t.Fatal(err)
-	}
-	h.mqtt, _ = url.Parse("mqtt://" + b.Addr())
-	h.srv, err = hall.New(hall.Config{Registry: h.reg, Pub: b, Key: fleet.DemoKey(), KeyID: fleet.DemoKeyID,
-		Issuer: "test@" + division + "/" + hallName, CanaryWait: canaryWait})
-	if err != nil {
-		t.Fatal(err)
-	}
+	fh := fleettest.StartHall(t, "127.0.0.1:0")
+	h := &testHall{broker: fh.Broker, reg: fh.Reg, mqtt: fh.URL, kiosks: fh.Kiosks}
+	var err error
+	b := fh.Broker
 	h.ops, err = operator.Open(filepath.Join(t.TempDir(), "hall.db"), operator.Options{Cost: cheapCost})
 	if err != nil {
 		t.Fatal(err)
@@ -253,6 +245,9 @@ type fakeKiosk struct {
 	// refuseProfile makes it answer apply_profile with OK false.
 	refuseProfile bool
 	devices       map[string]fleet.Device
+	password      []byte // its broker password, from its enrolment
+	pingTimeout   time.Duration
+	agent         *agent.Agent // the running agent
 
 	mu   sync.Mutex
 	cmds []received
@@ -312,9 +307,13 @@ func (k *fakeKiosk) commands(action string) []received {
 func (k *fakeKiosk) start(t *testing.T, h *testHall) {
 	t.Helper()
 	id := fleet.Identity{Division: division, Hall: hallName, Kiosk: k.name}
+	if k.password == nil {
+		k.password = fleettest.Enrol(t, h.kiosks, k.name)[k.name]
+	}
+	pw := k.password
 	a, err := agent.New(agent.Config{
-		Brokers: []*url.URL{h.mqtt}, Identity: id, Version: "1.4.0-test", KeepAlive: 2 * time.Second,
-		HealthEvery: 150 * time.Millisecond, RetryMax: time.Second, Health: k.health,
+		Brokers: []*url.URL{h.mqtt}, Identity: id, Username: k.name, Password: pw, Version: "1.4.0-test", KeepAlive: 2 * time.Second,
+		HealthEvery: 150 * time.Millisecond, RetryMax: time.Second, Health: k.health, PingTimeout: k.pingTimeout,
 		Verifier: &fleet.Verifier{Kiosk: k.name, Keys: map[string]*ecdsa.PublicKey{fleet.DemoKeyID: &fleet.DemoKey().PublicKey}},
 		Handle:   k.handle,
 	})
@@ -324,7 +323,7 @@ func (k *fakeKiosk) start(t *testing.T, h *testHall) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = a.Run(ctx); close(done) }()
-	k.cancel, k.done = cancel, done
+	k.cancel, k.done, k.agent = cancel, done, a
 	t.Cleanup(func() { cancel(); <-done })
 }
 

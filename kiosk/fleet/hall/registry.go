@@ -21,6 +21,9 @@ const (
 	Online  = hallstate.Online  // its retained state says online, and it was heard from lately
 	Offline = hallstate.Offline // it said offline, or the broker sent its last will
 	Stale   = hallstate.Stale   // online, but silent longer than Registry.StaleAfter
+	// NoCommand is online, but the hall's last signed ping went
+	// unanswered: commands do not reach it.
+	NoCommand = hallstate.NoCommand
 )
 
 // KioskView is what a dashboard shows of one kiosk.
@@ -39,6 +42,10 @@ type KioskView struct {
 	RolledBack   string        `json:"rolled_back,omitempty"`
 	Health       *fleet.Health `json:"health,omitempty"`
 	LastReply    *fleet.Reply  `json:"last_reply,omitempty"`
+	// PingAt is when the kiosk last answered the hall's ping; PingLost
+	// is set while its last ping went unanswered.
+	PingAt   time.Time `json:"ping_at,omitzero"`
+	PingLost bool      `json:"ping_lost,omitempty"`
 }
 
 // Registry keeps the last state, health and reply of every kiosk seen on
@@ -48,6 +55,11 @@ type Registry struct {
 	// this long; 0 means 3 health periods of 30 s.
 	StaleAfter time.Duration
 	Now        func() time.Time
+	// Known says whether a kiosk id is enrolled with the hall; nil knows
+	// every id (a province's broker that enrols kiosks itself). Messages
+	// of other ids are ignored, and a kiosk taken off the list drops off
+	// the registry.
+	Known func(kiosk string) bool
 
 	mu     sync.Mutex
 	kiosks map[string]*KioskView
@@ -72,7 +84,7 @@ func (r *Registry) now() time.Time {
 // reports whether the message was understood.
 func (r *Registry) Handle(topic string, payload []byte) bool {
 	id, kind, ok := fleet.ParseTopic(topic)
-	if !ok {
+	if !ok || !r.known(id.Kiosk) {
 		return false
 	}
 	r.mu.Lock()
@@ -163,6 +175,8 @@ func (r *Registry) Handle(topic string, payload []byte) bool {
 	return understood
 }
 
+func (r *Registry) known(kiosk string) bool { return r.Known == nil || r.Known(kiosk) }
+
 // view copies v with its status as of now (stale when silent too long).
 func (r *Registry) view(v *KioskView, now time.Time) KioskView {
 	out := *v
@@ -171,10 +185,38 @@ func (r *Registry) view(v *KioskView, now time.Time) KioskView {
 	if stale == 0 {
 		stale = 90 * time.Second
 	}
-	if out.Status == Online && now.Sub(out.LastSeen) > stale {
+	switch {
+	case out.Status == Online && now.Sub(out.LastSeen) > stale:
 		out.Status = Stale
+	case out.Status == Online && out.PingLost:
+		out.Status = NoCommand
 	}
 	return out
+}
+
+// Pinged records the outcome of a ping to the kiosk named by key:
+// answered (at is when) or not. It reports whether the kiosk is known.
+func (r *Registry) Pinged(key string, answered bool, at time.Time) bool {
+	r.mu.Lock()
+	v, ok := r.kiosks[key]
+	if !ok || !r.known(v.Kiosk) {
+		r.mu.Unlock()
+		return false
+	}
+	if answered {
+		v.PingAt = at
+	}
+	if v.PingLost == answered {
+		v.StateAt = at
+	}
+	v.PingLost = !answered
+	view := r.view(v, r.now())
+	subs := append([]func(KioskView){}, r.subs...)
+	r.mu.Unlock()
+	for _, f := range subs {
+		f(view)
+	}
+	return true
 }
 
 // List returns every kiosk, sorted by division, hall and id.
@@ -184,6 +226,9 @@ func (r *Registry) List() []KioskView {
 	now := r.now()
 	out := make([]KioskView, 0, len(r.kiosks))
 	for _, v := range r.kiosks {
+		if !r.known(v.Kiosk) {
+			continue
+		}
 		out = append(out, r.view(v, now))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
@@ -195,7 +240,7 @@ func (r *Registry) Get(key string) (KioskView, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	v, ok := r.kiosks[key]
-	if !ok {
+	if !ok || !r.known(v.Kiosk) {
 		return KioskView{}, false
 	}
 	return r.view(v, r.now()), true

@@ -6,8 +6,9 @@
 // without either linking the other.
 package hallstate
 
-// Presence is whether the hall hears from a kiosk. In JSON it is the bare
-// word ("online", "offline", "stale").
+// Presence is whether the hall hears from a kiosk, and whether the kiosk
+// hears the hall. In JSON it is the bare word ("online", "offline",
+// "stale", "no_command").
 type Presence string
 
 // Presences of a kiosk.
@@ -15,10 +16,13 @@ const (
 	Online  Presence = "online"  // its retained state says online, and it was heard from lately
 	Offline Presence = "offline" // it said offline, or the broker sent its last will
 	Stale   Presence = "stale"   // online, but silent longer than the hall waits
+	// NoCommand is a kiosk that says it is online but did not answer the
+	// hall's last signed ping: commands do not reach it (指令不通).
+	NoCommand Presence = "no_command"
 )
 
 // Presences lists every presence.
-func Presences() []Presence { return []Presence{Online, Offline, Stale} }
+func Presences() []Presence { return []Presence{Online, Offline, Stale, NoCommand} }
 
 // Stage is how far a profile rollout has got. In JSON it is the bare word
 // ("canary", "rolling", "done", "failed").

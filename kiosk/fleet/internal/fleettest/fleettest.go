@@ -13,14 +13,19 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"net/url"
-	"sckiosk/kiosk/fleet"
-	"sckiosk/kiosk/fleet/hall"
+	"path/filepath"
 	"testing"
 	"time"
+
+	"sckiosk/kiosk/fleet"
+	"sckiosk/kiosk/fleet/enrol"
+	"sckiosk/kiosk/fleet/hall"
 
 	"github.com/eclipse/paho.golang/packets"
 	"github.com/eclipse/paho.golang/paho"
@@ -138,27 +143,113 @@ func WaitUntil(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// Hall is a hall's embedded broker on loopback and the registry following
-// it, for tests of either side of the fleet.
+// Hall is a hall's embedded broker on loopback, its list of enrolled
+// kiosks and the registry following it, for tests of either side of the
+// fleet.
 type Hall struct {
 	Broker *hall.Broker
 	Reg    *hall.Registry
 	URL    *url.URL
+	Kiosks *enrol.List
 }
 
 // StartHall starts an embedded broker on addr ("127.0.0.1:0" for any
-// port), closed when the test ends.
+// port) with an empty list of kiosks, closed when the test ends.
 func StartHall(t *testing.T, addr string) *Hall {
 	t.Helper()
-	b, err := hall.StartBroker(addr, nil, nil)
+	list, err := enrol.Open(filepath.Join(t.TempDir(), "kiosks"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return StartHallList(t, addr, list)
+}
+
+// StartHallList starts an embedded broker on addr with the kiosks of
+// list, closed when the test ends.
+func StartHallList(t *testing.T, addr string, list *enrol.List) *Hall {
+	t.Helper()
+	b, err := hall.StartBroker(hall.BrokerConfig{Addr: addr, Kiosks: list})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
-	h := &Hall{Broker: b, Reg: &hall.Registry{}}
+	h := &Hall{Broker: b, Reg: &hall.Registry{Known: list.Enrolled}, Kiosks: list}
 	if err := b.Subscribe(fleet.Root+"/#", func(topic string, p []byte) { h.Reg.Handle(topic, p) }); err != nil {
 		t.Fatal(err)
 	}
 	h.URL, _ = url.Parse("mqtt://" + b.Addr())
 	return h
+}
+
+// Enrol enrols kiosks with the hall and returns their passwords.
+func (h *Hall) Enrol(t *testing.T, ids ...string) map[string][]byte {
+	t.Helper()
+	return Enrol(t, h.Kiosks, ids...)
+}
+
+// Enrol enrols kiosks on list (read again at once) and returns their
+// passwords.
+func Enrol(t *testing.T, list *enrol.List, ids ...string) map[string][]byte {
+	t.Helper()
+	pws, err := enrol.Add(list.Path(), enrol.Password, ids...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := list.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]byte{}
+	for id, pw := range pws {
+		out[id] = []byte(pw)
+	}
+	return out
+}
+
+// RawLogin sends CONNECT as id with pw on conn and reads a successful
+// CONNACK.
+func RawLogin(conn net.Conn, id string, pw []byte) error {
+	cp := packets.NewControlPacket(packets.CONNECT)
+	c := cp.Content.(*packets.Connect)
+	c.ProtocolName, c.ProtocolVersion, c.ClientID, c.KeepAlive, c.CleanStart = "MQTT", 5, id, 30, true
+	c.Username, c.UsernameFlag, c.Password, c.PasswordFlag = id, true, pw, true
+	if _, err := cp.WriteTo(conn); err != nil {
+		return err
+	}
+	conn.SetReadDeadline(time.Now().Add(Timeout))
+	ack, err := packets.ReadPacket(conn)
+	if err != nil {
+		return err
+	}
+	if ca, ok := ack.Content.(*packets.Connack); !ok || ca.ReasonCode != 0 {
+		return fmt.Errorf("login: %v", ack)
+	}
+	return nil
+}
+
+// PublishHeader is a PUBLISH fixed header (QoS 0) announcing n bytes.
+func PublishHeader(n int) []byte {
+	b := []byte{0x30}
+	for {
+		d := byte(n % 128)
+		n /= 128
+		if n > 0 {
+			d |= 0x80
+		}
+		b = append(b, d)
+		if n == 0 {
+			return b
+		}
+	}
+}
+
+// ClosedByPeer waits until the broker closes conn, reading and
+// discarding what it sends first (a DISCONNECT).
+func ClosedByPeer(conn net.Conn) error {
+	conn.SetReadDeadline(time.Now().Add(Timeout))
+	_, err := io.Copy(io.Discard, conn)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return err
+	}
+	return nil
 }
