@@ -148,6 +148,10 @@ type UI struct {
 	FormTimeout time.Duration `yaml:"form_timeout"` // while filling in a form
 	DoneTimeout time.Duration `yaml:"done_timeout"` // on the result screen, before it clears
 	ElderMode   bool          `yaml:"elder_mode"`   // start every visit in elder mode
+	// Countdown is how long before a timeout the citizen is warned, with
+	// 继续办理 in a dialog; ElderCountdown the same in elder mode.
+	Countdown      time.Duration `yaml:"countdown"`
+	ElderCountdown time.Duration `yaml:"elder_countdown"`
 }
 
 // Technician holds technician mode's settings.
@@ -180,7 +184,8 @@ func Default() Profile {
 			Camera:  Camera{Driver: "none"},
 			Printer: Printer{Serial: Serial{Driver: "escpos", Baud: 115200}, PaperWidth: 80, QRMode: "native"},
 		},
-		UI:    UI{Orientation: "portrait", IdleTimeout: 90 * time.Second, FormTimeout: 180 * time.Second, DoneTimeout: 45 * time.Second},
+		UI: UI{Orientation: "portrait", IdleTimeout: 90 * time.Second, FormTimeout: 180 * time.Second, DoneTimeout: 45 * time.Second,
+			Countdown: 15 * time.Second, ElderCountdown: 30 * time.Second},
 		Fleet: Fleet{KeepAlive: 60 * time.Second, HealthEvery: 30 * time.Second, SelfTestAfter: 30 * time.Second},
 	}
 }

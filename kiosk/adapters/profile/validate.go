@@ -225,6 +225,14 @@ func (p Profile) problems(mentioned func(path string) bool) []problem {
 			add("ui."+t.key, "must not be negative (0 means never), not %s", t.d)
 		}
 	}
+	for _, t := range []struct {
+		key string
+		d   time.Duration
+	}{{"countdown", p.UI.Countdown}, {"elder_countdown", p.UI.ElderCountdown}} {
+		if t.d != 0 && (t.d < 5*time.Second || t.d > 2*time.Minute) {
+			add("ui."+t.key, "must be between 5s and 2m (long enough to read and reach 继续办理) or 0 for the default, not %s", t.d)
+		}
+	}
 	if h := p.Technician.PINHash; h != "" {
 		if err := technician.CheckHash(h); errors.Is(err, technician.ErrBadHash) {
 			add("technician.pin_hash", "is not an argon2id or bcrypt hash: never write the PIN itself here (kioskctl profile pin makes a hash)")
