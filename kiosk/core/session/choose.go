@@ -38,18 +38,39 @@ func chooseEvent(s State, ev Event) (State, []Effect, origin) {
 // province's platform handles.
 const CategoryCQ = "川渝通办"
 
+// CategoryBundle is the home screen's 一件事一次办 section: bundles of
+// items applied for at once, whatever category the catalogue gives them.
+const CategoryBundle = "一件事一次办"
+
+// inCategory reports whether it belongs to the home screen's section c.
+func inCategory(it catalog.Item, c string) bool {
+	switch c {
+	case CategoryCQ:
+		return it.Province != "" && it.Province != "51"
+	case CategoryBundle:
+		return len(it.Bundle) > 0 || it.Category == CategoryBundle
+	}
+	return it.Category == c
+}
+
 // Items are the catalogue items matching the search query and category.
+// Letters still being composed in pinyin mode search too: "gjj" finds
+// 公积金 by its initials before any hanzi is picked.
 func (s State) Items() []catalog.Item {
 	items := s.Catalog.Items
 	if s.Index != nil {
-		items = s.Index.Search(s.Query)
+		q := s.Query
+		if s.Focus == SearchField {
+			q += s.Compose
+		}
+		items = s.Index.Search(q)
 	}
 	if s.Category == "" {
 		return items
 	}
 	var out []catalog.Item
 	for _, it := range items {
-		if it.Category == s.Category || (s.Category == CategoryCQ && it.Province != "" && it.Province != "51") {
+		if inCategory(it, s.Category) {
 			out = append(out, it)
 		}
 	}
@@ -57,19 +78,25 @@ func (s State) Items() []catalog.Item {
 }
 
 // Categories are the home screen's category tabs, in catalogue order, with
-// 川渝通办 last when any item is handled by Chongqing.
+// 一件事一次办 when the catalogue has bundles and 川渝通办 last when any
+// item is handled by Chongqing. The UI shows these two, and 全部, as
+// first-level tiles that never page away.
 func (s State) Categories() []string {
 	var out []string
 	seen := map[string]bool{}
-	cq := false
+	cq, bundles := false, false
 	for _, it := range s.Catalog.Items {
-		if it.Category != "" && !seen[it.Category] {
+		bundles = bundles || inCategory(it, CategoryBundle)
+		if it.Category != "" && it.Category != CategoryBundle && !seen[it.Category] {
 			seen[it.Category] = true
 			out = append(out, it.Category)
 		}
-		if it.Province != "" && it.Province != "51" {
+		if inCategory(it, CategoryCQ) {
 			cq = true
 		}
+	}
+	if bundles {
+		out = append(out, CategoryBundle)
 	}
 	if cq {
 		out = append(out, CategoryCQ)
