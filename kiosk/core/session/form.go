@@ -156,6 +156,9 @@ func (s State) withValue(f catalog.Field, v string) State {
 	if !s.FieldError[f.Key].IsZero() {
 		s.FieldError = maps.Clone(s.FieldError)
 		delete(s.FieldError, f.Key)
+		if len(s.FieldError) == 0 && s.Notice.Key == msg.FormCheck {
+			s.Notice = msg.Text{} // nothing is marked red any more
+		}
 	}
 	return s
 }

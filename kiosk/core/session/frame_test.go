@@ -215,3 +215,30 @@ func TestTechPINPad(t *testing.T) {
 		t.Fatalf("清空 left %q", s.Tech.PIN)
 	}
 }
+
+// 请检查标红的内容 goes once nothing is marked red any more.
+func TestFormCheckNoticeGoesWithTheLastError(t *testing.T) {
+	s, _ := run(t, idle(), append(toForm(), Proceed{})...)
+	if s.Notice.Key != msg.FormCheck || len(s.FieldError) != 2 {
+		t.Fatalf("notice %v errors %v", s.Notice, s.FieldError)
+	}
+	s, _ = Next(s, SetField{Key: "phone", Value: "13812345678"})
+	if s.Notice.Key != msg.FormCheck {
+		t.Fatal("the notice went while a field is still red")
+	}
+	s, _ = Next(s, SetField{Key: "reason", Value: "就业"})
+	if !s.Notice.IsZero() || len(s.FieldError) != 0 {
+		t.Fatalf("stale notice %v, errors %v", s.Notice, s.FieldError)
+	}
+}
+
+// A test print that came out is counted; one that failed is not.
+func TestTestPrintIsCounted(t *testing.T) {
+	corner := []Event{CornerTap{}, CornerTap{}, CornerTap{}, CornerTap{}, CornerTap{}, TechKey{R: '1'}, TechSubmit{}, PINChecked{OK: true}}
+	s, _ := run(t, idle(), corner...)
+	s, _ = run(t, s, TechAction{Name: TechPrintTest}, TechDone{Name: TechPrintTest, Message: msg.New(msg.TechTestPrinted)},
+		TechAction{Name: TechPrintTest}, TechDone{Name: TechPrintTest, Message: msg.New(msg.TechTestPrintFailed, "缺纸")})
+	if n := s.Counters["printer.test_prints"]; n != 1 {
+		t.Fatalf("test prints counted %d, want 1", n)
+	}
+}
