@@ -32,6 +32,10 @@ func howToIdentify(s session.State) string {
 
 func (v view) idleScreen() fyne.CanvasObject {
 	s, send := v.s, v.send
+	track := fyne.CanvasObject(layout.NewSpacer())
+	if s.CodeReaderUsable() { // 办件查询 needs no button: the scanner reads a receipt here
+		track = container.NewCenter(v.text("查询办理进度：请将回执上的二维码对准扫码窗口", 30, false, blue))
+	}
 	return container.NewVBox(
 		layout.NewSpacer(),
 		container.NewCenter(v.text("欢迎使用", 72, true, blue)),
@@ -40,6 +44,8 @@ func (v view) idleScreen() fyne.CanvasObject {
 		layout.NewSpacer(),
 		tall(bigButton("开始办理", true, func() { send(session.Start{}) }), 160),
 		container.NewCenter(v.text(howToIdentify(s), 34, false, grey)),
+		layout.NewSpacer(),
+		track,
 		layout.NewSpacer(),
 	)
 }
@@ -102,5 +108,5 @@ func (v view) caseScreen() fyne.CanvasObject {
 		rows.Add(para("更新时间：" + c.Updated.In(receipt.ChinaTime).Format("2006-01-02 15:04")))
 	}
 	rows.Add(para("办结后将以短信通知，也可随时扫描回执二维码查询。"))
-	return container.NewBorder(nil, tall(bigButton("返回首页", true, func() { v.send(session.Cancel{}) }), v.touch), nil, nil, rows)
+	return container.NewBorder(nil, tall(bigButton("返回首页", true, func() { v.send(session.Cancel{}) }), v.touch), nil, nil, touchScroll(rows))
 }
