@@ -188,8 +188,12 @@ func TestFrameControlsStayInPlace(t *testing.T) {
 			t.Errorf("%s: no room for 求助 and the language between 首页 and 长辈模式 (%.0f)", name, gap)
 		}
 	}
-	if l := newLive(t, states["idle"], false, nil); len(l.buttons("首页")) != 0 {
+	l := newLive(t, states["idle"], false, nil)
+	if len(l.buttons("首页")) != 0 {
 		t.Error("首页 on the start screen")
+	}
+	if !strings.Contains(l.texts(), "请将回执上的二维码对准扫码窗口") {
+		t.Error("the start screen does not say how to look up a case")
 	}
 }
 
@@ -441,5 +445,43 @@ func TestDragScrolls(t *testing.T) {
 	}
 	if !strings.Contains(l.texts(), "line 49") {
 		t.Fatal("the log's last line is not on screen")
+	}
+}
+
+// Item 18: a bundle's linked cases are named by their items on screen.
+func TestBundleCasesNamed(t *testing.T) {
+	test.NewTempApp(t)
+	sample, err := catalogyaml.Sample()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bundle catalog.Item
+	for _, it := range sample.Items {
+		if len(it.Bundle) >= 2 {
+			bundle = it
+			break
+		}
+	}
+	s := chosenState(t, sample)
+	s, _ = session.Next(s, session.ChooseItemEvent{Code: bundle.Code})
+	s, _ = session.Next(s, session.Proceed{})
+	for _, f := range bundle.Fields {
+		if !f.ReadOnly {
+			s, _ = session.Next(s, session.SetField{Key: f.Key, Value: worstValue(f)})
+		}
+	}
+	for _, e := range []session.Event{session.Proceed{}, session.SetConsent{Agreed: true}, session.Confirm{},
+		session.Submitted{CaseNumber: "SC1", Linked: []string{"SC1-1", "SC1-2"}}, session.Printed{}} {
+		s, _ = session.Next(s, e)
+	}
+	if s.Screen != session.Done {
+		t.Fatalf("%s reached %v", bundle.Name, s.Screen)
+	}
+	txt := newLive(t, s, false, nil).texts()
+	for i, number := range []string{"SC1-1", "SC1-2"} {
+		member, _ := sample.Find(bundle.Bundle[i])
+		if !strings.Contains(txt, member.Name+" "+number) {
+			t.Errorf("done screen does not name %s %s:\n%s", member.Name, number, txt)
+		}
 	}
 }
