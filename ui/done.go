@@ -41,7 +41,7 @@ func (v view) doneScreen() fyne.CanvasObject {
 		container.NewCenter(v.text(r.CaseNumber, 52, true, color.Black)),
 	}
 	if len(r.Linked) > 0 {
-		items = append(items, para("关联办件："+strings.Join(v.linkedCases(), "；")))
+		items = append(items, para("关联办件："+strings.Join(v.s.LinkedCases(r.Linked), "；")))
 	}
 	if len(r.Licences) > 0 {
 		items = append(items, para("已调取电子证照，免交："+strings.Join(r.Licences, "、")))
@@ -142,20 +142,4 @@ func (v view) rating() fyne.CanvasObject {
 		return container.NewBorder(nil, nil, caption, nil, top)
 	}
 	return container.NewVBox(container.NewCenter(caption), top, bottom)
-}
-
-// linkedCases names a bundle's member cases: each member item's name and
-// its case number, in the bundle's order.
-func (v view) linkedCases() []string {
-	r := v.s.Result
-	out := make([]string, len(r.Linked))
-	for i, number := range r.Linked {
-		out[i] = number
-		if it := v.s.Item; it != nil && i < len(it.Bundle) {
-			if member, ok := v.s.Catalog.Find(it.Bundle[i]); ok {
-				out[i] = member.Name + " " + number
-			}
-		}
-	}
-	return out
 }

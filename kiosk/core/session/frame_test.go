@@ -1,9 +1,11 @@
 package session
 
 import (
+	"strings"
 	"testing"
 	"time"
 
+	"sckiosk/devices/device"
 	"sckiosk/kiosk/core/catalog"
 	"sckiosk/kiosk/core/catalog/catalogyaml"
 	"sckiosk/kiosk/core/msg"
@@ -241,4 +243,73 @@ func TestTestPrintIsCounted(t *testing.T) {
 	if n := s.Counters["printer.test_prints"]; n != 1 {
 		t.Fatalf("test prints counted %d, want 1", n)
 	}
+}
+
+// A bundle's receipt names each linked case by its member item.
+func TestReceiptNamesLinkedCases(t *testing.T) {
+	sample, err := catalogyaml.Sample()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bundle catalog.Item
+	for _, it := range sample.Items {
+		if len(it.Bundle) >= 2 {
+			bundle = it
+			break
+		}
+	}
+	s := New(DefaultConfig(), sample, t0)
+	s.Item = &bundle
+	got := s.LinkedCases([]string{"SC1-1", "SC1-2", "SC1-3"})
+	first, _ := sample.Find(bundle.Bundle[0])
+	if got[0] != first.Name+" SC1-1" || (len(bundle.Bundle) == 2 && got[2] != "SC1-3") {
+		t.Fatalf("linked %q", got)
+	}
+	s, _ = run(t, onlineAll(New(DefaultConfig(), sample, t0)), Start{}, CardRead{Person: samplePerson()}, ChooseItemEvent{Code: bundle.Code}, Proceed{})
+	for _, f := range bundle.Fields {
+		if !f.ReadOnly {
+			s, _ = Next(s, SetField{Key: f.Key, Value: sampleValue(f)})
+		}
+	}
+	s, _ = run(t, s, Proceed{}, SetConsent{Agreed: true}, Confirm{}, Submitted{CaseNumber: "SC1", Linked: []string{"SC1-1", "SC1-2"}})
+	if s.Screen != Done {
+		t.Fatalf("reached %v (errors %v)", s.Screen, s.FieldError)
+	}
+	var rows []string
+	for _, b := range s.Result.Receipt.Blocks {
+		rows = append(rows, b.Text)
+	}
+	if all := strings.Join(rows, "\n"); !strings.Contains(all, first.Name+" SC1-1") {
+		t.Fatalf("receipt does not name the linked case:\n%s", all)
+	}
+}
+
+func onlineAll(s State) State {
+	for _, k := range []device.Kind{device.IDCard, device.Scanner, device.Printer} {
+		s, _ = Next(s, online(k))
+	}
+	return s
+}
+
+// sampleValue is a valid value for a field of the sample catalogue.
+func sampleValue(f catalog.Field) string {
+	switch f.Kind {
+	case catalog.Choice:
+		return f.Options[0]
+	case catalog.Phone:
+		return "13812345678"
+	case catalog.Date:
+		return "20260101"
+	case catalog.Month:
+		return "202612"
+	case catalog.BankCard:
+		return "6222021234567890123"
+	case catalog.Number:
+		return "123"
+	case catalog.IDNo:
+		return "11010519491231002X"
+	case catalog.USCC:
+		return "91510100MA6CXY1243"
+	}
+	return "成都"
 }
