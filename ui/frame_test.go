@@ -13,6 +13,7 @@ import (
 
 	"sckiosk/kiosk/core/catalog"
 	"sckiosk/kiosk/core/catalog/catalogyaml"
+	"sckiosk/kiosk/core/identity"
 	"sckiosk/kiosk/core/ime"
 	"sckiosk/kiosk/core/msg"
 	"sckiosk/kiosk/core/session"
@@ -482,6 +483,23 @@ func TestBundleCasesNamed(t *testing.T) {
 		member, _ := sample.Find(bundle.Bundle[i])
 		if !strings.Contains(txt, member.Name+" "+number) {
 			t.Errorf("done screen does not name %s %s:\n%s", member.Name, number, txt)
+		}
+	}
+}
+
+// The greeting names a foreign card's holder by the English name when
+// there is no Chinese one, masked and short, whatever the name's length.
+func TestGreeting(t *testing.T) {
+	for _, tc := range []struct {
+		p    identity.Person
+		want string
+	}{
+		{identity.Person{Source: identity.SourceIDCard, Name: "张三"}, "您好，张*"},
+		{identity.Person{Source: identity.SourceIDCard, Name: "欧阳娜娜娜"}, "您好，欧***"},
+		{worstPerson(), "您好，W***"},
+	} {
+		if got := greeting(&tc.p); got != tc.want {
+			t.Errorf("%q: %q, want %q", tc.p.DisplayName(), got, tc.want)
 		}
 	}
 }

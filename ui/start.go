@@ -83,7 +83,10 @@ func greeting(p *identity.Person) string {
 		// the visit acts for it (一照通办).
 		return "企业办事：" + p.Name
 	}
-	return "您好，" + identity.MaskName(p.Name)
+	// A card may hold a 60-character English name and no Chinese one:
+	// the greeting masks it too, and at most four characters long.
+	masked := []rune(identity.MaskName(p.DisplayName()))
+	return "您好，" + string(masked[:min(len(masked), 4)])
 }
 
 // photoPlaceholder stands where the card's photo would be.
