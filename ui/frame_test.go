@@ -507,3 +507,42 @@ func TestGreeting(t *testing.T) {
 		}
 	}
 }
+
+// Item 13: every key and candidate is a target of at least 90 units, in
+// landscape too (its keys were 76 wide), standard and elder.
+func TestKeysAreWideEnough(t *testing.T) {
+	test.NewTempApp(t)
+	dict, err := LoadDict()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, landscape := range []bool{false, true} {
+		for _, elder := range []bool{false, true} {
+			s := DemoStates()["form_pinyin"]
+			s.Elder = elder
+			k := NewKiosk(func(session.Event) {})
+			k.Landscape, k.Dict = landscape, dict
+			useTheme(k, elder, landscape)
+			w := test.NewWindow(k.Content())
+			w.SetPadded(false)
+			w.Resize(map[bool]fyne.Size{false: Portrait, true: Landscape}[landscape])
+			k.Show(s)
+			l := &live{t: t, k: k, w: w, s: s}
+			keys := 0
+			for _, p := range l.objects() {
+				b, ok := p.o.(*Button)
+				if !ok || p.pos.Y < l.button("q").pos.Y-keyHeight-20 { // the keyboard: the candidate row and below
+					continue
+				}
+				keys++
+				if b.Size().Width < minKeyWidth-0.5 {
+					t.Errorf("landscape %v elder %v: %q is %.1f wide", landscape, elder, b.Text, b.Size().Width)
+				}
+			}
+			if keys < 30 {
+				t.Errorf("landscape %v elder %v: %d keys found", landscape, elder, keys)
+			}
+			w.Close()
+		}
+	}
+}
