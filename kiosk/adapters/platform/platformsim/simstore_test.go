@@ -137,7 +137,10 @@ func TestSimFaults(t *testing.T) {
 		{"error rate", Faults{ErrorRate: 1}, 5 * time.Second, false},
 		{"reset rate", Faults{ResetRate: 1}, 5 * time.Second, false},
 		{"drop after commit", Faults{DropAfterCommitRate: 1}, 5 * time.Second, true},
-		{"slow", Faults{SlowRate: 1, SlowDelay: time.Second}, 200 * time.Millisecond, true},
+		// The answer is held a minute, the client gives up after 2 s: long
+		// enough for the sim to commit the case under -race on a loaded
+		// machine (a 200 ms timeout sometimes gave up before the commit).
+		{"slow", Faults{SlowRate: 1, SlowDelay: time.Minute}, 2 * time.Second, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
