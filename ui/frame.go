@@ -34,15 +34,16 @@ const (
 // every mode.
 const controlHeight = 90
 
+// landscapeControlsWidth is the width of the row of controls beside the
+// names in landscape: four places wide enough for 长辈模式 in elder type.
+const landscapeControlsWidth = 4*240 + 3*12
+
 // header is the frame's top: names, then the row of controls.
 func (v view) header() fyne.CanvasObject {
 	s, send := v.s, v.send
 	title := v.text("四川政务服务 · 自助终端", 36, true, color.White)
 	hall := newWrapText(s.Config.Hall, 26*v.k, color.White)
 	names := container.NewVBox(title, hall)
-	if v.landscape { // one line: rows are scarce
-		names = container.NewVBox(container.NewBorder(nil, nil, title, nil, container.NewPadded(hall)))
-	}
 	slots := make([]fyne.CanvasObject, frameSlots)
 	for i := range slots {
 		slots[i] = emptySlot()
@@ -58,7 +59,11 @@ func (v view) header() fyne.CanvasObject {
 		slots[slotElder] = tall(bigButton(label, s.Elder, func() { send(session.ToggleElder{}) }), controlHeight)
 	}
 	controls := container.NewGridWithColumns(frameSlots, slots...)
-	top := container.NewStack(canvas.NewRectangle(blue), container.NewPadded(container.NewVBox(names, controls)))
+	band := container.NewVBox(names, controls)
+	if v.landscape { // one row: 1080 rows are scarce, columns are not
+		band = container.NewBorder(nil, nil, nil, wide(controls, landscapeControlsWidth), names)
+	}
+	top := container.NewStack(canvas.NewRectangle(blue), container.NewPadded(band))
 	if s.Screen == session.Idle { // the hidden corner for technicians
 		return container.NewStack(top, container.NewHBox(newTapArea(func() { send(session.CornerTap{}) })))
 	}
