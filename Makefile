@@ -69,7 +69,7 @@ deps-check:
 screenshot: build
 	./packaging/screenshot.sh
 
-## bench-ui: cold start to first frame and RSS under Xvfb (needs xvfb, xdotool)
+## bench-ui: cold start to first frame, RSS and PSS under Xvfb (needs xvfb, xdotool)
 bench-ui: build
 	./packaging/bench-startup.sh
 
@@ -129,8 +129,10 @@ bench-fleet: build
 	./packaging/bench-fleet.sh
 
 .PHONY: bench-qr
-## bench-qr: decode a generated, degraded camera-like QR corpus on one core, with zbarimg (zbar-tools) as the reference
+## bench-qr: decode a generated, degraded camera-like QR corpus on one core, with zbarimg (zbar-tools) and ZXing-C++ (npm zxing-wasm under node) as references
 bench-qr:
 	@command -v zbarimg >/dev/null 2>&1 || { echo "bench-qr: installing zbar-tools for the zbarimg reference"; \
 	  apt-get install -y -qq zbar-tools >/dev/null 2>&1 || echo "bench-qr: zbar-tools not installed; reference skipped"; }
-	GOMAXPROCS=1 $(GO) run ./tools/qrbench
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tools/qrbench/zxing --no-audit --no-fund --silent || echo "bench-qr: npm ci failed; ZXing-C++ reference skipped"; \
+	  else echo "bench-qr: npm missing (apt-get install nodejs npm); ZXing-C++ reference skipped"; fi
+	GOMAXPROCS=1 $(GO) run ./tools/qrbench $(QRBENCH_FLAGS)

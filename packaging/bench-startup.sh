@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Measures, under Xvfb, the kiosk's cold start to its first screen and its
-# resident memory once settled, in both orientations and two set-ups:
+# resident (RSS) and proportional (PSS, /proc/PID/smaps_rollup) memory
+# once settled, in both orientations and two set-ups:
 #   product: the kiosk as deployed, with a profile, its devices on serial
 #            ports (device simulators in their own processes, on ptys) and
 #            the platform simulator in its own process;
@@ -48,8 +49,8 @@ devices:
 EOF
 ./bin/kioskctl profile check "$work/bench.yaml" >/dev/null
 
-measure() { # setup orient: prints mean first screen, mapped and settled RSS
-  local setup=$1 orient=$2 total=0 mapped=0 rss=0
+measure() { # setup orient: prints mean first screen, mapped, settled RSS and PSS
+  local setup=$1 orient=$2 total=0 mapped=0 rss=0 pss=0
   for i in $(seq $runs); do
     args=(--fullscreen --orientation "$orient" --error-window=false)
     if [ "$setup" = sim ]; then args+=(--sim); else args+=(--profile "$work/bench.yaml"); fi
@@ -59,11 +60,14 @@ measure() { # setup orient: prints mean first screen, mapped and settled RSS
     end=$(date +%s%N)
     sleep "$settle"
     r=$(awk '/VmRSS/{print $2}' /proc/$pid/status)
+    # PSS: shared pages (libraries, the binary's file pages) divided among
+    # the processes that map them, what the kiosk costs the machine.
+    p=$(awk '/^Pss:/{print $2}' /proc/$pid/smaps_rollup)
     kill $pid; wait $pid 2>/dev/null || true
     first=$(sed -n 's/.*first screen drawn.*since_exec_ms=\([0-9]*\).*/\1/p' "$work/kiosk.log" | head -1)
-    total=$((total + ${first:-0})); mapped=$((mapped + (end-start)/1000000)); rss=$((rss + r/1024))
+    total=$((total + ${first:-0})); mapped=$((mapped + (end-start)/1000000)); rss=$((rss + r/1024)); pss=$((pss + p/1024))
   done
-  echo "$orient, $setup: first screen $((total/runs)) ms (window mapped $((mapped/runs)) ms), RSS $((rss/runs)) MB after ${settle} s (mean of $runs)"
+  echo "$orient, $setup: first screen $((total/runs)) ms (window mapped $((mapped/runs)) ms), RSS $((rss/runs)) MiB, PSS $((pss/runs)) MiB after ${settle} s (mean of $runs)"
 }
 
 for orient in portrait landscape; do

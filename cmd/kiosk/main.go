@@ -27,6 +27,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
+	"sckiosk/assets/fonts"
 	"sckiosk/devices/printer/escpos"
 	"sckiosk/devices/printer/printersim"
 	"sckiosk/devices/printer/render"
@@ -196,6 +197,11 @@ func run(args []string, stderr io.Writer) int {
 	fontsReady := make(chan struct{})
 	go func() {
 		ui.WarmFonts()
+		// Fyne keeps its own copy of the tables it parsed: the face's
+		// 16 MB in the binary's mapping need not stay resident.
+		if err := fonts.Release(); err != nil {
+			log.Warn("font pages stay resident", "err", err)
+		}
 		close(fontsReady)
 	}()
 	w, err := newWindow(a, "政务服务自助终端")

@@ -70,6 +70,13 @@ type Decoder struct {
 	up       []byte
 	roiMark  []int32
 	roiStack []int32
+	// perspective buffers: the ring fill's seen marks and stack
+	seen []bool
+	fill []int32
+	str  []byte // the stretched primary image
+	mean meanBinarizer
+	// finders is where the primary pass saw finder patterns.
+	finders finderBox
 }
 
 // NewDecoder returns a Decoder with opt.
@@ -91,13 +98,25 @@ func NewDecoder(opt DecoderOptions) *Decoder {
 const minContrast = 24
 
 // Decode looks for one QR code in f. Passes, stopping at the first hit:
-// the primary scale with local thresholds, the same bits inverted (light
-// code on dark ground), the same bits read as a pure code (an image a
-// program drew), half the primary scale (blur, big codes), a global
-// histogram threshold (normal and inverted), and, when the primary scale
-// was reduced, the centre of the frame at full resolution, and last small
-// code-like regions upscaled 2× from full resolution (2-px modules). It returns ErrNoCode when none
-// succeeds.
+//
+//   - the primary scale (at most WorkSize) with local thresholds, its
+//     finder patterns read by gozxing's detector, then by the keystone
+//     variants and the perspective correction from the finder rings'
+//     corners (perspective.go); the same bits inverted (light code on
+//     dark ground); the same bits read as a pure code (an image a program
+//     drew);
+//   - when the primary scale was reduced and finder patterns were seen,
+//     the region around them at full resolution;
+//   - half the primary scale (blur, big codes);
+//   - a global histogram threshold (normal and inverted);
+//   - a low-contrast frame's gray levels stretched, with local and then
+//     window-mean thresholds (meanbin.go);
+//   - when the primary scale was reduced, the whole frame at full
+//     resolution (unless it is flat: noise alone);
+//   - last, small code-like regions upscaled 2× from full resolution
+//     (2-px modules), with local, global and window-mean thresholds.
+//
+// It returns ErrNoCode when none succeeds.
 func (d *Decoder) Decode(f Frame) (Result, error) {
 	if !f.valid() {
 		return Result{}, fmt.Errorf("camera: decode: bad frame %dx%d stride %d len %d", f.Width, f.Height, f.Stride, len(f.Pix))
@@ -110,11 +129,24 @@ func (d *Decoder) Decode(f Frame) (Result, error) {
 		k++
 	}
 	w, h := d.scale(0, f, k)
+	d.finders = finderBox{}
 	if r, ok := d.tryHybrid(d.bufs[0], w, h, "s"+itoa(k), true); ok {
 		return r, nil
 	}
 	if r, ok := d.tryPure("s" + itoa(k)); ok {
 		return r, nil
+	}
+	if fb := d.finders; k > 1 && fb.ok {
+		// Finder patterns seen at the primary scale but no code read:
+		// the region around them at full resolution, where modules are
+		// k times larger and perspective is measured more finely.
+		m := max(fb.x1-fb.x0, fb.y1-fb.y0)*0.35 + 8*fb.ms
+		rw, rh := d.crop(2, f, int((fb.x0-m)*float64(k)), int((fb.y0-m)*float64(k)), int((fb.x1+m)*float64(k)), int((fb.y1+m)*float64(k)))
+		if rw >= minHybridSide && rh >= minHybridSide {
+			if r, ok := d.tryHybrid(d.bufs[2], rw, rh, "s1fp", true); ok {
+				return r, nil
+			}
+		}
 	}
 	if w2, h2 := f.Width/(2*k), f.Height/(2*k); min(w2, h2) >= 120 {
 		w2, h2 = d.scale(1, f, 2*k)
@@ -125,14 +157,29 @@ func (d *Decoder) Decode(f Frame) (Result, error) {
 	if r, ok := d.tryGlobal(d.bufs[0], w, h, "s"+itoa(k)); ok {
 		return r, nil
 	}
-	if k > 1 && !d.opt.NoFullRes {
-		fw, fh := d.centre(2, f)
-		if r, ok := d.tryHybrid(d.bufs[2], fw, fh, "s1roi", false); ok {
+	lo, hi := levels(d.bufs[0][:w*h])
+	if hi-lo < stretchRange && hi-lo >= minStretchRange {
+		d.str = grow(d.str, w*h)
+		stretch(d.str, d.bufs[0][:w*h], lo, hi)
+		if r, ok := d.tryHybrid(d.str, w, h, "s"+itoa(k)+"/stretch", true); ok {
+			return r, nil
+		}
+		if r, ok := d.tryMean(d.str, w, h, "s"+itoa(k)+"/stretch"); ok {
+			return r, nil
+		}
+	}
+	// The whole frame at full resolution (a blurred or small code), unless
+	// the primary scale is flat: a frame of sensor noise alone, whose
+	// noise the full resolution binarizes into a slow, fruitless finder
+	// search.
+	if k > 1 && !d.opt.NoFullRes && hi-lo >= minStretchRange {
+		fw, fh := d.scale(2, f, 1)
+		if r, ok := d.tryHybrid(d.bufs[2], fw, fh, "s1", true); ok {
 			return r, nil
 		}
 	}
 	if !d.opt.NoSmallROI {
-		if r, ok := d.smallROI(f, d.bufs[0], w, h, k); ok {
+		if r, ok := d.smallROI(f, d.bufs[0], w, h, k, hi-lo); ok {
 			return r, nil
 		}
 	}
@@ -222,6 +269,23 @@ func (d *Decoder) centre(i int, f Frame) (int, int) {
 	return w, h
 }
 
+// crop copies the rectangle [x0,x1)×[y0,y1) of f, clipped to f, into
+// d.bufs[i] and returns its size.
+func (d *Decoder) crop(i int, f Frame, x0, y0, x1, y1 int) (int, int) {
+	x0, y0 = max(0, x0), max(0, y0)
+	x1, y1 = min(f.Width, x1), min(f.Height, y1)
+	w, h := max(0, x1-x0), max(0, y1-y0)
+	if cap(d.bufs[i]) < w*h {
+		d.bufs[i] = make([]byte, w*h)
+	}
+	dst := d.bufs[i][:w*h]
+	for y := 0; y < h; y++ {
+		o := (y0+y)*f.Stride + x0
+		copy(dst[y*w:(y+1)*w], f.Pix[o:o+w])
+	}
+	return w, h
+}
+
 // tryHybrid runs the local-threshold binarizer on pix, then the detector
 // on its bits (and, with keystone, the perspective detector) and on the
 // same bits flipped (inverted code).
@@ -239,6 +303,21 @@ func (d *Decoder) tryHybrid(pix []byte, w, h int, tag string, keystone bool) (Re
 	text, ok := d.detect(m, false)
 	m.FlipAll()
 	return Result{Text: text, Attempt: tag + "/hybrid/inv"}, ok
+}
+
+// tryMean runs the window-mean binarizer on pix, then the detector (with
+// the perspective stages) on its bits and on the same bits flipped.
+func (d *Decoder) tryMean(pix []byte, w, h int, tag string) (Result, bool) {
+	m, err := d.mean.binarize(pix, w, h, max(8, max(w, h)/40))
+	if err != nil {
+		return Result{}, false
+	}
+	if text, ok := d.detect(m, true); ok {
+		return Result{Text: text, Attempt: tag + "/mean"}, true
+	}
+	m.FlipAll()
+	text, ok := d.detect(m, false)
+	return Result{Text: text, Attempt: tag + "/mean/inv"}, ok
 }
 
 // tryPure reads the bits of the last tryHybrid as a pure code: upright on
@@ -310,4 +389,54 @@ func (d *Decoder) read(b gozxing.Binarizer, tag string) (Result, bool) {
 		return Result{}, false
 	}
 	return Result{Text: res.GetText(), Attempt: tag}, true
+}
+
+// stretchRange is the dynamic range below which a frame is taken as low
+// in contrast and its gray levels are spread for one more pass.
+const stretchRange = 128
+
+// minStretchRange is the range below which a frame is not stretched: a
+// flat, noisy frame (sensor noise of ±20 spans about 40 levels) would
+// make the binarizers draw noise, in which the finder search is slow and
+// finds nothing.
+const minStretchRange = 2 * minDynRange
+
+// levels returns the 1st and 99th percentiles of pix's gray levels.
+func levels(pix []byte) (lo, hi int) {
+	var hist [256]int
+	for _, v := range pix {
+		hist[v]++
+	}
+	cut := len(pix) / 100
+	lo, hi = 0, 255
+	for n := 0; lo < 255 && n+hist[lo] <= cut; lo++ {
+		n += hist[lo]
+	}
+	for n := 0; hi > 0 && n+hist[hi] <= cut; hi-- {
+		n += hist[hi]
+	}
+	return lo, hi
+}
+
+// stretch writes into dst the gray levels of src spread from [lo, hi] to
+// the full range. The hybrid binarizer takes a block with little range (a
+// code's quiet zone) as light and sets its threshold at half its level; in
+// a low-contrast code that threshold is below the dark modules beside the
+// quiet zone, which come out light. Stretched, they are dark again.
+func stretch(dst, src []byte, lo, hi int) {
+	var lut [256]byte
+	for i := range lut {
+		lut[i] = byte(clampInt((i-lo)*255/max(1, hi-lo), 0, 255))
+	}
+	for i, v := range src {
+		dst[i] = lut[v]
+	}
+}
+
+// grow returns b with length n, reusing its array when large enough.
+func grow(b []byte, n int) []byte {
+	if cap(b) < n {
+		return make([]byte, n)
+	}
+	return b[:n]
 }

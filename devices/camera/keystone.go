@@ -35,6 +35,7 @@ func (d *Decoder) detect(m *gozxing.BitMatrix, keystone bool) (string, bool) {
 	if !keystone || len(ff.GetPossibleCenters()) > maxKeystoneCentres {
 		return "", false
 	}
+	d.noteFinders(ff.GetPossibleCenters())
 	var tl, tr, bl *detector.FinderPattern
 	if err == nil {
 		tl, tr, bl = info.GetTopLeft(), info.GetTopRight(), info.GetBottomLeft()
@@ -118,7 +119,7 @@ func (d *Decoder) detect(m *gozxing.BitMatrix, keystone bool) (string, bool) {
 			}
 		}
 	}
-	return "", false
+	return d.perspective(m, tl, tr, bl)
 }
 
 // findAlignment looks for an alignment pattern within allow modules of
@@ -135,4 +136,29 @@ func findAlignment(m *gozxing.BitMatrix, ms, x, y, allow float64) *detector.Alig
 		return nil
 	}
 	return ap
+}
+
+// finderBox is the region around the finder-pattern candidates of the last
+// keystone detection, in the coordinates of its bit matrix.
+type finderBox struct {
+	ok                 bool
+	x0, y0, x1, y1, ms float64
+}
+
+// noteFinders records the box around cs when there are at least three
+// confirmed candidates: where a code is, for the full-resolution pass.
+func (d *Decoder) noteFinders(cs []*detector.FinderPattern) {
+	b := finderBox{x0: math.Inf(1), y0: math.Inf(1), x1: math.Inf(-1), y1: math.Inf(-1)}
+	n := 0
+	for _, c := range cs {
+		if c.GetCount() < 2 {
+			continue
+		}
+		n++
+		b.x0, b.x1 = min(b.x0, c.GetX()), max(b.x1, c.GetX())
+		b.y0, b.y1 = min(b.y0, c.GetY()), max(b.y1, c.GetY())
+		b.ms = max(b.ms, c.GetEstimatedModuleSize())
+	}
+	b.ok = n >= 3
+	d.finders = b
 }

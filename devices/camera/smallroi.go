@@ -8,7 +8,7 @@ package camera
 
 const (
 	roiBlock    = 4
-	roiRange    = 48 // min dynamic range of a busy block
+	roiRange    = 48 // min dynamic range of a busy block, in a contrasted frame
 	roiMaxTries = 2
 )
 
@@ -18,8 +18,14 @@ type roiBox struct {
 }
 
 // smallROI runs the region search on the primary image pix (w×h, scale
-// k of f) and decodes the candidates.
-func (d *Decoder) smallROI(f Frame, pix []byte, w, h, k int) (Result, bool) {
+// k of f, whose gray levels span frameRange) and decodes the candidates.
+// A block is busy when its range is above roiRange, or above 40 % of the
+// frame's range in a low-contrast frame.
+func (d *Decoder) smallROI(f Frame, pix []byte, w, h, k, frameRange int) (Result, bool) {
+	busy := roiRange
+	if frameRange < stretchRange && frameRange >= minStretchRange {
+		busy = max(minDynRange, frameRange*2/5)
+	}
 	bw, bh := w/roiBlock, h/roiBlock
 	if bw < 8 || bh < 8 {
 		return Result{}, false
@@ -40,7 +46,7 @@ func (d *Decoder) smallROI(f Frame, pix []byte, w, h, k int) (Result, bool) {
 					lo, hi = min(lo, v), max(hi, v)
 				}
 			}
-			if hi-lo >= roiRange {
+			if hi-lo >= busy {
 				mark[by*bw+bx] = -1 // busy, unlabelled
 			} else {
 				mark[by*bw+bx] = 0
@@ -105,6 +111,9 @@ func (d *Decoder) smallROI(f Frame, pix []byte, w, h, k int) (Result, bool) {
 			return r, true
 		}
 		if r, ok := d.tryGlobal(d.up, uw, uh, "roi2x"); ok {
+			return r, true
+		}
+		if r, ok := d.tryMean(d.up, uw, uh, "roi2x"); ok {
 			return r, true
 		}
 	}

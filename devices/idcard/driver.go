@@ -32,11 +32,36 @@ const (
 	addressTimeout = time.Second
 )
 
+// DefaultPollInterval is how often the reader is asked for a card. A
+// placed card waits half of it on average before it is found: at 20 ms a
+// card is read in about 131 ms (the 112 ms of the 30 01 answer on the
+// wire at 115200 baud, 10 ms of waiting, 9 ms of find, select, the
+// appended address and the host) and in 141 ms at worst, where 300 ms
+// made it 271 ms on average. What it costs while no card is on the reader
+// (BenchmarkIdlePoll): 50 finds a second, 1,050 bytes a second on the
+// line (10 out, 11 back per find: under 5 % of either direction at
+// 115200 baud; the read itself waits at most one find, 1.8 ms, for the
+// line), and about 0.7 ms of CPU per find for the driver and the
+// simulator together, 3 % of one core on a loaded 2-core machine against
+// 0.3 % at 300 ms. At a lower baud the default interval is longer, so
+// that finds keep to the same share of the line (defaultPoll).
+const DefaultPollInterval = 20 * time.Millisecond
+
+// defaultPoll is the default find interval at baud: DefaultPollInterval at
+// 115200 and above, longer in proportion below (about 240 ms at 9600), so
+// that finds never take more than about 10 % of the line.
+func defaultPoll(baud int) time.Duration {
+	if baud >= 115200 || baud <= 0 {
+		return DefaultPollInterval
+	}
+	return DefaultPollInterval * time.Duration(115200) / time.Duration(baud)
+}
+
 // Options configure a [Driver]. Zero values take the defaults.
 type Options struct {
 	Port           string        // device node, e.g. /dev/ttyUSB0 or a pty
 	Baud           int           // default 115200
-	PollInterval   time.Duration // find-card period; default 300 ms
+	PollInterval   time.Duration // find-card period; default DefaultPollInterval (longer below 115200 baud)
 	CommandTimeout time.Duration // per command; default 1 s; read 30 01 waits at least 3.5 s
 	Retries        int           // resends after a garbled or missing answer; default 2, negative for none
 	FaultRetry     time.Duration // how often a faulty SAM is rechecked at start-up; default 5 s
@@ -47,7 +72,7 @@ func (o Options) withDefaults() Options {
 		o.Baud = 115200
 	}
 	if o.PollInterval <= 0 {
-		o.PollInterval = 300 * time.Millisecond
+		o.PollInterval = defaultPoll(o.Baud)
 	}
 	if o.CommandTimeout <= 0 {
 		o.CommandTimeout = time.Second

@@ -1,6 +1,7 @@
 // Command qrbench measures the camera QR pipeline on a degraded,
-// camera-like corpus it generates from its own codes, and runs zbarimg
-// (Debian zbar-tools) on the same JPEG files as the reference.
+// camera-like corpus it generates from its own codes, and runs two
+// reference decoders on the same JPEG files: zbarimg (Debian zbar-tools)
+// and ZXing-C++ (npm's zxing-wasm under node, tools/qrbench/zxing).
 //
 // Categories: plain, rotation, perspective, gauss-blur, motion-blur,
 // noise, low-contrast, uneven-light, small-modules (2 px), inverted and
@@ -8,9 +9,14 @@
 // through a camera model: slight defocus, sensor noise and a JPEG round
 // trip. The report gives the success count per category and the median
 // decode time per frame; on empty frames "success" means no false
-// positive.
+// positive. A false positive (a text on an empty frame, or a text other
+// than the one drawn) is counted apart: the goal is none.
 //
-// Usage: qrbench [-n 9] [-out DIR] [-zbar=true]
+// The corpus is pinned: -seed and -n (frames per category and size) fix
+// every image, and the report's first line names them with the
+// categories, so two reports of the same line measured the same frames.
+//
+// Usage: qrbench [-seed 0] [-n 9] [-out DIR] [-zbar=true] [-zxing=true]
 package main
 
 import (
@@ -26,6 +32,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	qrcode "github.com/skip2/go-qrcode"
@@ -38,15 +45,21 @@ var categories = []string{"plain", "rotation", "perspective", "gauss-blur", "mot
 
 var sizes = [][2]int{{640, 480}, {1280, 720}}
 
+// verbose names the pipeline's misses (-v).
+var verbose bool
+
 type sample struct {
 	file, want, cat string
 	w, h            int
 }
 
 func main() {
+	seed := flag.Uint64("seed", 0, "corpus seed: the same seed and -n make the same images")
 	n := flag.Int("n", 9, "images per category and size")
 	out := flag.String("out", "", "corpus directory (default: a temporary one, removed at the end)")
-	useZbar := flag.Bool("zbar", true, "also run zbarimg as the reference")
+	useZbar := flag.Bool("zbar", true, "also run zbarimg as a reference")
+	flag.BoolVar(&verbose, "v", false, "name every frame the pipeline misses, with the pass that read it or not")
+	useZXing := flag.Bool("zxing", true, "also run ZXing-C++ (zxing-wasm under node, installed by make bench-qr) as a reference")
 	flag.Parse()
 	dir := *out
 	if dir == "" {
@@ -63,7 +76,7 @@ func main() {
 	for _, sz := range sizes {
 		for ci, cat := range categories {
 			for i := 0; i < *n; i++ {
-				r := rand.New(rand.NewPCG(uint64(ci*1000+i), uint64(sz[0])))
+				r := rand.New(rand.NewPCG(*seed<<32+uint64(ci*1000+i), uint64(sz[0])))
 				s, err := generate(r, dir, cat, i, sz[0], sz[1])
 				if err != nil {
 					fail(err)
@@ -77,9 +90,25 @@ func main() {
 		fmt.Fprintln(os.Stderr, "qrbench: zbarimg not found (apt-get install zbar-tools); reference skipped")
 		zbarOK = false
 	}
-	fmt.Printf("corpus: %d images in %s; decoder on one goroutine (run with GOMAXPROCS=1 for one core)\n\n", len(samples), dir)
+	var zx *zxingRef
+	if *useZXing {
+		z, err := startZXing()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "qrbench: ZXing-C++ reference skipped:", err)
+		} else {
+			zx = z
+			defer zx.close()
+		}
+	}
+	fmt.Printf("corpus: seed %d, %d frames per category and size, %d images in %s\n", *seed, *n, len(samples), dir)
+	fmt.Printf("categories: %s\n", strings.Join(categories, ", "))
+	fmt.Printf("decoder on one goroutine (make bench-qr runs it with GOMAXPROCS=1: one core)\n")
+	if zx != nil {
+		fmt.Printf("ZXing-C++: zxing-wasm %s, zxing-cpp commit %s, under node %s\n", zx.version, zx.commit, zx.node)
+	}
+	fmt.Println()
 	for _, sz := range sizes {
-		report(samples, sz[0], sz[1], zbarOK)
+		report(samples, sz[0], sz[1], zbarOK, zx)
 	}
 }
 
@@ -88,9 +117,42 @@ func fail(err error) {
 	os.Exit(1)
 }
 
+// tally counts one decoder's results over a set of frames. fp counts
+// false positives: a text on an empty frame, or a text other than the one
+// drawn.
 type tally struct {
-	ok, n int
-	ms    []float64
+	ok, n, fp int
+	ms        []float64
+}
+
+func (t *tally) add(o *tally) {
+	t.ok += o.ok
+	t.n += o.n
+	t.fp += o.fp
+	t.ms = append(t.ms, o.ms...)
+}
+
+// score adds one frame: texts is what a decoder read in it.
+func (t *tally) score(s sample, texts []string, ms float64) {
+	t.n++
+	t.ms = append(t.ms, ms)
+	if s.want == "" {
+		if len(texts) == 0 {
+			t.ok++
+		} else {
+			t.fp++
+		}
+		return
+	}
+	if slices.Contains(texts, s.want) {
+		t.ok++
+	}
+	for _, x := range texts {
+		if x != s.want {
+			t.fp++
+			break
+		}
+	}
 }
 
 func median(v []float64) float64 {
@@ -102,10 +164,10 @@ func median(v []float64) float64 {
 	return s[len(s)/2]
 }
 
-func report(samples []sample, w, h int, useZbar bool) {
+func report(samples []sample, w, h int, useZbar bool, zx *zxingRef) {
 	dec := camera.NewDecoder(camera.DecoderOptions{})
-	ours, zb := map[string]*tally{}, map[string]*tally{}
-	var all, allZ tally
+	ours, zb, zc := map[string]*tally{}, map[string]*tally{}, map[string]*tally{}
+	var all, allZ, allC tally
 	for _, cat := range categories {
 		var files []sample
 		for _, s := range samples {
@@ -122,47 +184,64 @@ func report(samples []sample, w, h int, useZbar bool) {
 			start := time.Now()
 			res, err := dec.Decode(f)
 			ms := float64(time.Since(start).Microseconds()) / 1000
-			ok := err == nil && res.Text == s.want
-			if s.want == "" {
-				ok = err != nil
+			var texts []string
+			if err == nil {
+				texts = []string{res.Text}
 			}
-			t.n++
-			if ok {
-				t.ok++
+			ok0 := t.ok
+			t.score(s, texts, ms)
+			if verbose && t.ok == ok0 {
+				fmt.Printf("miss: %s (%s)\n", s.file, res.Attempt)
 			}
-			t.ms = append(t.ms, ms)
 		}
 		ours[cat] = t
-		all.n += t.n
-		all.ok += t.ok
-		all.ms = append(all.ms, t.ms...)
+		all.add(t)
 		if useZbar {
 			z := runZbar(files)
 			zb[cat] = z
-			allZ.n += z.n
-			allZ.ok += z.ok
-			allZ.ms = append(allZ.ms, z.ms...)
+			allZ.add(z)
+		}
+		if zx != nil {
+			z := zx.run(files)
+			zc[cat] = z
+			allC.add(z)
 		}
 	}
 	fmt.Printf("%d×%d\n%-14s %10s %9s", w, h, "category", "pipeline", "median ms")
 	if useZbar {
 		fmt.Printf(" %10s %9s", "zbarimg", "ms/frame")
 	}
+	if zx != nil {
+		fmt.Printf(" %10s %9s", "ZXing-C++", "median ms")
+	}
 	fmt.Println()
-	line := func(name string, t, z *tally) {
-		fmt.Printf("%-14s %6d/%-3d %9.2f", name, t.ok, t.n, median(t.ms))
+	cell := func(t *tally) {
+		fmt.Printf(" %6d/%-3d %9.2f", t.ok, t.n, median(t.ms))
+	}
+	line := func(name string, t, z, c *tally) {
+		fmt.Printf("%-14s", name)
+		cell(t)
 		if useZbar && z != nil {
-			fmt.Printf(" %6d/%-3d %9.2f", z.ok, z.n, median(z.ms))
+			cell(z)
+		}
+		if zx != nil && c != nil {
+			cell(c)
 		}
 		fmt.Println()
 	}
 	for _, cat := range categories {
-		line(cat, ours[cat], zb[cat])
+		line(cat, ours[cat], zb[cat], zc[cat])
 	}
-	line("all", &all, &allZ)
-	fmt.Printf("success: pipeline %.0f %%", 100*float64(all.ok)/float64(all.n))
+	line("all", &all, &allZ, &allC)
+	pct := func(t *tally) string {
+		return fmt.Sprintf("%.1f %% (%d false positives)", 100*float64(t.ok)/float64(max(1, t.n)), t.fp)
+	}
+	fmt.Printf("success: pipeline %s", pct(&all))
 	if useZbar {
-		fmt.Printf(", zbarimg %.0f %%", 100*float64(allZ.ok)/float64(allZ.n))
+		fmt.Printf(", zbarimg %s", pct(&allZ))
+	}
+	if zx != nil {
+		fmt.Printf(", ZXing-C++ %s", pct(&allC))
 	}
 	fmt.Print("\n\n")
 }
@@ -180,7 +259,7 @@ type zbarXML struct {
 // enabled with -Stest-inverted) and times it per file; the time includes
 // zbarimg's JPEG decoding, divided over the files.
 func runZbar(files []sample) *tally {
-	t := &tally{n: len(files)}
+	t := &tally{}
 	if len(files) == 0 {
 		return t
 	}
@@ -200,12 +279,7 @@ func runZbar(files []sample) *tally {
 		}
 	}
 	for _, s := range files {
-		syms := got[s.file]
-		ok := s.want == "" && len(syms) == 0 || s.want != "" && slices.Contains(syms, s.want)
-		if ok {
-			t.ok++
-		}
-		t.ms = append(t.ms, per)
+		t.score(s, got[s.file], per)
 	}
 	return t
 }
