@@ -173,8 +173,25 @@ died() { # what a server that died left in its log
   for f in $LOGS; do [ -f "$f" ] && { echo "-- $f" >&2; grep -v 'read connection: EOF\|use of closed' "$f" | tail -5 >&2; }; done
 }
 
+# The dashboard API needs a logged-in operator: each hall server gets its
+# own data dir with an administrator made from a password file
+# (hallserver admin init), and the bench logs in as it (login sets
+# SESSION, the session cookie, which api sends).
+HALL_PW="bench-fleet administrator $(date +%s%N)"
+hall_init() { # data-dir
+  printf '%s\n' "$HALL_PW" >"$work/admin.pw"
+  "$BIN/hallserver" admin init --password-file "$work/admin.pw" --data-dir "$1" >/dev/null
+}
+login() {
+  local body
+  body=$(python3 -c 'import json,sys; print(json.dumps({"name": "admin", "password": sys.argv[1]}))' "$HALL_PW")
+  SESSION=$(curl -s -m 30 -D - -o /dev/null -H 'Content-Type: application/json' -H "Origin: http://127.0.0.1:$HTTP_PORT" \
+    --data "$body" "http://127.0.0.1:$HTTP_PORT/api/login" | grep -io '__Host-hall_session=[^;]*' | head -1)
+  [ -n "$SESSION" ] || { echo "bench-fleet: cannot log in to the dashboard" >&2; exit 1; }
+}
+
 # api saves /api/kiosks in $work/k.json and prints "seconds bytes".
-api() { curl -s -m 60 -o "$work/k.json" -w '%{time_total} %{size_download}\n' "http://127.0.0.1:$HTTP_PORT/api/kiosks" || echo "nan 0"; }
+api() { curl -s -m 60 -H "Cookie: $SESSION" -o "$work/k.json" -w '%{time_total} %{size_download}\n' "http://127.0.0.1:$HTTP_PORT/api/kiosks" || echo "nan 0"; }
 
 # start_broker kind: sets BROKER_PID, HALL_PID (the same process when
 # embedded), MQTT_PORT, HTTP_PORT.
@@ -183,7 +200,8 @@ start_broker() {
   local log="$work/$1-$MQTT_PORT"
   LOGS="$log.*.log"
   if [ "$1" = embedded ]; then
-    "$BIN/hallserver" --mqtt 127.0.0.1:$MQTT_PORT --http 127.0.0.1:$HTTP_PORT >"$log.hall.log" 2>&1 & HALL_PID=$!
+    hall_init "$log.data"
+    "$BIN/hallserver" --mqtt 127.0.0.1:$MQTT_PORT --http 127.0.0.1:$HTTP_PORT --data-dir "$log.data" >"$log.hall.log" 2>&1 & HALL_PID=$!
     pids+=($HALL_PID); BROKER_PID=$HALL_PID
   else
     cat >"$log.conf" <<EOF
@@ -200,10 +218,12 @@ EOF
     "$MOSQUITTO" -c "$log.conf" >"$log.mosquitto.log" 2>&1 & BROKER_PID=$!
     pids+=($BROKER_PID)
     wait_tcp "$MQTT_PORT" 10 || { echo "bench-fleet: mosquitto did not start:"; cat "$log.mosquitto.log"; exit 1; }
-    "$BIN/hallserver" --broker mqtt://127.0.0.1:$MQTT_PORT --http 127.0.0.1:$HTTP_PORT >"$log.hall.log" 2>&1 & HALL_PID=$!
+    hall_init "$log.data"
+    "$BIN/hallserver" --broker mqtt://127.0.0.1:$MQTT_PORT --http 127.0.0.1:$HTTP_PORT --data-dir "$log.data" >"$log.hall.log" 2>&1 & HALL_PID=$!
     pids+=($HALL_PID)
   fi
   wait_tcp "$HTTP_PORT" 10 || { echo "bench-fleet: hallserver did not start:"; cat "$log.hall.log"; exit 1; }
+  login
 }
 
 # start_fleet n prefix keepalive ramp_s: sets FLEET (the fleet-sim pids).

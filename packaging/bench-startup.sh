@@ -6,7 +6,7 @@
 #            ports (device simulators in their own processes, on ptys) and
 #            the platform simulator in its own process;
 #   --sim:   kiosk --sim, with the device and platform simulators and the
-#            simulator control panel (a second window) inside the process.
+#            simulator control panel (beside the kiosk in its window) inside the process.
 # "first screen" is the kiosk's own log line "first screen drawn", taken
 # from exec; "mapped" is when the X server shows the window (xdotool).
 # Needs: xvfb xdotool. Run: make bench-ui

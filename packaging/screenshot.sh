@@ -11,17 +11,18 @@ Xvfb $DISPLAY -screen 0 1720x1760x24 >/dev/null 2>&1 & xvfb=$!
 trap 'kill $kiosk $xvfb 2>/dev/null || true' EXIT
 sleep 1
 ./bin/kiosk --sim --scale 0.9 >/tmp/kiosk-screenshot.log 2>&1 & kiosk=$!
-sleep 6
-panel=$(xdotool search --name "模拟器控制面板" | head -1)
-xdotool windowmove "$panel" 990 0
-sleep 1
+# The first frame comes in about a second, much later on a loaded machine:
+# wait for the kiosk to say it drew it, then for the panel beside it.
+for _ in $(seq 120); do grep -q "first screen drawn" /tmp/kiosk-screenshot.log && break; sleep 0.5; done
+sleep 3
 import -window root docs/screenshot.png
-# Coordinates are of the 0.9-scaled 1080x1920 design (972x1728 pixels).
+# One window: the kiosk's 1080x1920 design and the 800-wide simulator
+# panel to its right, scaled by 0.9 (1692x1728 pixels; the panel from x 972).
 click() { xdotool mousemove "$1" "$2" click 1; sleep "${3:-0.6}"; }
 click 485 1160            # 开始办理
-click 1315 144 1.5        # panel: 放置身份证
-click 485 662 1           # first item of the platform's catalogue: 社会保障卡申领
-click 720 1597            # 开始填写
+click 1154 142 1.5        # panel: 放置身份证
+click 485 662 1.5         # first item of the platform's catalogue: 社会保障卡申领
+click 720 1597 1.5        # 开始填写 (the form must be up before the keypad is tapped)
 for k in "172 1214" "798 1214" "486 1402" "172 1214" "486 1214" "798 1214" "172 1310" "486 1310" "798 1310" "172 1402" "486 1402"; do
   click $k 0.25           # 13812345678 on the keypad
 done

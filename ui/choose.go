@@ -28,7 +28,7 @@ func (v view) chooseScreen() fyne.CanvasObject {
 			label += "（川渝通办）"
 		}
 		b := bigButton(label, false, func() { send(session.ChooseItemEvent{Code: code}) })
-		if why := s.Unavailable(it); !why.IsZero() {
+		if why := s.Blocked(it); !why.IsZero() {
 			b.Disable()
 			list.Add(container.NewStack(tall(b, v.touch), container.NewVBox(layout.NewSpacer(), container.NewCenter(text(v.tr(why), 22, false, red)))))
 			continue
@@ -115,6 +115,9 @@ func (v view) guideScreen() fyne.CanvasObject {
 		rows.Add(para("收费：" + it.Fee))
 	}
 	rows.Add(para("办理方式：" + it.Mode))
+	if !s.Notice.IsZero() { // the card lifted, asked back
+		rows.Add(notice(v.tr(s.Notice)))
+	}
 	if v.landscape { // two columns: 1080 rows are scarce
 		objs := rows.Objects[1:]
 		half := (len(objs) + 1) / 2

@@ -52,7 +52,8 @@ func DemoStates() map[string]session.State {
 	out["done_printed"] = apply(done, session.Printed{})
 	out["done_rated"] = apply(done, session.Printed{}, session.Rate{Grade: 1})
 	out["done_no_paper"] = apply(done, session.PrintFailed{Notice: session.PrinterNotice(device.PaperOut)})
-	out["done_queued"] = apply(submitting, session.Submitted{CaseNumber: "Q-7F3A00C2D91B", Queued: true, TrackCode: "KIOSK:REQ:x"}, session.Printed{})
+	out["done_queued"] = apply(submitting, session.Submitted{RequestID: demoRequest, CaseNumber: "Q-7F3A00C2D91B", Queued: true,
+		TrackCode: "http://127.0.0.1/track/request/" + demoRequest}, session.Printed{})
 	out["failed"] = apply(submitting, session.SubmitFailed{})
 	out["countdown"] = apply(chosen, session.Tick{Now: demoStart.Add(85 * time.Second)})
 	out["elder_choose"] = apply(chosen, session.ToggleElder{})
@@ -96,5 +97,53 @@ func DemoStates() map[string]session.State {
 	out["elder_countdown"] = apply(chosen, session.ToggleElder{}, session.Tick{Now: demoStart.Add(175 * time.Second)})
 	out["elder_pinyin"] = apply(out["form_pinyin"], session.ToggleElder{})
 	out["confirm_leave"] = apply(out["form_pinyin"], session.Home{})
+	for name, st := range cardAndItemStates(s, done, form, filled, apply) {
+		out[name] = st
+	}
+	return out
+}
+
+// demoRequest is the request_id of the demo's queued application.
+const demoRequest = "7f3a00c2-d91b-4e6a-8c35-2b90d4e1f6a7"
+
+// business is a fictitious enterprise identified by its business licence.
+func business() identity.Person {
+	return identity.Person{Source: identity.SourceBusiness, Name: "成都蓉城示例科技有限公司", Number: "91510100MA6CXY1243"}
+}
+
+// cardAndItemStates are the screens of the card on the reader (lifted
+// mid-form, left behind), of who may apply (an enterprise's list and
+// form), of items refused offline or kept in the outbox, and of a printer
+// that failed and came back.
+func cardAndItemStates(s, done, form, filled session.State, apply func(session.State, ...session.Event) session.State) map[string]session.State {
+	out := map[string]session.State{
+		// A visit of its own: ending it wipes its person, whom the other
+		// states share.
+		"idle_card_left":   apply(s, session.Start{}, session.CardRead{Person: person()}, session.Cancel{}),
+		"form_card_lifted": apply(form, session.CardRemoved{}),
+		"done_reprint": apply(done, session.DeviceChanged{Status: device.Status{Kind: device.Printer, State: device.Fault, Cause: device.PaperOut}},
+			session.PrintFailed{Notice: session.PrinterNotice(device.PaperOut)}, session.DeviceChanged{Status: device.Status{Kind: device.Printer, State: device.Online}}),
+	}
+	certify := "11510100MB0000003D3510100003001" // 个人参保证明打印 needs the printer
+	out["review_printer_down"] = apply(s, session.Start{}, session.CardRead{Person: person()}, session.ChooseItemEvent{Code: certify}, session.Proceed{},
+		session.SetField{Key: "phone", Value: "13812345678"}, session.SetField{Key: "period", Value: "近12个月"}, session.Proceed{}, session.SetConsent{Agreed: true},
+		session.DeviceChanged{Status: device.Status{Kind: device.Printer, State: device.Fault, Cause: device.PaperOut}})
+	sample, err := catalogyaml.Sample()
+	if err != nil {
+		return out
+	}
+	big := session.New(session.DefaultConfig(), sample, demoStart)
+	for _, k := range []device.Kind{device.IDCard, device.Scanner, device.Printer} {
+		big = apply(big, session.DeviceChanged{Status: device.Status{Kind: k, State: device.Online}})
+	}
+	const loss, licence = "11510100MB1A0001XN3510100101002", "11510100MB1H00083F3510100106003" // 社会保障卡挂失, 营业执照遗失补领
+	enterprise := apply(big, session.Start{}, session.CodeScanned{Text: "https://zzlz.gsxt.gov.cn/x"}, session.CodeVerified{Person: business()})
+	out["choose_business"] = enterprise
+	out["form_business"] = apply(enterprise, session.ChooseItemEvent{Code: licence}, session.Proceed{}, session.SetField{Key: "phone", Value: "13812345678"})
+	citizen := apply(big, session.Start{}, session.CardRead{Person: person()})
+	out["choose_offline_loss"] = apply(citizen, session.PlatformChanged{State: application.PlatformOffline}, session.ChooseItemEvent{Code: loss})
+	out["done_queued_loss"] = apply(citizen, session.ChooseItemEvent{Code: loss}, session.Proceed{}, session.SetField{Key: "phone", Value: "13812345678"},
+		session.SetField{Key: "kind", Value: "正式挂失"}, session.Proceed{}, session.SetConsent{Agreed: true}, session.Confirm{},
+		session.Submitted{RequestID: demoRequest, CaseNumber: "Q-7F3A00C2D91B", Queued: true, TrackCode: "http://127.0.0.1/track/request/" + demoRequest}, session.Printed{})
 	return out
 }

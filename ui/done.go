@@ -20,11 +20,14 @@ import (
 func (v view) doneScreen() fyne.CanvasObject {
 	s, send := v.s, v.send
 	r := s.Result
-	title := "提交成功"
-	status := "您的申请已提交至政务服务平台。"
-	if r.Queued {
-		title = "申请已受理"
-		status = "网络暂时不畅，申请已安全保存在本机，恢复后将自动上报，无需重复办理。"
+	title, status := v.tr(msg.New(msg.SubmittedTitle)), v.tr(msg.New(msg.SubmittedStatus))
+	numberLabel, titleColor := "办件编号", color.Color(green)
+	if r.Queued { // saved on the kiosk, not yet at the platform: not in effect
+		title, status = v.tr(msg.New(msg.QueuedTitle)), v.tr(msg.New(msg.QueuedNotInEffect))
+		numberLabel, titleColor = v.tr(msg.New(msg.QueuedNumber)), amber
+		if s.Item != nil && s.Item.OfflineNote != "" {
+			status += v.tr(msg.New(msg.QueuedMeanwhile, s.Item.OfflineNote))
+		}
 	}
 	printing := "请取走回执"
 	var printColor color.Color = green
@@ -35,10 +38,17 @@ func (v view) doneScreen() fyne.CanvasObject {
 		printing, printColor = v.tr(r.PrintNotice), red
 	}
 	items := []fyne.CanvasObject{
-		container.NewCenter(v.text(title, 64, true, green)),
+		container.NewCenter(v.text(title, 64, true, titleColor)),
 		para(status),
-		container.NewCenter(v.text("办件编号", 32, false, grey)),
+		container.NewCenter(v.text(numberLabel, 32, false, grey)),
 		container.NewCenter(v.text(r.CaseNumber, 52, true, color.Black)),
+	}
+	var refNote fyne.CanvasObject // what the kiosk's own reference is: under it, or under the QR in landscape
+	if r.Queued {
+		refNote = para(v.tr(msg.New(msg.QueuedNumberNote)))
+		if !v.landscape || r.TrackCode == "" {
+			items = append(items, refNote)
+		}
 	}
 	if len(r.Linked) > 0 {
 		items = append(items, para("关联办件："+strings.Join(v.s.LinkedCases(r.Linked), "；")))
@@ -84,6 +94,10 @@ func (v view) doneScreen() fyne.CanvasObject {
 	if printerFault {
 		printed = v.faultPanel(f, v.landscape || v.k > 1)
 	}
+	if s.CanReprint() { // paper is back: the receipt of this visit's case, again, where the fault was
+		printed = container.NewVBox(container.NewCenter(v.text(v.tr(msg.New(msg.ReprintReady)), 30, false, green)),
+			tall(bigButton("重新打印回执", true, func() { send(session.Reprint{}) }), v.touch))
+	}
 	after := []fyne.CanvasObject{printed}
 	if back := session.TakeBack(s.Person); !back.IsZero() { // a code needs nothing back
 		after = append(after, container.NewCenter(v.text(v.tr(back), 36, true, blue)))
@@ -91,6 +105,9 @@ func (v view) doneScreen() fyne.CanvasObject {
 	if v.landscape && qr != nil { // the QR beside the text, and a printer fault under the QR
 		if printerFault {
 			qr, after = container.NewVBox(qr, printed), after[1:]
+		}
+		if refNote != nil {
+			qr = container.NewVBox(qr, refNote)
 		}
 		return container.NewBorder(nil, finish, nil, touchScroll(container.NewCenter(qr)), touchScroll(container.NewVBox(append(items, after...)...)))
 	}

@@ -370,8 +370,9 @@ func TestAppCodeIdentifies(t *testing.T) {
 }
 
 // With the network cut, the citizen still gets a receipt saying the
-// application is queued; when the network returns the outbox delivers it
-// exactly once.
+// application is saved and not yet in effect; when the network returns
+// the outbox delivers it exactly once, and the receipt's QR code (the
+// platform's track page for its request_id) then shows the case.
 func TestNetworkCutQueuesAndDeliversOnce(t *testing.T) {
 	h := newHarness(t)
 	h.waitFor("devices online", devicesOnline)
@@ -384,12 +385,16 @@ func TestNetworkCutQueuesAndDeliversOnce(t *testing.T) {
 	if !s.Result.Queued || !strings.HasPrefix(s.Result.CaseNumber, "Q-") {
 		t.Fatalf("result = %+v, want a queued local reference", s.Result)
 	}
-	if !strings.Contains(h.texts(), "申请已受理") {
-		t.Fatalf("screen does not say the application is kept:\n%s", h.texts())
+	if !strings.Contains(h.texts(), "申请已保存，尚未生效") || !strings.Contains(h.texts(), "本机受理号") {
+		t.Fatalf("screen does not say the application is kept and not yet in effect:\n%s", h.texts())
+	}
+	track := s.Result.TrackCode
+	if !strings.Contains(track, "/track/request/"+s.Result.RequestID) {
+		t.Fatalf("offline QR code %q does not name the application's request_id %s", track, s.Result.RequestID)
 	}
 	var rc printersim.Receipt
 	h.waitFor("receipt cut", func(session.State) bool { rc = h.rig.LastReceipt(); return rc.Raw != nil })
-	if !strings.Contains(rc.Text, s.Result.CaseNumber) || !strings.Contains(rc.Text, "待上报") {
+	if !strings.Contains(rc.Text, s.Result.CaseNumber) || !strings.Contains(rc.Text, "尚未提交") {
 		t.Fatalf("queued receipt:\n%s", rc.Text)
 	}
 	h.tap("完成")
@@ -416,6 +421,15 @@ func TestNetworkCutQueuesAndDeliversOnce(t *testing.T) {
 	}
 	if n := len(h.rig.Platform["51"].Applications()); n != 1 {
 		t.Fatalf("platform holds %d applications, want exactly 1", n)
+	}
+	h.rig.RemoveCard()
+	h.waitFor("card lifted", func(s session.State) bool { return !s.CardOnReader })
+	if err := h.rig.ShowCode(track); err != nil {
+		t.Fatal(err)
+	}
+	s = h.onScreen(session.CaseView)
+	if s.Case == nil || !strings.HasPrefix(s.Case.CaseNumber, "SC") || s.Person != nil {
+		t.Fatalf("offline receipt's code shows %+v, person %v", s.Case, s.Person)
 	}
 }
 

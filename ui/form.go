@@ -36,16 +36,23 @@ func (v view) formScreen() fyne.CanvasObject {
 	var focused *catalog.Field
 	var focusedBox, focusedLabel fyne.CanvasObject
 	var fromCard []string
+	legal := s.Person != nil && catalog.KindOf(*s.Person) == catalog.LegalPerson
 	for _, f := range s.Item.Fields {
 		if f.ReadOnly {
 			val := s.Values[f.Key]
 			if f.Prefill == catalog.FromNumber {
 				val = identity.MaskNumber(val)
 			}
+			if legal { // 企业名称：…　统一社会信用代码：…, not a person's 申请人
+				val = f.Label + "：" + val
+			}
 			fromCard = append(fromCard, val)
 		}
 	}
-	if len(fromCard) > 0 {
+	switch {
+	case len(fromCard) > 0 && legal:
+		fields.Add(para(strings.Join(fromCard, "　") + v.tr(session.ApplicantFrom(s.Person))))
+	case len(fromCard) > 0:
 		fields.Add(para("申请人：" + strings.Join(fromCard, "　") + v.tr(session.ApplicantFrom(s.Person))))
 	}
 	for i, f := range s.Item.Fields {

@@ -32,6 +32,16 @@ func howToIdentify(s session.State) string {
 
 func (v view) idleScreen() fyne.CanvasObject {
 	s, send := v.s, v.send
+	if !s.CardLeft.IsZero() { // a card left on the reader: nothing else matters until it is lifted
+		return container.NewVBox(
+			layout.NewSpacer(),
+			container.NewCenter(v.text(v.tr(s.CardLeft), 80, true, red)),
+			para("证件还在读卡区上，请取走。"),
+			layout.NewSpacer(),
+			tall(bigButton("开始办理", false, func() { send(session.Start{}) }), 160),
+			layout.NewSpacer(),
+		)
+	}
 	track := fyne.CanvasObject(layout.NewSpacer())
 	if s.CodeReaderUsable() { // 办件查询 needs no button: the scanner reads a receipt here
 		track = container.NewCenter(v.text("查询办理进度：请将回执上的二维码对准扫码窗口", 30, false, blue))

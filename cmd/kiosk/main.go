@@ -2,7 +2,8 @@
 // wires the devices, the outbox, the platform client and the session core,
 // and opens the full-screen citizen UI. With --sim it first starts every
 // device simulator on pseudo-terminals and the platform simulator on
-// loopback, and opens a simulator control panel beside the kiosk.
+// loopback, and shows a simulator control panel beside the kiosk in the
+// same window.
 package main
 
 import (
@@ -13,6 +14,7 @@ import (
 	"image"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -161,9 +163,16 @@ func run(args []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "kiosk:", err)
 		return 1
 	}
-	if opts.scale > 0 {
+	landscape := prof.UI.Orientation == "landscape" || opts.landscape
+	switch {
+	case opts.scale > 0:
 		os.Setenv("FYNE_SCALE", strconv.FormatFloat(opts.scale, 'f', -1, 64))
-	} else if os.Getenv("FYNE_SCALE") == "" && !opts.fullscreen {
+	case os.Getenv("FYNE_SCALE") != "":
+	case rig != nil:
+		// The kiosk and its simulator panel side by side, scaled so
+		// both fit the screen whole, full screen or not.
+		os.Setenv("FYNE_SCALE", strconv.FormatFloat(simScale(landscape, log), 'f', -1, 64))
+	case !opts.fullscreen:
 		os.Setenv("FYNE_SCALE", "0.5") // a 1080×1920 kiosk on a desktop screen
 	}
 	a := app.NewWithID("cn.gov.sc.kiosk")
@@ -227,12 +236,19 @@ func run(args []string, stderr io.Writer) int {
 		}
 		return rend.RenderDocument(d, opt)
 	}
-	w.SetContent(screen.Content())
-	if prof.UI.Orientation == "landscape" || opts.landscape {
+	size := ui.Portrait
+	if landscape {
 		screen.Landscape = true
-		w.Resize(ui.Landscape)
+		size = ui.Landscape
+	}
+	var simWin *ui.SimWindow // --sim: the kiosk and the simulator panel in one window
+	if rig != nil {
+		simWin = ui.NewSimWindow(screen.Content(), size)
+		w.SetContent(simWin.Content())
+		w.Resize(simWin.Size())
 	} else {
-		w.Resize(ui.Portrait)
+		w.SetContent(screen.Content())
+		w.Resize(size)
 	}
 	w.SetFullScreen(opts.fullscreen)
 	w.SetMaster()
@@ -257,15 +273,14 @@ func run(args []string, stderr io.Writer) int {
 	}()
 
 	if rig != nil {
-		// The control panel is a second GL window: opened once the kiosk's
-		// own window is up, so it does not delay the kiosk's first frame.
+		// The control panel sits to the right of the kiosk in its window
+		// (without a window manager a second window would cover the
+		// kiosk); it is built once the kiosk's window is up, so it does
+		// not delay the kiosk's first frame.
 		onStarted = append(onStarted, func() {
 			panel := ui.NewSimPanel(rig)
-			pw := a.NewWindow("模拟器控制面板")
-			pw.SetContent(panel.Content())
-			pw.Resize(fyne.NewSize(700, 1900))
+			simWin.SetPanel(panel)
 			rig.OnReceipt(func(rc printersim.Receipt) { fyne.Do(func() { panel.ShowReceipt(rc.Image) }) })
-			pw.Show()
 		})
 	}
 
@@ -320,3 +335,27 @@ func loadProfile(o options, log *slog.Logger) (profile.Profile, []string, error)
 // a temporary data directory, so it opens nothing real. A profile for a
 // real kiosk has its own hash or none.
 const simPIN = "2468"
+
+// simScale is the scale at which the --sim window (the kiosk and the
+// simulator panel side by side) fits the X screen whole: 0.5 when the
+// screen's size cannot be read, which fits a 1920×1080 monitor.
+func simScale(landscape bool, log *slog.Logger) float64 {
+	w, h, err := xdisplay.ScreenSize(os.Getenv("DISPLAY"), displayTimeout)
+	if err != nil {
+		log.Info("screen size unknown; the simulator window is drawn at half size", "err", err)
+		return 0.5
+	}
+	return fitScale(w, h, landscape)
+}
+
+// fitScale is the largest scale, in tenths (Fyne rounds a scale to one
+// decimal) and at most 1, at which a --sim window fits a w×h-pixel
+// screen.
+func fitScale(w, h int, landscape bool) float64 {
+	size := ui.Portrait
+	if landscape {
+		size = ui.Landscape
+	}
+	s := min(float64(w)/float64(size.Width+ui.SimPanelWidth), float64(h)/float64(size.Height), 1)
+	return max(math.Floor(s*10+1e-9)/10, 0.1)
+}

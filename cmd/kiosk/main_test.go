@@ -198,3 +198,26 @@ func TestServiceUnitKnowsTheExitCodes(t *testing.T) {
 		t.Errorf("Environment=%v, want LANG=zh_CN.UTF-8", unit["Environment"])
 	}
 }
+
+// The --sim window (kiosk and panel side by side) is scaled to fit the
+// screen whole, in the tenths Fyne keeps of a scale.
+func TestFitScale(t *testing.T) {
+	tests := []struct {
+		w, h      int
+		landscape bool
+		want      float64
+	}{
+		{1920, 1080, false, 0.5}, // 1880×1920 → 940×960 (0.56 would be drawn at 0.6)
+		{1920, 1080, true, 0.7},  // 2720×1080 → 1904×756
+		{3840, 2160, false, 1},
+		{1366, 768, false, 0.4},
+		{1720, 1760, false, 0.9},
+		{2560, 1440, false, 0.7},
+		{100, 100, false, 0.1},
+	}
+	for _, tt := range tests {
+		if got := fitScale(tt.w, tt.h, tt.landscape); got != tt.want {
+			t.Errorf("fitScale(%d, %d, landscape %v) = %v, want %v", tt.w, tt.h, tt.landscape, got, tt.want)
+		}
+	}
+}

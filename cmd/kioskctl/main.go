@@ -84,6 +84,8 @@ var commands = []command{
 		{name: "check", synopsis: "[--each] FILE...", summary: "check layered profiles (hall profile first)", run: withSub("check", cmdProfile)},
 		{name: "show", synopsis: "FILE...", summary: "print the merged profile", run: withSub("show", cmdProfile)},
 		{name: "pin", synopsis: "<PIN", summary: "hash a technician PIN read on stdin", run: withSub("pin", cmdProfile)},
+		{name: "sign", synopsis: "--key PROVINCE.pem --kiosks ID,... [--expires 24h] [--out FILE] LAYER.yaml",
+			summary: "write a province's signature of a layer that changes platform endpoints, keys or the PIN", run: withSub("sign", cmdProfile)},
 	}},
 	{name: "qr", summary: "QR codes", subs: []command{
 		{name: "decode", synopsis: "[--json] [--track-host HOST]... FILE...",

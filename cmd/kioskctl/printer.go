@@ -195,6 +195,12 @@ func simPrinter(ctx context.Context, args []string, out io.Writer, log *slog.Log
 			return
 		}
 		say("receipt printed: %s\n", name)
+		for _, b := range r.Barcodes {
+			say("  barcode %s %q\n", b.Symbology, b.Text)
+		}
+		for _, what := range r.Unrendered {
+			say("  not rendered: %s\n", what)
+		}
 	})
 	mu.Lock()
 	err = announce(out, p, link)

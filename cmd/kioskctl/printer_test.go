@@ -15,6 +15,7 @@ import (
 
 	"sckiosk/devices/printer/escpos"
 	"sckiosk/devices/printer/printersim"
+	"sckiosk/devices/serialport"
 	"sckiosk/internal/logbuf"
 )
 
@@ -164,5 +165,48 @@ func TestSimPrinterWritesPNG(t *testing.T) {
 	res, err := zxqr.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
 	if err != nil || res.GetText() != "KIOSKCTL-PRINT-TEST" {
 		t.Fatalf("QR in the PNG: %v %v", res, err)
+	}
+}
+
+// `kioskctl sim printer` names the barcodes it printed and what it did not
+// render (PDF417 here) under each receipt.
+func TestSimPrinterSaysWhatItDidNotRender(t *testing.T) {
+	dir := t.TempDir()
+	link := filepath.Join(dir, "printer")
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb logbuf.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"sim", "printer", "--out", dir, "--link", link, "--paper", "80"}, &out, &errb)
+	}()
+	defer func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("sim exit %d: %s", code, errb.String())
+		}
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), "simulator on") {
+		if time.Now().After(deadline) {
+			t.Fatalf("simulator did not start: %s %s", out.String(), errb.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	p, err := serialport.Open(link, 115200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	job := []byte("\x1dH\x02\x1dk\x49\x06{BSC01\n\x1d(k\x03\x000Q0\x1dV\x00")
+	if _, err := p.Write(job); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`barcode CODE128 "SC01"`, "not rendered: PDF417"} {
+		for !strings.Contains(out.String(), want) {
+			if time.Now().After(deadline) {
+				t.Fatalf("output lacks %q:\n%s", want, out.String())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
 	}
 }

@@ -73,8 +73,13 @@ var rules = []Rule{
 		NoLink: append([]string{
 			"sckiosk/kiosk/adapters/platform/...", "sckiosk/kiosk/adapters/outbox",
 			"sckiosk/devices/...", "sckiosk/kiosk/assembly/...", "sckiosk/kiosk/runtime",
-			"modernc.org/sqlite/...",
 		}, simulators...),
+	},
+	{
+		Why:      "the hall server keeps its own state (operators, sessions, its audit log) in one SQLite store, kiosk/fleet/hall/operator; no other hall package opens a database",
+		For:      []string{"sckiosk/cmd/hallserver", "sckiosk/kiosk/fleet/hall/..."},
+		Except:   []string{"sckiosk/kiosk/fleet/hall/operator"},
+		NoImport: []string{"modernc.org/sqlite", "database/sql"},
 	},
 	{
 		Why: "a driver or client cannot tell its simulator from the real thing, and production code does not carry one",
@@ -84,6 +89,11 @@ var rules = []Rule{
 		},
 		Except: simulators,
 		NoLink: simulators,
+	},
+	{
+		Why:    "the OpenAPI contract check is for tests: no binary carries it",
+		For:    []string{"sckiosk/cmd/..."},
+		NoLink: []string{"github.com/getkin/kin-openapi/...", "sckiosk/internal/apicontract"},
 	},
 	{
 		Why:    "the session core and its domain know no adapter: they get answers as events",

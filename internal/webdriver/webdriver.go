@@ -8,6 +8,7 @@ package webdriver
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -160,6 +161,19 @@ func (s *Session) Delete(ctx context.Context) error {
 // Navigate loads url and waits for it to load.
 func (s *Session) Navigate(ctx context.Context, url string) error {
 	return s.c.do(ctx, http.MethodPost, s.path("/url"), map[string]string{"url": url}, nil)
+}
+
+// Screenshot returns a PNG of the page as the browser's window shows it.
+func (s *Session) Screenshot(ctx context.Context) ([]byte, error) {
+	var b64 string
+	if err := s.c.do(ctx, http.MethodGet, s.path("/screenshot"), nil, &b64); err != nil {
+		return nil, err
+	}
+	png, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		return nil, fmt.Errorf("webdriver: screenshot: %w", err)
+	}
+	return png, nil
 }
 
 // Element is an element of the page a session shows.

@@ -2,6 +2,7 @@ package webdriver
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -113,5 +114,28 @@ func TestClientSpeaksW3C(t *testing.T) {
 		if f.reqs[i] != want[i] {
 			t.Errorf("request %d = %q, want %q", i, f.reqs[i], want[i])
 		}
+	}
+}
+
+// Screenshot asks GET /session/{id}/screenshot and decodes the base64 PNG.
+func TestScreenshot(t *testing.T) {
+	png := []byte("\x89PNG\r\n\x1a\nnot really")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method+" "+r.URL.Path != "GET /session/s1/screenshot" {
+			w.WriteHeader(http.StatusNotFound)
+			_ = json.NewEncoder(w).Encode(map[string]any{"value": map[string]string{"error": "unknown command"}})
+			return
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"value": base64.StdEncoding.EncodeToString(png)})
+	}))
+	defer srv.Close()
+	s := &Session{c: &Client{URL: srv.URL}, ID: "s1"}
+	got, err := s.Screenshot(context.Background())
+	if err != nil || string(got) != string(png) {
+		t.Fatalf("Screenshot = %q, %v", got, err)
+	}
+	s.ID = "gone"
+	if _, err := s.Screenshot(context.Background()); !IsCode(err, "unknown command") {
+		t.Fatalf("screenshot of a gone session: %v", err)
 	}
 }

@@ -1,6 +1,8 @@
 // Package xdisplay checks that an X server answers at a display name
 // ($DISPLAY) before a GUI toolkit tries to open it: GLFW, under Fyne,
-// panics with a stack trace when it cannot.
+// panics with a stack trace when it cannot. It also asks the server for
+// its screen's size (ScreenSize), which Fyne does not tell before a
+// window is open.
 package xdisplay
 
 import (

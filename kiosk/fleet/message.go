@@ -109,7 +109,7 @@ type Health struct {
 	Devices       map[string]Device `json:"devices"`
 	Counters      map[string]int    `json:"counters,omitempty"`
 	OutboxPending int               `json:"outbox_pending"`
-	Platform      string            `json:"platform"`                 // online, degraded, offline
+	Platform      string            `json:"platform"`                 // online, degraded, offline; "" until measured
 	PlatformError string            `json:"platform_error,omitempty"` // English, no personal data
 	// RolledBack names the profile digest a failed self-test rolled back
 	// from, until the next successful change.
@@ -142,8 +142,17 @@ type Command struct {
 	// Profile is the YAML of the kiosk override profile to apply
 	// (ActionProfile).
 	Profile string `json:"profile,omitempty"`
+	// ProvinceSig is the province's detached signature of Profile
+	// (ActionProfile), needed when the layer changes platform endpoints,
+	// keys, demo_keys or the technician PIN; nil for other layers.
+	ProvinceSig *LayerSignature `json:"province_sig,omitempty"`
 	// Issuer says who sent it, for the audit log (e.g. hallserver@510107).
 	Issuer string `json:"issuer,omitempty"`
+	// Operator is the hall operator who asked for it (a login name such
+	// as li.wei), written into the kiosk's audit chain. It is inside the
+	// signed payload: a kiosk knows who asked because the hall says so
+	// under its key.
+	Operator string `json:"operator,omitempty"`
 }
 
 // Reply is a kiosk's answer to a command.

@@ -86,6 +86,11 @@ type Options struct {
 	Licences LicenceFinder
 	// Cases may be nil: receipt codes then go to the Verifier.
 	Cases CaseFinder
+	// TrackURL gives an offline receipt's QR code: the public track page,
+	// on the platform of province, of the application with requestID (see
+	// docs/platform-api.md, offline receipts). Nil, or "", leaves a queued
+	// receipt without a QR code rather than with one nothing resolves.
+	TrackURL func(province, requestID string) string
 	// SubmitWait is how long the citizen waits for the platform's case
 	// number before the receipt says the application is queued.
 	SubmitWait time.Duration
@@ -286,8 +291,12 @@ func (r *Runtime) submit(ctx context.Context, e session.Submit) session.Event {
 	rc, err := r.opts.Queue.Wait(wctx, app.RequestID)
 	if err != nil {
 		r.opts.Log.Warn("application queued, platform has not answered", "request_id", app.RequestID, "err", err)
+		var track string
+		if r.opts.TrackURL != nil {
+			track = r.opts.TrackURL(app.Province, app.RequestID)
+		}
 		return session.Submitted{RequestID: app.RequestID, CaseNumber: LocalReference(app.RequestID), Queued: true,
-			TrackCode: "KIOSK:REQ:" + app.RequestID, Licences: attached}
+			TrackCode: track, Licences: attached}
 	}
 	return session.Submitted{RequestID: app.RequestID, CaseNumber: rc.CaseNumber, TrackCode: rc.TrackURL,
 		Linked: rc.Linked, Licences: attached}
@@ -318,7 +327,9 @@ func (r *Runtime) attachLicences(ctx context.Context, app *application.Applicati
 }
 
 // LocalReference is the short reference printed for a queued application
-// until the platform assigns its case number.
+// until the platform assigns its case number: Q- and the first 12 hex
+// digits of its request_id, labelled 本机受理号 on the receipt so no one
+// takes it for a 办件编号.
 func LocalReference(requestID string) string {
 	return "Q-" + strings.ToUpper(strings.ReplaceAll(requestID, "-", "")[:12])
 }

@@ -52,6 +52,8 @@ type Language struct {
 	// Counters name what the kiosk counts for technicians, by the
 	// session's counter key ("printer.prints" → 打印回执).
 	Counters map[string]string
+	// Roles name the hall server's operator roles (运维).
+	Roles map[hallstate.Role]string
 	// Fallback gives what this language's tables lack; nil for none.
 	Fallback *Language
 }
@@ -153,6 +155,12 @@ func (l *Language) Counter(key string) string {
 		return w
 	}
 	return key
+}
+
+// Role names an operator role of the hall server (配置管理员).
+func (l *Language) Role(r hallstate.Role) string {
+	w, _ := lookup(l, func(l *Language) (string, bool) { w, ok := l.Roles[r]; return w, ok })
+	return w
 }
 
 // lookup asks l, then its fallbacks, for an entry.

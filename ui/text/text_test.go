@@ -54,6 +54,11 @@ func TestChineseIsComplete(t *testing.T) {
 			t.Errorf("rollout stage %q has no Chinese label", st)
 		}
 	}
+	for _, r := range hallstate.Roles() {
+		if Chinese.Role(r) == "" {
+			t.Errorf("operator role %q has no Chinese label", r)
+		}
+	}
 }
 
 // One state, one word: the platform and a device offline, and a kiosk the

@@ -44,7 +44,7 @@ var Chinese = &Language{
 		msg.StepShowCode:        "请出示天府通办亮码或电子证照亮证码",
 		msg.StepPlaceCard:       "请将第二代居民身份证放在读卡区",
 		msg.StepContinueOffline: "可继续办理，申请联网后自动提交",
-		msg.StepSavedLocally:    "申请先安全保存在本机，回执照常打印",
+		msg.StepSavedLocally:    "申请先保存在本机，联网提交后才生效，回执照常打印",
 		msg.StepWiped:           "返回首页后，您的信息立即从本机清除",
 
 		msg.CardExpired:          "证件已过期，请使用有效证件或联系工作人员",
@@ -132,6 +132,31 @@ var Chinese = &Language{
 		msg.ApplicantFromLicence: "（来自营业执照）",
 		msg.TakeIDCardBack:       "请取回您的身份证",
 		msg.TakeCardBack:         "请取回您的证件",
+
+		msg.CardPutBackID:  "请放回身份证。%d秒内未放回，将结束本次办理并清除您的信息",
+		msg.CardPutBack:    "请放回您的证件。%d秒内未放回，将结束本次办理并清除您的信息",
+		msg.CardPlaceAgain: "读卡区上已有证件，请拿起后重新放置",
+		msg.CardLeftID:     "请取走您的身份证",
+		msg.CardLeft:       "请取走您的证件",
+
+		msg.ItemNeedsPlatform:  "%s需要即时生效，网络中断时本机不能受理。%s",
+		msg.QueuedTitle:        "申请已保存，尚未生效",
+		msg.QueuedNotInEffect:  "网络中断，申请已保存在本机，尚未提交到政务服务平台，提交前不生效；联网后自动提交，无需重复办理。",
+		msg.QueuedMeanwhile:    "在此期间：%s",
+		msg.QueuedNumber:       "本机受理号",
+		msg.QueuedNumberNote:   "不是办件编号：平台收到申请后另发办件编号，扫码可查",
+		msg.CaseNotYetReceived: "该申请还保存在自助终端上，尚未到达政务服务平台，联网后自动提交，请稍后再查询",
+		msg.SubmittedTitle:     "提交成功",
+		msg.SubmittedStatus:    "您的申请已提交至政务服务平台。",
+
+		msg.ItemForPersons:     "%s须由个人使用身份证或天府通办办理",
+		msg.ItemForEnterprises: "%s须由企业出示营业执照办理",
+
+		msg.DeviceDown:          "%s暂时无法使用",
+		msg.ItemNeedsDevice:     "%s，暂不能提交本事项。请联系工作人员处理后再提交，或到人工窗口办理",
+		msg.ReprintReady:        "打印机已恢复，可以重新打印回执",
+		msg.FaultReaderOwnCause: "%s。暂时不能读取身份证。",
+		msg.ItemOfflineShort:    "网络中断，暂不能受理",
 
 		msg.GradeVerySatisfied:    "非常满意",
 		msg.GradeSatisfied:        "满意",
@@ -225,5 +250,11 @@ var Chinese = &Language{
 		hallstate.StageRolling: "下发中",
 		hallstate.StageDone:    "完成",
 		hallstate.StageFailed:  "已停止",
+	},
+	Roles: map[hallstate.Role]string{
+		hallstate.RoleViewer: "查看",
+		hallstate.RoleWindow: "窗口人员",
+		hallstate.RoleOps:    "运维",
+		hallstate.RoleAdmin:  "配置管理员",
 	},
 }

@@ -47,6 +47,7 @@ type Sim struct {
 	removed  bool   // the "removed" fault has struck for this card
 	spoiled  bool   // the "checksum" fault has struck
 	addrMode AddressMode
+	samFail  bool // SetSAMFailure: as FaultSAMFail, switched at run time
 	found    bool // find answered 9F since the last read
 	selected bool // select answered 90 since the last read
 	fault    byte // status for the next read, 0 for none
@@ -158,6 +159,15 @@ func (s *Sim) SetFault(sw3 byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.fault = sw3
+}
+
+// SetSAMFailure makes the reader's SAM fail (every command answers 00 00
+// 60, as with FaultSAMFail) or recover, while the simulator runs: a
+// reader that breaks down in service.
+func (s *Sim) SetSAMFailure(fail bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.samFail = fail
 }
 
 // InjectGarbage sends n noise bytes before the next reply. The noise holds
@@ -282,7 +292,7 @@ func (s *Sim) handle(f idcard.Frame) []byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.served[op]++
-	if s.opts.Fault == FaultSAMFail {
+	if s.opts.Fault == FaultSAMFail || s.samFail {
 		return status(idcard.SW3SelfTestFailed) // the SAM accepts no command
 	}
 	present := s.present && s.opts.Fault != FaultNoCard && s.gone == 0

@@ -54,6 +54,12 @@ type Receipt struct {
 	QR    []string    // native QR contents printed, then raster images decoded as QR
 	Raw   []byte      // the job's bytes since the last cut (real-time queries left out; at most 4 MiB)
 	Image image.Image // the paper as rendered, Paper.Dots() wide
+	// Barcodes are the 1D barcodes printed (GS k), with their text.
+	Barcodes []render.Barcode
+	// Unrendered says what the job asked for that this paper does not
+	// show as a real printer's would: PDF417, unknown commands, bad
+	// barcode data… (names only, at most 32).
+	Unrendered []string
 }
 
 // SimStats counts what a Sim received.
@@ -64,6 +70,10 @@ type SimStats struct {
 	DroppedBytes  int64 // data bytes discarded because the printer could not print
 	Receipts      int   // receipts cut
 	ASBSent       int   // automatic status back blocks sent
+	// Unrendered counts the commands the simulated paper does not show
+	// (see Receipt.Unrendered); LastUnrendered names the latest.
+	Unrendered     int
+	LastUnrendered string
 }
 
 // Sim plays an ESC/POS receipt printer on one end of a line (normally a pty
@@ -98,6 +108,7 @@ type Sim struct {
 	page   *render.Page
 	rend   *render.Renderer
 	raw    []byte
+	notes  []string // reported by page while consume runs
 }
 
 // NewSim returns a simulator reading and writing rw. A nil log discards.
@@ -129,7 +140,7 @@ func newSim(rw io.ReadWriter, opts SimOptions, log *slog.Logger, rd *render.Rend
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Sim{
+	s := &Sim{
 		rw:        rw,
 		opts:      opts,
 		log:       log.With("device", "printer-sim"),
@@ -139,6 +150,8 @@ func newSim(rw io.ReadWriter, opts SimOptions, log *slog.Logger, rd *render.Rend
 		page:      render.NewPage(opts.Paper),
 		rend:      rd,
 	}
+	s.page.Report = func(what string) { s.notes = append(s.notes, what) }
+	return s
 }
 
 // send writes b to the line.
@@ -320,6 +333,9 @@ func (s *Sim) consume(b []byte) {
 		if o.Realtime() {
 			if o.Kind == escpos.OpStatus {
 				st.StatusQueries++
+				if o.Embedded {
+					s.log.Debug("status query inside a command answered", "n", o.N, "pending", s.parser.Buffered())
+				}
 				if !offline {
 					if reply, ok := s.statusReply(o.N); ok {
 						st.StatusAnswers++
@@ -363,6 +379,13 @@ func (s *Sim) consume(b []byte) {
 		}
 	})
 
+	for _, what := range s.notes {
+		s.log.Info("printer command not rendered", "command", what)
+		st.Unrendered++
+		st.LastUnrendered = what
+	}
+	s.notes = s.notes[:0]
+
 	s.mu.Lock()
 	st.ASBSent = s.stats.ASBSent // counted under the lock as blocks go out
 	s.stats = st
@@ -382,7 +405,7 @@ func (s *Sim) consume(b []byte) {
 // finish turns a cut (or torn) sheet into a Receipt with the job bytes
 // received since the last one.
 func (s *Sim) finish(sh render.Sheet) Receipt {
-	r := Receipt{Text: sh.Text(), Raw: s.raw}
+	r := Receipt{Text: sh.Text(), Raw: s.raw, Barcodes: sh.Barcodes(), Unrendered: sh.Unrendered()}
 	s.raw = nil
 	if s.rend != nil {
 		r.QR = sh.QR()

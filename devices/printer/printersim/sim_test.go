@@ -171,8 +171,11 @@ func TestSimParsing(t *testing.T) {
 	}{
 		{"gb18030", "1B 40 1C 26 CB C4 B4 A8 0A 1D 56 42 00", SimOptions{}, "四川"},
 		{"4-byte gb18030", "95 34 B2 35 0A 1D 56 00", SimOptions{}, "𠮷"},
-		{"unknown commands skipped", "1B 74 FF 41 1B 70 00 19 FA 42 1D 48 02 1B 44 08 10 00 43 1B 7E 44 1D 7E 45 0A 1D 56 00", SimOptions{}, "ABCDE"},
-		{"barcode skipped", "41 1D 6B 04 31 32 33 00 1D 6B 49 03 31 32 33 42 0A 1D 56 00", SimOptions{}, "AB"},
+		// An unknown ESC or GS command is taken to have one parameter
+		// byte, as most have: ESC ~ D and GS ~ E print nothing.
+		{"unknown commands skipped", "1B 74 FF 41 1B 70 00 19 FA 42 1D 48 02 1B 44 08 10 00 43 1B 7E 44 1D 7E 45 0A 1D 56 00", SimOptions{}, "ABC"},
+		// Not at the start of a line, GS k's bytes after m are text.
+		{"barcode not at line start", "41 1D 6B 04 31 32 33 00 1D 6B 49 03 31 32 33 42 0A 1D 56 00", SimOptions{}, "A123123B"},
 		{"GS ( L graphics skipped", "41 1D 28 4C 04 00 30 45 20 20 42 0A 1D 56 00", SimOptions{}, "AB"},
 		{"GS 8 L skipped", "41 1D 38 4C 03 00 00 00 01 02 03 42 0A 1D 56 00", SimOptions{}, "AB"},
 		{"bit image skipped", "41 1B 2A 21 02 00 01 02 03 04 05 06 42 0A 1D 56 00", SimOptions{}, "AB"},
@@ -394,6 +397,10 @@ func simStreamSeeds(t testing.TB) []simStreamSeed {
 		{printertest.Unhex(t, "1D 38 4C FF FF FF FF"), 4},
 		{printertest.Unhex(t, "10 04 01 10 04 04 10 14 08 01 02 03 04 05 06 07"), 1},
 		{printertest.Unhex(t, "81 30 81 30 FE 39 FE 39 1C 2E 81 1B 40 95 32"), 5},
+		{printertest.Unhex(t, "1D 48 03 1D 77 02 1D 6B 49 06 7B 42 41 7B 43 0C 1D 6B 02 31 32 00"), 9},
+		{printertest.Unhex(t, "1B 2A 21 02 00 10 04 01 FF FF FF 0A 1B 2B 3C 1B 28 41 01 00 30"), 6},
+		{printertest.Unhex(t, "1D 28 4C 0B 00 30 70 30 02 02 31 03 00 01 00 A0 1D 28 4C 02 00 30 32"), 12},
+		{printertest.Unhex(t, "1D 28 4C 0C 00 30 43 30 41 31 01 31 03 00 01 00 A0 1D 28 4C 06 00 30 45 41 31 02 01"), 14},
 	}
 }
 

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"fmt"
 	"image"
 	"strings"
 
@@ -28,6 +29,7 @@ type cell struct {
 	bold      bool
 	underline int
 	ascii     bool
+	bm        *bitmap // an ESC * bit image in the line, instead of r
 }
 
 // itemKind is the kind of a thing on the paper.
@@ -44,7 +46,8 @@ type item struct {
 	kind  itemKind
 	y, h  int
 	cells []cell
-	img   *image.Gray // itemImage
+	img   *image.Gray // itemImage from a native QR
+	bm    *bitmap     // itemImage from a raster, graphics or barcode
 	x     int         // itemImage left edge
 	qr    string      // itemImage from a native QR: its content
 	decQR bool        // itemImage from a raster: try to decode it as a QR
@@ -76,7 +79,35 @@ type Page struct {
 	qrData   []byte
 	qrModule int
 	qrEC     escpos.ECLevel
+
+	// 1D barcode settings: bar height (GS h), module (GS w), where the
+	// human-readable text goes (GS H: bit 0 above, bit 1 below) and its
+	// font (GS f)
+	bcHeight, bcModule, bcHRI int
+	bcFontB                   bool
+
+	// graphics stored in the print buffer by GS ( L fn 112, and the NV
+	// and download graphics the stream defined (fn 67, 83) by key
+	graphics *bitmap
+	defined  map[int]*bitmap
+	definedN int // bytes held in defined
+
+	// Report, when set, is told each command the paper does not show as
+	// a real printer's would (unknown commands, PDF417, bad barcode
+	// data…): a name, never the command's data.
+	Report func(what string)
 }
+
+// Barcode defaults at power on: 162 dots high, module 3, no text, font A.
+const (
+	defaultBarHeight = 162
+	defaultModule    = 3
+	maxReports       = 32 // per sheet
+	// Graphics a stream may define (GS ( L fn 67, 83): a printer's NV
+	// memory holds a few hundred KB.
+	maxDefined      = 64
+	maxDefinedBytes = 1 << 20
+)
 
 // NewPage returns the mechanism of a printer with paper p, in its power-on
 // print modes.
@@ -95,6 +126,8 @@ func (pg *Page) reset() {
 	pg.line, pg.lineW = pg.line[:0], 0
 	pg.text.Reset()
 	pg.qrData, pg.qrModule, pg.qrEC = nil, 3, escpos.ECLevelL
+	pg.bcHeight, pg.bcModule, pg.bcHRI, pg.bcFontB = defaultBarHeight, defaultModule, 0, false
+	pg.graphics = nil
 }
 
 // Apply performs one parsed op on the paper. It reports whether the op
@@ -178,6 +211,68 @@ func (pg *Page) Apply(o escpos.Op) (cut bool) {
 		pg.printQR()
 	case escpos.OpRaster:
 		pg.raster(o)
+	case escpos.OpFont:
+		if n := o.N % 48; n <= 1 {
+			pg.fontB = n == 1
+		}
+	case escpos.OpBarcodeHeight:
+		if o.N >= 1 {
+			pg.bcHeight = o.N
+		}
+	case escpos.OpBarcodeWidth:
+		if o.N >= 2 && o.N <= 6 {
+			pg.bcModule = o.N
+		}
+	case escpos.OpBarcodeHRI:
+		if o.N <= 3 || o.N >= 48 && o.N <= 51 {
+			pg.bcHRI = o.N % 48
+		}
+	case escpos.OpBarcodeFont:
+		if o.N <= 1 || o.N == 48 || o.N == 49 {
+			pg.bcFontB = o.N%48 == 1
+		}
+	case escpos.OpBarcode:
+		pg.barcode(o)
+	case escpos.OpBitImage:
+		pg.bitImage(o)
+	case escpos.OpGraphicsStore:
+		w := o.W
+		pg.graphics = &bitmap{w: w, h: o.H, stride: (w + 7) / 8, bits: append([]byte(nil), o.Data...), sx: o.N & 0xF, sy: o.N >> 4}
+	case escpos.OpGraphicsPrint:
+		if len(pg.line) > 0 {
+			pg.printLine()
+		}
+		if pg.graphics != nil {
+			pg.image(pg.graphics, true)
+			pg.graphics = nil
+		}
+	case escpos.OpGraphicsDefine:
+		if old := pg.defined[o.N]; old != nil {
+			pg.definedN -= len(old.bits)
+		}
+		if len(pg.defined) >= maxDefined || pg.definedN+len(o.Data) > maxDefinedBytes {
+			pg.report("GS ( L: no room for more graphics")
+			return false
+		}
+		if pg.defined == nil {
+			pg.defined = map[int]*bitmap{}
+		}
+		pg.defined[o.N] = &bitmap{w: o.W, h: o.H, stride: (o.W + 7) / 8, bits: append([]byte(nil), o.Data...), sx: 1, sy: 1}
+		pg.definedN += len(o.Data)
+	case escpos.OpGraphicsPrintKey:
+		if len(pg.line) > 0 {
+			pg.printLine()
+		}
+		g := pg.defined[o.N]
+		if g == nil {
+			pg.report(fmt.Sprintf("GS ( L: graphics %q not defined in this stream", string([]byte{byte(o.N >> 8), byte(o.N)})))
+			return false
+		}
+		b := *g // the definition stays; this print is scaled and cropped
+		b.sx, b.sy = o.W, o.H
+		pg.image(&b, true)
+	case escpos.OpUnrendered:
+		pg.report(o.Name)
 	case escpos.OpCut:
 		if len(pg.line) > 0 {
 			pg.printLine()
@@ -311,33 +406,135 @@ func (pg *Page) raster(o escpos.Op) {
 	if len(pg.line) > 0 {
 		pg.printLine()
 	}
-	sx, sy := 1, 1
+	b := &bitmap{w: o.W * 8, h: o.H, stride: o.W, bits: append([]byte(nil), o.Data...), sx: 1, sy: 1}
 	if o.N&1 != 0 {
-		sx = 2
+		b.sx = 2
 	}
 	if o.N&2 != 0 {
-		sy = 2
+		b.sy = 2
 	}
-	w := min(o.W*8*sx, pg.dots)
-	h := min(o.H*sy, MaxPageDots) // a longer image is cut short
+	pg.image(b, true)
+}
+
+// image prints b at the current alignment, cropped to the paper width; a
+// longer image than MaxPageDots is cut short. decQR says whether it may
+// be a QR code.
+func (pg *Page) image(b *bitmap, decQR bool) {
+	b.crop(pg.dots, MaxPageDots)
+	w, h := b.dotsW(), b.dotsH()
 	if w == 0 || h == 0 {
 		return
 	}
 	pg.room(h)
-	img := image.NewGray(image.Rect(0, 0, w, h))
-	for y := range h {
-		src := o.Data[(y/sy)*o.W : (y/sy+1)*o.W]
-		row := img.Pix[y*img.Stride : y*img.Stride+w]
-		for x := range w {
-			if src[(x/sx)/8]&(0x80>>((x/sx)%8)) != 0 {
-				row[x] = 0
-			} else {
-				row[x] = 0xFF
+	pg.cur.items = append(pg.cur.items, item{kind: itemImage, y: pg.cur.height, h: h, bm: b, x: pg.alignShift(w), decQR: decQR})
+	pg.cur.height += h
+}
+
+// bitImage puts an ESC * image into the line buffer, as a printer does:
+// it is printed with the line, which feeds at least its height; what
+// does not fit on the line is left out. On a 203-dpi head one bit is
+// 2×3 dots (mode 0), 1×3 (1), 2×1 (32) or 1×1 (33).
+func (pg *Page) bitImage(o escpos.Op) {
+	bpc, sx, sy := 1, 2, 3
+	switch o.N {
+	case 1:
+		sx = 1
+	case 32:
+		bpc, sy = 3, 1
+	case 33:
+		bpc, sx, sy = 3, 1, 1
+	}
+	b := columnBitmap(o.Data, o.W, bpc)
+	b.sx, b.sy = sx, sy
+	b.crop(pg.dots-pg.lineW, MaxPageDots)
+	if b.w == 0 {
+		return
+	}
+	c := cell{bm: b, x: pg.lineW, w: b.dotsW(), h: b.dotsH()}
+	pg.line = append(pg.line, c)
+	pg.lineW += c.w
+}
+
+// hriFont is the size of the human-readable text of barcodes.
+func (pg *Page) hriFont() (w, h int) {
+	if pg.bcFontB {
+		return fontBW, fontBH
+	}
+	return escpos.CellDots, glyphH
+}
+
+// barcode prints a GS k symbol at the current alignment, with its text
+// above or below as GS H says. Not at the start of a line, the bytes after
+// m are printed as text, as printers do; bad data prints nothing; a symbol
+// wider than the paper only feeds. Each is reported.
+func (pg *Page) barcode(o escpos.Op) {
+	name := SymbologyName(o.N)
+	if len(pg.line) > 0 {
+		pg.report("GS k " + name + " not at the start of a line: its bytes printed as text")
+		for _, c := range o.Raw[3:] {
+			if c >= ' ' && c < 0x7F {
+				pg.char(rune(c))
 			}
 		}
+		return
 	}
-	pg.cur.items = append(pg.cur.items, item{kind: itemImage, y: pg.cur.height, h: h, img: img, x: pg.alignShift(w), decQR: true})
-	pg.cur.height += h
+	sym, err := encodeBarcode(o.N, o.Data, pg.bcModule, o.W == 1)
+	if err != nil {
+		pg.report(fmt.Sprintf("GS k %s: %v", name, err))
+		return
+	}
+	_, th := pg.hriFont()
+	h := pg.bcHeight
+	if pg.bcHRI&1 != 0 {
+		h += th
+	}
+	if pg.bcHRI&2 != 0 {
+		h += th
+	}
+	w := sym.width()
+	if w > pg.dots {
+		pg.report(fmt.Sprintf("GS k %s: %d dots wide, wider than the paper", name, w))
+		pg.space(h)
+		return
+	}
+	x := pg.alignShift(w)
+	pg.room(h)
+	if pg.bcHRI&1 != 0 {
+		pg.hriLine(sym.hri, x, w)
+	}
+	pg.cur.items = append(pg.cur.items, item{kind: itemImage, y: pg.cur.height, h: pg.bcHeight, bm: barsBitmap(sym, pg.bcHeight), x: x})
+	pg.cur.height += pg.bcHeight
+	if pg.bcHRI&2 != 0 {
+		pg.hriLine(sym.hri, x, w)
+	}
+	pg.cur.barcodes = append(pg.cur.barcodes, Barcode{Symbology: name, Text: sym.hri})
+}
+
+// hriLine prints a barcode's text centred on the symbol at x, w dots wide,
+// kept on the paper.
+func (pg *Page) hriLine(s string, x, w int) {
+	cw, ch := pg.hriFont()
+	tw := len(s) * cw
+	left := min(max(x+(w-tw)/2, 0), max(pg.dots-tw, 0))
+	var cells []cell
+	for i := range len(s) {
+		if cx := left + i*cw; cx+cw <= pg.dots {
+			cells = append(cells, cell{r: rune(s[i]), x: cx, w: cw, h: ch, ascii: true})
+		}
+	}
+	pg.cur.items = append(pg.cur.items, item{kind: itemText, y: pg.cur.height, h: ch, cells: cells})
+	pg.cur.lines = append(pg.cur.lines, strings.TrimSpace(s))
+	pg.cur.height += ch
+}
+
+// report notes a command the paper does not show.
+func (pg *Page) report(what string) {
+	if len(pg.cur.unrendered) < maxReports {
+		pg.cur.unrendered = append(pg.cur.unrendered, what)
+	}
+	if pg.Report != nil {
+		pg.Report(what)
+	}
 }
 
 // cutMark records a cut inside a rendering that spans several receipts.
@@ -349,10 +546,25 @@ func (pg *Page) cutMark() {
 
 // Sheet is a piece of paper: what was printed between two cuts.
 type Sheet struct {
-	items  []item
-	height int
-	lines  []string
+	items      []item
+	height     int
+	lines      []string
+	barcodes   []Barcode
+	unrendered []string
 }
+
+// Barcode is a 1D barcode printed on a sheet.
+type Barcode struct {
+	Symbology string // "CODE128", "EAN-13", …
+	Text      string // its human-readable text, printed or not
+}
+
+// Barcodes returns the 1D barcodes printed on the sheet, in order.
+func (sh Sheet) Barcodes() []Barcode { return sh.barcodes }
+
+// Unrendered returns what the sheet's commands asked for that the paper
+// does not show (at most 32 notes), in order.
+func (sh Sheet) Unrendered() []string { return sh.unrendered }
 
 // Torn reports whether a sheet was torn off at MaxPageDots and waits to
 // be collected by Sheets.

@@ -1,7 +1,11 @@
 // Package render draws what a receipt printer prints: it reads an ESC/POS
 // stream with escpos.Parser, runs it through a model of the printer's
 // mechanism (Page: print modes, line buffer, paper, cuts) and draws the
-// paper with the embedded Noto Sans CJK SC at 203 dpi. The printer
+// paper with the embedded Noto Sans CJK SC at 203 dpi: text, QR codes, 1D
+// barcodes (GS k: UPC-A, UPC-E, EAN-13, EAN-8, CODE39, ITF, CODABAR,
+// CODE93 and CODE128 with its code sets, GS w/h/H/f) and raster and bit images (GS v 0,
+// GS ( L, ESC *), dot for dot. What it does not draw (PDF417, unknown
+// commands, bad barcode data) a Page reports by name. The printer
 // simulator prints its receipts this way, and the kiosk's Done screen shows
 // the on-screen copy of a receipt rendered through the same encoder and
 // renderer as the paper one.
@@ -120,6 +124,11 @@ func (rd *renderer) render(dots int, items []item, height int) (*image.Gray, err
 		case itemText:
 			for _, c := range it.cells {
 				top := y + it.h - c.h
+				if c.bm != nil {
+					g := c.bm.gray()
+					draw.Draw(img, g.Bounds().Add(image.Pt(c.x, top)), g, image.Point{}, draw.Src)
+					continue
+				}
 				if c.r != ' ' {
 					m, err := rd.glyph(c.r, c.w, c.h, c.ascii)
 					if err != nil {
@@ -138,8 +147,12 @@ func (rd *renderer) render(dots int, items []item, height int) (*image.Gray, err
 				}
 			}
 		case itemImage:
-			b := it.img.Bounds()
-			draw.Draw(img, b.Add(image.Pt(it.x, y)), it.img, b.Min, draw.Src)
+			src := it.img
+			if it.bm != nil {
+				src = it.bm.gray()
+			}
+			b := src.Bounds()
+			draw.Draw(img, b.Add(image.Pt(it.x, y)), src, b.Min, draw.Src)
 		case itemCutMark:
 			mid := y + it.h/2
 			for x := 0; x < dots; x += 8 {
@@ -302,8 +315,8 @@ func (sh Sheet) QR() []string {
 		}
 	}
 	for _, it := range sh.items {
-		if it.kind == itemImage && it.decQR {
-			if text, err := decodeQR(it.img); err == nil {
+		if it.kind == itemImage && it.decQR && it.bm != nil {
+			if text, err := decodeQR(it.bm.gray()); err == nil {
 				qr = append(qr, text)
 			}
 		}

@@ -46,6 +46,9 @@ type Config struct {
 	// PINHash is the profile's technician.pin_hash; "" turns technician
 	// mode off.
 	PINHash string
+	// LockoutFile keeps the PIN lockout across restarts (the data
+	// directory's LockoutFileName); "" keeps it in memory only (tests).
+	LockoutFile string
 	// Hall and KioskID are printed on the test receipt.
 	Hall, KioskID string
 	// Printer is nil when the kiosk has none; PrintCause then tells what
@@ -85,8 +88,57 @@ func New(cfg Config) (*Backend, error) {
 			return nil, fmt.Errorf("maintenance: technician pin_hash: %w", err)
 		}
 		b.gate = g
+		b.restoreLockout()
 	}
 	return b, nil
+}
+
+// restoreLockout takes back the lockout a previous run kept. A file that
+// cannot be read is not five new tries: the keypad starts locked, and the
+// technician waits out one lock.
+func (b *Backend) restoreLockout() {
+	if b.cfg.LockoutFile == "" {
+		return
+	}
+	l := b.gate.Lockout()
+	st, found, err := loadLockout(b.cfg.LockoutFile)
+	switch {
+	case err != nil:
+		b.cfg.Log.Error("technician lockout unreadable: the PIN pad starts locked", "err", err)
+		l.Restore(technician.State{Failures: technician.DefaultMaxFailures})
+		b.saveLockout()
+		b.cfg.Record(audit.Technician, "lockout record unreadable, entry locked", nil)
+	case found:
+		l.Restore(st)
+		if s := l.Status(); s.Locked {
+			b.cfg.Log.Info("technician PIN pad still locked from before the restart", "for", s.Remaining.Round(time.Second).String())
+		}
+	}
+}
+
+// saveAttempt keeps the lockout as if the attempt about to be checked were
+// wrong, so cutting the power while the PIN is hashed (a fraction of a
+// second) does not take the attempt back; saveLockout corrects it after.
+func (b *Backend) saveAttempt() {
+	if b.cfg.LockoutFile == "" || b.gate.Status().Locked {
+		return
+	}
+	st := b.gate.Lockout().State()
+	st.Failures++
+	if err := saveLockout(b.cfg.LockoutFile, st); err != nil {
+		b.cfg.Log.Error("technician lockout not kept", "err", err)
+	}
+}
+
+// saveLockout keeps the lockout's state. A failure is logged: the lockout
+// still holds in memory until the next restart.
+func (b *Backend) saveLockout() {
+	if b.cfg.LockoutFile == "" {
+		return
+	}
+	if err := saveLockout(b.cfg.LockoutFile, b.gate.Lockout().State()); err != nil {
+		b.cfg.Log.Error("technician lockout not kept", "err", err)
+	}
 }
 
 // CheckPIN implements runtime.Technician: a right PIN enters technician
@@ -96,7 +148,12 @@ func (b *Backend) CheckPIN(pin string) session.PINChecked {
 	if b.gate == nil {
 		return session.PINChecked{Disabled: true}
 	}
+	before := b.gate.Lockout().State()
+	b.saveAttempt()
 	ok, st, err := b.gate.Enter(pin)
+	if b.gate.Lockout().State() != before || !st.Locked {
+		b.saveLockout() // the count or the lock changed, or the attempt kept above is taken back
+	}
 	switch {
 	case err != nil:
 		b.cfg.Log.Error("technician PIN check failed", "err", err)

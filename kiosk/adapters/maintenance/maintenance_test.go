@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -201,5 +203,124 @@ func TestCommandsWithoutTheirPart(t *testing.T) {
 	r.cfg.LogTail = func() []string { return nil }
 	if got := r.backend(t).Command(ctx, session.TechLogTail); got.Key != msg.TechLogEmpty {
 		t.Errorf("empty log tail = %+v", got)
+	}
+}
+
+// The lockout survives a restart: the PIN pad locked by five wrong PINs is
+// still locked by a new backend on the same data directory, two wrong PINs
+// before a restart and three after lock it too, and the lock ends on time.
+func TestPINLockoutSurvivesRestart(t *testing.T) {
+	hash, err := technician.HashPIN("2468", rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 3, 1, 9, 30, 5, 0, time.UTC)
+	restart := func(t *testing.T, file string) *Backend {
+		t.Helper()
+		r := newRig()
+		r.cfg.PINHash, r.cfg.LockoutFile = hash, file
+		r.cfg.Now = func() time.Time { return now }
+		return r.backend(t)
+	}
+
+	t.Run("locked stays locked", func(t *testing.T) {
+		file := filepath.Join(t.TempDir(), LockoutFileName)
+		b := restart(t, file)
+		for range technician.DefaultMaxFailures {
+			b.CheckPIN("1111")
+		}
+		now = now.Add(time.Minute)
+		got := restart(t, file).CheckPIN("2468")
+		if got.OK || !got.Locked || got.Remaining != technician.DefaultLockFor-time.Minute {
+			t.Fatalf("right PIN after a restart while locked: %+v", got)
+		}
+		now = now.Add(technician.DefaultLockFor)
+		if got := restart(t, file).CheckPIN("2468"); !got.OK {
+			t.Fatalf("right PIN after the lock ran out: %+v", got)
+		}
+	})
+	t.Run("counts add up", func(t *testing.T) {
+		file := filepath.Join(t.TempDir(), LockoutFileName)
+		b := restart(t, file)
+		b.CheckPIN("1111")
+		b.CheckPIN("1111")
+		b = restart(t, file)
+		if got := b.CheckPIN("1111"); got.TriesLeft != 2 {
+			t.Fatalf("third wrong PIN after a restart: %+v", got)
+		}
+		b.CheckPIN("1111")
+		if got := restart(t, file).CheckPIN("1111"); !got.Locked {
+			t.Fatalf("fifth wrong PIN over two restarts: %+v", got)
+		}
+	})
+	t.Run("right PIN resets the record", func(t *testing.T) {
+		file := filepath.Join(t.TempDir(), LockoutFileName)
+		b := restart(t, file)
+		b.CheckPIN("1111")
+		b.CheckPIN("2468")
+		if got := restart(t, file).CheckPIN("1111"); got.TriesLeft != technician.DefaultMaxFailures-1 {
+			t.Fatalf("after a right PIN and a restart: %+v", got)
+		}
+	})
+	t.Run("unreadable record locks", func(t *testing.T) {
+		for name, content := range map[string]string{
+			"garbage":   "\x00\x01not json",
+			"truncated": `{"failures":`,
+			"foreign":   `{"failures":0,"pin":"2468"}`,
+		} {
+			file := filepath.Join(t.TempDir(), LockoutFileName)
+			if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			r := newRig()
+			r.cfg.PINHash, r.cfg.LockoutFile = hash, file
+			r.cfg.Now = func() time.Time { return now }
+			if got := r.backend(t).CheckPIN("2468"); got.OK || !got.Locked {
+				t.Errorf("%s: right PIN with an unreadable record: %+v", name, got)
+			}
+			if len(r.entries) == 0 || r.entries[0].msg != "lockout record unreadable, entry locked" {
+				t.Errorf("%s: audit %+v", name, r.entries)
+			}
+			if _, found, err := loadLockout(file); err != nil || !found {
+				t.Errorf("%s: the record was not rewritten: %v", name, err)
+			}
+		}
+	})
+	t.Run("written atomically, nothing else left", func(t *testing.T) {
+		dir := t.TempDir()
+		b := restart(t, filepath.Join(dir, LockoutFileName))
+		b.CheckPIN("1111")
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ents) != 1 || ents[0].Name() != LockoutFileName {
+			t.Fatalf("data dir holds %v", ents)
+		}
+		raw, _ := os.ReadFile(filepath.Join(dir, LockoutFileName))
+		if strings.Contains(string(raw), "1111") || strings.Contains(string(raw), "2468") {
+			t.Fatalf("the record holds a PIN: %s", raw)
+		}
+		if info, _ := os.Stat(filepath.Join(dir, LockoutFileName)); info.Mode().Perm() != 0o600 {
+			t.Fatalf("mode %v", info.Mode())
+		}
+	})
+}
+
+// The attempt is kept as wrong before the PIN is checked, so cutting the
+// power during the check does not give it back.
+func TestPINAttemptKeptBeforeTheCheck(t *testing.T) {
+	hash, err := technician.HashPIN("2468", rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), LockoutFileName)
+	r := newRig()
+	r.cfg.PINHash, r.cfg.LockoutFile = hash, file
+	b := r.backend(t)
+	b.saveAttempt() // what CheckPIN does first; the power goes here
+	st, found, err := loadLockout(file)
+	if err != nil || !found || st.Failures != 1 {
+		t.Fatalf("kept before the check: %+v %v %v", st, found, err)
 	}
 }

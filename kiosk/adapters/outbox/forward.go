@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -61,8 +62,9 @@ func (o *Outbox) Run(ctx context.Context, sub application.Submitter) error {
 			o.storeFails = 0
 		}
 		if p, ok := sub.(Prober); ok && o.opt.ProbeInterval > 0 {
-			if next := o.lastContact.Add(o.opt.ProbeInterval); !time.Now().Before(next) {
+			if next := o.lastContact.Add(o.probeInterval()); !time.Now().Before(next) {
 				o.probe(ctx, p)
+				wait = min(wait, o.probeInterval()) // the next probe is due then
 			} else {
 				wait = min(wait, time.Until(next))
 			}
@@ -170,17 +172,34 @@ func (o *Outbox) probe(ctx context.Context, p Prober) {
 			return
 		case err == nil:
 			o.succeeded(prov, time.Now())
-		case errors.Is(err, platform.ErrUnavailable):
+		case errors.Is(err, platform.ErrUnknownProvince):
+			o.log.Debug("outbox probe", "province", prov, "err", err)
+		default:
+			// Unreachable, a 5xx, an unsigned or refused answer: any
+			// health answer but "ok" means applications will not go
+			// through either. The breaker counts it as a failed
+			// submission.
 			var retryAfter time.Duration
 			if ae, ok := errors.AsType[*platform.APIError](err); ok {
 				retryAfter = ae.RetryAfter
 			}
+			o.log.Debug("outbox probe failed", "province", prov, "err", err)
 			o.failed(prov, time.Now(), errorText(err, nil), retryAfter)
-		default:
-			o.log.Debug("outbox probe", "province", prov, "err", err)
 		}
 	}
 	o.publish(ctx)
+}
+
+// probeInterval is how long the forwarder may sit idle before probing:
+// ProbeInterval while every platform it knows of is online, and at most
+// RecheckInterval while one is unknown or failing, so a kiosk that started
+// without a network sees the platform come back (or go offline) soon.
+func (o *Outbox) probeInterval() time.Duration {
+	h := o.Health()
+	if h.State == application.PlatformOnline && !slices.Contains(slices.Collect(maps.Values(h.Provinces)), application.PlatformUnknown) {
+		return o.opt.ProbeInterval
+	}
+	return min(o.opt.ProbeInterval, o.opt.RecheckInterval)
 }
 
 // dueFilter is the SQL condition that leaves out the provinces held back

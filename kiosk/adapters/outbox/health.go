@@ -11,7 +11,9 @@ import (
 )
 
 // Health is a snapshot of the outbox and of the platforms it sends to, for
-// the UI and the status model. It carries no personal data.
+// the UI and the status model. It carries no personal data. A platform's
+// state is what was measured: application.PlatformUnknown until a probe or
+// a submission has been answered or has failed.
 type Health struct {
 	State     application.PlatformState            `json:"state"`    // overall
 	Pending   int                                  `json:"pending"`  // outbox depth: applications not yet delivered
@@ -154,10 +156,16 @@ func (o *Outbox) publish(ctx context.Context) {
 	if err != nil { // keep the last known counts
 		h.Pending, h.Rejected = o.health.Pending, o.health.Rejected
 	}
-	offline := 0
+	// A province of Options.Provinces that has neither answered nor failed
+	// yet is unknown: the kiosk shows what it measured, not a hope.
+	for _, p := range o.opt.Provinces {
+		h.Provinces[p] = application.PlatformUnknown
+	}
+	offline, measured := 0, 0
 	for p, b := range o.breakers {
 		st := b.state(o.opt.BreakerThreshold)
 		h.Provinces[p] = st
+		measured++
 		if st == application.PlatformOffline {
 			offline++
 			if h.NextTry.IsZero() || b.until.Before(h.NextTry) {
@@ -165,14 +173,18 @@ func (o *Outbox) publish(ctx context.Context) {
 			}
 		}
 	}
-	h.State = application.PlatformOnline
-	for _, st := range h.Provinces {
-		if st != application.PlatformOnline {
-			h.State = application.PlatformDegraded
-		}
-	}
-	if offline > 0 && offline == len(h.Provinces) {
+	switch {
+	case measured == 0:
+		h.State = application.PlatformUnknown
+	case offline == measured:
 		h.State = application.PlatformOffline
+	default:
+		h.State = application.PlatformOnline
+		for _, b := range o.breakers {
+			if b.state(o.opt.BreakerThreshold) != application.PlatformOnline {
+				h.State = application.PlatformDegraded
+			}
+		}
 	}
 	changed := !reflect.DeepEqual(h, o.health)
 	if changed {

@@ -125,6 +125,10 @@ func TestPlatformEchoIsMasked(t *testing.T) {
 			go func() { done <- o.Run(ctx, client) }()
 			defer func() { cancel(); <-done }()
 			waitFor(t, "the attempt to be recorded", func() bool { return entry(t, o, "req-echo").Attempts == 1 })
+			if tt.state == StatePending {
+				// The health is set after the attempt is stored.
+				waitFor(t, "the health to say the error", func() bool { return o.Health().LastError != "" })
+			}
 
 			got := entry(t, o, "req-echo")
 			texts := map[string]string{"last_error": got.LastError}

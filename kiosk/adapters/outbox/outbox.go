@@ -144,8 +144,12 @@ type Options struct {
 	// platform state stays true while no application is sent. Default
 	// 1 min; negative disables probing.
 	ProbeInterval time.Duration
-	// Provinces are the platforms probed even before any application was
-	// sent to them (e.g. application.Sichuan, application.Chongqing).
+	// RecheckInterval replaces ProbeInterval, when shorter, while a
+	// platform's state is unknown or not online. Default 10 s.
+	RecheckInterval time.Duration
+	// Provinces are the platforms probed from the start, even before any
+	// application was sent to them (e.g. application.Sichuan,
+	// application.Chongqing); their state is unknown until measured.
 	Provinces []string
 }
 
@@ -168,6 +172,7 @@ func (o Options) withDefaults() Options {
 	def(&o.BusyTimeout, 5*time.Second)
 	def(&o.Retention, 24*time.Hour)
 	def(&o.BreakerCooldown, 30*time.Second)
+	def(&o.RecheckInterval, 10*time.Second)
 	if o.ProbeInterval == 0 {
 		o.ProbeInterval = time.Minute
 	}

@@ -59,6 +59,8 @@ func testApp(t testing.TB, requestID string) application.Application {
 type env struct {
 	t      *testing.T
 	sim    *platformsim.Sim
+	srv    *platformsim.Server
+	simURL string
 	client *platform.Client
 	log    *slog.Logger
 	logBuf *logbuf.Buffer
@@ -80,7 +82,7 @@ func newEnv(t *testing.T, clientTimeout time.Duration) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, sim: sim, client: client, log: log, logBuf: buf, dir: t.TempDir()}
+	e := &env{t: t, sim: sim, srv: srv, simURL: srv.URL(), client: client, log: log, logBuf: buf, dir: t.TempDir()}
 	t.Cleanup(func() {
 		s := buf.String()
 		if strings.Contains(s, testName) || strings.Contains(s, testNumber(t)) {

@@ -57,16 +57,29 @@ func WithPlatformKey(province string, pub *ecdsa.PublicKey) ClientOption {
 	return func(c *Client) { c.platformKeys[province] = pub }
 }
 
-// WithCA pins the certificate authorities (PEM) that https endpoints must
-// chain to: the system roots are then not trusted. Given more than once,
-// the CAs add up. NewClient fails when caPEM holds no certificate.
+// WithCA pins the certificate authorities (PEM) that https endpoints
+// without their own (WithProvinceCA) must chain to: the system roots are
+// then not trusted. Given more than once, the CAs add up. NewClient fails
+// when caPEM holds no certificate.
 func WithCA(caPEM []byte) ClientOption {
-	return func(c *Client) {
-		if len(c.caPEM) > 0 && len(caPEM) > 0 {
-			c.caPEM = append(c.caPEM, '\n')
-		}
-		c.caPEM = append(c.caPEM, caPEM...)
+	return func(c *Client) { c.caPEM = appendPEM(c.caPEM, caPEM) }
+}
+
+// WithProvinceCA pins the certificate authorities (PEM) that the endpoint
+// of province must chain to, and only that endpoint: a certificate issued
+// by another province's CA (or by a CA of WithCA, or the system roots) is
+// refused there. Given more than once for a province, its CAs add up.
+// NewClient fails when caPEM holds no certificate.
+func WithProvinceCA(province string, caPEM []byte) ClientOption {
+	return func(c *Client) { c.provinceCAs[province] = appendPEM(c.provinceCAs[province], caPEM) }
+}
+
+// appendPEM joins PEM texts.
+func appendPEM(to, pem []byte) []byte {
+	if len(to) > 0 && len(pem) > 0 {
+		to = append(to, '\n')
 	}
+	return append(to, pem...)
 }
 
 // WithUserAgent sets the User-Agent header of every request.
@@ -91,7 +104,9 @@ type Client struct {
 	signer       Signer                      // for provinces without their own
 	signers      map[string]Signer           // by province
 	platformKeys map[string]*ecdsa.PublicKey // by province
-	caPEM        []byte
+	caPEM        []byte                      // CAs of provinces without their own
+	provinceCAs  map[string][]byte           // by province
+	https        map[string]*http.Client     // by province; c.http for the others
 	userAgent    string
 }
 
@@ -117,6 +132,8 @@ func NewClient(endpoints map[string]string, httpClient *http.Client, log *slog.L
 		log:          log,
 		platformKeys: map[string]*ecdsa.PublicKey{},
 		signers:      map[string]Signer{},
+		provinceCAs:  map[string][]byte{},
+		https:        map[string]*http.Client{},
 		userAgent:    "sckiosk-platform-client/1",
 	}
 	provinces := make([]string, 0, len(endpoints))
@@ -161,25 +178,55 @@ func NewClient(endpoints map[string]string, httpClient *http.Client, log *slog.L
 				"province", p, "host", u.Host)
 		}
 	}
+	for _, p := range provinces {
+		pem, own := c.provinceCAs[p]
+		if !own {
+			continue
+		}
+		hc, err := pinnedClient(c.http, pem)
+		if err != nil {
+			return nil, fmt.Errorf("platform: new client: province %s: %w", p, err)
+		}
+		c.https[p] = hc
+	}
 	if c.caPEM != nil {
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(c.caPEM) {
-			return nil, errors.New("platform: new client: pinned CA: no certificate in PEM")
+		hc, err := pinnedClient(c.http, c.caPEM)
+		if err != nil {
+			return nil, fmt.Errorf("platform: new client: %w", err)
 		}
-		hc := *c.http // a copy: the caller's client is left alone
-		tr, ok := hc.Transport.(*http.Transport)
-		if hc.Transport == nil {
-			tr, ok = http.DefaultTransport.(*http.Transport)
-		}
-		if !ok {
-			return nil, fmt.Errorf("platform: new client: pinned CA: cannot configure transport %T", hc.Transport)
-		}
-		tr = tr.Clone()
-		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-		hc.Transport = tr
-		c.http = &hc
+		c.http = hc
 	}
 	return c, nil
+}
+
+// pinnedClient is a copy of base whose transport trusts only the CAs in
+// caPEM, TLS 1.2 at least; base is left alone.
+func pinnedClient(base *http.Client, caPEM []byte) (*http.Client, error) {
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(caPEM) {
+		return nil, errors.New("pinned CA: no certificate in PEM")
+	}
+	hc := *base
+	tr, ok := hc.Transport.(*http.Transport)
+	if hc.Transport == nil {
+		tr, ok = http.DefaultTransport.(*http.Transport)
+	}
+	if !ok {
+		return nil, fmt.Errorf("pinned CA: cannot configure transport %T", hc.Transport)
+	}
+	tr = tr.Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	hc.Transport = tr
+	return &hc, nil
+}
+
+// httpFor is the HTTP client for the platform of province: the one that
+// trusts that province's own CAs when it has some.
+func (c *Client) httpFor(province string) *http.Client {
+	if hc, ok := c.https[province]; ok {
+		return hc
+	}
+	return c.http
 }
 
 // Submit sends app to the platform of app.Province with app.RequestID as the
@@ -336,7 +383,7 @@ func (c *Client) roundTrip(ctx context.Context, r request) (answer, error) {
 		}
 	}
 	start := time.Now()
-	resp, err := c.http.Do(req)
+	resp, err := c.httpFor(r.province).Do(req)
 	if err != nil {
 		c.log.Debug("platform request failed", "province", r.province, "op", r.op, "request_id", r.key,
 			"elapsed", time.Since(start), "err", err)
@@ -383,7 +430,7 @@ func (a answer) class() error {
 		// The same signed request arrived twice (a proxy or transport
 		// resent it): sending again signs it afresh.
 		return a.apiError(ErrUnavailable)
-	case s == http.StatusNotFound && (a.req.op == "case status" || a.req.op == "evaluate"):
+	case s == http.StatusNotFound && (a.req.op == "case status" || a.req.op == "case by request" || a.req.op == "evaluate"):
 		return a.apiError(ErrNotFound)
 	case s >= 400 && s < 500:
 		return a.apiError(ErrRejected)

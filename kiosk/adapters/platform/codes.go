@@ -20,7 +20,7 @@ type Identity struct {
 	IDType string `json:"id_type"` // 持证主体代码类型: 111 公民身份号码, 001 统一社会信用代码
 	Number string `json:"id_number"`
 	Name   string `json:"name"`
-	Kind   string `json:"kind"` // app, health, licence or business: how it was shown
+	Kind   string `json:"kind,omitempty"` // app, health, licence or business: how it was shown
 }
 
 // Business is the market entity (市场主体) a business-licence code names.

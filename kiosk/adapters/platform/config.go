@@ -97,8 +97,9 @@ func (c Config) Hosts() map[string]string {
 }
 
 // ClientOptions give a Client, for each province, the kiosk's signing key
-// and app id there, the platform's public key and the pinned CAs the
-// endpoints name. A province without a key file is signed for with the
+// and app id there, the platform's public key and the CAs its endpoint
+// names (pinned for that endpoint only: one province's CA never vouches
+// for another's platform). A province without a key file is signed for with the
 // demo identity, and one without a platform key file trusts the demo
 // platform key (the profile allows that only on loopback or with
 // demo_keys).
@@ -129,7 +130,7 @@ func (c Config) ClientOptions() ([]ClientOption, error) {
 			if err != nil {
 				return nil, fmt.Errorf("platform: client options: province %s: pinned CA: %w", p.code, err)
 			}
-			opts = append(opts, WithCA(pem))
+			opts = append(opts, WithProvinceCA(p.code, pem))
 		}
 	}
 	return opts, nil

@@ -57,7 +57,8 @@ const (
 	CodeClockSkew     = 40102 // X-Timestamp outside ±ClockSkew
 	CodeReplay        = 40103 // X-Nonce already seen
 	CodeBadSignature  = 40104 // X-Signature does not verify
-	CodeNotFound      = 40400 // no such case
+	CodeNotFound      = 40400 // no such case (or no such endpoint)
+	CodeMethod        = 40500 // the path is an endpoint, the method is not one of it
 	CodeTooLarge      = 41300 // the body exceeds the platform's limit
 	CodeKeyReused     = 42201 // the idempotency key names a different application
 	CodeUnknownItem   = 42203 // item_code is in no catalogue of the platform

@@ -57,6 +57,11 @@ type Fleet struct {
 	// SelfTestAfter is how long after a restart on a pushed profile the
 	// kiosk tests itself, and rolls back on failure.
 	SelfTestAfter time.Duration `yaml:"self_test_after"`
+	// ProvinceKey is the province's SM2 public key (PEM) that must also
+	// sign a pushed layer changing platform.*, demo_keys or
+	// technician.pin_hash (kioskctl profile sign); without it such a
+	// layer is always refused. A pushed layer cannot change it.
+	ProvinceKey string `yaml:"province_key" profile:"path"`
 }
 
 // Retention says how long the kiosk keeps its own records, in days.
@@ -152,6 +157,10 @@ type UI struct {
 	// 继续办理 in a dialog; ElderCountdown the same in elder mode.
 	Countdown      time.Duration `yaml:"countdown"`
 	ElderCountdown time.Duration `yaml:"elder_countdown"`
+	// CardGrace is how long a citizen who lifts the card off the reader
+	// mid-visit has to put it back before the visit ends and is wiped
+	// (doubled in elder mode); 0s ends it at once.
+	CardGrace time.Duration `yaml:"card_grace"`
 }
 
 // Technician holds technician mode's settings.
@@ -185,7 +194,7 @@ func Default() Profile {
 			Printer: Printer{Serial: Serial{Driver: "escpos", Baud: 115200}, PaperWidth: 80, QRMode: "native"},
 		},
 		UI: UI{Orientation: "portrait", IdleTimeout: 90 * time.Second, FormTimeout: 180 * time.Second, DoneTimeout: 45 * time.Second,
-			Countdown: 15 * time.Second, ElderCountdown: 30 * time.Second},
+			CardGrace: 10 * time.Second, Countdown: 15 * time.Second, ElderCountdown: 30 * time.Second},
 		Fleet: Fleet{KeepAlive: 60 * time.Second, HealthEvery: 30 * time.Second, SelfTestAfter: 30 * time.Second},
 	}
 }

@@ -204,7 +204,7 @@ func (p Profile) problems(mentioned func(path string) bool) []problem {
 		if f.HealthEvery < time.Second {
 			add("fleet.health_every", "%v: at least 1s", f.HealthEvery)
 		}
-		for _, k := range []struct{ name, path string }{{"key_file", f.KeyFile}, {"ca_file", f.CAFile}, {"cert_file", f.CertFile}, {"cert_key_file", f.CertKeyFile}, {"password_file", f.PasswordFile}} {
+		for _, k := range []struct{ name, path string }{{"key_file", f.KeyFile}, {"ca_file", f.CAFile}, {"cert_file", f.CertFile}, {"cert_key_file", f.CertKeyFile}, {"password_file", f.PasswordFile}, {"province_key", f.ProvinceKey}} {
 			if msg := checkReadable(k.path); msg != "" {
 				add("fleet."+k.name, "%s", msg)
 			}
@@ -232,6 +232,9 @@ func (p Profile) problems(mentioned func(path string) bool) []problem {
 		if t.d != 0 && (t.d < 5*time.Second || t.d > 2*time.Minute) {
 			add("ui."+t.key, "must be between 5s and 2m (long enough to read and reach 继续办理) or 0 for the default, not %s", t.d)
 		}
+	}
+	if g := p.UI.CardGrace; g < 0 || g > MaxCardGrace {
+		add("ui.card_grace", "must be between 0s (end the visit at once) and %s, not %s", MaxCardGrace, g)
 	}
 	if h := p.Technician.PINHash; h != "" {
 		if err := technician.CheckHash(h); errors.Is(err, technician.ErrBadHash) {
@@ -332,3 +335,7 @@ func checkKeyDir(dir string) string {
 	}
 	return fmt.Sprintf("directory %s holds no <key id>.pem file", dir)
 }
+
+// MaxCardGrace is the longest ui.card_grace: longer, and the name and
+// address of a citizen who walked away stay on screen for anyone passing.
+const MaxCardGrace = 2 * time.Minute

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"net"
@@ -17,6 +18,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"sckiosk/devices/idcard"
 	"sckiosk/devices/idcard/idcardsim"
@@ -38,7 +40,7 @@ type Rig struct {
 	Platform map[string]*platformsim.Sim // by province code
 	URL      map[string]string           // platform base URL by province code
 
-	ptys    []*serialport.Pty
+	ptys    []*serialport.Pty // the reader's and the printer's
 	servers []*http.Server
 	netDown atomic.Bool
 	cancel  context.CancelFunc
@@ -48,6 +50,33 @@ type Rig struct {
 	mu          sync.Mutex
 	lastReceipt printersim.Receipt
 	onReceipt   []func(printersim.Receipt)
+	scanPty     *serialport.Pty // nil while the scanner is unplugged
+	scanLine    *switchLine     // where the scanner simulator writes
+	scanStop    *atomic.Bool    // tells the current drain to end
+	scanDone    chan struct{}   // closed when it has
+	closed      bool
+}
+
+// switchLine is the scanner's end of the line: the master of its current
+// pty, or nothing while it is unplugged (writes then fail).
+type switchLine struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *switchLine) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.w == nil {
+		return 0, errors.New("simrig: the scanner is unplugged")
+	}
+	return l.w.Write(b)
+}
+
+func (l *switchLine) set(w io.Writer) {
+	l.mu.Lock()
+	l.w = w
+	l.mu.Unlock()
 }
 
 // Start starts the simulators; links to the ports are made in dir.
@@ -86,24 +115,12 @@ func (r *Rig) start(ctx context.Context, paper escpos.Paper) error {
 		}
 	})
 
-	scPty, err := serialport.NewPty()
-	if err != nil {
-		return fmt.Errorf("simrig: scanner: %w", err)
+	r.scanLine = &switchLine{}
+	r.Scanner = scannersim.NewSim(r.scanLine)
+	if err := r.plugScanner(); err != nil {
+		return err
 	}
-	r.Scanner, r.ptys = scannersim.NewSim(scPty.Master), append(r.ptys, scPty)
-	// A scanner only talks; drain whatever the driver sends it.
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		buf := make([]byte, 256)
-		for {
-			if _, err := scPty.Master.Read(buf); err != nil {
-				return
-			}
-		}
-	}()
-
-	for i, name := range []string{"idcard", "printer", "scanner"} {
+	for i, name := range []string{"idcard", "printer"} {
 		if err := r.ptys[i].LinkAt(filepath.Join(r.Dir, name)); err != nil {
 			return fmt.Errorf("simrig: %w", err)
 		}
@@ -183,6 +200,45 @@ func (r *Rig) LastReceipt() printersim.Receipt {
 // PlaceCard puts the sample resident card on the reader.
 func (r *Rig) PlaceCard() error { return r.IDCard.Place(idcard.SampleCard()) }
 
+// Sample card kinds PlaceCardOf knows.
+const (
+	CardResident = "resident" // the sample 居民身份证
+	CardExpired  = "expired"  // a 居民身份证 whose validity ended in 2020
+	CardForeign  = "foreign"  // a 2023 外国人永久居留身份证
+	CardHMT      = "hmt"      // a 港澳台居民居住证
+)
+
+// PlaceCardOf puts a sample card of kind (one of the Card… constants) on
+// the reader.
+func (r *Rig) PlaceCardOf(kind string) error {
+	var c idcard.Card
+	switch kind {
+	case CardResident:
+		c = idcard.SampleCard()
+	case CardExpired:
+		c = idcard.SampleCard()
+		c.ValidFrom, c.ValidTo = "20100101", "20200101"
+	case CardForeign:
+		c = idcard.SampleCardOf(idcard.CardForeign2023)
+	case CardHMT:
+		c = idcard.SampleCardOf(idcard.CardHMTPermit)
+	default:
+		return fmt.Errorf("simrig: no sample card of kind %q", kind)
+	}
+	return r.IDCard.Place(c)
+}
+
+// ShowReceiptCode presents to the scanner the QR code of the last receipt
+// the printer simulator cut, as a citizen who comes back to ask about the
+// case would.
+func (r *Rig) ShowReceiptCode() error {
+	rc := r.LastReceipt()
+	if len(rc.QR) == 0 {
+		return errors.New("simrig: no receipt with a QR code printed yet")
+	}
+	return r.Scanner.Show(rc.QR[0])
+}
+
 // RemoveCard takes the card away.
 func (r *Rig) RemoveCard() error { r.IDCard.Remove(); return nil }
 
@@ -198,6 +254,75 @@ func (r *Rig) SetPaperOut(out bool) {
 // SetNetworkDown cuts or restores the network to both platforms.
 func (r *Rig) SetNetworkDown(down bool) { r.netDown.Store(down) }
 
+// plugScanner gives the scanner simulator a new pty, linked where the
+// profile names the scanner's port, and drains what the driver sends it
+// (a scanner only talks).
+func (r *Rig) plugScanner() error {
+	p, err := serialport.NewPty()
+	if err != nil {
+		return fmt.Errorf("simrig: scanner: %w", err)
+	}
+	if err := p.LinkAt(filepath.Join(r.Dir, "scanner")); err != nil {
+		p.Close()
+		return fmt.Errorf("simrig: %w", err)
+	}
+	stop, done := &atomic.Bool{}, make(chan struct{})
+	r.scanPty, r.scanStop, r.scanDone = p, stop, done
+	r.scanLine.set(p.Master)
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		defer close(done)
+		buf := make([]byte, 256)
+		for !stop.Load() {
+			if _, err := p.Master.Read(buf); err != nil {
+				return
+			}
+		}
+	}()
+	return nil
+}
+
+// unplugScanner closes the scanner's pty. The drain's read on the master
+// is a blocking one (the pty library made the descriptor blocking), which
+// a Close would wait for: it is woken with a byte from the slave side
+// first, so the port really goes away and the driver's reads fail.
+func (r *Rig) unplugScanner() error {
+	p := r.scanPty
+	r.scanLine.set(nil)
+	r.scanStop.Store(true)
+	if w, err := os.OpenFile(p.SlavePath, os.O_WRONLY|syscall.O_NOCTTY, 0); err == nil {
+		_, _ = w.Write([]byte{0})
+		w.Close()
+		<-r.scanDone
+	}
+	r.scanPty = nil
+	if err := p.Close(); err != nil {
+		return fmt.Errorf("simrig: unplug the scanner: %w", err)
+	}
+	return nil
+}
+
+// SetScannerUnplugged pulls the scanner's cable out (its port goes away:
+// the driver's reads fail and the port cannot be opened again) or plugs
+// it back in (a new port at the same name, found by the supervisor).
+func (r *Rig) SetScannerUnplugged(out bool) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case r.closed:
+		return errors.New("simrig: closed")
+	case out && r.scanPty != nil:
+		return r.unplugScanner()
+	case !out && r.scanPty == nil:
+		return r.plugScanner()
+	}
+	return nil
+}
+
+// SetReaderFault makes the ID-card reader's SAM fail, or recover.
+func (r *Rig) SetReaderFault(fail bool) { r.IDCard.SetSAMFailure(fail) }
+
 // Close stops every simulator and removes the links.
 func (r *Rig) Close() {
 	r.cancel()
@@ -207,5 +332,11 @@ func (r *Rig) Close() {
 	for _, p := range r.ptys {
 		p.Close()
 	}
+	r.mu.Lock()
+	r.closed = true
+	if r.scanPty != nil {
+		_ = r.unplugScanner()
+	}
+	r.mu.Unlock()
 	r.wg.Wait()
 }

@@ -108,7 +108,7 @@ type caseFinder struct {
 // FindCase implements runtime.CaseFinder.
 func (f caseFinder) FindCase(ctx context.Context, code string) (session.Event, bool) {
 	p := f.checker.Check(code)
-	if p.Kind != qrpayload.KindReceipt || !p.Valid || p.Case == "" {
+	if p.Kind != qrpayload.KindReceipt || !p.Valid || p.Case == "" && p.Request == "" {
 		return nil, false
 	}
 	prov := p.Province
@@ -120,10 +120,20 @@ func (f caseFinder) FindCase(ctx context.Context, code string) (session.Event, b
 	if prov == "" {
 		prov = application.Sichuan
 	}
-	st, err := f.client.CaseStatus(ctx, prov, p.Case)
+	var (
+		st  platform.CaseStatus
+		err error
+	)
+	notFound := msg.New(msg.CaseNotFound)
+	if p.Request != "" { // an offline receipt: its case is found by request_id once it has arrived
+		st, err = f.client.CaseByRequest(ctx, prov, p.Request)
+		notFound = msg.New(msg.CaseNotYetReceived)
+	} else {
+		st, err = f.client.CaseStatus(ctx, prov, p.Case)
+	}
 	switch {
 	case errors.Is(err, platform.ErrNotFound):
-		return session.CodeRejected{Notice: msg.New(msg.CaseNotFound)}, true
+		return session.CodeRejected{Notice: notFound}, true
 	case err != nil:
 		return session.CodeRejected{Notice: msg.New(msg.CaseLookupFailed)}, true
 	}

@@ -13,9 +13,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -100,7 +102,11 @@ func Build(prof profile.Profile, cat catalog.Catalog, log *slog.Logger, opts Opt
 		}
 	}()
 
-	ob, err := outbox.Open(filepath.Join(prof.DataDir, "outbox.db"), log, opts.Outbox)
+	oopts := opts.Outbox
+	if oopts.Provinces == nil { // probe every configured platform from the start
+		oopts.Provinces = slices.Sorted(maps.Keys(prof.Platform))
+	}
+	ob, err := outbox.Open(filepath.Join(prof.DataDir, "outbox.db"), log, oopts)
 	if err != nil {
 		return nil, fmt.Errorf("wire: %w", err)
 	}
@@ -140,6 +146,7 @@ func Build(prof profile.Profile, cat catalog.Catalog, log *slog.Logger, opts Opt
 		PINHash: prof.Technician.PINHash, Hall: prof.HallName, KioskID: prof.KioskID,
 		PrintCause: printer.CauseOf, Outbox: ob, Platform: client,
 		LogTail: opts.LogTail, Quit: opts.Quit, Record: k.record, Now: opts.Now, Log: log,
+		LockoutFile: filepath.Join(prof.DataDir, maintenance.LockoutFileName),
 	}
 	if k.Printer != nil {
 		mcfg.Printer = k.Printer // a nil *printer.Driver would make a non-nil Printer
@@ -155,7 +162,7 @@ func Build(prof profile.Profile, cat catalog.Catalog, log *slog.Logger, opts Opt
 	k.Runtime = runtime.New(session.New(sessionConfig(prof), cat, opts.Now()), runtime.Options{
 		Printer: pr, Queue: ob, Verifier: verifier, Speaker: speaker, SubmitWait: opts.SubmitWait, Tick: opts.Tick, Now: opts.Now, Log: log,
 		Technician: tech, Evaluator: client, Licences: client,
-		Cases: caseFinder{checker: verifier.Checker, client: client, hosts: pcfg.Hosts()},
+		Cases: caseFinder{checker: verifier.Checker, client: client, hosts: pcfg.Hosts()}, TrackURL: client.RequestTrackURL,
 	})
 	return k, nil
 }
@@ -173,6 +180,7 @@ func sessionConfig(prof profile.Profile) session.Config {
 	if prof.UI.ElderCountdown > 0 {
 		cfg.ElderCountdown = prof.UI.ElderCountdown
 	}
+	cfg.CardGrace = prof.UI.CardGrace
 	if prof.UI.IdleTimeout > 0 {
 		for _, sc := range []session.Screen{session.Identifying, session.ChooseItem, session.ItemGuide, session.Review} {
 			cfg.Timeouts[sc] = prof.UI.IdleTimeout

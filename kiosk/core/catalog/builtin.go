@@ -12,7 +12,22 @@ func Builtin() Catalog {
 		{Key: "id_number", Label: "公民身份号码", Kind: Text, Required: true, Prefill: FromNumber, ReadOnly: true},
 		{Key: "phone", Label: "联系电话", Kind: Phone, Required: true},
 	}
+	legal := []Field{
+		{Key: "name", Label: "企业名称", Kind: Text, Required: true, Prefill: FromName, ReadOnly: true, For: LegalPerson},
+		{Key: "id_number", Label: "统一社会信用代码", Kind: USCC, Required: true, Prefill: FromNumber, ReadOnly: true, For: LegalPerson},
+		{Key: "phone", Label: "联系电话", Kind: Phone, Required: true, For: LegalPerson},
+	}
 	with := func(extra ...Field) []Field { return append(append([]Field{}, applicant...), extra...) }
+	// either opens a form with a person's fields and an enterprise's, each
+	// asked of its own kind of applicant.
+	either := func(extra ...Field) []Field {
+		var out []Field
+		for _, f := range applicant {
+			f.For = NaturalPerson
+			out = append(out, f)
+		}
+		return append(append(out, legal...), extra...)
+	}
 	return Catalog{Version: "builtin-1", Items: []Item{
 		{
 			Code: "11510100MB0000001K3510100001001", Name: "居住证签注", Department: "成都市公安局",
@@ -40,7 +55,7 @@ func Builtin() Catalog {
 			Province: "51", Mode: "全程网办", Due: "即时办结",
 			Conditions: "在本市参加社会保险的人员。",
 			Materials:  []string{"居民身份证"},
-			Next:       "证明随回执一并打印，也可凭办件编号在任一服务大厅打印。",
+			Next:       "凭办件编号可在任一服务大厅人工窗口打印证明。",
 			Fields:     with(Field{Key: "period", Label: "证明期间", Kind: Choice, Required: true, Options: []string{"近6个月", "近12个月", "全部"}}),
 			Needs:      []device.Kind{device.Printer},
 		},
@@ -88,7 +103,8 @@ func Builtin() Catalog {
 			Conditions: "在本市登记的个体工商户经营者。",
 			Materials:  []string{"居民身份证", "营业执照"},
 			Next:       "年报公示后可在国家企业信用信息公示系统查询。",
-			Fields: with(Field{Key: "uscc", Label: "统一社会信用代码", Kind: USCC, Required: true},
+			Applicants: []ApplicantKind{NaturalPerson, LegalPerson},
+			Fields: either(Field{Key: "uscc", Label: "统一社会信用代码", Kind: USCC, Required: true, For: NaturalPerson},
 				Field{Key: "agent_id", Label: "代办人公民身份号码（可不填）", Kind: IDNo}),
 		},
 	}}

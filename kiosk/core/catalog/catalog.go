@@ -4,6 +4,7 @@
 package catalog
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -52,7 +53,44 @@ type Field struct {
 	ReadOnly bool      `json:"read_only,omitempty" yaml:"read_only,omitempty"` // prefilled from the card and not editable
 	Options  []string  `json:"options,omitempty" yaml:"options,omitempty"`
 	Max      int       `json:"max,omitempty" yaml:"max,omitempty"` // maximum characters, 0 = 50
+	// For limits the field to one kind of applicant (the applicant
+	// fields of a natural person, or of an enterprise); "" asks everyone.
+	For ApplicantKind `json:"for,omitempty" yaml:"for,omitempty"`
 }
+
+// ApplicantKind is who applies: a natural person (自然人) or a legal
+// person (法人: an enterprise or an individual business, identified by its
+// business licence).
+type ApplicantKind string
+
+// Applicant kinds.
+const (
+	NaturalPerson ApplicantKind = "natural" // 自然人: an ID card, a 天府通办 or 亮证 code
+	LegalPerson   ApplicantKind = "legal"   // 法人: a business licence (一照通办)
+)
+
+// KindOf is the kind of applicant p is.
+func KindOf(p identity.Person) ApplicantKind {
+	if p.Source == identity.SourceBusiness {
+		return LegalPerson
+	}
+	return NaturalPerson
+}
+
+// OfflineRule says whether the kiosk may accept an item while the
+// platform cannot be reached.
+type OfflineRule string
+
+// Offline rules.
+const (
+	// OfflineAccept keeps the application in the outbox and sends it when
+	// the platform is back (the default).
+	OfflineAccept OfflineRule = ""
+	// OfflineRefuse refuses the item while the platform is offline: an
+	// application that takes effect at once (a 挂失) must not wait in a
+	// kiosk's outbox while the citizen believes it done.
+	OfflineRefuse OfflineRule = "refuse"
+)
 
 // Item is one service item of the catalogue.
 type Item struct {
@@ -86,6 +124,37 @@ type Item struct {
 	// for a single item. One application for a bundle creates one linked
 	// case per member.
 	Bundle []string `json:"bundle,omitempty" yaml:"bundle,omitempty"`
+	// Applicants are the kinds of applicant the item is for; empty means
+	// natural persons only, so a business licence never applies for a
+	// personal item by omission.
+	Applicants []ApplicantKind `json:"applicants,omitempty" yaml:"applicants,omitempty"`
+	// Offline says whether the item is accepted while the platform cannot
+	// be reached ("refuse" for items that must take effect at once).
+	Offline OfflineRule `json:"offline,omitempty" yaml:"offline,omitempty"`
+	// OfflineNote is what a citizen can do meanwhile when the item is
+	// refused offline or kept in the outbox, e.g. 请到人工窗口办理或拨打12333挂失.
+	OfflineNote string `json:"offline_note,omitempty" yaml:"offline_note,omitempty"`
+}
+
+// Accepts reports whether applicants of kind k may apply for the item.
+func (it Item) Accepts(k ApplicantKind) bool {
+	if len(it.Applicants) == 0 {
+		return k == NaturalPerson
+	}
+	return slices.Contains(it.Applicants, k)
+}
+
+// For returns the item as applicant kind k fills it in: the fields meant
+// for another kind of applicant left out.
+func (it Item) For(k ApplicantKind) Item {
+	fields := make([]Field, 0, len(it.Fields))
+	for _, f := range it.Fields {
+		if f.For == "" || f.For == k {
+			fields = append(fields, f)
+		}
+	}
+	it.Fields = fields
+	return it
 }
 
 // Catalog is an ordered list of items.

@@ -24,6 +24,10 @@ const (
 	// (一照通办): Name is the enterprise's name, Number its unified social
 	// credit code.
 	SourceBusiness Source = "business"
+	// SourceSSCard is a social security card (社会保障卡) on a card reader:
+	// like the ID card it lies on the reader for the whole visit. No
+	// driver reads one yet; the session's card rules already cover it.
+	SourceSSCard Source = "sscard"
 )
 
 // CardType is the kind of identity document a person showed. The values

@@ -159,6 +159,41 @@ const (
 	TakeIDCardBack       // a resident ID card was read
 	TakeCardBack         // another card was read
 
+	// The card on the reader (a visit ends when it is lifted mid-form; a
+	// card left behind is asked for until it is lifted).
+	CardPutBackID  // an ID card left the reader mid-visit: put it back within Args[0] seconds
+	CardPutBack    // another card left the reader mid-visit: put it back within Args[0] seconds
+	CardPlaceAgain // 开始办理 with a card already on the reader: lift it and place it again
+	CardLeftID     // the visit ended with the ID card still on the reader: take it
+	CardLeft       // the visit ended with another card still on the reader: take it
+
+	// Items the platform must take at once, and applications kept in the
+	// outbox.
+	ItemNeedsPlatform  // item Args[0] (its name) is not accepted while the platform cannot be reached; Args[1] what to do meanwhile
+	QueuedTitle        // the done screen's title for an application kept in the outbox
+	QueuedNotInEffect  // the application is saved on the kiosk, not yet at the platform, so not in effect
+	QueuedMeanwhile    // what to do meanwhile: Args[0], the item's own advice
+	QueuedNumber       // the label of the kiosk's own reference (Q-…) for a queued application
+	QueuedNumberNote   // why the reference is not a 办件编号
+	CaseNotYetReceived // a scanned offline receipt whose application has not reached the platform yet
+	SubmittedTitle     // the done screen's title for an application the platform accepted
+	SubmittedStatus    // … and its line
+
+	// Who may apply for an item.
+	ItemForPersons     // item Args[0] is for natural persons with their own card or code
+	ItemForEnterprises // item Args[0] is for enterprises, with their business licence
+
+	// Devices an item needs, checked again before submitting.
+	DeviceDown      // device Args[0] (a device.Kind) cannot be used now
+	ItemNeedsDevice // Args[0] (a Text: what is down), so the item cannot be submitted now
+	ReprintReady    // the printer works again: the receipt can be printed
+	// ItemOfflineShort: on an item's button, it is not accepted while the
+	// platform cannot be reached.
+	ItemOfflineShort
+	// FaultReaderOwnCause: the card reader's own failure (Args[0], a cause
+	// whose words name the reader), so no card can be read.
+	FaultReaderOwnCause
+
 	// The five 好差评 grades, GB/T 39046 A.8 order.
 	GradeVerySatisfied
 	GradeSatisfied

@@ -101,6 +101,7 @@ type Payload struct {
 	Issued   time.Time // signed forms
 	Expires  time.Time // app token
 	Case     string    // receipt: case number (办件编号)
+	Request  string    // offline receipt: the application's request_id (its case did not exist yet)
 	Province string    // receipt
 	LicID    string    // e-licence identifier (GB/T 36904)
 	Token    string    // e-licence token or app token (TFTB:1)
@@ -283,6 +284,21 @@ func (c *Checker) checkReceipt(p Payload, t string) Payload {
 
 // isCase reports whether s can be a case number: 1–50 ASCII letters and
 // digits (the platform client's rule).
+// isRequestID reports whether s can be an application's request_id: 1 to
+// 64 letters, digits, '-' or '_'.
+func isRequestID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
 func isCase(s string) bool {
 	if s == "" || len(s) > 50 {
 		return false
@@ -405,6 +421,15 @@ func (c *Checker) checkURL(p Payload, t string) Payload {
 	}
 	if c.trackHost(strings.ToLower(u.Host)) {
 		p.Kind = KindReceipt
+		if id, ok := strings.CutPrefix(u.EscapedPath(), "/track/request/"); ok {
+			// An offline receipt: the platform finds the case by request_id.
+			if !isRequestID(id) {
+				return refuse(p, ErrMalformed)
+			}
+			p.Request, p.URL = id, u.String()
+			p.Valid, p.Online = true, true
+			return p
+		}
 		num, ok := strings.CutPrefix(u.EscapedPath(), "/track/")
 		if !ok || !isCase(num) {
 			return refuse(p, ErrMalformed)

@@ -110,6 +110,10 @@ func TestCheck(t *testing.T) {
 		{"receipt malformed", "SCR:1:k:51:SC/1:1:AAAAAAAAAAAA", KindReceipt, ErrMalformed, nil},
 		{"track url", "http://127.0.0.1:8080/track/SC20260301000001", KindReceipt, nil, func(p Payload) bool { return p.Case == "SC20260301000001" && p.Online }},
 		{"track url bad case", "https://platform.example.gov.cn/track/../x", KindReceipt, ErrMalformed, nil},
+		{"offline receipt url", "http://127.0.0.1:8080/track/request/3f2c9a8e-1b7d-4c55-9e0a-6d4b2f1e8c70", KindReceipt, nil, func(p Payload) bool {
+			return p.Request == "3f2c9a8e-1b7d-4c55-9e0a-6d4b2f1e8c70" && p.Case == "" && p.Online
+		}},
+		{"offline receipt url bad id", "http://127.0.0.1:8080/track/request/a%2Fb", KindReceipt, ErrMalformed, nil},
 		{"e-licence", lic, KindELicence, nil, func(p Payload) bool { return p.LicID == licID && p.Token == "tok12345678" }},
 		{"e-licence bare id", licID, KindELicence, ErrMalformed, nil},
 		{"e-licence check char", "ELIC:1:" + licID[:len(licID)-1] + "7:tok12345678", KindELicence, ErrCheckChar, nil},

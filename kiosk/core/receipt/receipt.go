@@ -55,23 +55,44 @@ type Case struct {
 	TrackCode       string    // content of the tracking QR code
 	Linked          []string  // member cases of a 一件事一次办 bundle
 	Licences        []string  // e-licences used instead of paper (数据多跑路)
+	// Legal is an enterprise applying with its business licence: the
+	// applicant rows say 申请单位 and 统一社会信用代码.
+	Legal bool
+	// Meanwhile is what the citizen can do while a queued application is
+	// not yet at the platform (the item's offline note), "" for nothing.
+	Meanwhile string
 }
+
+// Labels and words of a queued application's receipt: it names the
+// kiosk's own reference for what it is, and says the application is not
+// in effect until the platform has it.
+const (
+	LabelCase       = "办件编号"
+	LabelLocalRef   = "本机受理号"
+	StatusSubmitted = "已提交"
+	StatusQueued    = "已保存在本机，尚未提交，提交前不生效（联网后自动提交）"
+	localRefNote    = "本机受理号不是办件编号：政务服务平台收到申请后生成办件编号，扫描下方二维码可查询。"
+)
 
 // New builds the standard receipt for a case.
 func New(c Case) Document {
-	status := "已提交"
+	status, caseLabel := StatusSubmitted, LabelCase
 	if c.Queued {
-		status = "已受理，待上报（网络恢复后自动提交）"
+		status, caseLabel = StatusQueued, LabelLocalRef
+	}
+	who, number := "申请人", "证件号码"
+	if c.Legal {
+		who, number = "申请单位", "统一社会信用代码"
 	}
 	blocks := []Block{
 		{Kind: Title, Text: "政务服务办件回执"},
 		{Kind: Text, Text: c.Hall},
 		{Kind: Rule},
 		{Kind: Row, Label: "事项", Text: c.Item},
-		{Kind: Row, Label: "办件编号", Text: c.CaseNumber},
+		{Kind: Row, Label: caseLabel, Text: c.CaseNumber},
 		{Kind: Row, Label: "状态", Text: status},
-		{Kind: Row, Label: "申请人", Text: c.ApplicantMasked},
-		{Kind: Row, Label: "证件号码", Text: c.NumberMasked},
+		{Kind: Row, Label: who, Text: c.ApplicantMasked},
+		{Kind: Row, Label: number, Text: c.NumberMasked},
 		{Kind: Row, Label: "申请时间", Text: c.Submitted.In(ChinaTime).Format("2006-01-02 15:04")},
 	}
 	for i, n := range c.Linked {
@@ -84,7 +105,18 @@ func New(c Case) Document {
 		blocks = append(blocks, Block{Kind: Row, Label: "办结时限", Text: c.Due})
 	}
 	blocks = append(blocks, Block{Kind: Rule})
-	if c.Next != "" {
+	switch {
+	case c.Queued:
+		// What the item promises (挂失即时生效) holds once the platform has
+		// it, not before.
+		blocks = append(blocks, Block{Kind: Text, Text: localRefNote})
+		if c.Meanwhile != "" {
+			blocks = append(blocks, Block{Kind: Text, Text: "在此期间：" + c.Meanwhile})
+		}
+		if c.Next != "" {
+			blocks = append(blocks, Block{Kind: Text, Text: "平台收到申请后：" + c.Next})
+		}
+	case c.Next != "":
 		blocks = append(blocks, Block{Kind: Text, Text: c.Next})
 	}
 	if c.TrackCode != "" {
@@ -92,6 +124,15 @@ func New(c Case) Document {
 	}
 	blocks = append(blocks, Block{Kind: Text, Text: "终端 " + c.KioskID + "  请妥善保管本回执"})
 	return Document{Blocks: blocks}
+}
+
+// CaseNumber is the receipt's case number, or the kiosk's own reference
+// of a queued application.
+func (d Document) CaseNumber() string {
+	if n := d.Find(LabelCase); n != "" {
+		return n
+	}
+	return d.Find(LabelLocalRef)
 }
 
 // Find returns the text of the first row with label, or "".

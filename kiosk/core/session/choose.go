@@ -1,6 +1,7 @@
 package session
 
 import (
+	"sckiosk/kiosk/core/application"
 	"sckiosk/kiosk/core/catalog"
 	"sckiosk/kiosk/core/msg"
 )
@@ -24,10 +25,11 @@ func chooseEvent(s State, ev Event) (State, []Effect, origin) {
 		if !ok {
 			break
 		}
-		if why := s.Unavailable(it); !why.IsZero() {
-			s.Notice = msg.New(msg.ItemUnavailable, it.Name, why)
+		if why := s.Refused(it); !why.IsZero() {
+			s.Notice = why
 			break
 		}
+		it = it.For(s.applicantKind())
 		s.Item, s.Screen = &it, ItemGuide
 		s.Focus, s.Compose = "", ""
 	}
@@ -53,9 +55,11 @@ func inCategory(it catalog.Item, c string) bool {
 	return it.Category == c
 }
 
-// Items are the catalogue items matching the search query and category.
-// Letters still being composed in pinyin mode search too: "gjj" finds
-// 公积金 by its initials before any hanzi is picked.
+// Items are the catalogue items matching the search query and category
+// that the applicant may apply for: a business licence lists only the
+// items enterprises apply for, a person only personal ones. Letters still
+// being composed in pinyin mode search too: "gjj" finds 公积金 by its
+// initials before any hanzi is picked.
 func (s State) Items() []catalog.Item {
 	items := s.Catalog.Items
 	if s.Index != nil {
@@ -65,27 +69,74 @@ func (s State) Items() []catalog.Item {
 		}
 		items = s.Index.Search(q)
 	}
-	if s.Category == "" {
-		return items
-	}
+	kind := s.applicantKind()
 	var out []catalog.Item
 	for _, it := range items {
-		if inCategory(it, s.Category) {
+		if !it.Accepts(kind) {
+			continue
+		}
+		if s.Category == "" || inCategory(it, s.Category) {
 			out = append(out, it)
 		}
 	}
 	return out
 }
 
+// applicantKind is the kind of applicant identified; a person until someone
+// is.
+func (s State) applicantKind() catalog.ApplicantKind {
+	if s.Person == nil {
+		return catalog.NaturalPerson
+	}
+	return catalog.KindOf(*s.Person)
+}
+
+// Refused says why item cannot be applied for now, or is no message: the
+// applicant is of a kind the item is not for, the item must take effect
+// at once and the platform cannot be reached, or a device it needs is
+// down.
+func (s State) Refused(it catalog.Item) msg.Text {
+	switch kind := s.applicantKind(); {
+	case !it.Accepts(kind) && kind == catalog.LegalPerson:
+		return msg.New(msg.ItemForPersons, it.Name)
+	case !it.Accepts(kind):
+		return msg.New(msg.ItemForEnterprises, it.Name)
+	case it.Offline == catalog.OfflineRefuse && s.Platform == application.PlatformOffline:
+		return msg.New(msg.ItemNeedsPlatform, it.Name, it.OfflineNote)
+	}
+	if why := s.Unavailable(it); !why.IsZero() {
+		return msg.New(msg.ItemUnavailable, it.Name, why)
+	}
+	return msg.Text{}
+}
+
+// Blocked is the short reason an item of the list cannot be chosen now
+// (shown on its button), or no message: a device it needs is down, or it
+// must take effect at once and the platform cannot be reached.
+func (s State) Blocked(it catalog.Item) msg.Text {
+	if why := s.Unavailable(it); !why.IsZero() {
+		return why
+	}
+	if it.Offline == catalog.OfflineRefuse && s.Platform == application.PlatformOffline {
+		return msg.New(msg.ItemOfflineShort)
+	}
+	return msg.Text{}
+}
+
 // Categories are the home screen's category tabs, in catalogue order, with
 // 一件事一次办 when the catalogue has bundles and 川渝通办 last when any
-// item is handled by Chongqing. The UI shows these two, and 全部, as
+// item is handled by Chongqing; only the categories of items the
+// applicant may apply for. The UI shows these two, and 全部, as
 // first-level tiles that never page away.
 func (s State) Categories() []string {
 	var out []string
 	seen := map[string]bool{}
 	cq, bundles := false, false
+	kind := s.applicantKind()
 	for _, it := range s.Catalog.Items {
+		if !it.Accepts(kind) {
+			continue
+		}
 		bundles = bundles || inCategory(it, CategoryBundle)
 		if it.Category != "" && it.Category != CategoryBundle && !seen[it.Category] {
 			seen[it.Category] = true
@@ -105,11 +156,14 @@ func (s State) Categories() []string {
 }
 
 // ItemPage returns the items shown on the current page and the number of
-// pages. Fewer items fit while the keyboard is open.
+// pages. Fewer items fit while the keyboard is open, or a notice is shown.
 func (s State) ItemPage() ([]catalog.Item, int) {
 	size := s.Config.PageSize
 	if s.Focus == SearchField {
 		size = min(size, 4)
+	}
+	if !s.Notice.IsZero() { // a notice (why an item was refused) takes two rows' room
+		size = max(1, size-2)
 	}
 	return catalog.Catalog{Items: s.Items()}.Page(s.Page, size)
 }

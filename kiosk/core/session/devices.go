@@ -2,6 +2,7 @@ package session
 
 import (
 	"maps"
+	"slices"
 
 	"sckiosk/devices/device"
 	"sckiosk/kiosk/core/catalog"
@@ -37,6 +38,17 @@ func (s State) withDevice(st device.Status) State {
 	s.Devices[k] = st
 	if s.Screen == Identifying && k == device.IDCard && !st.State.Usable() && st.State != device.Starting {
 		s.Notice = msg.New(msg.ReaderUnusable)
+	}
+	// The printer back after the receipt failed to print: it can be
+	// printed again.
+	if k == device.Printer && st.State.Usable() && s.Screen == Done && !s.Result.PrintNotice.IsZero() && !s.Result.Printing {
+		s.Result.PrinterBack = true
+	}
+	// A device the item needs going down, or coming back, while the form is
+	// filled in: warn before the citizen tries to submit.
+	if (s.Screen == Form || s.Screen == Review) && s.Item != nil && slices.Contains(s.Item.Needs, k) &&
+		(s.Notice.IsZero() || s.Notice.Key == msg.ItemNeedsDevice) {
+		s.Notice = s.deviceRefusal()
 	}
 	return s
 }

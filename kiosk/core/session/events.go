@@ -115,6 +115,10 @@ type Printed struct{}
 // why (see PrinterNotice).
 type PrintFailed struct{ Notice msg.Text }
 
+// Reprint is a tap on 重新打印回执 on the done screen, once the printer
+// that failed works again.
+type Reprint struct{}
+
 // CornerTap is a tap on the hidden corner of the attract screen; five
 // within three seconds open the technician PIN pad.
 type CornerTap struct{}
@@ -191,6 +195,7 @@ func (Submitted) isEvent()       {}
 func (SubmitFailed) isEvent()    {}
 func (Printed) isEvent()         {}
 func (PrintFailed) isEvent()     {}
+func (Reprint) isEvent()         {}
 func (DeviceChanged) isEvent()   {}
 func (Rate) isEvent()            {}
 func (PlatformChanged) isEvent() {}

@@ -3,6 +3,7 @@ package session
 import (
 	"sckiosk/devices/device"
 	"sckiosk/kiosk/core/application"
+	"sckiosk/kiosk/core/catalog"
 	"sckiosk/kiosk/core/msg"
 )
 
@@ -51,7 +52,7 @@ func (s State) Fault() (Fault, bool) {
 				Next:  steps(msg.StepOtherFirst, msg.StepStaff, msg.StepPhone)}, true
 		case s.Screen == Identifying && !card && s.known(device.IDCard):
 			return Fault{Kind: FaultReader, Title: msg.New(msg.DeviceOutOfService, device.IDCard),
-				Cause: msg.New(msg.FaultReaderCause, device.IDCard, s.reason(device.IDCard)),
+				Cause: s.readerCause(),
 				Next:  steps(msg.StepShowCode, msg.StepOther, msg.StepStaff)}, true
 		case s.Screen == Identifying && !code && s.known(device.Scanner):
 			return Fault{Kind: FaultCodeReader, Title: msg.New(msg.DeviceOutOfService, device.Scanner),
@@ -59,7 +60,14 @@ func (s State) Fault() (Fault, bool) {
 				Next:  steps(msg.StepPlaceCard, msg.StepOther, msg.StepStaff)}, true
 		}
 	case ChooseItem, ItemGuide, Form, Review:
-		if s.Platform == application.PlatformOffline {
+		switch {
+		case s.Platform != application.PlatformOffline:
+		case s.Item != nil && s.Item.Offline == catalog.OfflineRefuse:
+			// No "go on, it is sent later" for an item that must take effect at once.
+			return Fault{Kind: FaultPlatform, Title: msg.New(msg.FaultPlatformTitle),
+				Cause: msg.New(msg.FaultPlatformCause),
+				Next:  []msg.Text{msg.New(msg.ItemNeedsPlatform, s.Item.Name, s.Item.OfflineNote)}}, true
+		default:
 			return Fault{Kind: FaultPlatform, Title: msg.New(msg.FaultPlatformTitle),
 				Cause: msg.New(msg.FaultPlatformCause),
 				Next:  steps(msg.StepContinueOffline, msg.StepSavedLocally)}, true
@@ -100,6 +108,16 @@ func (s State) reason(k device.Kind) msg.Text {
 		return msg.New(msg.DeviceCauseInBrackets, c)
 	}
 	return msg.New(msg.DeviceUnusable)
+}
+
+// readerCause says why the card reader cannot read cards: the reader's
+// own failure in its own words, which name the reader already (读卡器故障),
+// else the reader and its cause in brackets.
+func (s State) readerCause() msg.Text {
+	if c := s.Devices[device.IDCard].Cause; c == device.ReaderFault || c == device.LinkError {
+		return msg.New(msg.FaultReaderOwnCause, c)
+	}
+	return msg.New(msg.FaultReaderCause, device.IDCard, s.reason(device.IDCard))
 }
 
 // printerCause says why the receipt did not print: the printer's own cause

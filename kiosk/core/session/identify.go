@@ -13,8 +13,12 @@ func identifyEvent(s State, ev Event) (State, []Effect, origin) {
 	switch e := ev.(type) {
 	case CardRead:
 		s = s.countFor(device.IDCard, "reads")
+		s.CardOnReader, s.CardLeft = true, msg.Text{}
 		if s.selfTest(TechReadCard) {
 			return cardSelfTest(s, e.Person), nil, fromKiosk
+		}
+		if !s.CardAway.IsZero() && s.Person != nil {
+			return cardBack(s, e.Person), nil, fromKiosk
 		}
 		s, eff = identify(s, e.Person)
 	case CodeVerified:
@@ -22,13 +26,8 @@ func identifyEvent(s State, ev Event) (State, []Effect, origin) {
 			s, eff = identify(s, e.Person)
 		}
 	case CardRemoved:
-		switch {
-		case s.Screen == Done && !s.Result.Printing && s.Result.PrintNotice.IsZero():
-			s, eff = endVisit(s, WipeCardRemoved)
-		case s.Config.EndOnCardRemoved && s.Person != nil && s.Person.Source == identity.SourceIDCard &&
-			s.Screen != Submitting && s.Screen != Done:
-			s, eff = endVisit(s, WipeCardRemoved)
-		}
+		s.CardOnReader, s.CardLeft = false, msg.Text{}
+		s, eff = cardLifted(s)
 	case ReadFailed:
 		s = s.countFor(device.IDCard, "failures")
 		if s.selfTest(TechReadCard) {

@@ -1,7 +1,5 @@
 package session
 
-import "sckiosk/kiosk/core/msg"
-
 // origin says where an event came from, which decides what Next settles
 // after the event's handler.
 type origin int
@@ -40,7 +38,7 @@ func Next(s State, ev Event) (State, []Effect) {
 		s, eff, from = formEvent(s, ev)
 	case Home, Stay:
 		s, eff, from = frameEvent(s, ev)
-	case SetConsent, Confirm, Submitted, SubmitFailed, Printed, PrintFailed, Rate:
+	case SetConsent, Confirm, Submitted, SubmitFailed, Printed, PrintFailed, Reprint, Rate:
 		s, eff, from = submitEvent(s, ev)
 	case DeviceChanged, PlatformChanged, CatalogLoaded:
 		s, eff, from = deviceEvent(s, ev)
@@ -63,7 +61,7 @@ func settle(s State, eff []Effect, before Screen, from origin) (State, []Effect)
 		s.Deadline = s.deadline()
 	}
 	if s.Screen != before && s.Screen != Identifying {
-		s.Notice = msg.Text{}
+		s.Notice = s.cardNotice()
 	}
 	if before == Idle && s.Screen != Idle {
 		s.Started = s.Now

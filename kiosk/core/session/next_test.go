@@ -101,7 +101,7 @@ func TestTransitions(t *testing.T) {
 		{"done then finish", append(toDone(), Printed{}, Cancel{}), Idle, WipeDone, ""},
 		{"done then card removed", append(toDone(), Printed{}, CardRemoved{}), Idle, WipeCardRemoved, ""},
 		{"card removed while printing stays", append(toDone(), CardRemoved{}), Done, "", ""},
-		{"card removed mid-visit keeps visit", append(toForm(), CardRemoved{}), Form, "", ""},
+		{"card removed mid-visit asks for it back", append(toForm(), CardRemoved{}), Form, "", "请放回身份证。10秒内未放回，将结束本次办理并清除您的信息"},
 		{"back from guide", []Event{Start{}, CardRead{Person: samplePerson()}, ChooseItemEvent{Code: item}, Back{}}, ChooseItem, "", ""},
 		{"back from form", append(toForm(), Back{}), ItemGuide, "", ""},
 		{"back from review", append(toReview(), Back{}), Form, "", ""},

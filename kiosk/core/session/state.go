@@ -61,10 +61,12 @@ type Config struct {
 	ElderCountdown time.Duration
 	// AllowExpired lets an expired card submit (a hall may allow it).
 	AllowExpired bool
-	// EndOnCardRemoved ends the visit when the card leaves the reader
-	// before the receipt; by default only the done screen ends early.
-	EndOnCardRemoved bool
-	PageSize         int
+	// CardGrace is how long a citizen has to put back a card lifted off
+	// the reader mid-visit before the visit ends and is wiped (doubled in
+	// elder mode); zero ends it at once. Which credentials it applies to
+	// is a rule per identity source (HeldOnReader).
+	CardGrace time.Duration
+	PageSize  int
 	// TechDisabled says the profile sets no technician PIN: the PIN pad
 	// says so as it opens.
 	TechDisabled bool
@@ -92,6 +94,7 @@ func DefaultConfig() Config {
 		},
 		Countdown:      15 * time.Second,
 		ElderCountdown: 30 * time.Second,
+		CardGrace:      10 * time.Second,
 		PageSize:       6,
 	}
 }
@@ -109,6 +112,9 @@ type Result struct {
 	// PrintNotice tells the citizen why there is no paper receipt; the
 	// screen then shows the receipt's QR code to photograph.
 	PrintNotice msg.Text
+	// PrinterBack is set when the printer works again after the receipt
+	// failed to print: the done screen offers to print it again.
+	PrinterBack bool
 	// Rated is the 好差评 grade the citizen gave (1 非常满意 … 5 非常不满意,
 	// GB/T 39046 A.8), 0 while not rated.
 	Rated int
@@ -166,6 +172,20 @@ type State struct {
 
 	// Started is when the current visit left the attract screen.
 	Started time.Time
+
+	// CardAway is when the card the citizen identified with was lifted
+	// off the reader mid-visit; zero while it lies there. The visit ends
+	// CardGrace later unless the card comes back.
+	CardAway time.Time
+	// CardOnReader is whether a card lies on the reader, as the reader
+	// last said; a fact about the reader, kept across visits.
+	CardOnReader bool
+	// CardLeft is the reminder to take a card left on the reader after
+	// its visit ended (shown and spoken until it is lifted); no message
+	// otherwise. It names no one.
+	CardLeft msg.Text
+	// cardSpoken is when CardLeft was last spoken.
+	cardSpoken time.Time
 
 	// Counters count what the devices did since start-up (reads, prints,
 	// faults…), for technicians. Never personal.

@@ -5,6 +5,7 @@ import (
 
 	"sckiosk/devices/device"
 	"sckiosk/kiosk/core/application"
+	"sckiosk/kiosk/core/catalog"
 	"sckiosk/kiosk/core/msg"
 	"sckiosk/kiosk/core/receipt"
 )
@@ -26,6 +27,10 @@ func submitEvent(s State, ev Event) (State, []Effect, origin) {
 		}
 		if !s.Consent {
 			s.Notice = msg.New(msg.ConsentNeeded)
+			break
+		}
+		if why := s.submitRefused(); !why.IsZero() {
+			s.Notice = why
 			break
 		}
 		s.Screen, s.Notice = Submitting, msg.Text{}
@@ -54,6 +59,11 @@ func submitEvent(s State, ev Event) (State, []Effect, origin) {
 			s.Result.Printing, s.Result.Printed = false, true
 		}
 		return s, nil, fromKiosk
+	case Reprint:
+		if s.CanReprint() {
+			s.Result.Printing, s.Result.PrintNotice, s.Result.PrinterBack = true, msg.Text{}, false
+			eff = append(eff, Print{Document: s.Result.Receipt}, Log{Msg: "receipt reprinted", Attrs: []any{"case", s.Result.CaseNumber}})
+		}
 	case PrintFailed:
 		s = s.countFor(device.Printer, "failures")
 		if s.Screen == Done {
@@ -62,6 +72,51 @@ func submitEvent(s State, ev Event) (State, []Effect, origin) {
 		return s, nil, fromKiosk
 	}
 	return s, eff, fromUser
+}
+
+// submitRefused says why the reviewed application cannot be submitted now,
+// or is no message: the card was lifted, the item must take effect at once
+// and the platform cannot be reached, or a device it needs went down while
+// the form was filled in.
+func (s State) submitRefused() msg.Text {
+	switch {
+	case !s.CardAway.IsZero():
+		return s.putBack()
+	case s.Item.Offline == catalog.OfflineRefuse && s.Platform == application.PlatformOffline:
+		return msg.New(msg.ItemNeedsPlatform, s.Item.Name, s.Item.OfflineNote)
+	}
+	return s.deviceRefusal()
+}
+
+// deviceRefusal says which device the item needs is down, or is no
+// message.
+func (s State) deviceRefusal() msg.Text {
+	if s.Item == nil {
+		return msg.Text{}
+	}
+	for _, k := range s.Item.Needs {
+		if !s.DeviceUsable(k) {
+			return msg.New(msg.ItemNeedsDevice, s.deviceDown(k))
+		}
+	}
+	return msg.Text{}
+}
+
+// deviceDown says that device k cannot be used: a printer's own cause
+// (打印机缺纸, which names the printer already), else 打印机暂时无法使用.
+func (s State) deviceDown(k device.Kind) msg.Text {
+	if c := s.Devices[k].Cause; k == device.Printer && c != device.NoCause && c != device.Disconnected {
+		return msg.New(msg.DeviceCause, c)
+	}
+	return msg.New(msg.DeviceDown, k)
+}
+
+// CanReprint reports whether the done screen may offer to print the
+// receipt again: it did not print, and the printer has come back since.
+func (s State) CanReprint() bool {
+	r := s.Result
+	return s.Screen == Done && !r.Printing && !r.Printed && !r.PrintNotice.IsZero() && r.PrinterBack &&
+		len(r.Receipt.Blocks) > 0 && s.DeviceUsable(device.Printer)
 }
 
 // application is the reviewed form as the platform takes it; the
@@ -99,6 +154,7 @@ func done(s State, e Submitted) (State, []Effect) {
 		ApplicantMasked: m.Name, NumberMasked: m.Number,
 		Next: s.Item.Next, Due: s.Item.Due, TrackCode: e.TrackCode,
 		Linked: s.LinkedCases(e.Linked), Licences: e.Licences,
+		Legal: s.applicantKind() == catalog.LegalPerson, Meanwhile: s.Item.OfflineNote,
 	})
 	s.Result.Receipt = doc
 	if !s.DeviceUsable(device.Printer) {

@@ -13,14 +13,18 @@ func visitEvent(s State, ev Event) (State, []Effect, origin) {
 	case Tick:
 		wasCounting := s.CountingDown()
 		s.Now = e.Now
+		s, eff, ended := cardTick(s)
+		if ended {
+			return s, eff, fromKiosk
+		}
 		if !s.Deadline.IsZero() && !s.Now.Before(s.Deadline) {
 			s, eff := endVisit(s, WipeTimeout)
 			return s, eff, fromKiosk
 		}
 		if !wasCounting && s.CountingDown() {
-			return s, []Effect{Speak{Text: msg.New(msg.SpeechCountdown)}}, clockOnly
+			eff = append(eff, Speak{Text: msg.New(msg.SpeechCountdown)})
 		}
-		return s, nil, clockOnly
+		return s, eff, clockOnly
 	case ToggleElder:
 		s.Elder = !s.Elder
 		if s.Elder {
@@ -28,7 +32,11 @@ func visitEvent(s State, ev Event) (State, []Effect, origin) {
 		}
 	case Start:
 		if s.Screen == Idle {
-			s.Screen = Identifying
+			s.Screen, s.CardLeft = Identifying, msg.Text{}
+			if s.CardOnReader { // read once when placed: it is not known who left it
+				s.Notice = msg.New(msg.CardPlaceAgain)
+				return s, []Effect{Speak{Text: s.Notice}}, fromUser
+			}
 		}
 	case Cancel:
 		if s.Screen != Idle && s.Screen != Submitting {
@@ -84,16 +92,22 @@ func endVisit(s State, reason WipeReason) (State, []Effect) {
 	if s.Result.Queued {
 		w.Queued = s.Result.RequestID
 	}
+	left := s.cardLeftBehind()
 	if s.Person != nil {
 		s.Person.Wipe()
 	}
 	s = State{Config: s.Config, Now: s.Now, Rev: s.Rev, Catalog: s.Catalog, Index: s.Index, Devices: s.Devices,
 		Platform: s.Platform, PendingUploads: s.PendingUploads, PlatformError: s.PlatformError, Counters: s.Counters,
-		Screen: Idle, Elder: s.Config.ElderDefault}
-	return s, []Effect{
+		Screen: Idle, Elder: s.Config.ElderDefault,
+		CardOnReader: s.CardOnReader, CardLeft: left, cardSpoken: s.Now}
+	eff := []Effect{
 		Log{Msg: "visit ended", Attrs: []any{"reason", string(reason), "from", from.String()}},
 		w,
 	}
+	if !left.IsZero() {
+		eff = append(eff, Speak{Text: left})
+	}
+	return s, eff
 }
 
 // erased counts, by category, the personal data a state holds. The

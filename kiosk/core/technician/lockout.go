@@ -85,6 +85,46 @@ func (l *Lockout) Record(ok bool) Status {
 	return l.statusLocked(now)
 }
 
+// State is what a lockout must remember across a restart, so that turning
+// the kiosk off and on again does not give an attacker five new tries.
+// The zero State is a fresh lockout.
+type State struct {
+	Failures int       // wrong PINs in a row, not yet locked
+	Until    time.Time // end of the lock; zero when not locked
+}
+
+// State returns what the lockout remembers now, for the caller to keep.
+func (l *Lockout) State() State {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.statusLocked(l.now()) // an expired lock is forgotten first
+	return State{Failures: l.failures, Until: l.until}
+}
+
+// Restore takes back a State kept before a restart. It trusts it only as
+// far as this lockout's rules allow: the count is kept within
+// [0, maxFailures] (a count at the limit locks), and a lock never lasts
+// longer from now than lockFor, so a clock set back while the kiosk was
+// off cannot lock the keypad for days.
+func (l *Lockout) Restore(s State) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	l.failures = min(max(s.Failures, 0), l.maxFailures)
+	l.until = time.Time{}
+	switch {
+	case !s.Until.IsZero() && now.Before(s.Until):
+		l.until = s.Until
+		if limit := now.Add(l.lockFor); l.until.After(limit) {
+			l.until = limit
+		}
+	case !s.Until.IsZero():
+		l.failures = 0 // the lock has run out while the kiosk was off
+	case l.failures >= l.maxFailures:
+		l.until = now.Add(l.lockFor)
+	}
+}
+
 // Gate checks PINs against a stored hash behind a Lockout.
 type Gate struct {
 	hash    string
@@ -113,3 +153,7 @@ func (g *Gate) Enter(pin string) (ok bool, st Status, err error) {
 
 // Status reports the lockout's state.
 func (g *Gate) Status() Status { return g.lockout.Status() }
+
+// Lockout is the gate's lockout, whose State the caller keeps across
+// restarts.
+func (g *Gate) Lockout() *Lockout { return g.lockout }

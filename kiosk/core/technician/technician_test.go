@@ -138,3 +138,58 @@ func TestGateDoesNotVerifyWhileLocked(t *testing.T) {
 		t.Fatal("NewGate accepted a non-hash")
 	}
 }
+
+// A lockout restored from its State goes on where it stopped, within its
+// own rules: never locked longer than LockFor from now, never with more
+// failures than the limit.
+func TestLockoutRestore(t *testing.T) {
+	start := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name      string
+		saved     State
+		want      Status
+		wantState State
+	}{
+		{"fresh", State{}, Status{TriesLeft: 5}, State{}},
+		{"three wrong", State{Failures: 3}, Status{TriesLeft: 2}, State{Failures: 3}},
+		{"locked for two more minutes", State{Failures: 5, Until: start.Add(2 * time.Minute)},
+			Status{Locked: true, Remaining: 2 * time.Minute}, State{Failures: 5, Until: start.Add(2 * time.Minute)}},
+		{"lock ran out while off", State{Failures: 5, Until: start.Add(-time.Second)}, Status{TriesLeft: 5}, State{}},
+		{"clock set back: capped at LockFor", State{Failures: 5, Until: start.Add(72 * time.Hour)},
+			Status{Locked: true, Remaining: DefaultLockFor}, State{Failures: 5, Until: start.Add(DefaultLockFor)}},
+		{"count at the limit without a lock locks", State{Failures: 9},
+			Status{Locked: true, Remaining: DefaultLockFor}, State{Failures: 5, Until: start.Add(DefaultLockFor)}},
+		{"negative count", State{Failures: -4}, Status{TriesLeft: 5}, State{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &clock{t: start}
+			l := NewLockout(c.now)
+			l.Restore(tt.saved)
+			if got := l.Status(); got != tt.want {
+				t.Errorf("status %+v, want %+v", got, tt.want)
+			}
+			if got := l.State(); got != tt.wantState {
+				t.Errorf("state %+v, want %+v", got, tt.wantState)
+			}
+		})
+	}
+}
+
+// What State returns, Restore takes back: two wrong PINs before a restart
+// and three after lock the keypad.
+func TestLockoutStateRoundTrip(t *testing.T) {
+	c := &clock{t: time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)}
+	before := NewLockout(c.now)
+	before.Record(false)
+	before.Record(false)
+	after := NewLockout(c.now)
+	after.Restore(before.State())
+	var st Status
+	for range 3 {
+		st = after.Record(false)
+	}
+	if !st.Locked {
+		t.Fatalf("2 + 3 wrong PINs across a restart: %+v", st)
+	}
+}

@@ -273,7 +273,7 @@ func (a *Agent) command(ctx context.Context, raw []byte) {
 		a.log.Warn("fleet command refused", "id", c.ID, "action", c.Action, "err", err)
 		r = fleet.Reply{ID: c.ID, Action: c.Action, Message: err.Error()}
 	} else {
-		a.log.Info("fleet command accepted", "id", c.ID, "action", c.Action, "issuer", c.Issuer)
+		a.log.Info("fleet command accepted", "id", c.ID, "action", c.Action, "issuer", c.Issuer, "operator", c.Operator)
 		if a.cfg.Handle != nil {
 			r = a.cfg.Handle(ctx, c)
 		} else {

@@ -55,13 +55,22 @@ func (h *Handler) record(kind audit.Kind, msg string, fields map[string]string) 
 // RecordCommand writes every fleet command, accepted (err nil) or
 // refused, to the audit log: it is the agent's Config.OnCommand.
 func (h *Handler) RecordCommand(c fleet.Command, err error) {
-	f := map[string]string{"id": c.ID, "action": c.Action, "issuer": c.Issuer}
+	f := withOperator(map[string]string{"id": c.ID, "action": c.Action, "issuer": c.Issuer}, c.Operator)
 	if err != nil {
 		f["refused"] = err.Error()
 		h.record(audit.Technician, "fleet command refused", f)
 		return
 	}
 	h.record(audit.Technician, "fleet command accepted", f)
+}
+
+// withOperator adds the hall operator who asked, when the command named
+// one, to an audit entry's fields.
+func withOperator(f map[string]string, operator string) map[string]string {
+	if operator != "" {
+		f["operator"] = operator
+	}
+	return f
 }
 
 // Handle runs an accepted command: it is the agent's Config.Handle.
@@ -82,7 +91,13 @@ func (h *Handler) Handle(ctx context.Context, c fleet.Command) fleet.Reply {
 	case fleet.ActionReload, fleet.ActionRestart:
 		return h.leaveSoon(c.Action + ": restarting")
 	case fleet.ActionProfile:
-		return h.applyProfile(c)
+		rep := h.applyProfile(c)
+		if !rep.OK {
+			// Every refused push is in the audit chain with its reason
+			// (for a dangerous change: what it tried to change).
+			h.record(audit.Profile, "fleet profile refused", map[string]string{"id": c.ID, "issuer": c.Issuer, "reason": rep.Message})
+		}
+		return rep
 	}
 	return fleet.Reply{Message: "unknown action"}
 }
@@ -115,15 +130,28 @@ func (h *Handler) applyProfile(c fleet.Command) fleet.Reply {
 	if len(srcs) == 0 {
 		return fleet.Reply{Message: "this kiosk runs without a profile file; a pushed layer needs one"}
 	}
+	base, err := profile.ParseLayers(srcs...)
+	if err != nil {
+		return fleet.Reply{Message: "cannot load the kiosk's own profile layers: " + strings.ReplaceAll(err.Error(), "\n", "; ")}
+	}
 	srcs = append(srcs, profile.Source{Name: over, Data: []byte(c.Profile)})
 	next, err := profile.ParseLayers(srcs...)
 	if err != nil {
 		return fleet.Reply{Message: "profile refused: " + strings.ReplaceAll(err.Error(), "\n", "; ")}
 	}
-	if next.KioskID != h.Profile.KioskID || next.Fleet.Broker != h.Profile.Fleet.Broker {
-		return fleet.Reply{Message: "profile refused: a pushed profile may not change kiosk_id or fleet.broker"}
+	if next.KioskID != h.Profile.KioskID || next.Fleet.Broker != h.Profile.Fleet.Broker || next.Fleet.ProvinceKey != base.Fleet.ProvinceKey {
+		return fleet.Reply{Message: "profile refused: a pushed profile may not change kiosk_id, fleet.broker or fleet.province_key"}
 	}
-	pc := pendingChange{ID: c.ID, Before: h.Profile.Digest(), After: next.Digest(), At: time.Now()}
+	if changes, err := checkDangerous(base, next, c, time.Now()); err != nil {
+		// The hall's signature alone does not let a layer redirect
+		// citizens' data; Handle audits the refusal with this reason.
+		h.log().Warn("pushed profile refused", "id", c.ID, "changes", strings.Join(changes, ","), "err", err)
+		return fleet.Reply{Message: "profile refused: " + err.Error() + " (changes " + strings.Join(changes, ", ") + ")"}
+	} else if len(changes) > 0 {
+		h.record(audit.Profile, "fleet profile carries a valid province signature", map[string]string{
+			"id": c.ID, "issuer": c.Issuer, "changes": strings.Join(changes, ","), "expires": c.ProvinceSig.Expires.Format(time.RFC3339)})
+	}
+	pc := pendingChange{ID: c.ID, Before: h.Profile.Digest(), After: next.Digest(), At: time.Now(), Operator: c.Operator}
 	if _, err := os.Stat(over); err == nil {
 		if err := copyFile(over, previousFile(h.Profile)); err != nil {
 			return fleet.Reply{Message: "cannot keep the previous profile: " + err.Error()}
@@ -140,7 +168,7 @@ func (h *Handler) applyProfile(c fleet.Command) fleet.Reply {
 		_ = os.Remove(PendingFile(h.Profile))
 		return fleet.Reply{Message: "cannot write the profile: " + err.Error()}
 	}
-	h.record(audit.Profile, "fleet profile written; restarting to apply it", map[string]string{"id": c.ID, "before": pc.Before, "after": pc.After})
+	h.record(audit.Profile, "fleet profile written; restarting to apply it", withOperator(map[string]string{"id": c.ID, "before": pc.Before, "after": pc.After}, c.Operator))
 	return h.leaveSoon("profile valid and written (" + short(pc.After) + "); restarting on it, self-test follows")
 }
 
@@ -168,7 +196,7 @@ func (h *Handler) CheckPending(ctx context.Context) {
 	case <-time.After(wait):
 	}
 	ok, lines := h.SelfTest(ctx)
-	f := map[string]string{"id": pc.ID, "before": pc.Before, "after": pc.After, "self_test": strings.Join(lines, "; ")}
+	f := withOperator(map[string]string{"id": pc.ID, "before": pc.Before, "after": pc.After, "self_test": strings.Join(lines, "; ")}, pc.Operator)
 	if ok {
 		_ = os.Remove(PendingFile(h.Profile))
 		_ = os.Remove(previousFile(h.Profile))

@@ -47,6 +47,9 @@ type pendingChange struct {
 	After   string    `json:"after"`    // digest of the pushed profile
 	HadPrev bool      `json:"had_prev"` // an override existed before (else rollback removes it)
 	At      time.Time `json:"at"`
+	// Operator is the hall operator who pushed it, for the audit entry
+	// that keeps or rolls it back.
+	Operator string `json:"operator,omitempty"`
 }
 
 // Layers returns the profile layers to load: paths, and the fleet's

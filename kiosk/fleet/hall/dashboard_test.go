@@ -3,8 +3,12 @@ package hall_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +16,8 @@ import (
 
 	"sckiosk/internal/webdriver"
 	"sckiosk/kiosk/fleet"
+	"sckiosk/kiosk/fleet/hall/operator"
+	"sckiosk/kiosk/fleet/hallstate"
 )
 
 const (
@@ -196,6 +202,96 @@ func errString(err error) string {
 	return err.Error()
 }
 
+// shot saves the page as DASHBOARD_SCREENSHOTS/name.png when that
+// variable names a directory (for the docs); otherwise it does nothing.
+func (p *page) shot(name string) {
+	p.t.Helper()
+	dir := os.Getenv("DASHBOARD_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	ctx, cancel := p.ctx()
+	defer cancel()
+	png, err := p.s.Screenshot(ctx)
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
+	}
+	if err != nil {
+		p.t.Errorf("screenshot %s: %v", name, err)
+	}
+}
+
+// open navigates to url.
+func (p *page) open(url string) {
+	p.t.Helper()
+	ctx, cancel := p.ctx()
+	defer cancel()
+	if err := p.s.Navigate(ctx, url); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// visible reports which of the page's panels show: login, change, app.
+func (p *page) visible() (string, error) {
+	ctx, cancel := p.ctx()
+	defer cancel()
+	var v string
+	err := p.s.ExecuteScript(ctx, `return ["login", "change", "app"].filter(id => !document.getElementById(id).hidden).join(",");`, nil, &v)
+	return v, err
+}
+
+// waitPanel waits until exactly the panel named shows.
+func (p *page) waitPanel(panel string) {
+	p.t.Helper()
+	eventually(p.t, 20*time.Second, "the "+panel+" panel", func() (bool, string) {
+		v, err := p.visible()
+		if err != nil {
+			return false, err.Error()
+		}
+		return v == panel, "showing " + v
+	})
+}
+
+// typeInto clears the input matching css and types s.
+func (p *page) typeInto(css, s string) {
+	p.t.Helper()
+	el := p.find(css)
+	ctx, cancel := p.ctx()
+	defer cancel()
+	if err := el.Clear(ctx); err != nil {
+		p.t.Fatal(err)
+	}
+	if err := el.SendKeys(ctx, s); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// login logs in through the page's form and waits for the dashboard.
+func (p *page) login(name, password string) {
+	p.t.Helper()
+	p.waitPanel("login")
+	p.typeInto("#login-name", name)
+	p.typeInto("#login-password", password)
+	p.click("#login-go")
+	p.waitPanel("app")
+}
+
+// fetchJSON runs fetch in the page, as its own script would, and returns
+// the status and the JSON answer.
+func (p *page) fetchJSON(script string) (int, map[string]any) {
+	p.t.Helper()
+	ctx, cancel := p.ctx()
+	defer cancel()
+	var out struct {
+		Status int            `json:"status"`
+		Body   map[string]any `json:"body"`
+	}
+	if err := p.s.ExecuteScript(ctx, "return "+script+".then(async r => ({status: r.status, body: await r.json()}));", nil, &out); err != nil {
+		p.t.Fatal(err)
+	}
+	return out.Status, out.Body
+}
+
 func rowCSS(kiosk string) string { return `#kiosks tr[data-kiosk="` + key(kiosk) + `"]` }
 
 // The hall dashboard in headless Chromium against a real broker, hall
@@ -216,12 +312,8 @@ func TestDashboardInChromium(t *testing.T) {
 	h.waitOnline(t, k1, k2, k3)
 
 	p := &page{t: t, s: s}
-	ctx, cancel := p.ctx()
-	err := s.Navigate(ctx, h.web.URL+"/")
-	cancel()
-	if err != nil {
-		t.Fatal(err)
-	}
+	p.open(h.web.URL + "/")
+	p.login("admin", passwordOf("admin"))
 
 	// Every kiosk, online, with the printer fault on the right row.
 	st := p.waitFor("three kiosks online", 20*time.Second, func(st dashState) bool {
@@ -301,7 +393,7 @@ func TestDashboardInChromium(t *testing.T) {
 	// 下发配置 to every kiosk with a canary first.
 	const profile = "ui:\n  idle_timeout: 120s"
 	area := p.find("#profile")
-	ctx, cancel = p.ctx()
+	ctx, cancel := p.ctx()
 	defer cancel()
 	if err := area.Clear(ctx); err != nil {
 		t.Fatal(err)
@@ -336,7 +428,7 @@ func TestDashboardInChromium(t *testing.T) {
 	if ro.Stage != "done" {
 		t.Fatalf("rollout ended %q:\n%s", ro.Stage, st)
 	}
-	for _, want := range []string{id, "完成", key("SC-0001"), "canary healthy; sending to the rest",
+	for _, want := range []string{id, "admin", "完成", key("SC-0001"), "canary healthy; sending to the rest",
 		key("SC-0001") + "：ok: profile applied", key("SC-0002") + "：ok: profile applied", key("SC-0003") + "：ok: profile applied"} {
 		if !strings.Contains(ro.Text, want) {
 			t.Errorf("rollout row %q lacks %q", ro.Text, want)
@@ -363,4 +455,174 @@ func TestDashboardInChromium(t *testing.T) {
 		t.Errorf("server rollouts = %+v", rs)
 	}
 	t.Logf("whole test %s", time.Since(began).Round(time.Millisecond))
+}
+
+// attackPage is another site's page that a logged-in operator's browser
+// opens: it posts a restart to the dashboard as a text/plain form, as a
+// no-cors text/plain fetch and as a JSON fetch (which needs a CORS
+// pre-flight the dashboard never grants).
+const attackPage = `<!doctype html><html><body>
+<iframe name="sink"></iframe>
+<form id="f" method="POST" action="%[1]s/api/command" enctype="text/plain" target="sink">
+<input name='{"kiosk":"%[2]s","action":"restart","x":"' value='"}'></form>
+<script>
+document.getElementById("f").submit();
+fetch("%[1]s/api/command", {method: "POST", mode: "no-cors", credentials: "include", headers: {"Content-Type": "text/plain"},
+  body: JSON.stringify({kiosk: "%[2]s", action: "restart"})}).catch(() => {});
+fetch("%[1]s/api/command", {method: "POST", credentials: "include", headers: {"Content-Type": "application/json"},
+  body: JSON.stringify({kiosk: "%[2]s", action: "restart"})}).catch(() => {});
+document.title = "sent";
+</script></body></html>`
+
+// The dashboard's login in headless Chromium: a wrong password is told;
+// a read-only operator sees no command buttons and no push form, and the
+// API refuses its push and command even from the page's own script with
+// its CSRF token; a one-time password must be changed first; and a page
+// of another origin that a logged-in administrator opens cannot make the
+// browser restart a kiosk.
+func TestDashboardLoginInChromium(t *testing.T) {
+	s := browser(t)
+	h := startHall(t, time.Second)
+	k := startKiosk(t, h, &fakeKiosk{name: "SC-0001"})
+	h.waitOnline(t, k)
+	p := &page{t: t, s: s}
+	p.open(h.web.URL + "/")
+
+	// A wrong password.
+	p.waitPanel("login")
+	p.shot("hall-login")
+	p.typeInto("#login-name", "viewer")
+	p.typeInto("#login-password", "not the password")
+	p.click("#login-go")
+	eventually(t, 10*time.Second, "the login error", func() (bool, string) {
+		ctx, cancel := p.ctx()
+		defer cancel()
+		el, err := s.FindElement(ctx, "#login-error")
+		if err != nil {
+			return false, err.Error()
+		}
+		txt, err := el.Text(ctx)
+		return txt == "用户名或密码错误", txt + errString(err)
+	})
+
+	// The read-only operator.
+	p.login("viewer", passwordOf("viewer"))
+	st := p.waitFor("the kiosk", 20*time.Second, func(st dashState) bool { return len(st.Rows) == 1 && st.Online == "1" })
+	p.shot("hall-viewer")
+	if got := p.text("#who-role"); got != "查看" {
+		t.Errorf("role shown %q, want 查看", got)
+	}
+	if got := p.text(rowCSS("SC-0001") + " td:last-child"); got != "—" {
+		t.Errorf("a viewer's action cell %q, want no buttons", got)
+	}
+	for _, sec := range []string{"#push-section", "#operators-section"} {
+		if v, err := p.find(sec).Property(context.Background(), "hidden"); err != nil || v != true {
+			t.Errorf("%s hidden = %v, %v; want hidden for a viewer", sec, v, err)
+		}
+	}
+	_ = st
+	withCSRF := `fetch("/api/me").then(r => r.json()).then(me => fetch(%q, {method: "POST", headers: {"Content-Type": "application/json", "X-CSRF-Token": me.csrf}, body: %q}))`
+	code, out := p.fetchJSON(fmt.Sprintf(withCSRF, "/api/push", `{"all":true,"profile":"ui:\n  idle_timeout: 120s\n"}`))
+	if code != http.StatusForbidden || out["code"] != "role" {
+		t.Errorf("a viewer's push from the page: %d %v, want 403 role", code, out)
+	}
+	code, out = p.fetchJSON(fmt.Sprintf(withCSRF, "/api/command", fmt.Sprintf(`{"kiosk":%q,"action":"restart"}`, key("SC-0001"))))
+	if code != http.StatusForbidden || out["code"] != "role" {
+		t.Errorf("a viewer's command from the page: %d %v, want 403 role", code, out)
+	}
+	p.click("#logout")
+	p.waitPanel("login")
+
+	// A one-time password: the change form first, then the dashboard.
+	otp, err := operator.NewOneTimePassword()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.ops.Add(context.Background(), "first.admin", hallstate.RoleAdmin, otp, true); err != nil {
+		t.Fatal(err)
+	}
+	p.typeInto("#login-name", "first.admin")
+	p.typeInto("#login-password", otp)
+	p.click("#login-go")
+	p.waitPanel("change")
+	p.typeInto("#change-old", otp)
+	p.typeInto("#change-new", "a new password for the hall")
+	p.typeInto("#change-again", "a new password for the hall")
+	p.click("#change-go")
+	p.waitPanel("app")
+	p.waitFor("the kiosk for the new administrator", 20*time.Second, func(st dashState) bool { return len(st.Rows) == 1 })
+	if ops, _ := h.ops.Get(context.Background(), "first.admin"); ops.MustChange {
+		t.Error("the one-time password is still to be changed after the change")
+	}
+	// The administrator adds an operator; the least powerful role is the
+	// one offered first, and the one-time password is shown once.
+	p.typeInto("#op-name", "zhou.qi")
+	if v, err := p.find("#op-role").Property(context.Background(), "value"); err != nil || v != "viewer" {
+		t.Errorf("role offered first: %v, %v; want viewer", v, err)
+	}
+	p.click("#op-add")
+	eventually(t, 20*time.Second, "the new operator's one-time password", func() (bool, string) {
+		ctx, cancel := p.ctx()
+		defer cancel()
+		el, err := s.FindElement(ctx, "#op-result")
+		if err != nil {
+			return false, err.Error()
+		}
+		txt, err := el.Text(ctx)
+		return strings.HasPrefix(txt, "zhou.qi 的一次性密码："), txt + errString(err)
+	})
+	if o, err := h.ops.Get(context.Background(), "zhou.qi"); err != nil || o.Role != hallstate.RoleViewer || !o.MustChange {
+		t.Errorf("zhou.qi = %+v, %v; want a viewer with a password to change", o, err)
+	}
+	if got := p.text(`#operators tr[data-op="zhou.qi"] td:nth-child(2)`); got != "查看" {
+		t.Errorf("zhou.qi's role shown %q", got)
+	}
+	p.shot("hall-admin")
+
+	// The page's own origin, but a JSON post without the CSRF token (a
+	// script that got in some other way, or a token-less client): refused.
+	code, out = p.fetchJSON(fmt.Sprintf(`fetch("/api/command", {method: "POST", headers: {"Content-Type": "application/json"}, body: %q})`,
+		fmt.Sprintf(`{"kiosk":%q,"action":"restart"}`, key("SC-0001"))))
+	if code != http.StatusForbidden || out["code"] != "csrf" {
+		t.Errorf("a JSON post without the CSRF token: %d %v, want 403 csrf", code, out)
+	}
+
+	// Another site's page, opened by the logged-in administrator. The
+	// same host on another port is another origin but the same site, so
+	// the SameSite cookie goes along: the Origin check alone stops it.
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, attackPage, h.web.URL, key("SC-0001"))
+	}))
+	defer evil.Close()
+	before := len(h.answered())
+	p.open(evil.URL + "/")
+	var cross []answer
+	eventually(t, 20*time.Second, "the cross-site posts to arrive", func() (bool, string) {
+		cross = nil
+		for _, a := range h.answered()[before:] {
+			if a.path == "/api/command" && a.method == "POST" {
+				cross = append(cross, a)
+			}
+		}
+		return len(cross) >= 2, fmt.Sprint(cross)
+	})
+	time.Sleep(500 * time.Millisecond) // a third request, if the browser sends one, lands too
+	// The form and the no-cors fetch arrive as POSTs and are refused for
+	// their origin; the JSON fetch stops at its pre-flight (OPTIONS),
+	// which gets no CORS grant.
+	for _, a := range h.answered()[before:] {
+		switch {
+		case a.path != "/api/command":
+		case a.method == "POST" && (a.status != http.StatusForbidden || a.origin != evil.URL):
+			t.Errorf("cross-site POST from %q answered %d, want 403", a.origin, a.status)
+		case a.method == "OPTIONS" && a.status < 400:
+			t.Errorf("the pre-flight of a cross-site JSON post answered %d", a.status)
+		case a.method != "POST" && a.method != "OPTIONS":
+			t.Errorf("cross-site %s %s answered %d", a.method, a.path, a.status)
+		}
+	}
+	if got := k.commands(fleet.ActionRestart); len(got) != 0 {
+		t.Errorf("another site's page restarted the kiosk: %+v", got)
+	}
 }

@@ -2,11 +2,14 @@
 // broker with the fleet ACL, the registry that follows every kiosk's
 // state, health and replies, and the hall server, which signs commands
 // with the fleet key, rolls a profile out to one canary kiosk before the
-// rest, and serves the hall staff's dashboard and its JSON API.
+// rest, and serves the hall staff's dashboard and its JSON API to
+// logged-in operators (kiosk/fleet/hall/operator), naming each one in the
+// commands it signs.
 package hall
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,13 +17,16 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/emmansun/gmsm/sm2"
+	"github.com/emmansun/gmsm/sm3"
 	"go.yaml.in/yaml/v3"
 
 	"sckiosk/kiosk/fleet"
+	"sckiosk/kiosk/fleet/hall/operator"
 	"sckiosk/kiosk/fleet/hallstate"
 )
 
@@ -43,6 +49,11 @@ type Config struct {
 	CanaryWait time.Duration
 	Log        *slog.Logger
 	Now        func() time.Time
+	// Operators are the hall's operator accounts: the dashboard and its
+	// API serve only a logged-in operator whose role allows the request,
+	// and every command and push is written to the store's audit log.
+	// Without them the API refuses every request.
+	Operators *operator.Web
 }
 
 // Server is the hall server's logic, independent of HTTP and MQTT.
@@ -91,17 +102,30 @@ func (s *Server) seen(v KioskView) {
 	}
 }
 
-// Send signs and publishes one command to the kiosk named by key
-// (division/hall/kiosk) and returns its id; with wait it also waits for
-// the reply (up to ctx).
+// Send is SendBy with no operator: a command the hall sends of its own
+// accord (tests, tools), audited as the hall's.
 func (s *Server) Send(ctx context.Context, key, action, profileYAML string, wait bool) (string, *fleet.Reply, error) {
+	return s.SendBy(ctx, "", key, action, profileYAML, wait)
+}
+
+// SendBy signs and publishes one command, asked for by the named
+// operator, to the kiosk named by key (division/hall/kiosk) and returns
+// its id; with wait it also waits for the reply (up to ctx). The operator
+// goes into the signed command and the hall's audit log.
+func (s *Server) SendBy(ctx context.Context, by, key, action, profileYAML string, wait bool) (string, *fleet.Reply, error) {
+	return s.sendSigned(ctx, by, key, action, profileYAML, nil, wait)
+}
+
+// sendSigned is SendBy with the province signature a pushed layer
+// carries (nil for none).
+func (s *Server) sendSigned(ctx context.Context, by, key, action, profileYAML string, provinceSig *fleet.LayerSignature, wait bool) (string, *fleet.Reply, error) {
 	v, ok := s.cfg.Registry.Get(key)
 	if !ok {
 		return "", nil, fmt.Errorf("%w: %s", ErrNoKiosk, key)
 	}
 	now := s.cfg.Now()
 	c := fleet.Command{ID: fleet.NewCommandID(), Kiosk: v.Kiosk, Action: action, IssuedAt: now, ExpiresAt: now.Add(s.cfg.TTL),
-		Profile: profileYAML, Issuer: s.cfg.Issuer}
+		Profile: profileYAML, ProvinceSig: provinceSig, Issuer: s.cfg.Issuer, Operator: by}
 	env, err := fleet.Sign(c, s.cfg.Key, s.cfg.KeyID)
 	if err != nil {
 		return "", nil, err
@@ -113,10 +137,16 @@ func (s *Server) Send(ctx context.Context, key, action, profileYAML string, wait
 		s.replies[c.ID] = ch
 		s.mu.Unlock()
 	}
+	detail := action + " " + c.ID
+	if action == fleet.ActionProfile {
+		detail += " profile sm3 " + profileDigest(profileYAML)
+	}
 	if err := s.cfg.Pub.Publish(v.Identity.Topic(fleet.KindCmd), env, false, 1); err != nil {
+		s.audit(Entry{Operator: by, Action: operator.ActCommandFailed, Target: key, Detail: detail + ": " + err.Error()})
 		return "", nil, err
 	}
-	s.log.Info("command sent", "kiosk", key, "action", action, "id", c.ID)
+	s.audit(Entry{Operator: by, Action: operator.ActCommand, Target: key, Detail: detail})
+	s.log.Info("command sent", "kiosk", key, "action", action, "id", c.ID, "operator", by)
 	if !wait {
 		return c.ID, nil, nil
 	}
@@ -151,6 +181,7 @@ type Rollout struct {
 	Stage   Stage             `json:"stage"`
 	Message string            `json:"message"`
 	Results map[string]string `json:"results"` // kiosk key -> reply message
+	By      string            `json:"by"`      // the operator who pushed it
 	Started time.Time         `json:"started"`
 	Ended   time.Time         `json:"ended,omitzero"`
 }
@@ -191,11 +222,30 @@ var ErrNoKiosk = errors.New("hall: no such kiosk")
 // ErrProfile is a profile the hall refuses to send.
 var ErrProfile = errors.New("hall: not a profile")
 
-// Push starts a rollout of profileYAML to targets (kiosk keys); with
-// canary the first target gets it alone and the rest only once it has
-// stayed healthy for CanaryWait. It returns at once; the rollout goes on
-// in the background until ctx ends.
+// Push is PushBy with no operator: a rollout the hall starts of its own
+// accord (tests, tools), audited as the hall's.
 func (s *Server) Push(ctx context.Context, targets []string, profileYAML string, canary bool) (Rollout, error) {
+	return s.PushBy(ctx, "", targets, profileYAML, canary)
+}
+
+// PushBy starts a rollout, asked for by the named operator, of
+// profileYAML to targets (kiosk keys); with canary the first target gets
+// it alone and the rest only once it has stayed healthy for CanaryWait.
+// It returns at once; the rollout goes on in the background until ctx
+// ends. Every command of it names the operator.
+func (s *Server) PushBy(ctx context.Context, by string, targets []string, profileYAML string, canary bool) (Rollout, error) {
+	return s.PushSignedBy(ctx, by, targets, profileYAML, nil, canary)
+}
+
+// PushSignedBy is PushBy of a layer with the province's detached signature
+// (kioskctl profile sign), which a kiosk requires of a layer changing
+// platform endpoints, keys, demo_keys or the technician PIN. The hall
+// passes it on unchanged and only checks that it names these layer bytes;
+// the kiosks check the signature.
+func (s *Server) PushSignedBy(ctx context.Context, by string, targets []string, profileYAML string, provinceSig *fleet.LayerSignature, canary bool) (Rollout, error) {
+	if provinceSig != nil && !provinceSig.Covers([]byte(profileYAML)) {
+		return Rollout{}, fmt.Errorf("%w: the province signature is for other layer bytes: push the signed file exactly as it is", ErrProfile)
+	}
 	var probe map[string]any
 	if err := yaml.Unmarshal([]byte(profileYAML), &probe); err != nil || len(probe) == 0 {
 		return Rollout{}, fmt.Errorf("%w: YAML with keys is expected", ErrProfile)
@@ -209,7 +259,7 @@ func (s *Server) Push(ctx context.Context, targets []string, profileYAML string,
 		}
 	}
 	sort.Strings(targets)
-	r := &Rollout{ID: fleet.NewCommandID()[:8], Stage: StageRolling, Results: map[string]string{}, Started: s.cfg.Now()}
+	r := &Rollout{ID: fleet.NewCommandID()[:8], Stage: StageRolling, Results: map[string]string{}, By: by, Started: s.cfg.Now()}
 	// A kiosk that is not online cannot take the profile now (commands are
 	// not kept for it): it is skipped and says so, and never the canary.
 	for _, t := range targets {
@@ -229,15 +279,17 @@ func (s *Server) Push(ctx context.Context, targets []string, profileYAML string,
 	s.rollouts = append(s.rollouts, r)
 	out := r.snapshot() // r is the rollout goroutine's from here on
 	s.mu.Unlock()
-	go s.run(ctx, r, profileYAML)
+	s.audit(Entry{Operator: by, Action: operator.ActPush, Target: strings.Join(out.Targets, ","),
+		Detail: fmt.Sprintf("rollout %s, profile sm3 %s, canary %v, province signature %v", out.ID, profileDigest(profileYAML), out.Canary != "", provinceSig != nil)})
+	go s.run(ctx, r, profileYAML, provinceSig)
 	return out, nil
 }
 
-func (s *Server) run(ctx context.Context, r *Rollout, profileYAML string) {
+func (s *Server) run(ctx context.Context, r *Rollout, profileYAML string, provinceSig *fleet.LayerSignature) {
 	rest := r.Targets
 	if r.Canary != "" {
 		rest = r.Targets[1:]
-		if msg, ok := s.canary(ctx, r, profileYAML); !ok {
+		if msg, ok := s.canary(ctx, r, profileYAML, provinceSig); !ok {
 			s.update(r, func(r *Rollout) { r.Stage, r.Message, r.Ended = StageFailed, msg, s.cfg.Now() })
 			s.log.Warn("rollout stopped at the canary", "rollout", r.ID, "canary", r.Canary, "why", msg)
 			return
@@ -251,7 +303,7 @@ func (s *Server) run(ctx context.Context, r *Rollout, profileYAML string) {
 			defer wg.Done()
 			cctx, cancel := context.WithTimeout(ctx, time.Minute)
 			defer cancel()
-			_, rep, err := s.Send(cctx, key, fleet.ActionProfile, profileYAML, true)
+			_, rep, err := s.sendSigned(cctx, r.By, key, fleet.ActionProfile, profileYAML, provinceSig, true)
 			msg := "ok: " + replyText(rep)
 			if err != nil || !rep.OK {
 				msg = "failed: " + errText(err, rep)
@@ -267,9 +319,9 @@ func (s *Server) run(ctx context.Context, r *Rollout, profileYAML string) {
 // canary sends the profile to the canary and watches it: it must accept
 // the profile, come back online after its restart without rolling back,
 // and stay online for CanaryWait.
-func (s *Server) canary(ctx context.Context, r *Rollout, profileYAML string) (string, bool) {
+func (s *Server) canary(ctx context.Context, r *Rollout, profileYAML string, provinceSig *fleet.LayerSignature) (string, bool) {
 	cctx, cancel := context.WithTimeout(ctx, time.Minute)
-	_, rep, err := s.Send(cctx, r.Canary, fleet.ActionProfile, profileYAML, true)
+	_, rep, err := s.sendSigned(cctx, r.By, r.Canary, fleet.ActionProfile, profileYAML, provinceSig, true)
 	cancel()
 	if err != nil || !rep.OK {
 		msg := "canary refused the profile: " + errText(err, rep)
@@ -301,6 +353,33 @@ func (s *Server) canary(ctx context.Context, r *Rollout, profileYAML string) (st
 			return "", true
 		}
 	}
+}
+
+// Entry is one line of the hall's audit log (operator.Entry).
+type Entry = operator.Entry
+
+// hallActor is who the audit log names for what the hall did of its own
+// accord, without an operator.
+const hallActor = "(hall)"
+
+// audit writes e to the hall's audit log, when the hall has one.
+func (s *Server) audit(e Entry) {
+	if e.Operator == "" {
+		e.Operator = hallActor
+	}
+	if s.cfg.Operators == nil || s.cfg.Operators.Store == nil {
+		return
+	}
+	if err := s.cfg.Operators.Store.Record(context.Background(), e); err != nil {
+		s.log.Error("audit entry not written", "action", e.Action, "operator", e.Operator, "err", err)
+	}
+}
+
+// profileDigest names a pushed profile in the audit log by its SM3
+// digest, not its text.
+func profileDigest(profileYAML string) string {
+	d := sm3.Sum([]byte(profileYAML))
+	return hex.EncodeToString(d[:])
 }
 
 func replyText(r *fleet.Reply) string {

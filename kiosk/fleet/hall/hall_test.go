@@ -5,9 +5,13 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +20,8 @@ import (
 	"sckiosk/kiosk/fleet"
 	"sckiosk/kiosk/fleet/agent"
 	"sckiosk/kiosk/fleet/hall"
+	"sckiosk/kiosk/fleet/hall/operator"
+	"sckiosk/kiosk/fleet/hallstate"
 )
 
 // eventually polls cond every 50 ms until it holds or timeout passes;
@@ -50,7 +56,51 @@ type testHall struct {
 	srv    *hall.Server
 	mqtt   *url.URL
 	web    *httptest.Server
+	ops    *operator.Store
+	admin  *apiClient // logged in as the administrator
+
+	mu      sync.Mutex
+	answers []answer // every API request the dashboard answered
 }
+
+// answer is one API request and the status it got.
+type answer struct {
+	method, path, origin string
+	status               int
+}
+
+// answered returns the API requests answered so far.
+func (h *testHall) answered() []answer {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.answers)
+}
+
+// statusRecorder keeps the status an http.Handler wrote.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusRecorder) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Operators of every test hall: one per role, each with its own password.
+var testOperators = []struct {
+	name string
+	role hallstate.Role
+}{{"admin", hallstate.RoleAdmin}, {"ops", hallstate.RoleOps}, {"viewer", hallstate.RoleViewer}, {"window", hallstate.RoleWindow}}
+
+func passwordOf(name string) string { return "password of " + name }
+
+// cheapCost keeps argon2id quick in tests; the hashing code is the same.
+var cheapCost = operator.Cost{Time: 1, Memory: 64, Threads: 1}
+
+// admins maps a test hall's dashboard URL to its administrator's session,
+// for post.
+var admins sync.Map
 
 func startHall(t *testing.T, canaryWait time.Duration) *testHall {
 	t.Helper()
@@ -69,10 +119,131 @@ func startHall(t *testing.T, canaryWait time.Duration) *testHall {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.ops, err = operator.Open(filepath.Join(t.TempDir(), "hall.db"), operator.Options{Cost: cheapCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.ops.Close() })
+	for _, o := range testOperators {
+		if err := h.ops.Add(context.Background(), o.name, o.role, passwordOf(o.name), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.srv, err = hall.New(hall.Config{Registry: h.reg, Pub: b, Key: fleet.DemoKey(), KeyID: fleet.DemoKeyID,
+		Issuer: "test@" + division + "/" + hallName, CanaryWait: canaryWait,
+		Operators: &operator.Web{Store: h.ops, LoginsPerMinute: 1000}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	h.web = httptest.NewServer(h.srv.Handler(ctx))
+	handler := h.srv.Handler(ctx)
+	h.web = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		handler.ServeHTTP(rec, r)
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			h.mu.Lock()
+			h.answers = append(h.answers, answer{r.Method, r.URL.Path, r.Header.Get("Origin"), rec.status})
+			h.mu.Unlock()
+		}
+	}))
 	t.Cleanup(func() { cancel(); h.web.Close() })
+	h.admin = h.login(t, "admin")
+	admins.Store(h.web.URL, h.admin)
+	t.Cleanup(func() { admins.Delete(h.web.URL) })
 	return h
+}
+
+// apiClient is an operator's session with the dashboard API, as the
+// dashboard's script holds it: the session cookie and the CSRF token.
+type apiClient struct {
+	base, cookie, csrf string
+}
+
+// login logs name in with its test password.
+func (h *testHall) login(t *testing.T, name string) *apiClient {
+	t.Helper()
+	c := &apiClient{base: h.web.URL}
+	code, out, resp := c.do(t, "POST", "/api/login", map[string]string{"name": name, "password": passwordOf(name)}, nil)
+	if code != http.StatusOK {
+		t.Fatalf("login %s: %d %v", name, code, out)
+	}
+	for _, ck := range resp.Cookies() {
+		if ck.Name == operator.CookieName {
+			c.cookie = ck.Value
+			if !ck.Secure || !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode || ck.Path != "/" {
+				t.Errorf("session cookie %+v: want Secure, HttpOnly, SameSite=Strict, Path=/", ck)
+			}
+		}
+	}
+	c.csrf, _ = out["csrf"].(string)
+	if c.cookie == "" || c.csrf == "" {
+		t.Fatalf("login %s: no session cookie or CSRF token: %v", name, out)
+	}
+	return c
+}
+
+// do sends one request as the dashboard's script does (its own Origin,
+// JSON, the cookie and CSRF token when it has them); edit changes the
+// request before it goes.
+func (c *apiClient) do(t *testing.T, method, path string, body any, edit func(*http.Request)) (int, map[string]any, *http.Response) {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, c.base+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if method != "GET" {
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", c.base)
+		if c.csrf != "" {
+			req.Header.Set(operator.CSRFHeader, c.csrf)
+		}
+	}
+	if c.cookie != "" {
+		req.AddCookie(&http.Cookie{Name: operator.CookieName, Value: c.cookie})
+	}
+	if edit != nil {
+		edit(req)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatalf("%s %s: answer not JSON: %v", method, path, err)
+	}
+	return resp.StatusCode, out, resp
+}
+
+// get decodes the JSON answer to GET path into v and returns the status.
+func (c *apiClient) get(t *testing.T, path string, v any) int {
+	t.Helper()
+	req, err := http.NewRequest("GET", c.base+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.AddCookie(&http.Cookie{Name: operator.CookieName, Value: c.cookie})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("GET %s: answer not JSON: %v", path, err)
+	}
+	return resp.StatusCode
+}
+
+func (c *apiClient) post(t *testing.T, path string, body any) (int, map[string]any) {
+	t.Helper()
+	code, out, _ := c.do(t, "POST", path, body, nil)
+	return code, out
 }
 
 // fakeKiosk is a kiosk's fleet agent with a scripted health and command
@@ -184,19 +355,21 @@ func (h *testHall) waitOnline(t *testing.T, kiosks ...*fakeKiosk) {
 	})
 }
 
+// post sends body to url (a test hall's dashboard URL and path) as that
+// hall's administrator.
 func post(t *testing.T, url string, body any) (int, map[string]any) {
 	t.Helper()
-	b, _ := json.Marshal(body)
-	resp, err := http.Post(url, "application/json", bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
+	var c *apiClient
+	admins.Range(func(k, v any) bool {
+		if strings.HasPrefix(url, k.(string)+"/") {
+			c = v.(*apiClient)
+		}
+		return c == nil
+	})
+	if c == nil {
+		t.Fatalf("post %s: not a test hall's URL", url)
 	}
-	defer resp.Body.Close()
-	var out map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		t.Fatalf("POST %s: answer not JSON: %v", url, err)
-	}
-	return resp.StatusCode, out
+	return c.post(t, strings.TrimPrefix(url, c.base), body)
 }
 
 // The JSON API refuses what it must, runs commands and stops a rollout
@@ -209,17 +382,12 @@ func TestAPI(t *testing.T) {
 	h.waitOnline(t, k1, k2, k3)
 
 	t.Run("kiosks", func(t *testing.T) {
-		resp, err := http.Get(h.web.URL + "/api/kiosks")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
 		var got struct {
 			Counts map[string]int   `json:"counts"`
 			Kiosks []hall.KioskView `json:"kiosks"`
 		}
-		if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
-			t.Fatal(err)
+		if code := h.login(t, "viewer").get(t, "/api/kiosks", &got); code != http.StatusOK {
+			t.Fatalf("GET /api/kiosks as a viewer: %d", code)
 		}
 		if got.Counts[string(hall.Online)] != 3 || len(got.Kiosks) != 3 || got.Kiosks[0].Kiosk != "SC-0001" {
 			t.Errorf("/api/kiosks = %+v", got)
@@ -363,5 +531,36 @@ func TestPushHandsOutACopy(t *testing.T) {
 	}
 	if len(ro.Results) != 1 {
 		t.Errorf("the copy changed after Push returned: %v", ro.Results)
+	}
+}
+
+// The push API passes a province signature (kioskctl profile sign) on to
+// the kiosks inside the signed command, unchanged: only a kiosk checks it.
+func TestPushCarriesProvinceSignature(t *testing.T) {
+	h := startHall(t, 500*time.Millisecond)
+	k := startKiosk(t, h, &fakeKiosk{name: "SC-0001"})
+	h.waitOnline(t, k)
+	layer := "platform:\n  sichuan:\n    url: https://zwfw2.sc.example/gw\n"
+	sig, err := fleet.SignLayer(fleet.DemoKey(), []byte(layer), []string{"SC-0001"}, time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A layer changed after signing (here: its last newline) is refused
+	// at once, before any kiosk sees it.
+	code, out := post(t, h.web.URL+"/api/push", map[string]any{"targets": []string{key("SC-0001")}, "profile": strings.TrimSpace(layer), "province_sig": sig})
+	if code != http.StatusBadRequest || !strings.Contains(fmt.Sprint(out["error"]), "other layer bytes") {
+		t.Errorf("push of other bytes: %d %v", code, out)
+	}
+	code, out = post(t, h.web.URL+"/api/push", map[string]any{"targets": []string{key("SC-0001")}, "profile": layer, "province_sig": sig})
+	if code != http.StatusOK {
+		t.Fatalf("push: %d %v", code, out)
+	}
+	eventually(t, 20*time.Second, "the kiosk to receive the layer", func() (bool, string) {
+		return len(k.commands(fleet.ActionProfile)) == 1, "not yet"
+	})
+	got := k.commands(fleet.ActionProfile)[0]
+	if got.ProvinceSig == nil || got.ProvinceSig.Sig != sig.Sig || got.Profile != layer ||
+		got.ProvinceSig.Verify(&fleet.DemoKey().PublicKey, []byte(got.Profile), "SC-0001", time.Now()) != nil {
+		t.Errorf("kiosk received %+v with signature %+v", got, got.ProvinceSig)
 	}
 }

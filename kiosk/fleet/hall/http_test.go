@@ -39,6 +39,11 @@ func TestDashboardWords(t *testing.T) {
 			t.Errorf("stage %s is %q on the dashboard", s, w.Stage[s])
 		}
 	}
+	for _, r := range hallstate.Roles() {
+		if w.Role[r] == "" || w.Role[r] != text.Chinese.Role(r) {
+			t.Errorf("role %s is %q on the dashboard", r, w.Role[r])
+		}
+	}
 	if w.DevicesOK != "正常" || w.PaperLow == "" {
 		t.Errorf("devices ok %q, paper low %q", w.DevicesOK, w.PaperLow)
 	}

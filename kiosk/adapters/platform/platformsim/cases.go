@@ -192,8 +192,20 @@ func (s *Sim) validate(r *http.Request, app application.Application) (a simAnswe
 	case it.Province != "" && it.Province != s.province:
 		return simFail(http.StatusBadRequest, platform.CodeWrongProvince,
 			fmt.Sprintf("事项由%s平台办理 / item is handled by the platform of province %s, not %s", it.Province, it.Province, s.province)), true
+	case !it.Accepts(applicantKind(app.Applicant.IDType)):
+		return simFail(http.StatusUnprocessableEntity, platform.CodeWrongApplicant,
+			fmt.Sprintf("该事项不受理此类申请人 / item is not for applicants of id_type %s", app.Applicant.IDType)), true
 	}
 	return simAnswer{}, false
+}
+
+// applicantKind is the kind of applicant an id_type names: 001 (统一社会信用代码)
+// an enterprise, every other a person.
+func applicantKind(idType string) catalog.ApplicantKind {
+	if idType == "001" {
+		return catalog.LegalPerson
+	}
+	return catalog.NaturalPerson
 }
 
 // findItem looks code up in the simulator's catalogue, then in the
@@ -302,12 +314,53 @@ func (s *Sim) track(r *http.Request) simAnswer {
 	if !found {
 		return simAnswer{status: http.StatusNotFound, text: "未找到该办件 / case not found\n"}
 	}
+	return s.trackPage(st)
+}
+
+// trackPage is the public page of a case.
+func (s *Sim) trackPage(st platform.CaseStatus) simAnswer {
 	item := "（未登记事项）"
 	if it, ok := s.findItem(st.ItemCode); ok {
 		item = it.Name
 	}
 	return simAnswer{status: http.StatusOK, text: fmt.Sprintf("办件编号 %s\n事项 %s\n状态 %s\n受理时间 %s\n",
 		st.CaseNumber, item, st.Status, st.AcceptedAt.In(chinaTime).Format("2006-01-02 15:04"))}
+}
+
+// requestStatus answers a lookup by the kiosk's request_id: the case the
+// application made, once it has reached the platform.
+func (s *Sim) requestStatus(r *http.Request) simAnswer {
+	st, found := s.lookupRequest(r.PathValue("request_id"))
+	if !found {
+		return simFail(http.StatusNotFound, platform.CodeNotFound, "尚未收到该申请 / no application with this request_id (yet)")
+	}
+	return simOK(http.StatusOK, st)
+}
+
+// trackRequest is the page a phone opens from an offline receipt's QR
+// code (keyed by request_id): the case's page once the application has
+// arrived, else a plain word that it has not, yet.
+func (s *Sim) trackRequest(r *http.Request) simAnswer {
+	st, found := s.lookupRequest(r.PathValue("request_id"))
+	if !found {
+		return simAnswer{status: http.StatusNotFound, text: "该申请尚未到达政务服务平台：它保存在自助终端上，联网后自动提交，请稍后再查询。\n" +
+			"Not received yet: the application is kept on the kiosk and sent when it is back online.\n"}
+	}
+	return s.trackPage(st)
+}
+
+// lookupRequest finds the case of the application with request_id.
+func (s *Sim) lookupRequest(id string) (platform.CaseStatus, bool) {
+	if !platform.ValidRequestID(id) {
+		return platform.CaseStatus{}, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, found := s.byKey[id]
+	if !found {
+		return platform.CaseStatus{}, false
+	}
+	return s.effective(c, s.now()), true
 }
 
 func (s *Sim) lookup(number string) (platform.CaseStatus, bool) {

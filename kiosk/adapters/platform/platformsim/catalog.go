@@ -2,8 +2,10 @@ package platformsim
 
 import (
 	"net/http"
+	"slices"
 
 	"sckiosk/kiosk/adapters/platform"
+	"sckiosk/kiosk/core/catalog"
 )
 
 // serveCatalog answers GET /api/v1/catalog.
@@ -11,5 +13,19 @@ func (s *Sim) serveCatalog(*http.Request) simAnswer {
 	if s.catalog.Version == "" {
 		return simFail(http.StatusServiceUnavailable, platform.CodeUnavailable, "目录未加载 / catalogue not loaded")
 	}
-	return simOK(http.StatusOK, platform.CatalogBundle{Version: s.catalog.Version, Province: s.province, Items: s.catalog.Items})
+	items := slices.Clone(s.catalog.Items)
+	for i := range items {
+		// Lists the document requires are [] when empty, never null.
+		if items[i].Materials == nil {
+			items[i].Materials = []string{}
+		}
+		if items[i].Fields == nil {
+			items[i].Fields = []catalog.Field{}
+		}
+	}
+	a := simOK(http.StatusOK, platform.CatalogBundle{Version: s.catalog.Version, Province: s.province, Items: items})
+	// A catalogue given to break the client (WithCatalog) is served as
+	// given: a fault, not an answer the document describes.
+	a.injected = s.catalog.Validate() != nil
+	return a
 }

@@ -207,7 +207,15 @@ func (s *Sim) resolve(key string, expires bool) simAnswer {
 	case expires && s.now().Sub(c.at) > platform.AppCodeTTL:
 		return simExpired
 	}
-	return simOK(http.StatusOK, c.res)
+	res := c.res
+	if res.Holder != nil {
+		// The holder says how the code was shown, as the document's
+		// Identity.kind enum does: never "".
+		h := *res.Holder
+		h.Kind = res.Kind
+		res.Holder = &h
+	}
+	return simOK(http.StatusOK, res)
 }
 
 // gsxtToken takes the opaque token out of a business-licence URL: the path

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -11,9 +13,70 @@ import (
 	"sckiosk/kiosk/adapters/platform"
 )
 
-// ServeHTTP answers one request of the platform protocol.
+// ServeHTTP answers one request of the platform protocol. With an
+// exchange observer installed (ObserveExchanges), it reports the request
+// and its answer too.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mux.ServeHTTP(w, r)
+	if obs := observer.Load(); obs != nil {
+		s.serveObserved(w, r, *obs)
+		return
+	}
+	s.route(w, r)
+}
+
+// route hands r to its endpoint. A path that is not in canonical form
+// (`//`, `/./`, `/../`) is answered 404 itself, signed like any API
+// answer, rather than redirected by the mux: a redirect cannot be signed
+// over the request it answers, and a signed request must be sent to its
+// canonical path. A path that is an endpoint for other methods gets 405
+// with Allow. It reports whether r named no endpoint.
+func (s *Sim) route(w http.ResponseWriter, r *http.Request) (unsupported bool) {
+	canonical := canonicalPath(r.URL.Path)
+	if _, pattern := s.mux.Handler(r); canonical && pattern != "" {
+		s.mux.ServeHTTP(w, r) // sets the path values
+		return false
+	}
+	var allow []string
+	if canonical {
+		allow = s.allowed(r)
+	}
+	if len(allow) == 0 {
+		s.serve(func(*http.Request) simAnswer {
+			return simFail(http.StatusNotFound, platform.CodeNotFound, "无此接口 / no such endpoint")
+		})(w, r)
+		return true
+	}
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	s.serve(func(*http.Request) simAnswer {
+		return simFail(http.StatusMethodNotAllowed, platform.CodeMethod, "不支持的请求方法 / method not allowed, use "+strings.Join(allow, " or "))
+	})(w, r)
+	return true
+}
+
+// allowed lists the methods the mux serves r's path with.
+func (s *Sim) allowed(r *http.Request) []string {
+	var out []string
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "" {
+			out = append(out, m)
+		}
+	}
+	if len(out) > 0 && out[0] == http.MethodGet {
+		out = slices.Insert(out, 1, http.MethodHead)
+	}
+	return out
+}
+
+// canonicalPath reports whether p is its own path.Clean (a trailing slash
+// aside), as the mux would serve it without a redirect.
+func canonicalPath(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	c := path.Clean(p)
+	return c == p || (strings.HasSuffix(p, "/") && c+"/" == p)
 }
 
 // simAnswer is an answer computed before it is written, so that the delay
@@ -22,6 +85,9 @@ type simAnswer struct {
 	status int
 	env    platform.Envelope
 	text   string // plain-text body instead of env when not empty
+	// injected marks an answer a fault switch made up (FailNext, a broken
+	// catalogue): it may break the published API on purpose.
+	injected bool
 }
 
 func simOK(status int, data any) simAnswer {
@@ -40,7 +106,7 @@ func simFail(status, code int, message string) simAnswer {
 // delay and the signing of the answer.
 func (s *Sim) serve(h func(*http.Request) simAnswer) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		api := strings.HasPrefix(r.URL.Path, "/api/")
+		api := strings.HasPrefix(path.Clean(r.URL.Path), "/api/")
 		s.mu.Lock()
 		if r.Method == http.MethodPost && r.URL.Path == "/api/v1/applications" {
 			s.received++
@@ -64,6 +130,7 @@ func (s *Sim) serve(h func(*http.Request) simAnswer) http.HandlerFunc {
 			a = simFail(http.StatusServiceUnavailable, platform.CodeUnavailable, "平台维护中 / platform unavailable (simulated)")
 		case injected != 0:
 			a = simFail(injected, injected*100, "模拟故障 / injected fault")
+			a.injected = true
 		case plan.reset:
 			s.log.Info("sim fault: connection reset before processing", "path", r.URL.Path)
 			resetConn(w)
@@ -116,9 +183,16 @@ func (s *Sim) write(w http.ResponseWriter, r *http.Request, a simAnswer, api boo
 		w.Header().Set("Retry-After", "2")
 	}
 	if api {
-		if err := platform.SignResponse(s.key, w.Header(), r, a.status, body, s.now()); err != nil {
+		signed := body
+		if r.Method == http.MethodHead {
+			signed = nil // no body is sent: the signature covers the bytes received, none
+		}
+		if err := platform.SignResponse(s.key, w.Header(), r, a.status, signed, s.now()); err != nil {
 			s.log.Error("sim cannot sign answer", "err", err)
 		}
+	}
+	if rc, ok := w.(*recorder); ok {
+		rc.injected = a.injected
 	}
 	w.WriteHeader(a.status)
 	_, _ = w.Write(body)
@@ -149,10 +223,14 @@ func (s *Sim) authenticate(r *http.Request) (a simAnswer, bad bool) {
 	if !known {
 		return unauthorized(platform.CodeUnknownApp, "未知的终端应用标识 / unknown X-App-Id")
 	}
+	if !unixSeconds(tsText) {
+		// Malformed, not skewed: a header in the wrong form is 40100.
+		return unauthorized(platform.CodeUnsigned, "时间戳格式错误 / X-Timestamp is not Unix seconds (decimal digits)")
+	}
 	ts, err := strconv.ParseInt(tsText, 10, 64)
 	now := s.now()
 	if err != nil {
-		return unauthorized(platform.CodeClockSkew, "时间戳格式错误 / X-Timestamp is not Unix seconds")
+		return unauthorized(platform.CodeUnsigned, "时间戳格式错误 / X-Timestamp is not Unix seconds (decimal digits)")
 	}
 	if skew := now.Sub(time.Unix(ts, 0)); skew > platform.ClockSkew || skew < -platform.ClockSkew {
 		return unauthorized(platform.CodeClockSkew, fmt.Sprintf("时间戳超出±5分钟 / X-Timestamp is %s off the platform clock (limit ±5m)", skew.Round(time.Second)))
@@ -196,4 +274,18 @@ func (s *Sim) authenticate(r *http.Request) (a simAnswer, bad bool) {
 	}
 	s.nonces[key] = time.Unix(ts, 0)
 	return simAnswer{}, false
+}
+
+// unixSeconds reports whether v is Unix seconds as the protocol writes
+// them: 1 to 19 decimal digits, no sign, no space.
+func unixSeconds(v string) bool {
+	if len(v) == 0 || len(v) > 19 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] < '0' || v[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -215,13 +215,13 @@ func New(province string, log *slog.Logger, opts ...Option) *Sim {
 	s.mux.HandleFunc("GET /api/v1/catalog", s.serve(s.serveCatalog))
 	s.mux.HandleFunc("POST /api/v1/elicences/query", s.serve(s.queryLicence))
 	s.mux.HandleFunc("POST /api/v1/evaluations", s.serve(s.evaluate))
+	s.mux.HandleFunc("GET /api/v1/requests/{request_id}", s.serve(s.requestStatus))
 	s.mux.HandleFunc("GET /track/{number}", s.serve(s.track))
+	s.mux.HandleFunc("GET /track/request/{request_id}", s.serve(s.trackRequest))
 	s.mux.HandleFunc("GET /sim/cases", s.listCases)
 	s.mux.HandleFunc("GET /sim/evaluations", s.listEvaluations)
 	s.mux.HandleFunc("GET /sim/codes/{kind}", s.sampleCode)
-	s.mux.HandleFunc("/", s.serve(func(*http.Request) simAnswer {
-		return simFail(http.StatusNotFound, platform.CodeNotFound, "无此接口 / no such endpoint")
-	}))
+	// Anything else is answered by route: 404 or 405, signed under /api/.
 	return s
 }
 

@@ -314,8 +314,43 @@ func TestSimAcceptsEachIDType(t *testing.T) {
 	for _, tt := range tests {
 		app := testApp(t, "ok-"+tt.name, application.Sichuan)
 		app.Applicant.IDType, app.Applicant.Number = tt.idType, tt.number
+		if tt.idType == "001" {
+			app.ItemCode = bothKindsItem
+		}
 		if _, err := c.Submit(context.Background(), app); err != nil {
 			t.Errorf("%s: %v", tt.name, err)
+		}
+	}
+}
+
+// bothKindsItem is 个体工商户年度报告 of the built-in catalogue: a person
+// or an enterprise applies for it.
+const bothKindsItem = "11510100MB0000008J3510100008001"
+
+// An item is applied for by the kinds of applicant it is for: an
+// enterprise's application for a personal item is refused, and a
+// person's for an enterprise's item.
+func TestSimRefusesTheWrongKindOfApplicant(t *testing.T) {
+	c := newSimClient(t, New(application.Sichuan, nil))
+	tests := []struct {
+		name, idType, number, item string
+		ok                         bool
+	}{
+		{"enterprise on a personal item", "001", platformsimUSCC(), testItem, false},
+		{"enterprise on an item for both", "001", platformsimUSCC(), bothKindsItem, true},
+		{"enterprise on an enterprise's item", "001", platformsimUSCC(), "12510100MB2B00039G3510100102006", true},
+		{"person on an enterprise's item", "111", testNumber(t), "12510100MB2B00039G3510100102006", false},
+	}
+	for _, tt := range tests {
+		app := testApp(t, "kind-"+tt.name, application.Sichuan)
+		app.Applicant.IDType, app.Applicant.Number, app.ItemCode = tt.idType, tt.number, tt.item
+		_, err := c.Submit(context.Background(), app)
+		var apiErr *platform.APIError
+		switch {
+		case tt.ok && err != nil:
+			t.Errorf("%s: %v", tt.name, err)
+		case !tt.ok && (!errors.As(err, &apiErr) || apiErr.Code != platform.CodeWrongApplicant || !errors.Is(err, platform.ErrRejected)):
+			t.Errorf("%s: %v, want a rejection with code %d", tt.name, err, platform.CodeWrongApplicant)
 		}
 	}
 }

@@ -2,7 +2,9 @@ package platformsim
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -113,4 +115,53 @@ func TestTrackPageShowsNoPersonalData(t *testing.T) {
 			}
 		})
 	}
+}
+
+// An offline receipt's QR code names the application by its request_id:
+// the platform answers it (signed, to the kiosk; as a public page, to a
+// phone) once the application has arrived, and says plainly when it has
+// not yet.
+func TestCaseByRequestID(t *testing.T) {
+	sim := New(application.Sichuan, nil)
+	c := newSimClient(t, sim)
+	ctx := context.Background()
+	const id = "3f2c9a8e-1b7d-4c55-9e0a-6d4b2f1e8c70"
+	track := c.RequestTrackURL(application.Sichuan, id)
+	if !strings.HasSuffix(track, "/track/request/"+id) || !strings.HasPrefix(track, "http://127.0.0.1:") {
+		t.Fatalf("track URL %q", track)
+	}
+	if _, err := c.CaseByRequest(ctx, application.Sichuan, id); !errors.Is(err, platform.ErrNotFound) {
+		t.Fatalf("before the application arrived: %v, want ErrNotFound", err)
+	}
+	if status, body := get(t, track); status != http.StatusNotFound || !strings.Contains(body, "尚未到达政务服务平台") {
+		t.Fatalf("track page before: HTTP %d %q", status, body)
+	}
+	rc, err := c.Submit(ctx, testApp(t, id, application.Sichuan))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.CaseByRequest(ctx, application.Sichuan, id)
+	if err != nil || st.CaseNumber != rc.CaseNumber {
+		t.Fatalf("after: %+v %v, want case %s", st, err, rc.CaseNumber)
+	}
+	if status, body := get(t, track); status != http.StatusOK || !strings.Contains(body, "办件编号 "+rc.CaseNumber) {
+		t.Fatalf("track page after: HTTP %d %q", status, body)
+	}
+	if _, err := c.CaseByRequest(ctx, application.Sichuan, "../cases/x"); err == nil {
+		t.Error("a request id with a path in it was sent")
+	}
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
 }

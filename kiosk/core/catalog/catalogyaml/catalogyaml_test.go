@@ -71,3 +71,52 @@ func TestSampleCatalog(t *testing.T) {
 		t.Error("Sample shares its items between calls")
 	}
 }
+
+// The sample catalogue marks who applies and what must not wait offline:
+// enterprises' items open with the licence's name and credit code, read
+// only; 挂失-type items are refused offline with what to do meanwhile; an
+// item that needs the printer promises nothing the kiosk does not print.
+func TestSampleApplicantsAndOfflineRules(t *testing.T) {
+	c, err := Sample()
+	if err != nil {
+		t.Fatal(err)
+	}
+	legal, refuse := 0, 0
+	for _, it := range c.Items {
+		if it.Accepts(catalog.LegalPerson) {
+			legal++
+			f := it.For(catalog.LegalPerson).Fields
+			if f[0].Label != "企业名称" || !f[0].ReadOnly || f[1].Label != "统一社会信用代码" || f[1].Kind != catalog.USCC || !f[1].ReadOnly {
+				t.Errorf("%s: an enterprise's form opens with %+v", it.Name, f[:2])
+			}
+			for _, fl := range f[2:] {
+				if fl.Kind == catalog.USCC || fl.Label == "企业名称" {
+					t.Errorf("%s: an enterprise is asked %s again", it.Name, fl.Label)
+				}
+			}
+		}
+		if it.Accepts(catalog.NaturalPerson) {
+			if f := it.For(catalog.NaturalPerson).Fields; f[1].Label != "公民身份号码" {
+				t.Errorf("%s: a person's form opens with %+v", it.Name, f[:2])
+			}
+		}
+		if strings.Contains(it.Name, "挂失") && it.Offline != catalog.OfflineRefuse {
+			t.Errorf("%s: a 挂失 is accepted offline", it.Name)
+		}
+		if it.Offline == catalog.OfflineRefuse {
+			refuse++
+			if it.OfflineNote == "" {
+				t.Errorf("%s: refused offline without saying what to do meanwhile", it.Name)
+			}
+		}
+		if strings.Contains(it.Next, "随回执一并打印") || strings.Contains(it.Next, "在本机打印") {
+			t.Errorf("%s: promises a document the kiosk does not print: %s", it.Name, it.Next)
+		}
+	}
+	if legal < 3 || refuse < 1 {
+		t.Errorf("%d items for enterprises, %d refused offline", legal, refuse)
+	}
+	if it, _ := c.Find("11510100MB1A0001XN3510100101001"); it.Accepts(catalog.LegalPerson) {
+		t.Error("社会保障卡申领 accepts a business licence")
+	}
+}
