@@ -8,7 +8,11 @@ PKG_FYNE  := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-
 # but ui (Fyne's test driver runs fyne.Do callbacks on the calling goroutine,
 # which races where the real app does not) and cmd/kiosk (cgo, a display).
 RACE_PKGS := ./kiosk/... ./devices/... ./cmd/hallserver ./cmd/kioskctl ./cmd/platformsim ./internal/...
-LDFLAGS   := -s -w
+# RELEASE names a deployed build on the technician screen (ui.release):
+# the tag of the commit built, when it has one; otherwise the screen shows
+# 开发版 with the commit and its date from the Go build information.
+RELEASE   ?= $(shell git describe --tags --exact-match 2>/dev/null)
+LDFLAGS   := -s -w $(if $(RELEASE),-X sckiosk/ui.release=$(RELEASE))
 # Tests and binaries are compiled with the same flags, so that make build
 # after make test (as CI runs them) reuses every package from the build
 # cache, Fyne's OpenGL driver (cgo, minutes) above all: -trimpath on the

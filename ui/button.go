@@ -24,6 +24,8 @@ type Button struct {
 	Importance widget.Importance
 	Alignment  widget.ButtonAlign
 	OnTapped   func()
+	// TextSize is the label's size; 0 for the theme's text size.
+	TextSize float32
 
 	flash bool // drawn pressed for a moment after a tap
 }
@@ -105,6 +107,9 @@ func (r *buttonRenderer) Refresh() {
 	r.bg.CornerRadius = theme.Size(theme.SizeNameInputRadius)
 	r.label.Text, r.label.Color = r.b.Text, fg
 	r.label.TextSize = theme.Size(theme.SizeNameText)
+	if r.b.TextSize > 0 {
+		r.label.TextSize = r.b.TextSize
+	}
 	r.Layout(r.b.Size())
 	r.bg.Refresh()
 	r.label.Refresh()

@@ -57,6 +57,8 @@ func TestCardOnTheReader(t *testing.T) {
 	}
 	h.onScreen(session.ChooseItem)
 	h.tap("退出")
+	h.waitFor("asked before leaving", func(s session.State) bool { return s.ConfirmLeave })
+	h.tap("返回首页") // the visit held the citizen's identity: 退出 asks first
 	h.waitFor("reminder", func(s session.State) bool { return s.Screen == session.Idle && !s.CardLeft.IsZero() })
 	if !strings.Contains(h.texts(), "请取走您的身份证") {
 		t.Fatalf("no reminder on the attract screen:\n%s", h.texts())

@@ -47,7 +47,12 @@ func (v view) chooseScreen() fyne.CanvasObject {
 		container.NewCenter(v.text(fmt.Sprintf("第 %d / %d 页", s.Page+1, max(pages, 1)), 34, false, grey)),
 		tall(next, v.touch))
 	searching := s.Focus == session.SearchField
-	search := v.hintBox(s.Query, searching, "点此输入事项名称、拼音或首字母", func() { send(session.FocusField{Key: session.SearchField}) })
+	search := v.hintBox(s.Query+s.Compose, searching, "点此输入事项名称、拼音或首字母", func() { send(session.FocusField{Key: session.SearchField}) })
+	if s.Query != "" || s.Compose != "" { // × empties the search in one tap
+		clear := NewButton("×", func() { send(session.ClearText{}) })
+		clear.TextSize = 48 * v.k
+		search = container.NewBorder(nil, nil, nil, wide(tall(clear, v.touch), minKeyWidth), search)
+	}
 	top := container.NewVBox()
 	if !(v.landscape && s.Elder) {
 		greet := fyne.CanvasObject(v.text(greeting(s.Person), 34, false, grey))
@@ -76,17 +81,17 @@ func (v view) chooseScreen() fyne.CanvasObject {
 	bottom := container.NewVBox(nav)
 	if searching && v.landscape { // the keyboard takes the right half, beside everything
 		closeKB := tall(bigButton("收起键盘", false, func() { send(session.FocusField{Key: ""}) }), v.touch)
-		right := container.NewVBox(layout.NewSpacer(), container.NewGridWrap(fyne.NewSize(860, 560), v.keyboard(catalog.Text)),
-			container.NewGridWrap(fyne.NewSize(860, v.touch), closeKB))
-		return container.NewBorder(nil, nil, nil, right, container.NewBorder(top, nav, nil, nil, list))
+		right := container.NewVBox(layout.NewSpacer(), container.NewGridWrap(fyne.NewSize(keyboardWidthLandscape, 560), v.keyboard(catalog.Field{Kind: catalog.Text})),
+			container.NewGridWrap(fyne.NewSize(keyboardWidthLandscape, v.touch), closeKB))
+		return container.NewBorder(nil, nil, nil, right, container.NewBorder(top, nav, nil, nil, touchScroll(list)))
 	}
 	if searching {
-		bottom.Add(v.keyboard(catalog.Text))
+		bottom.Add(v.keyboard(catalog.Field{Kind: catalog.Text}))
 		bottom.Add(tall(bigButton("收起键盘", false, func() { send(session.FocusField{Key: ""}) }), v.touch))
 	} else {
-		bottom.Add(tall(bigButton("退出", false, func() { send(session.Cancel{}) }), v.touch))
+		bottom.Add(tall(bigButton("退出", false, func() { send(session.Home{}) }), v.touch)) // asks first, as 首页
 	}
-	return container.NewBorder(top, bottom, nil, nil, list)
+	return container.NewBorder(top, bottom, nil, nil, touchScroll(list))
 }
 
 func (v view) guideScreen() fyne.CanvasObject {
@@ -122,62 +127,65 @@ func (v view) guideScreen() fyne.CanvasObject {
 	buttons := container.NewGridWithColumns(2,
 		tall(bigButton("上一步", false, func() { send(session.Back{}) }), v.touch),
 		tall(bigButton("开始填写", true, func() { send(session.Proceed{}) }), v.touch))
-	return container.NewBorder(nil, buttons, nil, nil, rows)
+	return container.NewBorder(nil, buttons, nil, nil, touchScroll(rows))
 }
 
-// categoryTabs are the home screen's categories: 全部 and 川渝通办 always,
-// the others a page at a time behind 更多分类 when there are many.
+// categoryTabs are the home screen's categories: 全部, 一件事一次办 and
+// 川渝通办 first and always, the others a page at a time behind 更多分类
+// when there are many. The tabs are a fixed grid of fixed rows: paging or
+// a long name never changes its height, so the list below never moves
+// under a finger.
 func (v view) categoryTabs() fyne.CanvasObject {
-	all := v.s.Categories()
-	var cats []string
-	cq := false
-	for _, c := range all {
-		if c == session.CategoryCQ {
-			cq = true
+	var fixed, cats []string
+	for _, c := range v.s.Categories() {
+		if c == session.CategoryCQ || c == session.CategoryBundle {
+			fixed = append(fixed, c)
 			continue
 		}
 		cats = append(cats, c)
 	}
-	cols, rows := 4, 2 // portrait: two rows
-	switch {
-	case v.landscape:
-		cols, rows = 8, 1 // one row: 1080 rows are scarce, columns are not
-		if v.s.Elder {
-			cols = 7
-		}
-	case v.s.Elder:
-		cols = 3
-	}
-	fixed := 1 // 全部
-	if cq {
-		fixed++
-	}
-	room := cols*rows - fixed
-	var shown []string
-	more := false
-	if len(cats) <= room {
-		shown = cats
-	} else {
+	cols, rows := tabGrid(v.landscape, v.s.Elder)
+	room := cols*rows - 1 - len(fixed) // 全部 and the first-level tiles
+	shown, more := cats, false
+	if len(cats) > room {
 		room-- // 更多分类 takes a place
 		pages := (len(cats) + room - 1) / room
 		p := v.s.CatPage % pages
-		shown = cats[p*room : min(len(cats), (p+1)*room)]
-		more = true
+		shown, more = cats[p*room:min(len(cats), (p+1)*room)], true
 	}
-	tabs := newFlowGrid(cols) // long category names take a second row
+	tabs := container.NewGridWithColumns(cols)
 	add := func(label, c string) {
 		b := bigButton(label, v.s.Category == c, func() { v.send(session.ChooseCategory{Category: c}) })
-		tabs.Add(tall(b, 90))
+		tabs.Add(tall(b, tabHeight))
 	}
 	add("全部", "")
+	for _, c := range fixed {
+		add(c, c)
+	}
 	for _, c := range shown {
 		add(c, c)
 	}
-	if cq {
-		add(session.CategoryCQ, session.CategoryCQ)
-	}
 	if more {
-		tabs.Add(tall(bigButton("更多分类", false, func() { v.send(session.MoreCategories{}) }), 90))
+		tabs.Add(tall(bigButton("更多分类", false, func() { v.send(session.MoreCategories{}) }), tabHeight))
+	}
+	for len(tabs.Objects) < cols*rows { // empty places keep the rows' height
+		tabs.Add(emptySlot())
 	}
 	return tabs
+}
+
+// tabHeight is the height of a category tab.
+const tabHeight = 90
+
+// tabGrid is the category tabs' columns and rows.
+func tabGrid(landscape, elder bool) (cols, rows int) {
+	switch {
+	case landscape && elder:
+		return 6, 1 // one row: 1080 rows are scarce, columns are not
+	case landscape:
+		return 7, 1
+	case elder:
+		return 3, 2
+	}
+	return 4, 2
 }

@@ -94,6 +94,9 @@ func DemoStates() map[string]session.State {
 	out["choose_offline"] = apply(chosen, session.PlatformChanged{State: application.PlatformOffline, LastError: "connection refused"})
 	out["review_offline"] = apply(filled, session.PlatformChanged{State: application.PlatformOffline}, session.Proceed{}, session.SetConsent{Agreed: true})
 	out["choose_printer_down"] = apply(chosen, session.DeviceChanged{Status: device.Status{Kind: device.Printer, State: device.Fault, Cause: device.PaperOut}})
+	out["elder_countdown"] = apply(chosen, session.ToggleElder{}, session.Tick{Now: demoStart.Add(175 * time.Second)})
+	out["elder_pinyin"] = apply(out["form_pinyin"], session.ToggleElder{})
+	out["confirm_leave"] = apply(out["form_pinyin"], session.Home{})
 	for name, st := range cardAndItemStates(s, done, form, filled, apply) {
 		out[name] = st
 	}

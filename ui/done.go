@@ -10,7 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/widget"
+	"fyne.io/fyne/v2/theme"
 	qrcode "github.com/skip2/go-qrcode"
 
 	"sckiosk/kiosk/core/msg"
@@ -51,7 +51,7 @@ func (v view) doneScreen() fyne.CanvasObject {
 		}
 	}
 	if len(r.Linked) > 0 {
-		items = append(items, para("关联办件："+strings.Join(r.Linked, "、")))
+		items = append(items, para("关联办件："+strings.Join(v.s.LinkedCases(r.Linked), "；")))
 	}
 	if len(r.Licences) > 0 {
 		items = append(items, para("已调取电子证照，免交："+strings.Join(r.Licences, "、")))
@@ -82,12 +82,13 @@ func (v view) doneScreen() fyne.CanvasObject {
 	if !r.Queued {
 		finish = container.NewVBox(v.rating(), finish)
 	}
-	printLabel := widget.NewLabel(printing)
-	printLabel.Wrapping, printLabel.Alignment = fyne.TextWrapWord, fyne.TextAlignCenter
+	ink := theme.Color(theme.ColorNameForeground)
 	if printColor == red {
-		printLabel.Importance = widget.DangerImportance
+		ink = theme.Color(theme.ColorNameError)
 	}
-	var printed fyne.CanvasObject = printLabel
+	printLabel := newWrapText(printing, theme.TextSize(), ink)
+	printLabel.Alignment = fyne.TextAlignCenter
+	printed := padText(printLabel)
 	f, printerFault := s.Fault()
 	printerFault = printerFault && f.Kind == session.FaultPrinter
 	if printerFault {
@@ -108,12 +109,12 @@ func (v view) doneScreen() fyne.CanvasObject {
 		if refNote != nil {
 			qr = container.NewVBox(qr, refNote)
 		}
-		return container.NewBorder(nil, finish, nil, container.NewCenter(qr), container.NewVBox(append(items, after...)...))
+		return container.NewBorder(nil, finish, nil, touchScroll(container.NewCenter(qr)), touchScroll(container.NewVBox(append(items, after...)...)))
 	}
 	if qr != nil {
 		items = append(items, qr)
 	}
-	return container.NewBorder(nil, finish, nil, nil, container.NewVBox(append(items, after...)...))
+	return container.NewBorder(nil, finish, nil, nil, touchScroll(container.NewVBox(append(items, after...)...)))
 }
 
 // qrImage draws content as a QR code of side size.

@@ -34,6 +34,7 @@ func (v view) formScreen() fyne.CanvasObject {
 		fields.Add(v.title(s.Item.Name))
 	}
 	var focused *catalog.Field
+	var focusedBox, focusedLabel fyne.CanvasObject
 	var fromCard []string
 	legal := s.Person != nil && catalog.KindOf(*s.Person) == catalog.LegalPerson
 	for _, f := range s.Item.Fields {
@@ -60,12 +61,11 @@ func (v view) formScreen() fyne.CanvasObject {
 			continue
 		}
 		// The label and, beside it, what is wrong with the value: one row.
-		label := newWrapText(f.Label+fieldMark(f), 30*v.k, grey)
+		var label fyne.CanvasObject = newWrapText(f.Label+fieldMark(f), 30*v.k, grey)
 		if problem := s.FieldError[f.Key]; !problem.IsZero() {
-			fields.Add(beside(label, newWrapText(v.tr(problem), 30*v.k, red)))
-		} else {
-			fields.Add(label)
+			label = beside(label.(*wrapText), newWrapText(v.tr(problem), 30*v.k, red))
 		}
+		fields.Add(label)
 		switch {
 		case f.Kind == catalog.Choice:
 			row := newFlowGrid(len(f.Options))
@@ -77,10 +77,11 @@ func (v view) formScreen() fyne.CanvasObject {
 			fields.Add(row)
 		default:
 			key := f.Key
+			box := v.inputBox(fieldText(f, val), s.Focus == f.Key, func() { send(session.FocusField{Key: key}) })
 			if s.Focus == f.Key {
-				focused = &s.Item.Fields[i]
+				focused, focusedBox, focusedLabel = &s.Item.Fields[i], box, label
 			}
-			fields.Add(v.inputBox(val, s.Focus == f.Key, func() { send(session.FocusField{Key: key}) }))
+			fields.Add(box)
 		}
 	}
 	if len(s.FieldError) == 0 { // each error stands beside its field
@@ -89,16 +90,46 @@ func (v view) formScreen() fyne.CanvasObject {
 	buttons := container.NewGridWithColumns(2,
 		tall(bigButton("上一步", false, func() { send(session.Back{}) }), v.touch),
 		tall(bigButton("下一步", true, func() { send(session.Proceed{}) }), v.touch))
+	scroll := touchScroll(fields)
+	if focusedBox != nil { // the box being typed into stays in sight
+		v.afterLayout(func() {
+			y := focusedBox.Position().Y
+			if y+focusedBox.Size().Height > scroll.Offset.Y+scroll.Size().Height || y < scroll.Offset.Y {
+				scroll.ScrollToOffset(fyne.NewPos(0, max(0, y-focusedLabel.Size().Height-theme.Padding())))
+			}
+		})
+	}
 	if focused == nil {
-		return container.NewBorder(nil, buttons, nil, nil, fields)
+		return container.NewBorder(nil, buttons, nil, nil, scroll)
 	}
-	kb := v.keyboard(focused.Kind)
+	kb := v.keyboard(*focused)
 	if v.landscape { // the keyboard beside the form never covers a field
-		pad := container.NewGridWrap(fyne.NewSize(860, 560), kb)
-		right := container.NewVBox(layout.NewSpacer(), pad, container.NewGridWrap(fyne.NewSize(860, v.touch), buttons))
-		return container.NewBorder(nil, nil, nil, right, fields)
+		pad := container.NewGridWrap(fyne.NewSize(keyboardWidthLandscape, 560), kb)
+		right := container.NewVBox(layout.NewSpacer(), pad, container.NewGridWrap(fyne.NewSize(keyboardWidthLandscape, v.touch), buttons))
+		return container.NewBorder(nil, nil, nil, right, scroll)
 	}
-	return container.NewBorder(nil, container.NewVBox(kb, buttons), nil, nil, fields)
+	return container.NewBorder(nil, container.NewVBox(kb, buttons), nil, nil, scroll)
+}
+
+// reviewValue is a field's value as the review screen shows it: the
+// citizen's own input in full, the card's number masked, dates in words.
+func reviewValue(f catalog.Field, v string) string {
+	if f.Prefill == catalog.FromNumber {
+		return identity.MaskNumber(v)
+	}
+	return fieldText(f, v)
+}
+
+// fieldText is a value as people read it: a date or month in words
+// (2026年12月), anything else as it is.
+func fieldText(f catalog.Field, v string) string {
+	switch {
+	case f.Kind == catalog.Month && len(v) == 6:
+		return v[:4] + "年" + v[4:] + "月"
+	case f.Kind == catalog.Date && len(v) == 8:
+		return v[:4] + "年" + v[4:6] + "月" + v[6:] + "日"
+	}
+	return v
 }
 
 func fieldMark(f catalog.Field) string {
@@ -111,16 +142,11 @@ func fieldMark(f catalog.Field) string {
 func (v view) reviewScreen() fyne.CanvasObject {
 	s, send := v.s, v.send
 	rows := container.NewVBox(v.heading("请核对信息"), para("事项："+s.Item.Name))
+	// What the citizen typed is shown in full, so they can check it (a
+	// phone or bank card number half hidden cannot be checked); what came
+	// from the card stays masked, and the receipt carries neither.
 	for _, f := range s.Item.Fields {
-		val := s.Values[f.Key]
-		switch f.Kind {
-		case catalog.Phone:
-			val = identity.MaskPhone(val)
-		}
-		if f.Prefill == catalog.FromNumber {
-			val = identity.MaskNumber(val)
-		}
-		rows.Add(para(f.Label + "：" + val))
+		rows.Add(para(f.Label + "：" + reviewValue(f, s.Values[f.Key])))
 	}
 	label := "□ 我已阅读并同意"
 	if s.Consent {
@@ -135,10 +161,9 @@ func (v view) reviewScreen() fyne.CanvasObject {
 		tall(bigButton("确认提交", true, func() { send(session.Confirm{}) }), v.touch))
 	if v.landscape {
 		right := wide(container.NewVBox(layout.NewSpacer(), consent, buttons), 860)
-		return container.NewBorder(nil, nil, nil, right, rows)
+		return container.NewBorder(nil, nil, nil, right, touchScroll(rows))
 	}
-	rows.Add(consent)
-	return container.NewBorder(nil, buttons, nil, nil, rows)
+	return container.NewBorder(nil, container.NewVBox(consent, buttons), nil, nil, touchScroll(rows))
 }
 
 // inputBox shows a field's value as a white input box; a tap gives it the

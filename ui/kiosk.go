@@ -1,13 +1,14 @@
 package ui
 
 import (
-	"fmt"
 	"image"
 	"image/color"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"sckiosk/kiosk/core/ime"
@@ -41,9 +42,8 @@ type Kiosk struct {
 	send    func(session.Event)
 	root    *fyne.Container
 	body    *fyne.Container
-	bar     *fyne.Container // countdown bar
-	barBox  *fyne.Container // lays the bar over the top of the screen
-	barText *canvas.Text
+	count   *countdown // the countdown dialog over the screen
+	later   []func()   // what the screen being drawn does once laid out
 	lastRev int
 	shown   bool
 	elder   bool
@@ -53,17 +53,9 @@ type Kiosk struct {
 // NewKiosk returns the kiosk content; send delivers events to the runtime.
 func NewKiosk(send func(session.Event)) *Kiosk {
 	k := &Kiosk{send: send, lastRev: -1}
-	k.barText = canvas.NewText("", color.White)
-	k.barText.TextSize = 34
-	cont := bigButton("继续办理", true, func() { k.send(session.Continue{}) })
-	bg := canvas.NewRectangle(color.NRGBA{0xC6, 0x28, 0x28, 0xFF})
-	k.bar = container.NewStack(bg, container.NewPadded(container.NewBorder(nil, nil, nil, cont, container.NewCenter(k.barText))))
-	k.bar.Hide()
+	k.count = newCountdown(func(e session.Event) { k.send(e) })
 	k.body = container.NewStack()
-	// The countdown bar lies over the header: it must not push the screen's
-	// buttons off a screen that is already full.
-	k.barBox = container.NewVBox(k.bar)
-	k.root = container.NewStack(k.body, k.barBox)
+	k.root = container.NewStack(k.body, k.count.box)
 	return k
 }
 
@@ -77,27 +69,39 @@ func (k *Kiosk) Show(s session.State) {
 		k.elder = s.Elder
 		applyElder(s.Elder, k.Landscape)
 	}
-	if !k.shown || s.Rev != k.lastRev {
+	redrawn := !k.shown || s.Rev != k.lastRev
+	if redrawn {
+		k.later = nil
 		k.body.Objects = []fyne.CanvasObject{screen(s, k.send, k)}
 		k.body.Refresh()
 		// Wrapped text and wrapped rows learn how many lines they take
 		// from the first layout; the second lays the screen out with
 		// those heights (the window's driver would on its next frame).
 		k.body.Refresh()
+		for _, f := range k.later {
+			f()
+		}
+		k.later = nil
 		k.lastRev, k.shown = s.Rev, true
 	}
+	wasCounting := k.count.box.Visible() && !k.count.guarded
 	k.current = s
-	if s.CountingDown() {
-		k.barText.Text = fmt.Sprintf("%d 秒后将返回首页", int(s.Remaining().Seconds()+0.5))
-		k.barText.Refresh()
-		if !k.bar.Visible() {
-			k.bar.Show()
-			k.barBox.Refresh()
-		}
-	} else if k.bar.Visible() {
-		k.bar.Hide()
-		k.barBox.Refresh()
+	switch {
+	case s.CountingDown() && (!wasCounting || redrawn):
+		k.count.show(s, k.scale(), k.Landscape)
+	case s.CountingDown():
+		k.count.tick(s)
+	case wasCounting:
+		k.count.hide()
 	}
+}
+
+// scale is the type scale of the screen shown: larger in elder mode.
+func (k *Kiosk) scale() float32 {
+	if k.elder {
+		return elderScale(k.Landscape)
+	}
+	return 1
 }
 
 // applyElder switches the app's theme to elder-mode type sizes and back.
@@ -175,8 +179,14 @@ func text(s string, size float32, bold bool, c color.Color) *canvas.Text {
 	return t
 }
 
-func para(s string) *widget.Label {
-	l := widget.NewLabel(s)
-	l.Wrapping = fyne.TextWrapWord
-	return l
+// para is a paragraph in the theme's text: it wraps by the Chinese
+// line-breaking rules (breakLines), with a label's padding around it.
+func para(s string) fyne.CanvasObject {
+	return padText(newWrapText(s, theme.TextSize(), theme.Color(theme.ColorNameForeground)))
+}
+
+// padText gives wrapped text the room a label leaves around its text.
+func padText(t *wrapText) fyne.CanvasObject {
+	in := theme.InnerPadding()
+	return container.New(layout.NewCustomPaddedLayout(in/2, in/2, in, in), t)
 }

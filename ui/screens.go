@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"image"
 	"image/color"
 	_ "image/png" // QR codes are decoded from PNG
@@ -11,7 +10,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
-	"fyne.io/fyne/v2/widget"
+	"fyne.io/fyne/v2/theme"
 
 	"sckiosk/devices/device"
 	"sckiosk/kiosk/core/application"
@@ -43,6 +42,14 @@ type view struct {
 	render    func(receipt.Document) (image.Image, error)
 	version   string
 	lang      *words.Language // says the core's messages and the device labels
+	later     *[]func()       // run once the screen is laid out (scrolling to a field)
+}
+
+// afterLayout runs f once the screen has its sizes.
+func (v view) afterLayout(f func()) {
+	if v.later != nil {
+		*v.later = append(*v.later, f)
+	}
 }
 
 // ElderScale is how much larger type is in elder mode (portrait); the
@@ -61,7 +68,7 @@ func (v view) tr(t msg.Text) string { return v.lang.Render(t) }
 
 // screen builds the whole screen for s.
 func screen(s session.State, send func(session.Event), k *Kiosk) fyne.CanvasObject {
-	v := view{s: s, send: send, k: 1, landscape: k.Landscape, dict: k.Dict, touch: touch, render: k.RenderReceipt, version: k.Version, lang: words.Chinese}
+	v := view{later: &k.later, s: s, send: send, k: 1, landscape: k.Landscape, dict: k.Dict, touch: touch, render: k.RenderReceipt, version: k.Version, lang: words.Chinese}
 	landscape := k.Landscape
 	if landscape {
 		v.touch = 90 // 1080 rows are scarce; 90 is still a comfortable target
@@ -115,18 +122,11 @@ func (v view) screen() fyne.CanvasObject {
 	case session.CaseView:
 		body = v.caseScreen()
 	}
-	elder := "长辈模式"
-	if s.Elder {
-		elder = "标准模式"
+	framed := container.NewBorder(v.header(), v.footer(), nil, nil, container.NewPadded(body))
+	if s.ConfirmLeave && s.Screen != session.Idle {
+		return container.NewStack(framed, v.confirmLeave())
 	}
-	toggle := bigButton(elder, false, func() { send(session.ToggleElder{}) })
-	title := container.NewVBox(text("四川政务服务 · 自助终端", 36, true, color.White), text(s.Config.Hall, 24, false, color.White))
-	header := container.NewStack(canvas.NewRectangle(blue), container.NewPadded(
-		container.NewBorder(nil, nil, nil, container.NewCenter(tall(toggle, 90)), title)))
-	if s.Screen == session.Idle { // the hidden corner for technicians
-		header = container.NewStack(header, container.NewHBox(newTapArea(func() { send(session.CornerTap{}) })))
-	}
-	return container.NewBorder(header, v.footer(), nil, nil, container.NewPadded(body))
+	return framed
 }
 
 func (v view) footer() fyne.CanvasObject {
@@ -153,10 +153,9 @@ func (v view) footer() fyne.CanvasObject {
 	case application.PlatformOnline, application.PlatformDegraded, application.PlatformOffline:
 		parts = append(parts, "平台："+v.lang.Platform(s.Platform))
 	}
-	if s.PendingUploads > 0 {
-		parts = append(parts, fmt.Sprintf("待上报：%d", s.PendingUploads))
-	}
-	return container.NewPadded(text(strings.Join(parts, "    ")+"    终端 "+s.Config.KioskID, 22, false, grey))
+	// What waits in the outbox is the technician's business (their
+	// screen shows it); the terminal's number is for telling staff.
+	return container.NewPadded(newWrapText(strings.Join(parts, "    ")+"    终端 "+s.Config.KioskID, 22*v.k, grey))
 }
 
 func (v view) heading(s string) fyne.CanvasObject {
@@ -181,10 +180,7 @@ func notice(s string) fyne.CanvasObject {
 	if s == "" {
 		return layout.NewSpacer()
 	}
-	t := widget.NewLabel(s)
-	t.Importance = widget.DangerImportance
-	t.Wrapping = fyne.TextWrapWord
-	return t
+	return padText(newWrapText(s, theme.TextSize(), theme.Color(theme.ColorNameError)))
 }
 
 func (v view) message(title, detail string, action fyne.CanvasObject) fyne.CanvasObject {

@@ -42,6 +42,10 @@ func (v view) idleScreen() fyne.CanvasObject {
 			layout.NewSpacer(),
 		)
 	}
+	track := fyne.CanvasObject(layout.NewSpacer())
+	if s.CodeReaderUsable() { // 办件查询 needs no button: the scanner reads a receipt here
+		track = container.NewCenter(v.text("查询办理进度：请将回执上的二维码对准扫码窗口", 30, false, blue))
+	}
 	return container.NewVBox(
 		layout.NewSpacer(),
 		container.NewCenter(v.text("欢迎使用", 72, true, blue)),
@@ -50,6 +54,8 @@ func (v view) idleScreen() fyne.CanvasObject {
 		layout.NewSpacer(),
 		tall(bigButton("开始办理", true, func() { send(session.Start{}) }), 160),
 		container.NewCenter(v.text(howToIdentify(s), 34, false, grey)),
+		layout.NewSpacer(),
+		track,
 		layout.NewSpacer(),
 	)
 }
@@ -87,7 +93,10 @@ func greeting(p *identity.Person) string {
 		// the visit acts for it (一照通办).
 		return "企业办事：" + p.Name
 	}
-	return "您好，" + identity.MaskName(p.Name)
+	// A card may hold a 60-character English name and no Chinese one:
+	// the greeting masks it too, and at most four characters long.
+	masked := []rune(identity.MaskName(p.DisplayName()))
+	return "您好，" + string(masked[:min(len(masked), 4)])
 }
 
 // photoPlaceholder stands where the card's photo would be.
@@ -112,5 +121,5 @@ func (v view) caseScreen() fyne.CanvasObject {
 		rows.Add(para("更新时间：" + c.Updated.In(receipt.ChinaTime).Format("2006-01-02 15:04")))
 	}
 	rows.Add(para("办结后将以短信通知，也可随时扫描回执二维码查询。"))
-	return container.NewBorder(nil, tall(bigButton("返回首页", true, func() { v.send(session.Cancel{}) }), v.touch), nil, nil, rows)
+	return container.NewBorder(nil, tall(bigButton("返回首页", true, func() { v.send(session.Cancel{}) }), v.touch), nil, nil, touchScroll(rows))
 }

@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -14,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"sckiosk/devices/device"
+	"sckiosk/kiosk/core/receipt"
 	"sckiosk/kiosk/core/session"
 )
 
@@ -46,16 +48,13 @@ func (v view) techPINScreen() fyne.CanvasObject {
 	if dots == "" {
 		dots = "请输入维护口令"
 	}
-	pad := container.NewGridWithColumns(3)
-	for _, r := range "123456789" {
-		r := r
-		pad.Add(v.key(string(r), func() { send(session.TechKey{R: r}) }))
-	}
-	pad.Add(v.key("返回", func() { send(session.Cancel{}) }))
-	pad.Add(v.key("0", func() { send(session.TechKey{R: '0'}) }))
-	pad.Add(tall(bigButton("确定", true, func() { send(session.TechSubmit{}) }), keyHeight))
+	// The citizen's pad's keys in the same places; 返回 and 确定 below.
+	pad := v.digitPad(func(r rune) { send(session.TechKey{R: r}) },
+		func() { send(session.TechKey{R: session.TechClear}) }, func() { send(session.TechKey{R: session.TechDelete}) })
+	actions := container.NewGridWithColumns(2, v.key("返回", func() { send(session.Cancel{}) }),
+		tall(bigButton("确定", true, func() { send(session.TechSubmit{}) }), keyHeight))
 	return container.NewVBox(v.heading("技术人员维护"), container.NewCenter(v.text(dots, 40, true, grey)),
-		notice(v.tr(s.Tech.Notice)), layout.NewSpacer(), wide(pad, 600))
+		notice(v.tr(s.Tech.Notice)), layout.NewSpacer(), wide(container.NewVBox(pad, actions), 600))
 }
 
 func (v view) techMenuScreen() fyne.CanvasObject {
@@ -66,12 +65,13 @@ func (v view) techMenuScreen() fyne.CanvasObject {
 	for k := range s.Devices {
 		kinds = append(kinds, k)
 	}
-	sort.Slice(kinds, func(i, j int) bool { return kinds[i].String() < kinds[j].String() })
+	sort.Slice(kinds, func(i, j int) bool { return kinds[i] < kinds[j] })
 	for _, k := range kinds {
 		st := s.Devices[k]
-		line := fmt.Sprintf("%s（%s）：%s", v.lang.Kind(k), k, v.lang.State(st.State))
-		if st.Reason != "" {
-			line += "（" + st.Reason + "）"
+		// In Chinese: the English reason is in the log.
+		line := v.lang.Kind(k) + "：" + v.lang.State(st.State)
+		if c := v.lang.CauseShort(st.Cause); c != "" {
+			line += "（" + c + "）"
 		}
 		rows.Add(text(line, 28, false, color.Black))
 	}
@@ -92,21 +92,18 @@ func (v view) techMenuScreen() fyne.CanvasObject {
 		sort.Strings(keys)
 		var parts []string
 		for _, k := range keys {
-			parts = append(parts, fmt.Sprintf("%s %d", k, s.Counters[k]))
+			parts = append(parts, fmt.Sprintf("%s %d 次", v.lang.Counter(k), s.Counters[k]))
 		}
-		rows.Add(text("计数："+strings.Join(parts, "　"), 22, false, grey))
+		rows.Add(newWrapText("计数："+strings.Join(parts, "　"), 24, grey))
 	}
 	ver := v.version
 	if ver == "" {
 		ver = "开发版"
 	}
-	rows.Add(text("版本："+ver, 28, false, color.Black))
-	if !s.Tech.Notice.IsZero() { // may be several lines (the log tail)
+	rows.Add(newWrapText("版本："+ver, 28, color.Black))
+	if !s.Tech.Notice.IsZero() { // may be many lines (the log tail): they wrap, and the rows scroll
 		for _, line := range strings.Split(v.tr(s.Tech.Notice), "\n") {
-			if r := []rune(line); len(r) > 80 { // a log line must not widen the screen
-				line = string(r[:80]) + "…"
-			}
-			rows.Add(text(line, 22, false, blue))
+			rows.Add(newWrapText(line, 22, blue))
 		}
 	}
 	act := func(label, name string) fyne.CanvasObject {
@@ -133,21 +130,58 @@ func (v view) techMenuScreen() fyne.CanvasObject {
 		act("重新加载配置", session.TechReload),
 		act("退出到桌面", session.TechExitDesktop),
 		tall(bigButton("退出维护", true, func() { send(session.Cancel{}) }), v.touch))
-	return container.NewBorder(nil, actions, nil, nil, rows)
+	return container.NewBorder(nil, actions, nil, nil, touchScroll(rows))
 }
 
-// Version describes the running build: module version, VCS revision and
-// Go version, for the technician screen.
+// release is the kiosk's release, set when it is built for deployment:
+// go build -ldflags "-X sckiosk/ui.release=1.4.0" (make build sets it
+// from git describe).
+var release string
+
+// Version describes the running build for the technician screen: the
+// release when one was set, else the commit and its date (a development
+// build), and the Go version.
 func Version() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	v := bi.Main.Version
-	for _, s := range bi.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 8 {
-			v += " " + s.Value[:8]
+	bi, _ := debug.ReadBuildInfo()
+	return version(bi, release)
+}
+
+// version is Version for the given build information and release.
+func version(bi *debug.BuildInfo, release string) string {
+	if bi == nil {
+		if release != "" {
+			return release
 		}
+		return "开发版"
+	}
+	v := release
+	if v == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		v = bi.Main.Version
+	}
+	var rev, when, dirty string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value[:min(len(s.Value), 8)]
+		case "vcs.time":
+			if t, err := time.Parse(time.RFC3339, s.Value); err == nil {
+				when = t.In(receipt.ChinaTime).Format("2006-01-02")
+			}
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "（有未提交的修改）"
+			}
+		}
+	}
+	if v == "" {
+		v = "开发版"
+	}
+	if rev != "" {
+		v += " " + rev
+		if when != "" {
+			v += " " + when
+		}
+		v += dirty
 	}
 	return v + " " + bi.GoVersion
 }

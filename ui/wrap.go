@@ -6,6 +6,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -103,9 +105,21 @@ func (r *wrapRenderer) Refresh() {
 	}
 }
 
+// noLineStart are the characters a Chinese line must not start with
+// (GB/T 15834 and the W3C's clreq): closing brackets and quotes, and the
+// marks that follow what they punctuate.
+const noLineStart = "）)】」』》〉］]｝}〕”’，,。.、；;：:？?！!…·～%％"
+
+// noLineEnd are the characters a line must not end with: opening
+// brackets and quotes.
+const noLineEnd = "（(【「『《〈［[｛{〔“‘"
+
 // breakLines splits s into lines no wider than width: at the last space
 // that fits when there is one on the line, else at the last character
-// that fits. A line always takes at least one character.
+// that fits, following Chinese line-breaking rules: no line starts with a
+// closing mark (）、，。…) or ends with an opening one (（“…), and the
+// last line is not a single character alone. A line always takes at
+// least one character.
 func breakLines(s string, width float32, measure func(string) fyne.Size) []string {
 	if s == "" {
 		return []string{""}
@@ -130,12 +144,38 @@ func breakLines(s string, width float32, measure func(string) fyne.Size) []strin
 		if n < len(rest) {
 			if sp := strings.LastIndex(string(rest[:n]), " "); sp > 0 {
 				n = len([]rune(string(rest[:n])[:sp])) + 1
+			} else {
+				n = cjkBreak(rest, n)
 			}
 		}
 		out = append(out, strings.TrimRight(string(rest[:n]), " "))
 		rest = []rune(strings.TrimLeft(string(rest[n:]), " "))
 	}
 	return out
+}
+
+// cjkBreak moves a break before rest[n] back until the next line does not
+// start with a closing mark, this line does not end with an opening one,
+// and what is left is not one character alone; it gives up (keeps n)
+// rather than leave an empty line.
+func cjkBreak(rest []rune, n int) int {
+	bad := func(n int) bool {
+		switch {
+		case strings.ContainsRune(noLineStart, rest[n]):
+			return true
+		case strings.ContainsRune(noLineEnd, rest[n-1]):
+			return true
+		case len(rest)-n == 1: // an orphan on the last line
+			return true
+		}
+		return false
+	}
+	for m := n; m > 1; m-- {
+		if !bad(m) {
+			return m
+		}
+	}
+	return n
 }
 
 // natural is the size of the text on one line.
@@ -286,5 +326,42 @@ func (t *tapCover) Tapped(*fyne.PointEvent) {
 
 // CreateRenderer implements fyne.Widget.
 func (t *tapCover) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(canvas.NewRectangle(color.Transparent))
+}
+
+// touchScroll is a vertical scroll region a finger drags: Fyne scrolls
+// by dragging only on mobile, and a kiosk's touch screen reaches X11 as a
+// mouse. A transparent surface under the content takes the drags (the
+// buttons on it take taps, not drags), and moves the region.
+func touchScroll(content fyne.CanvasObject) *container.Scroll {
+	var s *container.Scroll
+	surface := &dragSurface{drag: func(dy float32) {
+		s.ScrollToOffset(fyne.NewPos(0, s.Offset.Y-dy))
+	}}
+	surface.ExtendBaseWidget(surface)
+	// A few units each side: a region clips what it holds, and an input
+	// box's border is drawn over its edge.
+	inset := layout.NewCustomPaddedLayout(0, 0, scrollInset, scrollInset)
+	s = container.NewVScroll(container.NewStack(surface, container.New(inset, content)))
+	return s
+}
+
+// scrollInset keeps what a scroll region holds off its clipped edges.
+const scrollInset = 4
+
+// dragSurface turns drags into scrolling.
+type dragSurface struct {
+	widget.BaseWidget
+	drag func(dy float32)
+}
+
+// Dragged implements fyne.Draggable.
+func (d *dragSurface) Dragged(e *fyne.DragEvent) { d.drag(e.Dragged.DY) }
+
+// DragEnd implements fyne.Draggable.
+func (d *dragSurface) DragEnd() {}
+
+// CreateRenderer implements fyne.Widget.
+func (d *dragSurface) CreateRenderer() fyne.WidgetRenderer {
 	return widget.NewSimpleRenderer(canvas.NewRectangle(color.Transparent))
 }

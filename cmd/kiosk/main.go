@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"image"
@@ -42,6 +43,7 @@ import (
 	"sckiosk/kiosk/core/catalog"
 	"sckiosk/kiosk/core/receipt"
 	"sckiosk/kiosk/core/session"
+	"sckiosk/kiosk/core/technician"
 	"sckiosk/kiosk/fleet/agent"
 	"sckiosk/ui"
 
@@ -130,6 +132,12 @@ func run(args []string, stderr io.Writer) int {
 		defer rig.Close()
 		prof = rig.Profile(prof)
 		prof.DataDir = filepath.Join(dir, "data")
+		if prof.Technician.PINHash == "" { // the documented demo PIN, on the simulated rig only
+			if h, err := technician.HashPIN(simPIN, rand.Reader); err == nil {
+				prof.Technician.PINHash = h
+				log.Info("technician mode on the simulated rig takes the demo PIN (README)")
+			}
+		}
 		log.Info("simulators running", "ports", rig.Dir, "sichuan", rig.URL["51"], "chongqing", rig.URL["50"])
 	}
 
@@ -321,6 +329,12 @@ func loadProfile(o options, log *slog.Logger) (profile.Profile, []string, error)
 	}
 	return full, layers, nil
 }
+
+// simPIN is the technician PIN of a kiosk started with --sim and no PIN
+// hash in its profile (README): simulated devices, loopback platforms and
+// a temporary data directory, so it opens nothing real. A profile for a
+// real kiosk has its own hash or none.
+const simPIN = "2468"
 
 // simScale is the scale at which the --sim window (the kiosk and the
 // simulator panel side by side) fits the X screen whole: 0.5 when the

@@ -23,7 +23,7 @@ func TestSpeakRendersThroughText(t *testing.T) {
 		text msg.Text
 		want string
 	}{
-		{msg.New(msg.SpeechCountdown), "即将返回首页。如需继续办理，请点击屏幕下方的继续办理。"},
+		{msg.New(msg.SpeechCountdown), "即将返回首页。如需继续办理，请点击屏幕中间的继续办理。"},
 		{msg.New(msg.PromptDone), "办理完成。请取走回执和您的身份证。"},
 		{msg.Text{}, ""},
 	}

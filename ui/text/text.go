@@ -49,6 +49,9 @@ type Language struct {
 	// Stages are the hall's words for how far a profile rollout has got
 	// (试点中).
 	Stages map[hallstate.Stage]string
+	// Counters name what the kiosk counts for technicians, by the
+	// session's counter key ("printer.prints" → 打印回执).
+	Counters map[string]string
 	// Roles name the hall server's operator roles (运维).
 	Roles map[hallstate.Role]string
 	// Fallback gives what this language's tables lack; nil for none.
@@ -143,6 +146,15 @@ func (l *Language) Presence(p hallstate.Presence) string {
 func (l *Language) Stage(s hallstate.Stage) string {
 	w, _ := lookup(l, func(l *Language) (string, bool) { w, ok := l.Stages[s]; return w, ok })
 	return w
+}
+
+// Counter names a technician's counter ("idcard.reads" → 读卡成功); the
+// key itself when l has no name for it.
+func (l *Language) Counter(key string) string {
+	if w, ok := lookup(l, func(l *Language) (string, bool) { w, ok := l.Counters[key]; return w, ok }); ok {
+		return w
+	}
+	return key
 }
 
 // Role names an operator role of the hall server (配置管理员).

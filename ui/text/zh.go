@@ -84,6 +84,9 @@ var Chinese = &Language{
 		msg.IDNumberInvalid:      "号码有误，请核对",
 		msg.USCCInvalid:          "代码有误，请核对营业执照",
 		msg.DateInvalid:          "%s应为8位日期，例如20260101",
+		msg.MonthInvalid:         "%s应为有效的年月，请在下方选择",
+		msg.NumberInvalid:        "%s只能填写数字",
+		msg.BankCardInvalid:      "银行卡号应为12至19位数字，请核对",
 
 		msg.TechVerifyingPIN:    "正在核验…",
 		msg.TechPINDisabled:     "本机未设置技术人员口令，维护模式不可用",
@@ -111,7 +114,7 @@ var Chinese = &Language{
 		msg.TechQuitting:        "正在退出…",
 		msg.TechUnknown:         "未知的维护操作",
 
-		msg.SpeechCountdown:   "即将返回首页。如需继续办理，请点击屏幕下方的继续办理。",
+		msg.SpeechCountdown:   "即将返回首页。如需继续办理，请点击屏幕中间的继续办理。",
 		msg.PromptIdle:        "欢迎使用政务服务自助终端。请点击开始办理。",
 		msg.PromptIdentifying: "请将身份证平放在读卡区，或出示天府通办二维码。",
 		msg.PromptChooseItem:  "请选择您要办理的事项。",
@@ -211,6 +214,18 @@ var Chinese = &Language{
 		device.UnsupportedCard:  "不支持的证件",
 		device.ReaderFault:      "读卡器故障",
 		device.LinkError:        "通信异常",
+	},
+	Counters: map[string]string{
+		"idcard.reads":        "读卡成功",
+		"idcard.failures":     "读卡失败",
+		"idcard.faults":       "读卡器故障",
+		"scanner.codes":       "扫码",
+		"scanner.faults":      "扫码器故障",
+		"camera.faults":       "摄像头故障",
+		"printer.prints":      "打印回执",
+		"printer.test_prints": "测试打印",
+		"printer.failures":    "回执未打印",
+		"printer.faults":      "打印机故障",
 	},
 	Platforms: map[application.PlatformState]string{
 		application.PlatformOnline:   "正常",

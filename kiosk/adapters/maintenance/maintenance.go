@@ -238,14 +238,18 @@ func (b *Backend) checkPlatform(ctx context.Context) msg.Text {
 	return msg.New(msg.TechPlatformHealth, parts...)
 }
 
-// logTail shows the last eight log lines.
+// logTailLines is how many log lines the technician screen shows; it
+// scrolls through them.
+const logTailLines = 50
+
+// logTail shows the last log lines.
 func (b *Backend) logTail() msg.Text {
 	if b.cfg.LogTail == nil {
 		return msg.New(msg.TechNoLog)
 	}
 	lines := b.cfg.LogTail()
-	if len(lines) > 8 {
-		lines = lines[len(lines)-8:]
+	if len(lines) > logTailLines {
+		lines = lines[len(lines)-logTailLines:]
 	}
 	if len(lines) == 0 {
 		return msg.New(msg.TechLogEmpty)

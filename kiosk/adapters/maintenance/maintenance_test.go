@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -143,7 +144,10 @@ func TestCommands(t *testing.T) {
 	pr := &fakePrinter{}
 	r.cfg.Printer = pr
 	r.cfg.Platform = fakePlatform{application.Chongqing: errors.New("connection refused")}
-	lines := []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10"}
+	var lines []string // one line more than the screen scrolls through
+	for i := 1; i <= logTailLines+1; i++ {
+		lines = append(lines, strconv.Itoa(i))
+	}
 	r.cfg.LogTail = func() []string { return lines }
 	b := r.backend(t)
 	ctx := context.Background()
@@ -154,7 +158,7 @@ func TestCommands(t *testing.T) {
 		{session.TechPrintTest, msg.New(msg.TechTestPrinted)},
 		{session.TechRetryOutbox, msg.New(msg.TechOutboxRetried, 3, 1)},
 		{session.TechCheckPlatform, msg.New(msg.TechPlatformHealth, msg.New(msg.TechPlatformOK, msg.PlatformSichuan), msg.New(msg.TechPlatformDown, msg.PlatformChongqing))},
-		{session.TechLogTail, msg.New(msg.TechLogTail, "3\n4\n5\n6\n7\n8\n9\n10")},
+		{session.TechLogTail, msg.New(msg.TechLogTail, strings.Join(lines[1:], "\n"))},
 		{session.TechReload, msg.New(msg.TechQuitting)},
 		{"no_such_command", msg.New(msg.TechUnknown)},
 	}

@@ -6,10 +6,13 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+
+	"sckiosk/kiosk/core/receipt"
 )
 
 // Tail keeps the last lines of the log in memory for the technician
-// screen. Put it behind a Handler, so the lines it keeps are masked.
+// screen. Put it behind a Handler, so the lines it keeps are masked. Its
+// times are Beijing time, as on receipts, whatever the machine's zone.
 type Tail struct {
 	mu    sync.Mutex
 	lines []string
@@ -30,7 +33,7 @@ func (t *Tail) Handle(_ context.Context, r slog.Record) error {
 	var b bytes.Buffer
 	h := slog.NewTextHandler(&b, &slog.HandlerOptions{ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
 		if len(groups) == 0 && a.Key == slog.TimeKey {
-			return slog.String(slog.TimeKey, a.Value.Time().Format("15:04:05"))
+			return slog.String(slog.TimeKey, a.Value.Time().In(receipt.ChinaTime).Format("15:04:05"))
 		}
 		return a
 	}})

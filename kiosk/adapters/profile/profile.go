@@ -157,6 +157,10 @@ type UI struct {
 	FormTimeout time.Duration `yaml:"form_timeout"` // while filling in a form
 	DoneTimeout time.Duration `yaml:"done_timeout"` // on the result screen, before it clears
 	ElderMode   bool          `yaml:"elder_mode"`   // start every visit in elder mode
+	// Countdown is how long before a timeout the citizen is warned, with
+	// 继续办理 in a dialog; ElderCountdown the same in elder mode.
+	Countdown      time.Duration `yaml:"countdown"`
+	ElderCountdown time.Duration `yaml:"elder_countdown"`
 	// CardGrace is how long a citizen who lifts the card off the reader
 	// mid-visit has to put it back before the visit ends and is wiped
 	// (doubled in elder mode); 0s ends it at once.
@@ -193,7 +197,8 @@ func Default() Profile {
 			Camera:  Camera{Driver: "none"},
 			Printer: Printer{Serial: Serial{Driver: "escpos", Baud: 115200}, PaperWidth: 80, QRMode: "native"},
 		},
-		UI:    UI{Orientation: "portrait", IdleTimeout: 90 * time.Second, FormTimeout: 180 * time.Second, DoneTimeout: 45 * time.Second, CardGrace: 10 * time.Second},
+		UI: UI{Orientation: "portrait", IdleTimeout: 90 * time.Second, FormTimeout: 180 * time.Second, DoneTimeout: 45 * time.Second,
+			CardGrace: 10 * time.Second, Countdown: 15 * time.Second, ElderCountdown: 30 * time.Second},
 		Fleet: Fleet{KeepAlive: 60 * time.Second, HealthEvery: 30 * time.Second, SelfTestAfter: 30 * time.Second, PingTimeout: 10 * time.Minute},
 	}
 }

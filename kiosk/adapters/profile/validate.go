@@ -228,6 +228,14 @@ func (p Profile) problems(mentioned func(path string) bool) []problem {
 			add("ui."+t.key, "must not be negative (0 means never), not %s", t.d)
 		}
 	}
+	for _, t := range []struct {
+		key string
+		d   time.Duration
+	}{{"countdown", p.UI.Countdown}, {"elder_countdown", p.UI.ElderCountdown}} {
+		if t.d != 0 && (t.d < 5*time.Second || t.d > 2*time.Minute) {
+			add("ui."+t.key, "must be between 5s and 2m (long enough to read and reach 继续办理) or 0 for the default, not %s", t.d)
+		}
+	}
 	if g := p.UI.CardGrace; g < 0 || g > MaxCardGrace {
 		add("ui.card_grace", "must be between 0s (end the visit at once) and %s, not %s", MaxCardGrace, g)
 	}

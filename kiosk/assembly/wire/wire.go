@@ -173,6 +173,13 @@ func sessionConfig(prof profile.Profile) session.Config {
 	cfg.KioskID, cfg.Hall, cfg.Division = prof.KioskID, prof.HallName, prof.DivisionCode
 	cfg.AllowExpired = prof.AllowExpiredID
 	cfg.ElderDefault = prof.UI.ElderMode
+	cfg.TechDisabled = prof.Technician.PINHash == ""
+	if prof.UI.Countdown > 0 {
+		cfg.Countdown = prof.UI.Countdown
+	}
+	if prof.UI.ElderCountdown > 0 {
+		cfg.ElderCountdown = prof.UI.ElderCountdown
+	}
 	cfg.CardGrace = prof.UI.CardGrace
 	if prof.UI.IdleTimeout > 0 {
 		for _, sc := range []session.Screen{session.Identifying, session.ChooseItem, session.ItemGuide, session.Review} {

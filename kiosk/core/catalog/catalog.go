@@ -23,7 +23,14 @@ const (
 	Choice FieldKind = "choice"    // one of Options, chosen with big buttons
 	IDNo   FieldKind = "id_number" // a citizen identity number (GB 11643), digits and X on the keypad
 	USCC   FieldKind = "uscc"      // a unified social credit code (GB 32100), on the Latin keyboard
-	Date   FieldKind = "date"      // YYYYMMDD on the keypad
+	Date   FieldKind = "date"      // YYYYMMDD, chosen on the date picker
+	// Month is a year and month, YYYYMM, chosen on the month picker.
+	Month FieldKind = "month"
+	// Number is digits only, on the keypad (a certificate or account
+	// number); Max says how many.
+	Number FieldKind = "number"
+	// BankCard is a bank card number, 12 to 19 digits on the keypad.
+	BankCard FieldKind = "bank_card"
 )
 
 // Prefill names an identity attribute that fills a field.
@@ -196,10 +203,7 @@ func (f Field) Validate(v string) msg.Text {
 		}
 		return msg.Text{}
 	}
-	max := f.Max
-	if max == 0 {
-		max = 50
-	}
+	max := f.MaxRunes()
 	if len([]rune(v)) > max {
 		return msg.New(msg.FieldTooLong, f.Label, max)
 	}
@@ -227,6 +231,42 @@ func (f Field) Validate(v string) msg.Text {
 		if _, err := time.Parse("20060102", v); err != nil || len(v) != 8 {
 			return msg.New(msg.DateInvalid, f.Label)
 		}
+	case Month:
+		if !ValidMonth(v) {
+			return msg.New(msg.MonthInvalid, f.Label)
+		}
+	case Number:
+		if strings.Trim(v, "0123456789") != "" {
+			return msg.New(msg.NumberInvalid, f.Label)
+		}
+	case BankCard:
+		if len(v) < 12 || len(v) > 19 || strings.Trim(v, "0123456789") != "" {
+			return msg.New(msg.BankCardInvalid)
+		}
 	}
 	return msg.Text{}
+}
+
+// ValidMonth reports whether v is a month as a Month field holds it:
+// YYYYMM, a year from 1900 to 2099 and a month from 01 to 12 (202613 is
+// not a month).
+func ValidMonth(v string) bool {
+	if len(v) != 6 || strings.Trim(v, "0123456789") != "" {
+		return false
+	}
+	t, err := time.Parse("200601", v)
+	return err == nil && t.Year() >= 1900 && t.Year() <= 2099
+}
+
+// MaxRunes is how many characters the field holds: Max, else 50, and for
+// a name from the card at least the longest a card may hold.
+func (f Field) MaxRunes() int {
+	n := f.Max
+	if n == 0 {
+		n = 50
+	}
+	if f.Prefill == FromName {
+		n = max(n, identity.MaxNameRunes)
+	}
+	return n
 }

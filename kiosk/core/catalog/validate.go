@@ -85,7 +85,7 @@ func clash(before []ApplicantKind, k ApplicantKind) bool {
 // knownKind reports whether the kiosk knows how to enter a field of kind k.
 func knownKind(k FieldKind) bool {
 	switch k {
-	case Text, Phone, Choice, IDNo, USCC, Date:
+	case Text, Phone, Choice, IDNo, USCC, Date, Month, Number, BankCard:
 		return true
 	}
 	return false

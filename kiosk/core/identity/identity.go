@@ -257,6 +257,12 @@ func (p Person) IDTypeCode() string {
 	return "111"
 }
 
+// MaxNameRunes is the longest name a card may hold, in characters: the
+// English name of a 2017 foreign permanent residence card, 120 bytes of
+// UTF-16 (the 2023 card holds 46, a resident card 15). Forms take a name
+// this long and screens wrap it.
+const MaxNameRunes = 60
+
 // DisplayName is the name to apply under: the Chinese name, or the
 // English name of a foreign card that has none.
 func (p Person) DisplayName() string {

@@ -105,6 +105,9 @@ const (
 	IDNumberInvalid // an identity number that does not check
 	USCCInvalid     // a credit code that does not check
 	DateInvalid     // not a YYYYMMDD date
+	MonthInvalid    // not a YYYYMM month (Args[0] the label)
+	NumberInvalid   // not digits only (Args[0] the label)
+	BankCardInvalid // not a bank card number of 12 to 19 digits
 
 	// Technician mode.
 	TechVerifyingPIN // the PIN is being checked

@@ -40,13 +40,34 @@ func chooseEvent(s State, ev Event) (State, []Effect, origin) {
 // province's platform handles.
 const CategoryCQ = "川渝通办"
 
+// CategoryBundle is the home screen's 一件事一次办 section: bundles of
+// items applied for at once, whatever category the catalogue gives them.
+const CategoryBundle = "一件事一次办"
+
+// inCategory reports whether it belongs to the home screen's section c.
+func inCategory(it catalog.Item, c string) bool {
+	switch c {
+	case CategoryCQ:
+		return it.Province != "" && it.Province != "51"
+	case CategoryBundle:
+		return len(it.Bundle) > 0 || it.Category == CategoryBundle
+	}
+	return it.Category == c
+}
+
 // Items are the catalogue items matching the search query and category
 // that the applicant may apply for: a business licence lists only the
-// items enterprises apply for, a person only personal ones.
+// items enterprises apply for, a person only personal ones. Letters still
+// being composed in pinyin mode search too: "gjj" finds 公积金 by its
+// initials before any hanzi is picked.
 func (s State) Items() []catalog.Item {
 	items := s.Catalog.Items
 	if s.Index != nil {
-		items = s.Index.Search(s.Query)
+		q := s.Query
+		if s.Focus == SearchField {
+			q += s.Compose
+		}
+		items = s.Index.Search(q)
 	}
 	kind := s.applicantKind()
 	var out []catalog.Item
@@ -54,7 +75,7 @@ func (s State) Items() []catalog.Item {
 		if !it.Accepts(kind) {
 			continue
 		}
-		if s.Category == "" || it.Category == s.Category || (s.Category == CategoryCQ && it.Province != "" && it.Province != "51") {
+		if s.Category == "" || inCategory(it, s.Category) {
 			out = append(out, it)
 		}
 	}
@@ -103,24 +124,30 @@ func (s State) Blocked(it catalog.Item) msg.Text {
 }
 
 // Categories are the home screen's category tabs, in catalogue order, with
-// 川渝通办 last when any item is handled by Chongqing; only the categories
-// of items the applicant may apply for.
+// 一件事一次办 when the catalogue has bundles and 川渝通办 last when any
+// item is handled by Chongqing; only the categories of items the
+// applicant may apply for. The UI shows these two, and 全部, as
+// first-level tiles that never page away.
 func (s State) Categories() []string {
 	var out []string
 	seen := map[string]bool{}
-	cq := false
+	cq, bundles := false, false
 	kind := s.applicantKind()
 	for _, it := range s.Catalog.Items {
 		if !it.Accepts(kind) {
 			continue
 		}
-		if it.Category != "" && !seen[it.Category] {
+		bundles = bundles || inCategory(it, CategoryBundle)
+		if it.Category != "" && it.Category != CategoryBundle && !seen[it.Category] {
 			seen[it.Category] = true
 			out = append(out, it.Category)
 		}
-		if it.Province != "" && it.Province != "51" {
+		if inCategory(it, CategoryCQ) {
 			cq = true
 		}
+	}
+	if bundles {
+		out = append(out, CategoryBundle)
 	}
 	if cq {
 		out = append(out, CategoryCQ)

@@ -13,7 +13,33 @@ import (
 // the values, and the on-screen keyboard with its pinyin composition (on
 // the item search too).
 func formEvent(s State, ev Event) (State, []Effect, origin) {
+	composed := s.Compose
+	s, eff, from := keyEvent(s, ev)
+	if s.Compose != composed {
+		s.CandPage = 0 // new letters, new candidates: from the best
+		if s.Screen == ChooseItem {
+			s.Page = 0 // and a new list of items
+		}
+	}
+	return s, eff, from
+}
+
+// keyEvent is formEvent before the candidate page follows the letters.
+func keyEvent(s State, ev Event) (State, []Effect, origin) {
 	switch e := ev.(type) {
+	case PageCandidates:
+		if s.Compose != "" {
+			s.CandPage = max(0, s.CandPage+e.Delta)
+		}
+	case ClearText:
+		if s.Screen == ChooseItem { // the search's ×, keyboard open or not
+			s.Query, s.Compose, s.Page = "", "", 0
+			break
+		}
+		if _, ok := s.target(); ok {
+			s.Compose = ""
+			s = s.setTarget("")
+		}
 	case Proceed:
 		s = proceed(s)
 	case FocusField:
@@ -119,12 +145,8 @@ func (s State) field(key string) (catalog.Field, bool) {
 // withValue sets a field's value on copies of the maps, keeping Next pure.
 func (s State) withValue(f catalog.Field, v string) State {
 	v = normalize(f.Kind, v)
-	max := f.Max
-	if max == 0 {
-		max = 50
-	}
-	if r := []rune(v); len(r) > max {
-		v = string(r[:max])
+	if r := []rune(v); len(r) > f.MaxRunes() {
+		v = string(r[:f.MaxRunes()])
 	}
 	s.Values = maps.Clone(s.Values)
 	if s.Values == nil {
@@ -134,6 +156,9 @@ func (s State) withValue(f catalog.Field, v string) State {
 	if !s.FieldError[f.Key].IsZero() {
 		s.FieldError = maps.Clone(s.FieldError)
 		delete(s.FieldError, f.Key)
+		if len(s.FieldError) == 0 && s.Notice.Key == msg.FormCheck {
+			s.Notice = msg.Text{} // nothing is marked red any more
+		}
 	}
 	return s
 }
@@ -142,8 +167,8 @@ func (s State) withValue(f catalog.Field, v string) State {
 func (s State) focus(f catalog.Field) State {
 	s.Focus, s.Compose = f.Key, ""
 	switch f.Kind {
-	case catalog.Phone, catalog.IDNo, catalog.Date:
-		s.KeyMode = KeyDigits
+	case catalog.Phone, catalog.IDNo, catalog.Date, catalog.Month, catalog.Number, catalog.BankCard:
+		s.KeyMode = KeyDigits // a date or month has its picker instead
 	case catalog.USCC:
 		s.KeyMode = KeyLatin
 	default:
@@ -227,6 +252,12 @@ func normalize(kind catalog.FieldKind, v string) string {
 		return keep(digit, 11)
 	case catalog.Date:
 		return keep(digit, 8)
+	case catalog.Month:
+		return keep(digit, 6)
+	case catalog.BankCard:
+		return keep(digit, 19)
+	case catalog.Number:
+		return keep(digit, 50)
 	case catalog.IDNo:
 		v = strings.ToUpper(v)
 		return keep(func(r rune) bool { return digit(r) || r == 'X' }, 18)

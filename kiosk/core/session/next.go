@@ -34,8 +34,10 @@ func Next(s State, ev Event) (State, []Effect) {
 		s, eff, from = identifyEvent(s, ev)
 	case PageTo, ChooseCategory, MoreCategories, ChooseItemEvent:
 		s, eff, from = chooseEvent(s, ev)
-	case Proceed, FocusField, SetField, TypeRune, Backspace, PickCandidate, SetKeyMode:
+	case Proceed, FocusField, SetField, TypeRune, Backspace, PickCandidate, SetKeyMode, PageCandidates, ClearText:
 		s, eff, from = formEvent(s, ev)
+	case Home, Stay:
+		s, eff, from = frameEvent(s, ev)
 	case SetConsent, Confirm, Submitted, SubmitFailed, Printed, PrintFailed, Reprint, Rate:
 		s, eff, from = submitEvent(s, ev)
 	case DeviceChanged, PlatformChanged, CatalogLoaded:

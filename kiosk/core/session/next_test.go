@@ -157,7 +157,7 @@ func TestTimeouts(t *testing.T) {
 				t.Fatalf("setup reached %v", s.Screen)
 			}
 			timeout := s.Config.Timeouts[screen]
-			s, eff := Next(s, Tick{Now: t0.Add(timeout - 11*time.Second)})
+			s, eff := Next(s, Tick{Now: t0.Add(timeout - s.Warning() - time.Second)})
 			if s.CountingDown() || len(eff) != 0 {
 				t.Fatalf("counting down too early (remaining %v)", s.Remaining())
 			}

@@ -54,8 +54,11 @@ type Config struct {
 	Division string // GB/T 2260 code of the hall, 受理地
 	// Timeouts per screen; zero means the screen never times out.
 	Timeouts map[Screen]time.Duration
-	// Countdown is how long before a timeout the citizen is warned.
-	Countdown time.Duration
+	// Countdown is how long before a timeout the citizen is warned;
+	// ElderCountdown the same in elder mode, where reading the warning
+	// and finding 继续办理 takes longer (Countdown when zero).
+	Countdown      time.Duration
+	ElderCountdown time.Duration
 	// AllowExpired lets an expired card submit (a hall may allow it).
 	AllowExpired bool
 	// CardGrace is how long a citizen has to put back a card lifted off
@@ -64,6 +67,9 @@ type Config struct {
 	// is a rule per identity source (HeldOnReader).
 	CardGrace time.Duration
 	PageSize  int
+	// TechDisabled says the profile sets no technician PIN: the PIN pad
+	// says so as it opens.
+	TechDisabled bool
 	// ElderDefault starts every visit in elder mode (适老化): larger type,
 	// doubled timeouts, spoken prompts.
 	ElderDefault bool
@@ -86,9 +92,10 @@ func DefaultConfig() Config {
 			TechMenu:    5 * time.Minute,
 			CaseView:    45 * time.Second,
 		},
-		Countdown: 10 * time.Second,
-		CardGrace: 10 * time.Second,
-		PageSize:  6,
+		Countdown:      15 * time.Second,
+		ElderCountdown: 30 * time.Second,
+		CardGrace:      10 * time.Second,
+		PageSize:       6,
 	}
 }
 
@@ -138,8 +145,12 @@ type State struct {
 	Focus      string              // key of the field the keyboard types into; SearchField on the item list
 	KeyMode    KeyMode             // the on-screen keyboard's layout
 	Compose    string              // pinyin letters typed but not yet turned into hanzi
+	CandPage   int                 // which page of Compose's candidates the keyboard shows
 	FieldError map[string]msg.Text // per-field problems
 	Consent    bool
+	// ConfirmLeave is set while 首页 asks whether to end a visit that
+	// holds what the citizen did (Home, Stay).
+	ConfirmLeave bool
 
 	Result  Result
 	Problem msg.Text // the Failed screen's message
@@ -247,7 +258,23 @@ func (s State) Remaining() time.Duration {
 // CountingDown reports whether the citizen should see the countdown with
 // 继续办理.
 func (s State) CountingDown() bool {
-	return !s.Deadline.IsZero() && s.Remaining() <= s.Config.Countdown
+	return !s.Deadline.IsZero() && s.Remaining() <= s.Warning()
+}
+
+// Warning is how long before a timeout the citizen is warned: longer in
+// elder mode.
+func (s State) Warning() time.Duration {
+	if s.Elder && s.Config.ElderCountdown > 0 {
+		return s.Config.ElderCountdown
+	}
+	return s.Config.Countdown
+}
+
+// SecondsLeft is the whole seconds the countdown shows: rounded up, so it
+// never says 0 while the screen is still there.
+func (s State) SecondsLeft() int {
+	r := s.Remaining()
+	return int((r + time.Second - 1) / time.Second)
 }
 
 // DeviceUsable reports whether a device is online (or warning).

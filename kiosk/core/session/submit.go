@@ -153,7 +153,7 @@ func done(s State, e Submitted) (State, []Effect) {
 		CaseNumber: e.CaseNumber, Queued: e.Queued, Submitted: s.Now,
 		ApplicantMasked: m.Name, NumberMasked: m.Number,
 		Next: s.Item.Next, Due: s.Item.Due, TrackCode: e.TrackCode,
-		Linked: e.Linked, Licences: e.Licences,
+		Linked: s.LinkedCases(e.Linked), Licences: e.Licences,
 		Legal: s.applicantKind() == catalog.LegalPerson, Meanwhile: s.Item.OfflineNote,
 	})
 	s.Result.Receipt = doc

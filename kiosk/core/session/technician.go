@@ -3,6 +3,7 @@ package session
 import (
 	"time"
 
+	"sckiosk/devices/device"
 	"sckiosk/kiosk/core/identity"
 	"sckiosk/kiosk/core/msg"
 )
@@ -19,7 +20,13 @@ func technicianEvent(s State, ev Event) (State, []Effect, origin) {
 		s, eff = cornerTap(s)
 		return s, eff, fromKiosk
 	case TechKey:
-		if s.Screen == TechPIN && e.R >= '0' && e.R <= '9' && len(s.Tech.PIN) < 12 {
+		switch {
+		case s.Screen != TechPIN:
+		case e.R == TechDelete && s.Tech.PIN != "":
+			s.Tech.PIN = s.Tech.PIN[:len(s.Tech.PIN)-1]
+		case e.R == TechClear:
+			s.Tech.PIN = ""
+		case e.R >= '0' && e.R <= '9' && len(s.Tech.PIN) < 12:
 			s.Tech.PIN += string(e.R)
 		}
 	case TechSubmit:
@@ -48,10 +55,19 @@ func technicianEvent(s State, ev Event) (State, []Effect, origin) {
 		if s.Screen == TechMenu {
 			s.Tech.Busy, s.Tech.Notice = "", e.Message
 		}
+		if e.Name == TechPrintTest && e.Message.Key == msg.TechTestPrinted {
+			s = s.countFor(device.Printer, "test_prints") // paper used, too
+		}
 		return s, nil, fromKiosk
 	}
 	return s, eff, fromUser
 }
+
+// The PIN pad's keys besides the digits, as TechKey runes: 删除 and 清空.
+const (
+	TechDelete = '\b'
+	TechClear  = '\x18'
+)
 
 // cornerTap counts taps on the attract screen's hidden corner: five within
 // three seconds open the PIN pad.
@@ -68,6 +84,9 @@ func cornerTap(s State) (State, []Effect) {
 	}
 	s.Tech = Tech{}
 	s.Screen = TechPIN
+	if s.Config.TechDisabled { // say so now, not after six digits
+		s.Tech.Notice = msg.New(msg.TechPINDisabled)
+	}
 	return s, []Effect{Log{Msg: "technician PIN pad opened"}}
 }
 
