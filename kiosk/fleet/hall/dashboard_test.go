@@ -410,6 +410,19 @@ func TestDashboardInChromium(t *testing.T) {
 	if v, err := p.find("#target").Property(ctx, "value"); err != nil || v != "*" {
 		t.Fatalf("#target = %v, %v; want * (全部终端)", v, err)
 	}
+	// The province signature goes with the push: a file that is not JSON
+	// is refused on the page, and one for other bytes by the hall.
+	p.typeInto("#province-sig", "not json")
+	p.click("#push")
+	p.waitFor("the page to refuse a signature that is not JSON", 20*time.Second, func(st dashState) bool {
+		return st.Reply == "下发失败：省级签名文件不是有效的 JSON"
+	})
+	p.typeInto("#province-sig", `{"format":"sckiosk-layer-sig/1","layer_sm3":"00","kiosks":["SC-0001"],"expires":"2030-01-01T00:00:00Z","sig":"AA=="}`)
+	p.click("#push")
+	p.waitFor("the hall to refuse a signature of other bytes", 20*time.Second, func(st dashState) bool {
+		return strings.HasPrefix(st.Reply, "下发失败：") && len(st.Rollouts) == 0
+	})
+	p.typeInto("#province-sig", "")
 	pushed := time.Now()
 	p.click("#push")
 	st = p.waitFor("the rollout to start", 20*time.Second, func(st dashState) bool {
