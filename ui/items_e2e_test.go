@@ -3,6 +3,7 @@ package ui_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"sckiosk/kiosk/adapters/platform/platformsim"
 	"sckiosk/kiosk/assembly/simrig"
@@ -69,7 +70,15 @@ func TestReprintOncePaperIsBack(t *testing.T) {
 	h.waitFor("reprint offered", func(s session.State) bool { return s.CanReprint() })
 	h.tap("重新打印回执")
 	h.waitFor("printed", func(s session.State) bool { return s.Result.Printed })
-	if rc := h.rig.LastReceipt(); !strings.Contains(rc.Text, s.Result.CaseNumber) {
-		t.Fatalf("reprinted receipt:\n%s", rc.Text)
+	// The simulator files the receipt on its own goroutine, a moment after
+	// the driver has seen it through (CI once looked in between).
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		rc := h.rig.LastReceipt()
+		if strings.Contains(rc.Text, s.Result.CaseNumber) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("reprinted receipt:\n%s", rc.Text)
+		}
 	}
 }

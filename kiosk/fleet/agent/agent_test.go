@@ -176,9 +176,6 @@ func TestOfflineBufferAndLastWill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := enrol.Remove(h2.Kiosks.Path(), kioskID.Kiosk); err != nil {
-		t.Fatal(err)
-	}
 	// Watched on the broker: the registry follows enrolled kiosks only.
 	wentOffline := make(chan struct{})
 	var once sync.Once
@@ -190,6 +187,14 @@ func TestOfflineBufferAndLastWill(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	if err := enrol.Remove(h2.Kiosks.Path(), kioskID.Kiosk); err != nil {
+		t.Fatal(err)
+	}
+	// The broker reads its list every 2 s: until it has, the kiosk would
+	// reconnect at once and the will be withdrawn (seen once under load).
+	// Taking it off the list may itself disconnect the kiosk, which also
+	// sends the will; the watch above is already in place for it.
+	waitUntil(t, "the broker to read the shorter list", func() bool { return !h2.Kiosks.Enrolled(kioskID.Kiosk) })
 	a.cm.Load().TerminateConnectionForTest()
 	select {
 	case <-wentOffline:
